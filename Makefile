@@ -1,0 +1,34 @@
+# stampede — see README.md. Every target works on a fresh clone.
+GO      ?= go
+BIN     := bin/stampede
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+PKGS    := ./...
+
+.PHONY: build test lint bench fmt clean
+
+## build: compile bin/stampede
+build:
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/stampede
+
+## lint: gofmt check and go vet
+lint:
+	@unformatted=$$(gofmt -l .); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+## test: lint, then every test (fuzz seed corpora included) with the race detector
+test: lint
+	$(GO) test -race -count=1 -timeout 8m $(PKGS)
+
+## bench: Go benchmarks of the hot paths, then a side-by-side run against vegeta
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 $(PKGS)
+	./scripts/bench-vs-vegeta.sh
+
+## fmt: format the code
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin stampede-results.bin

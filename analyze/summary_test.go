@@ -1,0 +1,130 @@
+package analyze
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stampede-dev/stampede/attack/results"
+)
+
+var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+// records makes n deterministic records at 100/s with a mix of outcomes.
+func records(n int, seed uint64) []results.Record {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	out := make([]results.Record, n)
+	for i := range out {
+		r := results.Record{
+			Seq:       uint64(i),
+			Scheduled: t0.Add(time.Duration(i) * 10 * time.Millisecond),
+			Sent:      time.Duration(rng.IntN(1000)) * time.Microsecond,
+			Status:    200,
+			BytesIn:   100,
+			BytesOut:  10,
+		}
+		r.Latency = r.Sent + time.Duration(1+rng.IntN(50_000))*time.Microsecond
+		switch i % 10 {
+		case 7:
+			r.Status = 429
+		case 9:
+			r.Status, r.ErrorKind = 0, results.ErrTimeout
+		}
+		out[i] = r
+	}
+	return out
+}
+
+func summarise(recs []results.Record) *Summary {
+	s := NewSummary()
+	for i := range recs {
+		s.Add(&recs[i])
+	}
+	return s
+}
+
+func TestSummaryCounts(t *testing.T) {
+	s := summarise(records(1000, 1))
+	if s.Requests != 1000 || s.Successes != 800 || s.Status[200] != 800 || s.Status[429] != 100 || s.Status[0] != 100 {
+		t.Errorf("counts = %d req, %d ok, status %v; want 1000, 800, 200:800 429:100 0:100", s.Requests, s.Successes, s.Status)
+	}
+	if s.Transport[results.ErrTimeout] != 100 || len(s.Transport) != 1 {
+		t.Errorf("transport = %v; want timeout:100 only", s.Transport)
+	}
+	if got := s.Rate(); got < 99.999 || got > 100.001 {
+		t.Errorf("Rate() = %v; want 100 (records 10ms apart)", got)
+	}
+	if s.BytesIn != 100_000 || s.BytesOut != 10_000 {
+		t.Errorf("bytes = %d in, %d out; want 100000, 10000", s.BytesIn, s.BytesOut)
+	}
+	if got := s.SuccessRatio(); got != 0.8 {
+		t.Errorf("SuccessRatio() = %v; want 0.8", got)
+	}
+}
+
+// TestMergeHalvesEqualsWhole: two shards merged give exactly the summary of
+// the whole run.
+func TestMergeHalvesEqualsWhole(t *testing.T) {
+	recs := records(5000, 2)
+	whole := summarise(recs)
+	a, b := summarise(recs[:1234]), summarise(recs[1234:])
+	a.Merge(b)
+	if a.Requests != whole.Requests || a.Successes != whole.Successes || a.BytesIn != whole.BytesIn ||
+		!a.FirstScheduled.Equal(whole.FirstScheduled) || !a.LastScheduled.Equal(whole.LastScheduled) || !a.LastEnd.Equal(whole.LastEnd) {
+		t.Errorf("merged = %v; want %v", a, whole)
+	}
+	if !a.Latency.Equals(whole.Latency) || !a.Uncorrected.Equals(whole.Uncorrected) {
+		t.Error("merged histograms differ from the whole's")
+	}
+	for k, v := range whole.Status {
+		if a.Status[k] != v {
+			t.Errorf("merged status %d = %d; want %d", k, a.Status[k], v)
+		}
+	}
+	if LatencyQuantiles(a.Latency) != LatencyQuantiles(whole.Latency) {
+		t.Errorf("quantiles %+v; want %+v", LatencyQuantiles(a.Latency), LatencyQuantiles(whole.Latency))
+	}
+	empty := NewSummary()
+	empty.Merge(NewSummary())
+	if empty.Requests != 0 || !empty.FirstScheduled.IsZero() {
+		t.Errorf("empty merge = %v; want empty", empty)
+	}
+}
+
+func TestLatencyQuantilesWithinHDRPrecision(t *testing.T) {
+	h := NewLatencyHistogram()
+	for i := 1; i <= 1000; i++ {
+		RecordLatency(h, time.Duration(i)*time.Millisecond)
+	}
+	q := LatencyQuantiles(h)
+	near := func(got, want time.Duration) bool { return got >= want && float64(got) <= float64(want)*1.001 }
+	if !near(q.P50, 500*time.Millisecond) || !near(q.P99, 990*time.Millisecond) || !near(q.Max, time.Second) || !near(q.Min, time.Millisecond) {
+		t.Errorf("quantiles = %+v; want p50 500ms, p99 990ms, max 1s, min 1ms within 0.1%%", q)
+	}
+	// Out-of-range values are clamped, not dropped.
+	RecordLatency(h, 2*time.Hour)
+	RecordLatency(h, 0)
+	if h.TotalCount() != 1002 {
+		t.Errorf("TotalCount() = %d; want 1002", h.TotalCount())
+	}
+}
+
+func TestAddDoesNotAllocate(t *testing.T) {
+	recs := records(100, 3)
+	s := summarise(recs)
+	allocs := testing.AllocsPerRun(1000, func() { s.Add(&recs[5]) })
+	if allocs != 0 {
+		t.Errorf("Add allocates %v times per record; want 0", allocs)
+	}
+}
+
+func BenchmarkSummaryAdd(b *testing.B) {
+	recs := records(1024, 4)
+	s := summarise(recs)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		s.Add(&recs[i%len(recs)])
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}

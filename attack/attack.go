@@ -1,0 +1,191 @@
+// Package attack sends paced HTTP load with vegeta's attacker and turns every
+// attempt into a results.Record whose latency is measured from the moment the
+// request was scheduled to leave.
+package attack
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/stampede-dev/stampede/attack/pace"
+	"github.com/stampede-dev/stampede/attack/results"
+)
+
+// Defaults of Options.
+const (
+	DefaultTimeout     = 30 * time.Second
+	DefaultWorkers     = 10
+	DefaultConnections = 10000
+)
+
+// Options describe one attack.
+type Options struct {
+	Targets    []vegeta.Target // requests to send, round-robin
+	Shape      pace.Shape      // the load shape
+	Duration   time.Duration   // 0 for an attack that runs until stopped
+	Workers    uint64          // initial workers
+	MaxWorkers uint64          // upper bound on workers, 0 for no bound
+	Transport  TransportOptions
+}
+
+// DefaultTransport returns the transport options used when none are given.
+func DefaultTransport() TransportOptions {
+	return TransportOptions{Timeout: DefaultTimeout, Connections: DefaultConnections, KeepAlive: true}
+}
+
+// Validate reports every problem of the options at once.
+func (o Options) Validate() []error {
+	var errs []error
+	if len(o.Targets) == 0 {
+		errs = append(errs, errors.New("no targets"))
+	}
+	if o.Shape == nil {
+		errs = append(errs, errors.New("no load shape"))
+	}
+	if o.Duration < 0 {
+		errs = append(errs, fmt.Errorf("duration %s: must be >= 0 (0 runs until interrupted)", o.Duration))
+	}
+	if o.Transport.Timeout < 0 {
+		errs = append(errs, fmt.Errorf("timeout %s: must be >= 0", o.Transport.Timeout))
+	}
+	if o.MaxWorkers > 0 && o.Workers > o.MaxWorkers {
+		errs = append(errs, fmt.Errorf("--workers %d: more than --max-workers %d", o.Workers, o.MaxWorkers))
+	}
+	return errs
+}
+
+// errStopped is what the targeter answers once the attack is stopped, so
+// that a tick vegeta releases after Stop sends nothing.
+var errStopped = errors.New("stampede: attack stopped")
+
+// Attack is a running attack.
+type Attack struct {
+	sched   *pace.Schedule
+	atk     *vegeta.Attacker
+	meter   *meter
+	records chan results.Record
+	stopped atomic.Bool
+	started atomic.Uint64 // attempts the targeter let through
+}
+
+// Start begins an attack. Records arrive on Records until the schedule ends
+// or Stop is called and the attempts in flight are answered.
+func Start(o Options) (*Attack, error) {
+	if errs := o.Validate(); len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	tr, err := newTransport(o.Transport)
+	if err != nil {
+		return nil, fmt.Errorf("build transport: %w", err)
+	}
+	a := &Attack{
+		sched:   pace.NewSchedule(o.Shape, o.Duration),
+		meter:   newMeter(tr),
+		records: make(chan results.Record, 1024),
+	}
+	client := &http.Client{
+		Timeout:   o.Transport.Timeout,
+		Transport: a.meter,
+		// Follow no redirects: a load test measures the answer the target
+		// gives, and a 3xx is that answer.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	workers := o.Workers
+	if workers == 0 {
+		workers = DefaultWorkers
+	}
+	maxWorkers := o.MaxWorkers
+	if maxWorkers == 0 {
+		maxWorkers = vegeta.DefaultMaxWorkers
+	}
+	if workers > maxWorkers {
+		workers = maxWorkers
+	}
+	a.atk = vegeta.NewAttacker(
+		vegeta.Workers(workers),
+		vegeta.MaxWorkers(maxWorkers),
+		vegeta.MaxBody(0), // bodies are drained and counted by the meter, not kept
+		vegeta.Client(client),
+	)
+	static := vegeta.NewStaticTargeter(o.Targets...)
+	targeter := func(t *vegeta.Target) error {
+		// Count first, then check: Stop sets stopped before reading
+		// started, so an attempt is either counted or refused, never lost.
+		a.started.Add(1)
+		if a.stopped.Load() {
+			a.started.Add(^uint64(0))
+			return errStopped
+		}
+		return static(t)
+	}
+	// The schedule bounds the duration itself, exactly; vegeta runs unbounded.
+	vres := a.atk.Attack(targeter, a.sched, 0, "")
+	go a.convert(vres)
+	return a, nil
+}
+
+// Records returns the stream of attempts, in completion order. It is closed
+// when the attack is over.
+func (a *Attack) Records() <-chan results.Record { return a.records }
+
+// Schedule returns the attack's schedule.
+func (a *Attack) Schedule() *pace.Schedule { return a.sched }
+
+// Started returns the number of attempts sent so far.
+func (a *Attack) Started() uint64 { return a.started.Load() }
+
+// Stop stops scheduling: no new attempt is sent; those in flight complete
+// and are delivered.
+func (a *Attack) Stop() {
+	a.stopped.Store(true)
+	a.sched.Stop()
+}
+
+func (a *Attack) convert(vres <-chan *vegeta.Result) {
+	defer close(a.records)
+	var rec results.Record
+	for vr := range vres {
+		if vr.Method == "" && vr.Error == errStopped.Error() {
+			continue // refused after Stop: nothing was sent
+		}
+		a.fill(vr, &rec)
+		a.records <- rec
+	}
+}
+
+// fill converts a vegeta result into a record. Latency runs from the time
+// the schedule assigned to the result's sequence number: the n-th attempt a
+// worker takes is the n-th tick of the schedule, so a stalled target or a
+// shortage of workers shows up as latency instead of vanishing.
+func (a *Attack) fill(vr *vegeta.Result, rec *results.Record) {
+	scheduled := a.sched.Scheduled(vr.Seq)
+	end := vr.Timestamp.Add(vr.Latency)
+	obs, _ := a.meter.take(vr.Seq)
+
+	*rec = results.Record{
+		Seq:       vr.Seq,
+		Scheduled: scheduled,
+		Sent:      max(vr.Timestamp.Sub(scheduled), 0),
+		Latency:   max(end.Sub(scheduled), 0),
+		Status:    vr.Code,
+		BytesIn:   obs.bytesIn,
+		BytesOut:  vr.BytesOut,
+		ErrorKind: obs.kind,
+		Attempt:   1,
+		RequestID: vr.Seq,
+	}
+	if rec.Status == 0 && obs.status != 0 {
+		rec.Status = uint16(obs.status) // the body failed after the status line
+	}
+	if rec.ErrorKind == results.ErrNone && vr.Code == 0 && vr.Error != "" {
+		rec.ErrorKind = results.ErrOther // failed before reaching the transport
+	}
+	if vr.Headers != nil {
+		rec.RetryAfter = vr.Headers.Get("Retry-After")
+	}
+}

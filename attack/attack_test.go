@@ -1,0 +1,266 @@
+package attack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/stampede-dev/stampede/attack/pace"
+	"github.com/stampede-dev/stampede/attack/results"
+)
+
+// collect runs an attack to its end and returns every record.
+func collect(t *testing.T, o Options) []results.Record {
+	t.Helper()
+	a, err := Start(o)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	var recs []results.Record
+	timeout := time.After(60 * time.Second)
+	for {
+		select {
+		case r, ok := <-a.Records():
+			if !ok {
+				return recs
+			}
+			recs = append(recs, r)
+		case <-timeout:
+			a.Stop()
+			t.Fatalf("attack did not end within 60s (%d records)", len(recs))
+		}
+	}
+}
+
+func options(url string, rate float64, d time.Duration) Options {
+	return Options{
+		Targets:   []vegeta.Target{{Method: "GET", URL: url}},
+		Shape:     pace.Constant{PerSecond: rate},
+		Duration:  d,
+		Transport: TransportOptions{Timeout: 5 * time.Second, Connections: 100, KeepAlive: true},
+	}
+}
+
+func TestAttackRecordsEveryAttempt(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "3")
+		w.WriteHeader(http.StatusTooManyRequests)
+		fmt.Fprint(w, `{"detail":"slow down"}`)
+	}))
+	defer srv.Close()
+	o := options(srv.URL, 200, 500*time.Millisecond)
+	o.Targets[0].Method, o.Targets[0].Body = "POST", []byte("12345")
+	recs := collect(t, o)
+	if len(recs) != 100 {
+		t.Fatalf("records = %d; want 100 (200/s for 500ms)", len(recs))
+	}
+	seen := map[uint64]bool{}
+	for _, r := range recs {
+		if r.Status != 429 || r.RetryAfter != "3" || r.BytesIn != 22 || r.BytesOut != 5 || r.ErrorKind != results.ErrNone {
+			t.Fatalf("record = %+v; want 429, Retry-After 3, 22 bytes in, 5 out, no transport error", r)
+		}
+		if r.Attempt != 1 || r.RequestID != r.Seq || seen[r.Seq] {
+			t.Fatalf("record = %+v; want attempt 1, request id = unique seq", r)
+		}
+		seen[r.Seq] = true
+		if r.Scheduled.IsZero() || r.Latency < r.Sent {
+			t.Fatalf("record = %+v; want a scheduled time and latency >= queueing delay", r)
+		}
+	}
+}
+
+// TestAttackCorrectsCoordinatedOmission: one worker against a 50 ms target
+// at 100/s must queue, and the corrected latency must show it while the
+// uncorrected one stays near 50 ms.
+func TestAttackCorrectsCoordinatedOmission(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(50 * time.Millisecond)
+	}))
+	defer srv.Close()
+	o := options(srv.URL, 100, 300*time.Millisecond)
+	o.Workers, o.MaxWorkers = 1, 1
+	recs := collect(t, o)
+	if len(recs) != 30 {
+		t.Fatalf("records = %d; want 30", len(recs))
+	}
+	var last results.Record
+	for _, r := range recs {
+		if r.Seq > last.Seq {
+			last = r
+		}
+	}
+	// The 30th request is scheduled at 290 ms but can only leave after 29
+	// answers of >= 50 ms each: it queued at least 1.45 s − 290 ms.
+	if last.Sent < time.Second {
+		t.Errorf("last request queued %s; want > 1s", last.Sent)
+	}
+	if unc := last.Uncorrected(); unc < 50*time.Millisecond || unc > time.Second {
+		t.Errorf("uncorrected latency = %s; want about 50ms", unc)
+	}
+	if last.Latency < last.Sent+50*time.Millisecond {
+		t.Errorf("corrected latency = %s; want >= queueing %s + 50ms", last.Latency, last.Sent)
+	}
+}
+
+func TestTransportErrorKinds(t *testing.T) {
+	// refused: a port that was just closed.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refusedURL := "http://" + ln.Addr().String() + "/"
+	ln.Close()
+
+	// reset: accept, then close with SO_LINGER 0 so the peer gets an RST.
+	resetLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resetLn.Close()
+	go func() {
+		for {
+			c, err := resetLn.Accept()
+			if err != nil {
+				return
+			}
+			buf := make([]byte, 1024)
+			_, _ = c.Read(buf)
+			c.(*net.TCPConn).SetLinger(0)
+			c.Close()
+		}
+	}()
+
+	// timeout: a target slower than the client's timeout.
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}))
+	defer slow.Close()
+
+	// tls: a certificate the client does not trust.
+	tlsSrv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake failures are the point
+	tlsSrv.StartTLS()
+	defer tlsSrv.Close()
+
+	// reset mid-body: the status line arrives, then the connection dies.
+	partial := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1000")
+		w.WriteHeader(200)
+		w.Write([]byte("only part"))
+		w.(http.Flusher).Flush()
+		c, _, _ := http.NewResponseController(w).Hijack()
+		c.(*net.TCPConn).SetLinger(0)
+		c.Close()
+	}))
+	defer partial.Close()
+
+	tests := []struct {
+		name     string
+		url      string
+		insecure bool
+		want     results.ErrorKind
+		status   uint16
+	}{
+		{"refused", refusedURL, false, results.ErrRefused, 0},
+		{"reset", "http://" + resetLn.Addr().String() + "/", false, results.ErrReset, 0},
+		{"timeout", slow.URL, false, results.ErrTimeout, 0},
+		{"tls", tlsSrv.URL, false, results.ErrTLS, 0},
+		{"tls insecure", tlsSrv.URL, true, results.ErrNone, 200},
+		{"reset mid-body", partial.URL, false, results.ErrReset, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := options(tt.url, 20, 100*time.Millisecond)
+			o.Transport.Timeout = 300 * time.Millisecond
+			o.Transport.Insecure = tt.insecure
+			recs := collect(t, o)
+			if len(recs) != 2 {
+				t.Fatalf("records = %d; want 2", len(recs))
+			}
+			for _, r := range recs {
+				if r.ErrorKind != tt.want || r.Status != tt.status {
+					t.Errorf("record kind = %v, status %d; want %v, %d", r.ErrorKind, r.Status, tt.want, tt.status)
+				}
+			}
+		})
+	}
+}
+
+func TestKindOfTypedErrors(t *testing.T) {
+	tests := []struct {
+		err  error
+		want results.ErrorKind
+	}{
+		{nil, results.ErrNone},
+		{&net.DNSError{Err: "no such host", Name: "x.invalid", IsNotFound: true}, results.ErrDNS},
+		{&net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, results.ErrRefused},
+		{fmt.Errorf("read: %w", syscall.ECONNRESET), results.ErrReset},
+		{io.ErrUnexpectedEOF, results.ErrReset},
+		{context.DeadlineExceeded, results.ErrTimeout},
+		{&net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ETIMEDOUT)}, results.ErrTimeout},
+		{errors.New("something else"), results.ErrOther},
+	}
+	for _, tt := range tests {
+		if got := KindOf(tt.err); got != tt.want {
+			t.Errorf("KindOf(%v) = %v; want %v", tt.err, got, tt.want)
+		}
+	}
+}
+
+// TestStopDeliversInFlight stops an unbounded attack: every attempt sent
+// is delivered and the stream closes.
+func TestStopDeliversInFlight(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(20 * time.Millisecond)
+	}))
+	defer srv.Close()
+	a, err := Start(options(srv.URL, 200, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for range a.Records() {
+		got++
+		if got == 50 {
+			a.Stop()
+			break
+		}
+	}
+	deadline := time.After(30 * time.Second)
+	for done := false; !done; {
+		select {
+		case _, ok := <-a.Records():
+			if !ok {
+				done = true
+				break
+			}
+			got++
+		case <-deadline:
+			t.Fatal("stream did not close after Stop")
+		}
+	}
+	if uint64(got) != a.Started() {
+		t.Errorf("delivered %d records; want every started attempt (%d)", got, a.Started())
+	}
+}
+
+func TestOptionsValidate(t *testing.T) {
+	errs := Options{Duration: -1, MaxWorkers: 1, Workers: 2}.Validate()
+	if len(errs) != 4 {
+		t.Errorf("Validate() = %v; want 4 problems (targets, shape, duration, workers)", errs)
+	}
+}

@@ -1,0 +1,101 @@
+package attack
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestLoadTargets(t *testing.T) {
+	common := http.Header{"X-Common": {"c"}, "Accept": {"default"}}
+	tests := []struct {
+		name, format, src string
+		want              []string // "METHOD URL" of each target
+		err               string
+	}{
+		{name: "http", src: "GET http://127.0.0.1:1/a\n\nPOST http://127.0.0.1:1/b\nAccept: json\n", want: []string{"GET http://127.0.0.1:1/a", "POST http://127.0.0.1:1/b"}},
+		{name: "http with comments", format: "http", src: "# c\nGET http://127.0.0.1:1/a\n", want: []string{"GET http://127.0.0.1:1/a"}},
+		{name: "json detected", src: `{"method":"GET","url":"http://127.0.0.1:1/j"}` + "\n" + `{"method":"DELETE","url":"http://127.0.0.1:1/k","header":{"Accept":["x"]}}` + "\n", want: []string{"GET http://127.0.0.1:1/j", "DELETE http://127.0.0.1:1/k"}},
+		{name: "empty", src: "\n# nothing\n", err: "no targets"},
+		{name: "bad method", src: "get http://127.0.0.1:1/\n", err: "target 1"},
+		{name: "bad json", format: "json", src: "{not json}\n", err: "target 1"},
+		{name: "ftp scheme", src: "GET ftp://127.0.0.1/\n", err: "scheme must be http or https"},
+		{name: "unknown format", format: "yaml", src: "x", err: `format "yaml"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tgts, err := LoadTargets(strings.NewReader(tt.src), tt.format, common, []byte("B"))
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("LoadTargets(%q) error = %v; want one containing %q", tt.src, err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("LoadTargets(%q): %v", tt.src, err)
+			}
+			if len(tgts) != len(tt.want) {
+				t.Fatalf("LoadTargets(%q) = %d targets; want %d", tt.src, len(tgts), len(tt.want))
+			}
+			for i, tg := range tgts {
+				if got := tg.Method + " " + tg.URL; got != tt.want[i] {
+					t.Errorf("target %d = %q; want %q", i, got, tt.want[i])
+				}
+				if tg.Header.Get("X-Common") != "c" {
+					t.Errorf("target %d lost the common header: %v", i, tg.Header)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadTargetsOwnHeaderWins(t *testing.T) {
+	common := http.Header{"Accept": {"default"}}
+	tgts, err := LoadTargets(strings.NewReader("GET http://127.0.0.1:1/\nAccept: mine\n"), "", common, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tgts[0].Header["Accept"]; len(got) != 1 || got[0] != "mine" {
+		t.Errorf("Accept = %q; want [mine]", got)
+	}
+	if common.Get("Accept") != "default" {
+		t.Errorf("the common header was modified: %v", common)
+	}
+}
+
+func TestValidateURLAndMethod(t *testing.T) {
+	for _, u := range []string{"http://127.0.0.1/", "https://[::1]:8443/x?y=1"} {
+		if err := ValidateURL(u); err != nil {
+			t.Errorf("ValidateURL(%q) = %v; want nil", u, err)
+		}
+	}
+	for _, u := range []string{"", "127.0.0.1:8080", "ftp://x/", "http:///nohost", "http://[::1"} {
+		if err := ValidateURL(u); err == nil {
+			t.Errorf("ValidateURL(%q) = nil; want an error", u)
+		}
+	}
+	if err := ValidateMethod("GE T"); err == nil {
+		t.Error("ValidateMethod(\"GE T\") = nil; want an error")
+	}
+}
+
+func FuzzLoadTargets(f *testing.F) {
+	f.Add("GET http://127.0.0.1:1/a\nX: y\n\nPOST http://127.0.0.1:1/b\n@/dev/null\n")
+	f.Add(`{"method":"GET","url":"http://127.0.0.1:1/j","body":"Zm9v"}` + "\n")
+	f.Add("{\n")
+	f.Add("GET \n")
+	f.Fuzz(func(t *testing.T, src string) {
+		if strings.Contains(src, "@") {
+			return // body references read local files; not the parser under test
+		}
+		tgts, err := LoadTargets(strings.NewReader(src), "", nil, nil)
+		if err != nil {
+			return
+		}
+		for _, tg := range tgts {
+			if ValidateURL(tg.URL) != nil || tg.Method == "" {
+				t.Errorf("LoadTargets(%q) returned an invalid target %+v", src, tg)
+			}
+		}
+	})
+}

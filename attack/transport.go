@@ -1,0 +1,192 @@
+package attack
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/net/http2"
+
+	"github.com/stampede-dev/stampede/attack/results"
+)
+
+// TransportOptions configure the HTTP client of an attack.
+type TransportOptions struct {
+	Timeout        time.Duration // whole attempt: connect, send, and read the full response
+	Connections    int           // idle connections kept open per host
+	MaxConnections int           // connections per host, 0 for no limit
+	HTTP2          bool          // negotiate HTTP/2 over TLS
+	Insecure       bool          // skip TLS certificate verification
+	KeepAlive      bool          // reuse connections
+}
+
+// newTransport builds the http.Transport. vegeta's own options type-assert
+// the client's transport and panic on a wrapper, so the whole client is built
+// here and handed to vegeta with vegeta.Client, last.
+func newTransport(o TransportOptions) (*http.Transport, error) {
+	dialer := &net.Dialer{Timeout: o.Timeout, KeepAlive: 30 * time.Second}
+	if !o.KeepAlive {
+		dialer.KeepAlive = -1
+	}
+	tr := &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         dialer.DialContext,
+		TLSClientConfig:     &tls.Config{InsecureSkipVerify: o.Insecure}, //nolint:gosec // user asked for it with --insecure
+		MaxIdleConnsPerHost: o.Connections,
+		MaxConnsPerHost:     o.MaxConnections,
+		DisableKeepAlives:   !o.KeepAlive,
+		TLSHandshakeTimeout: o.Timeout,
+	}
+	if o.HTTP2 {
+		if err := http2.ConfigureTransport(tr); err != nil {
+			return nil, err
+		}
+	} else {
+		// A non-nil empty map turns off HTTP/2 negotiation.
+		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	}
+	return tr, nil
+}
+
+// KindOf sorts a transport error into a kind. It works on typed errors,
+// never on their text.
+func KindOf(err error) results.ErrorKind {
+	if err == nil {
+		return results.ErrNone
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return results.ErrDNS
+	}
+	if isTLS(err) {
+		return results.ErrTLS
+	}
+	var netErr net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ETIMEDOUT) ||
+		(errors.As(err, &netErr) && netErr.Timeout()) {
+		return results.ErrTimeout
+	}
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return results.ErrRefused
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, syscall.ECONNABORTED), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		// A peer that closes the connection before a complete response
+		// surfaces as EOF: to the client it is a reset.
+		return results.ErrReset
+	}
+	return results.ErrOther
+}
+
+func isTLS(err error) bool {
+	var (
+		rec     tls.RecordHeaderError
+		alert   tls.AlertError
+		verify  *tls.CertificateVerificationError
+		unknown x509.UnknownAuthorityError
+		host    x509.HostnameError
+		invalid x509.CertificateInvalidError
+	)
+	return errors.As(err, &rec) || errors.As(err, &alert) || errors.As(err, &verify) ||
+		errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid)
+}
+
+// seqHeader is the header vegeta sets on every request with its sequence
+// number; the meter uses it to join what it sees to vegeta's Result.
+const seqHeader = "X-Vegeta-Seq"
+
+// observation is what the meter saw of one attempt.
+type observation struct {
+	status  int
+	bytesIn uint64
+	kind    results.ErrorKind
+}
+
+// meter is a RoundTripper that records, per attempt, what vegeta's Result
+// loses: the typed kind of a transport error and every body byte received
+// (vegeta counts only the bytes it keeps). Entries are removed when the
+// attempt's record is built, so memory is bounded by the attempts in flight.
+type meter struct {
+	next http.RoundTripper
+
+	mu  sync.Mutex // guards obs; held only for map operations
+	obs map[uint64]*observation
+}
+
+func newMeter(next http.RoundTripper) *meter {
+	return &meter{next: next, obs: make(map[uint64]*observation)}
+}
+
+// RoundTrip implements http.RoundTripper.
+func (m *meter) RoundTrip(req *http.Request) (*http.Response, error) {
+	seq, err := strconv.ParseUint(req.Header.Get(seqHeader), 10, 64)
+	if err != nil {
+		return m.next.RoundTrip(req)
+	}
+	// Redirects repeat the header: reuse the attempt's observation.
+	m.mu.Lock()
+	o := m.obs[seq]
+	if o == nil {
+		o = &observation{}
+		m.obs[seq] = o
+	}
+	m.mu.Unlock()
+
+	resp, err := m.next.RoundTrip(req)
+	if err != nil {
+		// Only this attempt's goroutine writes o until take: no lock needed.
+		o.kind = kindIn(req.Context(), err)
+		return nil, err
+	}
+	o.status = resp.StatusCode
+	resp.Body = &countingBody{ReadCloser: resp.Body, o: o, ctx: req.Context()}
+	return resp, nil
+}
+
+// kindIn is KindOf for an error met while ctx was the request's context.
+// http.Client enforces its Timeout through the context's deadline and,
+// racing with it, a cancel channel whose error ("request canceled") carries
+// no type; a deadline that has passed is the reliable sign of a timeout, as
+// it is for http.Client itself.
+func kindIn(ctx context.Context, err error) results.ErrorKind {
+	if deadline, ok := ctx.Deadline(); ok && !time.Now().Before(deadline) {
+		return results.ErrTimeout
+	}
+	return KindOf(err)
+}
+
+// take returns and forgets the observation of attempt seq.
+func (m *meter) take(seq uint64) (observation, bool) {
+	m.mu.Lock()
+	o, ok := m.obs[seq]
+	delete(m.obs, seq)
+	m.mu.Unlock()
+	if !ok {
+		return observation{}, false
+	}
+	return *o, true
+}
+
+// countingBody counts the body bytes read and types a read failure.
+type countingBody struct {
+	io.ReadCloser
+	o   *observation
+	ctx context.Context // the request's
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.o.bytesIn += uint64(n)
+	if err != nil && err != io.EOF && b.o.kind == results.ErrNone {
+		b.o.kind = kindIn(b.ctx, err)
+	}
+	return n, err
+}

@@ -1,0 +1,313 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/stampede-dev/stampede/attack"
+	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/internal/pipeline"
+	"github.com/stampede-dev/stampede/internal/redact"
+	"github.com/stampede-dev/stampede/profiles"
+	"github.com/stampede-dev/stampede/reports"
+)
+
+// attackFlags are the flags of `stampede attack`, before interpretation.
+type attackFlags struct {
+	url, method, body, bodyFile, targets, targetsFormat string
+	headers, secretHeaders                              []string
+	load                                                profiles.Load
+	workers, maxWorkers                                 uint64
+	connections, maxConnections                         int
+	timeout                                             time.Duration
+	http2, insecure, keepalive                          bool
+	output, format, shard, runID                        string
+	uncorrected, quiet                                  bool
+	workersSet                                          bool // --workers given explicitly
+}
+
+func newAttackCmd(e *env) *cobra.Command {
+	f := &attackFlags{}
+	cmd := &cobra.Command{
+		Use:   "attack",
+		Short: "Send paced HTTP load and summarise every response",
+		Long: `Send HTTP requests on a schedule (an open model: requests leave on time
+whatever the target does), write one record per response to a result file,
+and print a summary.
+
+Latency is measured from the moment each request was scheduled to leave, so
+a slow target cannot hide the queueing it causes (see docs/latency.md);
+--uncorrected also shows latency from the actual send, like wrk2 -U.
+
+Load shapes (--pace):
+  constant  --rate 200/s
+  ramp      --ramp-from 10/s --ramp-to 200/s [--ramp-over 1m]   (default: over the whole duration)
+  steps     --steps 100/s@30s,200/s@30s                        (duration defaults to their total)
+  spike     --spike-base 50/s --spike-peak 500/s --spike-at 10s --spike-for 5s
+  sine      --sine-mean 100/s --sine-amplitude 50/s --sine-period 1m
+Rates use vegeta's syntax: 200, 200/s, 50/100ms, 3000/m.
+
+Headers named Authorization, X-API-Key, Cookie and the like, and any named
+with --secret-header, are redacted in the result file and reports.`,
+		Example: `  # 500 requests per second for 5 seconds, records to r.bin
+  stampede attack --url http://127.0.0.1:8080/ --rate 500/s --duration 5s -o r.bin
+
+  # POST a JSON body with a bearer token, JSON summary on stdout
+  stampede attack --url http://127.0.0.1:8080/v1/chat/completions \
+    -H 'Authorization: Bearer $KEY' -H 'Content-Type: application/json' \
+    --body-file req.json --rate 20/s --format json
+
+  # ramp from 10/s to 300/s over a minute
+  stampede attack --url http://127.0.0.1:8080/ --pace ramp --ramp-from 10/s --ramp-to 300/s --duration 1m
+
+  # many endpoints from a vegeta targets file, until Ctrl-C
+  stampede attack --targets targets.txt --rate 100/s --duration 0`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f.workersSet = cmd.Flags().Changed("workers")
+			return runAttack(cmd, e, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.SortFlags = false
+	fl.StringVarP(&f.url, "url", "u", "", "`URL` to attack (http or https)")
+	fl.StringVarP(&f.method, "method", "m", "", "HTTP `method` (default GET, or POST when a body is given)")
+	fl.StringArrayVarP(&f.headers, "header", "H", nil, "request `header` 'Name: value' (repeatable)")
+	fl.StringVar(&f.body, "body", "", "request `body`")
+	fl.StringVar(&f.bodyFile, "body-file", "", "`file` holding the request body")
+	fl.StringVar(&f.targets, "targets", "", "vegeta targets `file` (http or json format) instead of --url; - for stdin")
+	fl.StringVar(&f.targetsFormat, "targets-format", "", "`format` of --targets: http or json (default: detected)")
+
+	fl.StringVar(&f.load.Pace, "pace", "constant", "load `shape`: "+strings.Join(profiles.Paces, ", "))
+	fl.StringVarP(&f.load.Rate, "rate", "r", "", "request `rate` of --pace constant (default "+profiles.DefaultRate+")")
+	fl.StringVarP(&f.load.Duration, "duration", "d", "", "how long to attack (a `duration`); 0 runs until interrupted (default 30s; steps: their total)")
+	fl.StringVar(&f.load.RampFrom, "ramp-from", "", "ramp: starting `rate`")
+	fl.StringVar(&f.load.RampTo, "ramp-to", "", "ramp: final `rate`")
+	fl.StringVar(&f.load.RampOver, "ramp-over", "", "ramp: how long the ramp lasts, a `duration` (default: the whole attack)")
+	fl.StringVar(&f.load.Steps, "steps", "", "steps: `list` of rate@duration, e.g. 100/s@30s,200/s@30s")
+	fl.StringVar(&f.load.SpikeBase, "spike-base", "", "spike: `rate` outside the spike")
+	fl.StringVar(&f.load.SpikePeak, "spike-peak", "", "spike: `rate` during the spike")
+	fl.StringVar(&f.load.SpikeAt, "spike-at", "", "spike: `offset` at which the spike starts (default 10s)")
+	fl.StringVar(&f.load.SpikeFor, "spike-for", "", "spike: `duration` of the spike (default 5s)")
+	fl.StringVar(&f.load.SineMean, "sine-mean", "", "sine: mean `rate`")
+	fl.StringVar(&f.load.SineAmplitude, "sine-amplitude", "", "sine: amplitude, a `rate` at most the mean")
+	fl.StringVar(&f.load.SinePeriod, "sine-period", "", "sine: `period` of the wave (default 1m)")
+
+	fl.Uint64Var(&f.workers, "workers", attack.DefaultWorkers, "initial number of workers")
+	fl.Uint64Var(&f.maxWorkers, "max-workers", 0, "maximum number of workers, 0 for no limit (a limit makes requests queue; latency shows it)")
+	fl.IntVar(&f.connections, "connections", attack.DefaultConnections, "idle connections kept open per host")
+	fl.IntVar(&f.maxConnections, "max-connections", 0, "connections per host, 0 for no limit")
+	fl.DurationVar(&f.timeout, "timeout", attack.DefaultTimeout, "timeout of each request, response body included")
+	fl.BoolVar(&f.http2, "http2", false, "negotiate HTTP/2 with TLS targets")
+	fl.BoolVarP(&f.insecure, "insecure", "k", false, "skip TLS certificate verification")
+	fl.BoolVar(&f.keepalive, "keepalive", true, "reuse connections (--keepalive=false opens one per request)")
+
+	fl.StringVarP(&f.output, "output", "o", "stampede-results.bin", "result `file`; - for stdout (the summary then goes to stderr); '' for none")
+	fl.StringVar(&f.format, "format", "text", "summary `format`: text or json")
+	fl.BoolVar(&f.uncorrected, "uncorrected", false, "also show latency measured from the actual send (wrk2 -U)")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress display")
+	fl.StringArrayVar(&f.secretHeaders, "secret-header", nil, "another header `name` to redact (repeatable)")
+	fl.StringVar(&f.shard, "shard", "", "`name` of this machine's share of a distributed run (stored in the result file)")
+	fl.StringVar(&f.runID, "run-id", "", "`id` shared by the shards of one run (default: random)")
+	return cmd
+}
+
+func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
+	policy := redact.NewPolicy(f.secretHeaders...)
+	opts, target, err := attackOptions(e, f, policy)
+	if err != nil {
+		return err
+	}
+	if f.format != "text" && f.format != "json" {
+		return usageErrorf("--format %q: want text or json", f.format)
+	}
+
+	summaryOut := e.stdout
+	var out io.Writer
+	var file *os.File
+	switch f.output {
+	case "":
+	case "-":
+		out, summaryOut = e.stdout, e.stderr
+	default:
+		if file, err = os.Create(f.output); err != nil {
+			return usageErrorf("--output: %v", err)
+		}
+		defer file.Close()
+		out = file
+	}
+
+	var progress reports.Progress = reports.Quiet{}
+	if !f.quiet {
+		progress = reports.NewProgress(e.stderr, e.stderrTTY, opts.Duration, 5*time.Second)
+	}
+	runID := f.runID
+	if runID == "" {
+		runID = newRunID()
+	}
+	header := results.Header{
+		Start:    time.Now(),
+		Command:  policy.Args(e.args0),
+		Target:   target,
+		Pacer:    opts.Shape.String(),
+		Duration: opts.Duration,
+		RunID:    runID,
+		Shard:    f.shard,
+		Tool:     "stampede " + version,
+	}
+	grace := f.timeout
+	if grace <= 0 {
+		grace = attack.DefaultTimeout
+	}
+	outcome, err := pipeline.Run(cmd.Context(), e.abort, pipeline.Config{
+		Attack: opts, Header: header, Output: out, Progress: progress, Grace: grace,
+	})
+	if err != nil {
+		return runtimeError(err)
+	}
+	if file != nil {
+		if err := file.Close(); err != nil {
+			return runtimeError(fmt.Errorf("close result file: %w", err))
+		}
+	}
+
+	run := reports.Run{
+		Summary: outcome.Summary, Target: header.Target, Pacer: header.Pacer, Planned: opts.Duration,
+		Unanswered: outcome.Unanswered, Uncorrected: f.uncorrected, Records: outcome.Records,
+	}
+	if f.output != "" && f.output != "-" {
+		run.ResultFile = f.output
+	}
+	var cause signalCause
+	interrupted := outcome.Interrupted && errors.As(context.Cause(cmd.Context()), &cause)
+	if interrupted {
+		run.Interrupted = signalName(cause.sig)
+	}
+	if f.format == "json" {
+		err = reports.JSON(summaryOut, run)
+	} else {
+		err = reports.Text(summaryOut, run)
+	}
+	if err != nil {
+		return runtimeError(fmt.Errorf("write summary: %w", err))
+	}
+	if interrupted {
+		return &exitError{code: cause.exitCode(), err: cause}
+	}
+	return nil
+}
+
+// attackOptions turns flags into attack options and a description of the
+// target with secrets masked, reporting every load problem at once.
+func attackOptions(e *env, f *attackFlags, policy redact.Policy) (attack.Options, string, error) {
+	const none = ""
+	plan, errs := f.load.Plan()
+	if len(errs) > 0 {
+		msgs := make([]string, len(errs))
+		for i, err := range errs {
+			msgs[i] = "--" + err.Error()
+		}
+		return attack.Options{}, none, usageErrorf("%s", strings.Join(msgs, "; "))
+	}
+	header, err := attack.ParseHeaders(f.headers)
+	if err != nil {
+		return attack.Options{}, none, usageErrorf("--header: %v", err)
+	}
+	body, err := readBody(f)
+	if err != nil {
+		return attack.Options{}, none, err
+	}
+	method := strings.ToUpper(f.method)
+	if method == "" {
+		method = http.MethodGet
+		if len(body) > 0 {
+			method = http.MethodPost
+		}
+	}
+	if f.timeout < 0 {
+		return attack.Options{}, none, usageErrorf("--timeout %s: must not be negative (0 for no timeout)", f.timeout)
+	}
+	if f.connections < 0 || f.maxConnections < 0 {
+		return attack.Options{}, none, usageErrorf("--connections and --max-connections must not be negative")
+	}
+
+	var targets []vegeta.Target
+	var described string
+	switch {
+	case f.url != "" && f.targets != "":
+		return attack.Options{}, none, usageErrorf("--url and --targets: give one or the other")
+	case f.url != "":
+		t, err := attack.Static(method, f.url, header, body)
+		if err != nil {
+			return attack.Options{}, none, usageErrorf("--url: %v", err)
+		}
+		targets, described = []vegeta.Target{t}, t.Method+" "+policy.URL(t.URL)
+	case f.targets != "":
+		src := e.stdin
+		if f.targets != "-" {
+			file, err := os.Open(f.targets)
+			if err != nil {
+				return attack.Options{}, none, usageErrorf("--targets: %v", err)
+			}
+			defer file.Close()
+			src = file
+		}
+		if targets, err = attack.LoadTargets(src, f.targetsFormat, header, body); err != nil {
+			return attack.Options{}, none, usageErrorf("--targets %s: %v", f.targets, err)
+		}
+		described = targets[0].Method + " " + policy.URL(targets[0].URL)
+		if len(targets) > 1 {
+			described += fmt.Sprintf(" and %d more targets from %s", len(targets)-1, f.targets)
+		}
+	default:
+		return attack.Options{}, none, usageErrorf("no target: give --url URL or --targets FILE")
+	}
+
+	if f.maxWorkers > 0 && f.workers > f.maxWorkers && !f.workersSet {
+		f.workers = f.maxWorkers // the default start of 10 yields to an explicit cap
+	}
+	opts := attack.Options{
+		Targets: targets, Shape: plan.Shape, Duration: plan.Duration,
+		Workers: f.workers, MaxWorkers: f.maxWorkers,
+		Transport: attack.TransportOptions{
+			Timeout: f.timeout, Connections: f.connections, MaxConnections: f.maxConnections,
+			HTTP2: f.http2, Insecure: f.insecure, KeepAlive: f.keepalive,
+		},
+	}
+	if errs := opts.Validate(); len(errs) > 0 {
+		return attack.Options{}, none, usageErrorf("%s", strings.ReplaceAll(errors.Join(errs...).Error(), "\n", "; "))
+	}
+	return opts, described, nil
+}
+
+func readBody(f *attackFlags) ([]byte, error) {
+	switch {
+	case f.body != "" && f.bodyFile != "":
+		return nil, usageErrorf("--body and --body-file: give one or the other")
+	case f.bodyFile != "":
+		b, err := os.ReadFile(f.bodyFile)
+		if err != nil {
+			return nil, usageErrorf("--body-file: %v", err)
+		}
+		return b, nil
+	}
+	return []byte(f.body), nil
+}
+
+// newRunID returns a random identifier for a run.
+func newRunID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b[:])
+}

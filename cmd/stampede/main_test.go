@@ -1,0 +1,344 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/reports"
+)
+
+// runInProcess runs the CLI in-process and returns its exit code, stdout
+// and stderr.
+func runInProcess(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, abort: context.Background(), args0: append([]string{"stampede"}, args...)}
+	code := run(context.Background(), e, args)
+	return code, stdout.String(), stderr.String()
+}
+
+// countingServer starts a local target that answers 200 and counts hits.
+func countingServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		io.Copy(io.Discard, r.Body)
+		w.Write([]byte("ok"))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &hits
+}
+
+// readResults reads every record of a result file.
+func readResults(t *testing.T, path string) (results.Header, []results.Record, int64) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := results.NewReader(f)
+	if err != nil {
+		t.Fatalf("NewReader(%s): %v", path, err)
+	}
+	var recs []results.Record
+	for {
+		var rec results.Record
+		if err := r.Next(&rec); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatalf("Next: %v", err)
+		}
+		recs = append(recs, rec)
+	}
+	return r.Header(), recs, r.Skipped()
+}
+
+func TestAttackJSONMatchesResultFile(t *testing.T) {
+	srv, hits := countingServer(t)
+	out := filepath.Join(t.TempDir(), "r.bin")
+	code, stdout, stderr := runInProcess(t, "attack", "--url", srv.URL+"/x?api_key=s3cret", "-H", "Authorization: Bearer s3cret",
+		"--rate", "200/s", "--duration", "1s", "-o", out, "--format", "json", "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr: %s", code, stderr)
+	}
+	var doc reports.JSONSummary
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("summary is not JSON: %v\n%s", err, stdout)
+	}
+	if doc.Schema != reports.SummarySchema {
+		t.Errorf("schema = %q; want %q", doc.Schema, reports.SummarySchema)
+	}
+	if doc.Requests != 200 || doc.Status["200"] != 200 || hits.Load() != 200 {
+		t.Errorf("requests = %d, status 200 = %d, server hits = %d; want 200 each", doc.Requests, doc.Status["200"], hits.Load())
+	}
+	if doc.Rate < 198 || doc.Rate > 202 {
+		t.Errorf("rate = %.2f/s; want 200/s ±1%%", doc.Rate)
+	}
+	hdr, recs, skipped := readResults(t, out)
+	if uint64(len(recs)) != doc.Requests || skipped != 0 {
+		t.Errorf("result file has %d records (%d bytes skipped); want %d, 0", len(recs), skipped, doc.Requests)
+	}
+	for _, rec := range recs {
+		if rec.Status != 200 || rec.BytesIn != 2 || rec.Attempt != 1 || rec.Latency < rec.Sent {
+			t.Fatalf("record %+v: want status 200, 2 bytes in, attempt 1, latency >= sent", rec)
+		}
+	}
+	whole := strings.Join(hdr.Command, " ") + hdr.Target
+	if strings.Contains(whole, "s3cret") || strings.Contains(stdout, "s3cret") {
+		t.Errorf("secret leaked: header command %q target %q", hdr.Command, hdr.Target)
+	}
+	if !strings.Contains(whole, "Authorization: [REDACTED]") {
+		t.Errorf("header command %q: want the Authorization header redacted, not dropped", hdr.Command)
+	}
+}
+
+func TestAttackTextSummary(t *testing.T) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1)%4 == 0 {
+			w.Header().Set("Retry-After", "7")
+			w.WriteHeader(http.StatusTooManyRequests)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	out := filepath.Join(t.TempDir(), "r.bin")
+	code, stdout, stderr := runInProcess(t, "attack", "-u", srv.URL, "-r", "100/s", "-d", "1s", "-o", out, "-q", "--uncorrected")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr: %s", code, stderr)
+	}
+	for _, want := range []string{"requests", "100", "200 OK", "429 Too Many Requests", "75.00 %", "25.00 %", "uncorrected", "p99.9"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+	_, recs, _ := readResults(t, out)
+	var withRetry int
+	for _, r := range recs {
+		if r.Status == 429 && r.RetryAfter == "7" {
+			withRetry++
+		}
+	}
+	if withRetry != 25 {
+		t.Errorf("records with 429 and Retry-After 7 = %d; want 25", withRetry)
+	}
+}
+
+func TestAttackUsageErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string // in the one-line message
+	}{
+		{"negative rate", []string{"attack", "-u", "http://127.0.0.1:1/", "--rate", "-5/s"}, "--rate"},
+		{"zero rate", []string{"attack", "-u", "http://127.0.0.1:1/", "--rate", "0"}, "--rate"},
+		{"unknown pace", []string{"attack", "-u", "http://127.0.0.1:1/", "--pace", "zigzag"}, "--pace: unknown pace \"zigzag\""},
+		{"malformed header", []string{"attack", "-u", "http://127.0.0.1:1/", "-H", "NoColonHere"}, "--header"},
+		{"bad header name", []string{"attack", "-u", "http://127.0.0.1:1/", "-H", "Bad Name: x"}, "--header"},
+		{"no target", []string{"attack"}, "give --url URL or --targets FILE"},
+		{"bad url", []string{"attack", "-u", "ftp://127.0.0.1/"}, "--url"},
+		{"unknown flag", []string{"attack", "--bogus"}, "--bogus"},
+		{"bad duration", []string{"attack", "-u", "http://127.0.0.1:1/", "-d", "soon"}, "--duration"},
+		{"negative duration", []string{"attack", "-u", "http://127.0.0.1:1/", "-d", "-1s"}, "--duration"},
+		{"ramp without to", []string{"attack", "-u", "http://127.0.0.1:1/", "--pace", "ramp", "--ramp-from", "1/s"}, "--ramp-to"},
+		{"flag of another pace", []string{"attack", "-u", "http://127.0.0.1:1/", "--steps", "1@1s"}, "--steps: applies only to --pace steps"},
+		{"bad steps", []string{"attack", "-u", "http://127.0.0.1:1/", "--pace", "steps", "--steps", "100@"}, "--steps"},
+		{"sine amplitude above mean", []string{"attack", "-u", "http://127.0.0.1:1/", "--pace", "sine", "--sine-mean", "10/s", "--sine-amplitude", "20/s"}, "amplitude"},
+		{"bad format", []string{"attack", "-u", "http://127.0.0.1:1/", "--format", "xml"}, "--format"},
+		{"body twice", []string{"attack", "-u", "http://127.0.0.1:1/", "--body", "x", "--body-file", "y"}, "--body"},
+		{"missing body file", []string{"attack", "-u", "http://127.0.0.1:1/", "--body-file", "/nonexistent/body"}, "--body-file"},
+		{"missing targets file", []string{"attack", "--targets", "/nonexistent/targets"}, "--targets"},
+		{"unknown command", []string{"attak"}, "unknown command"},
+		{"completion without shell", []string{"completion"}, "bash"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runInProcess(t, tt.args...)
+			if code != exitUsage {
+				t.Errorf("run(%q) = exit %d; want %d (stderr %q)", tt.args, code, exitUsage, stderr)
+			}
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("run(%q) stderr = %q; want it to contain %q", tt.args, stderr, tt.want)
+			}
+			if lines := strings.Count(strings.TrimSpace(stderr), "\n") + 1; lines != 1 {
+				t.Errorf("run(%q) printed %d lines of error; want 1:\n%s", tt.args, lines, stderr)
+			}
+			if strings.Contains(stderr, "goroutine") || stdout != "" {
+				t.Errorf("run(%q): stdout %q, stderr %q; want nothing on stdout and no stack trace", tt.args, stdout, stderr)
+			}
+		})
+	}
+}
+
+func TestHelpShowsExamples(t *testing.T) {
+	for _, cmd := range [][]string{{"attack", "--help"}, {"version", "--help"}, {"completion", "--help"}, {"--help"}} {
+		code, stdout, _ := runInProcess(t, cmd...)
+		if code != 0 || !strings.Contains(stdout, "Examples:") || !strings.Contains(stdout, "stampede ") {
+			t.Errorf("run(%q) = %d, output lacks Examples:\n%s", cmd, code, stdout)
+		}
+	}
+}
+
+func TestVersionAndCompletion(t *testing.T) {
+	code, stdout, _ := runInProcess(t, "version")
+	if code != 0 || !strings.HasPrefix(stdout, "stampede ") || !strings.Contains(stdout, "vegeta") {
+		t.Errorf("version = %d %q; want 'stampede <version> … vegeta …'", code, stdout)
+	}
+	code, stdout, _ = runInProcess(t, "completion", "bash")
+	if code != 0 || !strings.Contains(stdout, "__start_stampede") {
+		t.Errorf("completion bash = %d, %d bytes; want a bash completion script", code, len(stdout))
+	}
+}
+
+// buildBinary builds bin/stampede once per test binary into a temp dir.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	if runtime.GOOS == "windows" {
+		t.Skip("signals")
+	}
+	bin := filepath.Join(t.TempDir(), "stampede")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("go build: %v", err)
+	}
+	return bin
+}
+
+// TestBinaryInterrupts runs the built binary, interrupts it with each
+// signal mid-run and checks the exit code, the summary and that the result
+// file holds every answered request.
+func TestBinaryInterrupts(t *testing.T) {
+	bin := buildBinary(t)
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		code int
+		name string
+	}{{syscall.SIGINT, 130, "SIGINT"}, {syscall.SIGTERM, 143, "SIGTERM"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, hits := countingServer(t)
+			out := filepath.Join(t.TempDir(), "r.bin")
+			cmd := exec.Command(bin, "attack", "-u", srv.URL, "-r", "100/s", "-d", "30s", "-o", out, "--format", "json")
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, func() bool { return hits.Load() >= 100 })
+			if err := cmd.Process.Signal(tc.sig); err != nil {
+				t.Fatal(err)
+			}
+			err := cmd.Wait()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != tc.code {
+				t.Fatalf("exit = %v; want code %d (stderr %s)", err, tc.code, stderr.String())
+			}
+			var doc reports.JSONSummary
+			if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
+				t.Fatalf("summary: %v\n%s", err, stdout.String())
+			}
+			if doc.Interrupted != tc.name {
+				t.Errorf("interrupted = %q; want %q", doc.Interrupted, tc.name)
+			}
+			_, recs, skipped := readResults(t, out)
+			if uint64(len(recs)) != doc.Requests || int64(doc.Requests) != hits.Load() || skipped != 0 {
+				t.Errorf("records %d, summary %d, server hits %d, skipped %d; want all equal and 0 skipped", len(recs), doc.Requests, hits.Load(), skipped)
+			}
+			if doc.Requests >= 3000 {
+				t.Errorf("requests = %d: the run did not stop early", doc.Requests)
+			}
+		})
+	}
+}
+
+// TestBinaryKill9KeepsRecords kills the binary outright after 3 s of load:
+// the result file must still hold at least 2 s of records.
+func TestBinaryKill9KeepsRecords(t *testing.T) {
+	bin := buildBinary(t)
+	srv, _ := countingServer(t)
+	out := filepath.Join(t.TempDir(), "r.bin")
+	cmd := exec.Command(bin, "attack", "-u", srv.URL, "-r", "200/s", "-d", "30s", "-o", out, "-q")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The run starts once the header is on disk; the scenario is a kill
+	// after 3 s of load.
+	waitFor(t, func() bool { fi, err := os.Stat(out); return err == nil && fi.Size() > 0 })
+	time.Sleep(3 * time.Second)
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	_, recs, _ := readResults(t, out)
+	if len(recs) == 0 {
+		t.Fatal("no records survived kill -9")
+	}
+	first, last := recs[0].Scheduled, recs[0].Scheduled
+	for _, r := range recs {
+		if r.Scheduled.Before(first) {
+			first = r.Scheduled
+		}
+		if r.Scheduled.After(last) {
+			last = r.Scheduled
+		}
+	}
+	if span := last.Sub(first); span < 2*time.Second {
+		t.Errorf("records cover %s after kill -9 at ~3 s; want at least 2s (%d records)", span, len(recs))
+	}
+}
+
+// waitFor polls cond for up to 20 s.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 20s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestBinaryRate500For5s is the acceptance run of the foundation: 500/s for
+// 5 s sends 2500 requests ±1%, and the JSON summary and result file agree.
+func TestBinaryRate500For5s(t *testing.T) {
+	bin := buildBinary(t)
+	srv, hits := countingServer(t)
+	out := filepath.Join(t.TempDir(), "r.bin")
+	cmd := exec.Command(bin, "attack", "--url", srv.URL+"/", "--rate", "500/s", "--duration", "5s", "-o", out, "--format", "json")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	var doc reports.JSONSummary
+	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
+		t.Fatalf("summary: %v\n%s", err, stdout.String())
+	}
+	if doc.Requests < 2475 || doc.Requests > 2525 || int64(doc.Requests) != hits.Load() {
+		t.Errorf("requests = %d, server hits = %d; want 2500 ±1%% and equal", doc.Requests, hits.Load())
+	}
+	_, recs, _ := readResults(t, out)
+	if uint64(len(recs)) != doc.Requests || doc.Status["200"] != doc.Requests {
+		t.Errorf("records = %d, status 200 = %d; want both %d", len(recs), doc.Status["200"], doc.Requests)
+	}
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// env is what commands receive from main instead of reaching for globals,
+// so that tests can run them in-process.
+type env struct {
+	stdin     io.Reader
+	stdout    io.Writer
+	stderr    io.Writer
+	stderrTTY bool            // stderr is a terminal: live progress bar, colour
+	abort     context.Context // cancelled by a second interrupt
+	args0     []string        // the process's full command line, for the result file header
+}
+
+// run executes the command line and returns the process exit code.
+func run(ctx context.Context, e *env, args []string) int {
+	root := newRootCmd(e)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	code := codeOf(err)
+	msg := oneLine(err.Error())
+	if code == exitUsage && !strings.Contains(msg, "--help") {
+		msg += " (see 'stampede " + commandPath(root, args) + "--help')"
+	}
+	fmt.Fprintf(e.stderr, "stampede: %s\n", msg)
+	return code
+}
+
+// commandPath returns "attack " for "stampede attack …", "" for the root.
+func commandPath(root *cobra.Command, args []string) string {
+	cmd, _, err := root.Find(args)
+	if err != nil || cmd == root {
+		return ""
+	}
+	return strings.TrimPrefix(cmd.CommandPath(), root.Name()+" ") + " "
+}
+
+func newRootCmd(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "stampede",
+		Short: "Resilience testing and load generation for HTTP APIs",
+		Long: `stampede hammers an HTTP API at a controlled rate, records every response
+in a streaming result file and summarises latency (measured from the time
+each request was scheduled to leave), status codes and transport errors.
+
+Exit codes: 0 success, 1 thresholds failed, 2 usage or configuration error,
+3 the run failed (e.g. the result file could not be written),
+130/143 interrupted by SIGINT/SIGTERM.`,
+		Example: `  # 500 requests per second for 10 seconds
+  stampede attack --url http://127.0.0.1:8080/ --rate 500/s --duration 10s
+
+  # machine-readable summary
+  stampede attack --url http://127.0.0.1:8080/ --format json -o run.bin`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	root.SetIn(e.stdin)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return usageErrorf("%v", err)
+	})
+	root.AddCommand(newAttackCmd(e), newVersionCmd(e), newCompletionCmd(e))
+	return root
+}
+
+// oneLine folds a multi-line error (cobra's "Did you mean this?" list) into
+// one line: `unknown command "attak" for "stampede"; did you mean attack?`.
+func oneLine(msg string) string {
+	head, suggestions, found := strings.Cut(msg, "\n\nDid you mean this?\n")
+	if found {
+		names := strings.Fields(suggestions)
+		return head + "; did you mean " + strings.Join(names, " or ") + "?"
+	}
+	return strings.Join(strings.Fields(msg), " ")
+}

@@ -1,0 +1,42 @@
+package pipeline
+
+import (
+	"io"
+	"testing"
+	"time"
+
+	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/attack/results"
+)
+
+// BenchmarkHotPath is the per-record work of the consume loop: encode the
+// record into the result file and add it to the summary's histograms.
+func BenchmarkHotPath(b *testing.B) {
+	start := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	w, err := results.NewWriter(io.Discard, results.Header{Start: start})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := analyze.NewSummary()
+	recs := make([]results.Record, 1024)
+	for i := range recs {
+		recs[i] = results.Record{
+			Seq: uint64(i), Scheduled: start.Add(time.Duration(i) * time.Millisecond),
+			Sent: time.Duration(i%7) * time.Microsecond, Latency: time.Duration(200+i*13) * time.Microsecond,
+			Status: []uint16{200, 200, 200, 429, 503}[i%5], BytesIn: 512, Attempt: 1, RequestID: uint64(i),
+		}
+		if recs[i].Status == 429 {
+			recs[i].RetryAfter = "7"
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		r := &recs[i%len(recs)]
+		if err := w.Write(r); err != nil {
+			b.Fatal(err)
+		}
+		s.Add(r)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}

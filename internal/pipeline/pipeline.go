@@ -1,0 +1,204 @@
+// Package pipeline is the single consume loop of a run: every record an
+// attack emits is appended to the result file, added to the summary and
+// counted for the progress display, in that order, by one goroutine.
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/attack"
+	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/reports"
+)
+
+// FlushInterval bounds how long a record can sit in the result file's
+// buffer: a process killed outright loses at most this much.
+const FlushInterval = 500 * time.Millisecond
+
+// ProgressInterval is how often the progress display is refreshed.
+const ProgressInterval = 250 * time.Millisecond
+
+// Config is one run.
+type Config struct {
+	Attack   attack.Options
+	Header   results.Header   // header of the result file
+	Output   io.Writer        // where the result file goes; nil for none
+	Progress reports.Progress // nil for none
+	Grace    time.Duration    // how long to wait for attempts in flight after an interrupt
+	Clock    func() time.Time // nil for time.Now
+}
+
+// Outcome is what a run produced.
+type Outcome struct {
+	Summary     *analyze.Summary
+	Records     uint64 // records written to the result file
+	Interrupted bool   // ctx was cancelled before the schedule ended
+	Unanswered  uint64 // attempts still in flight when waiting gave up
+}
+
+// Run starts the attack and consumes its records until the schedule ends.
+// When ctx is cancelled it stops scheduling and waits up to cfg.Grace for
+// the attempts in flight; when abort is cancelled it stops waiting at once.
+// Everything received is written and flushed before Run returns.
+func Run(ctx, abort context.Context, cfg Config) (Outcome, error) {
+	now := cfg.Clock
+	if now == nil {
+		now = time.Now
+	}
+	progress := cfg.Progress
+	if progress == nil {
+		progress = reports.Quiet{}
+	}
+	out := Outcome{Summary: analyze.NewSummary()}
+
+	var w *results.Writer
+	if cfg.Output != nil {
+		var err error
+		if w, err = results.NewWriter(cfg.Output, cfg.Header); err != nil {
+			return out, fmt.Errorf("write result file header: %w", err)
+		}
+		if err := w.Flush(); err != nil {
+			return out, fmt.Errorf("write result file header: %w", err)
+		}
+	}
+
+	atk, err := attack.Start(cfg.Attack)
+	if err != nil {
+		return out, err
+	}
+	start := now()
+	flush := time.NewTicker(FlushInterval)
+	defer flush.Stop()
+	tick := time.NewTicker(ProgressInterval)
+	defer tick.Stop()
+
+	var (
+		received  uint64
+		rate      rateWindow
+		interrupt = ctx.Done()
+		deadline  <-chan time.Time
+		writeErr  error
+	)
+	records := atk.Records()
+	snapshot := func() reports.Snapshot {
+		elapsed := now().Sub(start)
+		return reports.Snapshot{
+			Elapsed:   elapsed,
+			Total:     cfg.Attack.Duration,
+			Requests:  out.Summary.Requests,
+			Successes: out.Summary.Successes,
+			Rate:      rate.observe(elapsed, out.Summary.Requests),
+			P99:       time.Duration(out.Summary.Latency.ValueAtQuantile(99)) * time.Microsecond,
+			Status:    statusCounts(out.Summary.Status),
+		}
+	}
+
+loop:
+	for {
+		select {
+		case rec, ok := <-records:
+			if !ok {
+				break loop
+			}
+			received++
+			if w != nil && writeErr == nil {
+				writeErr = w.Write(&rec)
+			}
+			out.Summary.Add(&rec)
+			if out.Interrupted && received == atk.Started() {
+				break loop // everything sent before the interrupt is answered
+			}
+		case <-flush.C:
+			if w != nil && writeErr == nil {
+				writeErr = w.Flush()
+			}
+		case <-tick.C:
+			progress.Update(snapshot())
+		case <-interrupt:
+			interrupt = nil
+			out.Interrupted = true
+			atk.Stop()
+			if received == atk.Started() {
+				break loop
+			}
+			deadline = time.After(cfg.Grace)
+		case <-deadline:
+			break loop
+		case <-abort.Done():
+			out.Interrupted = true
+			break loop
+		}
+		if writeErr != nil {
+			atk.Stop()
+			break loop
+		}
+	}
+	if out.Interrupted {
+		out.Unanswered = atk.Started() - received
+	}
+	progress.Update(snapshot())
+	progress.Close()
+	if w != nil {
+		if writeErr == nil {
+			writeErr = w.Flush()
+		}
+		out.Records = w.Count()
+	}
+	if writeErr != nil {
+		return out, fmt.Errorf("write result file: %w", writeErr)
+	}
+	return out, nil
+}
+
+// statusCounts renders "200:4990 503:10", ascending by status.
+func statusCounts(m map[uint16]uint64) string {
+	codes := make([]uint16, 0, len(m))
+	for c := range m {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	var b strings.Builder
+	for i, c := range codes {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(strconv.Itoa(int(c)))
+		b.WriteByte(':')
+		b.WriteString(strconv.FormatUint(m[c], 10))
+	}
+	return b.String()
+}
+
+// rateWindow measures the completion rate over about the last second from
+// samples of a running count.
+type rateWindow struct {
+	samples [5]struct {
+		at    time.Duration
+		count uint64
+	}
+	n int
+}
+
+// observe records a sample and returns the rate since the oldest kept
+// sample: (count − oldCount) / (at − oldAt).
+func (r *rateWindow) observe(at time.Duration, count uint64) float64 {
+	i := r.n % len(r.samples)
+	r.samples[i].at, r.samples[i].count = at, count
+	r.n++
+	oldest := 0
+	if r.n > len(r.samples) {
+		oldest = r.n % len(r.samples)
+	}
+	o := r.samples[oldest]
+	if span := at - o.at; span > 0 {
+		return float64(count-o.count) / span.Seconds()
+	}
+	return 0
+}
