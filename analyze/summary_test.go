@@ -54,6 +54,9 @@ func TestSummaryCounts(t *testing.T) {
 	if got := s.Rate(); got < 99.999 || got > 100.001 {
 		t.Errorf("Rate() = %v; want 100 (records 10ms apart)", got)
 	}
+	if got := s.Throughput(); got > s.Rate() || got < 70 {
+		t.Errorf("Throughput() = %v; want at most Rate() = %v and about 80/s", got, s.Rate())
+	}
 	if s.BytesIn != 100_000 || s.BytesOut != 10_000 {
 		t.Errorf("bytes = %d in, %d out; want 100000, 10000", s.BytesIn, s.BytesOut)
 	}
@@ -73,7 +76,7 @@ func TestMergeHalvesEqualsWhole(t *testing.T) {
 		!a.FirstScheduled.Equal(whole.FirstScheduled) || !a.LastScheduled.Equal(whole.LastScheduled) || !a.LastEnd.Equal(whole.LastEnd) {
 		t.Errorf("merged = %v; want %v", a, whole)
 	}
-	if !a.Latency.Equals(whole.Latency) || !a.Uncorrected.Equals(whole.Uncorrected) {
+	if !a.Latency.Equals(whole.Latency) || !a.Uncorrected.Equals(whole.Uncorrected) || !a.SendDelay.Equals(whole.SendDelay) {
 		t.Error("merged histograms differ from the whole's")
 	}
 	for k, v := range whole.Status {

@@ -16,6 +16,11 @@ import (
 	"github.com/stampede-dev/stampede/attack/results"
 )
 
+// MaxLateness is how far behind its schedule an attack may fall before it
+// stops sending: a bounded attack ends at most this long after its duration,
+// and the requests it could not send in time are reported as unsent.
+const MaxLateness = time.Second
+
 // Defaults of Options.
 const (
 	DefaultTimeout     = 30 * time.Second
@@ -33,7 +38,9 @@ type Options struct {
 	Transport  TransportOptions
 }
 
-// DefaultTransport returns the transport options used when none are given.
+// DefaultTransport returns the transport options of the command line's
+// defaults. The zero TransportOptions is different: no timeout and no
+// keep-alive.
 func DefaultTransport() TransportOptions {
 	return TransportOptions{Timeout: DefaultTimeout, Connections: DefaultConnections, KeepAlive: true}
 }
@@ -54,7 +61,7 @@ func (o Options) Validate() []error {
 		errs = append(errs, fmt.Errorf("timeout %s: must be >= 0", o.Transport.Timeout))
 	}
 	if o.MaxWorkers > 0 && o.Workers > o.MaxWorkers {
-		errs = append(errs, fmt.Errorf("--workers %d: more than --max-workers %d", o.Workers, o.MaxWorkers))
+		errs = append(errs, fmt.Errorf("workers %d: more than the maximum of %d workers", o.Workers, o.MaxWorkers))
 	}
 	return errs
 }
@@ -123,8 +130,13 @@ func Start(o Options) (*Attack, error) {
 		}
 		return static(t)
 	}
-	// The schedule bounds the duration itself, exactly; vegeta runs unbounded.
-	vres := a.atk.Attack(targeter, a.sched, 0, "")
+	// The schedule ends the attack exactly on time; vegeta's own clock is
+	// the backstop that ends it anyway when it is running late.
+	deadline := time.Duration(0)
+	if o.Duration > 0 {
+		deadline = o.Duration + MaxLateness
+	}
+	vres := a.atk.Attack(targeter, a.sched, deadline, "")
 	go a.convert(vres)
 	return a, nil
 }
@@ -174,7 +186,7 @@ func (a *Attack) fill(vr *vegeta.Result, rec *results.Record) {
 		Latency:   max(end.Sub(scheduled), 0),
 		Status:    vr.Code,
 		BytesIn:   obs.bytesIn,
-		BytesOut:  vr.BytesOut,
+		BytesOut:  obs.bytesOut,
 		ErrorKind: obs.kind,
 		Attempt:   1,
 		RequestID: vr.Seq,

@@ -1,13 +1,13 @@
 package attack
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -22,17 +22,28 @@ const (
 // MaxTargets bounds the number of targets read from a targets file.
 const MaxTargets = 100_000
 
+// MaxBodySize bounds a request body, and MaxTargetsSize a targets file.
+const (
+	MaxBodySize    = 64 << 20
+	MaxTargetsSize = 64 << 20
+)
+
 // ValidateURL checks that raw is an absolute http or https URL with a host.
+// Its errors do not quote the URL, which may carry credentials.
 func ValidateURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("url %q: %w", raw, err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error repeats the whole URL
+		}
+		return fmt.Errorf("not a valid URL: %v (e.g. http://127.0.0.1:8080/)", err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("url %q: scheme must be http or https (e.g. http://127.0.0.1:8080/)", raw)
+		return fmt.Errorf("scheme %q: must be http or https (e.g. http://127.0.0.1:8080/)", u.Scheme)
 	}
 	if u.Host == "" {
-		return fmt.Errorf("url %q: missing host (e.g. http://127.0.0.1:8080/)", raw)
+		return errors.New("missing host (e.g. http://127.0.0.1:8080/)")
 	}
 	return nil
 }
@@ -66,12 +77,12 @@ func Static(method, rawURL string, header http.Header, body []byte) (vegeta.Targ
 // '{' is json). header is merged into each target (a target's own values
 // win) and body is the default body of targets that have none.
 func LoadTargets(src io.Reader, format string, header http.Header, body []byte) ([]vegeta.Target, error) {
-	data, err := io.ReadAll(io.LimitReader(src, 64<<20+1))
+	data, err := io.ReadAll(io.LimitReader(src, MaxTargetsSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("read targets: %w", err)
 	}
-	if len(data) > 64<<20 {
-		return nil, errors.New("targets file is larger than 64 MiB")
+	if len(data) > MaxTargetsSize {
+		return nil, fmt.Errorf("targets file is larger than the limit of %d bytes", MaxTargetsSize)
 	}
 	if format == "" {
 		format = detectFormat(data)
@@ -79,6 +90,9 @@ func LoadTargets(src io.Reader, format string, header http.Header, body []byte) 
 	var tr vegeta.Targeter
 	switch format {
 	case FormatHTTP:
+		if err := checkBodyFiles(data); err != nil {
+			return nil, fmt.Errorf("targets (http format), %w", err)
+		}
 		tr = vegeta.NewHTTPTargeter(bytes.NewReader(data), body, nil)
 	case FormatJSON:
 		tr = vegeta.NewJSONTargeter(bytes.NewReader(data), body, nil)
@@ -93,12 +107,15 @@ func LoadTargets(src io.Reader, format string, header http.Header, body []byte) 
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("targets (%s format), target %d: %w", format, len(tgts)+1, err)
+			return nil, fmt.Errorf("targets (%s format), target %d: %s", format, len(tgts)+1, problemOnly(err))
 		}
 		if len(tgts) == MaxTargets {
 			return nil, fmt.Errorf("targets: more than %d targets", MaxTargets)
 		}
 		if err := ValidateURL(t.URL); err != nil {
+			return nil, fmt.Errorf("targets, target %d: url: %w", len(tgts)+1, err)
+		}
+		if err := ValidateMethod(t.Method); err != nil {
 			return nil, fmt.Errorf("targets, target %d: %w", len(tgts)+1, err)
 		}
 		merged := header.Clone()
@@ -117,18 +134,68 @@ func LoadTargets(src io.Reader, format string, header http.Header, body []byte) 
 	return tgts, nil
 }
 
+// detectFormat looks at the first line that is neither blank nor a #
+// comment: json if it starts with '{', http otherwise.
 func detectFormat(data []byte) string {
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 || line[0] == '#' {
 			continue
 		}
-		if strings.HasPrefix(line, "{") {
+		if line[0] == '{' {
 			return FormatJSON
 		}
 		return FormatHTTP
 	}
 	return FormatHTTP
+}
+
+// checkBodyFiles checks every "@path" body reference of an http targets
+// file before vegeta reads it: each must be a regular file of at most
+// MaxBodySize bytes, so that a reference to /dev/zero or a huge file is an
+// error, not an exhausted memory.
+func checkBodyFiles(data []byte) error {
+	for n, line := range bytes.Split(data, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if len(line) < 2 || line[0] != '@' {
+			continue
+		}
+		path := string(line[1:])
+		fi, err := os.Stat(path)
+		switch {
+		case err != nil:
+			return fmt.Errorf("line %d: body file: %w", n+1, err)
+		case !fi.Mode().IsRegular():
+			return fmt.Errorf("line %d: body file %s is not a regular file", n+1, path)
+		case fi.Size() > MaxBodySize:
+			return fmt.Errorf("line %d: body file %s is %d bytes, more than the limit of %d", n+1, path, fi.Size(), MaxBodySize)
+		}
+	}
+	return nil
+}
+
+// ReadBody reads a request body of at most MaxBodySize bytes.
+func ReadBody(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, MaxBodySize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxBodySize {
+		return nil, fmt.Errorf("body is larger than the limit of %d bytes", MaxBodySize)
+	}
+	return b, nil
+}
+
+// problemOnly keeps the kind of problem from a vegeta targeter error ("bad
+// header", "bad URL", a JSON parse error) and drops what follows its first
+// colon: vegeta appends the offending line, which may hold a credential.
+func problemOnly(err error) string {
+	msg, _, _ := strings.Cut(err.Error(), ":")
+	return strings.TrimSpace(msg) + " (the line is not shown: it may hold secrets)"
 }

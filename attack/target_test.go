@@ -1,7 +1,9 @@
 package attack
 
 import (
+	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 )
@@ -19,7 +21,7 @@ func TestLoadTargets(t *testing.T) {
 		{name: "empty", src: "\n# nothing\n", err: "no targets"},
 		{name: "bad method", src: "get http://127.0.0.1:1/\n", err: "target 1"},
 		{name: "bad json", format: "json", src: "{not json}\n", err: "target 1"},
-		{name: "ftp scheme", src: "GET ftp://127.0.0.1/\n", err: "scheme must be http or https"},
+		{name: "ftp scheme", src: "GET ftp://127.0.0.1/\n", err: `scheme "ftp": must be http or https`},
 		{name: "unknown format", format: "yaml", src: "x", err: `format "yaml"`},
 	}
 	for _, tt := range tests {
@@ -98,4 +100,43 @@ func FuzzLoadTargets(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestLoadTargetsBoundsBodies(t *testing.T) {
+	big := t.TempDir() + "/big"
+	if err := os.WriteFile(big, make([]byte, 10), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ src, err string }{
+		{"POST http://127.0.0.1:1/\n@/dev/zero\n", "not a regular file"},
+		{"POST http://127.0.0.1:1/\n@/nonexistent/body\n", "body file"},
+		{"GET http://127.0.0.1:1/\nAuthorization Bearer sk-TGT\n", "bad header"},
+	}
+	for _, tt := range tests {
+		_, err := LoadTargets(strings.NewReader(tt.src), "", nil, nil)
+		if err == nil || !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("LoadTargets(%q) = %v; want an error containing %q", tt.src, err, tt.err)
+		}
+		if err != nil && strings.Contains(err.Error(), "sk-TGT") {
+			t.Errorf("LoadTargets(%q) = %v; the error leaks the line", tt.src, err)
+		}
+	}
+	if tgts, err := LoadTargets(strings.NewReader("POST http://127.0.0.1:1/\n@"+big+"\n"), "", nil, nil); err != nil || len(tgts[0].Body) != 10 {
+		t.Errorf("LoadTargets with a small body file = %v; want its 10 bytes", err)
+	}
+	if _, err := ReadBody(io.LimitReader(zeros{}, MaxBodySize+10)); err == nil {
+		t.Error("ReadBody of more than MaxBodySize = nil error; want one")
+	}
+}
+
+// zeros is an endless reader of zero bytes.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+func TestDetectFormatLongLine(t *testing.T) {
+	line := `{"method":"POST","url":"http://127.0.0.1:1/","body":"` + strings.Repeat("QUFB", 400_000) + `"}`
+	if got := detectFormat([]byte("# comment\n\n  " + line + "\n")); got != FormatJSON {
+		t.Errorf("detectFormat(1.6 MB json line) = %q; want json", got)
+	}
 }

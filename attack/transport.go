@@ -44,6 +44,9 @@ func newTransport(o TransportOptions) (*http.Transport, error) {
 		MaxConnsPerHost:     o.MaxConnections,
 		DisableKeepAlives:   !o.KeepAlive,
 		TLSHandshakeTimeout: o.Timeout,
+		// Bytes in are the bytes on the wire, and a load test sends the
+		// headers the user gave, not an Accept-Encoding of Go's choosing.
+		DisableCompression: true,
 	}
 	if o.HTTP2 {
 		if err := http2.ConfigureTransport(tr); err != nil {
@@ -105,9 +108,10 @@ const seqHeader = "X-Vegeta-Seq"
 
 // observation is what the meter saw of one attempt.
 type observation struct {
-	status  int
-	bytesIn uint64
-	kind    results.ErrorKind
+	status   int
+	bytesIn  uint64
+	bytesOut uint64 // request body, counted whatever the outcome
+	kind     results.ErrorKind
 }
 
 // meter is a RoundTripper that records, per attempt, what vegeta's Result
@@ -139,6 +143,9 @@ func (m *meter) RoundTrip(req *http.Request) (*http.Response, error) {
 		m.obs[seq] = o
 	}
 	m.mu.Unlock()
+	if req.ContentLength > 0 {
+		o.bytesOut = uint64(req.ContentLength)
+	}
 
 	resp, err := m.next.RoundTrip(req)
 	if err != nil {

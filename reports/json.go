@@ -32,12 +32,14 @@ type JSONSummary struct {
 	StartedAt            *time.Time        `json:"started_at,omitempty"`
 	LatencyMs            LatencyMs         `json:"latency_ms"`
 	LatencyUncorrectedMs LatencyMs         `json:"latency_uncorrected_ms"`
+	SendDelayMs          LatencyMs         `json:"send_delay_ms"`
 	Status               map[string]uint64 `json:"status"`
 	TransportErrors      map[string]uint64 `json:"transport_errors"`
 	BytesIn              uint64            `json:"bytes_in"`
 	BytesOut             uint64            `json:"bytes_out"`
 	Interrupted          string            `json:"interrupted,omitempty"`
 	Unanswered           uint64            `json:"unanswered"`
+	Unsent               uint64            `json:"unsent"`
 	ResultFile           string            `json:"result_file,omitempty"`
 	RecordsWritten       uint64            `json:"records_written"`
 }
@@ -68,12 +70,14 @@ func NewJSONSummary(run Run) JSONSummary {
 		DurationS:            round(s.Duration().Seconds(), 6),
 		LatencyMs:            latencyMs(s.Latency),
 		LatencyUncorrectedMs: latencyMs(s.Uncorrected),
+		SendDelayMs:          latencyMs(s.SendDelay),
 		Status:               make(map[string]uint64, len(s.Status)),
 		TransportErrors:      make(map[string]uint64, len(results.ErrorKinds)),
 		BytesIn:              s.BytesIn,
 		BytesOut:             s.BytesOut,
 		Interrupted:          run.Interrupted,
 		Unanswered:           run.Unanswered,
+		Unsent:               run.Unsent,
 		ResultFile:           run.ResultFile,
 		RecordsWritten:       run.Records,
 	}

@@ -130,9 +130,14 @@ func (b *barProgress) Update(s Snapshot) {
 	}
 }
 
-// Close stops the bar where it is (an interrupted run leaves it short) and
-// waits for the last render.
+// Close fills the bar of a run that reached its planned end, stops it
+// where it is otherwise (an interrupted run leaves it short), and waits for
+// the last render.
 func (b *barProgress) Close() {
-	b.bar.Abort(false)
+	if s := b.last.Load(); s.Total > 0 && s.Elapsed >= s.Total {
+		b.bar.SetCurrent(int64(s.Total / b.unit)) // complete: the bar fills
+	} else {
+		b.bar.Abort(false)
+	}
 	b.p.Wait()
 }

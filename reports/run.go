@@ -20,6 +20,8 @@ type Run struct {
 	Records     uint64        // records written to the result file
 	Interrupted string        // the signal that stopped the run, "" if it ran to the end
 	Unanswered  uint64        // attempts still in flight when the run gave up waiting
+	Unsent      uint64        // scheduled attempts never sent: the generator fell too far behind
+	MaxLateness time.Duration // how far behind schedule stampede may fall before it stops sending
 	Uncorrected bool          // also show the latency measured from the actual send (wrk2 -U)
 }
 

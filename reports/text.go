@@ -38,6 +38,9 @@ func Text(w io.Writer, run Run) error {
 		}
 		tp.printf("\n")
 	}
+	if run.Unsent > 0 {
+		tp.printf("Unsent    %d scheduled requests never left: stampede fell more than %s behind its schedule (raise --max-workers or lower the rate)\n", run.Unsent, run.MaxLateness)
+	}
 	tp.printf("\n")
 
 	tp.table([]string{"Metric", "Value"}, []tw.Align{tw.AlignLeft, tw.AlignRight}, [][]string{
@@ -46,14 +49,15 @@ func Text(w io.Writer, run Run) error {
 		{"throughput (successes)", FormatRate(s.Throughput())},
 		{"duration", fmt.Sprintf("%.3f s", s.Duration().Seconds())},
 		{"success ratio", FormatShare(s.SuccessRatio())},
+		{"send delay p99 (stampede's lag)", FormatLatency(analyze.LatencyQuantiles(s.SendDelay).P99)},
 		{"bytes in", FormatBytes(s.BytesIn)},
 		{"bytes out", FormatBytes(s.BytesOut)},
 	})
 
-	tp.printf("\nLatency (from the scheduled send time)\n")
-	rows := [][]string{latencyRow("corrected", s.Latency)}
+	tp.printf("\nLatency\n")
+	rows := [][]string{latencyRow("from scheduled send", s.Latency)}
 	if run.Uncorrected {
-		rows = append(rows, latencyRow("uncorrected", s.Uncorrected))
+		rows = append(rows, latencyRow("from actual send", s.Uncorrected), latencyRow("send delay", s.SendDelay))
 	}
 	right := []tw.Align{tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight}
 	tp.table([]string{"", "min", "mean", "p50", "p90", "p99", "p99.9", "max"}, right, rows)

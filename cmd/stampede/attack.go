@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -65,7 +66,7 @@ with --secret-header, are redacted in the result file and reports.`,
 
   # POST a JSON body with a bearer token, JSON summary on stdout
   stampede attack --url http://127.0.0.1:8080/v1/chat/completions \
-    -H 'Authorization: Bearer $KEY' -H 'Content-Type: application/json' \
+    -H "Authorization: Bearer $API_KEY" -H 'Content-Type: application/json' \
     --body-file req.json --rate 20/s --format json
 
   # ramp from 10/s to 300/s over a minute
@@ -73,7 +74,12 @@ with --secret-header, are redacted in the result file and reports.`,
 
   # many endpoints from a vegeta targets file, until Ctrl-C
   stampede attack --targets targets.txt --rate 100/s --duration 0`,
-		Args: cobra.NoArgs,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErrorf("attack takes no arguments, got %q: give the target with --url URL or --targets FILE", args[0])
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.workersSet = cmd.Flags().Changed("workers")
 			return runAttack(cmd, e, f)
@@ -106,9 +112,9 @@ with --secret-header, are redacted in the result file and reports.`,
 
 	fl.Uint64Var(&f.workers, "workers", attack.DefaultWorkers, "initial number of workers")
 	fl.Uint64Var(&f.maxWorkers, "max-workers", 0, "maximum number of workers, 0 for no limit (a limit makes requests queue; latency shows it)")
-	fl.IntVar(&f.connections, "connections", attack.DefaultConnections, "idle connections kept open per host")
+	fl.IntVar(&f.connections, "connections", attack.DefaultConnections, "idle connections kept open per host (at least 1)")
 	fl.IntVar(&f.maxConnections, "max-connections", 0, "connections per host, 0 for no limit")
-	fl.DurationVar(&f.timeout, "timeout", attack.DefaultTimeout, "timeout of each request, response body included")
+	fl.DurationVar(&f.timeout, "timeout", attack.DefaultTimeout, "timeout of each request, response body included; 0 for none")
 	fl.BoolVar(&f.http2, "http2", false, "negotiate HTTP/2 with TLS targets")
 	fl.BoolVarP(&f.insecure, "insecure", "k", false, "skip TLS certificate verification")
 	fl.BoolVar(&f.keepalive, "keepalive", true, "reuse connections (--keepalive=false opens one per request)")
@@ -125,7 +131,7 @@ with --secret-header, are redacted in the result file and reports.`,
 
 func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 	policy := redact.NewPolicy(f.secretHeaders...)
-	opts, target, err := attackOptions(e, f, policy)
+	opts, target, err := attackOptions(cmd.Context(), e, f, policy)
 	if err != nil {
 		return err
 	}
@@ -141,7 +147,9 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 	case "-":
 		out, summaryOut = e.stdout, e.stderr
 	default:
-		if file, err = os.Create(f.output); err != nil {
+		// Write-only: opening a FIFO read-write would make this process its
+		// own reader and hang it once the pipe is full.
+		if file, err = os.OpenFile(f.output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644); err != nil {
 			return usageErrorf("--output: %v", err)
 		}
 		defer file.Close()
@@ -158,7 +166,7 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 	}
 	header := results.Header{
 		Start:    time.Now(),
-		Command:  policy.Args(e.args0),
+		Command:  commandLine(cmd, policy),
 		Target:   target,
 		Pacer:    opts.Shape.String(),
 		Duration: opts.Duration,
@@ -166,8 +174,10 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 		Shard:    f.shard,
 		Tool:     "stampede " + version,
 	}
-	grace := f.timeout
-	if grace <= 0 {
+	// After an interrupt, attempts in flight end by their own timeout; the
+	// margin covers those that left at the very moment of the interrupt.
+	grace := f.timeout + 2*time.Second
+	if f.timeout <= 0 {
 		grace = attack.DefaultTimeout
 	}
 	outcome, err := pipeline.Run(cmd.Context(), e.abort, pipeline.Config{
@@ -185,6 +195,7 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 	run := reports.Run{
 		Summary: outcome.Summary, Target: header.Target, Pacer: header.Pacer, Planned: opts.Duration,
 		Unanswered: outcome.Unanswered, Uncorrected: f.uncorrected, Records: outcome.Records,
+		Unsent: outcome.Unsent, MaxLateness: attack.MaxLateness,
 	}
 	if f.output != "" && f.output != "-" {
 		run.ResultFile = f.output
@@ -210,7 +221,7 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 
 // attackOptions turns flags into attack options and a description of the
 // target with secrets masked, reporting every load problem at once.
-func attackOptions(e *env, f *attackFlags, policy redact.Policy) (attack.Options, string, error) {
+func attackOptions(ctx context.Context, e *env, f *attackFlags, policy redact.Policy) (attack.Options, string, error) {
 	const none = ""
 	plan, errs := f.load.Plan()
 	if len(errs) > 0 {
@@ -235,11 +246,17 @@ func attackOptions(e *env, f *attackFlags, policy redact.Policy) (attack.Options
 			method = http.MethodPost
 		}
 	}
+	if err := attack.ValidateMethod(method); err != nil {
+		return attack.Options{}, none, usageErrorf("--method: %v", err)
+	}
 	if f.timeout < 0 {
 		return attack.Options{}, none, usageErrorf("--timeout %s: must not be negative (0 for no timeout)", f.timeout)
 	}
-	if f.connections < 0 || f.maxConnections < 0 {
-		return attack.Options{}, none, usageErrorf("--connections and --max-connections must not be negative")
+	if f.connections < 1 {
+		return attack.Options{}, none, usageErrorf("--connections %d: must be at least 1", f.connections)
+	}
+	if f.maxConnections < 0 {
+		return attack.Options{}, none, usageErrorf("--max-connections %d: must not be negative (0 for no limit)", f.maxConnections)
 	}
 
 	var targets []vegeta.Target
@@ -252,10 +269,22 @@ func attackOptions(e *env, f *attackFlags, policy redact.Policy) (attack.Options
 		if err != nil {
 			return attack.Options{}, none, usageErrorf("--url: %v", err)
 		}
+		if f.http2 && strings.HasPrefix(t.URL, "http:") {
+			return attack.Options{}, none, usageErrorf("--http2: HTTP/2 is negotiated over TLS only; use an https:// URL or drop --http2")
+		}
 		targets, described = []vegeta.Target{t}, t.Method+" "+policy.URL(t.URL)
 	case f.targets != "":
+		if f.method != "" {
+			return attack.Options{}, none, usageErrorf("--method applies to --url; a targets file gives each target its own method")
+		}
 		src := e.stdin
-		if f.targets != "-" {
+		if f.targets == "-" {
+			data, err := readInterruptibly(ctx, e.stdin, attack.MaxTargetsSize+1)
+			if err != nil {
+				return attack.Options{}, none, err
+			}
+			src = bytes.NewReader(data)
+		} else {
 			file, err := os.Open(f.targets)
 			if err != nil {
 				return attack.Options{}, none, usageErrorf("--targets: %v", err)
@@ -296,9 +325,14 @@ func readBody(f *attackFlags) ([]byte, error) {
 	case f.body != "" && f.bodyFile != "":
 		return nil, usageErrorf("--body and --body-file: give one or the other")
 	case f.bodyFile != "":
-		b, err := os.ReadFile(f.bodyFile)
+		file, err := os.Open(f.bodyFile)
 		if err != nil {
 			return nil, usageErrorf("--body-file: %v", err)
+		}
+		defer file.Close()
+		b, err := attack.ReadBody(file)
+		if err != nil {
+			return nil, usageErrorf("--body-file %s: %v", f.bodyFile, err)
 		}
 		return b, nil
 	}
@@ -310,4 +344,32 @@ func newRunID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
 	return hex.EncodeToString(b[:])
+}
+
+// readInterruptibly reads up to limit bytes of r, giving up when ctx is
+// cancelled: a user who interrupts while stampede waits on a terminal or a
+// silent pipe gets the exit code of the interrupt at once.
+func readInterruptibly(ctx context.Context, r io.Reader, limit int64) ([]byte, error) {
+	type result struct {
+		data []byte
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		data, err := io.ReadAll(io.LimitReader(r, limit))
+		done <- result{data, err}
+	}()
+	select {
+	case res := <-done:
+		if res.err != nil {
+			return nil, usageErrorf("--targets -: read standard input: %v", res.err)
+		}
+		return res.data, nil
+	case <-ctx.Done():
+		var cause signalCause
+		if errors.As(context.Cause(ctx), &cause) {
+			return nil, &exitError{code: cause.exitCode(), err: cause}
+		}
+		return nil, ctx.Err()
+	}
 }

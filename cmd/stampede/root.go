@@ -20,7 +20,6 @@ type env struct {
 	stderr    io.Writer
 	stderrTTY bool            // stderr is a terminal: live progress bar, colour
 	abort     context.Context // cancelled by a second interrupt
-	args0     []string        // the process's full command line, for the result file header
 }
 
 // run executes the command line and returns the process exit code.

@@ -41,6 +41,7 @@ type Outcome struct {
 	Records     uint64 // records written to the result file
 	Interrupted bool   // ctx was cancelled before the schedule ended
 	Unanswered  uint64 // attempts still in flight when waiting gave up
+	Unsent      uint64 // scheduled attempts never sent: the attack fell more than attack.MaxLateness behind
 }
 
 // Run starts the attack and consumes its records until the schedule ends.
@@ -100,6 +101,14 @@ func Run(ctx, abort context.Context, cfg Config) (Outcome, error) {
 		}
 	}
 
+	consume := func(rec *results.Record) {
+		received++
+		if w != nil && writeErr == nil {
+			writeErr = w.Write(rec)
+		}
+		out.Summary.Add(rec)
+	}
+
 loop:
 	for {
 		select {
@@ -107,11 +116,7 @@ loop:
 			if !ok {
 				break loop
 			}
-			received++
-			if w != nil && writeErr == nil {
-				writeErr = w.Write(&rec)
-			}
-			out.Summary.Add(&rec)
+			consume(&rec)
 			if out.Interrupted && received == atk.Started() {
 				break loop // everything sent before the interrupt is answered
 			}
@@ -133,6 +138,7 @@ loop:
 			break loop
 		case <-abort.Done():
 			out.Interrupted = true
+			drain(records, consume) // keep what already arrived
 			break loop
 		}
 		if writeErr != nil {
@@ -142,6 +148,8 @@ loop:
 	}
 	if out.Interrupted {
 		out.Unanswered = atk.Started() - received
+	} else if planned, bounded := atk.Schedule().Planned(); bounded && planned > atk.Started() && writeErr == nil {
+		out.Unsent = planned - atk.Started()
 	}
 	progress.Update(snapshot())
 	progress.Close()
@@ -155,6 +163,21 @@ loop:
 		return out, fmt.Errorf("write result file: %w", writeErr)
 	}
 	return out, nil
+}
+
+// drain consumes the records already delivered, without waiting for more.
+func drain(records <-chan results.Record, consume func(*results.Record)) {
+	for {
+		select {
+		case rec, ok := <-records:
+			if !ok {
+				return
+			}
+			consume(&rec)
+		default:
+			return
+		}
+	}
 }
 
 // statusCounts renders "200:4990 503:10", ascending by status.

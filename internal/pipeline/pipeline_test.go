@@ -161,3 +161,25 @@ func TestRateWindow(t *testing.T) {
 		t.Errorf("rate = %v; want 100/s", got)
 	}
 }
+
+// TestRunReportsUnsent: a generator that cannot keep up stops
+// attack.MaxLateness after the duration and reports what it never sent.
+func TestRunReportsUnsent(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		time.Sleep(5 * time.Millisecond)
+	}))
+	defer srv.Close()
+	cfg := config(srv.URL, 2000, 300*time.Millisecond, io.Discard)
+	cfg.Attack.Workers, cfg.Attack.MaxWorkers = 1, 1
+	start := time.Now()
+	out, err := Run(context.Background(), context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 300*time.Millisecond+attack.MaxLateness+2*time.Second {
+		t.Errorf("run took %s; want it to stop about MaxLateness after its 300ms", took)
+	}
+	if out.Unsent == 0 || out.Summary.Requests+out.Unsent != 600 {
+		t.Errorf("sent %d, unsent %d; want unsent > 0 and the two adding up to the 600 planned", out.Summary.Requests, out.Unsent)
+	}
+}

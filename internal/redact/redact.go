@@ -103,57 +103,9 @@ func (p Policy) URL(raw string) string {
 	return u.String()
 }
 
-// HeaderFlags lists the flags whose value is a "Name: value" header.
-var HeaderFlags = []string{"-H", "--header"}
-
-// BodyFlags lists the flags whose value is an inline request body, which is
-// never recorded: it may hold credentials and can be large.
-var BodyFlags = []string{"--body"}
-
-// URLFlags lists the flags whose value is a URL.
-var URLFlags = []string{"--url", "-u"}
-
-// Args returns a copy of a command line with header values, inline bodies and
-// URL credentials masked. Both "--flag value" and "--flag=value" forms are
-// handled; the flag names themselves are kept so the command stays readable.
-func (p Policy) Args(args []string) []string {
-	out := make([]string, len(args))
-	copy(out, args)
-	for i := 0; i < len(out); i++ {
-		name, value, inline := strings.Cut(out[i], "=")
-		kind := flagKind(name)
-		if kind == "" {
-			// Short flags glued to their value, e.g. -H'Authorization: x'.
-			if strings.HasPrefix(out[i], "-H") && len(out[i]) > 2 && !strings.HasPrefix(out[i], "--") {
-				out[i] = "-H" + p.headerValue(out[i][2:])
-			}
-			continue
-		}
-		if !inline {
-			if i+1 >= len(out) {
-				continue
-			}
-			i++
-			value = out[i]
-		}
-		switch kind {
-		case "header":
-			value = p.headerValue(value)
-		case "body":
-			value = Mask
-		case "url":
-			value = p.URL(value)
-		}
-		if inline {
-			out[i] = name + "=" + value
-		} else {
-			out[i] = value
-		}
-	}
-	return out
-}
-
-func (p Policy) headerValue(h string) string {
+// HeaderValue returns a "Name: value" header with the value masked when
+// the name is secret; text that is not a header is masked whole.
+func (p Policy) HeaderValue(h string) string {
 	name, value, ok := strings.Cut(h, ":")
 	if !ok {
 		return Mask // not a header: cannot tell, so hide it
@@ -162,23 +114,4 @@ func (p Policy) headerValue(h string) string {
 		return strings.TrimSpace(name) + ": " + Mask
 	}
 	return strings.TrimSpace(name) + ": " + strings.TrimSpace(value)
-}
-
-func flagKind(name string) string {
-	for _, f := range HeaderFlags {
-		if name == f {
-			return "header"
-		}
-	}
-	for _, f := range BodyFlags {
-		if name == f {
-			return "body"
-		}
-	}
-	for _, f := range URLFlags {
-		if name == f {
-			return "url"
-		}
-	}
-	return ""
 }
