@@ -74,15 +74,7 @@ func (s *Summary) Add(r *results.Record) {
 	}
 	s.BytesIn += r.BytesIn
 	s.BytesOut += r.BytesOut
-	if s.FirstScheduled.IsZero() || r.Scheduled.Before(s.FirstScheduled) {
-		s.FirstScheduled = r.Scheduled
-	}
-	if r.Scheduled.After(s.LastScheduled) {
-		s.LastScheduled = r.Scheduled
-	}
-	if end := r.Scheduled.Add(r.Latency); end.After(s.LastEnd) {
-		s.LastEnd = end
-	}
+	s.widen(r.Scheduled, r.Scheduled, r.Scheduled.Add(r.Latency))
 	RecordLatency(s.Latency, r.Latency)
 	RecordLatency(s.Uncorrected, r.Uncorrected())
 	RecordLatency(s.SendDelay, r.Sent)
@@ -102,15 +94,7 @@ func (s *Summary) Merge(other *Summary) {
 	s.Successes += other.Successes
 	s.BytesIn += other.BytesIn
 	s.BytesOut += other.BytesOut
-	if s.FirstScheduled.IsZero() || other.FirstScheduled.Before(s.FirstScheduled) {
-		s.FirstScheduled = other.FirstScheduled
-	}
-	if other.LastScheduled.After(s.LastScheduled) {
-		s.LastScheduled = other.LastScheduled
-	}
-	if other.LastEnd.After(s.LastEnd) {
-		s.LastEnd = other.LastEnd
-	}
+	s.widen(other.FirstScheduled, other.LastScheduled, other.LastEnd)
 	s.Latency.Merge(other.Latency)
 	s.Uncorrected.Merge(other.Uncorrected)
 	s.SendDelay.Merge(other.SendDelay)
@@ -119,6 +103,19 @@ func (s *Summary) Merge(other *Summary) {
 	}
 	for k, v := range other.Transport {
 		s.Transport[k] += v
+	}
+}
+
+// widen extends the run's time span to cover first, last and end.
+func (s *Summary) widen(first, last, end time.Time) {
+	if s.FirstScheduled.IsZero() || first.Before(s.FirstScheduled) {
+		s.FirstScheduled = first
+	}
+	if last.After(s.LastScheduled) {
+		s.LastScheduled = last
+	}
+	if end.After(s.LastEnd) {
+		s.LastEnd = end
 	}
 }
 

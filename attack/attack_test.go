@@ -80,19 +80,20 @@ func TestAttackRecordsEveryAttempt(t *testing.T) {
 	}
 }
 
-// TestAttackCorrectsCoordinatedOmission: one worker against a 50 ms target
+// TestAttackCorrectsCoordinatedOmission: one worker against a 40 ms target
 // at 100/s must queue, and the corrected latency must show it while the
-// uncorrected one stays near 50 ms.
+// uncorrected one stays near 40 ms. (20 requests take 0.8 s, well within
+// the attack's 200 ms plus MaxLateness.)
 func TestAttackCorrectsCoordinatedOmission(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(40 * time.Millisecond)
 	}))
 	defer srv.Close()
-	o := options(srv.URL, 100, 300*time.Millisecond)
+	o := options(srv.URL, 100, 200*time.Millisecond)
 	o.Workers, o.MaxWorkers = 1, 1
 	recs := collect(t, o)
-	if len(recs) != 30 {
-		t.Fatalf("records = %d; want 30", len(recs))
+	if len(recs) != 20 {
+		t.Fatalf("records = %d; want 20", len(recs))
 	}
 	var last results.Record
 	for _, r := range recs {
@@ -100,16 +101,16 @@ func TestAttackCorrectsCoordinatedOmission(t *testing.T) {
 			last = r
 		}
 	}
-	// The 30th request is scheduled at 290 ms but can only leave after 29
-	// answers of >= 50 ms each: it queued at least 1.45 s − 290 ms.
-	if last.Sent < time.Second {
-		t.Errorf("last request queued %s; want > 1s", last.Sent)
+	// The 20th request is scheduled at 190 ms but can only leave after 19
+	// answers of >= 40 ms each: it queued at least 760 ms − 190 ms.
+	if last.Sent < 500*time.Millisecond {
+		t.Errorf("last request queued %s; want > 500ms", last.Sent)
 	}
-	if unc := last.Uncorrected(); unc < 50*time.Millisecond || unc > time.Second {
-		t.Errorf("uncorrected latency = %s; want about 50ms", unc)
+	if unc := last.Uncorrected(); unc < 40*time.Millisecond || unc > 500*time.Millisecond {
+		t.Errorf("uncorrected latency = %s; want about 40ms", unc)
 	}
-	if last.Latency < last.Sent+50*time.Millisecond {
-		t.Errorf("corrected latency = %s; want >= queueing %s + 50ms", last.Latency, last.Sent)
+	if last.Latency < last.Sent+40*time.Millisecond {
+		t.Errorf("corrected latency = %s; want >= queueing %s + 40ms", last.Latency, last.Sent)
 	}
 }
 

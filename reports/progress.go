@@ -19,6 +19,7 @@ type Snapshot struct {
 	Rate      float64       // completions per second over the last second
 	P99       time.Duration // corrected p99 so far
 	Status    string        // counts per status, e.g. "200:4990 503:10"
+	Finished  bool          // the run reached its planned end (last snapshot only)
 }
 
 // Line renders the snapshot on one line: the clock, then the figures.
@@ -134,7 +135,7 @@ func (b *barProgress) Update(s Snapshot) {
 // where it is otherwise (an interrupted run leaves it short), and waits for
 // the last render.
 func (b *barProgress) Close() {
-	if s := b.last.Load(); s.Total > 0 && s.Elapsed >= s.Total {
+	if s := b.last.Load(); s.Total > 0 && s.Finished {
 		b.bar.SetCurrent(int64(s.Total / b.unit)) // complete: the bar fills
 	} else {
 		b.bar.Abort(false)

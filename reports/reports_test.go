@@ -3,37 +3,15 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/attack/results"
+
+	"github.com/stampede-dev/stampede/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-// golden compares got with testdata/<name>.golden.<ext>, rewriting it
-// with -update.
-func golden(t *testing.T, ext string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", t.Name()+".golden."+ext)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run with -update if intended):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
 
 // fixedRun is a deterministic run: 100 records at 100/s, fixed latencies.
 func fixedRun() Run {
@@ -66,7 +44,7 @@ func TestTextSummary(t *testing.T) {
 	if err := Text(&b, fixedRun()); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "txt", b.Bytes())
+	golden.Check(t, "txt", b.Bytes())
 }
 
 func TestTextSummaryInterrupted(t *testing.T) {
@@ -76,7 +54,7 @@ func TestTextSummaryInterrupted(t *testing.T) {
 	if err := Text(&b, run); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "txt", b.Bytes())
+	golden.Check(t, "txt", b.Bytes())
 }
 
 func TestJSONSummary(t *testing.T) {
@@ -84,7 +62,7 @@ func TestJSONSummary(t *testing.T) {
 	if err := JSON(&b, fixedRun()); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "json", b.Bytes())
+	golden.Check(t, "json", b.Bytes())
 
 	// The documented keys are all there, with the documented types.
 	var doc map[string]any

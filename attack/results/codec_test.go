@@ -4,23 +4,20 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"flag"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"math"
 	mrand "math/rand"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"testing/iotest"
 	"testing/quick"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+	"github.com/stampede-dev/stampede/internal/golden"
+)
 
 // quickRecord is a Record that testing/quick generates with values across
 // every range: times at nanosecond resolution far on both sides of the start,
@@ -517,24 +514,8 @@ func goldenRecords() []Record {
 func TestGoldenFile(t *testing.T) {
 	recs := goldenRecords()
 	got, _ := writeFile(t, testHeader(), recs)
-	path := filepath.Join("testdata", t.Name()+".golden.bin")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		i := 0
-		for i < len(got) && i < len(want) && got[i] == want[i] {
-			i++
-		}
-		t.Errorf("file bytes differ from %s at offset %d (got %d bytes, want %d):\ngot  % x\nwant % x",
-			path, i, len(got), len(want), got[i:min(i+32, len(got))], want[i:min(i+32, len(want))])
-	}
+	want := golden.Check(t, "bin", got)
+	path := golden.Path(t, "bin")
 	// The stored file must keep reading back, whatever the writer does now.
 	read, r := readAll(t, want)
 	wantRecs := make([]Record, len(recs))

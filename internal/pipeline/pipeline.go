@@ -151,7 +151,9 @@ loop:
 	} else if planned, bounded := atk.Schedule().Planned(); bounded && planned > atk.Started() && writeErr == nil {
 		out.Unsent = planned - atk.Started()
 	}
-	progress.Update(snapshot())
+	final := snapshot()
+	final.Finished = !out.Interrupted && writeErr == nil
+	progress.Update(final)
 	progress.Close()
 	if w != nil {
 		if writeErr == nil {

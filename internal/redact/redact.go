@@ -63,14 +63,6 @@ func (p Policy) IsSecret(name string) bool {
 	return lower == "key" || strings.HasSuffix(lower, "-key") || strings.HasSuffix(lower, "_key")
 }
 
-// Header returns "Name: value" with the value masked when the name is secret.
-func (p Policy) Header(name, value string) string {
-	if p.IsSecret(name) {
-		value = Mask
-	}
-	return name + ": " + value
-}
-
 // URL masks the password of the user info and the values of secret query
 // parameters. An unparseable URL is masked whole, since it cannot be checked.
 func (p Policy) URL(raw string) string {
