@@ -139,21 +139,12 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 		return usageErrorf("--format %q: want text or json", f.format)
 	}
 
-	summaryOut := e.stdout
-	var out io.Writer
-	var file *os.File
-	switch f.output {
-	case "":
-	case "-":
-		out, summaryOut = e.stdout, e.stderr
-	default:
-		// Write-only: opening a FIFO read-write would make this process its
-		// own reader and hang it once the pipe is full.
-		if file, err = os.OpenFile(f.output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644); err != nil {
-			return usageErrorf("--output: %v", err)
-		}
+	out, summaryOut, file, err := openOutput(e, f.output)
+	if err != nil {
+		return err
+	}
+	if file != nil {
 		defer file.Close()
-		out = file
 	}
 
 	var progress reports.Progress = reports.Quiet{}
@@ -192,29 +183,57 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 		}
 	}
 
+	var cause signalCause
+	interrupted := outcome.Interrupted && errors.As(context.Cause(cmd.Context()), &cause)
 	run := reports.Run{
 		Summary: outcome.Summary, Target: header.Target, Pacer: header.Pacer, Planned: opts.Duration,
 		Unanswered: outcome.Unanswered, Uncorrected: f.uncorrected, Records: outcome.Records,
 		Unsent: outcome.Unsent, MaxLateness: attack.MaxLateness,
 	}
-	if f.output != "" && f.output != "-" {
+	if file != nil {
 		run.ResultFile = f.output
 	}
-	var cause signalCause
-	interrupted := outcome.Interrupted && errors.As(context.Cause(cmd.Context()), &cause)
 	if interrupted {
 		run.Interrupted = signalName(cause.sig)
 	}
-	if f.format == "json" {
-		err = reports.JSON(summaryOut, run)
-	} else {
-		err = reports.Text(summaryOut, run)
-	}
-	if err != nil {
-		return runtimeError(fmt.Errorf("write summary: %w", err))
+	if err := printSummary(summaryOut, f.format, run); err != nil {
+		return err
 	}
 	if interrupted {
 		return &exitError{code: cause.exitCode(), err: cause}
+	}
+	return nil
+}
+
+// openOutput opens the result file named by -o: nothing for "", stdout for
+// "-" (the summary then goes to stderr), else a file. It returns where
+// records go, where the summary goes, and the file to close, if any.
+func openOutput(e *env, name string) (records, summary io.Writer, file *os.File, err error) {
+	switch name {
+	case "":
+		return nil, e.stdout, nil, nil
+	case "-":
+		return e.stdout, e.stderr, nil, nil
+	}
+	// Write-only: opening a FIFO read-write would make this process its
+	// own reader and hang it once the pipe is full.
+	file, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, nil, nil, usageErrorf("--output: %v", err)
+	}
+	return file, e.stdout, file, nil
+}
+
+// printSummary writes the summary of a run in the chosen format.
+func printSummary(w io.Writer, format string, run reports.Run) error {
+	var err error
+	if format == "json" {
+		err = reports.JSON(w, run)
+	} else {
+		err = reports.Text(w, run)
+	}
+	if err != nil {
+		return runtimeError(fmt.Errorf("write summary: %w", err))
 	}
 	return nil
 }
