@@ -1,0 +1,336 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+)
+
+// Mira chat API, per ../shared/seeds/mira-chat-api-errors.txt.
+//
+// One endpoint, POST /mira/v1/chat/completions, authenticated with
+// "Authorization: Bearer <key>". Errors are {"detail": "<message>"} with
+// the seed's messages where it gives one, and messages in its style where it
+// does not (marked "not in the seed" below).
+//
+// A request is checked in this order; the first failing check answers:
+//
+//  1. route and method: anything but POST /v1/chat/completions → 404
+//     "Endpoint not found." (not_found)
+//  2. FaultHeader, if Config.AllowFaultHeader: 500 "Internal server
+//     error." (internal_error) or 503 (unavailable)
+//  3. authentication → 401 "Invalid API key.": the seed has one message
+//     for every cause, so a missing (missing_key), unknown or malformed
+//     (invalid_key), revoked (revoked_key) key and a key for another
+//     service (wrong_service) all answer alike; only the stats tell them
+//     apart
+//  4. JSON parsing → 400 (invalid_json, invalid_body, body_too_large,
+//     body_unreadable)
+//  5. validation → 400: model (missing_model), messages (missing_messages,
+//     invalid_messages), temperature (invalid_temperature), then whether
+//     the model exists (unknown_model)
+//  6. plan → 403 "Your plan does not include access to the <model> model."
+//     (model_not_in_plan)
+//  7. payment: one credit per request → 402 (insufficient_balance)
+//  8. rate limit → 429 with Retry-After (rate_limited, or daily_limited
+//     when the daily limit is reached), the credit refunded
+//  9. success → 200, a chat completion
+//
+// The rate limit comes last so that it counts only requests that would
+// otherwise succeed: every token the limiter hands out is a 200, and the
+// 429s a client sees depend on its valid traffic only.
+
+// miraName is the Mira chat API's name and path prefix.
+const miraName = "mira"
+
+// MiraModels are the models of the simulated Mira chat API; any other is a
+// 400.
+var MiraModels = []string{"mira", "mira-mini", "mira-max"}
+
+// miraPath is Mira's only endpoint.
+const miraPath = "/v1/chat/completions"
+
+// miraMaxBody bounds the request body read.
+const miraMaxBody = 1 << 20
+
+// Messages of Mira's errors.
+const (
+	miraNotFound        = "Endpoint not found."
+	miraInvalidKey      = "Invalid API key."
+	miraInternal        = "Internal server error."
+	miraUnavailable     = "Service temporarily unavailable."                     // not in the seed
+	miraBadFault        = "The '" + FaultHeader + "' header must be 500 or 503." // not in the seed
+	miraInvalidJSON     = "The request body is not valid JSON."                  // not in the seed
+	miraNotObject       = "The request body must be a JSON object."              // not in the seed
+	miraTooLarge        = "The request body is too large."                       // not in the seed
+	miraUnreadable      = "The request body could not be read."                  // not in the seed
+	miraMissingModel    = "The 'model' field is required."
+	miraMissingMessages = "The 'messages' field is required."                          // not in the seed
+	miraBadMessages     = "The 'messages' field must be a non-empty array of objects." // not in the seed
+	miraBadTemperature  = "The 'temperature' parameter must be between 0 and 2."
+	miraNoBalance       = "Insufficient balance. Please top up your balance." // not in the seed
+)
+
+// miraUnknownModel is the message for a model not in MiraModels (not in
+// the seed).
+var miraUnknownModel = "The 'model' parameter must be one of " + strings.Join(MiraModels, ", ") + "."
+
+// miraPlanDenied is the 403 message for a model the plan excludes.
+func miraPlanDenied(model string) string {
+	return "Your plan does not include access to the " + model + " model."
+}
+
+// miraRateLimited is the 429 message, in the seed's exact form (so "1
+// seconds" too).
+func miraRateLimited(seconds int64) string {
+	return "Rate limit exceeded. Please retry after " + strconv.FormatInt(seconds, 10) + " seconds."
+}
+
+// mira is the Mira chat API.
+type mira struct {
+	c   *common
+	seq atomic.Uint64 // completions answered, numbering their ids
+}
+
+func newMira(c *common) *mira { return &mira{c: c} }
+
+// Name implements api.
+func (m *mira) Name() string { return miraName }
+
+func (m *mira) reset() { m.seq.Store(0) }
+
+// miraError is Mira's error body.
+type miraError struct {
+	Detail string `json:"detail"`
+}
+
+func (m *mira) serve(w http.ResponseWriter, r *http.Request, path string) outcome {
+	k, name := m.c.keys.bearer(r.Header.Get("Authorization"))
+	fail := func(status int, code, detail string) outcome {
+		writeJSON(w, status, miraError{Detail: detail})
+		return outcome{key: name, code: code}
+	}
+
+	if path != miraPath || r.Method != http.MethodPost {
+		return fail(http.StatusNotFound, "not_found", miraNotFound)
+	}
+	switch m.c.fault(r) {
+	case http.StatusInternalServerError:
+		return fail(http.StatusInternalServerError, "internal_error", miraInternal)
+	case http.StatusServiceUnavailable:
+		return fail(http.StatusServiceUnavailable, "unavailable", miraUnavailable)
+	case -1:
+		return fail(http.StatusBadRequest, "invalid_fault_header", miraBadFault)
+	}
+	switch {
+	case name == KeyMissing:
+		return fail(http.StatusUnauthorized, "missing_key", miraInvalidKey)
+	case k == nil:
+		return fail(http.StatusUnauthorized, "invalid_key", miraInvalidKey)
+	case k.revoked:
+		return fail(http.StatusUnauthorized, "revoked_key", miraInvalidKey)
+	case !k.validFor(miraName):
+		return fail(http.StatusUnauthorized, "wrong_service", miraInvalidKey)
+	}
+
+	body, err := readBody(w, r, miraMaxBody)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return fail(http.StatusBadRequest, "body_too_large", miraTooLarge)
+		}
+		return fail(http.StatusBadRequest, "body_unreadable", miraUnreadable)
+	}
+	req, bad := parseMiraRequest(body)
+	if bad.code != "" {
+		return fail(http.StatusBadRequest, bad.code, bad.detail)
+	}
+
+	if k.plan.denies(req.model) {
+		return fail(http.StatusForbidden, "model_not_in_plan", miraPlanDenied(req.model))
+	}
+	if !k.charge() {
+		return fail(http.StatusPaymentRequired, "insufficient_balance", miraNoBalance)
+	}
+	if d := m.c.allow(miraName, k); !d.ok {
+		k.refund()
+		secs := retryAfterSeconds(d.wait)
+		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+		code := "rate_limited"
+		if d.daily {
+			code = "daily_limited"
+		}
+		return fail(http.StatusTooManyRequests, code, miraRateLimited(secs))
+	}
+
+	writeJSON(w, http.StatusOK, m.complete(req))
+	return outcome{key: name}
+}
+
+// readBody reads at most limit bytes of the request body.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	var buf bytes.Buffer
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
+	return buf.Bytes(), err
+}
+
+// miraRequest is what a valid request asks for.
+type miraRequest struct {
+	model    string
+	messages int      // number of messages
+	texts    []string // their string contents
+}
+
+// miraProblem is why a request is invalid: a stats code and the detail.
+type miraProblem struct{ code, detail string }
+
+// parseMiraRequest parses and validates a chat completion request body.
+// Unknown fields are ignored, as the real API does with most.
+func parseMiraRequest(body []byte) (miraRequest, miraProblem) {
+	var req miraRequest
+	if !json.Valid(body) {
+		return req, miraProblem{"invalid_json", miraInvalidJSON}
+	}
+	var fields map[string]json.RawMessage
+	if b := bytes.TrimLeft(body, " \t\r\n"); len(b) == 0 || b[0] != '{' || json.Unmarshal(b, &fields) != nil {
+		return req, miraProblem{"invalid_body", miraNotObject}
+	}
+
+	model, hasModel := fields["model"]
+	if !present(model, hasModel) {
+		return req, miraProblem{"missing_model", miraMissingModel}
+	}
+	modelOK := json.Unmarshal(model, &req.model) == nil
+	if modelOK && req.model == "" {
+		return req, miraProblem{"missing_model", miraMissingModel}
+	}
+
+	msgs, hasMsgs := fields["messages"]
+	if !present(msgs, hasMsgs) {
+		return req, miraProblem{"missing_messages", miraMissingMessages}
+	}
+	var list []map[string]json.RawMessage
+	if json.Unmarshal(msgs, &list) != nil || len(list) == 0 {
+		return req, miraProblem{"invalid_messages", miraBadMessages}
+	}
+	for _, msg := range list {
+		if msg == nil { // a null element
+			return req, miraProblem{"invalid_messages", miraBadMessages}
+		}
+		var text string
+		if json.Unmarshal(msg["content"], &text) == nil {
+			req.texts = append(req.texts, text)
+		}
+	}
+	req.messages = len(list)
+
+	if t, has := fields["temperature"]; present(t, has) {
+		var temp float64
+		// An error is a non-number or a number beyond float64: out of range.
+		if json.Unmarshal(t, &temp) != nil || temp < 0 || temp > 2 {
+			return req, miraProblem{"invalid_temperature", miraBadTemperature}
+		}
+	}
+
+	if !modelOK || !isMiraModel(req.model) {
+		return req, miraProblem{"unknown_model", miraUnknownModel}
+	}
+	return req, miraProblem{}
+}
+
+// present reports whether a field was given a value other than null.
+func present(raw json.RawMessage, has bool) bool {
+	return has && string(raw) != "null"
+}
+
+func isMiraModel(model string) bool {
+	for _, m := range MiraModels {
+		if m == model {
+			return true
+		}
+	}
+	return false
+}
+
+// miraCompletion is a chat completion, Mira's success body.
+type miraCompletion struct {
+	ID      string       `json:"id"`
+	Object  string       `json:"object"`
+	Created int64        `json:"created"`
+	Model   string       `json:"model"`
+	Choices []miraChoice `json:"choices"`
+	Usage   miraUsage    `json:"usage"`
+}
+
+type miraChoice struct {
+	Index        int         `json:"index"`
+	Message      miraMessage `json:"message"`
+	FinishReason string      `json:"finish_reason"`
+}
+
+type miraMessage struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+type miraUsage struct {
+	PromptTokens     int `json:"prompt_tokens"`
+	CompletionTokens int `json:"completion_tokens"`
+	TotalTokens      int `json:"total_tokens"`
+}
+
+// miraWords are the words of simulated answers.
+var miraWords = strings.Fields(`the a simulated answer load test rate limit request
+	response latency retry backoff token bucket server client stampede mira model
+	is was will can should of to and with under over quickly slowly gracefully`)
+
+// complete answers a valid request. The id is a function of the seed and
+// the completion's number since the start or last reset; the content is a
+// function of the seed, the model and the messages' texts, so that one
+// request always gets one answer. Token counts are words: 1 per word of
+// the texts plus 3 per message for the prompt, 1 per word of the answer.
+func (m *mira) complete(req miraRequest) miraCompletion {
+	seed := uint64(m.c.cfg.Seed)
+	n := m.seq.Add(1)
+	idRNG := rand.New(rand.NewPCG(seed, n))
+	id := fmt.Sprintf("chatcmpl-%016x%08x", idRNG.Uint64(), idRNG.Uint32())
+
+	h := fnv.New64a()
+	h.Write([]byte(req.model))
+	prompt := 3 * req.messages
+	for _, t := range req.texts {
+		var l [8]byte
+		binary.LittleEndian.PutUint64(l[:], uint64(len(t)))
+		h.Write(l[:]) // length-prefixed, so that ["ab","c"] and ["a","bc"] differ
+		h.Write([]byte(t))
+		prompt += len(strings.Fields(t))
+	}
+	rng := rand.New(rand.NewPCG(seed, h.Sum64()))
+	words := make([]string, 8+rng.IntN(17)) // 8 to 24 words
+	for i := range words {
+		words[i] = miraWords[rng.IntN(len(miraWords))]
+	}
+	words[0] = strings.ToUpper(words[0][:1]) + words[0][1:]
+	content := strings.Join(words, " ") + "."
+
+	return miraCompletion{
+		ID:      id,
+		Object:  "chat.completion",
+		Created: m.c.now().Unix(),
+		Model:   req.model,
+		Choices: []miraChoice{{
+			Index:        0,
+			Message:      miraMessage{Role: "assistant", Content: content},
+			FinishReason: "stop",
+		}},
+		Usage: miraUsage{PromptTokens: prompt, CompletionTokens: len(words), TotalTokens: prompt + len(words)},
+	}
+}

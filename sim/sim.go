@@ -1,0 +1,417 @@
+// Package sim simulates the seed APIs (../shared/seeds/) as one
+// http.Handler, so that tests and `stampede serve` have a realistic target
+// whose behaviour is controlled and whose ground truth is known.
+//
+// Each API is served under its own path prefix and answers in its own
+// error dialect: /mira is the Mira chat API (mira.go). The simulator's own
+// endpoints live under /__sim/: GET /__sim/stats returns the ground truth
+// (see Stats) and POST /__sim/reset zeroes it, refills every rate limit
+// and restores every balance.
+//
+// Keys are sent as documented by each API (Mira: Authorization: Bearer).
+// The built-in demo keys (DemoKeys) are always present; Config.Keys adds
+// more. Keys are known by their names everywhere the simulation reports
+// anything; secrets never appear in stats or errors.
+package sim
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Config configures a simulation. It is a plain struct so that a later
+// --config file decodes into it; the zero value is valid: the demo keys
+// with their plans' limits, seed 0, honest Retry-After.
+type Config struct {
+	// Seed drives every random choice (response contents, identifiers), so
+	// that two runs with one seed answer alike.
+	Seed int64 `yaml:"seed" json:"seed"`
+	// RateLimit, if > 0, is one limit in requests per second for every
+	// (API, key), replacing the plans' per-second limits (daily limits
+	// stay). 0 keeps each plan's limit.
+	RateLimit float64 `yaml:"rate_limit" json:"rate_limit"`
+	// Burst is the bucket size with RateLimit: requests admitted at once
+	// after a pause. 0 means ceil(RateLimit), one second's worth.
+	Burst int `yaml:"burst" json:"burst"`
+	// RetryAfter is how 429 answers advertise the wait: "" or "honest"
+	// (the real wait, rounded up to whole seconds; waiting that long gets
+	// the request admitted). See RetryAfterModes.
+	RetryAfter string `yaml:"retry_after" json:"retry_after"`
+	// AllowFaultHeader makes the simulation honour the FaultHeader request
+	// header, which forces an error answer. Off by default: a load test
+	// against the simulation sees only the faults the simulation chose.
+	AllowFaultHeader bool `yaml:"allow_fault_header" json:"allow_fault_header"`
+	// Keys are keys added to DemoKeys.
+	Keys []KeyConfig `yaml:"keys" json:"keys"`
+}
+
+// KeyConfig is a key of the simulation.
+type KeyConfig struct {
+	// Name is what stats and messages show for the key: letters, digits,
+	// '.', '_' and '-', at most 64 characters, unique, and neither
+	// KeyMissing nor KeyUnknown.
+	Name string `yaml:"name" json:"name"`
+	// Key is the secret clients send. It never appears in stats or errors.
+	Key string `yaml:"key" json:"key"`
+	// Plan is the name of a plan in Plans.
+	Plan string `yaml:"plan" json:"plan"`
+	// Balance, if set, is the number of credits the key starts with; each
+	// answered request of an API with payments costs one, and a key with
+	// none left gets 402. Unset is unlimited.
+	Balance *int64 `yaml:"balance,omitempty" json:"balance,omitempty"`
+	// Revoked keys are known but refused (401).
+	Revoked bool `yaml:"revoked,omitempty" json:"revoked,omitempty"`
+	// Services, if not empty, are the only APIs (by name, e.g. "mira") the
+	// key is valid for; other APIs refuse it (401). Names of services the
+	// simulation does not serve are allowed.
+	Services []string `yaml:"services,omitempty" json:"services,omitempty"`
+}
+
+// Retry-After behaviours.
+const (
+	// RetryAfterHonest advertises the real wait, rounded up to whole
+	// seconds (at least 1): a client that waits that long is admitted,
+	// unless other requests of the same key took the token first.
+	RetryAfterHonest = "honest"
+)
+
+// RetryAfterModes are the implemented values of Config.RetryAfter.
+var RetryAfterModes = []string{RetryAfterHonest}
+
+// plannedRetryAfterModes are the behaviours of issue 3 not implemented yet.
+var plannedRetryAfterModes = []string{"missing", "lying", "malformed", "http-date", "zero"}
+
+// FaultHeader, when Config.AllowFaultHeader is set, forces an error answer
+// in the dialect of the API called: "500" (internal error) or "503"
+// (unavailable). The fault is decided once the endpoint is known to exist,
+// before authentication: a failing server fails whatever the request.
+const FaultHeader = "X-Sim-Fault"
+
+// MaxRateLimit is the highest Config.RateLimit: one request per nanosecond.
+const MaxRateLimit = 1e9
+
+// keyNameRE is the form of a key name: safe to show anywhere.
+var keyNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// maxKeyLen bounds the length of a key's secret.
+const maxKeyLen = 256
+
+// Validate reports every problem of the configuration, each naming its
+// field. It never quotes a key's secret.
+func (c Config) Validate() []error {
+	var errs []error
+	addf := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	if math.IsNaN(c.RateLimit) || c.RateLimit < 0 || c.RateLimit > MaxRateLimit {
+		addf("rate_limit %v: want requests per second from 0 (each plan's limit) to %g", c.RateLimit, MaxRateLimit)
+	}
+	if c.Burst < 0 {
+		addf("burst %d: must be >= 0 (0: one second's worth of the rate limit)", c.Burst)
+	} else if c.Burst > 0 && c.RateLimit == 0 {
+		addf("burst %d: applies only with a rate limit for every key, which is not set", c.Burst)
+	}
+	switch {
+	case c.RetryAfter == "" || slices.Contains(RetryAfterModes, c.RetryAfter):
+	case slices.Contains(plannedRetryAfterModes, c.RetryAfter):
+		addf("retry_after %q: not implemented yet (implemented: %s)", c.RetryAfter, strings.Join(RetryAfterModes, ", "))
+	default:
+		addf("retry_after %q: want one of %s (not implemented yet: %s)", c.RetryAfter,
+			strings.Join(RetryAfterModes, ", "), strings.Join(plannedRetryAfterModes, ", "))
+	}
+
+	names := map[string]string{KeyMissing: "a reserved name", KeyUnknown: "a reserved name"}
+	secrets := map[string]string{}
+	for _, d := range DemoKeys {
+		names[d.Name] = "demo key " + d.Name
+		secrets[d.config.Key] = "demo key " + d.Name
+	}
+	for i, k := range c.Keys {
+		at := fmt.Sprintf("keys[%d]", i)
+		switch {
+		case !keyNameRE.MatchString(k.Name):
+			addf("%s.name %q: want 1 to 64 letters, digits, '.', '_' or '-'", at, k.Name)
+		case names[k.Name] != "":
+			addf("%s.name %q: already taken by %s", at, k.Name, names[k.Name])
+		default:
+			names[k.Name] = at
+		}
+		switch {
+		case k.Key == "":
+			addf("%s.key: required", at)
+		case len(k.Key) > maxKeyLen:
+			addf("%s.key: longer than %d bytes", at, maxKeyLen)
+		case strings.IndexFunc(k.Key, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0:
+			addf("%s.key: must not contain spaces or control characters", at)
+		case k.Key == k.Name:
+			addf("%s.key: must differ from the name, which stats show", at)
+		case secrets[k.Key] != "":
+			addf("%s.key: the same as the key of %s", at, secrets[k.Key])
+		default:
+			secrets[k.Key] = at
+		}
+		if _, ok := Plans[k.Plan]; !ok {
+			addf("%s.plan %q: want one of %s", at, k.Plan, strings.Join(planNames(), ", "))
+		}
+		if k.Balance != nil && *k.Balance < 0 {
+			addf("%s.balance %d: must be >= 0 (leave it out for unlimited)", at, *k.Balance)
+		}
+		for j, s := range k.Services {
+			if strings.TrimSpace(s) == "" {
+				addf("%s.services[%d]: empty service name", at, j)
+			}
+		}
+	}
+	return errs
+}
+
+// planNames returns the names of Plans, sorted.
+func planNames() []string {
+	names := make([]string, 0, len(Plans))
+	for name := range Plans {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Option customises a Server.
+type Option func(*Server)
+
+// WithClock makes the simulation read the time from now instead of
+// time.Now: rate limits, days and timestamps in answers follow it. A nil
+// now keeps time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(s *Server) {
+		if now != nil {
+			s.c.now = now
+		}
+	}
+}
+
+// api is one simulated API, served under "/"+Name().
+type api interface {
+	// Name is the API's name: its path prefix without the slash, and its
+	// name in stats.
+	Name() string
+	// serve answers a request whose path, with the prefix removed, is path
+	// (e.g. "/v1/chat/completions"), and tells what it answered.
+	serve(w http.ResponseWriter, r *http.Request, path string) outcome
+}
+
+// resetter is an API with state of its own to clear on /__sim/reset.
+type resetter interface{ reset() }
+
+// outcome is what an API reports of a request beyond what it wrote.
+type outcome struct {
+	key  string // key name, KeyMissing or KeyUnknown; never a secret
+	code string // error code for stats, "" for a success
+}
+
+// common is what every API shares: configuration, clock, keys and limits.
+type common struct {
+	cfg    Config
+	now    func() time.Time
+	keys   *keyring
+	limits *limiter
+}
+
+// allow applies the rate limit of key k to a request to the API named api.
+func (c *common) allow(api string, k *key) decision {
+	return c.limits.allow(bucketID{api, k.name}, k.plan.limit(c.cfg.RateLimit, c.cfg.Burst), c.now())
+}
+
+// fault returns the status a request forces with FaultHeader: 0 for none
+// (or when the header is not allowed), -1 for a value other than 500 or
+// 503.
+func (c *common) fault(r *http.Request) int {
+	if !c.cfg.AllowFaultHeader {
+		return 0
+	}
+	switch v := strings.TrimSpace(r.Header.Get(FaultHeader)); v {
+	case "":
+		return 0
+	case "500":
+		return http.StatusInternalServerError
+	case "503":
+		return http.StatusServiceUnavailable
+	default:
+		return -1
+	}
+}
+
+// Server is the simulation: an http.Handler serving every API, the stats
+// and the reset endpoint. It is safe for concurrent use.
+type Server struct {
+	c     *common
+	apis  map[string]api
+	names []string // API names, sorted
+	stats *recorder
+}
+
+// New returns a simulation configured by cfg, or every problem of cfg.
+func New(cfg Config, opts ...Option) (*Server, error) {
+	if errs := cfg.Validate(); len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	keys := make([]KeyConfig, 0, len(DemoKeys)+len(cfg.Keys))
+	for _, d := range DemoKeys {
+		keys = append(keys, d.config)
+	}
+	keys = append(keys, cfg.Keys...)
+	s := &Server{
+		c:    &common{cfg: cfg, now: time.Now, keys: newKeyring(keys), limits: newLimiter()},
+		apis: map[string]api{},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	s.register(newMira(s.c))
+	s.stats = newRecorder(s.names)
+	return s, nil
+}
+
+// register adds an API under its prefix.
+func (s *Server) register(a api) {
+	s.apis[a.Name()] = a
+	s.names = append(s.names, a.Name())
+	slices.Sort(s.names)
+}
+
+// Prefixes returns the path prefixes of the simulated APIs, e.g. "/mira".
+func (s *Server) Prefixes() []string {
+	p := make([]string, len(s.names))
+	for i, n := range s.names {
+		p[i] = "/" + n
+	}
+	return p
+}
+
+// Stats returns the counts so far, as GET /__sim/stats does.
+func (s *Server) Stats() Stats { return s.stats.snapshot() }
+
+// Reset zeroes the stats, refills every rate limit, restores every balance
+// and clears the state of every API, as POST /__sim/reset does.
+func (s *Server) Reset() {
+	s.stats.reset()
+	s.c.limits.reset()
+	s.c.keys.reset()
+	for _, name := range s.names {
+		if r, ok := s.apis[name].(resetter); ok {
+			r.reset()
+		}
+	}
+}
+
+// ServeHTTP routes by the first path segment: an API's name, "__sim" for
+// the simulator's own endpoints, or else a 404.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	first, rest := splitFirst(r.URL.Path)
+	if first == "__sim" {
+		s.control(w, r, rest)
+		return
+	}
+	a := s.apis[first]
+	if a == nil {
+		s.stats.unrouted()
+		writeJSON(w, http.StatusNotFound, map[string]string{
+			"error": "unknown API; known prefixes: " + strings.Join(s.Prefixes(), ", "),
+		})
+		return
+	}
+	sw := &statusWriter{ResponseWriter: w}
+	out := a.serve(sw, r, rest)
+	s.stats.record(exchange{api: a.Name(), key: out.key, status: sw.code(), code: out.code, retryAfter: sw.retryAfter})
+}
+
+// splitFirst splits "/mira/v1/x" into "mira" and "/v1/x".
+func splitFirst(path string) (first, rest string) {
+	path = strings.TrimPrefix(path, "/")
+	if i := strings.IndexByte(path, '/'); i >= 0 {
+		return path[:i], path[i:]
+	}
+	return path, ""
+}
+
+// control serves /__sim/stats and /__sim/reset. They are not counted.
+func (s *Server) control(w http.ResponseWriter, r *http.Request, path string) {
+	switch path {
+	case "/stats":
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method not allowed; use GET /__sim/stats"})
+			return
+		}
+		b, err := json.MarshalIndent(s.Stats(), "", "  ")
+		if err != nil { // cannot happen: maps of strings and integers
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+		w.Write(append(b, '\n'))
+	case "/reset":
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", "POST")
+			writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method not allowed; use POST /__sim/reset"})
+			return
+		}
+		s.Reset()
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "unknown simulator endpoint; known: GET /__sim/stats, POST /__sim/reset"})
+	}
+}
+
+// writeJSON answers with status and v encoded as JSON, without a trailing
+// newline, as the seed APIs' examples show their bodies.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil { // a bug: every body is made of plain structs and strings
+		panic(fmt.Sprintf("sim: encode %T: %v", v, err))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// statusWriter remembers the status and the Retry-After header an API
+// answered with, for the stats.
+type statusWriter struct {
+	http.ResponseWriter
+	status     int
+	retryAfter string
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+		w.retryAfter = w.Header().Get("Retry-After")
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// code is the status answered: 200 if the API wrote nothing.
+func (w *statusWriter) code() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}
