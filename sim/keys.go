@@ -176,3 +176,17 @@ func (kr *keyring) bearer(header string) (*key, string) {
 	}
 	return k, k.name
 }
+
+// apiKey finds the key of an "X-API-Key: <key>" header value, as bearer
+// does for Authorization headers.
+func (kr *keyring) apiKey(value string) (*key, string) {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return nil, KeyMissing
+	}
+	k := kr.bySecret[value]
+	if k == nil {
+		return nil, KeyUnknown
+	}
+	return k, k.name
+}

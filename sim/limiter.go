@@ -11,6 +11,10 @@ type limit struct {
 	rate   float64 // requests per second; 0 for no per-second limit
 	burst  int     // requests admitted at once from a full bucket; at least 1 when rate > 0
 	perDay int     // requests admitted per UTC day; 0 for no daily limit
+	// lie, if > 1, makes the limiter lie about its wait: once it rejects a
+	// request, it keeps rejecting the key for lie times the whole seconds
+	// it advertised, while advertising a wait lie times too short.
+	lie int
 }
 
 // interval is the emission interval T = 1/rate, rounded to the nanosecond
@@ -22,11 +26,27 @@ func (l limit) interval() time.Duration {
 	return max(1, time.Duration(math.Round(float64(time.Second)/l.rate)))
 }
 
-// decision is the limiter's answer to one request.
+// decision is the limiter's answer to one request, with the state of the
+// key's quota after it, as X-RateLimit-* headers show it.
 type decision struct {
 	ok    bool
 	wait  time.Duration // if !ok: the exact time until this request would be admitted
 	daily bool          // if !ok: the daily limit is (one of) the reason(s)
+	// advertised is the wait to tell the client (if !ok): wait, except
+	// when the limit lies.
+	advertised time.Duration
+
+	// quota is the limit the headers describe: the bucket size (requests
+	// at once) under a per-second limit, else the daily limit; 0 when the
+	// key has no limit at all.
+	quota int
+	// remaining is how many more requests would be admitted right now.
+	remaining int
+	// reset is when the quota recovers: after a rejection, the moment the
+	// next request will be admitted; after an admission, the moment the
+	// bucket is full again (or, with only a daily limit, the next UTC
+	// midnight).
+	reset time.Time
 }
 
 // retryAfterSeconds is the honest Retry-After for a wait: the wait rounded
@@ -53,9 +73,12 @@ type bucketID struct{ api, key string }
 // rejected request must wait tat − τ − t. Over a window D from a full
 // bucket this admits burst + floor(D/T) requests: rate·D + burst, ±1.
 type bucket struct {
-	tat  time.Time // zero: never used, a full bucket
-	day  time.Time // UTC midnight starting the day counted in used
-	used int       // requests admitted during day
+	tat time.Time // zero: never used, a full bucket
+	// blocked, with a lying limit, is when the rejection that started the
+	// lie ends: requests before it are rejected whatever tat says.
+	blocked time.Time
+	day     time.Time // UTC midnight starting the day counted in used
+	used    int       // requests admitted during day
 }
 
 // limiter holds a token bucket and a daily count per (API, key).
@@ -85,19 +108,20 @@ func (lm *limiter) allow(id bucketID, lim limit, now time.Time) decision {
 		lm.buckets[id] = b
 	}
 
-	var wait time.Duration
+	var wait, tau time.Duration
 	tat := b.tat
 	if T > 0 {
 		if tat.IsZero() || tat.Before(now) {
 			tat = now
 		}
-		tau := time.Duration(max(lim.burst, 1)-1) * T
+		tau = time.Duration(max(lim.burst, 1)-1) * T
 		wait = tat.Add(-tau).Sub(now) // > 0: the bucket is empty for that long
 	}
 
 	// A UTC day is an absolute 24h span since the zero time, so Truncate
 	// finds its midnight.
 	day := now.UTC().Truncate(24 * time.Hour)
+	midnight := day.Add(24 * time.Hour)
 	used := b.used
 	if !day.Equal(b.day) {
 		used = 0
@@ -105,17 +129,56 @@ func (lm *limiter) allow(id bucketID, lim limit, now time.Time) decision {
 	daily := false
 	if lim.perDay > 0 && used >= lim.perDay {
 		daily = true
-		wait = max(wait, day.Add(24*time.Hour).Sub(now))
+		wait = max(wait, midnight.Sub(now))
 	}
 
-	if wait > 0 {
-		return decision{wait: wait, daily: daily}
+	if lim.lie > 1 && now.Before(b.blocked) {
+		// Still inside a lie: reject, and understate the wait again.
+		real := b.blocked.Sub(now)
+		d := decision{wait: max(wait, real), daily: daily, advertised: real / time.Duration(lim.lie)}
+		d.quota, d.reset = lm.quota(lim, T), now.Add(d.advertised)
+		return d
 	}
+	if wait > 0 {
+		d := decision{wait: wait, daily: daily, advertised: wait}
+		if lim.lie > 1 {
+			// Advertise the honest wait, but block lie times as long.
+			secs := time.Duration(retryAfterSeconds(wait)) * time.Second
+			b.blocked = now.Add(time.Duration(lim.lie) * secs)
+			d.wait = b.blocked.Sub(now)
+		}
+		d.quota, d.reset = lm.quota(lim, T), now.Add(d.advertised)
+		if daily {
+			d.quota = lim.perDay
+		}
+		return d
+	}
+	d := decision{ok: true, quota: lm.quota(lim, T)}
 	if T > 0 {
 		b.tat = tat.Add(T)
+		// Requests still admitted now: n such that tat+(n−1)·T−τ ≤ now.
+		d.remaining = int((now.Sub(b.tat)+tau)/T) + 1
+		d.reset = b.tat
+	} else {
+		d.remaining = lim.perDay - used - 1
+		d.reset = midnight
 	}
 	b.day, b.used = day, used+1
-	return decision{ok: true}
+	if lim.perDay > 0 && used+1 >= lim.perDay {
+		// The day's last request: the daily limit is what binds now.
+		d.quota, d.remaining, d.reset = lim.perDay, 0, midnight
+	}
+	d.remaining = max(0, d.remaining)
+	return d
+}
+
+// quota is the limit that X-RateLimit-Limit shows for lim: the bucket size
+// under a per-second limit, else the daily limit.
+func (lm *limiter) quota(lim limit, T time.Duration) int {
+	if T > 0 {
+		return max(lim.burst, 1)
+	}
+	return lim.perDay
 }
 
 // reset empties the limiter: every bucket full, every daily count zero.

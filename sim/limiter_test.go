@@ -189,7 +189,7 @@ func TestLimiterConcurrent(t *testing.T) {
 // on a 429, wait the advertised Retry-After (on the fake clock) and retry.
 func TestMiraHonestRetryAfter(t *testing.T) {
 	clock := newFakeClock(epoch.Add(321 * time.Millisecond))
-	s := mustNew(t, Config{RateLimit: 0.7, Burst: 2}, clock)
+	s := mustNew(t, Config{Controls: Controls{RateLimit: 0.7, Burst: 2}}, clock)
 	ts := mustServe(t, s)
 	c := call{auth: bearer("demo-full"), body: chat("mira")}
 	ok, limited := 0, 0

@@ -23,26 +23,27 @@ import (
 //
 // A request is checked in this order; the first failing check answers:
 //
+//  0. faults of the simulation (faults.go), answered by forced: 500
+//     "Internal server error." (internal_error), 502 (bad_gateway), 503
+//     (unavailable), 504 (gateway_timeout)
 //  1. route and method: anything but POST /v1/chat/completions → 404
 //     "Endpoint not found." (not_found)
-//  2. FaultHeader, if Config.AllowFaultHeader: 500 "Internal server
-//     error." (internal_error) or 503 (unavailable)
-//  3. authentication → 401 "Invalid API key.": the seed has one message
+//  2. authentication → 401 "Invalid API key.": the seed has one message
 //     for every cause, so a missing (missing_key), unknown or malformed
 //     (invalid_key), revoked (revoked_key) key and a key for another
 //     service (wrong_service) all answer alike; only the stats tell them
 //     apart
-//  4. JSON parsing → 400 (invalid_json, invalid_body, body_too_large,
+//  3. JSON parsing → 400 (invalid_json, invalid_body, body_too_large,
 //     body_unreadable)
-//  5. validation → 400: model (missing_model), messages (missing_messages,
+//  4. validation → 400: model (missing_model), messages (missing_messages,
 //     invalid_messages), temperature (invalid_temperature), then whether
 //     the model exists (unknown_model)
-//  6. plan → 403 "Your plan does not include access to the <model> model."
+//  5. plan → 403 "Your plan does not include access to the <model> model."
 //     (model_not_in_plan)
-//  7. payment: one credit per request → 402 (insufficient_balance)
-//  8. rate limit → 429 with Retry-After (rate_limited, or daily_limited
+//  6. payment: one credit per request → 402 (insufficient_balance)
+//  7. rate limit → 429 with Retry-After (rate_limited, or daily_limited
 //     when the daily limit is reached), the credit refunded
-//  9. success → 200, a chat completion
+//  8. success → 200, a chat completion
 //
 // The rate limit comes last so that it counts only requests that would
 // otherwise succeed: every token the limiter hands out is a 200, and the
@@ -66,12 +67,13 @@ const (
 	miraNotFound        = "Endpoint not found."
 	miraInvalidKey      = "Invalid API key."
 	miraInternal        = "Internal server error."
-	miraUnavailable     = "Service temporarily unavailable."                     // not in the seed
-	miraBadFault        = "The '" + FaultHeader + "' header must be 500 or 503." // not in the seed
-	miraInvalidJSON     = "The request body is not valid JSON."                  // not in the seed
-	miraNotObject       = "The request body must be a JSON object."              // not in the seed
-	miraTooLarge        = "The request body is too large."                       // not in the seed
-	miraUnreadable      = "The request body could not be read."                  // not in the seed
+	miraUnavailable     = "Service temporarily unavailable."        // not in the seed
+	miraBadGateway      = "Bad gateway."                            // not in the seed
+	miraTimeout         = "Gateway timeout."                        // not in the seed
+	miraInvalidJSON     = "The request body is not valid JSON."     // not in the seed
+	miraNotObject       = "The request body must be a JSON object." // not in the seed
+	miraTooLarge        = "The request body is too large."          // not in the seed
+	miraUnreadable      = "The request body could not be read."     // not in the seed
 	miraMissingModel    = "The 'model' field is required."
 	miraMissingMessages = "The 'messages' field is required."                          // not in the seed
 	miraBadMessages     = "The 'messages' field must be a non-empty array of objects." // not in the seed
@@ -100,7 +102,7 @@ type mira struct {
 	seq atomic.Uint64 // completions answered, numbering their ids
 }
 
-func newMira(c *common) *mira { return &mira{c: c} }
+func init() { addAPI(miraName, func(c *common) api { return &mira{c: c} }) }
 
 // Name implements api.
 func (m *mira) Name() string { return miraName }
@@ -112,6 +114,23 @@ type miraError struct {
 	Detail string `json:"detail"`
 }
 
+// forced answers a fault of the simulation (see api): 500 and 503 with
+// the seed's messages, 502 and 504 in its style.
+func (m *mira) forced(w http.ResponseWriter, r *http.Request, status int) outcome {
+	_, name := m.c.keys.bearer(r.Header.Get("Authorization"))
+	code, detail := "internal_error", miraInternal
+	switch status {
+	case http.StatusBadGateway:
+		code, detail = "bad_gateway", miraBadGateway
+	case http.StatusServiceUnavailable:
+		code, detail = "unavailable", miraUnavailable
+	case http.StatusGatewayTimeout:
+		code, detail = "gateway_timeout", miraTimeout
+	}
+	writeJSON(w, status, miraError{Detail: detail})
+	return outcome{key: name, code: code}
+}
+
 func (m *mira) serve(w http.ResponseWriter, r *http.Request, path string) outcome {
 	k, name := m.c.keys.bearer(r.Header.Get("Authorization"))
 	fail := func(status int, code, detail string) outcome {
@@ -121,14 +140,6 @@ func (m *mira) serve(w http.ResponseWriter, r *http.Request, path string) outcom
 
 	if path != miraPath || r.Method != http.MethodPost {
 		return fail(http.StatusNotFound, "not_found", miraNotFound)
-	}
-	switch m.c.fault(r) {
-	case http.StatusInternalServerError:
-		return fail(http.StatusInternalServerError, "internal_error", miraInternal)
-	case http.StatusServiceUnavailable:
-		return fail(http.StatusServiceUnavailable, "unavailable", miraUnavailable)
-	case -1:
-		return fail(http.StatusBadRequest, "invalid_fault_header", miraBadFault)
 	}
 	switch {
 	case name == KeyMissing:
@@ -162,8 +173,7 @@ func (m *mira) serve(w http.ResponseWriter, r *http.Request, path string) outcom
 	}
 	if d := m.c.allow(miraName, k); !d.ok {
 		k.refund()
-		secs := retryAfterSeconds(d.wait)
-		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+		secs := m.c.retryAfter(w.Header(), miraName, d)
 		code := "rate_limited"
 		if d.daily {
 			code = "daily_limited"

@@ -89,7 +89,7 @@ var miraErrorCases = []struct {
 		status: 404, detail: "Endpoint not found.", code: "not_found"},
 
 	// 429 Too Many Requests: the seed's own example, 60 s.
-	{name: "rate limited", before: 1, cfg: &Config{RateLimit: 1.0 / 60},
+	{name: "rate limited", before: 1, cfg: &Config{Controls: Controls{RateLimit: 1.0 / 60}},
 		c:      call{auth: bearer("demo-full"), body: chat("mira")},
 		status: 429, detail: "Rate limit exceeded. Please retry after 60 seconds.", retryAfter: "60", code: "rate_limited"},
 	{name: "free plan burst", before: 2, c: call{auth: bearer("demo-free"), body: chat("mira")},
@@ -102,8 +102,10 @@ var miraErrorCases = []struct {
 		status: 503, detail: "Service temporarily unavailable.", code: "unavailable"},
 	{name: "fault before authentication", c: call{header: map[string]string{FaultHeader: "500"}, body: chat("mira")},
 		status: 500, detail: "Internal server error.", code: "internal_error"},
-	{name: "bad fault header", c: call{auth: bearer("demo-full"), header: map[string]string{FaultHeader: "502"}, body: chat("mira")},
-		status: 400, detail: "The 'X-Sim-Fault' header must be 500 or 503.", code: "invalid_fault_header"},
+	{name: "bad gateway", c: call{auth: bearer("demo-full"), header: map[string]string{FaultHeader: "502"}, body: chat("mira")},
+		status: 502, detail: "Bad gateway.", code: "bad_gateway"},
+	{name: "gateway timeout", c: call{auth: bearer("demo-full"), header: map[string]string{FaultHeader: "504"}, body: chat("mira")},
+		status: 504, detail: "Gateway timeout.", code: "gateway_timeout"},
 }
 
 func TestMiraErrors(t *testing.T) {
@@ -265,7 +267,7 @@ func TestMiraBodyTooLarge(t *testing.T) {
 // rate-limited requests cost none, and that a reset restores the balance.
 func TestMiraBalance(t *testing.T) {
 	clock := newFakeClock(epoch)
-	s := mustNew(t, Config{RateLimit: 1, Keys: []KeyConfig{{Name: "three", Key: "sk-three", Plan: "full", Balance: ptr(int64(3))}}}, clock)
+	s := mustNew(t, Config{Controls: Controls{RateLimit: 1}, Keys: []KeyConfig{{Name: "three", Key: "sk-three", Plan: "full", Balance: ptr(int64(3))}}}, clock)
 	ts := mustServe(t, s)
 	c := call{auth: bearer("sk-three"), body: chat("mira")}
 	var got []int

@@ -18,32 +18,29 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
-// Config configures a simulation. It is a plain struct so that a later
-// --config file decodes into it; the zero value is valid: the demo keys
-// with their plans' limits, seed 0, honest Retry-After.
+// Config configures a simulation. It is a plain struct that a --config
+// YAML file decodes into (LoadConfig); the zero value is valid: the demo
+// keys with their plans' limits, seed 0, honest Retry-After, no latency
+// and no injected faults.
 type Config struct {
-	// Seed drives every random choice (response contents, identifiers), so
-	// that two runs with one seed answer alike.
+	// Seed drives every random choice (response contents, identifiers,
+	// latencies, injected errors), so that two runs with one seed answer
+	// alike.
 	Seed int64 `yaml:"seed" json:"seed"`
-	// RateLimit, if > 0, is one limit in requests per second for every
-	// (API, key), replacing the plans' per-second limits (daily limits
-	// stay). 0 keeps each plan's limit.
-	RateLimit float64 `yaml:"rate_limit" json:"rate_limit"`
-	// Burst is the bucket size with RateLimit: requests admitted at once
-	// after a pause. 0 means ceil(RateLimit), one second's worth.
-	Burst int `yaml:"burst" json:"burst"`
-	// RetryAfter is how 429 answers advertise the wait: "" or "honest"
-	// (the real wait, rounded up to whole seconds; waiting that long gets
-	// the request admitted). See RetryAfterModes.
-	RetryAfter string `yaml:"retry_after" json:"retry_after"`
+	// Controls apply to every API, unless APIs says otherwise.
+	Controls `yaml:",inline" json:",inline"`
+	// APIs are controls for one API each, by name ("mira", "mimo", …):
+	// their non-zero fields replace those of Controls.
+	APIs map[string]Controls `yaml:"apis,omitempty" json:"apis,omitempty"`
 	// AllowFaultHeader makes the simulation honour the FaultHeader request
 	// header, which forces an error answer. Off by default: a load test
 	// against the simulation sees only the faults the simulation chose.
@@ -74,24 +71,10 @@ type KeyConfig struct {
 	Services []string `yaml:"services,omitempty" json:"services,omitempty"`
 }
 
-// Retry-After behaviours.
-const (
-	// RetryAfterHonest advertises the real wait, rounded up to whole
-	// seconds (at least 1): a client that waits that long is admitted,
-	// unless other requests of the same key took the token first.
-	RetryAfterHonest = "honest"
-)
-
-// RetryAfterModes are the implemented values of Config.RetryAfter.
-var RetryAfterModes = []string{RetryAfterHonest}
-
-// plannedRetryAfterModes are the behaviours of issue 3 not implemented yet.
-var plannedRetryAfterModes = []string{"missing", "lying", "malformed", "http-date", "zero"}
-
 // FaultHeader, when Config.AllowFaultHeader is set, forces an error answer
-// in the dialect of the API called: "500" (internal error) or "503"
-// (unavailable). The fault is decided once the endpoint is known to exist,
-// before authentication: a failing server fails whatever the request.
+// in the dialect of the API called: one of InjectableStatuses ("500",
+// "503", …). The fault is decided before anything else: a failing server
+// fails whatever the request.
 const FaultHeader = "X-Sim-Fault"
 
 // MaxRateLimit is the highest Config.RateLimit: one request per nanosecond.
@@ -109,21 +92,13 @@ func (c Config) Validate() []error {
 	var errs []error
 	addf := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 
-	if math.IsNaN(c.RateLimit) || c.RateLimit < 0 || c.RateLimit > MaxRateLimit {
-		addf("rate_limit %v: want requests per second from 0 (each plan's limit) to %g", c.RateLimit, MaxRateLimit)
-	}
-	if c.Burst < 0 {
-		addf("burst %d: must be >= 0 (0: one second's worth of the rate limit)", c.Burst)
-	} else if c.Burst > 0 && c.RateLimit == 0 {
-		addf("burst %d: applies only with a rate limit for every key, which is not set", c.Burst)
-	}
-	switch {
-	case c.RetryAfter == "" || slices.Contains(RetryAfterModes, c.RetryAfter):
-	case slices.Contains(plannedRetryAfterModes, c.RetryAfter):
-		addf("retry_after %q: not implemented yet (implemented: %s)", c.RetryAfter, strings.Join(RetryAfterModes, ", "))
-	default:
-		addf("retry_after %q: want one of %s (not implemented yet: %s)", c.RetryAfter,
-			strings.Join(RetryAfterModes, ", "), strings.Join(plannedRetryAfterModes, ", "))
+	errs = append(errs, c.Controls.validate("")...)
+	for _, name := range slices.Sorted(maps.Keys(c.APIs)) {
+		if !slices.Contains(APINames(), name) {
+			addf("apis.%s: no such API; want one of %s", name, strings.Join(APINames(), ", "))
+			continue
+		}
+		errs = append(errs, c.APIs[name].validate("apis."+name+".")...)
 	}
 
 	names := map[string]string{KeyMissing: "a reserved name", KeyUnknown: "a reserved name"}
@@ -203,7 +178,28 @@ type api interface {
 	// serve answers a request whose path, with the prefix removed, is path
 	// (e.g. "/v1/chat/completions"), and tells what it answered.
 	serve(w http.ResponseWriter, r *http.Request, path string) outcome
+	// forced answers with a server error the simulation decided on (an
+	// injected error, an outage, a capacity overflow, FaultHeader): status
+	// is one of InjectableStatuses. It writes the API's own error body for
+	// status; headers such as Retry-After are already set. The outcome
+	// names the request's key as serve would.
+	forced(w http.ResponseWriter, r *http.Request, status int) outcome
 }
+
+// builders make the simulated APIs; each API's file adds its own from
+// init, so that adding an API touches no other file.
+var builders = map[string]func(*common) api{}
+
+// addAPI registers the builder of the API named name.
+func addAPI(name string, build func(*common) api) {
+	if _, dup := builders[name]; dup {
+		panic("sim: API " + name + " registered twice")
+	}
+	builders[name] = build
+}
+
+// APINames returns the names of the simulated APIs, sorted.
+func APINames() []string { return slices.Sorted(maps.Keys(builders)) }
 
 // resetter is an API with state of its own to clear on /__sim/reset.
 type resetter interface{ reset() }
@@ -214,36 +210,27 @@ type outcome struct {
 	code string // error code for stats, "" for a success
 }
 
-// common is what every API shares: configuration, clock, keys and limits.
+// common is what every API shares: configuration, clock, keys, limits and
+// each API's controls.
 type common struct {
-	cfg    Config
-	now    func() time.Time
-	keys   *keyring
-	limits *limiter
+	cfg      Config
+	now      func() time.Time
+	keys     *keyring
+	limits   *limiter
+	controls map[string]Controls // resolved, by API name
 }
+
+// control returns the resolved controls of the API named api.
+func (c *common) control(api string) Controls { return c.controls[api] }
 
 // allow applies the rate limit of key k to a request to the API named api.
 func (c *common) allow(api string, k *key) decision {
-	return c.limits.allow(bucketID{api, k.name}, k.plan.limit(c.cfg.RateLimit, c.cfg.Burst), c.now())
-}
-
-// fault returns the status a request forces with FaultHeader: 0 for none
-// (or when the header is not allowed), -1 for a value other than 500 or
-// 503.
-func (c *common) fault(r *http.Request) int {
-	if !c.cfg.AllowFaultHeader {
-		return 0
+	ctl := c.control(api)
+	lim := k.plan.limit(float64(ctl.RateLimit), ctl.Burst)
+	if ctl.RetryAfter == RetryAfterLying {
+		lim.lie = ctl.LieFactor
 	}
-	switch v := strings.TrimSpace(r.Header.Get(FaultHeader)); v {
-	case "":
-		return 0
-	case "500":
-		return http.StatusInternalServerError
-	case "503":
-		return http.StatusServiceUnavailable
-	default:
-		return -1
-	}
+	return c.limits.allow(bucketID{api, k.name}, lim, c.now())
 }
 
 // Server is the simulation: an http.Handler serving every API, the stats
@@ -252,7 +239,11 @@ type Server struct {
 	c     *common
 	apis  map[string]api
 	names []string // API names, sorted
+	run   map[string]*faults
 	stats *recorder
+	// start is when the timeline of outages and stalls began: New, or
+	// the last Reset. Unix nanoseconds of c.now.
+	start atomic.Int64
 }
 
 // New returns a simulation configured by cfg, or every problem of cfg.
@@ -265,23 +256,24 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		keys = append(keys, d.config)
 	}
 	keys = append(keys, cfg.Keys...)
-	s := &Server{
-		c:    &common{cfg: cfg, now: time.Now, keys: newKeyring(keys), limits: newLimiter()},
-		apis: map[string]api{},
-	}
+	c := &common{cfg: cfg, now: time.Now, keys: newKeyring(keys), limits: newLimiter(), controls: map[string]Controls{}}
+	s := &Server{c: c, apis: map[string]api{}, run: map[string]*faults{}}
 	for _, o := range opts {
 		o(s)
 	}
-	s.register(newMira(s.c))
+	for _, name := range APINames() {
+		ctl := cfg.APIs[name].over(cfg.Controls).over(apiDefaults[name])
+		if ctl.LieFactor == 0 {
+			ctl.LieFactor = DefaultLieFactor
+		}
+		c.controls[name] = ctl
+		s.apis[name] = builders[name](c)
+		s.names = append(s.names, name)
+		s.run[name] = newFaults(ctl, cfg.Seed, name)
+	}
 	s.stats = newRecorder(s.names)
+	s.start.Store(c.now().UnixNano())
 	return s, nil
-}
-
-// register adds an API under its prefix.
-func (s *Server) register(a api) {
-	s.apis[a.Name()] = a
-	s.names = append(s.names, a.Name())
-	slices.Sort(s.names)
 }
 
 // Prefixes returns the path prefixes of the simulated APIs, e.g. "/mira".
@@ -296,12 +288,14 @@ func (s *Server) Prefixes() []string {
 // Stats returns the counts so far, as GET /__sim/stats does.
 func (s *Server) Stats() Stats { return s.stats.snapshot() }
 
-// Reset zeroes the stats, refills every rate limit, restores every balance
-// and clears the state of every API, as POST /__sim/reset does.
+// Reset zeroes the stats, refills every rate limit, restores every balance,
+// clears the state of every API and restarts the timeline of outages and
+// stalls, as POST /__sim/reset does.
 func (s *Server) Reset() {
 	s.stats.reset()
 	s.c.limits.reset()
 	s.c.keys.reset()
+	s.start.Store(s.c.now().UnixNano())
 	for _, name := range s.names {
 		if r, ok := s.apis[name].(resetter); ok {
 			r.reset()
@@ -310,7 +304,8 @@ func (s *Server) Reset() {
 }
 
 // ServeHTTP routes by the first path segment: an API's name, "__sim" for
-// the simulator's own endpoints, or else a 404.
+// the simulator's own endpoints, or else a 404. A request to an API goes
+// through the API's faults (faults.go) before the API serves it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	first, rest := splitFirst(r.URL.Path)
 	if first == "__sim" {
@@ -326,8 +321,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sw := &statusWriter{ResponseWriter: w}
-	out := a.serve(sw, r, rest)
-	s.stats.record(exchange{api: a.Name(), key: out.key, status: sw.code(), code: out.code, retryAfter: sw.retryAfter})
+	f := s.run[first]
+	f.inflight.Add(1)
+	defer f.inflight.Add(-1)
+	out, answered, fault := s.fault(sw, r, a, f)
+	if !answered {
+		out = a.serve(sw, r, rest)
+	}
+	s.stats.record(exchange{api: a.Name(), key: out.key, status: sw.code(), code: out.code, retryAfter: sw.retryAfter, fault: fault})
 }
 
 // splitFirst splits "/mira/v1/x" into "mira" and "/v1/x".

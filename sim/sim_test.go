@@ -17,16 +17,24 @@ func TestConfigValidate(t *testing.T) {
 		want []string // substrings, one per error, in order
 	}{
 		{name: "zero value", cfg: Config{}},
-		{name: "everything set", cfg: Config{Seed: -3, RateLimit: 20, Burst: 5, RetryAfter: "honest", AllowFaultHeader: true,
+		{name: "everything set", cfg: Config{Seed: -3, AllowFaultHeader: true,
+			Controls: Controls{RateLimit: 20, Burst: 5, RetryAfter: "lying", LieFactor: 4,
+				Latency: Latency{Dist: "uniform", A: 1, B: 2}, Errors: ErrorRates{500: 0.5, 503: 0.5},
+				Outages: []Window{{Start: 0, Duration: 1}}, Stall: Stall{For: 1, Every: 2}, Capacity: 3},
+			APIs: map[string]Controls{"mira": {RetryAfter: "http-date"}},
 			Keys: []KeyConfig{{Name: "ci.bot_1", Key: "sk-1", Plan: "free", Balance: ptr(int64(0)), Revoked: true, Services: []string{"mira", "elsewhere"}}}}},
-		{name: "planned retry-after", cfg: Config{RetryAfter: "lying"},
-			want: []string{`retry_after "lying": not implemented yet (implemented: honest)`}},
-		{name: "unknown retry-after", cfg: Config{RetryAfter: "sometimes"},
-			want: []string{`retry_after "sometimes": want one of honest (not implemented yet: missing, lying, malformed, http-date, zero)`}},
-		{name: "bad limits", cfg: Config{RateLimit: -1, Burst: -2},
+		{name: "unknown retry-after", cfg: Config{Controls: Controls{RetryAfter: "sometimes"}},
+			want: []string{`retry_after "sometimes": want one of honest, missing, lying, malformed, http-date, zero`}},
+		{name: "bad controls", cfg: Config{Controls: Controls{LieFactor: 1, Errors: ErrorRates{418: 0.1},
+			Outages: []Window{{Start: 1}}, Stall: Stall{For: 2, Every: 1}, Capacity: -1}}, want: []string{
+			"lie_factor 1: want 2 to 100", "errors: status 418 cannot be injected", "outages[0] 1ns+0s: want a start >= 0 and a duration > 0",
+			"stall 2ns/1ns: want 0 < for < every", "capacity -1: must be >= 0"}},
+		{name: "per-API controls", cfg: Config{APIs: map[string]Controls{"nope": {}, "mira": {Errors: ErrorRates{500: 2}}}}, want: []string{
+			"apis.mira.errors: probability 2 of 500: want 0 to 1", "apis.nope: no such API"}},
+		{name: "bad limits", cfg: Config{Controls: Controls{RateLimit: -1, Burst: -2}},
 			want: []string{"rate_limit -1: want requests per second from 0", "burst -2: must be >= 0"}},
-		{name: "NaN rate", cfg: Config{RateLimit: math.NaN()}, want: []string{"rate_limit NaN"}},
-		{name: "burst without rate", cfg: Config{Burst: 3}, want: []string{"burst 3: applies only with a rate limit for every key"}},
+		{name: "NaN rate", cfg: Config{Controls: Controls{RateLimit: Rate(math.NaN())}}, want: []string{"rate_limit NaN"}},
+		{name: "burst without rate", cfg: Config{Controls: Controls{Burst: 3}}, want: []string{"burst 3: applies only with a rate limit for every key"}},
 		{name: "every key problem at once", cfg: Config{Keys: []KeyConfig{
 			{Name: "", Key: "", Plan: "gold", Balance: ptr(int64(-1)), Services: []string{" "}},
 			{Name: "demo-full", Key: "demo-free", Plan: "full"},
@@ -75,7 +83,7 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func TestNewJoinsEveryProblem(t *testing.T) {
-	_, err := New(Config{RateLimit: -1, RetryAfter: "zero"})
+	_, err := New(Config{Controls: Controls{RateLimit: -1, RetryAfter: "never"}})
 	if err == nil || !strings.Contains(err.Error(), "rate_limit") || !strings.Contains(err.Error(), "retry_after") {
 		t.Errorf("New() error = %v; want both problems", err)
 	}
@@ -88,15 +96,16 @@ func TestNewJoinsEveryProblem(t *testing.T) {
 func TestRouting(t *testing.T) {
 	s := mustNew(t, Config{}, newFakeClock(epoch))
 	ts := mustServe(t, s)
+	unknown := `{"error":"unknown API; known prefixes: ` + strings.Join(s.Prefixes(), ", ") + `"}`
 	for _, tc := range []struct {
 		c      call
 		status int
 		body   string
 	}{
-		{call{path: "/"}, 404, `{"error":"unknown API; known prefixes: /mira"}`},
-		{call{path: "/v1/chat/completions", auth: bearer("demo-full"), body: chat("mira")}, 404, `{"error":"unknown API; known prefixes: /mira"}`},
-		{call{path: "/mira-verify/verify/v1/stream"}, 404, `{"error":"unknown API; known prefixes: /mira"}`},
-		{call{path: "/miraa/v1/chat/completions"}, 404, `{"error":"unknown API; known prefixes: /mira"}`},
+		{call{path: "/"}, 404, unknown},
+		{call{path: "/v1/chat/completions", auth: bearer("demo-full"), body: chat("mira")}, 404, unknown},
+		{call{path: "/nope/verify/v1/stream"}, 404, unknown},
+		{call{path: "/miraa/v1/chat/completions"}, 404, unknown},
 		{call{path: "/mira/"}, 404, `{"detail":"Endpoint not found."}`},
 		{call{path: "/mira/v1/chat/completions/"}, 404, `{"detail":"Endpoint not found."}`},
 		{call{method: http.MethodPut, auth: bearer("demo-full"), body: chat("mira")}, 404, `{"detail":"Endpoint not found."}`},
@@ -110,8 +119,12 @@ func TestRouting(t *testing.T) {
 			t.Errorf("%s %s = %d %q %s; want %d application/json %s", method, tc.c.path, a.status, a.header.Get("Content-Type"), a.body, tc.status, tc.body)
 		}
 	}
-	if got := s.Prefixes(); !slices.Equal(got, []string{"/mira"}) {
-		t.Errorf("Prefixes() = %v; want [/mira]", got)
+	var want []string
+	for _, name := range APINames() {
+		want = append(want, "/"+name)
+	}
+	if got := s.Prefixes(); !slices.Equal(got, want) || !slices.Contains(got, "/mira") {
+		t.Errorf("Prefixes() = %v; want %v, with /mira", got, want)
 	}
 	// Controls are not counted; the rest is.
 	if st := s.Stats(); st.Requests != 7 || st.Unrouted != 4 || st.APIs["mira"].Requests != 3 {

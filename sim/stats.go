@@ -44,6 +44,10 @@ const StatsSchema = "stampede/sim-stats/v1"
 //   - retry_after: answers per Retry-After header value sent, verbatim. At
 //     most MaxRetryAfterValues distinct values are kept; the others count
 //     under "other".
+//   - faults: requests per fault the simulation decided on (faults.go):
+//     "outage", "capacity", "injected", "fault_header" and
+//     "bad_fault_header" answered the request instead of the API;
+//     "stalled" ones were held, then served.
 //
 // JSON object keys are sorted, so equal stats encode to equal bytes. A
 // request in flight during a reset is counted after it, if it finishes
@@ -62,6 +66,7 @@ type APIStats struct {
 	Codes      map[string]int64 `json:"codes"`
 	Keys       map[string]int64 `json:"keys"`
 	RetryAfter map[string]int64 `json:"retry_after"`
+	Faults     map[string]int64 `json:"faults"`
 }
 
 // MaxRetryAfterValues bounds the distinct Retry-After values counted per
@@ -74,13 +79,14 @@ const maxRetryAfterLen = 64
 func newAPIStats() *APIStats {
 	return &APIStats{
 		Status: map[string]int64{}, Codes: map[string]int64{},
-		Keys: map[string]int64{}, RetryAfter: map[string]int64{},
+		Keys: map[string]int64{}, RetryAfter: map[string]int64{}, Faults: map[string]int64{},
 	}
 }
 
 func (a *APIStats) clone() *APIStats {
 	c := &APIStats{Requests: a.Requests}
 	c.Status, c.Codes, c.Keys, c.RetryAfter = maps.Clone(a.Status), maps.Clone(a.Codes), maps.Clone(a.Keys), maps.Clone(a.RetryAfter)
+	c.Faults = maps.Clone(a.Faults)
 	return c
 }
 
@@ -91,6 +97,7 @@ type exchange struct {
 	status     int
 	code       string // error code, "" for a success
 	retryAfter string // Retry-After header sent, "" if none
+	fault      string // the fault the simulation decided on, "" if none
 }
 
 // recorder accumulates Stats. All maps are bounded: API names and key names
@@ -145,6 +152,9 @@ func (r *recorder) record(x exchange) {
 		a.Codes[x.code]++
 	}
 	a.Keys[x.key]++
+	if x.fault != "" {
+		a.Faults[x.fault]++
+	}
 	if ra := x.retryAfter; ra != "" {
 		if len(ra) > maxRetryAfterLen {
 			ra = "other"

@@ -49,20 +49,20 @@ func TestStatsCountEveryAnswer(t *testing.T) {
 		}
 	}
 
-	want := Stats{
-		Schema: StatsSchema, Requests: 31, Unrouted: 4,
-		APIs: map[string]*APIStats{"mira": {
-			Requests: 27,
-			Status:   map[string]int64{"200": 9, "400": 3, "401": 5, "402": 2, "403": 2, "404": 1, "429": 3, "503": 2},
-			Codes: map[string]int64{
-				"missing_messages": 3, "invalid_key": 4, "missing_key": 1, "insufficient_balance": 2,
-				"model_not_in_plan": 2, "not_found": 1, "rate_limited": 3, "unavailable": 2,
-			},
-			Keys: map[string]int64{
-				"demo-full": 10, "demo-free": 7, "ci": 3, "unknown": 4, "missing": 1, "demo-empty": 2,
-			},
-			RetryAfter: map[string]int64{"1": 3},
-		}},
+	want := emptyStats()
+	want.Requests, want.Unrouted = 31, 4
+	want.APIs["mira"] = &APIStats{
+		Requests: 27,
+		Status:   map[string]int64{"200": 9, "400": 3, "401": 5, "402": 2, "403": 2, "404": 1, "429": 3, "503": 2},
+		Codes: map[string]int64{
+			"missing_messages": 3, "invalid_key": 4, "missing_key": 1, "insufficient_balance": 2,
+			"model_not_in_plan": 2, "not_found": 1, "rate_limited": 3, "unavailable": 2,
+		},
+		Keys: map[string]int64{
+			"demo-full": 10, "demo-free": 7, "ci": 3, "unknown": 4, "missing": 1, "demo-empty": 2,
+		},
+		RetryAfter: map[string]int64{"1": 3},
+		Faults:     map[string]int64{"fault_header": 2},
 	}
 	got := getStats(t, client, ts.URL)
 	if !reflect.DeepEqual(got, want) {
@@ -80,7 +80,7 @@ func TestStatsCountEveryAnswer(t *testing.T) {
 	if a.status != http.StatusNoContent {
 		t.Fatalf("POST /__sim/reset = %d %s; want 204", a.status, a.body)
 	}
-	zero := Stats{Schema: StatsSchema, APIs: map[string]*APIStats{"mira": newAPIStats()}}
+	zero := emptyStats()
 	if got := getStats(t, client, ts.URL); !reflect.DeepEqual(got, zero) {
 		t.Errorf("stats after reset = %s; want %s", mustJSON(t, got), mustJSON(t, zero))
 	}
@@ -89,6 +89,15 @@ func TestStatsCountEveryAnswer(t *testing.T) {
 	if a := do(t, client, ts.URL, call{auth: bearer("demo-free"), body: chat("mira")}); a.status != http.StatusOK {
 		t.Errorf("demo-free after reset = %d %s; want 200", a.status, a.body)
 	}
+}
+
+// emptyStats are the stats of a simulation that received nothing.
+func emptyStats() Stats {
+	s := Stats{Schema: StatsSchema, APIs: map[string]*APIStats{}}
+	for _, name := range APINames() {
+		s.APIs[name] = newAPIStats()
+	}
+	return s
 }
 
 func mustJSON(tb testing.TB, v any) string {
@@ -105,18 +114,26 @@ func TestStatsJSONShape(t *testing.T) {
 	s := mustNew(t, Config{}, newFakeClock(epoch))
 	ts := mustServe(t, s)
 	a := do(t, ts.Client(), ts.URL, call{method: http.MethodGet, path: "/__sim/stats"})
+	var api strings.Builder
+	for i, name := range APINames() {
+		if i > 0 {
+			api.WriteString(",\n")
+		}
+		api.WriteString(`    "` + name + `": {
+      "requests": 0,
+      "status": {},
+      "codes": {},
+      "keys": {},
+      "retry_after": {},
+      "faults": {}
+    }`)
+	}
 	want := `{
   "schema": "stampede/sim-stats/v1",
   "requests": 0,
   "unrouted": 0,
   "apis": {
-    "mira": {
-      "requests": 0,
-      "status": {},
-      "codes": {},
-      "keys": {},
-      "retry_after": {}
-    }
+` + api.String() + `
   }
 }
 `
@@ -128,7 +145,7 @@ func TestStatsJSONShape(t *testing.T) {
 // TestStatsConcurrent hammers the simulation from many goroutines while
 // reading stats: with -race, and the totals must add up.
 func TestStatsConcurrent(t *testing.T) {
-	s := mustNew(t, Config{RateLimit: 50, Burst: 20}, newFakeClock(epoch))
+	s := mustNew(t, Config{Controls: Controls{RateLimit: 50, Burst: 20}}, newFakeClock(epoch))
 	ts := mustServe(t, s)
 	client := ts.Client()
 	const workers, each = 8, 25

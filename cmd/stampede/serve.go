@@ -97,13 +97,13 @@ func demoKeysTable() string {
 }
 
 func runServe(ctx context.Context, e *env, f *serveFlags) error {
-	cfg := sim.Config{Seed: f.seed, Burst: f.burst, RetryAfter: f.retryAfter, AllowFaultHeader: f.faultHeader}
+	cfg := sim.Config{Seed: f.seed, Controls: sim.Controls{Burst: f.burst, RetryAfter: f.retryAfter}, AllowFaultHeader: f.faultHeader}
 	if f.rateLimit != "" {
 		r, err := pace.ParseRate(f.rateLimit)
 		if err != nil {
 			return usageErrorf("--rate-limit: %v", err)
 		}
-		cfg.RateLimit = r
+		cfg.RateLimit = sim.Rate(r)
 	}
 	if errs := cfg.Validate(); len(errs) > 0 {
 		msgs := make([]string, len(errs))
