@@ -19,7 +19,7 @@ type Plan struct {
 // Plans are the built-in plans, by name. Config keys name one of them.
 var Plans = map[string]Plan{
 	"full": {Name: "full", Rate: 10000, Burst: 10000},
-	"free": {Name: "free", Rate: 2, Burst: 2, PerDay: 100, DeniedModels: []string{"mira-max"}},
+	"free": {Name: "free", Rate: 2, Burst: 2, PerDay: 100, DeniedModels: []string{"mira-max", "mimo-v2-pro"}},
 }
 
 // denies reports whether the plan excludes model.
@@ -69,7 +69,7 @@ const OtherService = "translate"
 var DemoKeys = []KeyInfo{
 	{Name: "demo-full", Description: "everything allowed, limits of 10000 req/s, unlimited balance",
 		config: KeyConfig{Name: "demo-full", Key: "demo-full", Plan: "full"}},
-	{Name: "demo-free", Description: "free plan: no mira-max model (403), 2 req/s with a burst of 2, 100 requests per UTC day",
+	{Name: "demo-free", Description: "free plan: no mira-max or mimo-v2-pro model (403), 2 req/s with a burst of 2, 100 requests per UTC day",
 		config: KeyConfig{Name: "demo-free", Key: "demo-free", Plan: "free"}},
 	{Name: "demo-empty", Description: "full plan with a zero balance: 402 where the API has payments",
 		config: KeyConfig{Name: "demo-empty", Key: "demo-empty", Plan: "full", Balance: ptr(int64(0))}},
