@@ -156,8 +156,10 @@ func (lm *limiter) allow(id bucketID, lim limit, now time.Time) decision {
 	d := decision{ok: true, quota: lm.quota(lim, T)}
 	if T > 0 {
 		b.tat = tat.Add(T)
-		// Requests still admitted now: n such that tat+(n−1)·T−τ ≤ now.
-		d.remaining = int((now.Sub(b.tat)+tau)/T) + 1
+		// Requests still admitted now: the n ≥ 1 with tat+(n−1)·T−τ ≤ now.
+		if v := now.Sub(b.tat) + tau; v >= 0 {
+			d.remaining = int(v/T) + 1
+		}
 		d.reset = b.tat
 	} else {
 		d.remaining = lim.perDay - used - 1
