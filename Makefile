@@ -5,11 +5,15 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 PKGS    := ./...
 
-.PHONY: build test lint bench fmt clean
+.PHONY: build demo test lint bench fmt clean
 
 ## build: compile bin/stampede
 build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/stampede
+
+## demo: attack the built-in simulation of the seed APIs; reports in stampede-demo/
+demo: build
+	./$(BIN) demo --dir stampede-demo
 
 ## lint: gofmt check and go vet
 lint:
@@ -31,4 +35,4 @@ fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 clean:
-	rm -rf bin stampede-results.bin
+	rm -rf bin stampede-results.bin stampede-demo

@@ -129,3 +129,17 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+// TestExampleConfig keeps examples/sim.yaml valid.
+func TestExampleConfig(t *testing.T) {
+	cfg, err := LoadConfig(filepath.Join("..", "examples", "sim.yaml"))
+	if err != nil {
+		t.Fatalf("examples/sim.yaml: %v", err)
+	}
+	if cfg.Seed != 42 || len(cfg.APIs) != 4 || len(cfg.Keys) != 2 {
+		t.Errorf("examples/sim.yaml = %+v; want seed 42, 4 APIs, 2 keys", cfg)
+	}
+	if _, err := New(cfg); err != nil {
+		t.Errorf("New(examples/sim.yaml): %v", err)
+	}
+}

@@ -147,10 +147,6 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 		defer file.Close()
 	}
 
-	var progress reports.Progress = reports.Quiet{}
-	if !f.quiet {
-		progress = reports.NewProgress(e.stderr, e.stderrTTY, opts.Duration, 5*time.Second)
-	}
 	runID := f.runID
 	if runID == "" {
 		runID = newRunID()
@@ -165,44 +161,68 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 		Shard:    f.shard,
 		Tool:     "stampede " + version,
 	}
-	// After an interrupt, attempts in flight end by their own timeout; the
-	// margin covers those that left at the very moment of the interrupt.
-	grace := f.timeout + 2*time.Second
-	if f.timeout <= 0 {
-		grace = attack.DefaultTimeout
-	}
-	outcome, err := pipeline.Run(cmd.Context(), e.abort, pipeline.Config{
-		Attack: opts, Header: header, Output: out, Progress: progress, Grace: grace,
+	run, interrupted, err := execute(cmd.Context(), e, execution{
+		opts: opts, header: header, records: out, quiet: f.quiet, timeout: f.timeout, uncorrected: f.uncorrected,
 	})
 	if err != nil {
-		return runtimeError(err)
+		return err
 	}
 	if file != nil {
 		if err := file.Close(); err != nil {
 			return runtimeError(fmt.Errorf("close result file: %w", err))
 		}
-	}
-
-	var cause signalCause
-	interrupted := outcome.Interrupted && errors.As(context.Cause(cmd.Context()), &cause)
-	run := reports.Run{
-		Summary: outcome.Summary, Target: header.Target, Pacer: header.Pacer, Planned: opts.Duration,
-		Unanswered: outcome.Unanswered, Uncorrected: f.uncorrected, Records: outcome.Records,
-		Unsent: outcome.Unsent, MaxLateness: attack.MaxLateness,
-	}
-	if file != nil {
 		run.ResultFile = f.output
-	}
-	if interrupted {
-		run.Interrupted = signalName(cause.sig)
 	}
 	if err := printSummary(summaryOut, f.format, run); err != nil {
 		return err
 	}
-	if interrupted {
-		return &exitError{code: cause.exitCode(), err: cause}
+	if interrupted != nil {
+		return &exitError{code: interrupted.exitCode(), err: *interrupted}
 	}
 	return nil
+}
+
+// execution is one attack ready to run.
+type execution struct {
+	opts        attack.Options
+	header      results.Header
+	records     io.Writer // the result file; nil for none
+	quiet       bool      // no progress display
+	timeout     time.Duration
+	uncorrected bool
+}
+
+// execute runs an attack through the pipeline, with a progress display on
+// stderr unless quiet, and returns what the summary shows. interrupted is
+// the signal that cut the run short, if one did.
+func execute(ctx context.Context, e *env, x execution) (run reports.Run, interrupted *signalCause, err error) {
+	var progress reports.Progress = reports.Quiet{}
+	if !x.quiet {
+		progress = reports.NewProgress(e.stderr, e.stderrTTY, x.opts.Duration, 5*time.Second)
+	}
+	// After an interrupt, attempts in flight end by their own timeout; the
+	// margin covers those that left at the very moment of the interrupt.
+	grace := x.timeout + 2*time.Second
+	if x.timeout <= 0 {
+		grace = attack.DefaultTimeout
+	}
+	outcome, err := pipeline.Run(ctx, e.abort, pipeline.Config{
+		Attack: x.opts, Header: x.header, Output: x.records, Progress: progress, Grace: grace,
+	})
+	if err != nil {
+		return run, nil, runtimeError(err)
+	}
+	run = reports.Run{
+		Summary: outcome.Summary, Target: x.header.Target, Pacer: x.header.Pacer, Planned: x.opts.Duration,
+		Unanswered: outcome.Unanswered, Uncorrected: x.uncorrected, Records: outcome.Records,
+		Unsent: outcome.Unsent, MaxLateness: attack.MaxLateness,
+	}
+	var cause signalCause
+	if outcome.Interrupted && errors.As(context.Cause(ctx), &cause) {
+		run.Interrupted = signalName(cause.sig)
+		interrupted = &cause
+	}
+	return run, interrupted, nil
 }
 
 // openOutput opens the result file named by -o: nothing for "", stdout for

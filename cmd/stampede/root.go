@@ -73,7 +73,7 @@ Exit codes: 0 success, 1 thresholds failed, 2 usage or configuration error,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usageErrorf("%v", err)
 	})
-	root.AddCommand(newAttackCmd(e), newServeCmd(e), newVersionCmd(e), newCompletionCmd(e))
+	root.AddCommand(newAttackCmd(e), newDemoCmd(e), newServeCmd(e), newVersionCmd(e), newCompletionCmd(e))
 	return root
 }
 

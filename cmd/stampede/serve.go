@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/stampede-dev/stampede/attack/pace"
 	"github.com/stampede-dev/stampede/sim"
@@ -20,10 +21,17 @@ import (
 type serveFlags struct {
 	addr        string
 	allowRemote bool
+	config      string
 	seed        int64
 	rateLimit   string
 	burst       int
 	retryAfter  string
+	lieFactor   int
+	latency     string
+	errorRates  string
+	outages     []string
+	stall       string
+	capacity    int
 	faultHeader bool
 }
 
@@ -31,8 +39,10 @@ type serveFlags struct {
 // once serve is interrupted.
 const serveShutdownTimeout = 5 * time.Second
 
-func newServeCmd(e *env) *cobra.Command {
-	f := &serveFlags{}
+func newServeCmd(e *env) *cobra.Command { return newServeCmdFor(e, &serveFlags{}) }
+
+// newServeCmdFor is newServeCmd with the flags parsed into f.
+func newServeCmdFor(e *env, f *serveFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve a simulation of the seed APIs, a target with known behaviour",
@@ -41,17 +51,34 @@ a realistic target whose rate limits, errors and faults are under control,
 and whose ground truth (what it received and answered) is at /__sim/stats.
 
 APIs (each under its own prefix, in its own error dialect):
-  /mira   Mira chat API: POST /mira/v1/chat/completions, Authorization: Bearer KEY
+  /mira         Mira chat: POST /mira/v1/chat/completions
+                Authorization: Bearer KEY; errors {"detail": "..."}
+  /mira-verify  Mira Verify: POST /mira-verify/verify/v1/stream
+                Authorization: Bearer KEY; errors {"error": "Type", "message": "..."}
+  /mimo         MiMo chat: POST /mimo/v1/chat/completions
+                Authorization: Bearer KEY; errors {"error": {"code", "message", "type"}}
+  /mirra        Mirra REST: /mirra/api/v1/agents, /mirra/api/v1/scripts, ...
+                X-API-Key: KEY; errors {"success": false, "error": {"code", "message", "details"}}
+                (header X-Mirra-Error-Format: flat for the SDK's flat errors)
 
 Simulator endpoints:
-  GET  /__sim/stats   counts per API, key, status, error code and Retry-After sent
-  POST /__sim/reset   zero the counts, refill rate limits, restore balances
+  GET  /__sim/stats   counts per API, key, status, error code, fault and Retry-After sent
+  POST /__sim/reset   zero the counts, refill rate limits, restore balances,
+                      clear resources and restart the timeline of outages and stalls
 
 Demo keys (send the name as the key):
 ` + demoKeysTable() + `
---rate-limit replaces every plan's per-second limit (daily limits stay).
-With --fault-header, a request header ` + sim.FaultHeader + `: 500 or 503 forces that
-error, in the dialect of the API called.`,
+Controls (flags, or the same names in a --config YAML file, globally or per
+API under "apis:"; flags given on the command line override the file):
+  --rate-limit 20/s       one limit for every key (daily limits stay)
+  --retry-after MODE      Retry-After of 429s: ` + strings.Join(sim.RetryAfterModes, ", ") + `
+  --latency DIST          20ms, uniform:10ms,50ms or lognormal:P50,P99
+  --error-rate LIST       injected server errors, e.g. 500=1%,503=0.5%
+  --outage START+FOR      503 with Retry-After for a while, e.g. 10s+5s (repeatable)
+  --stall FOR/EVERY       hold every request, e.g. 2s/30s
+  --capacity N            concurrent requests per API before 503 (mimo: 64)
+With --fault-header, a request header ` + sim.FaultHeader + `: 500, 502, 503 or 504 forces
+that error, in the dialect of the API called. See docs/sim.md.`,
 		Example: `  # serve on 127.0.0.1:8080
   stampede serve
 
@@ -61,8 +88,14 @@ error, in the dialect of the API called.`,
     -d '{"model":"mira","messages":[{"role":"user","content":"Hello"}]}'
   curl -s http://127.0.0.1:8080/__sim/stats
 
-  # one limit of 20 requests per second for every key, faults on demand
-  stampede serve --addr 127.0.0.1:0 --rate-limit 20/s --fault-header`,
+  # one limit of 20 requests per second for every key, a limiter that lies
+  stampede serve --rate-limit 20/s --retry-after lying
+
+  # slow and flaky: lognormal latency, 2% errors, an outage after 30 s
+  stampede serve --latency lognormal:20ms,300ms --error-rate 500=1%,503=1% --outage 30s+10s
+
+  # everything from a file (see examples/sim.yaml)
+  stampede serve --config examples/sim.yaml`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return usageErrorf("serve takes no arguments, got %q", args[0])
@@ -70,18 +103,25 @@ error, in the dialect of the API called.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runServe(cmd.Context(), e, f)
+			return runServe(cmd.Context(), e, cmd.Flags(), f)
 		},
 	}
 	fl := cmd.Flags()
 	fl.SortFlags = false
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:8080", "`address` to listen on, host:port (port 0: any free port)")
 	fl.BoolVar(&f.allowRemote, "allow-remote", false, "allow an --addr that is not a loopback address")
+	fl.StringVar(&f.config, "config", "", "YAML `file` of the simulation's configuration (see docs/sim.md)")
 	fl.Int64Var(&f.seed, "seed", 1, "`seed` of the simulation's randomness: one seed, one behaviour")
 	fl.StringVar(&f.rateLimit, "rate-limit", "", "one `rate` limit for every key and API, e.g. 20/s (default: each plan's)")
 	fl.IntVar(&f.burst, "burst", 0, "requests admitted at once under --rate-limit (default: one second's worth)")
 	fl.StringVar(&f.retryAfter, "retry-after", sim.RetryAfterHonest, "Retry-After `behaviour` of 429 answers: "+strings.Join(sim.RetryAfterModes, ", "))
-	fl.BoolVar(&f.faultHeader, "fault-header", false, "honour the "+sim.FaultHeader+" request header (500 or 503)")
+	fl.IntVar(&f.lieFactor, "lie-factor", sim.DefaultLieFactor, "with --retry-after lying: how many times longer than advertised the limiter rejects")
+	fl.StringVar(&f.latency, "latency", "", "latency `distribution` added to every answer: 20ms, uniform:MIN,MAX, lognormal:P50,P99")
+	fl.StringVar(&f.errorRates, "error-rate", "", "injected server errors, a `list` such as 500=1%,503=0.5% (statuses 500, 502, 503, 504)")
+	fl.StringArrayVar(&f.outages, "outage", nil, "`window` START+FOR of 503 answers with Retry-After, e.g. 10s+5s (repeatable)")
+	fl.StringVar(&f.stall, "stall", "", "hold every request FOR every EVERY, e.g. 2s/30s (`FOR/EVERY`)")
+	fl.IntVar(&f.capacity, "capacity", 0, "concurrent requests per API before 503 (default: mimo 64, others unlimited)")
+	fl.BoolVar(&f.faultHeader, "fault-header", false, "honour the "+sim.FaultHeader+" request header (500, 502, 503, 504)")
 	return cmd
 }
 
@@ -96,28 +136,17 @@ func demoKeysTable() string {
 	return b.String()
 }
 
-func runServe(ctx context.Context, e *env, f *serveFlags) error {
-	cfg := sim.Config{Seed: f.seed, Controls: sim.Controls{Burst: f.burst, RetryAfter: f.retryAfter}, AllowFaultHeader: f.faultHeader}
-	if f.rateLimit != "" {
-		r, err := pace.ParseRate(f.rateLimit)
-		if err != nil {
-			return usageErrorf("--rate-limit: %v", err)
-		}
-		cfg.RateLimit = sim.Rate(r)
-	}
-	if errs := cfg.Validate(); len(errs) > 0 {
-		msgs := make([]string, len(errs))
-		for i, err := range errs {
-			msgs[i] = "--" + flagName(err.Error())
-		}
-		return usageErrorf("%s", strings.Join(msgs, "; "))
+func runServe(ctx context.Context, e *env, fl *pflag.FlagSet, f *serveFlags) error {
+	cfg, err := serveConfig(fl, f)
+	if err != nil {
+		return err
 	}
 	if err := checkLoopback(f.addr, f.allowRemote); err != nil {
 		return err
 	}
 	s, err := sim.New(cfg)
-	if err != nil {
-		return usageErrorf("%v", err) // Validate passed: cannot happen
+	if err != nil { // serveConfig validated cfg: cannot happen
+		return usageErrorf("%s", strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 
 	ln, err := net.Listen("tcp", f.addr)
@@ -157,6 +186,111 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 	return nil
 }
 
+// serveConfig builds the simulation's configuration: the --config file, if
+// any, then every flag given on the command line over it (and the flags'
+// defaults where there is no file).
+func serveConfig(fl *pflag.FlagSet, f *serveFlags) (sim.Config, error) {
+	var cfg sim.Config
+	if f.config != "" {
+		c, err := sim.LoadConfig(f.config)
+		if err != nil {
+			return cfg, usageErrorf("--config %s: %s", f.config, strings.ReplaceAll(err.Error(), "\n", "; "))
+		}
+		cfg = c
+	}
+	set := func(name string) bool { return f.config == "" || fl.Changed(name) }
+	var errs []string
+	bad := func(flag string, err error) { errs = append(errs, "--"+flag+": "+err.Error()) }
+	if set("seed") {
+		cfg.Seed = f.seed
+	}
+	if fl.Changed("rate-limit") {
+		r, err := pace.ParseRate(f.rateLimit)
+		if err != nil {
+			bad("rate-limit", err)
+		}
+		cfg.RateLimit = sim.Rate(r)
+	}
+	if fl.Changed("burst") {
+		cfg.Burst = f.burst
+	}
+	if set("retry-after") {
+		cfg.RetryAfter = f.retryAfter
+	}
+	if fl.Changed("lie-factor") {
+		cfg.LieFactor = f.lieFactor
+	}
+	if fl.Changed("latency") {
+		l, err := sim.ParseLatency(f.latency)
+		if err != nil {
+			bad("latency", err)
+		}
+		cfg.Latency = l
+	}
+	if fl.Changed("error-rate") {
+		r, err := sim.ParseErrorRates(f.errorRates)
+		if err != nil {
+			bad("error-rate", err)
+		}
+		cfg.Errors = r
+	}
+	if fl.Changed("outage") {
+		cfg.Outages = nil
+		for _, o := range f.outages {
+			w, err := sim.ParseWindow(o)
+			if err != nil {
+				bad("outage", err)
+			}
+			cfg.Outages = append(cfg.Outages, w)
+		}
+	}
+	if fl.Changed("stall") {
+		st, err := sim.ParseStall(f.stall)
+		if err != nil {
+			bad("stall", err)
+		}
+		cfg.Stall = st
+	}
+	if fl.Changed("capacity") {
+		cfg.Capacity = f.capacity
+	}
+	if fl.Changed("fault-header") {
+		cfg.AllowFaultHeader = f.faultHeader
+	}
+	if len(errs) > 0 {
+		return cfg, usageErrorf("%s", strings.Join(errs, "; "))
+	}
+	if problems := cfg.Validate(); len(problems) > 0 {
+		msgs := make([]string, len(problems))
+		for i, err := range problems {
+			msgs[i] = configProblem(err.Error(), f.config)
+		}
+		return cfg, usageErrorf("%s", strings.Join(msgs, "; "))
+	}
+	return cfg, nil
+}
+
+// configProblem names where a problem of the configuration comes from: the
+// flag that set the field ("--rate-limit 5: …") or, for fields only a file
+// sets, the file ("sim.yaml: keys[0].plan …").
+func configProblem(msg, file string) string {
+	field, _, _ := strings.Cut(msg, " ")
+	field = strings.TrimSuffix(field, ":")
+	flag := "--" + flagName(msg)
+	switch {
+	case strings.HasPrefix(field, "apis.") || strings.HasPrefix(field, "keys["):
+		return file + ": " + msg
+	case field == "errors":
+		flag = "--error-rate: " + strings.TrimPrefix(msg, "errors: ")
+	case strings.HasPrefix(field, "outages["):
+		flag = "--outage: " + msg
+	}
+	if file != "" {
+		return file + " or " + flag
+	}
+	return flag
+}
+
 // flagName turns a sim.Config problem ("rate_limit 5: …") into one about
 // the flag that set the field ("rate-limit 5: …").
 func flagName(msg string) string {
@@ -181,7 +315,7 @@ func checkLoopback(addr string, allowRemote bool) error {
 		return nil
 	}
 	what := "not a loopback address"
-	if host == "" {
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
 		what = "listens on every interface"
 	}
 	return usageErrorf("--addr %s: %s; the simulation answers anyone and its demo keys are public, so it listens on 127.0.0.1 unless --allow-remote is given", addr, what)
