@@ -387,7 +387,7 @@ func TestDelays(t *testing.T) {
 // TestCapacity fills the simulation past its capacity with slow requests.
 func TestCapacity(t *testing.T) {
 	s := mustNew(t, Config{APIs: map[string]Controls{"mira": {
-		Capacity: 2, Latency: Latency{Dist: "fixed", A: 300 * time.Millisecond},
+		Capacity: 2, Latency: Latency{Dist: "fixed", A: time.Second},
 	}}}, newFakeClock(epoch))
 	ts := mustServe(t, s)
 	statuses := make(chan int, 6)
