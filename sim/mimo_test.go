@@ -318,7 +318,7 @@ func TestMimoDailyLimit(t *testing.T) {
 }
 
 // TestMimoCapacity sends 6 requests at once to a MiMo that serves 2 at a
-// time, each held 200 ms by the latency: those beyond capacity get 503
+// time, each held 1 s by the latency: those beyond capacity get 503
 // with Retry-After: 1, and the stats count them as capacity faults.
 func TestMimoCapacity(t *testing.T) {
 	s := mustNew(t, Config{APIs: map[string]Controls{"mimo": {Capacity: 2, Latency: Latency{Dist: "fixed", A: time.Second}}}}, newFakeClock(epoch))
