@@ -25,6 +25,9 @@ type Controls struct {
 	// Burst is the bucket size with RateLimit: requests admitted at once
 	// after a pause. 0 means ceil(RateLimit), one second's worth.
 	Burst int `yaml:"burst,omitempty" json:"burst,omitempty"`
+	// DailyLimit, if > 0, is the number of requests every key is admitted
+	// per UTC day, replacing the plans' daily limits. 0 keeps each plan's.
+	DailyLimit int `yaml:"daily_limit,omitempty" json:"daily_limit,omitempty"`
 	// RetryAfter is how 429 answers advertise the wait: one of
 	// RetryAfterModes; "" is honest.
 	RetryAfter string `yaml:"retry_after,omitempty" json:"retry_after,omitempty"`
@@ -408,6 +411,9 @@ func (c Controls) validate(at string) []error {
 	} else if c.Burst > 0 && rate == 0 {
 		addf("burst %d: applies only with a rate limit for every key, which is not set", c.Burst)
 	}
+	if c.DailyLimit < 0 {
+		addf("daily_limit %d: must be >= 0 (0: each plan's daily limit)", c.DailyLimit)
+	}
 	if c.RetryAfter != "" && !slices.Contains(RetryAfterModes, c.RetryAfter) {
 		addf("retry_after %q: want one of %s", c.RetryAfter, strings.Join(RetryAfterModes, ", "))
 	}
@@ -435,6 +441,9 @@ func (c Controls) validate(at string) []error {
 func (c Controls) over(base Controls) Controls {
 	if c.RateLimit == 0 {
 		c.RateLimit, c.Burst = base.RateLimit, base.Burst
+	}
+	if c.DailyLimit == 0 {
+		c.DailyLimit = base.DailyLimit
 	}
 	if c.RetryAfter == "" {
 		c.RetryAfter = base.RetryAfter

@@ -460,3 +460,63 @@ func TestQuotaHeaders(t *testing.T) {
 		t.Errorf("daily limit headers = %v; want 10, 9, %d", h, midnight)
 	}
 }
+
+func TestDailyLimitControl(t *testing.T) {
+	clock := newFakeClock(epoch)
+	s := mustNew(t, Config{Controls: Controls{DailyLimit: 3}}, clock)
+	ts := mustServe(t, s)
+	c := call{auth: bearer("demo-full"), body: chat("mira")}
+	var got []int
+	for range 4 {
+		got = append(got, do(t, ts.Client(), ts.URL, c).status)
+	}
+	if !slices.Equal(got, []int{200, 200, 200, 429}) {
+		t.Errorf("daily_limit 3: statuses %v; want 3 × 200, then 429", got)
+	}
+	if st := s.Stats().APIs["mira"]; st.Codes["daily_limited"] != 1 {
+		t.Errorf("stats codes %v; want one daily_limited", st.Codes)
+	}
+	clock.Advance(14 * time.Hour) // past midnight UTC
+	if a := do(t, ts.Client(), ts.URL, c); a.status != 200 {
+		t.Errorf("the next day: %d; want 200", a.status)
+	}
+}
+
+// TestRetryAfterRealClock times retries on the real clock: an honest
+// limiter admits after the advertised wait; a lying one does not.
+func TestRetryAfterRealClock(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits on the real clock")
+	}
+	for _, tc := range []struct {
+		mode    string
+		afterRA int // status after waiting the advertised Retry-After
+	}{{"honest", 200}, {"lying", 429}} {
+		t.Run(tc.mode, func(t *testing.T) {
+			s, err := New(Config{Controls: Controls{RateLimit: 1, Burst: 1, RetryAfter: tc.mode, LieFactor: 2}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts := mustServe(t, s)
+			c := call{auth: bearer("demo-full"), body: chat("mira")}
+			if a := do(t, ts.Client(), ts.URL, c); a.status != 200 {
+				t.Fatalf("first = %d", a.status)
+			}
+			a := do(t, ts.Client(), ts.URL, c)
+			secs, err := strconv.Atoi(a.header.Get("Retry-After"))
+			if a.status != 429 || err != nil || secs != 1 {
+				t.Fatalf("second = %d Retry-After %q; want 429 and 1", a.status, a.header.Get("Retry-After"))
+			}
+			time.Sleep(time.Duration(secs) * time.Second)
+			if a := do(t, ts.Client(), ts.URL, c); a.status != tc.afterRA {
+				t.Errorf("after the advertised %ds: %d; want %d", secs, a.status, tc.afterRA)
+			}
+			if tc.mode == "lying" {
+				time.Sleep(1100 * time.Millisecond) // the real wait: 2 × 1 s
+				if a := do(t, ts.Client(), ts.URL, c); a.status != 200 {
+					t.Errorf("after the real wait: %d; want 200", a.status)
+				}
+			}
+		})
+	}
+}

@@ -3,15 +3,25 @@
 // whose behaviour is controlled and whose ground truth is known.
 //
 // Each API is served under its own path prefix and answers in its own
-// error dialect: /mira is the Mira chat API (mira.go). The simulator's own
-// endpoints live under /__sim/: GET /__sim/stats returns the ground truth
-// (see Stats) and POST /__sim/reset zeroes it, refills every rate limit
-// and restores every balance.
+// error dialect: /mira is the Mira chat API (mira.go), /mira-verify Mira
+// Verify (verify.go), /mimo MiMo (mimo.go) and /mirra the Mirra REST API
+// (mirra.go). Each API's file lists its checks in order and its error
+// codes. The simulator's own endpoints live under /__sim/: GET
+// /__sim/stats returns the ground truth (see Stats) and POST /__sim/reset
+// zeroes it, refills every rate limit, restores every balance and clears
+// every API's state.
 //
-// Keys are sent as documented by each API (Mira: Authorization: Bearer).
-// The built-in demo keys (DemoKeys) are always present; Config.Keys adds
-// more. Keys are known by their names everywhere the simulation reports
-// anything; secrets never appear in stats or errors.
+// Before an API serves a request, the faults of its Controls apply
+// (faults.go): stalls, latency, outages, capacity and injected errors.
+// Rate limits are per (API, key) token buckets (limiter.go), and 429s
+// advertise their wait in the configured Retry-After behaviour
+// (ratelimit.go).
+//
+// Keys are sent as documented by each API (Authorization: Bearer, or
+// X-API-Key for Mirra). The built-in demo keys (DemoKeys) are always
+// present; Config.Keys adds more. Keys are known by their names everywhere
+// the simulation reports anything; secrets never appear in stats or
+// errors.
 package sim
 
 import (
@@ -227,6 +237,9 @@ func (c *common) control(api string) Controls { return c.controls[api] }
 func (c *common) allow(api string, k *key) decision {
 	ctl := c.control(api)
 	lim := k.plan.limit(float64(ctl.RateLimit), ctl.Burst)
+	if ctl.DailyLimit > 0 {
+		lim.perDay = ctl.DailyLimit
+	}
 	if ctl.RetryAfter == RetryAfterLying {
 		lim.lie = ctl.LieFactor
 	}

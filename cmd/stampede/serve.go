@@ -25,6 +25,7 @@ type serveFlags struct {
 	seed        int64
 	rateLimit   string
 	burst       int
+	dailyLimit  int
 	retryAfter  string
 	lieFactor   int
 	latency     string
@@ -71,6 +72,7 @@ Demo keys (send the name as the key):
 Controls (flags, or the same names in a --config YAML file, globally or per
 API under "apis:"; flags given on the command line override the file):
   --rate-limit 20/s       one limit for every key (daily limits stay)
+  --daily-limit N         requests every key is admitted per UTC day
   --retry-after MODE      Retry-After of 429s: ` + strings.Join(sim.RetryAfterModes, ", ") + `
   --latency DIST          20ms, uniform:10ms,50ms or lognormal:P50,P99
   --error-rate LIST       injected server errors, e.g. 500=1%,503=0.5%
@@ -114,6 +116,7 @@ that error, in the dialect of the API called. See docs/sim.md.`,
 	fl.Int64Var(&f.seed, "seed", 1, "`seed` of the simulation's randomness: one seed, one behaviour")
 	fl.StringVar(&f.rateLimit, "rate-limit", "", "one `rate` limit for every key and API, e.g. 20/s (default: each plan's)")
 	fl.IntVar(&f.burst, "burst", 0, "requests admitted at once under --rate-limit (default: one second's worth)")
+	fl.IntVar(&f.dailyLimit, "daily-limit", 0, "requests every key is admitted per UTC day (default: each plan's)")
 	fl.StringVar(&f.retryAfter, "retry-after", sim.RetryAfterHonest, "Retry-After `behaviour` of 429 answers: "+strings.Join(sim.RetryAfterModes, ", "))
 	fl.IntVar(&f.lieFactor, "lie-factor", sim.DefaultLieFactor, "with --retry-after lying: how many times longer than advertised the limiter rejects")
 	fl.StringVar(&f.latency, "latency", "", "latency `distribution` added to every answer: 20ms, uniform:MIN,MAX, lognormal:P50,P99")
@@ -213,6 +216,9 @@ func serveConfig(fl *pflag.FlagSet, f *serveFlags) (sim.Config, error) {
 	}
 	if fl.Changed("burst") {
 		cfg.Burst = f.burst
+	}
+	if fl.Changed("daily-limit") {
+		cfg.DailyLimit = f.dailyLimit
 	}
 	if set("retry-after") {
 		cfg.RetryAfter = f.retryAfter
