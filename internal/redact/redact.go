@@ -60,7 +60,11 @@ func (p Policy) IsSecret(name string) bool {
 			return true
 		}
 	}
-	return lower == "key" || strings.HasSuffix(lower, "-key") || strings.HasSuffix(lower, "_key")
+	switch lower {
+	case "key", "sig", "code": // Azure SAS signatures, OAuth authorization codes
+		return true
+	}
+	return strings.HasSuffix(lower, "-key") || strings.HasSuffix(lower, "_key")
 }
 
 // URL masks the password of the user info and the values of secret query
@@ -77,22 +81,43 @@ func (p Policy) URL(raw string) string {
 			u.User = url.User("REDACTED")
 		}
 	}
-	if u.RawQuery != "" {
-		q := u.Query()
-		changed := false
-		for name, vals := range q {
-			if p.IsSecret(name) {
-				for i := range vals {
-					vals[i] = "REDACTED"
-				}
-				changed = true
-			}
-		}
-		if changed {
-			u.RawQuery = q.Encode()
-		}
+	u.RawQuery = p.pairs(u.RawQuery)
+	if u.Fragment != "" { // OAuth's implicit flow puts tokens there
+		u.RawFragment = p.pairs(u.EscapedFragment())
+		u.Fragment, _ = url.PathUnescape(u.RawFragment)
 	}
 	return u.String()
+}
+
+// pairs masks the values of secret names in name=value pairs separated by
+// '&' or ';', keeping everything else byte for byte. It works on the raw
+// text, so that a malformed pair (a bad escape, a ';') is masked as
+// reliably as a well-formed one.
+func (p Policy) pairs(raw string) string {
+	if raw == "" {
+		return raw
+	}
+	var b strings.Builder
+	for raw != "" {
+		end := strings.IndexAny(raw, "&;")
+		pair, sep := raw, ""
+		if end >= 0 {
+			pair, sep, raw = raw[:end], raw[end:end+1], raw[end+1:]
+		} else {
+			raw = ""
+		}
+		name, _, hasValue := strings.Cut(pair, "=")
+		plain, err := url.QueryUnescape(name)
+		if err != nil {
+			plain = name
+		}
+		if hasValue && p.IsSecret(plain) {
+			pair = name + "=REDACTED"
+		}
+		b.WriteString(pair)
+		b.WriteString(sep)
+	}
+	return b.String()
 }
 
 // HeaderValue returns a "Name: value" header with the value masked when
