@@ -37,6 +37,10 @@ func ValidateURL(raw string) error {
 		if errors.As(err, &ue) {
 			err = ue.Err // url.Error repeats the whole URL
 		}
+		if strings.Contains(raw, "@") {
+			// The parser's complaint may quote part of a password.
+			return errors.New("not a valid URL; it has user info: %-escape special characters of the user and password (e.g. http://user:p%40ss@127.0.0.1:8080/)")
+		}
 		return fmt.Errorf("not a valid URL: %v (e.g. http://127.0.0.1:8080/)", err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {

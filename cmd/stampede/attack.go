@@ -76,7 +76,9 @@ with --secret-header, are redacted in the result file and reports.`,
   stampede attack --targets targets.txt --rate 100/s --duration 0`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usageErrorf("attack takes no arguments, got %q: give the target with --url URL or --targets FILE", args[0])
+				// The arguments are not quoted: a header value split by the
+				// shell (-H Authorization: Bearer sk-…) lands here.
+				return usageErrorf("attack takes no arguments, got %d: give the target with --url URL or --targets FILE, and quote header values (-H 'Name: value')", len(args))
 			}
 			return nil
 		},

@@ -412,6 +412,14 @@ func TestNoSecretLeaks(t *testing.T) {
 		{"attack", "-u", "http://127.0.0.1:1/", "-H", "Authorization Bearer SECRET8"},
 		{"attack", "-u", "ftp://user:SECRET9@127.0.0.1/"},
 		{"attack", "-u", "http://127.0.0.1:1/%zzSECRET10"},
+		// A password with a '/' breaks the URL where the password is.
+		{"attack", "-u", "http://user:SECRET/11@127.0.0.1/"},
+		// A header value split by the shell becomes stray arguments.
+		{"attack", "-u", "http://127.0.0.1:1/", "-H", "Authorization:", "Bearer", "SECRET12"},
+		{"serve", "SECRET13"},
+		// A bad flag among secret ones: pflag quotes what it could not parse.
+		{"attack", "-H", "X-API-Key: SECRET14", "-u", "http://127.0.0.1:1/", "--rate=SECRET14"},
+		{"attack", "-u", "http://127.0.0.1:1/?token=SECRET15;x", "-d", "SECRET15"},
 	} {
 		code, _, stderr := runInProcess(t, args...)
 		if code != exitUsage || strings.Contains(stderr, "SECRET") {

@@ -31,7 +31,7 @@ func run(ctx context.Context, e *env, args []string) int {
 		return exitOK
 	}
 	code := codeOf(err)
-	msg := oneLine(err.Error())
+	msg := scrub(oneLine(err.Error()), args)
 	if code == exitUsage && !strings.Contains(msg, "--help") {
 		msg += " (see 'stampede " + commandPath(root, args) + "--help')"
 	}

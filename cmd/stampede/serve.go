@@ -100,7 +100,7 @@ that error, in the dialect of the API called. See docs/sim.md.`,
   stampede serve --config examples/sim.yaml`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usageErrorf("serve takes no arguments, got %q", args[0])
+				return usageErrorf("serve takes no arguments, got %d: give options as flags", len(args))
 			}
 			return nil
 		},

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/stampede-dev/stampede/internal/redact"
+)
+
+// scrub removes from an error message every secret the command line holds:
+// values of secret headers (and their tokens), URL passwords and values of
+// secret query parameters. Errors come from many layers (flag parsing,
+// URL parsing, file formats) that cannot all be trusted to leave secrets
+// out, so the last step before printing makes sure.
+func scrub(msg string, args []string) string {
+	for _, s := range secretsIn(args) {
+		msg = strings.ReplaceAll(msg, s, redact.Mask)
+	}
+	return msg
+}
+
+// minSecretLen keeps scrub from masking short, common words.
+const minSecretLen = 4
+
+// authSchemes are words of header values that are no secret themselves.
+var authSchemes = []string{"bearer", "basic", "token", "digest", "apikey"}
+
+// secretsIn returns the secret values of a command line, longest first (so
+// that a value is masked whole before any part of it).
+func secretsIn(args []string) []string {
+	var names []string
+	for i, a := range args {
+		if v, ok := strings.CutPrefix(a, "--secret-header="); ok {
+			names = append(names, v)
+		} else if a == "--secret-header" && i+1 < len(args) {
+			names = append(names, args[i+1])
+		}
+	}
+	policy := redact.NewPolicy(names...)
+	var out []string
+	add := func(s string) {
+		s = strings.TrimSpace(s)
+		if len(s) >= minSecretLen && !slices.Contains(authSchemes, strings.ToLower(s)) {
+			out = append(out, s)
+		}
+	}
+	for _, a := range args {
+		// -H"Name: v", --header=Name: v and plain "Name: v" alike.
+		h := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(a, "--header="), "-H"), "=")
+		if name, value, ok := strings.Cut(h, ":"); ok && !strings.Contains(name, "/") && policy.IsSecret(name) {
+			add(value)
+			for _, w := range strings.Fields(value) {
+				add(w)
+			}
+		}
+		if i := strings.Index(a, "://"); i >= 0 {
+			addURLSecrets(a[max(0, strings.LastIndexAny(a[:i], "= ")+1):], policy, add)
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return slices.Compact(out)
+}
+
+// addURLSecrets adds the password and the secret query and fragment values
+// of a URL, parsed by hand so that a URL too broken for url.Parse still
+// gives up its secrets.
+func addURLSecrets(raw string, policy redact.Policy, add func(string)) {
+	rest := raw[strings.Index(raw, "://")+3:]
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		userinfo := rest[:at]
+		if slash := strings.IndexAny(userinfo, "?#"); slash < 0 {
+			if _, pw, ok := strings.Cut(userinfo, ":"); ok {
+				add(pw)
+				if u, err := url.PathUnescape(pw); err == nil {
+					add(u)
+				}
+			} else {
+				add(userinfo)
+			}
+		}
+	}
+	if q := strings.IndexAny(rest, "?#"); q >= 0 {
+		for _, pair := range strings.FieldsFunc(rest[q+1:], func(r rune) bool { return r == '&' || r == ';' || r == '#' }) {
+			name, value, ok := strings.Cut(pair, "=")
+			if n, err := url.QueryUnescape(name); err == nil {
+				name = n
+			}
+			if ok && policy.IsSecret(name) {
+				add(value)
+				if v, err := url.QueryUnescape(value); err == nil {
+					add(v)
+				}
+			}
+		}
+	}
+}
