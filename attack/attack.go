@@ -124,7 +124,7 @@ func Start(o Options) (*Attack, error) {
 		// Count first, then check: Stop sets stopped before reading
 		// started, so an attempt is either counted or refused, never lost.
 		a.started.Add(1)
-		if a.stopped.Load() {
+		if a.stopped.Load() || a.tooLate(o.Duration) {
 			a.started.Add(^uint64(0))
 			return errStopped
 		}
@@ -139,6 +139,18 @@ func Start(o Options) (*Attack, error) {
 	vres := a.atk.Attack(targeter, a.sched, deadline, "")
 	go a.convert(vres)
 	return a, nil
+}
+
+// tooLate reports whether a bounded attack of duration d is past its end
+// plus MaxLateness: an attempt handed to a worker that late (workers are
+// capped, and all were busy) is refused and reported as unsent, so that
+// the attack really ends within MaxLateness of its duration.
+func (a *Attack) tooLate(d time.Duration) bool {
+	if d <= 0 {
+		return false
+	}
+	began, ok := a.sched.Began()
+	return ok && time.Since(began) > d+MaxLateness
 }
 
 // Records returns the stream of attempts, in completion order. It is closed

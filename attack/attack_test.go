@@ -114,6 +114,35 @@ func TestAttackCorrectsCoordinatedOmission(t *testing.T) {
 	}
 }
 
+// TestAttackEndsWithinMaxLateness: one worker against a 400 ms target at
+// 20/s for 300 ms cannot keep up; no request may leave later than the
+// duration plus MaxLateness, however long the worker was busy.
+func TestAttackEndsWithinMaxLateness(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(400 * time.Millisecond)
+	}))
+	defer srv.Close()
+	o := options(srv.URL, 20, 300*time.Millisecond)
+	o.Workers, o.MaxWorkers = 1, 1
+	recs := collect(t, o)
+	if len(recs) == 0 || len(recs) >= 6 {
+		t.Fatalf("records = %d; want some of the 6 planned, not all", len(recs))
+	}
+	first := recs[0].Scheduled
+	for _, r := range recs {
+		if r.Scheduled.Before(first) {
+			first = r.Scheduled
+		}
+	}
+	for _, r := range recs {
+		// Sent is measured from the schedule; the scheduling slack of a
+		// loaded machine is well under 200 ms.
+		if left := r.Scheduled.Add(r.Sent).Sub(first); left > o.Duration+MaxLateness+200*time.Millisecond {
+			t.Errorf("request %d left %s after the start; want within %s + %s", r.Seq, left, o.Duration, MaxLateness)
+		}
+	}
+}
+
 func TestTransportErrorKinds(t *testing.T) {
 	// refused: a port that was just closed.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
