@@ -204,26 +204,32 @@ func TestTransportErrorKinds(t *testing.T) {
 		insecure bool
 		want     results.ErrorKind
 		status   uint16
+		sent     bool // the request body went out: bytes_out counts it
 	}{
-		{"refused", refusedURL, false, results.ErrRefused, 0},
-		{"reset", "http://" + resetLn.Addr().String() + "/", false, results.ErrReset, 0},
-		{"timeout", slow.URL, false, results.ErrTimeout, 0},
-		{"tls", tlsSrv.URL, false, results.ErrTLS, 0},
-		{"tls insecure", tlsSrv.URL, true, results.ErrNone, 200},
-		{"reset mid-body", partial.URL, false, results.ErrReset, 200},
+		{"refused", refusedURL, false, results.ErrRefused, 0, false},
+		{"reset", "http://" + resetLn.Addr().String() + "/", false, results.ErrReset, 0, true},
+		{"timeout", slow.URL, false, results.ErrTimeout, 0, true},
+		{"tls", tlsSrv.URL, false, results.ErrTLS, 0, false},
+		{"tls insecure", tlsSrv.URL, true, results.ErrNone, 200, true},
+		{"reset mid-body", partial.URL, false, results.ErrReset, 200, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o := options(tt.url, 20, 100*time.Millisecond)
 			o.Transport.Timeout = 300 * time.Millisecond
 			o.Transport.Insecure = tt.insecure
+			o.Targets[0].Method, o.Targets[0].Body = "POST", []byte("hello")
 			recs := collect(t, o)
 			if len(recs) != 2 {
 				t.Fatalf("records = %d; want 2", len(recs))
 			}
+			wantOut := uint64(0)
+			if tt.sent {
+				wantOut = 5
+			}
 			for _, r := range recs {
-				if r.ErrorKind != tt.want || r.Status != tt.status {
-					t.Errorf("record kind = %v, status %d; want %v, %d", r.ErrorKind, r.Status, tt.want, tt.status)
+				if r.ErrorKind != tt.want || r.Status != tt.status || r.BytesOut != wantOut {
+					t.Errorf("record kind = %v, status %d, bytes out %d; want %v, %d, %d", r.ErrorKind, r.Status, r.BytesOut, tt.want, tt.status, wantOut)
 				}
 			}
 		})

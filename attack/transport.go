@@ -110,7 +110,7 @@ const seqHeader = "X-Vegeta-Seq"
 type observation struct {
 	status   int
 	bytesIn  uint64
-	bytesOut uint64 // request body, counted whatever the outcome
+	bytesOut uint64 // request body, unless no connection was made
 	kind     results.ErrorKind
 }
 
@@ -151,6 +151,10 @@ func (m *meter) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		// Only this attempt's goroutine writes o until take: no lock needed.
 		o.kind = kindIn(req.Context(), err)
+		switch o.kind {
+		case results.ErrRefused, results.ErrDNS, results.ErrTLS:
+			o.bytesOut = 0 // the body never left: there was no connection to send it on
+		}
 		return nil, err
 	}
 	o.status = resp.StatusCode
