@@ -143,12 +143,13 @@ func (s *Summary) Rate() float64 {
 // successes / (Duration + i), where i = (last − first scheduled) / (n − 1)
 // is the mean scheduled interval. Counting one interval for the first
 // request, as Rate does, keeps Throughput <= Rate: n requests answered
-// instantly at rate r give a throughput of exactly r.
+// instantly at rate r give a throughput of exactly r. Like Rate, it is 0
+// for fewer than two requests: one request has no rate.
 func (s *Summary) Throughput() float64 {
-	d := s.Duration()
-	if s.Requests > 1 {
-		d += s.LastScheduled.Sub(s.FirstScheduled) / time.Duration(s.Requests-1)
+	if s.Rate() == 0 {
+		return 0
 	}
+	d := s.Duration() + s.LastScheduled.Sub(s.FirstScheduled)/time.Duration(s.Requests-1)
 	if d <= 0 {
 		return 0
 	}

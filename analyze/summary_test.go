@@ -65,6 +65,15 @@ func TestSummaryCounts(t *testing.T) {
 	}
 }
 
+// TestSingleRequestHasNoRate: one request has neither a rate nor a
+// throughput, rather than a throughput above its rate.
+func TestSingleRequestHasNoRate(t *testing.T) {
+	s := summarise(records(1, 1))
+	if s.Requests != 1 || s.Successes != 1 || s.Rate() != 0 || s.Throughput() != 0 {
+		t.Errorf("one request: %d req, %d ok, rate %v, throughput %v; want 1, 1, 0, 0", s.Requests, s.Successes, s.Rate(), s.Throughput())
+	}
+}
+
 // TestMergeHalvesEqualsWhole: two shards merged give exactly the summary of
 // the whole run.
 func TestMergeHalvesEqualsWhole(t *testing.T) {
