@@ -146,7 +146,11 @@ func (l Load) Plan() (Plan, []error) {
 	}
 	if v, ok := shape.(interface{ Validate() error }); ok {
 		if err := v.Validate(); err != nil {
-			c.add("pace", "%v", err)
+			field := "pace"
+			if _, isSine := shape.(pace.Sine); isSine && strings.Contains(err.Error(), "amplitude") {
+				field = "sine-amplitude" // the one check of a shape that is about one field
+			}
+			c.add(field, "%v", err)
 			return Plan{}, c.errs
 		}
 	}

@@ -55,7 +55,7 @@ func TestPlanErrors(t *testing.T) {
 		{"steps missing", Load{Pace: "steps"}, []string{"steps"}},
 		{"steps malformed", Load{Pace: "steps", Steps: "100"}, []string{"steps"}},
 		{"spike after end", Load{Pace: "spike", SpikeBase: "1", SpikePeak: "2", SpikeAt: "20s", SpikeFor: "20s", Duration: "30s"}, []string{"spike-at"}},
-		{"sine amplitude", Load{Pace: "sine", SineMean: "10/s", SineAmplitude: "20/s"}, []string{"pace"}},
+		{"sine amplitude", Load{Pace: "sine", SineMean: "10/s", SineAmplitude: "20/s"}, []string{"sine-amplitude"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -356,7 +356,12 @@ func attackOptions(ctx context.Context, e *env, f *attackFlags, policy redact.Po
 		},
 	}
 	if errs := opts.Validate(); len(errs) > 0 {
-		return attack.Options{}, none, usageErrorf("%s", strings.ReplaceAll(errors.Join(errs...).Error(), "\n", "; "))
+		// Options name their fields as the flags do: "workers 20: …".
+		msgs := make([]string, len(errs))
+		for i, err := range errs {
+			msgs[i] = "--" + err.Error()
+		}
+		return attack.Options{}, none, usageErrorf("%s", strings.Join(msgs, "; "))
 	}
 	return opts, described, nil
 }
