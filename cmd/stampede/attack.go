@@ -141,7 +141,12 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 		return usageErrorf("--format %q: want text or json", f.format)
 	}
 
-	out, summaryOut, file, err := openOutput(e, f.output)
+	var out, summaryOut io.Writer
+	var file *os.File
+	err = interruptibly(cmd.Context(), func() (err error) {
+		out, summaryOut, file, err = openOutput(e, f.output)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -276,7 +281,11 @@ func attackOptions(ctx context.Context, e *env, f *attackFlags, policy redact.Po
 	if err != nil {
 		return attack.Options{}, none, usageErrorf("--header: %v", err)
 	}
-	body, err := readBody(f)
+	var body []byte
+	err = interruptibly(ctx, func() (err error) {
+		body, err = readBody(f)
+		return err
+	})
 	if err != nil {
 		return attack.Options{}, none, err
 	}
@@ -320,21 +329,35 @@ func attackOptions(ctx context.Context, e *env, f *attackFlags, policy redact.Po
 		}
 		src := e.stdin
 		if f.targets == "-" {
-			data, err := readInterruptibly(ctx, e.stdin, attack.MaxTargetsSize+1)
+			var data []byte
+			err := interruptibly(ctx, func() (err error) {
+				data, err = io.ReadAll(io.LimitReader(e.stdin, attack.MaxTargetsSize+1))
+				if err != nil {
+					return usageErrorf("--targets -: read standard input: %v", err)
+				}
+				return nil
+			})
 			if err != nil {
 				return attack.Options{}, none, err
 			}
 			src = bytes.NewReader(data)
-		} else {
-			file, err := os.Open(f.targets)
-			if err != nil {
-				return attack.Options{}, none, usageErrorf("--targets: %v", err)
-			}
-			defer file.Close()
-			src = file
 		}
-		if targets, err = attack.LoadTargets(src, f.targetsFormat, header, body); err != nil {
-			return attack.Options{}, none, usageErrorf("--targets %s: %v", f.targets, err)
+		err := interruptibly(ctx, func() (err error) {
+			if f.targets != "-" {
+				file, err := os.Open(f.targets)
+				if err != nil {
+					return usageErrorf("--targets: %v", err)
+				}
+				defer file.Close()
+				src = file
+			}
+			if targets, err = attack.LoadTargets(src, f.targetsFormat, header, body); err != nil {
+				return usageErrorf("--targets %s: %v", f.targets, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return attack.Options{}, none, err
 		}
 		described = targets[0].Method + " " + policy.URL(targets[0].URL)
 		if len(targets) > 1 {
@@ -392,30 +415,22 @@ func newRunID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// readInterruptibly reads up to limit bytes of r, giving up when ctx is
-// cancelled: a user who interrupts while stampede waits on a terminal or a
-// silent pipe gets the exit code of the interrupt at once.
-func readInterruptibly(ctx context.Context, r io.Reader, limit int64) ([]byte, error) {
-	type result struct {
-		data []byte
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		data, err := io.ReadAll(io.LimitReader(r, limit))
-		done <- result{data, err}
-	}()
+// interruptibly runs fn, which may block on input (a terminal, a FIFO
+// with no writer, a FIFO with no reader for -o), and gives up when ctx is
+// cancelled: a user who interrupts while stampede waits gets the exit code
+// of the interrupt at once. fn keeps running in the background then; the
+// process is about to exit.
+func interruptibly(ctx context.Context, fn func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
 	select {
-	case res := <-done:
-		if res.err != nil {
-			return nil, usageErrorf("--targets -: read standard input: %v", res.err)
-		}
-		return res.data, nil
+	case err := <-done:
+		return err
 	case <-ctx.Done():
 		var cause signalCause
 		if errors.As(context.Cause(ctx), &cause) {
-			return nil, &exitError{code: cause.exitCode(), err: cause}
+			return &exitError{code: cause.exitCode(), err: cause}
 		}
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
 }

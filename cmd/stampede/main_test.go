@@ -427,3 +427,55 @@ func TestNoSecretLeaks(t *testing.T) {
 		}
 	}
 }
+
+// TestBinaryInterruptWhileBlockedOnInput: the first SIGINT ends a run that
+// is still waiting on a FIFO (-o with no reader, --body-file and --targets
+// with no writer), with the interrupt's exit code.
+func TestBinaryInterruptWhileBlockedOnInput(t *testing.T) {
+	bin := buildBinary(t)
+	srv, hits := countingServer(t)
+	for _, flag := range []string{"-o", "--body-file", "--targets"} {
+		t.Run(flag, func(t *testing.T) {
+			fifo := filepath.Join(t.TempDir(), "fifo")
+			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+				t.Skipf("mkfifo: %v", err)
+			}
+			args := []string{"attack", "-d", "1s", "-q", flag, fifo}
+			if flag != "--targets" {
+				args = append(args, "-u", srv.URL)
+			}
+			if flag != "-o" {
+				args = append(args, "-o", "")
+			}
+			cmd := exec.Command(bin, args...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(300 * time.Millisecond)
+			start := time.Now()
+			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				var exit *exec.ExitError
+				if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+					t.Errorf("exit = %v; want 130 (stderr %s)", err, stderr.String())
+				}
+				if took := time.Since(start); took > 2*time.Second {
+					t.Errorf("exit took %s after SIGINT; want it at once", took)
+				}
+			case <-time.After(5 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("still blocked 5s after SIGINT (stderr %s)", stderr.String())
+			}
+		})
+	}
+	if hits.Load() != 0 {
+		t.Errorf("the server got %d requests; want none", hits.Load())
+	}
+}
