@@ -75,7 +75,7 @@ var DemoKeys = []KeyInfo{
 		config: KeyConfig{Name: "demo-empty", Key: "demo-empty", Plan: "full", Balance: ptr(int64(0))}},
 	{Name: "demo-revoked", Description: "a revoked key: 401",
 		config: KeyConfig{Name: "demo-revoked", Key: "demo-revoked", Plan: "full", Revoked: true}},
-	{Name: "demo-other-service", Description: "a valid key for another service (" + OtherService + "): 401",
+	{Name: "demo-other-service", Description: "a valid key for another service (" + OtherService + "): 401 (Mirra: 403)",
 		config: KeyConfig{Name: "demo-other-service", Key: "demo-other-service", Plan: "full", Services: []string{OtherService}}},
 }
 
