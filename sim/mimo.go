@@ -2,12 +2,9 @@ package sim
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
-	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strconv"
@@ -478,35 +475,10 @@ var mimoWords = strings.Fields(`the a simulated answer load test rate limit requ
 // mimoChunkWords is the number of words per content chunk of a stream.
 const mimoChunkWords = 4
 
-// complete answers a valid request. The id is a function of the seed and
-// the completion's number since the start or last reset; the content is a
-// function of the seed, the model and the messages' texts, so that one
-// request always gets one answer. Token counts are words: 1 per word of
-// the texts plus 3 per message for the prompt, 1 per word of the answer.
+// complete answers a valid request with answerChat's content.
 func (m *mimo) complete(req mimoRequest) mimoCompletion {
-	seed := uint64(m.c.cfg.Seed)
-	n := m.seq.Add(1)
-	idRNG := rand.New(rand.NewPCG(seed, n))
-	id := fmt.Sprintf("chatcmpl-%016x%08x", idRNG.Uint64(), idRNG.Uint32())
-
-	h := fnv.New64a()
-	h.Write([]byte(mimoName))
-	h.Write([]byte(req.model))
-	prompt := 3 * req.messages
-	for _, t := range req.texts {
-		var l [8]byte
-		binary.LittleEndian.PutUint64(l[:], uint64(len(t)))
-		h.Write(l[:]) // length-prefixed, so that ["ab","c"] and ["a","bc"] differ
-		h.Write([]byte(t))
-		prompt += len(strings.Fields(t))
-	}
-	rng := rand.New(rand.NewPCG(seed, h.Sum64()))
-	words := make([]string, 8+rng.IntN(17)) // 8 to 24 words
-	for i := range words {
-		words[i] = mimoWords[rng.IntN(len(mimoWords))]
-	}
-	words[0] = strings.ToUpper(words[0][:1]) + words[0][1:]
-	content := strings.Join(words, " ") + "."
+	ans := answerChat(m.c.cfg.Seed, m.seq.Add(1), mimoName, req.model, req.messages, req.texts, mimoWords)
+	id, content, prompt := ans.id, ans.content, ans.promptTokens
 
 	return mimoCompletion{
 		ID:      id,
@@ -518,7 +490,7 @@ func (m *mimo) complete(req mimoRequest) mimoCompletion {
 			Message:      mimoMessage{Role: "assistant", Content: content},
 			FinishReason: "stop",
 		}},
-		Usage: mimoUsage{PromptTokens: prompt, CompletionTokens: len(words), TotalTokens: prompt + len(words)},
+		Usage: mimoUsage{PromptTokens: prompt, CompletionTokens: ans.tokens, TotalTokens: prompt + ans.tokens},
 	}
 }
 

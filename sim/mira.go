@@ -2,12 +2,8 @@ package sim
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"hash/fnv"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -185,13 +181,6 @@ func (m *mira) serve(w http.ResponseWriter, r *http.Request, path string) outcom
 	return outcome{key: name}
 }
 
-// readBody reads at most limit bytes of the request body.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	var buf bytes.Buffer
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
-	return buf.Bytes(), err
-}
-
 // miraRequest is what a valid request asks for.
 type miraRequest struct {
 	model    string
@@ -302,34 +291,10 @@ var miraWords = strings.Fields(`the a simulated answer load test rate limit requ
 	response latency retry backoff token bucket server client stampede mira model
 	is was will can should of to and with under over quickly slowly gracefully`)
 
-// complete answers a valid request. The id is a function of the seed and
-// the completion's number since the start or last reset; the content is a
-// function of the seed, the model and the messages' texts, so that one
-// request always gets one answer. Token counts are words: 1 per word of
-// the texts plus 3 per message for the prompt, 1 per word of the answer.
+// complete answers a valid request with answerChat's content.
 func (m *mira) complete(req miraRequest) miraCompletion {
-	seed := uint64(m.c.cfg.Seed)
-	n := m.seq.Add(1)
-	idRNG := rand.New(rand.NewPCG(seed, n))
-	id := fmt.Sprintf("chatcmpl-%016x%08x", idRNG.Uint64(), idRNG.Uint32())
-
-	h := fnv.New64a()
-	h.Write([]byte(req.model))
-	prompt := 3 * req.messages
-	for _, t := range req.texts {
-		var l [8]byte
-		binary.LittleEndian.PutUint64(l[:], uint64(len(t)))
-		h.Write(l[:]) // length-prefixed, so that ["ab","c"] and ["a","bc"] differ
-		h.Write([]byte(t))
-		prompt += len(strings.Fields(t))
-	}
-	rng := rand.New(rand.NewPCG(seed, h.Sum64()))
-	words := make([]string, 8+rng.IntN(17)) // 8 to 24 words
-	for i := range words {
-		words[i] = miraWords[rng.IntN(len(miraWords))]
-	}
-	words[0] = strings.ToUpper(words[0][:1]) + words[0][1:]
-	content := strings.Join(words, " ") + "."
+	ans := answerChat(m.c.cfg.Seed, m.seq.Add(1), "", req.model, req.messages, req.texts, miraWords)
+	id, content, prompt := ans.id, ans.content, ans.promptTokens
 
 	return miraCompletion{
 		ID:      id,
@@ -341,6 +306,6 @@ func (m *mira) complete(req miraRequest) miraCompletion {
 			Message:      miraMessage{Role: "assistant", Content: content},
 			FinishReason: "stop",
 		}},
-		Usage: miraUsage{PromptTokens: prompt, CompletionTokens: len(words), TotalTokens: prompt + len(words)},
+		Usage: miraUsage{PromptTokens: prompt, CompletionTokens: ans.tokens, TotalTokens: prompt + ans.tokens},
 	}
 }

@@ -25,6 +25,7 @@
 package sim
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -382,6 +383,13 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request, path string) {
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "unknown simulator endpoint; known: GET /__sim/stats, POST /__sim/reset"})
 	}
+}
+
+// readBody reads at most limit bytes of the request body.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	var buf bytes.Buffer
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
+	return buf.Bytes(), err
 }
 
 // writeJSON answers with status and v encoded as JSON, without a trailing
