@@ -69,8 +69,9 @@ Simulator endpoints:
 
 Demo keys (send the name as the key):
 ` + demoKeysTable() + `
-Controls (flags, or the same names in a --config YAML file, globally or per
-API under "apis:"; flags given on the command line override the file):
+Controls (flags, or in a --config YAML file as rate_limit, daily_limit,
+retry_after, latency, errors, outages, stall, capacity, globally or per API
+under "apis:"; flags given on the command line override the file):
   --rate-limit 20/s       one limit for every key (daily limits stay)
   --daily-limit N         requests every key is admitted per UTC day
   --retry-after MODE      Retry-After of 429s: ` + strings.Join(sim.RetryAfterModes, ", ") + `
