@@ -50,6 +50,10 @@ type Controls struct {
 	Capacity int `yaml:"capacity,omitempty" json:"capacity,omitempty"`
 }
 
+// MinRateLimit is the lowest Controls.RateLimit: one request a day. Slower
+// limits would overflow the limiter's nanosecond arithmetic.
+const MinRateLimit = 1.0 / 86400
+
 // DefaultLieFactor is how much longer than advertised a lying limiter
 // rejects.
 const DefaultLieFactor = 3
@@ -403,8 +407,8 @@ func (c Controls) validate(at string) []error {
 	var errs []error
 	addf := func(format string, args ...any) { errs = append(errs, fmt.Errorf(at+format, args...)) }
 	rate := float64(c.RateLimit)
-	if math.IsNaN(rate) || rate < 0 || rate > MaxRateLimit {
-		addf("rate_limit %v: want requests per second from 0 (each plan's limit) to %g", rate, MaxRateLimit)
+	if math.IsNaN(rate) || rate < 0 || rate > MaxRateLimit || rate > 0 && rate < MinRateLimit {
+		addf("rate_limit %v: want 0 (each plan's limit) or requests per second from 1/86400 (one a day) to %g", rate, MaxRateLimit)
 	}
 	if c.Burst < 0 {
 		addf("burst %d: must be >= 0 (0: one second's worth of the rate limit)", c.Burst)

@@ -520,3 +520,43 @@ func TestRetryAfterRealClock(t *testing.T) {
 		})
 	}
 }
+
+// TestHTTPDateAtFractionalSecond: a client that comes back at the date a
+// 429 names is admitted, whatever the fraction of a second it was sent at.
+func TestHTTPDateAtFractionalSecond(t *testing.T) {
+	clock := newFakeClock(epoch.Add(900 * time.Millisecond))
+	s := mustNew(t, Config{Controls: Controls{RateLimit: 2, Burst: 1, RetryAfter: RetryAfterHTTPDate}}, clock)
+	ts := mustServe(t, s)
+	c := call{auth: bearer("demo-full"), body: chat("mira")}
+	do(t, ts.Client(), ts.URL, c)
+	a := do(t, ts.Client(), ts.URL, c)
+	at, err := http.ParseTime(a.header.Get("Retry-After"))
+	if a.status != 429 || err != nil {
+		t.Fatalf("second request = %d Retry-After %q; want 429 and a date", a.status, a.header.Get("Retry-After"))
+	}
+	clock.mu.Lock()
+	clock.t = at
+	clock.mu.Unlock()
+	if a := do(t, ts.Client(), ts.URL, c); a.status != 200 {
+		t.Errorf("at the advertised date %s: %d; want 200", at, a.status)
+	}
+}
+
+func TestTinyRateLimitRejected(t *testing.T) {
+	if errs := (Config{Controls: Controls{RateLimit: 1e-12}}).Validate(); len(errs) != 1 || !strings.Contains(errs[0].Error(), "1/86400") {
+		t.Errorf("Validate(rate_limit 1e-12) = %v; want one error naming the minimum", errs)
+	}
+	if errs := (Config{Controls: Controls{RateLimit: MinRateLimit}}).Validate(); len(errs) != 0 {
+		t.Errorf("Validate(rate_limit one a day) = %v; want none", errs)
+	}
+}
+
+func TestBadFaultHeaderCountsTheKey(t *testing.T) {
+	s := mustNew(t, Config{AllowFaultHeader: true}, newFakeClock(epoch))
+	ts := mustServe(t, s)
+	a := do(t, ts.Client(), ts.URL, call{auth: bearer("demo-full"), header: map[string]string{FaultHeader: "418"}, body: chat("mira")})
+	st := s.Stats().APIs["mira"]
+	if a.status != 400 || st.Keys["demo-full"] != 1 || st.Faults[faultBadHeader] != 1 {
+		t.Errorf("bad fault header: %d %s, stats %s; want 400 counted under demo-full", a.status, a.body, mustJSON(t, st))
+	}
+}

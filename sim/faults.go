@@ -94,10 +94,13 @@ func (s *Server) fault(w *statusWriter, r *http.Request, a api, f *faults) (out 
 			if err != nil || !isInjectable(st) {
 				// Not in any API's dialect: a mistake of the test, not of
 				// the client under test.
+				// The key is named as the API names it: forced writes into
+				// a throwaway writer to learn it.
+				key := a.forced(discard{http.Header{}}, r, http.StatusInternalServerError).key
 				writeJSON(w, http.StatusBadRequest, map[string]string{
 					"error": "the " + FaultHeader + " header must be one of 500, 502, 503, 504",
 				})
-				return outcome{key: KeyUnknown, code: faultBadHeader}, true, faultBadHeader
+				return outcome{key: key, code: faultBadHeader}, true, faultBadHeader
 			}
 			return force(st, 0, faultHeader)
 		}
@@ -153,3 +156,10 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	}
 }
+
+// discard is a ResponseWriter that keeps nothing.
+type discard struct{ h http.Header }
+
+func (d discard) Header() http.Header         { return d.h }
+func (d discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d discard) WriteHeader(int)             {}

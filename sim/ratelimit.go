@@ -23,9 +23,11 @@ func (c *common) retryAfter(h http.Header, api string, d decision) int64 {
 	case RetryAfterHTTPDate:
 		// The date is computed on the simulation's clock, and so is the
 		// Date header, so that a client can compare the two.
-		now := c.now().UTC().Truncate(time.Second)
-		h.Set("Date", now.Format(http.TimeFormat))
-		h.Set("Retry-After", now.Add(time.Duration(secs)*time.Second).Format(http.TimeFormat))
+		// The date is rounded up to the second, so that a client that
+		// comes back at that date is admitted.
+		now := c.now().UTC()
+		h.Set("Date", now.Truncate(time.Second).Format(http.TimeFormat))
+		h.Set("Retry-After", time.Unix(ceilUnix(now.Add(d.advertised)), 0).UTC().Format(http.TimeFormat))
 	case RetryAfterZero:
 		h.Set("Retry-After", "0")
 		return 0

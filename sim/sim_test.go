@@ -32,7 +32,7 @@ func TestConfigValidate(t *testing.T) {
 		{name: "per-API controls", cfg: Config{APIs: map[string]Controls{"nope": {}, "mira": {Errors: ErrorRates{500: 2}}}}, want: []string{
 			"apis.mira.errors: probability 2 of 500: want 0 to 1", "apis.nope: no such API"}},
 		{name: "bad limits", cfg: Config{Controls: Controls{RateLimit: -1, Burst: -2}},
-			want: []string{"rate_limit -1: want requests per second from 0", "burst -2: must be >= 0"}},
+			want: []string{"rate_limit -1: want 0 (each plan's limit) or requests per second from 1/86400", "burst -2: must be >= 0"}},
 		{name: "NaN rate", cfg: Config{Controls: Controls{RateLimit: Rate(math.NaN())}}, want: []string{"rate_limit NaN"}},
 		{name: "burst without rate", cfg: Config{Controls: Controls{Burst: 3}}, want: []string{"burst 3: applies only with a rate limit for every key"}},
 		{name: "every key problem at once", cfg: Config{Keys: []KeyConfig{

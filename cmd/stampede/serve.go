@@ -71,7 +71,8 @@ Demo keys (send the name as the key):
 ` + demoKeysTable() + `
 Controls (flags, or in a --config YAML file as rate_limit, daily_limit,
 retry_after, latency, errors, outages, stall, capacity, globally or per API
-under "apis:"; flags given on the command line override the file):
+under "apis:"; a flag given on the command line overrides the file, for
+every API):
   --rate-limit 20/s       one limit for every key (daily limits stay)
   --daily-limit N         requests every key is admitted per UTC day
   --retry-after MODE      Retry-After of 429s: ` + strings.Join(sim.RetryAfterModes, ", ") + `
@@ -214,18 +215,24 @@ func serveConfig(fl *pflag.FlagSet, f *serveFlags) (sim.Config, error) {
 			bad("rate-limit", err)
 		}
 		cfg.RateLimit = sim.Rate(r)
+		overrideAPIs(&cfg, func(c *sim.Controls) { c.RateLimit, c.Burst = 0, 0 })
 	}
 	if fl.Changed("burst") {
 		cfg.Burst = f.burst
 	}
 	if fl.Changed("daily-limit") {
 		cfg.DailyLimit = f.dailyLimit
+		overrideAPIs(&cfg, func(c *sim.Controls) { c.DailyLimit = 0 })
 	}
 	if set("retry-after") {
 		cfg.RetryAfter = f.retryAfter
 	}
+	if fl.Changed("retry-after") {
+		overrideAPIs(&cfg, func(c *sim.Controls) { c.RetryAfter = "" })
+	}
 	if fl.Changed("lie-factor") {
 		cfg.LieFactor = f.lieFactor
+		overrideAPIs(&cfg, func(c *sim.Controls) { c.LieFactor = 0 })
 	}
 	if fl.Changed("latency") {
 		l, err := sim.ParseLatency(f.latency)
@@ -233,6 +240,7 @@ func serveConfig(fl *pflag.FlagSet, f *serveFlags) (sim.Config, error) {
 			bad("latency", err)
 		}
 		cfg.Latency = l
+		overrideAPIs(&cfg, func(c *sim.Controls) { c.Latency = sim.Latency{} })
 	}
 	if fl.Changed("error-rate") {
 		r, err := sim.ParseErrorRates(f.errorRates)
@@ -240,6 +248,7 @@ func serveConfig(fl *pflag.FlagSet, f *serveFlags) (sim.Config, error) {
 			bad("error-rate", err)
 		}
 		cfg.Errors = r
+		overrideAPIs(&cfg, func(c *sim.Controls) { c.Errors = nil })
 	}
 	if fl.Changed("outage") {
 		cfg.Outages = nil
@@ -250,6 +259,7 @@ func serveConfig(fl *pflag.FlagSet, f *serveFlags) (sim.Config, error) {
 			}
 			cfg.Outages = append(cfg.Outages, w)
 		}
+		overrideAPIs(&cfg, func(c *sim.Controls) { c.Outages = nil })
 	}
 	if fl.Changed("stall") {
 		st, err := sim.ParseStall(f.stall)
@@ -257,9 +267,11 @@ func serveConfig(fl *pflag.FlagSet, f *serveFlags) (sim.Config, error) {
 			bad("stall", err)
 		}
 		cfg.Stall = st
+		overrideAPIs(&cfg, func(c *sim.Controls) { c.Stall = sim.Stall{} })
 	}
 	if fl.Changed("capacity") {
 		cfg.Capacity = f.capacity
+		overrideAPIs(&cfg, func(c *sim.Controls) { c.Capacity = 0 })
 	}
 	if fl.Changed("fault-header") {
 		cfg.AllowFaultHeader = f.faultHeader
@@ -275,6 +287,16 @@ func serveConfig(fl *pflag.FlagSet, f *serveFlags) (sim.Config, error) {
 		return cfg, usageErrorf("%s", strings.Join(msgs, "; "))
 	}
 	return cfg, nil
+}
+
+// overrideAPIs clears a control in every API's section of the file, so
+// that a flag given on the command line applies to every API, as its help
+// says.
+func overrideAPIs(cfg *sim.Config, clear func(*sim.Controls)) {
+	for name, c := range cfg.APIs {
+		clear(&c)
+		cfg.APIs[name] = c
+	}
 }
 
 // configProblem names where a problem of the configuration comes from: the

@@ -149,7 +149,12 @@ func TestServeConfig(t *testing.T) {
 			return c.Seed == 9 && c.RetryAfter == "lying" && c.Latency.String() == "fixed:5ms" && c.Errors[500] == 0.1 && c.APIs["mimo"].Capacity == 3
 		}},
 		{[]string{"--config", file, "--retry-after", "zero", "--latency", "uniform:1ms,2ms", "--seed", "4"}, func(c sim.Config) bool {
-			return c.Seed == 4 && c.RetryAfter == "zero" && c.Latency.String() == "uniform:1ms,2ms" && c.Errors[500] == 0.1
+			return c.Seed == 4 && c.RetryAfter == "zero" && c.Latency.String() == "uniform:1ms,2ms" && c.Errors[500] == 0.1 &&
+				c.APIs["mimo"].Capacity == 3
+		}},
+		// A flag overrides the file's per-API value too.
+		{[]string{"--config", file, "--capacity", "5"}, func(c sim.Config) bool {
+			return c.Capacity == 5 && c.APIs["mimo"].Capacity == 0
 		}},
 		{[]string{"--rate-limit", "20/s", "--burst", "4", "--outage", "1s+2s", "--outage", "5s+1s", "--stall", "1s/10s", "--capacity", "7", "--fault-header"}, func(c sim.Config) bool {
 			return c.Seed == 1 && c.RetryAfter == "honest" && c.RateLimit == 20 && c.Burst == 4 && len(c.Outages) == 2 &&
