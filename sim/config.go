@@ -14,10 +14,23 @@ import (
 // MaxConfigSize bounds a configuration file.
 const MaxConfigSize = 1 << 20
 
-// LoadConfig reads a YAML configuration file (see docs/sim.md). Unknown
-// fields are errors, so that a misspelt control is never silently ignored.
-// The configuration is validated; every problem is reported at once.
+// LoadConfig reads a YAML configuration file (see docs/sim.md) and
+// validates it. Unknown fields are errors, so that a misspelt control is
+// never silently ignored; every problem of validation is reported at once.
 func LoadConfig(path string) (Config, error) {
+	cfg, err := ReadConfig(path)
+	if err != nil {
+		return Config{}, err
+	}
+	if errs := cfg.Validate(); len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+	return cfg, nil
+}
+
+// ReadConfig is LoadConfig without the validation, for callers that change
+// the configuration (with flags) before validating it.
+func ReadConfig(path string) (Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return Config{}, err
@@ -30,12 +43,24 @@ func LoadConfig(path string) (Config, error) {
 	if len(data) > MaxConfigSize {
 		return Config{}, fmt.Errorf("%s: larger than %d bytes", path, MaxConfigSize)
 	}
-	return ParseConfig(data)
+	return decodeConfig(data)
 }
 
 // ParseConfig decodes and validates a YAML configuration. An empty document
 // is the zero Config.
 func ParseConfig(data []byte) (Config, error) {
+	cfg, err := decodeConfig(data)
+	if err != nil {
+		return Config{}, err
+	}
+	if errs := cfg.Validate(); len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+	return cfg, nil
+}
+
+// decodeConfig decodes a YAML configuration strictly, without validating it.
+func decodeConfig(data []byte) (Config, error) {
 	var cfg Config
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -45,9 +70,6 @@ func ParseConfig(data []byte) (Config, error) {
 	var extra any
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return Config{}, errors.New("more than one YAML document; want one")
-	}
-	if errs := cfg.Validate(); len(errs) > 0 {
-		return Config{}, errors.Join(errs...)
 	}
 	return cfg, nil
 }

@@ -560,3 +560,16 @@ func TestBadFaultHeaderCountsTheKey(t *testing.T) {
 		t.Errorf("bad fault header: %d %s, stats %s; want 400 counted under demo-full", a.status, a.body, mustJSON(t, st))
 	}
 }
+
+func TestRefundAfterResetKeepsTheBalance(t *testing.T) {
+	kr := newKeyring([]KeyConfig{{Name: "k", Key: "sk-k", Plan: "full", Balance: ptr(int64(2))}})
+	k := kr.all[0]
+	if !k.charge() {
+		t.Fatal("charge of a balance of 2 failed")
+	}
+	kr.reset() // the balance is 2 again…
+	k.refund() // …and the refund of the charge before the reset must not make it 3
+	if got := k.balance.Load(); got != 2 {
+		t.Errorf("balance = %d; want 2", got)
+	}
+}

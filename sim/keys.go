@@ -126,8 +126,13 @@ func (k *key) charge() bool {
 // refund gives back a credit taken by charge, for a request that was
 // rejected after being charged (rate-limited).
 func (k *key) refund() {
-	if k.initial >= 0 {
-		k.balance.Add(1)
+	// Never above the initial balance: a reset between the charge and the
+	// refund has already given the credit back.
+	for k.initial >= 0 {
+		b := k.balance.Load()
+		if b >= k.initial || k.balance.CompareAndSwap(b, b+1) {
+			return
+		}
 	}
 }
 

@@ -197,7 +197,7 @@ func runServe(ctx context.Context, e *env, fl *pflag.FlagSet, f *serveFlags) err
 func serveConfig(fl *pflag.FlagSet, f *serveFlags) (sim.Config, error) {
 	var cfg sim.Config
 	if f.config != "" {
-		c, err := sim.LoadConfig(f.config)
+		c, err := sim.ReadConfig(f.config) // validated below, with the flags applied
 		if err != nil {
 			return cfg, usageErrorf("--config %s: %s", f.config, strings.ReplaceAll(err.Error(), "\n", "; "))
 		}

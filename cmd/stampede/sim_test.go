@@ -152,6 +152,11 @@ func TestServeConfig(t *testing.T) {
 			return c.Seed == 4 && c.RetryAfter == "zero" && c.Latency.String() == "uniform:1ms,2ms" && c.Errors[500] == 0.1 &&
 				c.APIs["mimo"].Capacity == 3
 		}},
+		// A flag completes the file: burst in the file, the rate limit on
+		// the command line.
+		{[]string{"--config", burstFile(t), "--rate-limit", "5/s"}, func(c sim.Config) bool {
+			return c.RateLimit == 5 && c.Burst == 2
+		}},
 		// A flag overrides the file's per-API value too.
 		{[]string{"--config", file, "--capacity", "5"}, func(c sim.Config) bool {
 			return c.Capacity == 5 && c.APIs["mimo"].Capacity == 0
@@ -281,4 +286,14 @@ func TestServeHelpDocumentsKeysAndAPIs(t *testing.T) {
 			t.Errorf("README does not document the demo key %s", k.Name)
 		}
 	}
+}
+
+// burstFile is a configuration with a burst but no rate limit: invalid on
+// its own.
+func burstFile(t *testing.T) string {
+	file := filepath.Join(t.TempDir(), "burst.yaml")
+	if err := os.WriteFile(file, []byte("burst: 2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
 }
