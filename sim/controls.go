@@ -86,7 +86,8 @@ const (
 var RetryAfterModes = []string{RetryAfterHonest, RetryAfterMissing, RetryAfterLying,
 	RetryAfterMalformed, RetryAfterHTTPDate, RetryAfterZero}
 
-// InjectableStatuses are the statuses Controls.Errors may inject.
+// InjectableStatuses are the statuses Controls.Errors may inject, in
+// ascending order.
 var InjectableStatuses = []int{500, 502, 503, 504}
 
 // maxControlDuration bounds every duration of the controls: a simulation
@@ -274,9 +275,11 @@ func (e ErrorRates) statuses() []int {
 	return st
 }
 
-// pick returns the status to inject for u uniform in [0, 1), or 0.
+// pick returns the status to inject for u uniform in [0, 1), or 0. It
+// runs on every request: it walks the fixed, sorted InjectableStatuses
+// (validate allows no other key) rather than sorting e's keys.
 func (e ErrorRates) pick(u float64) int {
-	for _, st := range e.statuses() {
+	for _, st := range InjectableStatuses {
 		if u < e[st] {
 			return st
 		}

@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,7 +92,7 @@ func (s *Server) fault(w *statusWriter, r *http.Request, a api, f *faults) (out 
 	if s.c.cfg.AllowFaultHeader {
 		if v := strings.TrimSpace(r.Header.Get(FaultHeader)); v != "" {
 			st, err := strconv.Atoi(v)
-			if err != nil || !isInjectable(st) {
+			if err != nil || !slices.Contains(InjectableStatuses, st) {
 				// Not in any API's dialect: a mistake of the test, not of
 				// the client under test.
 				// The key is named as the API names it: forced writes into
@@ -127,16 +128,6 @@ func (s *Server) fault(w *statusWriter, r *http.Request, a api, f *faults) (out 
 		return outcome{}, false, faultStalled
 	}
 	return outcome{}, false, ""
-}
-
-// isInjectable reports whether status is one of InjectableStatuses.
-func isInjectable(status int) bool {
-	for _, s := range InjectableStatuses {
-		if s == status {
-			return true
-		}
-	}
-	return false
 }
 
 // elapsed is the time since the start of the timeline (New or Reset).

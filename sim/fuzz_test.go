@@ -59,7 +59,7 @@ func FuzzMiraBody(f *testing.F) {
 		if _, bad := parseMiraRequest(body); bad.code != "" {
 			t.Fatalf("body %q: 200 for an invalid request (%s)", body, bad.code)
 		}
-		var c miraCompletion
+		var c chatCompletion
 		if err := json.Unmarshal(rec.Body.Bytes(), &c); err != nil || c.Object != "chat.completion" || len(c.Choices) != 1 ||
 			c.Usage.TotalTokens != c.Usage.PromptTokens+c.Usage.CompletionTokens || !isMiraModel(c.Model) {
 			t.Fatalf("body %q: 200 with %s; want a chat completion", body, rec.Body)

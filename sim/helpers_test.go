@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -123,3 +125,53 @@ func chat(model string) string {
 }
 
 func bearer(key string) string { return "Bearer " + key }
+
+// completionJSON mirrors an OpenAI chat completion, to decode the chat
+// APIs' answers strictly, independently of the types that encode them.
+type completionJSON struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	Created int64  `json:"created"`
+	Model   string `json:"model"`
+	Choices []struct {
+		Index   int `json:"index"`
+		Message struct {
+			Role    string `json:"role"`
+			Content string `json:"content"`
+		} `json:"message"`
+		FinishReason string `json:"finish_reason"`
+	} `json:"choices"`
+	Usage struct {
+		PromptTokens     int `json:"prompt_tokens"`
+		CompletionTokens int `json:"completion_tokens"`
+		TotalTokens      int `json:"total_tokens"`
+	} `json:"usage"`
+}
+
+// decodeCompletion decodes a 200 body, failing on unknown fields.
+func decodeCompletion(tb testing.TB, body string) completionJSON {
+	tb.Helper()
+	var c completionJSON
+	dec := json.NewDecoder(strings.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		tb.Fatalf("decode %s: %v", body, err)
+	}
+	return c
+}
+
+// readSeed returns a seed document (../shared/seeds/), of which
+// testdata/seeds/ keeps a copy so that the tests checking the simulation
+// against the seeds' text run on every clone. The copy must stay equal to
+// the original where the original is beside the repository.
+func readSeed(tb testing.TB, name string) string {
+	tb.Helper()
+	doc, err := os.ReadFile(filepath.Join("testdata", "seeds", name))
+	if err != nil {
+		tb.Fatalf("seed document: %v", err)
+	}
+	if orig, err := os.ReadFile(filepath.Join("..", "..", "shared", "seeds", name)); err == nil && string(orig) != string(doc) {
+		tb.Fatalf("testdata/seeds/%s differs from ../shared/seeds/%s: copy the seed again", name, name)
+	}
+	return string(doc)
+}

@@ -279,10 +279,8 @@ func (m *mimo) serve(w http.ResponseWriter, r *http.Request, path string) outcom
 
 // mimoRequest is what a valid request asks for.
 type mimoRequest struct {
-	model    string
-	messages int      // number of messages
-	texts    []string // their texts: string contents and text parts
-	stream   bool
+	chatRequest // texts: string contents and text parts
+	stream      bool
 }
 
 // mimoProblem is why a request is invalid: status, code and message.
@@ -420,33 +418,6 @@ func mimoTexts(content json.RawMessage) []string {
 	return texts
 }
 
-// mimoCompletion is a chat completion, MiMo's success body.
-type mimoCompletion struct {
-	ID      string       `json:"id"`
-	Object  string       `json:"object"`
-	Created int64        `json:"created"`
-	Model   string       `json:"model"`
-	Choices []mimoChoice `json:"choices"`
-	Usage   mimoUsage    `json:"usage"`
-}
-
-type mimoChoice struct {
-	Index        int         `json:"index"`
-	Message      mimoMessage `json:"message"`
-	FinishReason string      `json:"finish_reason"`
-}
-
-type mimoMessage struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
-}
-
-type mimoUsage struct {
-	PromptTokens     int `json:"prompt_tokens"`
-	CompletionTokens int `json:"completion_tokens"`
-	TotalTokens      int `json:"total_tokens"`
-}
-
 // mimoChunk is one event of a streamed chat completion.
 type mimoChunk struct {
 	ID      string            `json:"id"`
@@ -475,23 +446,9 @@ var mimoWords = strings.Fields(`the a simulated answer load test rate limit requ
 // mimoChunkWords is the number of words per content chunk of a stream.
 const mimoChunkWords = 4
 
-// complete answers a valid request with answerChat's content.
-func (m *mimo) complete(req mimoRequest) mimoCompletion {
-	ans := answerChat(m.c.cfg.Seed, m.seq.Add(1), mimoName, req.model, req.messages, req.texts, mimoWords)
-	id, content, prompt := ans.id, ans.content, ans.promptTokens
-
-	return mimoCompletion{
-		ID:      id,
-		Object:  "chat.completion",
-		Created: m.c.now().Unix(),
-		Model:   req.model,
-		Choices: []mimoChoice{{
-			Index:        0,
-			Message:      mimoMessage{Role: "assistant", Content: content},
-			FinishReason: "stop",
-		}},
-		Usage: mimoUsage{PromptTokens: prompt, CompletionTokens: ans.tokens, TotalTokens: prompt + ans.tokens},
-	}
+// complete answers a valid request (answerChat).
+func (m *mimo) complete(req mimoRequest) chatCompletion {
+	return answerChat(m.c.cfg.Seed, m.seq.Add(1), mimoName, req.chatRequest, mimoWords, m.c.now())
 }
 
 // mimoStream answers c as OpenAI streams a chat completion: server-sent
@@ -499,7 +456,7 @@ func (m *mimo) complete(req mimoRequest) mimoCompletion {
 // role first, then the content a few words at a time, then an empty delta
 // with finish_reason "stop", then "data: [DONE]". The deltas' contents add
 // up to c's content.
-func mimoStream(w http.ResponseWriter, c mimoCompletion) {
+func mimoStream(w http.ResponseWriter, c chatCompletion) {
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")

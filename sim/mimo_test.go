@@ -5,8 +5,6 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -15,9 +13,6 @@ import (
 	"testing"
 	"time"
 )
-
-// mimoSeed is the seed document of the MiMo API, beside the repository.
-var mimoSeed = filepath.Join("..", "..", "shared", "seeds", "mimo-api-errors.txt")
 
 // mimoURL is MiMo's endpoint as clients reach it.
 const mimoURL = "/mimo/v1/chat/completions"
@@ -261,11 +256,7 @@ func TestMimoErrors(t *testing.T) {
 // document really is in it, and that the table covers every row of the
 // seed's error code table with the same code.
 func TestMimoMessagesFromSeed(t *testing.T) {
-	doc, err := os.ReadFile(mimoSeed)
-	if err != nil {
-		t.Skipf("seed document not beside the repository: %v", err)
-	}
-	seed := string(doc)
+	seed := readSeed(t, "mimo-api-errors.txt")
 	for _, s := range append([]string{
 		`"message": "Invalid API Key provided."`,
 		`"type": "error"`,
@@ -367,40 +358,6 @@ func TestMimoCapacity(t *testing.T) {
 	}
 }
 
-// mimoCompletionJSON mirrors an OpenAI chat completion, to decode answers
-// strictly.
-type mimoCompletionJSON struct {
-	ID      string `json:"id"`
-	Object  string `json:"object"`
-	Created int64  `json:"created"`
-	Model   string `json:"model"`
-	Choices []struct {
-		Index   int `json:"index"`
-		Message struct {
-			Role    string `json:"role"`
-			Content string `json:"content"`
-		} `json:"message"`
-		FinishReason string `json:"finish_reason"`
-	} `json:"choices"`
-	Usage struct {
-		PromptTokens     int `json:"prompt_tokens"`
-		CompletionTokens int `json:"completion_tokens"`
-		TotalTokens      int `json:"total_tokens"`
-	} `json:"usage"`
-}
-
-// mimoDecodeCompletion decodes a 200 body, failing on unknown fields.
-func mimoDecodeCompletion(tb testing.TB, body string) mimoCompletionJSON {
-	tb.Helper()
-	var c mimoCompletionJSON
-	dec := json.NewDecoder(strings.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		tb.Fatalf("decode %s: %v", body, err)
-	}
-	return c
-}
-
 func TestMimoSuccess(t *testing.T) {
 	s := mustNew(t, Config{Seed: 7}, newFakeClock(epoch))
 	ts := mustServe(t, s)
@@ -414,7 +371,7 @@ func TestMimoSuccess(t *testing.T) {
 	if got := a.header.Get("Content-Type"); got != "application/json" {
 		t.Errorf("Content-Type = %q; want application/json", got)
 	}
-	c := mimoDecodeCompletion(t, a.body)
+	c := decodeCompletion(t, a.body)
 	if !regexp.MustCompile(`^chatcmpl-[0-9a-f]{24}$`).MatchString(c.ID) || c.Object != "chat.completion" || c.Created != epoch.Unix() || c.Model != "mimo-v2-pro" {
 		t.Errorf("id, object, created, model = %q, %q, %d, %q; want chatcmpl-…, chat.completion, %d, mimo-v2-pro", c.ID, c.Object, c.Created, c.Model, epoch.Unix())
 	}
@@ -440,7 +397,7 @@ func TestMimoSuccess(t *testing.T) {
 	}
 	// The next completion: another id, the same content.
 	b := do(t, ts.Client(), ts.URL, mimoCall("demo-full", body))
-	if c2 := mimoDecodeCompletion(t, b.body); c2.ID == c.ID || c2.Choices[0].Message.Content != c.Choices[0].Message.Content {
+	if c2 := decodeCompletion(t, b.body); c2.ID == c.ID || c2.Choices[0].Message.Content != c.Choices[0].Message.Content {
 		t.Errorf("second completion = %s; want another id, the same content as %s", b.body, a.body)
 	}
 	// Another seed: another answer.
@@ -473,7 +430,7 @@ func TestMimoModels(t *testing.T) {
 				continue
 			}
 			if want == http.StatusOK {
-				if c := mimoDecodeCompletion(t, a.body); c.Model != model {
+				if c := decodeCompletion(t, a.body); c.Model != model {
 					t.Errorf("%s with %s: model %q in %s", model, key, c.Model, a.body)
 				}
 			}
@@ -505,7 +462,7 @@ func TestMimoStream(t *testing.T) {
 	if plain.status != http.StatusOK {
 		t.Fatalf("non-stream answer = %d %s", plain.status, plain.body)
 	}
-	want := mimoDecodeCompletion(t, plain.body)
+	want := decodeCompletion(t, plain.body)
 
 	a := do(t, ts.Client(), ts.URL, mimoCall("demo-full", mimoChat("mimo-v2-omni", `,"stream":true`)))
 	if a.status != http.StatusOK {
@@ -706,7 +663,7 @@ func FuzzMimoRequest(f *testing.F) {
 			}
 			return
 		}
-		var c mimoCompletion
+		var c chatCompletion
 		if ct != "application/json" || json.Unmarshal(rec.Body.Bytes(), &c) != nil || c.Object != "chat.completion" || len(c.Choices) != 1 ||
 			c.Usage.TotalTokens != c.Usage.PromptTokens+c.Usage.CompletionTokens || !slices.Contains(MimoModels, c.Model) {
 			t.Fatalf("body %q: 200 with %q %s; want a chat completion", body, ct, rec.Body)

@@ -182,11 +182,7 @@ func (m *mira) serve(w http.ResponseWriter, r *http.Request, path string) outcom
 }
 
 // miraRequest is what a valid request asks for.
-type miraRequest struct {
-	model    string
-	messages int      // number of messages
-	texts    []string // their string contents
-}
+type miraRequest struct{ chatRequest }
 
 // miraProblem is why a request is invalid: a stats code and the detail.
 type miraProblem struct{ code, detail string }
@@ -259,53 +255,12 @@ func isMiraModel(model string) bool {
 	return false
 }
 
-// miraCompletion is a chat completion, Mira's success body.
-type miraCompletion struct {
-	ID      string       `json:"id"`
-	Object  string       `json:"object"`
-	Created int64        `json:"created"`
-	Model   string       `json:"model"`
-	Choices []miraChoice `json:"choices"`
-	Usage   miraUsage    `json:"usage"`
-}
-
-type miraChoice struct {
-	Index        int         `json:"index"`
-	Message      miraMessage `json:"message"`
-	FinishReason string      `json:"finish_reason"`
-}
-
-type miraMessage struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
-}
-
-type miraUsage struct {
-	PromptTokens     int `json:"prompt_tokens"`
-	CompletionTokens int `json:"completion_tokens"`
-	TotalTokens      int `json:"total_tokens"`
-}
-
 // miraWords are the words of simulated answers.
 var miraWords = strings.Fields(`the a simulated answer load test rate limit request
 	response latency retry backoff token bucket server client stampede mira model
 	is was will can should of to and with under over quickly slowly gracefully`)
 
-// complete answers a valid request with answerChat's content.
-func (m *mira) complete(req miraRequest) miraCompletion {
-	ans := answerChat(m.c.cfg.Seed, m.seq.Add(1), "", req.model, req.messages, req.texts, miraWords)
-	id, content, prompt := ans.id, ans.content, ans.promptTokens
-
-	return miraCompletion{
-		ID:      id,
-		Object:  "chat.completion",
-		Created: m.c.now().Unix(),
-		Model:   req.model,
-		Choices: []miraChoice{{
-			Index:        0,
-			Message:      miraMessage{Role: "assistant", Content: content},
-			FinishReason: "stop",
-		}},
-		Usage: miraUsage{PromptTokens: prompt, CompletionTokens: ans.tokens, TotalTokens: prompt + ans.tokens},
-	}
+// complete answers a valid request (answerChat).
+func (m *mira) complete(req miraRequest) chatCompletion {
+	return answerChat(m.c.cfg.Seed, m.seq.Add(1), "", req.chatRequest, miraWords, m.c.now())
 }

@@ -3,8 +3,6 @@ package sim
 import (
 	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -13,9 +11,6 @@ import (
 	"testing"
 	"time"
 )
-
-// miraSeed is the seed document of the Mira chat API, beside the repository.
-var miraSeed = filepath.Join("..", "..", "shared", "seeds", "mira-chat-api-errors.txt")
 
 // testKeyConfig is a configured key on the free plan.
 var testKeyConfig = KeyConfig{Name: "ci", Key: "sk-ci-0123456789", Plan: "free"}
@@ -146,11 +141,7 @@ func TestMiraErrors(t *testing.T) {
 // TestMiraMessagesFromSeed checks that the messages the table takes from
 // the seed document really are in it, word for word.
 func TestMiraMessagesFromSeed(t *testing.T) {
-	doc, err := os.ReadFile(miraSeed)
-	if err != nil {
-		t.Skipf("seed document not beside the repository: %v", err)
-	}
-	seed := string(doc)
+	seed := readSeed(t, "mira-chat-api-errors.txt")
 	for _, msg := range []string{
 		"The 'model' field is required.",
 		"The 'temperature' parameter must be between 0 and 2.",
@@ -189,30 +180,7 @@ func TestMiraSuccess(t *testing.T) {
 	if got := a.header.Get("Content-Type"); got != "application/json" {
 		t.Errorf("Content-Type = %q; want application/json", got)
 	}
-	var c struct {
-		ID      string `json:"id"`
-		Object  string `json:"object"`
-		Created int64  `json:"created"`
-		Model   string `json:"model"`
-		Choices []struct {
-			Index   int `json:"index"`
-			Message struct {
-				Role    string `json:"role"`
-				Content string `json:"content"`
-			} `json:"message"`
-			FinishReason string `json:"finish_reason"`
-		} `json:"choices"`
-		Usage struct {
-			PromptTokens     int `json:"prompt_tokens"`
-			CompletionTokens int `json:"completion_tokens"`
-			TotalTokens      int `json:"total_tokens"`
-		} `json:"usage"`
-	}
-	dec := json.NewDecoder(strings.NewReader(a.body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		t.Fatalf("decode %s: %v", a.body, err)
-	}
+	c := decodeCompletion(t, a.body)
 	if !strings.HasPrefix(c.ID, "chatcmpl-") || c.Object != "chat.completion" || c.Created != epoch.Unix() || c.Model != "mira" {
 		t.Errorf("id, object, created, model = %q, %q, %d, %q; want chatcmpl-…, chat.completion, %d, mira", c.ID, c.Object, c.Created, c.Model, epoch.Unix())
 	}

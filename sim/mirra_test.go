@@ -616,12 +616,7 @@ func TestMirraControlCharacterKey(t *testing.T) {
 // TestMirraMessagesFromSeed checks that the messages and examples the
 // simulation takes from the seed documents really are in them.
 func TestMirraMessagesFromSeed(t *testing.T) {
-	rest, err1 := os.ReadFile(mirraRESTSeed)
-	sdk, err2 := os.ReadFile(mirraSDKSeed)
-	if err1 != nil || err2 != nil {
-		t.Skipf("seed documents not beside the repository: %v, %v", err1, err2)
-	}
-	both := string(rest) + "\n" + string(sdk)
+	both := readSeed(t, "mirra-rest-api-errors.txt") + "\n" + readSeed(t, "mirra-sdk-errors.txt")
 	for _, s := range []string{
 		mirraMsgAuthRequired, mirraMsgUnauthorized, mirraMsgInvalidKey, mirraMsgPermission, mirraMsgNotFound,
 		mirraMsgSubdomainLength, mirraMsgSubdomainChars, mirraMsgAlreadyExists, mirraMsgConflict,

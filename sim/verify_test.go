@@ -6,8 +6,6 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -17,10 +15,6 @@ import (
 	"time"
 	"unicode/utf8"
 )
-
-// verifySeed is the seed document of the Mira Verify API, beside the
-// repository.
-var verifySeed = filepath.Join("..", "..", "shared", "seeds", "mira-verify-api-errors.txt")
 
 // verifyURLPath is where the simulation serves the Verify endpoint.
 const verifyURLPath = "/" + verifyName + verifyPath
@@ -283,11 +277,7 @@ func TestVerifyErrors(t *testing.T) {
 // takes from the seed document really are in it, word for word, and that
 // the table covers every status of the seed's summary table.
 func TestVerifyMessagesFromSeed(t *testing.T) {
-	doc, err := os.ReadFile(verifySeed)
-	if err != nil {
-		t.Skipf("seed document not beside the repository: %v", err)
-	}
-	seed := string(doc)
+	seed := readSeed(t, "mira-verify-api-errors.txt")
 	for _, body := range []string{
 		verifyErrorBody("Unauthorized", "Invalid API key"),
 		verifyErrorBody("Unauthorized", "Missing Authorization header"),

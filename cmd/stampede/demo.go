@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -244,18 +245,12 @@ func compareGroundTruth(sum *analyze.Summary, stats sim.Stats) string {
 			truth[uint16(code)] += uint64(n)
 		}
 	}
+	seen := maps.Clone(truth)
+	for st, n := range sum.Status {
+		seen[st] += n
+	}
 	var diffs []string
-	statuses := slices.Sorted(func(yield func(uint16) bool) {
-		seen := map[uint16]bool{}
-		for _, m := range []map[uint16]uint64{truth, sum.Status} {
-			for st := range m {
-				if !seen[st] && !yield(st) {
-					return
-				}
-				seen[st] = true
-			}
-		}
-	})
+	statuses := slices.Sorted(maps.Keys(seen))
 	for _, st := range statuses {
 		if truth[st] != sum.Status[st] {
 			name := strconv.Itoa(int(st))
