@@ -3,6 +3,7 @@
 package analyze
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -52,22 +53,50 @@ type Summary struct {
 
 	Status    map[uint16]uint64            // HTTP status → attempts (0: no response)
 	Transport map[results.ErrorKind]uint64 // transport failure kind → attempts
+
+	// Classes describes the classes of the records; their counts,
+	// latencies and time series are in ClassStats.
+	Classes    *ClassTable
+	classStats []*ClassStats // by class ID - 1
 }
 
-// NewSummary returns an empty summary.
-func NewSummary() *Summary {
+// ClassStats aggregates the records of one class.
+type ClassStats struct {
+	Class   *Class
+	Count   uint64
+	Latency *hdrhistogram.Histogram // corrected latency
+	First   time.Time               // completion of the earliest response
+	Last    time.Time               // completion of the latest response
+	Series  Series                  // responses per interval, by completion time
+}
+
+// NewSummary returns an empty summary with a class table of its own.
+func NewSummary() *Summary { return NewSummaryFor(nil) }
+
+// NewSummaryFor returns an empty summary whose records are classified in
+// classes: record.Class is an ID of that table (a Classifier's, during an
+// attack). A nil table means a new one of DefaultMaxClasses.
+func NewSummaryFor(classes *ClassTable) *Summary {
+	if classes == nil {
+		classes = NewClassTable(DefaultMaxClasses)
+	}
 	return &Summary{
 		Latency:     NewLatencyHistogram(),
 		Uncorrected: NewLatencyHistogram(),
 		SendDelay:   NewLatencyHistogram(),
 		Status:      make(map[uint16]uint64),
 		Transport:   make(map[results.ErrorKind]uint64),
+		Classes:     classes,
 	}
 }
 
-// Add folds one record into the summary. It does not allocate once every
-// status seen has been seen before.
+// Add folds one record into the summary. A record whose Class is not an
+// ID of the summary's table (0: unclassified, as in files of older
+// versions) is classified by its status, kind, error code and category.
+// Add does not allocate once the record's status and class have been
+// seen before.
 func (s *Summary) Add(r *results.Record) {
+	s.addToClass(s.classOf(r), r)
 	s.Requests++
 	if r.Success() {
 		s.Successes++
@@ -103,6 +132,106 @@ func (s *Summary) Merge(other *Summary) {
 	}
 	for k, v := range other.Transport {
 		s.Transport[k] += v
+	}
+	s.mergeClasses(other)
+}
+
+// classOf returns the class of a record.
+func (s *Summary) classOf(r *results.Record) *Class {
+	if c := s.Classes.ByID(r.Class); c != nil {
+		return c
+	}
+	if c := s.Classes.findString(r.Status, r.ErrorKind, r.ErrorCode, ""); c != nil {
+		return c
+	}
+	c, _ := s.Classes.Intern(RecordClass(r))
+	return c
+}
+
+// RecordClass describes the class of an unclassified record from its own
+// fields: its status, kind and error code, its category if it has one, and
+// otherwise the category of its status.
+func RecordClass(r *results.Record) results.Class {
+	desc := results.Class{Status: r.Status, ErrorKind: r.ErrorKind, Code: r.ErrorCode, Dialect: Skipped.String()}
+	desc.Category, desc.Retryable = StatusCategory(r.Status, r.ErrorKind)
+	desc.Category, desc.Retryable = Refine(r.Status, desc.Category, desc.Retryable, r.ErrorCode, "")
+	if r.Category != results.CatUnknown {
+		desc.Category = r.Category
+	}
+	return desc
+}
+
+// stats returns the aggregate of class c, creating it on first use.
+func (s *Summary) stats(c *Class) *ClassStats {
+	for len(s.classStats) < int(c.ID) {
+		s.classStats = append(s.classStats, nil)
+	}
+	st := s.classStats[c.ID-1]
+	if st == nil {
+		st = &ClassStats{Class: c, Latency: NewLatencyHistogram()}
+		s.classStats[c.ID-1] = st
+	}
+	return st
+}
+
+func (s *Summary) addToClass(c *Class, r *results.Record) {
+	st := s.stats(c)
+	st.Count++
+	RecordLatency(st.Latency, r.Latency)
+	end := r.Scheduled.Add(r.Latency)
+	if st.First.IsZero() || end.Before(st.First) {
+		st.First = end
+	}
+	if end.After(st.Last) {
+		st.Last = end
+	}
+	st.Series.Add(end, 1)
+}
+
+// ClassStats returns the aggregates of the classes seen, by count
+// (descending), then by class ID.
+func (s *Summary) ClassStats() []*ClassStats {
+	out := make([]*ClassStats, 0, len(s.classStats))
+	for _, st := range s.classStats {
+		if st != nil && st.Count > 0 {
+			out = append(out, st)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *ClassStats) int {
+		if a.Count != b.Count {
+			return cmp.Compare(b.Count, a.Count)
+		}
+		return cmp.Compare(a.Class.ID, b.Class.ID)
+	})
+	return out
+}
+
+// mergeClasses adds other's classes into s, matching them by status, kind,
+// code and pattern: IDs are local to each table.
+func (s *Summary) mergeClasses(other *Summary) {
+	for _, o := range other.classStats {
+		if o == nil || o.Count == 0 {
+			continue
+		}
+		c, _ := s.Classes.Intern(o.Class.Class)
+		for _, sample := range o.Class.Samples {
+			if len(c.Samples) >= results.MaxSamplesPerClass {
+				break
+			}
+			if !slices.Contains(c.Samples, sample) {
+				c.Samples = append(c.Samples, sample)
+			}
+		}
+		st := s.stats(c)
+		st.Count += o.Count
+		st.Latency.Merge(o.Latency)
+		if st.First.IsZero() || (!o.First.IsZero() && o.First.Before(st.First)) {
+			st.First = o.First
+		}
+		if o.Last.After(st.Last) {
+			st.Last = o.Last
+		}
+		st.Series.Merge(o.Series)
 	}
 }
 

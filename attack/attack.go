@@ -36,6 +36,41 @@ type Options struct {
 	Workers    uint64          // initial workers
 	MaxWorkers uint64          // upper bound on workers, 0 for no bound
 	Transport  TransportOptions
+	Capture    Capture // which response bodies to keep the start of, for classification
+}
+
+// Capture says which response bodies an attack keeps the first bytes of.
+// Every body is read to its end and counted either way; the zero value
+// keeps none.
+type Capture struct {
+	Limit  int               // bytes kept per body; 0 keeps none
+	Status func(uint16) bool // whether to keep the body of a response with this status; nil: none
+}
+
+// wants reports whether the body of a response with this status is kept.
+func (c Capture) wants(status int) bool {
+	return c.Limit > 0 && c.Status != nil && status >= 0 && status <= 0xffff && c.Status(uint16(status))
+}
+
+// Attempt is one attempt as an attack delivers it: its record, and what
+// the analysis needs of the response that the record does not keep.
+type Attempt struct {
+	Record results.Record
+	Header http.Header // the response's headers; nil without a response
+	Body   []byte      // the first Capture.Limit bytes of the body, if captured; valid until Release
+	Method string      // of the request
+	URL    string      // of the request, as sent (not redacted)
+
+	buf *[]byte // Body's pooled memory
+}
+
+// Release hands the memory of Body back for reuse. Body must not be used
+// afterwards; calling Release again does nothing.
+func (a *Attempt) Release() {
+	if a.buf != nil {
+		bodyPool.Put(a.buf)
+		a.buf, a.Body = nil, nil
+	}
 }
 
 // DefaultTransport returns the transport options of the command line's
@@ -75,7 +110,7 @@ type Attack struct {
 	sched   *pace.Schedule
 	atk     *vegeta.Attacker
 	meter   *meter
-	records chan results.Record
+	records chan Attempt
 	stopped atomic.Bool
 	started atomic.Uint64 // attempts the targeter let through
 }
@@ -92,8 +127,8 @@ func Start(o Options) (*Attack, error) {
 	}
 	a := &Attack{
 		sched:   pace.NewSchedule(o.Shape, o.Duration),
-		meter:   newMeter(tr),
-		records: make(chan results.Record, 1024),
+		meter:   newMeter(tr, o.Capture),
+		records: make(chan Attempt, 1024),
 	}
 	client := &http.Client{
 		Timeout:   o.Transport.Timeout,
@@ -154,8 +189,9 @@ func (a *Attack) tooLate(d time.Duration) bool {
 }
 
 // Records returns the stream of attempts, in completion order. It is closed
-// when the attack is over.
-func (a *Attack) Records() <-chan results.Record { return a.records }
+// when the attack is over. The receiver calls Release on each attempt once
+// done with its Body.
+func (a *Attack) Records() <-chan Attempt { return a.records }
 
 // Schedule returns the attack's schedule.
 func (a *Attack) Schedule() *pace.Schedule { return a.sched }
@@ -172,13 +208,13 @@ func (a *Attack) Stop() {
 
 func (a *Attack) convert(vres <-chan *vegeta.Result) {
 	defer close(a.records)
-	var rec results.Record
 	for vr := range vres {
 		if vr.Method == "" && vr.Error == errStopped.Error() {
 			continue // refused after Stop: nothing was sent
 		}
-		a.fill(vr, &rec)
-		a.records <- rec
+		var at Attempt
+		a.fill(vr, &at)
+		a.records <- at
 	}
 }
 
@@ -186,11 +222,12 @@ func (a *Attack) convert(vres <-chan *vegeta.Result) {
 // the schedule assigned to the result's sequence number: the n-th attempt a
 // worker takes is the n-th tick of the schedule, so a stalled target or a
 // shortage of workers shows up as latency instead of vanishing.
-func (a *Attack) fill(vr *vegeta.Result, rec *results.Record) {
+func (a *Attack) fill(vr *vegeta.Result, at *Attempt) {
 	scheduled := a.sched.Scheduled(vr.Seq)
 	end := vr.Timestamp.Add(vr.Latency)
 	obs, _ := a.meter.take(vr.Seq)
 
+	rec := &at.Record
 	*rec = results.Record{
 		Seq:       vr.Seq,
 		Scheduled: scheduled,
@@ -211,5 +248,9 @@ func (a *Attack) fill(vr *vegeta.Result, rec *results.Record) {
 	}
 	if vr.Headers != nil {
 		rec.RetryAfter = vr.Headers.Get("Retry-After")
+	}
+	at.Header, at.Method, at.URL = vr.Headers, vr.Method, vr.URL
+	if obs.body != nil {
+		at.buf, at.Body = obs.body, *obs.body
 	}
 }

@@ -35,7 +35,8 @@ func collect(t *testing.T, o Options) []results.Record {
 			if !ok {
 				return recs
 			}
-			recs = append(recs, r)
+			recs = append(recs, r.Record)
+			r.Release()
 		case <-timeout:
 			a.Stop()
 			t.Fatalf("attack did not end within 60s (%d records)", len(recs))

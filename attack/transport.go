@@ -112,21 +112,27 @@ type observation struct {
 	bytesIn  uint64
 	bytesOut uint64 // request body, unless no connection was made
 	kind     results.ErrorKind
+	body     *[]byte // the first bytes of the body, when captured (pooled)
 }
+
+// bodyPool recycles the buffers of captured bodies. A buffer grows to the
+// capture limit at most.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
 // meter is a RoundTripper that records, per attempt, what vegeta's Result
 // loses: the typed kind of a transport error and every body byte received
 // (vegeta counts only the bytes it keeps). Entries are removed when the
 // attempt's record is built, so memory is bounded by the attempts in flight.
 type meter struct {
-	next http.RoundTripper
+	next    http.RoundTripper
+	capture Capture
 
 	mu  sync.Mutex // guards obs; held only for map operations
 	obs map[uint64]*observation
 }
 
-func newMeter(next http.RoundTripper) *meter {
-	return &meter{next: next, obs: make(map[uint64]*observation)}
+func newMeter(next http.RoundTripper, capture Capture) *meter {
+	return &meter{next: next, capture: capture, obs: make(map[uint64]*observation)}
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -158,7 +164,15 @@ func (m *meter) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	o.status = resp.StatusCode
-	resp.Body = &countingBody{ReadCloser: resp.Body, o: o, ctx: req.Context()}
+	cb := &countingBody{ReadCloser: resp.Body, o: o, ctx: req.Context()}
+	if m.capture.wants(resp.StatusCode) {
+		if o.body == nil { // a redirect's second response reuses the buffer
+			o.body = bodyPool.Get().(*[]byte)
+		}
+		*o.body = (*o.body)[:0]
+		cb.limit = m.capture.Limit
+	}
+	resp.Body = cb
 	return resp, nil
 }
 
@@ -186,15 +200,22 @@ func (m *meter) take(seq uint64) (observation, bool) {
 	return *o, true
 }
 
-// countingBody counts the body bytes read and types a read failure.
+// countingBody counts the body bytes read, keeps the first limit of them
+// in o.body, and types a read failure.
 type countingBody struct {
 	io.ReadCloser
-	o   *observation
-	ctx context.Context // the request's
+	o     *observation
+	ctx   context.Context // the request's
+	limit int             // bytes to keep in o.body; 0 keeps none
 }
 
 func (b *countingBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
+	if b.limit > 0 { // then o.body is set
+		if keep := min(n, b.limit-len(*b.o.body)); keep > 0 {
+			*b.o.body = append(*b.o.body, p[:keep]...)
+		}
+	}
 	b.o.bytesIn += uint64(n)
 	if err != nil && err != io.EOF && b.o.kind == results.ErrNone {
 		b.o.kind = kindIn(b.ctx, err)

@@ -20,28 +20,70 @@ const SummarySchema = "stampede/summary/v1"
 // JSONSummary is the machine-readable summary, documented in
 // docs/summary-json.md.
 type JSONSummary struct {
-	Schema               string            `json:"schema"`
-	Target               string            `json:"target,omitempty"`
-	Pacer                string            `json:"pacer,omitempty"`
-	Requests             uint64            `json:"requests"`
-	Successes            uint64            `json:"successes"`
-	SuccessRatio         float64           `json:"success_ratio"`
-	Rate                 float64           `json:"rate"`
-	Throughput           float64           `json:"throughput"`
-	DurationS            float64           `json:"duration_s"`
-	StartedAt            *time.Time        `json:"started_at,omitempty"`
-	LatencyMs            LatencyMs         `json:"latency_ms"`
-	LatencyUncorrectedMs LatencyMs         `json:"latency_uncorrected_ms"`
-	SendDelayMs          LatencyMs         `json:"send_delay_ms"`
-	Status               map[string]uint64 `json:"status"`
-	TransportErrors      map[string]uint64 `json:"transport_errors"`
-	BytesIn              uint64            `json:"bytes_in"`
-	BytesOut             uint64            `json:"bytes_out"`
-	Interrupted          string            `json:"interrupted,omitempty"`
-	Unanswered           uint64            `json:"unanswered"`
-	Unsent               uint64            `json:"unsent"`
-	ResultFile           string            `json:"result_file,omitempty"`
-	RecordsWritten       uint64            `json:"records_written"`
+	Schema               string             `json:"schema"`
+	Target               string             `json:"target,omitempty"`
+	Pacer                string             `json:"pacer,omitempty"`
+	Requests             uint64             `json:"requests"`
+	Successes            uint64             `json:"successes"`
+	SuccessRatio         float64            `json:"success_ratio"`
+	Rate                 float64            `json:"rate"`
+	Throughput           float64            `json:"throughput"`
+	DurationS            float64            `json:"duration_s"`
+	StartedAt            *time.Time         `json:"started_at,omitempty"`
+	LatencyMs            LatencyMs          `json:"latency_ms"`
+	LatencyUncorrectedMs LatencyMs          `json:"latency_uncorrected_ms"`
+	SendDelayMs          LatencyMs          `json:"send_delay_ms"`
+	Status               map[string]uint64  `json:"status"`
+	TransportErrors      map[string]uint64  `json:"transport_errors"`
+	BytesIn              uint64             `json:"bytes_in"`
+	BytesOut             uint64             `json:"bytes_out"`
+	Interrupted          string             `json:"interrupted,omitempty"`
+	Unanswered           uint64             `json:"unanswered"`
+	Unsent               uint64             `json:"unsent"`
+	ResultFile           string             `json:"result_file,omitempty"`
+	RecordsWritten       uint64             `json:"records_written"`
+	Classes              []JSONClass        `json:"classes"`
+	Classification       JSONClassification `json:"classification"`
+}
+
+// JSONClass is one class of responses with its aggregates.
+type JSONClass struct {
+	ID             uint32     `json:"id"` // the class's number within this run
+	Status         uint16     `json:"status"`
+	ErrorKind      string     `json:"error_kind"` // "" when a response arrived
+	Code           string     `json:"code"`
+	Category       string     `json:"category"`
+	Retryable      bool       `json:"retryable"`
+	Overflow       bool       `json:"overflow"`
+	Dialect        string     `json:"dialect"`
+	Pattern        string     `json:"pattern"`
+	Message        string     `json:"message"`
+	Count          uint64     `json:"count"`
+	Share          float64    `json:"share"` // count / requests, 6 digits
+	LatencyMs      LatencyMs  `json:"latency_ms"`
+	FirstSeen      *time.Time `json:"first_seen,omitempty"`
+	LastSeen       *time.Time `json:"last_seen,omitempty"`
+	PerSecond      JSONSeries `json:"per_second"`
+	Samples        []string   `json:"samples"`
+	ExampleRequest string     `json:"example_request"`
+}
+
+// JSONSeries is a count of responses per interval: counts[i] is the count
+// from start + i·step_s seconds, for step_s seconds.
+type JSONSeries struct {
+	Start  *time.Time `json:"start,omitempty"`
+	StepS  int64      `json:"step_s"`
+	Counts []uint64   `json:"counts"`
+}
+
+// JSONClassification describes the classification itself: its limits and
+// what fell beyond them.
+type JSONClassification struct {
+	MaxClasses      int    `json:"max_classes"`
+	Classes         int    `json:"classes"`
+	Overflowed      uint64 `json:"overflowed"`
+	BodyLimitBytes  int    `json:"body_limit_bytes"`
+	TruncatedBodies uint64 `json:"truncated_bodies"`
 }
 
 // LatencyMs holds latency quantiles in milliseconds (microsecond precision).
@@ -81,10 +123,7 @@ func NewJSONSummary(run Run) JSONSummary {
 		ResultFile:           run.ResultFile,
 		RecordsWritten:       run.Records,
 	}
-	if !s.FirstScheduled.IsZero() {
-		t := s.FirstScheduled.UTC()
-		doc.StartedAt = &t
-	}
+	doc.StartedAt = utcOrNil(s.FirstScheduled)
 	for code, n := range s.Status {
 		doc.Status[strconv.Itoa(int(code))] = n
 	}
@@ -92,13 +131,61 @@ func NewJSONSummary(run Run) JSONSummary {
 	for _, k := range results.ErrorKinds {
 		doc.TransportErrors[k.String()] = s.Transport[k]
 	}
+	stats := s.ClassStats()
+	doc.Classes = make([]JSONClass, 0, len(stats))
+	for _, st := range stats {
+		doc.Classes = append(doc.Classes, jsonClass(st, s.Requests))
+		if st.Class.Overflow {
+			doc.Classification.Overflowed += st.Count
+		}
+	}
+	doc.Classification.MaxClasses = s.Classes.Max()
+	doc.Classification.Classes = len(stats)
+	doc.Classification.BodyLimitBytes = run.bodyLimit()
+	doc.Classification.TruncatedBodies = run.Truncated
 	return doc
+}
+
+// jsonClass renders the aggregates of one class of a run of requests.
+func jsonClass(st *analyze.ClassStats, requests uint64) JSONClass {
+	c := st.Class
+	return JSONClass{
+		ID:             c.ID,
+		Status:         c.Status,
+		ErrorKind:      c.ErrorKind.String(),
+		Code:           c.Code,
+		Category:       c.Category.String(),
+		Retryable:      c.Retryable,
+		Overflow:       c.Overflow,
+		Dialect:        c.Dialect,
+		Pattern:        c.Pattern,
+		Message:        c.Message,
+		Count:          st.Count,
+		Share:          round(share(st.Count, requests), 6),
+		LatencyMs:      latencyMs(st.Latency),
+		FirstSeen:      utcOrNil(st.First),
+		LastSeen:       utcOrNil(st.Last),
+		PerSecond:      JSONSeries{Start: utcOrNil(st.Series.Start()), StepS: st.Series.Width, Counts: append([]uint64{}, st.Series.Counts...)},
+		Samples:        append([]string{}, c.Samples...),
+		ExampleRequest: c.Example,
+	}
+}
+
+// utcOrNil returns t in UTC, or nil for the zero time (the key is then
+// omitted).
+func utcOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
 }
 
 // JSON writes the summary of a run as one indented JSON document.
 func JSON(w io.Writer, run Run) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // sample bodies keep their < > &, readably
 	return enc.Encode(NewJSONSummary(run))
 }
 

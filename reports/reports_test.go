@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -13,42 +14,117 @@ import (
 	"github.com/stampede-dev/stampede/internal/golden"
 )
 
-// fixedRun is a deterministic run: 100 records at 100/s, fixed latencies.
-func fixedRun() Run {
+// testKey is the API key of the fixture runs: it must not appear in any
+// report.
+const testKey = "sk-test-4f9a2c7e1b8d6035"
+
+// Seed-like bodies of the fixture's error responses.
+const (
+	rateLimit60 = `{"detail": "Rate limit exceeded. Please retry after 60 seconds."}`
+	rateLimit30 = `{"detail": "Rate limit exceeded. Please retry after 30 seconds."}`
+	internal    = `{"error": {"code": "internal_error", "message": "Server internal error", "type": "error"}}`
+	badKey      = `{"error": {"message": "Incorrect API key provided: ` + testKey + `.", "type": "invalid_request_error", "code": "invalid_api_key"}}`
+	envoy503    = "upstream connect error or disconnect/reset before headers.\nreset reason: overflow"
+)
+
+// response is one fixture response: what the classifier reads of it.
+type response struct {
+	status uint16
+	kind   results.ErrorKind
+	ctype  string
+	body   string
+}
+
+// fixtureClassifier returns a classifier that knows testKey is a secret.
+func fixtureClassifier(t testing.TB, opts analyze.ClassifierOptions) *analyze.Classifier {
+	t.Helper()
+	opts.Secrets = append(opts.Secrets, testKey)
+	c, err := analyze.NewClassifier(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// classifiedRun classifies one response per record, as the pipeline does
+// (body cut to the classifier's limit, record given the class), and sums
+// the records up: record i is scheduled at t0 + 10 ms·i, sent 100 µs·i
+// late and completes (i+1) ms after its schedule.
+func classifiedRun(t testing.TB, c *analyze.Classifier, responses []response) Run {
+	t.Helper()
 	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	s := analyze.NewSummary()
-	for i := 0; i < 100; i++ {
+	s := analyze.NewSummaryFor(c.Classes())
+	for i, resp := range responses {
 		r := results.Record{
 			Seq: uint64(i), Scheduled: t0.Add(time.Duration(i) * 10 * time.Millisecond),
 			Sent: time.Duration(i) * 100 * time.Microsecond, Latency: time.Duration(i+1) * time.Millisecond,
-			Status: 200, BytesIn: 2048, BytesOut: 64,
+			Status: resp.status, ErrorKind: resp.kind, BytesIn: uint64(len(resp.body)), BytesOut: 64,
 		}
-		switch {
-		case i%10 == 3:
-			r.Status, r.RetryAfter = 429, "1"
-		case i%25 == 24:
-			r.Status, r.ErrorKind = 0, results.ErrRefused
-		case i == 50:
-			r.Status = 503
+		if resp.status == 429 {
+			r.RetryAfter = "1"
 		}
+		body := []byte(resp.body)
+		if resp.kind == results.ErrNone && resp.status == 200 {
+			r.BytesIn = 2048 // a body the classifier does not read
+			body = nil
+		}
+		if len(body) > c.BodyLimit() {
+			body = body[:c.BodyLimit()]
+		}
+		cl := c.Classify(&analyze.Response{
+			Status: resp.status, Kind: resp.kind, ContentType: resp.ctype, Body: body, BodyLen: r.BytesIn,
+			Method: "GET", URL: "http://127.0.0.1:8080/v1/items?api_key=" + testKey,
+		})
+		r.Class, r.ErrorCode, r.Category = cl.Class.ID, cl.Class.Code, cl.Class.Category
 		s.Add(&r)
 	}
 	return Run{
 		Summary: s, Target: "GET http://127.0.0.1:8080/v1/items?api_key=REDACTED", Pacer: "constant 100/s",
-		Planned: time.Second, ResultFile: "r.bin", Records: 100, Uncorrected: true,
+		Planned: time.Second, ResultFile: "r.bin", Records: uint64(len(responses)), Uncorrected: true,
+		Truncated: c.Truncated(), BodyLimit: c.BodyLimit(),
 	}
+}
+
+// fixedRun is a deterministic run: 100 records at 100/s, fixed latencies,
+// mostly 200s without a body read, then rate limits (two messages of one
+// pattern), refused connections, server errors in two dialects, a timeout
+// and a rejected key.
+func fixedRun(t testing.TB) Run {
+	t.Helper()
+	responses := make([]response, 100)
+	for i := range responses {
+		resp := response{status: 200, ctype: "application/json"}
+		switch {
+		case i%20 == 3:
+			resp.status, resp.body = 429, rateLimit60
+		case i%20 == 13:
+			resp.status, resp.body = 429, rateLimit30
+		case i%25 == 24:
+			resp.status, resp.kind, resp.ctype = 0, results.ErrRefused, ""
+		case i == 50, i == 90:
+			resp.status, resp.body = 500, internal
+		case i == 66:
+			resp.status, resp.ctype, resp.body = 503, "text/plain", envoy503
+		case i == 77:
+			resp.status, resp.kind, resp.ctype = 0, results.ErrTimeout, ""
+		case i == 42:
+			resp.status, resp.body = 401, badKey
+		}
+		responses[i] = resp
+	}
+	return classifiedRun(t, fixtureClassifier(t, analyze.ClassifierOptions{}), responses)
 }
 
 func TestTextSummary(t *testing.T) {
 	var b bytes.Buffer
-	if err := Text(&b, fixedRun()); err != nil {
+	if err := Text(&b, fixedRun(t)); err != nil {
 		t.Fatal(err)
 	}
 	golden.Check(t, "txt", b.Bytes())
 }
 
 func TestTextSummaryInterrupted(t *testing.T) {
-	run := fixedRun()
+	run := fixedRun(t)
 	run.Interrupted, run.Unanswered, run.Uncorrected, run.Planned = "SIGINT", 3, false, 0
 	var b bytes.Buffer
 	if err := Text(&b, run); err != nil {
@@ -57,9 +133,78 @@ func TestTextSummaryInterrupted(t *testing.T) {
 	golden.Check(t, "txt", b.Bytes())
 }
 
+// TestTextSummaryHistogram draws the latency histograms of the top classes.
+func TestTextSummaryHistogram(t *testing.T) {
+	run := fixedRun(t)
+	run.Histogram, run.Uncorrected = true, false
+	var b bytes.Buffer
+	if err := Text(&b, run); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "txt", b.Bytes())
+}
+
+// limitsRun is a run that meets every limit of the classification: more
+// codes than the class table holds, bodies longer than the body limit,
+// more classes than the text table lists.
+func limitsRun(t testing.TB) Run {
+	t.Helper()
+	responses := make([]response, 30)
+	for i := range responses {
+		resp := response{status: 200, ctype: "application/json"}
+		switch i % 3 {
+		case 1:
+			resp.status, resp.body = 400, fmt.Sprintf(`{"code": "bad_field_%d"}`, i%5)
+		case 2:
+			resp.status, resp.ctype = 502, "text/html"
+			resp.body = "<html><head><title>502 Bad Gateway</title></head><body>" + strings.Repeat("<p>upstream failed</p>", i%4+1) + "</body></html>"
+		}
+		responses[i] = resp
+	}
+	run := classifiedRun(t, fixtureClassifier(t, analyze.ClassifierOptions{MaxClasses: 3, BodyLimit: 64}), responses)
+	run.MaxClasses = 3
+	return run
+}
+
+// TestTextSummaryClassLimits shows the notes on classes left out of the
+// table, the overflow class and truncated bodies.
+func TestTextSummaryClassLimits(t *testing.T) {
+	run := limitsRun(t)
+	if run.Truncated == 0 {
+		t.Fatal("fixture has no truncated body")
+	}
+	var b bytes.Buffer
+	if err := Text(&b, run); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "txt", b.Bytes())
+}
+
+func TestJSONSummaryClassLimits(t *testing.T) {
+	var b bytes.Buffer
+	if err := JSON(&b, limitsRun(t)); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "json", b.Bytes())
+	var doc JSONSummary
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var overflow uint64
+	for _, c := range doc.Classes {
+		if c.Overflow {
+			overflow += c.Count
+		}
+	}
+	cl := doc.Classification
+	if overflow == 0 || cl.Overflowed != overflow || cl.MaxClasses != 3 || cl.Classes != len(doc.Classes) || cl.BodyLimitBytes != 64 || cl.TruncatedBodies == 0 {
+		t.Errorf("classification = %+v with %d responses in the overflow class; want max 3, %d classes, limit 64, bodies truncated", cl, overflow, len(doc.Classes))
+	}
+}
+
 func TestJSONSummary(t *testing.T) {
 	var b bytes.Buffer
-	if err := JSON(&b, fixedRun()); err != nil {
+	if err := JSON(&b, fixedRun(t)); err != nil {
 		t.Fatal(err)
 	}
 	golden.Check(t, "json", b.Bytes())
@@ -69,7 +214,7 @@ func TestJSONSummary(t *testing.T) {
 	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"schema", "requests", "rate", "throughput", "duration_s", "latency_ms", "status", "transport_errors"} {
+	for _, key := range []string{"schema", "requests", "rate", "throughput", "duration_s", "latency_ms", "status", "transport_errors", "classes", "classification"} {
 		if _, ok := doc[key]; !ok {
 			t.Errorf("JSON summary lacks %q", key)
 		}
@@ -87,10 +232,48 @@ func TestJSONSummary(t *testing.T) {
 	if len(te) != len(results.ErrorKinds) || te["connection_refused"].(float64) != 4 {
 		t.Errorf("transport_errors = %v; want every kind, connection_refused 4", te)
 	}
+
+	// Every class has every documented key; the counts add up to the
+	// requests, in descending order, and so do each class's series.
+	classes := doc["classes"].([]any)
+	var total, last float64 = 0, 1e9
+	for i, c := range classes {
+		class := c.(map[string]any)
+		for _, key := range []string{"id", "status", "error_kind", "code", "category", "retryable", "overflow", "dialect", "pattern", "message", "count", "share", "latency_ms", "first_seen", "last_seen", "per_second", "samples", "example_request"} {
+			if _, ok := class[key]; !ok {
+				t.Errorf("classes[%d] lacks %q", i, key)
+			}
+		}
+		n := class["count"].(float64)
+		if n > last {
+			t.Errorf("classes[%d].count = %v after %v; want descending counts", i, n, last)
+		}
+		last, total = n, total+n
+		var series float64
+		for _, v := range class["per_second"].(map[string]any)["counts"].([]any) {
+			series += v.(float64)
+		}
+		if series != n {
+			t.Errorf("classes[%d].per_second counts add up to %v; want %v", i, series, n)
+		}
+		if ex := class["example_request"].(string); ex != "GET /v1/items?api_key=REDACTED" {
+			t.Errorf("classes[%d].example_request = %q; want the path with the key redacted", i, ex)
+		}
+	}
+	if total != 100 {
+		t.Errorf("class counts add up to %v; want 100", total)
+	}
+	if strings.Contains(b.String(), testKey) {
+		t.Errorf("JSON summary shows the API key %q", testKey)
+	}
+	cl := doc["classification"].(map[string]any)
+	if cl["classes"].(float64) != float64(len(classes)) || cl["max_classes"].(float64) != analyze.DefaultMaxClasses || cl["overflowed"].(float64) != 0 {
+		t.Errorf("classification = %v; want %d classes of at most %d, none overflowed", cl, len(classes), analyze.DefaultMaxClasses)
+	}
 }
 
 func TestEmptySummary(t *testing.T) {
-	run := Run{Summary: analyze.NewSummary()}
+	run := Run{Summary: analyze.NewSummary(), Histogram: true}
 	var b bytes.Buffer
 	if err := Text(&b, run); err != nil {
 		t.Fatal(err)
@@ -98,9 +281,15 @@ func TestEmptySummary(t *testing.T) {
 	if !strings.Contains(b.String(), "(no requests)") {
 		t.Errorf("empty text summary:\n%s", b.String())
 	}
+	if strings.Contains(b.String(), "Classes") {
+		t.Errorf("empty text summary has a classes table:\n%s", b.String())
+	}
 	b.Reset()
 	if err := JSON(&b, run); err != nil || !json.Valid(b.Bytes()) {
 		t.Errorf("empty JSON summary invalid (%v):\n%s", err, b.String())
+	}
+	if !strings.Contains(b.String(), `"classes": []`) {
+		t.Errorf("empty JSON summary lacks an empty classes array:\n%s", b.String())
 	}
 }
 
@@ -154,6 +343,51 @@ func TestBarProgress(t *testing.T) {
 	for _, want := range []string{"42 req", "ok 50.00 %", "200:21 500:21", "/2.0s"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("bar output lacks %q:\n%q", want, out)
+		}
+	}
+}
+
+func TestCutText(t *testing.T) {
+	tests := []struct {
+		name, in string
+		width    int
+		want     string
+	}{
+		{"short", "Rate limit exceeded.", 60, "Rate limit exceeded."},
+		{"control characters", "line one\nline two\t\ttab\r\x1b[31mred", 60, "line one line two tab [31mred"},
+		{"exactly the width", strings.Repeat("a", 60), 60, strings.Repeat("a", 60)},
+		{"ascii cut", strings.Repeat("a", 61), 60, strings.Repeat("a", 59) + "…"},
+		{"cut before a space", "aaaa bbbb", 6, "aaaa…"},
+		{"runes", strings.Repeat("é", 70), 60, strings.Repeat("é", 59) + "…"},
+		{"wide runes", strings.Repeat("漢", 40), 60, strings.Repeat("漢", 29) + "…"},
+		{"invalid utf-8", "a\xffb", 60, "a\uFFFDb"},
+	}
+	for _, tt := range tests {
+		if got := cutText(tt.in, tt.width); got != tt.want {
+			t.Errorf("%s: cutText(%q, %d) = %q; want %q", tt.name, tt.in, tt.width, got, tt.want)
+		}
+	}
+}
+
+func TestClassStatus(t *testing.T) {
+	tests := []struct {
+		class         results.Class
+		status, title string
+	}{
+		{results.Class{Status: 429, Category: results.CatRateLimit}, "429", "429 rate_limit"},
+		{results.Class{Status: 500, Code: "internal_error", Category: results.CatServerError}, "500", "500 internal_error"},
+		{results.Class{ErrorKind: results.ErrTimeout, Category: results.CatTimeout}, "timeout", "timeout"},
+		{results.Class{ErrorKind: results.ErrRefused, Category: results.CatTransport}, "connection_refused", "connection_refused transport"},
+		{results.Class{Status: 200, ErrorKind: results.ErrReset, Category: results.CatTransport}, "200 connection_reset", "200 connection_reset transport"},
+		{results.Class{Overflow: true, Code: analyze.OverflowCode}, "other", "other"},
+	}
+	for _, tt := range tests {
+		c := &analyze.Class{Class: tt.class}
+		if got := classStatus(c); got != tt.status {
+			t.Errorf("classStatus(%+v) = %q; want %q", tt.class, got, tt.status)
+		}
+		if got := classHeading(c); got != tt.title {
+			t.Errorf("classHeading(%+v) = %q; want %q", tt.class, got, tt.title)
 		}
 	}
 }

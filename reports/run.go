@@ -23,6 +23,26 @@ type Run struct {
 	Unsent      uint64        // scheduled attempts never sent: the generator fell too far behind
 	MaxLateness time.Duration // how far behind schedule stampede may fall before it stops sending
 	Uncorrected bool          // also show the latency measured from the actual send (wrk2 -U)
+	MaxClasses  int           // rows of the text classes table; 0 means DefaultMaxClassRows
+	Histogram   bool          // draw a latency histogram of each of the top classes (--histogram)
+	Truncated   uint64        // bodies longer than the classification limit
+	BodyLimit   int           // body bytes read for classification; 0 means analyze.DefaultBodyLimit
+}
+
+// DefaultMaxClassRows is how many classes the text summary lists when
+// Run.MaxClasses is 0.
+const DefaultMaxClassRows = 20
+
+// HistogramClasses is how many classes, the most frequent, get a latency
+// histogram with Run.Histogram.
+const HistogramClasses = 5
+
+// bodyLimit returns the body limit the run classified with.
+func (r Run) bodyLimit() int {
+	if r.BodyLimit > 0 {
+		return r.BodyLimit
+	}
+	return analyze.DefaultBodyLimit
 }
 
 // FormatLatency renders a duration with a unit chosen for its size:

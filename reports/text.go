@@ -5,9 +5,12 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
+	"unicode"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/stampede-dev/stampede/analyze"
@@ -82,7 +85,184 @@ func Text(w io.Writer, run Run) error {
 		}
 		tp.table([]string{"Kind", "Count", "Share"}, []tw.Align{tw.AlignLeft, tw.AlignRight, tw.AlignRight}, rows)
 	}
+
+	stats := s.ClassStats()
+	if len(stats) > 0 {
+		tp.classes(run, stats)
+	}
+	if run.Histogram && len(stats) > 0 {
+		tp.histograms(stats[:min(len(stats), HistogramClasses)])
+	}
 	return tp.err
+}
+
+// classes writes the table of classes, most frequent first, and the notes
+// on what it leaves out: the classes beyond the row limit, the overflow
+// class and the bodies too long to be read whole.
+func (p *textPrinter) classes(run Run, stats []*analyze.ClassStats) {
+	s := run.Summary
+	limit := run.MaxClasses
+	if limit < 1 {
+		limit = DefaultMaxClassRows
+	}
+	p.printf("\nClasses\n")
+	var rows [][]string
+	for _, st := range stats[:min(len(stats), limit)] {
+		c := st.Class
+		q := analyze.LatencyQuantiles(st.Latency)
+		rows = append(rows, []string{
+			classStatus(c), orDash(cutText(c.Code, codeWidth)), c.Category.String(), yesNo(c.Retryable),
+			strconv.FormatUint(st.Count, 10), FormatShare(share(st.Count, s.Requests)),
+			FormatLatency(q.P50), FormatLatency(q.P99), orDash(cutText(classMessage(c), messageWidth)),
+		})
+	}
+	left := []tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignLeft}
+	p.table([]string{"Status", "Code", "Category", "Retryable", "Count", "Share", "p50", "p99", "Message"}, left, rows)
+
+	if more := stats[min(len(stats), limit):]; len(more) > 0 {
+		var n uint64
+		for _, st := range more {
+			n += st.Count
+		}
+		p.printf("… and %d more %s (%d %s); see --format json\n", len(more), plural(uint64(len(more)), "class", "classes"), n, plural(n, "request", "requests"))
+	}
+	for _, st := range stats {
+		if st.Class.Overflow {
+			p.printf("%d %s beyond the limit of %d classes and %s counted as 'other' (raise --max-classes)\n",
+				st.Count, plural(st.Count, "response fell", "responses fell"), s.Classes.Max(), plural(st.Count, "is", "are"))
+		}
+	}
+	if run.Truncated > 0 {
+		limit := FormatBytes(uint64(run.bodyLimit()))
+		p.printf("%d %s longer than %s and %s classified from %s first %s\n", run.Truncated,
+			plural(run.Truncated, "response body was", "response bodies were"), limit,
+			plural(run.Truncated, "was", "were"), plural(run.Truncated, "its", "their"), limit)
+	}
+}
+
+// histograms writes a latency histogram of each class of stats.
+func (p *textPrinter) histograms(stats []*analyze.ClassStats) {
+	headings := make([]string, len(stats))
+	seen := make(map[string]int, len(stats))
+	for i, st := range stats {
+		headings[i] = classHeading(st.Class)
+		seen[headings[i]]++
+	}
+	for i, st := range stats {
+		h := headings[i]
+		if seen[h] > 1 { // classes of one status and code differ by message
+			h += fmt.Sprintf(" %q", cutText(classMessage(st.Class), 40))
+		}
+		p.printf("\nLatency of %s (%d %s)\n", h, st.Count, plural(st.Count, "response", "responses"))
+		if p.err == nil {
+			p.err = ASCIIHistogram(p.w, st.Latency, DefaultHistogramWidth)
+		}
+	}
+}
+
+// Display widths of the Code and Message columns: both come from response
+// bodies, so a long one is cut rather than widening the table.
+const (
+	codeWidth    = 40
+	messageWidth = 48
+)
+
+// classStatus renders the status of a class: "429", the transport failure
+// kind for a class without a response ("timeout"), both for a failure
+// after the status line ("200 connection_reset"), "other" for the overflow
+// class.
+func classStatus(c *analyze.Class) string {
+	switch {
+	case c.Overflow:
+		return analyze.OverflowCode
+	case c.Status == 0 && c.ErrorKind != results.ErrNone:
+		return c.ErrorKind.String()
+	case c.ErrorKind != results.ErrNone:
+		return fmt.Sprintf("%d %s", c.Status, c.ErrorKind)
+	}
+	return strconv.Itoa(int(c.Status))
+}
+
+// classHeading names a class in a histogram heading: its status, then its
+// code or, without one, its category, unless that repeats the status
+// ("timeout", "other").
+func classHeading(c *analyze.Class) string {
+	status := classStatus(c)
+	what := c.Code
+	if what == "" {
+		what = c.Category.String()
+	}
+	if what == status {
+		return status
+	}
+	return status + " " + what
+}
+
+// classMessage returns what the Message column shows of a class: its
+// message, else its pattern.
+func classMessage(c *analyze.Class) string {
+	if c.Message != "" {
+		return c.Message
+	}
+	return c.Pattern
+}
+
+// cutText makes text fit one table cell of at most width display columns:
+// control characters (newlines, tabs, escapes) become spaces, runs of
+// white space one space, invalid UTF-8 U+FFFD, and a longer text is cut
+// at a rune boundary and ends with "…".
+func cutText(text string, width int) string {
+	text = strings.ToValidUTF8(text, "\uFFFD")
+	text = strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, text)), " ")
+	if twwidth.Width(text) <= width {
+		return text
+	}
+	var b strings.Builder
+	used := 0
+	for _, r := range text {
+		w := twwidth.Width(string(r))
+		if used+w > width-1 { // room for the ellipsis
+			break
+		}
+		b.WriteRune(r)
+		used += w
+	}
+	return strings.TrimRight(b.String(), " ") + "…"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// share is n / total, 0 when total is 0.
+func share(n, total uint64) float64 {
+	if total == 0 {
+		return 0
+	}
+	return float64(n) / float64(total)
+}
+
+// plural returns one when n is 1, else many.
+func plural(n uint64, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func latencyRow(name string, h *hdrhistogram.Histogram) []string {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	mrand "math/rand"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -38,6 +39,7 @@ func (quickRecord) Generate(rng *mrand.Rand, _ int) reflect.Value {
 		Category:  Category(rng.Intn(20)),
 		Attempt:   rng.Uint32() >> rng.Intn(32),
 		RequestID: rng.Uint64() >> rng.Intn(64),
+		Class:     rng.Uint32() >> rng.Intn(33),
 	}
 	// math/rand/v2 for the strings, seeded from the quick generator.
 	r.ErrorCode = randString(newRand(rng.Uint64()), 2*MaxCodeLen)
@@ -270,11 +272,11 @@ func TestCorruptHeader(t *testing.T) {
 		{"truncated version", good[:9], ErrCorruptHeader,
 			"corrupt result file header: truncated in the version: the file ends after 9 bytes"},
 		{"version 0", withVersion(0), ErrUnsupportedVersion,
-			"unsupported result file format version 0: this stampede writes version 1 and reads versions 1 to 255"},
+			"unsupported result file format version 0: this stampede writes version 2 and reads versions 1 to 255"},
 		{"version 256", withVersion(256), ErrUnsupportedVersion,
-			"unsupported result file format version 256: this stampede writes version 1 and reads versions 1 to 255; the file was written by a newer, incompatible stampede"},
+			"unsupported result file format version 256: this stampede writes version 2 and reads versions 1 to 255; the file was written by a newer, incompatible stampede"},
 		{"version 65535", withVersion(65535), ErrUnsupportedVersion,
-			"unsupported result file format version 65535: this stampede writes version 1 and reads versions 1 to 255; the file was written by a newer, incompatible stampede"},
+			"unsupported result file format version 65535: this stampede writes version 2 and reads versions 1 to 255; the file was written by a newer, incompatible stampede"},
 		{"truncated length", good[:11], ErrCorruptHeader,
 			"corrupt result file header: truncated in the JSON length: the file ends after 11 bytes"},
 		{"length overflows", []byte("STAMPEDE\x01\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f"), ErrCorruptHeader,
@@ -327,11 +329,11 @@ func TestForwardCompatible(t *testing.T) {
 	file := buildHeader(7, `{"version":7,`+start+`,"string_tables":true}`)
 	full := payload(
 		1, int64(-1500), 1000, 2000000, 429, 512, 64, byte(ErrNone), byte(CatRateLimit),
-		"rate_limited", "30", 2, 77,
+		"rate_limited", "30", 2, 77, 5,
 	)
 	future := append(bytes.Clone(full), payload(12345, "a field from the future", byte(9))...)
 	file = append(file, buildFrame('R', future)...)
-	file = append(file, buildFrame('S', []byte("\x02\x05hello\x05world"))...) // a string table, say
+	file = append(file, buildFrame('T', []byte("\x02\x05hello\x05world"))...) // a string table, say
 	file = append(file, buildFrame('R', payload(2, int64(5), 1, 2, 200, 3, 4, byte(ErrNone), byte(CatSuccess), "", "", 1))...)
 	file = append(file, buildFrame('R', payload(3, int64(0), 0, 0, 0, 0, 0, byte(ErrTimeout), byte(CatTimeout), "", ""))...)
 	file = append(file, buildFrame('R', payload(4))...)
@@ -341,7 +343,7 @@ func TestForwardCompatible(t *testing.T) {
 
 	want := []Record{
 		{Seq: 1, Scheduled: testStart.Add(-1500), Sent: 1000, Latency: 2000000, Status: 429, BytesIn: 512, BytesOut: 64,
-			Category: CatRateLimit, ErrorCode: "rate_limited", RetryAfter: "30", Attempt: 2, RequestID: 77},
+			Category: CatRateLimit, ErrorCode: "rate_limited", RetryAfter: "30", Attempt: 2, RequestID: 77, Class: 5},
 		{Seq: 2, Scheduled: testStart.Add(5), Sent: 1, Latency: 2, Status: 200, BytesIn: 3, BytesOut: 4, Category: CatSuccess, Attempt: 1},
 		{Seq: 3, Scheduled: testStart, ErrorKind: ErrTimeout, Category: CatTimeout},
 		{Seq: 4},
@@ -374,6 +376,8 @@ func TestMalformedPayload(t *testing.T) {
 		{"string longer than payload", append(head(200), 0, 0, 0, 0, 5, 'a', 'b')},
 		{"string length cut", append(head(200), 0, 0, 0, 0, 0x80)},
 		{"attempt beyond uint32", payload(1, int64(0), 0, 0, 200, 0, 0, byte(0), byte(0), "", "", uint64(math.MaxUint32)+1)},
+		{"class beyond uint32", payload(1, int64(0), 0, 0, 200, 0, 0, byte(0), byte(0), "", "", 1, 0, uint64(math.MaxUint32)+1)},
+		{"class cut in the middle", append(payload(1, int64(0), 0, 0, 200, 0, 0, byte(0), byte(0), "", "", 1, 0), 0x80)},
 	}
 	recs := sampleRecords(4)
 	clean, ends := writeFile(t, testHeader(), recs)
@@ -466,7 +470,18 @@ func TestWriteAllocs(t *testing.T) {
 }
 
 func TestNextAllocs(t *testing.T) {
-	data, _ := writeFile(t, testHeader(), sampleRecords(3000))
+	// Classes and samples first, as the attacker writes them, then records.
+	var items []any
+	for _, c := range goldenClasses() {
+		items = append(items, c)
+	}
+	for _, s := range goldenSamples() {
+		items = append(items, s)
+	}
+	for _, rec := range sampleRecords(3000) {
+		items = append(items, rec)
+	}
+	data, _ := writeItems(t, testHeader(), items...)
 	r, err := NewReader(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
@@ -488,42 +503,133 @@ func TestNextAllocs(t *testing.T) {
 }
 
 // goldenRecords are the records of the golden file: every field set at least
-// once, truncation, clamping and a far-away time.
+// once, truncation, clamping and a far-away time. Their classes are
+// goldenClasses.
 func goldenRecords() []Record {
 	return []Record{
 		{Seq: 0, Scheduled: testStart, Sent: 150 * time.Microsecond, Latency: 12345678 * time.Nanosecond,
-			Status: 200, BytesIn: 512, BytesOut: 0, Category: CatSuccess, Attempt: 1, RequestID: 0},
+			Status: 200, BytesIn: 512, BytesOut: 0, Category: CatSuccess, Attempt: 1, RequestID: 0, Class: 1},
 		{Seq: 1, Scheduled: testStart.Add(20 * time.Millisecond), Sent: 2 * time.Millisecond, Latency: 30 * time.Millisecond,
 			Status: 429, BytesIn: 64, BytesOut: 17, Category: CatRateLimit, ErrorCode: "rate_limited",
-			RetryAfter: "Wed, 21 Oct 2015 07:28:00 GMT", Attempt: 1, RequestID: 1},
+			RetryAfter: "Wed, 21 Oct 2015 07:28:00 GMT", Attempt: 1, RequestID: 1, Class: 2},
 		{Seq: 2, Scheduled: testStart.Add(40 * time.Millisecond), Sent: 5 * time.Second, Latency: 10 * time.Second,
-			ErrorKind: ErrTimeout, Category: CatTimeout, Attempt: 2, RequestID: 1},
+			ErrorKind: ErrTimeout, Category: CatTimeout, Attempt: 2, RequestID: 1, Class: 3},
 		{Seq: 3, Scheduled: testStart.Add(-time.Nanosecond), Sent: -1, Latency: -time.Second,
 			Status: 503, Category: CatUnavailable, ErrorCode: "überlastet" + strings.Repeat("ü", 100), RetryAfter: "120",
-			Attempt: math.MaxUint32, RequestID: math.MaxUint64},
+			Attempt: math.MaxUint32, RequestID: math.MaxUint64, Class: 4},
 		{Seq: math.MaxUint64, Scheduled: testStart.Add(100 * 365 * 24 * time.Hour), Latency: math.MaxInt64,
 			Status: 65535, BytesIn: math.MaxUint64, BytesOut: 1 << 40, ErrorKind: ErrDNS, Category: CatTransport,
-			RetryAfter: strings.Repeat("9", 70)},
+			RetryAfter: strings.Repeat("9", 70), Class: math.MaxUint32},
 	}
+}
+
+// goldenClasses are the classes of the golden records: both flags, every
+// string set, strings beyond their limits, the largest id, and a kind and a
+// category out of range.
+func goldenClasses() []Class {
+	return []Class{
+		{ID: 1, Status: 200, Category: CatSuccess, Example: "GET /orders/{id}"},
+		{ID: 2, Status: 429, Category: CatRateLimit, Retryable: true, Code: "rate_limited",
+			Pattern: "Rate limit of {n} requests per {n}s exceeded", Dialect: "problem",
+			Message: "Rate limit of 50 requests per 1s exceeded", Example: "GET /orders/{id}"},
+		{ID: 3, ErrorKind: ErrTimeout, Category: CatTimeout, Retryable: true,
+			Pattern: "timeout awaiting response headers", Message: "timeout awaiting response headers", Example: "POST /orders"},
+		{ID: 4, Status: 503, Category: CatUnavailable, Overflow: true,
+			Code: "überlastet" + strings.Repeat("ü", 100), Pattern: strings.Repeat("é", 300), Dialect: strings.Repeat("x", 70),
+			Message: strings.Repeat("€", 200), Example: "GET /" + strings.Repeat("😀", 200)},
+		{ID: math.MaxUint32, ErrorKind: ErrorKind(200), Category: Category(200), Retryable: true, Overflow: true},
+	}
+}
+
+// goldenSamples are the samples of the golden file: two of class 2 and one
+// of class 4 beyond the length limit.
+func goldenSamples() []sample {
+	return []sample{
+		{2, `{"type":"about:blank","title":"Too Many Requests","status":429,"detail":"Rate limit of 50 requests per 1s exceeded"}`},
+		{2, `{"type":"about:blank","title":"Too Many Requests","status":429,"detail":"Rate limit of 51 requests per 1s exceeded"}`},
+		{4, "<html>" + strings.Repeat("€", 400) + "</html>"},
+	}
+}
+
+// goldenItems interleaves the golden classes, samples and records as a
+// Writer in the attacker would: each class just before its first record.
+func goldenItems() []any {
+	recs, classes, samples := goldenRecords(), goldenClasses(), goldenSamples()
+	return []any{
+		classes[0], recs[0],
+		classes[1], samples[0], recs[1], samples[1],
+		classes[2], recs[2],
+		classes[3], samples[2], recs[3],
+		classes[4], recs[4],
+	}
+}
+
+// goldenEntries returns the class table a reader builds from the golden file.
+func goldenEntries() []ClassEntry {
+	var entries []ClassEntry
+	for _, c := range goldenClasses() {
+		entries = append(entries, ClassEntry{Class: normalizedClass(c)})
+	}
+	for _, s := range goldenSamples() {
+		for i := range entries {
+			if entries[i].ID == s.class {
+				entries[i].Samples = append(entries[i].Samples, truncate(s.body, MaxSampleLen))
+			}
+		}
+	}
+	return entries
 }
 
 // TestGoldenFile pins the exact bytes of a small file, so that any change
 // to the format shows up here; and checks the file still reads back.
 // Regenerate it with go test -run TestGoldenFile -update, but only for a
-// deliberate change that follows the compatibility rules.
+// deliberate change that follows the compatibility rules; keep the file of
+// the version before as a fixture, as testdata/v1.bin is kept.
 func TestGoldenFile(t *testing.T) {
-	recs := goldenRecords()
-	got, _ := writeFile(t, testHeader(), recs)
+	got, _ := writeItems(t, testHeader(), goldenItems()...)
 	want := golden.Check(t, "bin", got)
 	path := golden.Path(t, "bin")
 	// The stored file must keep reading back, whatever the writer does now.
 	read, r := readAll(t, want)
+	recs := goldenRecords()
 	wantRecs := make([]Record, len(recs))
 	for i := range recs {
 		wantRecs[i] = normalized(recs[i], testStart)
 	}
 	checkRecords(t, path, read, wantRecs)
-	if r.Skipped() != 0 || r.Header().Tool != "stampede test" {
-		t.Errorf("%s: Skipped() = %d, Header().Tool = %q; want 0, %q", path, r.Skipped(), r.Header().Tool, "stampede test")
+	checkClasses(t, path, r, goldenEntries())
+	if r.Skipped() != 0 || r.UnknownFrames() != 0 || r.DroppedClasses() != 0 || r.Header().Tool != "stampede test" || r.Header().Version != 2 {
+		t.Errorf("%s: Skipped(), UnknownFrames(), DroppedClasses() = %d, %d, %d, Header().Tool = %q, Version %d; want 0, 0, 0, %q, 2",
+			path, r.Skipped(), r.UnknownFrames(), r.DroppedClasses(), r.Header().Tool, r.Header().Version, "stampede test")
+	}
+}
+
+// TestReadV1File reads the golden file of format version 1, written before
+// records had a class and files had class frames: it must read exactly as it
+// did, every record with Class 0 and no classes.
+func TestReadV1File(t *testing.T) {
+	const path = "testdata/v1.bin"
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(data, []byte("STAMPEDE\x01\x00")) {
+		t.Fatalf("%s does not start with the magic and version 1", path)
+	}
+	read, r := readAll(t, data)
+	recs := goldenRecords()
+	want := make([]Record, len(recs))
+	for i := range recs {
+		want[i] = normalized(recs[i], testStart)
+		want[i].Class = 0
+	}
+	checkRecords(t, path, read, want)
+	checkClasses(t, path, r, []ClassEntry{})
+	if r.Skipped() != 0 || r.UnknownFrames() != 0 || r.DroppedClasses() != 0 || r.Header().Version != 1 {
+		t.Errorf("%s: Skipped(), UnknownFrames(), DroppedClasses() = %d, %d, %d, Header().Version = %d; want 0, 0, 0, 1",
+			path, r.Skipped(), r.UnknownFrames(), r.DroppedClasses(), r.Header().Version)
+	}
+	if len(data) != 731 {
+		t.Errorf("%s has %d bytes; want the 731 of the version 1 golden file", path, len(data))
 	}
 }

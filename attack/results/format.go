@@ -12,7 +12,10 @@ const Magic = "STAMPEDE"
 
 // FormatVersion is the format version this package writes. It is stored as a
 // little-endian uint16 after Magic.
-const FormatVersion = 1
+//
+// Version history: 1 has the record fields 1 to 13 and the record frame;
+// 2 appends the record field 14 (Record.Class) and the class and sample frames.
+const FormatVersion = 2
 
 // maxCompatibleVersion is the highest format version this package reads.
 // Versions 1 to 255 are one compatible family: each only appends record
@@ -29,7 +32,11 @@ const (
 
 // Frame kinds. Every other kind is reserved; a reader skips frames of kinds it
 // does not know.
-const frameRecord byte = 'R'
+const (
+	frameRecord byte = 'R' // a Record, since version 1
+	frameClass  byte = 'C' // a Class, since version 2
+	frameSample byte = 'S' // a sample body of a class, since version 2
+)
 
 // castagnoli is the CRC-32C table used for every checksum in the file.
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)

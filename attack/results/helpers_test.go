@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"io"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,7 @@ func sampleRecords(n int) []Record {
 			Attempt:   uint32(1 + rng.IntN(3)),
 			RequestID: uint64(i / 2),
 		}
+		r.Class = uint32(rng.IntN(4)) // last, so the other values stay as they were
 		if r.ErrorKind = kinds[rng.IntN(len(kinds))]; r.ErrorKind != ErrNone {
 			r.Status = 0
 		} else {
@@ -83,6 +85,44 @@ func writeFile(tb testing.TB, h Header, recs []Record) (data []byte, ends []int)
 	}
 	if got := w.Count(); got != uint64(len(recs)) {
 		tb.Fatalf("Count() = %d; want %d", got, len(recs))
+	}
+	return buf.Bytes(), ends
+}
+
+// sample is a sample body of a class, for writeItems.
+type sample struct {
+	class uint32
+	body  string
+}
+
+// writeItems writes a file of items, each a Record, a Class or a sample, in
+// order, and returns its bytes and the offsets where the header and each
+// frame end, as writeFile does.
+func writeItems(tb testing.TB, h Header, items ...any) (data []byte, ends []int) {
+	tb.Helper()
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, h)
+	if err != nil {
+		tb.Fatalf("NewWriter: %v", err)
+	}
+	mustFlush(tb, w)
+	ends = append(ends, buf.Len())
+	for i, it := range items {
+		switch v := it.(type) {
+		case Record:
+			err = w.Write(&v)
+		case Class:
+			err = w.WriteClass(&v)
+		case sample:
+			err = w.WriteSample(v.class, []byte(v.body))
+		default:
+			tb.Fatalf("writeItems: unsupported item %T", it)
+		}
+		if err != nil {
+			tb.Fatalf("writing item %d (%T): %v", i, it, err)
+		}
+		mustFlush(tb, w)
+		ends = append(ends, buf.Len())
 	}
 	return buf.Bytes(), ends
 }
@@ -131,9 +171,43 @@ func checkAccounting(tb testing.TB, r *Reader, n int) {
 	if got := r.headerLen + r.frameBytes + r.skipped; got != int64(n) {
 		tb.Fatalf("header %d + frames %d + skipped %d = %d bytes; want the input's %d", r.headerLen, r.frameBytes, r.skipped, got, n)
 	}
-	// The smallest frame has 6 bytes: kind, length 0 and checksum.
-	if limit := uint64(r.frameBytes / 6); r.records+r.unknown > limit {
-		tb.Fatalf("%d records + %d unknown frames from %d frame bytes; want at most %d", r.records, r.unknown, r.frameBytes, limit)
+	// The smallest frame has 6 bytes: kind, length 0 and checksum. A class
+	// frame has at least 7 (its id), kept or dropped.
+	classFrames := uint64(len(r.classes)) + r.dropped
+	if limit := uint64(r.frameBytes / 6); r.records+r.unknown+classFrames > limit {
+		tb.Fatalf("%d records + %d unknown frames + %d class frames from %d frame bytes; want at most %d",
+			r.records, r.unknown, classFrames, r.frameBytes, limit)
+	}
+	if len(r.classes) != len(r.classIndex) || len(r.classes) > MaxClasses {
+		tb.Fatalf("class table of %d entries with an index of %d; want the same, at most %d", len(r.classes), len(r.classIndex), MaxClasses)
+	}
+}
+
+// normalizedClass returns c as a reader returns it after a Writer wrote it:
+// strings truncated, an ErrorKind or Category out of range mapped.
+func normalizedClass(c Class) Class {
+	c.ErrorKind = normalKind(c.ErrorKind)
+	c.Category = normalCategory(c.Category)
+	c.Code = truncate(c.Code, MaxCodeLen)
+	c.Pattern = truncate(c.Pattern, MaxPatternLen)
+	c.Dialect = truncate(c.Dialect, MaxDialectLen)
+	c.Message = truncate(c.Message, MaxMessageLen)
+	c.Example = truncate(c.Example, MaxExampleLen)
+	return c
+}
+
+// checkClasses fails the test unless the reader's class table equals want,
+// both through Classes and through Class.
+func checkClasses(tb testing.TB, what string, r *Reader, want []ClassEntry) {
+	tb.Helper()
+	got := r.Classes()
+	if !reflect.DeepEqual(got, want) {
+		tb.Fatalf("%s: Classes() = %+v; want %+v", what, got, want)
+	}
+	for _, e := range want {
+		if c, ok := r.Class(e.ID); !ok || c != e.Class {
+			tb.Fatalf("%s: Class(%d) = %+v, %v; want %+v, true", what, e.ID, c, ok, e.Class)
+		}
 	}
 }
 

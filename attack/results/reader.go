@@ -29,10 +29,11 @@ const (
 	maxInternedLen = MaxCodeLen
 )
 
-// Reader reads records from a result file. It tolerates damage: it skips
-// corrupt bytes to the next valid frame and stops quietly at a truncated last
-// frame, counting the bytes it skipped. Its memory is bounded whatever the
-// input. A Reader is not safe for concurrent use.
+// Reader reads records from a result file, and keeps a table of the classes
+// described by the file's class and sample frames (see Classes). It tolerates
+// damage: it skips corrupt bytes to the next valid frame and stops quietly at
+// a truncated last frame, counting the bytes it skipped. Its memory is bounded
+// whatever the input. A Reader is not safe for concurrent use.
 type Reader struct {
 	br         *bufio.Reader
 	h          Header
@@ -43,6 +44,10 @@ type Reader struct {
 	unknown    uint64
 	err        error // io.EOF or the underlying reader's error; sticky
 	intern     map[string]string
+
+	classes    []ClassEntry   // the class table, in the order read; at most MaxClasses
+	classIndex map[uint32]int // class id to its index in classes
+	dropped    uint64         // class frames ignored: duplicate ids or beyond MaxClasses
 }
 
 // NewReader reads and checks the header of a result file. Its errors wrap
@@ -50,8 +55,9 @@ type Reader struct {
 // saying what was found, or are the underlying reader's error.
 func NewReader(r io.Reader) (*Reader, error) {
 	rd := &Reader{
-		br:     bufio.NewReaderSize(r, readBufferSize),
-		intern: make(map[string]string),
+		br:         bufio.NewReaderSize(r, readBufferSize),
+		intern:     make(map[string]string),
+		classIndex: make(map[uint32]int),
 	}
 	if err := rd.readHeader(); err != nil {
 		return nil, err
@@ -170,15 +176,17 @@ func (r *Reader) Records() uint64 { return r.records }
 func (r *Reader) UnknownFrames() uint64 { return r.unknown }
 
 // Next reads the next record into rec, reusing the memory of its strings when
-// the values repeat. It returns io.EOF at the end of the file, or the
-// underlying reader's error. It does not fail on damage:
+// the values repeat. Class and sample frames on the way are added to the class
+// table (see Classes); Next returns only records. It returns io.EOF at the end
+// of the file, or the underlying reader's error. It does not fail on damage:
 //
 //   - bytes that do not start a valid frame (bad checksum, impossible
 //     length) are skipped one at a time until a valid frame starts;
 //   - a frame cut short by the end of the file is skipped, and Next returns
 //     io.EOF;
-//   - a valid record frame whose payload does not decode (a field cut in
-//     the middle, a value out of its field's range) is skipped whole;
+//   - a valid record, class or sample frame whose payload does not decode (a
+//     field cut in the middle, a value out of its field's range, a class id
+//     of 0) is skipped whole;
 //   - a valid frame of an unknown kind is skipped and counted by
 //     UnknownFrames.
 //
@@ -188,18 +196,29 @@ func (r *Reader) Next(rec *Record) error {
 		kind, payload, size, st := r.peekFrame()
 		switch st {
 		case frameValid:
-			ok := kind == frameRecord && r.decode(payload, rec) // before Discard: payload aliases the buffer
-			_, _ = r.br.Discard(size)                           // cannot fail: the frame is buffered
+			// Decode before Discard: payload aliases the buffer.
+			ok := true
+			switch kind {
+			case frameRecord:
+				ok = r.decode(payload, rec)
+			case frameClass:
+				ok = r.decodeClass(payload)
+			case frameSample:
+				ok = r.decodeSample(payload)
+			}
+			_, _ = r.br.Discard(size) // cannot fail: the frame is buffered
 			switch {
-			case kind != frameRecord:
-				r.unknown++
-				r.frameBytes += int64(size)
 			case !ok:
 				r.skipped += int64(size)
-			default:
+			case kind == frameRecord:
 				r.records++
 				r.frameBytes += int64(size)
 				return nil
+			case kind == frameClass || kind == frameSample:
+				r.frameBytes += int64(size)
+			default:
+				r.unknown++
+				r.frameBytes += int64(size)
 			}
 		case frameInvalid, frameShort:
 			// Resynchronise: the next frame may start at any byte.
@@ -308,6 +327,9 @@ func (r *Reader) decode(p []byte, rec *Record) bool {
 	}
 	if d.more() {
 		out.RequestID = d.uvarint(math.MaxUint64)
+	}
+	if d.more() {
+		out.Class = uint32(d.uvarint(math.MaxUint32))
 	}
 	if d.bad {
 		return false

@@ -2,11 +2,14 @@
 // streaming result file that stores one record per attempt.
 //
 // A result file is a header (magic, format version, a checksummed JSON
-// object) followed by checksummed frames, one per record. A Writer appends
-// frames through a buffer without allocating; a Reader returns them one at a
-// time, skipping corrupt or truncated bytes instead of failing, so a file cut
-// short by a crash is still readable up to its last complete record. The byte
-// layout and the compatibility rules are in docs/result-format.md.
+// object) followed by checksummed frames: one per record, and since version 2
+// frames that describe the classes of responses the records refer to (Class)
+// and a few sample bodies of each. A Writer appends frames through a buffer,
+// records without allocating; a Reader returns the records one at a time and
+// keeps a bounded table of the classes, skipping corrupt or truncated bytes
+// instead of failing, so a file cut short by a crash is still readable up to
+// its last complete record. The byte layout and the compatibility rules are in
+// docs/result-format.md.
 //
 // The package is a leaf: it imports nothing from the project, so the attacker
 // and the analysis can both depend on it.
@@ -39,6 +42,7 @@ type Record struct {
 	RetryAfter string        // Retry-After header exactly as received ("" if absent); at most MaxRetryAfterLen bytes
 	Attempt    uint32        // 1 for a first attempt, 2.. for retries (0 in files of older writers: unknown, treat as 1)
 	RequestID  uint64        // logical request id shared by all attempts of one request
+	Class      uint32        // class id from the file's class frames; 0 = unclassified (and in files of older writers)
 }
 
 // Uncorrected returns the latency as a closed-loop tool would report it, from

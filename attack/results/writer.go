@@ -15,13 +15,27 @@ import (
 // underlying io.Writer.
 const writeBufferSize = 32 << 10
 
-// maxRecordPayload bounds the payload Write builds: ten uvarints (two of them
-// string lengths) and one varint of at most 10 bytes each, the two kind bytes,
-// and the two strings.
-const maxRecordPayload = 11*binary.MaxVarintLen64 + 2 + MaxCodeLen + MaxRetryAfterLen
+// Bounds of the payloads the Writer builds, which size its scratch buffers so
+// that they never grow.
+const (
+	// maxRecordPayload bounds a record payload: eleven uvarints (two of them
+	// string lengths) and one varint of at most 10 bytes each, the two kind
+	// bytes, and the two strings.
+	maxRecordPayload = 12*binary.MaxVarintLen64 + 2 + MaxCodeLen + MaxRetryAfterLen
+	// maxClassPayload bounds a class payload: seven uvarints (five of them
+	// string lengths), the kind, category and flags bytes, and the five
+	// strings.
+	maxClassPayload = 7*binary.MaxVarintLen64 + 3 + MaxCodeLen + MaxPatternLen + MaxDialectLen + MaxMessageLen + MaxExampleLen
+	// maxSamplePayload bounds a sample payload: the class id, the body's
+	// length and the body.
+	maxSamplePayload = 2*binary.MaxVarintLen64 + MaxSampleLen
+	// maxWritePayload is the largest of them; it is well below MaxPayloadLen.
+	maxWritePayload = max(maxRecordPayload, maxClassPayload, maxSamplePayload)
+)
 
-// Writer appends records to a result file. It buffers its output: call Flush
-// regularly and at the end. A Writer is not safe for concurrent use.
+// Writer appends records, and the classes and samples they refer to, to a
+// result file. It buffers its output: call Flush regularly and at the end. A
+// Writer is not safe for concurrent use.
 type Writer struct {
 	bw      *bufio.Writer
 	start   time.Time // Header.Start, in UTC without a monotonic reading
@@ -57,8 +71,8 @@ func NewWriter(w io.Writer, h Header) (*Writer, error) {
 	wr := &Writer{
 		bw:      bufio.NewWriterSize(w, writeBufferSize),
 		start:   h.Start,
-		payload: make([]byte, 0, maxRecordPayload),
-		frame:   make([]byte, 0, 1+binary.MaxVarintLen64+maxRecordPayload+4),
+		payload: make([]byte, 0, maxWritePayload),
+		frame:   make([]byte, 0, 1+binary.MaxVarintLen64+maxWritePayload+4),
 	}
 	if _, err := wr.bw.Write(buf); err != nil {
 		return nil, err
@@ -91,9 +105,19 @@ func (w *Writer) Write(r *Record) error {
 	p = appendString(p, truncate(r.RetryAfter, MaxRetryAfterLen))
 	p = binary.AppendUvarint(p, uint64(r.Attempt))
 	p = binary.AppendUvarint(p, r.RequestID)
+	p = binary.AppendUvarint(p, uint64(r.Class))
 	w.payload = p
+	if err := w.writeFrame(frameRecord, p); err != nil {
+		return err
+	}
+	w.count++
+	return nil
+}
 
-	f := append(w.frame[:0], frameRecord)
+// writeFrame writes one frame of the given kind around payload p, which
+// must not alias w.frame. Its error is sticky.
+func (w *Writer) writeFrame(kind byte, p []byte) error {
+	f := append(w.frame[:0], kind)
 	f = binary.AppendUvarint(f, uint64(len(p)))
 	f = append(f, p...)
 	crc := crc32.Update(crc32.Update(0, castagnoli, f[:1]), castagnoli, p)
@@ -104,7 +128,6 @@ func (w *Writer) Write(r *Record) error {
 		w.err = err
 		return err
 	}
-	w.count++
 	return nil
 }
 
@@ -121,6 +144,7 @@ func (w *Writer) Flush() error {
 }
 
 // Count returns the number of records Write has accepted, flushed or not.
+// Class and sample frames are not counted.
 func (w *Writer) Count() uint64 { return w.count }
 
 // appendString appends s with its uvarint length prefix.

@@ -8,14 +8,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/attack"
 	"github.com/stampede-dev/stampede/attack/results"
 	"github.com/stampede-dev/stampede/internal/pipeline"
@@ -34,8 +37,11 @@ type attackFlags struct {
 	timeout                                             time.Duration
 	http2, insecure, keepalive                          bool
 	output, format, shard, runID                        string
-	uncorrected, quiet                                  bool
+	uncorrected, quiet, histogram                       bool
 	workersSet                                          bool // --workers given explicitly
+	classify                                            []string
+	maxClasses                                          int
+	classifyLimit                                       string
 }
 
 func newAttackCmd(e *env) *cobra.Command {
@@ -59,8 +65,29 @@ Load shapes (--pace):
   sine      --sine-mean 100/s --sine-amplitude 50/s --sine-period 1m
 Rates use vegeta's syntax: 200, 200/s, 50/100ms, 3000/m.
 
+Every response is classified by status, error code and message: the code
+and message are read from the body in whatever error dialect the API speaks
+(RFC 9457 problem+json, {"detail"}, {"error": "Type", "message"},
+{"error": {"code", "message"}}, {"success": false, "error": {…}},
+{"code", "message"}, {"errors": […]}, HTML and text pages), and each class
+gets a category (validation, rate_limit, …) and a retryable flag. Rules
+given with --classify (comma-separated key=value pairs; "\," is a literal
+comma) say where an API's code is, or what a class means:
+  path=/v1/,status=4xx    select responses (both optional)
+  dialect=NAME            read bodies in one dialect: problem, envelope,
+                          error-object, error-string, errors, detail, flat,
+                          generic, json, html, text
+  code-path=$.a.b[0].c    the code is at this JSON path
+  code-regex=RE           the code is RE's match (or its group) in the body
+  code=X, message=RE      select by the code or message found (overrides only)
+  category=NAME           override the category
+  retryable=true|false    override the retryable flag
+Bodies are read for classification from status 400 on, and for statuses a
+--classify rule names (status=200,code-path=… for GraphQL errors).
+
 Headers named Authorization, X-API-Key, Cookie and the like, and any named
-with --secret-header, are redacted in the result file and reports.`,
+with --secret-header, are redacted in the result file and reports; their
+values are also masked in the error messages and sample bodies kept.`,
 		Example: `  # 500 requests per second for 5 seconds, records to r.bin
   stampede attack --url http://127.0.0.1:8080/ --rate 500/s --duration 5s -o r.bin
 
@@ -73,7 +100,13 @@ with --secret-header, are redacted in the result file and reports.`,
   stampede attack --url http://127.0.0.1:8080/ --pace ramp --ramp-from 10/s --ramp-to 300/s --duration 1m
 
   # many endpoints from a vegeta targets file, until Ctrl-C
-  stampede attack --targets targets.txt --rate 100/s --duration 0`,
+  stampede attack --targets targets.txt --rate 100/s --duration 0
+
+  # a 429 whose code says the quota is gone is a payment problem, not a retry;
+  # GraphQL errors arrive in 200s; latency histograms of the top classes
+  stampede attack --url http://127.0.0.1:8080/graphql --rate 50/s --duration 30s \
+    --classify 'status=429,code=insufficient_quota,category=payment,retryable=false' \
+    --classify 'status=200,code-path=$.errors[0].extensions.code' --histogram`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				// The arguments are not quoted: a header value split by the
@@ -125,6 +158,10 @@ with --secret-header, are redacted in the result file and reports.`,
 	fl.StringVar(&f.format, "format", "text", "summary `format`: text or json")
 	fl.BoolVar(&f.uncorrected, "uncorrected", false, "also show latency measured from the actual send (wrk2 -U)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress display")
+	fl.BoolVar(&f.histogram, "histogram", false, "show ASCII latency histograms of the top classes")
+	fl.StringArrayVar(&f.classify, "classify", nil, "classification `rule` of key=value pairs, e.g. status=429,code=insufficient_quota,retryable=false (repeatable; see above)")
+	fl.IntVar(&f.maxClasses, "max-classes", analyze.DefaultMaxClasses, fmt.Sprintf("most distinct response classes kept (1 to %d); the rest count as 'other'", maxClassesLimit))
+	fl.StringVar(&f.classifyLimit, "classify-limit", "64KiB", "body `size` read to classify a response (e.g. 4KiB, 1MiB); the rest is drained and counted")
 	fl.StringArrayVar(&f.secretHeaders, "secret-header", nil, "another header `name` to redact (repeatable)")
 	fl.StringVar(&f.shard, "shard", "", "`name` of this machine's share of a distributed run (stored in the result file)")
 	fl.StringVar(&f.runID, "run-id", "", "`id` shared by the shards of one run (default: random)")
@@ -168,8 +205,13 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 		Shard:    f.shard,
 		Tool:     "stampede " + version,
 	}
+	classify, err := classifierOptions(f, opts.Targets, policy)
+	if err != nil {
+		return err
+	}
 	run, interrupted, err := execute(cmd.Context(), e, execution{
 		opts: opts, header: header, records: out, quiet: f.quiet, timeout: f.timeout, uncorrected: f.uncorrected,
+		classify: classify, histogram: f.histogram,
 	})
 	if err != nil {
 		return err
@@ -197,6 +239,8 @@ type execution struct {
 	quiet       bool      // no progress display
 	timeout     time.Duration
 	uncorrected bool
+	classify    analyze.ClassifierOptions
+	histogram   bool // ASCII latency histograms of the top classes
 }
 
 // execute runs an attack through the pipeline, with a progress display on
@@ -213,8 +257,12 @@ func execute(ctx context.Context, e *env, x execution) (run reports.Run, interru
 	if x.timeout <= 0 {
 		grace = attack.DefaultTimeout
 	}
+	classifier, err := analyze.NewClassifier(x.classify)
+	if err != nil {
+		return run, nil, usageErrorf("--classify: %v", err)
+	}
 	outcome, err := pipeline.Run(ctx, e.abort, pipeline.Config{
-		Attack: x.opts, Header: x.header, Output: x.records, Progress: progress, Grace: grace,
+		Attack: x.opts, Classifier: classifier, Header: x.header, Output: x.records, Progress: progress, Grace: grace,
 	})
 	if err != nil {
 		return run, nil, runtimeError(err)
@@ -223,6 +271,7 @@ func execute(ctx context.Context, e *env, x execution) (run reports.Run, interru
 		Summary: outcome.Summary, Target: x.header.Target, Pacer: x.header.Pacer, Planned: x.opts.Duration,
 		Unanswered: outcome.Unanswered, Uncorrected: x.uncorrected, Records: outcome.Records,
 		Unsent: outcome.Unsent, MaxLateness: attack.MaxLateness,
+		Truncated: outcome.Truncated, BodyLimit: classifier.BodyLimit(), Histogram: x.histogram,
 	}
 	var cause signalCause
 	if outcome.Interrupted && errors.As(context.Cause(ctx), &cause) {
@@ -406,6 +455,68 @@ func readBody(f *attackFlags) ([]byte, error) {
 		return b, nil
 	}
 	return []byte(f.body), nil
+}
+
+// maxClassesLimit bounds --max-classes: each class keeps an HDR histogram
+// (some 190 KiB), and readers of result files keep at most
+// results.MaxClasses classes.
+const maxClassesLimit = 10000
+
+// classifierOptions turns the classification flags into options.
+func classifierOptions(f *attackFlags, targets []vegeta.Target, policy redact.Policy) (analyze.ClassifierOptions, error) {
+	o := analyze.ClassifierOptions{MaxClasses: f.maxClasses, Redact: policy, Secrets: targetSecrets(targets, policy)}
+	if f.maxClasses < 1 || f.maxClasses > maxClassesLimit {
+		return o, usageErrorf("--max-classes %d: want 1 to %d", f.maxClasses, maxClassesLimit)
+	}
+	limit, err := parseSize(f.classifyLimit)
+	if err != nil || limit < 1 || limit > maxClassifyLimit {
+		return o, usageErrorf("--classify-limit %q: want a size from 1 B to 16MiB, such as 4096, 64KiB or 1MiB", f.classifyLimit)
+	}
+	o.BodyLimit = int(limit)
+	var errs []string
+	for _, s := range f.classify {
+		r, err := analyze.ParseRule(s)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("--classify %q: %s", s, strings.ReplaceAll(err.Error(), "\n", "; ")))
+			continue
+		}
+		o.Rules = append(o.Rules, r)
+	}
+	if len(errs) > 0 {
+		return o, usageErrorf("%s", strings.Join(errs, "; "))
+	}
+	return o, nil
+}
+
+// maxClassifyLimit bounds --classify-limit: the captured start of every
+// error body in flight is held in memory.
+const maxClassifyLimit = 16 << 20
+
+// parseSize parses a byte size: a whole number of bytes with an optional
+// unit B, KiB, MiB, GiB, or their decimal kin KB, MB, GB (case-insensitive,
+// a space allowed before the unit).
+func parseSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == 0 {
+		return 0, fmt.Errorf("size %q: want a number of bytes", s)
+	}
+	n, err := strconv.ParseInt(s[:i], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("size %q: %w", s, err)
+	}
+	units := map[string]int64{"": 1, "b": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "kb": 1e3, "mb": 1e6, "gb": 1e9, "k": 1 << 10, "m": 1 << 20}
+	mul, ok := units[strings.ToLower(strings.TrimSpace(s[i:]))]
+	if !ok {
+		return 0, fmt.Errorf("size %q: unknown unit (want B, KiB, MiB or GiB)", s)
+	}
+	if n > math.MaxInt64/mul {
+		return 0, fmt.Errorf("size %q: too large", s)
+	}
+	return n * mul, nil
 }
 
 // newRunID returns a random identifier for a run.

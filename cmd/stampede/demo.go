@@ -165,6 +165,7 @@ func runDemo(cmd *cobra.Command, e *env, f *demoFlags) error {
 		return runtimeError(fmt.Errorf("close result file: %w", err))
 	}
 	run.ResultFile = filepath.Join(f.dir, demoResults)
+	run.MaxClasses = 50 // the demo's point is the classes: show them all
 
 	// Shutdown waits for every handler, so the stats are complete.
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), serveShutdownTimeout)
@@ -188,7 +189,12 @@ func runDemo(cmd *cobra.Command, e *env, f *demoFlags) error {
 	if mismatch != "" {
 		return &exitError{code: exitThreshold, err: errors.New("stampede's counts differ from the simulation's: " + mismatch)}
 	}
-	fmt.Fprintf(e.stdout, "Ground truth: the simulation answered %d requests; stampede recorded the same count for every status.\n", stats.Requests)
+	counted := codeCounts(run.Summary)
+	apis, codes := slices.Sorted(maps.Keys(counted)), 0
+	for _, c := range counted {
+		codes += len(c)
+	}
+	fmt.Fprintf(e.stdout, "Ground truth: the simulation answered %d requests; stampede recorded the same count for every status,\nand for each of the %d error codes of %s.\n", stats.Requests, codes, strings.Join(apis, " and "))
 	return nil
 }
 
@@ -263,5 +269,49 @@ func compareGroundTruth(sum *analyze.Summary, stats sim.Stats) string {
 	if stats.Unrouted != 0 {
 		diffs = append(diffs, fmt.Sprintf("%d requests reached no API", stats.Unrouted))
 	}
+	diffs = append(diffs, compareCodes(sum, stats)...)
 	return strings.Join(diffs, "; ")
+}
+
+// codeCounts counts the responses of every error code per API. A class is
+// attributed to the API its example request went to: in the demo, each API
+// answers in a dialect of its own, so no class with a code spans two.
+func codeCounts(sum *analyze.Summary) map[string]map[string]uint64 {
+	counted := map[string]map[string]uint64{} // API → code → responses
+	for _, st := range sum.ClassStats() {
+		if st.Class.Code == "" || st.Class.Overflow {
+			continue
+		}
+		_, path, _ := strings.Cut(st.Class.Example, " ")
+		api, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+		if counted[api] == nil {
+			counted[api] = map[string]uint64{}
+		}
+		counted[api][st.Class.Code] += st.Count
+	}
+	return counted
+}
+
+// compareCodes compares, for every API whose errors carry codes, stampede's
+// count of each error code with the simulation's.
+func compareCodes(sum *analyze.Summary, stats sim.Stats) []string {
+	counted := codeCounts(sum)
+	var diffs []string
+	for _, api := range slices.Sorted(maps.Keys(counted)) {
+		truth := stats.APIs[api]
+		if truth == nil {
+			diffs = append(diffs, fmt.Sprintf("classes with codes attributed to %q, which is no API", api))
+			continue
+		}
+		codes := maps.Clone(counted[api])
+		for code := range truth.Codes {
+			codes[code] += 0
+		}
+		for _, code := range slices.Sorted(maps.Keys(codes)) {
+			if counted[api][code] != uint64(truth.Codes[code]) {
+				diffs = append(diffs, fmt.Sprintf("%s %s: stampede %d, simulation %d", api, code, counted[api][code], truth.Codes[code]))
+			}
+		}
+	}
+	return diffs
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
 	"github.com/stampede-dev/stampede/internal/redact"
 )
 
@@ -39,12 +41,7 @@ func secretsIn(args []string) []string {
 	}
 	policy := redact.NewPolicy(names...)
 	var out []string
-	add := func(s string) {
-		s = strings.TrimSpace(s)
-		if len(s) >= minSecretLen && !slices.Contains(authSchemes, strings.ToLower(s)) {
-			out = append(out, s)
-		}
-	}
+	add := collect(&out)
 	for _, a := range args {
 		// -H"Name: v", --header=Name: v and plain "Name: v" alike.
 		h := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(a, "--header="), "-H"), "=")
@@ -58,8 +55,56 @@ func secretsIn(args []string) []string {
 			addURLSecrets(a[max(0, strings.LastIndexAny(a[:i], "= ")+1):], policy, add)
 		}
 	}
-	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
-	return slices.Compact(out)
+	return longestFirst(out)
+}
+
+// collect returns a function that appends a secret to out, unless it is too
+// short or an authentication scheme's name.
+func collect(out *[]string) func(string) {
+	return func(s string) {
+		s = strings.TrimSpace(s)
+		if len(s) >= minSecretLen && !slices.Contains(authSchemes, strings.ToLower(s)) {
+			*out = append(*out, s)
+		}
+	}
+}
+
+// longestFirst sorts secrets longest first, so that a value is masked whole
+// before any part of it, and drops repeats.
+func longestFirst(secrets []string) []string {
+	slices.SortFunc(secrets, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b)
+	})
+	return slices.Compact(secrets)
+}
+
+// targetSecrets returns the secrets the targets carry: values (and their
+// words) of secret headers, URL passwords and secret query values. The
+// classifier masks them in the messages and bodies it keeps, since an API
+// may echo a key back in an error.
+func targetSecrets(targets []vegeta.Target, policy redact.Policy) []string {
+	var out []string
+	add := collect(&out)
+	for _, t := range targets {
+		for name, values := range t.Header {
+			if !policy.IsSecret(name) {
+				continue
+			}
+			for _, v := range values {
+				add(v)
+				for _, w := range strings.Fields(v) {
+					add(w)
+				}
+			}
+		}
+		if strings.Contains(t.URL, "://") {
+			addURLSecrets(t.URL, policy, add)
+		}
+	}
+	return longestFirst(out)
 }
 
 // addURLSecrets adds the password and the secret query and fragment values

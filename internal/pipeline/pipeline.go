@@ -27,12 +27,13 @@ const ProgressInterval = 250 * time.Millisecond
 
 // Config is one run.
 type Config struct {
-	Attack   attack.Options
-	Header   results.Header   // header of the result file
-	Output   io.Writer        // where the result file goes; nil for none
-	Progress reports.Progress // nil for none
-	Grace    time.Duration    // how long to wait for attempts in flight after an interrupt
-	Clock    func() time.Time // nil for time.Now
+	Attack     attack.Options
+	Classifier *analyze.Classifier // nil for one with the defaults
+	Header     results.Header      // header of the result file
+	Output     io.Writer           // where the result file goes; nil for none
+	Progress   reports.Progress    // nil for none
+	Grace      time.Duration       // how long to wait for attempts in flight after an interrupt
+	Clock      func() time.Time    // nil for time.Now
 }
 
 // Outcome is what a run produced.
@@ -42,6 +43,7 @@ type Outcome struct {
 	Interrupted bool   // ctx was cancelled before the schedule ended
 	Unanswered  uint64 // attempts still in flight when waiting gave up
 	Unsent      uint64 // scheduled attempts never sent: the attack fell more than attack.MaxLateness behind
+	Truncated   uint64 // bodies longer than the classifier's limit, classified from their start
 }
 
 // Run starts the attack and consumes its records until the schedule ends.
@@ -57,7 +59,15 @@ func Run(ctx, abort context.Context, cfg Config) (Outcome, error) {
 	if progress == nil {
 		progress = reports.Quiet{}
 	}
-	out := Outcome{Summary: analyze.NewSummary()}
+	classifier := cfg.Classifier
+	if classifier == nil {
+		var err error
+		if classifier, err = analyze.NewClassifier(analyze.ClassifierOptions{}); err != nil {
+			return Outcome{}, err // cannot happen: the defaults are valid
+		}
+	}
+	cfg.Attack.Capture = attack.Capture{Limit: classifier.BodyLimit(), Status: classifier.NeedsBody}
+	out := Outcome{Summary: analyze.NewSummaryFor(classifier.Classes())}
 
 	var w *results.Writer
 	if cfg.Output != nil {
@@ -101,10 +111,17 @@ func Run(ctx, abort context.Context, cfg Config) (Outcome, error) {
 		}
 	}
 
-	consume := func(rec *results.Record) {
+	consume := func(at *attack.Attempt) {
 		received++
+		rec := &at.Record
+		cl := classifier.Classify(&analyze.Response{
+			Status: rec.Status, Kind: rec.ErrorKind, ContentType: at.Header.Get("Content-Type"),
+			Body: at.Body, BodyLen: rec.BytesIn, Method: at.Method, URL: at.URL,
+		})
+		at.Release()
+		rec.Class, rec.ErrorCode, rec.Category = cl.Class.ID, cl.Class.Code, cl.Class.Category
 		if w != nil && writeErr == nil {
-			writeErr = w.Write(rec)
+			writeErr = writeClassified(w, rec, cl)
 		}
 		out.Summary.Add(rec)
 	}
@@ -112,11 +129,11 @@ func Run(ctx, abort context.Context, cfg Config) (Outcome, error) {
 loop:
 	for {
 		select {
-		case rec, ok := <-records:
+		case at, ok := <-records:
 			if !ok {
 				break loop
 			}
-			consume(&rec)
+			consume(&at)
 			if out.Interrupted && received == atk.Started() {
 				break loop // everything sent before the interrupt is answered
 			}
@@ -146,6 +163,7 @@ loop:
 			break loop
 		}
 	}
+	out.Truncated = classifier.Truncated()
 	if out.Interrupted {
 		out.Unanswered = atk.Started() - received
 	} else if planned, bounded := atk.Schedule().Planned(); bounded && planned > atk.Started() && writeErr == nil {
@@ -167,15 +185,32 @@ loop:
 	return out, nil
 }
 
-// drain consumes the records already delivered, without waiting for more.
-func drain(records <-chan results.Record, consume func(*results.Record)) {
+// writeClassified writes a record, preceded by the frame of its class when
+// the record created it and by the frame of a sample it added: a class
+// frame always comes before the records of the class.
+func writeClassified(w *results.Writer, rec *results.Record, cl analyze.Classified) error {
+	if cl.NewClass {
+		if err := w.WriteClass(&cl.Class.Class); err != nil {
+			return err
+		}
+	}
+	if cl.NewSample {
+		if err := w.WriteSample(cl.Class.ID, []byte(cl.Class.Samples[len(cl.Class.Samples)-1])); err != nil {
+			return err
+		}
+	}
+	return w.Write(rec)
+}
+
+// drain consumes the attempts already delivered, without waiting for more.
+func drain(records <-chan attack.Attempt, consume func(*attack.Attempt)) {
 	for {
 		select {
-		case rec, ok := <-records:
+		case at, ok := <-records:
 			if !ok {
 				return
 			}
-			consume(&rec)
+			consume(&at)
 		default:
 			return
 		}

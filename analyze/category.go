@@ -1,0 +1,132 @@
+package analyze
+
+import (
+	"strings"
+
+	"github.com/stampede-dev/stampede/attack/results"
+)
+
+// StatusCategory returns the category and the retryable flag a response
+// gets from its status alone, or a transport failure from its kind, before
+// its error code refines them (Refine). Retryable follows the seed
+// documents: 429, 500, 502, 503, 504, timeouts and lost connections are
+// worth retrying; other client errors are not.
+//
+//	2xx success · 3xx redirect · 400, 405, 406, 411, 413–415, 431 and other
+//	4xx validation · 401, 407 authentication · 402 payment · 403, 451
+//	permission · 404, 410 not_found · 408 timeout (retryable) · 409, 412,
+//	423 conflict · 422 unprocessable · 429 rate_limit (retryable) · 500,
+//	502 and other 5xx server_error (retryable but 501 and 505) · 503
+//	unavailable (retryable) · 504 timeout (retryable).
+//	Transport: timeout (retryable); refused and reset: transport
+//	(retryable, the target may come back); TLS, DNS, other: transport.
+func StatusCategory(status uint16, kind results.ErrorKind) (results.Category, bool) {
+	if kind != results.ErrNone || status == 0 {
+		// A failure after the status line (a body cut short) is a
+		// transport failure too: the answer never arrived whole.
+		switch kind {
+		case results.ErrTimeout:
+			return results.CatTimeout, true
+		case results.ErrRefused, results.ErrReset:
+			return results.CatTransport, true
+		case results.ErrNone:
+			return results.CatUnknown, false
+		}
+		return results.CatTransport, false
+	}
+	switch status {
+	case 401, 407:
+		return results.CatAuthentication, false
+	case 402:
+		return results.CatPayment, false
+	case 403, 451:
+		return results.CatPermission, false
+	case 404, 410:
+		return results.CatNotFound, false
+	case 408:
+		return results.CatTimeout, true
+	case 409, 412, 423:
+		return results.CatConflict, false
+	case 422:
+		return results.CatUnprocessable, false
+	case 429:
+		return results.CatRateLimit, true
+	case 501, 505:
+		return results.CatServerError, false
+	case 503:
+		return results.CatUnavailable, true
+	case 504:
+		return results.CatTimeout, true
+	}
+	switch {
+	case status >= 200 && status < 300:
+		return results.CatSuccess, false
+	case status >= 300 && status < 400:
+		return results.CatRedirect, false
+	case status >= 400 && status < 500:
+		return results.CatValidation, false
+	case status >= 500 && status < 600:
+		return results.CatServerError, true
+	}
+	return results.CatUnknown, false
+}
+
+// Refine adjusts a class's category and retryable flag from what its error
+// code and message say, so that classes of one status can differ:
+//
+//   - a 429 or 403 whose code or message says a balance, credit or billing
+//     limit is exhausted (OpenAI's insufficient_quota, "Insufficient
+//     balance") is payment and not retryable;
+//   - a 429 whose code or message names a daily, monthly or other quota
+//     ("Daily request limit exceeded", quota_exceeded) stays rate_limit but
+//     is not retryable within a run: waiting seconds will not help;
+//   - a 400 or 403 whose code or message says rate limit, throttled or too
+//     many requests (GitHub's secondary limits answer 403) is rate_limit
+//     and retryable.
+//
+// The code is compared without case and separators, the message without
+// case.
+func Refine(status uint16, cat results.Category, retryable bool, code, message string) (results.Category, bool) {
+	c := squash(code)
+	m := strings.ToLower(message)
+	has := func(words ...string) bool {
+		for _, w := range words {
+			if strings.Contains(c, squash(w)) || strings.Contains(m, w) {
+				return true
+			}
+		}
+		return false
+	}
+	switch status {
+	case 429, 403:
+		if has("insufficient_quota", "insufficient balance", "insufficient_balance", "insufficient funds", "insufficient credit", "billing", "payment required", "credit balance", "out of credit") {
+			return results.CatPayment, false
+		}
+		if status == 429 && has("daily", "per day", "monthly", "per month", "quota") {
+			return results.CatRateLimit, false
+		}
+	}
+	switch status {
+	case 400, 403:
+		if has("rate limit", "rate_limit", "ratelimit", "throttl", "too many requests") {
+			return results.CatRateLimit, true
+		}
+	}
+	return cat, retryable
+}
+
+// squash lower-cases s and drops everything but letters and digits:
+// "RATE_LIMIT-Exceeded" becomes "ratelimitexceeded".
+func squash(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case ch >= 'a' && ch <= 'z', ch >= '0' && ch <= '9':
+			b.WriteByte(ch)
+		case ch >= 'A' && ch <= 'Z':
+			b.WriteByte(ch + 'a' - 'A')
+		}
+	}
+	return b.String()
+}
