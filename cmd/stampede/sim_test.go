@@ -30,7 +30,7 @@ func TestDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
 	}
-	for _, want := range []string{"Status codes", "429 Too Many Requests", "Ground truth: the simulation answered", "Reports in " + dir} {
+	for _, want := range []string{"Status codes", "429 Too Many Requests", "Classes", "INVALID_SUBDOMAIN", "Ground truth: the simulation answered", "and for each of the", "Reports in " + dir} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, stdout)
 		}
@@ -61,6 +61,30 @@ func TestDemo(t *testing.T) {
 	for status, what := range map[string]string{"429": "the burst", "503": "the outage", "401": "bad keys", "400": "invalid bodies"} {
 		if doc.Status[status] == 0 {
 			t.Errorf("no %s answer: %s did not happen", status, what)
+		}
+	}
+	// The summary's classes with codes add up to the simulation's codes,
+	// per API; every class count adds up to the requests.
+	codes := map[string]map[string]int64{}
+	var classified uint64
+	for _, c := range doc.Classes {
+		classified += c.Count
+		if c.Code == "" {
+			continue
+		}
+		_, path, _ := strings.Cut(c.ExampleRequest, " ")
+		api, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+		if codes[api] == nil {
+			codes[api] = map[string]int64{}
+		}
+		codes[api][c.Code] += int64(c.Count)
+	}
+	if classified != doc.Requests {
+		t.Errorf("classes count %d responses; want all %d", classified, doc.Requests)
+	}
+	for _, api := range []string{"mimo", "mirra"} {
+		if !reflect.DeepEqual(codes[api], stats.APIs[api].Codes) {
+			t.Errorf("%s: codes %v in the summary; simulation %v", api, codes[api], stats.APIs[api].Codes)
 		}
 	}
 	if text, err := os.ReadFile(filepath.Join(dir, demoText)); err != nil || !strings.Contains(string(text), "Status codes") {

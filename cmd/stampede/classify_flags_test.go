@@ -1,0 +1,139 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// echoServer answers 401 with a body that echoes the request's headers,
+// query and body: an API that reflects secrets in its errors.
+func echoServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		msg, _ := json.Marshal(fmt.Sprintf("Invalid API key %s (query %s, body %s)", r.Header.Get("X-API-Key"), r.URL.RawQuery, body))
+		hdr, _ := json.Marshal(r.Header)
+		fmt.Fprintf(w, `{"error": {"code": "invalid_api_key", "message": %s, "request_headers": %s}}`, msg, hdr)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestNoSecretLeaksInClasses: an API that echoes the request's secrets in
+// its error bodies gets them masked in the class messages, samples and
+// example requests of the result file and of both summaries.
+func TestNoSecretLeaksInClasses(t *testing.T) {
+	srv := echoServer(t)
+	out := filepath.Join(t.TempDir(), "r.bin")
+	u := strings.Replace(srv.URL, "http://", "http://user:pw-SECRET1@", 1) + "/v1/x?api_key=SECRET2&q=ok"
+	for _, format := range []string{"json", "text"} {
+		code, stdout, stderr := runInProcess(t, "attack", "-u", u, "-H", "X-API-Key: SECRET3", "-H", "Authorization: Bearer SECRET4",
+			"--secret-header", "X-Tenant", "-H", "X-Tenant: SECRET6", "-r", "20/s", "-d", "300ms", "-o", out, "--format", format, "-q", "--histogram")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		raw, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, where := range []string{string(raw), stdout, stderr} {
+			if i := strings.Index(where, "SECRET"); i >= 0 {
+				t.Errorf("%s: secret leaked: …%s…", format, where[max(0, i-60):min(len(where), i+20)])
+			}
+		}
+		if !strings.Contains(stdout, "invalid_api_key") {
+			t.Errorf("%s summary lacks the class invalid_api_key:\n%s", format, stdout)
+		}
+		if format == "text" && !strings.Contains(stdout, "Latency of 401 invalid_api_key") {
+			t.Errorf("--histogram printed no histogram of the class:\n%s", stdout)
+		}
+	}
+}
+
+func TestClassifyUsageErrors(t *testing.T) {
+	u := "http://127.0.0.1:1/"
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"rule without action", []string{"--classify", "status=429"}, `--classify "status=429": the rule does nothing`},
+		{"unknown rule key", []string{"--classify", "colour=red"}, "colour=red: unknown key"},
+		{"bad regex", []string{"--classify", "code-regex=("}, "not a regular expression"},
+		{"bad json path", []string{"--classify", "code-path=$.a[x]"}, "is not an array index"},
+		{"two bad rules", []string{"--classify", "status=1,category=payment", "--classify", "retryable=maybe"}, "; --classify"},
+		{"zero classes", []string{"--max-classes", "0"}, "--max-classes 0: want 1 to 10000"},
+		{"too many classes", []string{"--max-classes", "20000"}, "--max-classes 20000"},
+		{"bad limit", []string{"--classify-limit", "lots"}, `--classify-limit "lots"`},
+		{"zero limit", []string{"--classify-limit", "0"}, `--classify-limit "0"`},
+		{"huge limit", []string{"--classify-limit", "1GiB"}, "16MiB"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"attack", "-u", u, "-o", ""}, tt.args...)
+			code, stdout, stderr := runInProcess(t, args...)
+			if code != exitUsage || !strings.Contains(stderr, tt.want) || stdout != "" {
+				t.Errorf("run(%q) = exit %d, stderr %q; want exit %d and %q", args, code, stderr, exitUsage, tt.want)
+			}
+			if lines := strings.Count(strings.TrimSpace(stderr), "\n") + 1; lines != 1 {
+				t.Errorf("run(%q) printed %d lines of error; want 1:\n%s", args, lines, stderr)
+			}
+		})
+	}
+}
+
+// TestClassifyRuleApplies checks that a --classify rule reaches the
+// classifier: the code comes from the JSON path and the override holds.
+func TestClassifyRuleApplies(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"errors": [{"message": "denied", "extensions": {"code": "FORBIDDEN"}}]}`)
+	}))
+	t.Cleanup(srv.Close)
+	code, stdout, stderr := runInProcess(t, "attack", "-u", srv.URL+"/graphql", "-r", "20/s", "-d", "200ms", "-o", "", "--format", "json", "-q",
+		"--classify", "status=200,code-path=$.errors[0].extensions.code", "--classify", "code=FORBIDDEN,category=permission")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var doc struct {
+		Classes []struct {
+			Status   int    `json:"status"`
+			Code     string `json:"code"`
+			Category string `json:"category"`
+			Count    int    `json:"count"`
+		} `json:"classes"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Classes) != 1 || doc.Classes[0].Code != "FORBIDDEN" || doc.Classes[0].Category != "permission" || doc.Classes[0].Count != 4 {
+		t.Errorf("classes = %+v; want one class 200 FORBIDDEN permission of 4 responses", doc.Classes)
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+	}{
+		{"4096", 4096}, {"64KiB", 64 << 10}, {"64 kib", 64 << 10}, {"1MiB", 1 << 20}, {"2KB", 2000}, {"1m", 1 << 20}, {"7B", 7},
+	}
+	for _, tc := range tests {
+		if got, err := parseSize(tc.in); err != nil || got != tc.want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"", "KiB", "-1", "1.5MiB", "3 parsecs", "99999999999999999999", "9999999999999GiB"} {
+		if got, err := parseSize(bad); err == nil {
+			t.Errorf("parseSize(%q) = %d; want an error", bad, got)
+		}
+	}
+}
