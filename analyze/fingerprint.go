@@ -29,7 +29,7 @@ const maxQuoted = 256
 // ,;()[]{}<> (kept as they are). A token that holds a digit is masked: '#'
 // if it is a number (digits with . , + - and a leading sign), '*'
 // otherwise (ids, timestamps, versions, sizes like 64KiB). A token with
-// '@' (an e-mail) or "://" (a URL) is '*'. A value quoted with ' " ` or
+// '@' (an e-mail), "://" (a URL) or a leading '/' (a path) is '*'. A value quoted with ' " ` or
 // curly quotes, opening at the start of a token and closing before a
 // separator, becomes the quotes around '*'. Runs of white space become one
 // space, and leading and trailing space is dropped.
@@ -91,10 +91,8 @@ func appendToken(dst, tok []byte) []byte {
 			colon = true
 		}
 	}
-	switch {
-	case at || colon && bytes.Contains(tok, []byte("://")):
-		return append(dst, maskID)
-	case !digit:
+	other := at || colon && bytes.Contains(tok, []byte("://")) || len(tok) > 1 && tok[0] == '/'
+	if !digit && !other {
 		return append(dst, tok...)
 	}
 	// Keep sentence punctuation after a masked value: "42." is "#.".
@@ -102,7 +100,7 @@ func appendToken(dst, tok []byte) []byte {
 	for end > 0 && (tok[end-1] == '.' || tok[end-1] == ':' || tok[end-1] == '!' || tok[end-1] == '?') {
 		end--
 	}
-	if isNumber(tok[:end]) {
+	if !other && isNumber(tok[:end]) {
 		dst = append(dst, maskNumber)
 	} else {
 		dst = append(dst, maskID)

@@ -25,6 +25,7 @@ func TestAppendPattern(t *testing.T) {
 		{"value (12) out of [0, 10]", "value (#) out of [#, #]"},
 		{"  lots   of\n\tspace  ", "lots of space"},
 		{"version v2 is retired", "version * is retired"},
+		{"Unknown URL /mimo/v1/models; see / and and/or", "Unknown URL *; see / and and/or"},
 		{"", ""},
 	}
 	for _, tc := range tests {

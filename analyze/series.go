@@ -28,6 +28,10 @@ func (s *Series) addAt(sec int64, n uint64) {
 		s.Width, s.Origin, s.Counts = 1, sec, make([]uint64, 1, 64)
 	}
 	b := floorDiv(sec, s.Width)
+	if i := b - s.Origin; i >= 0 && i < int64(len(s.Counts)) {
+		s.Counts[i] += n // the common case: a bucket that exists
+		return
+	}
 	s.cover(b, b)
 	b = floorDiv(sec, s.Width) // cover may have widened the buckets
 	s.Counts[b-s.Origin] += n

@@ -58,6 +58,8 @@ type Summary struct {
 	// latencies and time series are in ClassStats.
 	Classes    *ClassTable
 	classStats []*ClassStats // by class ID - 1
+
+	lastUnclassified *Class // the class of the last record without one
 }
 
 // ClassStats aggregates the records of one class.
@@ -141,10 +143,14 @@ func (s *Summary) classOf(r *results.Record) *Class {
 	if c := s.Classes.ByID(r.Class); c != nil {
 		return c
 	}
-	if c := s.Classes.findString(r.Status, r.ErrorKind, r.ErrorCode, ""); c != nil {
-		return c
+	if c := s.lastUnclassified; c != nil && c.Status == r.Status && c.ErrorKind == r.ErrorKind && c.Code == r.ErrorCode && c.Pattern == "" {
+		return c // runs of one status are common: skip the hashing
 	}
-	c, _ := s.Classes.Intern(RecordClass(r))
+	c := s.Classes.findString(r.Status, r.ErrorKind, r.ErrorCode, "")
+	if c == nil {
+		c, _ = s.Classes.Intern(RecordClass(r))
+	}
+	s.lastUnclassified = c
 	return c
 }
 

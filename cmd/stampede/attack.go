@@ -458,9 +458,8 @@ func readBody(f *attackFlags) ([]byte, error) {
 }
 
 // maxClassesLimit bounds --max-classes: each class keeps an HDR histogram
-// (some 190 KiB), and readers of result files keep at most
-// results.MaxClasses classes.
-const maxClassesLimit = 10000
+// (some 190 KiB), and readers of result files keep no more classes.
+const maxClassesLimit = results.MaxClasses
 
 // classifierOptions turns the classification flags into options.
 func classifierOptions(f *attackFlags, targets []vegeta.Target, policy redact.Policy) (analyze.ClassifierOptions, error) {
