@@ -1,6 +1,9 @@
 package analyze
 
 import (
+	"bytes"
+	"compress/gzip"
+	"compress/zlib"
 	"fmt"
 	"strings"
 	"testing"
@@ -190,5 +193,129 @@ func TestSummaryUnclassifiedRecords(t *testing.T) {
 	want := map[string]uint64{"429/insufficient_quota/payment/false": 2, "429//rate_limit/true": 1, "200//success/false": 1}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("classes = %v; want %v", got, want)
+	}
+}
+
+// TestSecretsNeverInClassIdentity: an API that echoes a key in its error
+// code or message must not put the key in the class's code or pattern,
+// which identify the class and are copied into every record, nor in a
+// message cut across the key.
+func TestSecretsNeverInClassIdentity(t *testing.T) {
+	const secret = "mira_live_KzQpWvXyTrLmNbHj" // no digit: the pattern alone would keep it
+	c := mustClassifier(t, ClassifierOptions{Secrets: []string{secret, "abc"}})
+	cases := []string{
+		`{"error": "` + secret + `", "message": "Invalid API key ` + secret + `"}`,
+		`{"detail": "` + strings.Repeat("x", 490) + ` key ` + secret + ` is invalid"}`,
+		`{"code": "BAD_KEY_` + secret + `", "message": "Invalid token: Bearer abcdefghijklmnopqrstuvwxyzABCDEF"}`,
+	}
+	for _, body := range cases {
+		cl := c.Classify(&Response{Status: 401, Body: []byte(body)}).Class
+		for what, v := range map[string]string{"code": cl.Code, "pattern": cl.Pattern, "message": cl.Message, "samples": strings.Join(cl.Samples, " ")} {
+			for _, leak := range []string{secret, secret[:12], "abcdefghijklmnopqrstuvwxyz"} {
+				if strings.Contains(v, leak) {
+					t.Errorf("%s keeps %q: %q", what, leak, v)
+				}
+			}
+		}
+		if again := c.Classify(&Response{Status: 401, Body: []byte(body)}).Class; again != cl {
+			t.Errorf("a masked class is not found again: %d then %d", cl.ID, again.ID)
+		}
+	}
+}
+
+// TestOverflowKeepsStatus checks that once the table is full, new classes
+// overflow into a class of their own status, with its category, and that
+// classes without a body are never pushed out.
+func TestOverflowKeepsStatus(t *testing.T) {
+	c := mustClassifier(t, ClassifierOptions{MaxClasses: 2})
+	for _, m := range []string{"alpha", "beta", "gamma"} {
+		c.Classify(&Response{Status: 403, Body: []byte(`{"detail": "model mira-` + m + `"}`)})
+	}
+	daily := c.Classify(&Response{Status: 429, Body: []byte(`{"detail": "Daily request limit exceeded"}`)}).Class
+	ok := c.Classify(&Response{Status: 200}).Class
+	timeout := c.Classify(&Response{Kind: results.ErrTimeout}).Class
+	if !daily.Overflow || daily.Status != 429 || daily.Category != results.CatRateLimit {
+		t.Errorf("a 429 beyond the limit = %+v; want the overflow class of 429, rate_limit", daily.Class)
+	}
+	if ok.Overflow || ok.Category != results.CatSuccess || timeout.Overflow || timeout.Category != results.CatTimeout {
+		t.Errorf("200 → %+v, timeout → %+v; want classes of their own", ok.Class, timeout.Class)
+	}
+	if got := len(c.Classes().Overflowed()); got != 2 {
+		t.Errorf("%d overflow classes; want 2 (403 and 429)", got)
+	}
+}
+
+// TestPathOverrideAppliesPerPath: an override rule with a path decides the
+// responses of its path only, whichever path a class meets first.
+func TestPathOverrideAppliesPerPath(t *testing.T) {
+	for _, first := range []string{"/v1/billing", "/v1/chat"} {
+		c := mustClassifier(t, ClassifierOptions{Rules: []Rule{mustRule(t, "path=/v1/billing,status=429,category=payment,retryable=false")}})
+		body := []byte(`{"detail": "slow down"}`)
+		paths := []string{first, "/v1/billing", "/v1/chat"}
+		got := map[string]*Class{}
+		for _, p := range paths {
+			got[p] = c.Classify(&Response{Status: 429, Body: body, URL: "http://127.0.0.1" + p}).Class
+		}
+		if b, ch := got["/v1/billing"], got["/v1/chat"]; b.Category != results.CatPayment || b.Retryable || ch.Category != results.CatRateLimit || !ch.Retryable {
+			t.Errorf("%s first: billing %s/%t, chat %s/%t; want payment/false, rate_limit/true", first, b.Category, b.Retryable, ch.Category, ch.Retryable)
+		}
+	}
+}
+
+// TestCompressedBodies: a gzip or deflate body (the user asked for one with
+// Accept-Encoding) is inflated before it is read, even when the capture
+// cut it.
+func TestCompressedBodies(t *testing.T) {
+	body := `{"error": "Rate Limit Exceeded", "message": "Daily request limit exceeded", "pad": "` + strings.Repeat("z", 5000) + `"}`
+	var gz bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	w.Write([]byte(body))
+	w.Close()
+	var zl bytes.Buffer
+	zw := zlib.NewWriter(&zl)
+	zw.Write([]byte(body))
+	zw.Close()
+	c := mustClassifier(t, ClassifierOptions{BodyLimit: 4096})
+	for name, r := range map[string]*Response{
+		"gzip":     {Status: 429, ContentEncoding: "gzip", Body: gz.Bytes()},
+		"gzip cut": {Status: 429, ContentEncoding: "gzip", Body: gz.Bytes()[:len(gz.Bytes())-12]},
+		"deflate":  {Status: 429, ContentEncoding: "deflate", Body: zl.Bytes()},
+	} {
+		cl := c.Classify(r).Class
+		if cl.Pattern != "Rate Limit Exceeded: Daily request limit exceeded" || cl.Retryable {
+			t.Errorf("%s: class %q retryable %t; want the daily limit, not retryable", name, cl.Pattern, cl.Retryable)
+		}
+	}
+	bin := c.Classify(&Response{Status: 500, ContentEncoding: "br", Body: []byte{0x0b, 0x02, 0x80, 0xff, 0x00}}).Class
+	if bin.Dialect != "binary" || len(bin.Samples) != 0 {
+		t.Errorf("an undecodable body: dialect %s, %d samples; want binary, none kept", bin.Dialect, len(bin.Samples))
+	}
+}
+
+// TestRegexEmptyMatchKeepsCode: a code-regex whose group matches nothing
+// leaves the dialect's code.
+func TestRegexEmptyMatchKeepsCode(t *testing.T) {
+	c := mustClassifier(t, ClassifierOptions{Rules: []Rule{mustRule(t, `code-regex="reason":\s*"([A-Z_]*)"`)}})
+	cl := c.Classify(&Response{Status: 400, Body: []byte(`{"code": "BAD_INPUT", "message": "m", "reason": ""}`)}).Class
+	if cl.Code != "BAD_INPUT" {
+		t.Errorf("code = %q; want BAD_INPUT", cl.Code)
+	}
+}
+
+// TestSummaryRejectsForeignClassIDs: a record whose Class belongs to
+// another table is classified by its own fields, not counted in a
+// stranger's class.
+func TestSummaryRejectsForeignClassIDs(t *testing.T) {
+	s := NewSummary()
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s.Add(&results.Record{Status: 429, Class: 7, Scheduled: at})
+	s.Add(&results.Record{Status: 500, Class: 1, Scheduled: at})
+	s.Add(&results.Record{Status: 500, Class: 1, Scheduled: at})
+	got := map[uint16]uint64{}
+	for _, st := range s.ClassStats() {
+		got[st.Class.Status] += st.Count
+	}
+	if got[429] != 1 || got[500] != 2 {
+		t.Errorf("counts per status %v; want 429:1 500:2", got)
 	}
 }

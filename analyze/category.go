@@ -74,24 +74,37 @@ func StatusCategory(status uint16, kind results.ErrorKind) (results.Category, bo
 // Refine adjusts a class's category and retryable flag from what its error
 // code and message say, so that classes of one status can differ:
 //
-//   - a 429 or 403 whose code or message says a balance, credit or billing
-//     limit is exhausted (OpenAI's insufficient_quota, "Insufficient
-//     balance") is payment and not retryable;
-//   - a 429 whose code or message names a daily, monthly or other quota
-//     ("Daily request limit exceeded", quota_exceeded) stays rate_limit but
-//     is not retryable within a run: waiting seconds will not help;
-//   - a 400 or 403 whose code or message says rate limit, throttled or too
-//     many requests (GitHub's secondary limits answer 403) is rate_limit
-//     and retryable.
+//   - a 429 or 403 whose code names an exhausted balance, credit or billing
+//     limit (OpenAI's insufficient_quota, insufficient_balance,
+//     billing_hard_limit_reached), or whose message says "insufficient
+//     balance", "insufficient funds", "insufficient credit", "out of
+//     credit" or "payment required", is payment and not retryable;
+//   - a 429 whose code or message names a daily or monthly limit ("Daily
+//     request limit exceeded", daily_quota_exceeded), or whose code says a
+//     quota is exceeded or exhausted, stays rate_limit but is not
+//     retryable within a run: waiting seconds will not help. A message
+//     that speaks of a limit per second or per minute keeps it retryable
+//     (Google's "Quota exceeded for … per minute");
+//   - a 400 or 403 whose code or message says rate limit, rate exceeded,
+//     throttled or too many requests (GitHub's secondary limits answer 403,
+//     AWS's ThrottlingException 400) is rate_limit and retryable.
 //
 // The code is compared without case and separators, the message without
 // case.
 func Refine(status uint16, cat results.Category, retryable bool, code, message string) (results.Category, bool) {
 	c := squash(code)
 	m := strings.ToLower(message)
-	has := func(words ...string) bool {
+	inCode := func(words ...string) bool {
 		for _, w := range words {
-			if strings.Contains(c, squash(w)) || strings.Contains(m, w) {
+			if c != "" && strings.Contains(c, squash(w)) {
+				return true
+			}
+		}
+		return false
+	}
+	inMessage := func(words ...string) bool {
+		for _, w := range words {
+			if strings.Contains(m, w) {
 				return true
 			}
 		}
@@ -99,16 +112,20 @@ func Refine(status uint16, cat results.Category, retryable bool, code, message s
 	}
 	switch status {
 	case 429, 403:
-		if has("insufficient_quota", "insufficient balance", "insufficient_balance", "insufficient funds", "insufficient credit", "billing", "payment required", "credit balance", "out of credit") {
+		if inCode("insufficient_quota", "insufficient_balance", "insufficient_funds", "insufficient_credit", "billing", "payment_required", "out_of_credit") ||
+			inMessage("insufficient balance", "insufficient funds", "insufficient credit", "out of credit", "payment required") {
 			return results.CatPayment, false
 		}
-		if status == 429 && has("daily", "per day", "monthly", "per month", "quota") {
+		short := inMessage("per second", "per minute", "/s", "/min", "per-second", "per-minute")
+		if status == 429 && !short && (inCode("daily", "monthly", "quota_exceeded", "quota_exhausted") ||
+			inMessage("daily", "per day", "monthly", "per month")) {
 			return results.CatRateLimit, false
 		}
 	}
 	switch status {
 	case 400, 403:
-		if has("rate limit", "rate_limit", "ratelimit", "throttl", "too many requests") {
+		if inCode("rate_limit", "throttl", "too_many_requests", "rate_exceeded") ||
+			inMessage("rate limit", "rate exceeded", "throttl", "too many requests") {
 			return results.CatRateLimit, true
 		}
 	}

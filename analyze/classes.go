@@ -23,6 +23,7 @@ type Class struct {
 
 	sampleHashes [results.MaxSamplesPerClass]uint64 // of Samples, to keep them distinct
 	sampleTries  int                                // responses compared for a new sample
+	rules        uint64                             // the path-selected override rules that applied (classKey.rules)
 }
 
 // classKey identifies a class in a ClassTable's index: the status, the
@@ -33,43 +34,48 @@ type classKey struct {
 	kind    results.ErrorKind
 	code    uint64
 	pattern uint64
+	rules   uint64 // the override rules with a path that matched
 }
 
 // keySeed seeds the hashes of classKey. The index lives only in memory, so
 // the seed may differ from one process to the next.
 var keySeed = maphash.MakeSeed()
 
-func keyOf(status uint16, kind results.ErrorKind, code, pattern []byte) classKey {
-	return classKey{status: status, kind: kind, code: maphash.Bytes(keySeed, code), pattern: maphash.Bytes(keySeed, pattern)}
+func keyOf(status uint16, kind results.ErrorKind, code, pattern []byte, rules uint64) classKey {
+	return classKey{status: status, kind: kind, code: maphash.Bytes(keySeed, code), pattern: maphash.Bytes(keySeed, pattern), rules: rules}
 }
 
 // ClassTable is a bounded registry of classes, keyed by status, transport
 // failure kind, error code and message pattern. It assigns IDs 1, 2, … in
-// order of creation. Once it holds its maximum, every new key maps to a
-// single overflow class (Overflow set, code OverflowCode), so memory stays
-// bounded whatever the target answers. A ClassTable is not safe for
-// concurrent use.
+// order of creation. Once it holds its maximum of classes read from
+// bodies, every new such key maps to the overflow class of its status
+// (Overflow set, code OverflowCode), so memory stays bounded whatever the
+// target answers. Classes without a body (a status alone, a transport
+// failure) are few, bounded by the statuses, and always get their own.
+// A ClassTable is not safe for concurrent use.
 type ClassTable struct {
 	max      int
+	bodied   int      // classes read from a body, the ones max bounds
 	classes  []*Class // by ID-1
 	index    map[classKey]*Class
-	overflow *Class
+	overflow map[classKey]*Class // by status and kind
 }
 
-// NewClassTable returns an empty table that keeps at most max classes
-// besides the overflow class; max < 1 means DefaultMaxClasses.
+// NewClassTable returns an empty table that keeps at most max classes read
+// from bodies besides the overflow classes; max < 1 means
+// DefaultMaxClasses.
 func NewClassTable(max int) *ClassTable {
 	if max < 1 {
 		max = DefaultMaxClasses
 	}
-	return &ClassTable{max: max, index: make(map[classKey]*Class)}
+	return &ClassTable{max: max, index: make(map[classKey]*Class), overflow: make(map[classKey]*Class)}
 }
 
-// Max returns the most classes the table keeps besides the overflow class.
+// Max returns the most classes read from bodies the table keeps besides
+// the overflow classes.
 func (t *ClassTable) Max() int { return t.max }
 
-// Len returns the number of classes, the overflow class included once it
-// exists.
+// Len returns the number of classes, overflow classes included.
 func (t *ClassTable) Len() int { return len(t.classes) }
 
 // ByID returns the class with the given ID, or nil.
@@ -86,14 +92,14 @@ func (t *ClassTable) All() []*Class { return t.classes }
 
 // find returns the class with exactly this key, and the index key under
 // which it is, or would be, stored. It does not allocate.
-func (t *ClassTable) find(status uint16, kind results.ErrorKind, code, pattern []byte) (*Class, classKey) {
-	k := keyOf(status, kind, code, pattern)
+func (t *ClassTable) find(status uint16, kind results.ErrorKind, code, pattern []byte, rules uint64) (*Class, classKey) {
+	k := keyOf(status, kind, code, pattern, rules)
 	for {
 		c, ok := t.index[k]
 		if !ok {
 			return nil, k
 		}
-		if c.Status == status && c.ErrorKind == kind && c.Code == string(code) && c.Pattern == string(pattern) {
+		if c.Status == status && c.ErrorKind == kind && c.rules == rules && c.Code == string(code) && c.Pattern == string(pattern) {
 			return c, k
 		}
 		k.pattern++ // a collision of 64-bit hashes: probe the next slot
@@ -108,7 +114,7 @@ func (t *ClassTable) findString(status uint16, kind results.ErrorKind, code, pat
 		if !ok {
 			return nil
 		}
-		if c.Status == status && c.ErrorKind == kind && c.Code == code && c.Pattern == pattern {
+		if c.Status == status && c.ErrorKind == kind && c.rules == 0 && c.Code == code && c.Pattern == pattern {
 			return c
 		}
 		k.pattern++
@@ -121,44 +127,65 @@ func (t *ClassTable) findString(status uint16, kind results.ErrorKind, code, pat
 // created a class. An overflow desc always maps to the overflow class.
 func (t *ClassTable) Intern(desc results.Class) (*Class, bool) {
 	if desc.Overflow {
-		return t.overflowClass()
+		return t.overflowClass(desc.Status, desc.ErrorKind)
 	}
 	if c := t.findString(desc.Status, desc.ErrorKind, desc.Code, desc.Pattern); c != nil {
 		return c, false
 	}
-	_, k := t.find(desc.Status, desc.ErrorKind, []byte(desc.Code), []byte(desc.Pattern))
+	_, k := t.find(desc.Status, desc.ErrorKind, []byte(desc.Code), []byte(desc.Pattern), 0)
 	return t.insert(k, desc)
 }
 
-// insert adds a class under index key k, or returns the overflow class when
-// the table is full.
+// insert adds a class under index key k, or returns the overflow class of
+// its status when the table is full. A class without a body (dialect
+// "none") is always added.
 func (t *ClassTable) insert(k classKey, desc results.Class) (*Class, bool) {
-	if t.full() {
-		return t.overflowClass()
+	bodied := desc.Dialect != Skipped.String()
+	if bodied && t.full() {
+		return t.overflowClass(desc.Status, desc.ErrorKind)
 	}
-	c := &Class{Class: desc}
+	c := &Class{Class: desc, rules: k.rules}
 	c.ID = uint32(len(t.classes) + 1)
 	c.Overflow = false
 	t.classes = append(t.classes, c)
 	t.index[k] = c
+	if bodied {
+		t.bodied++
+	}
 	return c, true
 }
 
-// overflowClass returns the overflow class, creating it on first use.
-func (t *ClassTable) overflowClass() (*Class, bool) {
-	if t.overflow != nil {
-		return t.overflow, false
+// overflowClass returns the overflow class of a status and kind, creating
+// it on first use. It keeps the category and retryable flag of the status.
+func (t *ClassTable) overflowClass(status uint16, kind results.ErrorKind) (*Class, bool) {
+	k := classKey{status: status, kind: kind}
+	if c := t.overflow[k]; c != nil {
+		return c, false
 	}
-	t.overflow = &Class{Class: results.Class{
-		ID:       uint32(len(t.classes) + 1),
-		Code:     OverflowCode,
-		Category: results.CatUnknown,
-		Dialect:  "overflow",
-		Overflow: true,
-		Message:  "responses of classes beyond the class limit",
+	c := &Class{Class: results.Class{
+		ID:        uint32(len(t.classes) + 1),
+		Status:    status,
+		ErrorKind: kind,
+		Code:      OverflowCode,
+		Dialect:   "overflow",
+		Overflow:  true,
+		Message:   "responses of classes beyond the class limit",
 	}}
-	t.classes = append(t.classes, t.overflow)
-	return t.overflow, true
+	c.Category, c.Retryable = StatusCategory(status, kind)
+	t.overflow[k] = c
+	t.classes = append(t.classes, c)
+	return c, true
+}
+
+// Overflowed returns the overflow classes, in ID order.
+func (t *ClassTable) Overflowed() []*Class {
+	var out []*Class
+	for _, c := range t.classes {
+		if c.Overflow {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // addSample appends a sample whose raw body hashed to hash.
@@ -169,8 +196,9 @@ func (c *Class) addSample(body string, hash uint64) bool {
 	return true
 }
 
-// full reports whether a new key would go to the overflow class.
-func (t *ClassTable) full() bool { return len(t.index) >= t.max }
+// full reports whether a new class read from a body would go to an
+// overflow class.
+func (t *ClassTable) full() bool { return t.bodied >= t.max }
 
 // maxSampleTries bounds the responses of one class compared for a new
 // sample, so that a class whose answers never vary stops costing a hash

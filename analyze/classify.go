@@ -1,14 +1,23 @@
 package analyze
 
 import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"io"
+	"slices"
 	"strings"
 
 	"github.com/stampede-dev/stampede/attack/results"
 	"github.com/stampede-dev/stampede/internal/redact"
 )
+
+// MaxRules bounds the rules of a classifier.
+const MaxRules = 64
 
 // DefaultBodyLimit is how many bytes of a response body are read for
 // classification by default; the rest is drained and counted, not kept.
@@ -20,13 +29,14 @@ const sampleWindow = 2 * results.MaxSampleLen
 
 // Response is what the classifier sees of one attempt.
 type Response struct {
-	Status      uint16            // HTTP status, 0 without a response
-	Kind        results.ErrorKind // transport failure kind
-	ContentType string            // the Content-Type header
-	Body        []byte            // the first bytes of the body, at most the body limit; nil if not read
-	BodyLen     uint64            // body bytes received in all, read or not
-	Method      string            // of the request
-	URL         string            // of the request; redacted before it is kept
+	Status          uint16            // HTTP status, 0 without a response
+	Kind            results.ErrorKind // transport failure kind
+	ContentType     string            // the Content-Type header
+	Body            []byte            // the first bytes of the body, at most the body limit; nil if not read
+	BodyLen         uint64            // body bytes received in all, read or not
+	ContentEncoding string            // the Content-Encoding header: gzip and deflate bodies are inflated
+	Method          string            // of the request
+	URL             string            // of the request; redacted before it is kept
 }
 
 // Classified is the outcome of classifying one response.
@@ -59,8 +69,17 @@ type Classifier struct {
 	opts    ClassifierOptions
 	table   *ClassTable
 	x       extractor
-	pattern []byte // scratch for the pattern
-	code    []byte // scratch for a code found by a rule
+	pattern []byte   // scratch for the pattern
+	code    []byte   // scratch for a code found by a rule
+	message []byte   // scratch for a message with secrets masked
+	masked  []byte   // scratch for a code with secrets masked
+	secrets [][]byte // the literal secrets of the options, longest first
+
+	compressed bytes.Reader // the captured body, for decode
+	gzip       *gzip.Reader // reused by decode
+	inflated   []byte       // decode's output
+
+	pathRules []*Rule // override rules with a path, at most 64: bits of the class key
 
 	bodyStatuses []StatusMatch // statuses below 400 whose bodies a rule reads
 	paths        bool          // some rule selects on the path
@@ -79,6 +98,9 @@ func NewClassifier(opts ClassifierOptions) (*Classifier, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	if len(opts.Rules) > MaxRules {
+		return nil, fmt.Errorf("%d rules: at most %d", len(opts.Rules), MaxRules)
+	}
 	if opts.BodyLimit < 1 {
 		opts.BodyLimit = DefaultBodyLimit
 	}
@@ -88,8 +110,17 @@ func NewClassifier(opts ClassifierOptions) (*Classifier, error) {
 		if r.extracts() && r.Status.Code != 0 && r.Status.Code < 400 {
 			c.bodyStatuses = append(c.bodyStatuses, r.Status)
 		}
+		if r.overrides() && r.Path != "" {
+			c.pathRules = append(c.pathRules, r)
+		}
 		c.paths = c.paths || r.Path != ""
 	}
+	for _, s := range opts.Secrets {
+		if len(strings.TrimSpace(s)) >= redact.MinSecretLen {
+			c.secrets = append(c.secrets, []byte(s))
+		}
+	}
+	slices.SortFunc(c.secrets, func(a, b []byte) int { return len(b) - len(a) })
 	return c, nil
 }
 
@@ -126,27 +157,29 @@ func (c *Classifier) Classify(r *Response) Classified {
 	if c.paths {
 		path = urlPath(r.URL)
 	}
+	rules := c.pathMask(path)
 	var rule *Rule
 	if r.Kind == results.ErrNone && r.Status != 0 && c.NeedsBody(r.Status) {
 		rule = c.extractionRule(r.Status, path)
 	}
 	// Below 400, only a body rule for this path reads the body.
 	if rule == nil && (r.Kind != results.ErrNone || r.Status < 400) {
-		cls, k := c.table.find(r.Status, r.Kind, nil, nil)
+		cls, k := c.table.find(r.Status, r.Kind, nil, nil, rules)
 		if cls != nil {
 			return Classified{Class: cls}
 		}
-		return c.create(k, r, path, extraction{dialect: Skipped}, nil, nil)
+		return c.create(k, r, path, extraction{dialect: Skipped}, nil, nil, nil)
 	}
 	if r.BodyLen > uint64(len(r.Body)) {
 		c.truncated++
 	}
+	body := c.decode(r.ContentEncoding, r.Body)
 
 	dialect := Auto
 	if rule != nil {
 		dialect = rule.Dialect
 	}
-	ex, doc := c.x.extract(dialect, r.ContentType, r.Body)
+	ex, doc := c.x.extract(dialect, r.Status, r.ContentType, body)
 	code := ex.code
 	if rule != nil {
 		switch {
@@ -155,34 +188,42 @@ func (c *Classifier) Classify(r *Response) Classified {
 				code = found
 			}
 		case rule.CodeRegexp != nil:
-			if m := rule.CodeRegexp.FindSubmatchIndex(r.Body); m != nil {
+			if m := rule.CodeRegexp.FindSubmatchIndex(body); m != nil {
 				lo, hi := m[0], m[1]
 				if len(m) >= 4 && m[2] >= 0 {
 					lo, hi = m[2], m[3]
 				}
-				c.code = append(c.code[:0], r.Body[lo:hi]...)
-				code = c.code
+				if hi > lo { // an empty match finds nothing: keep the dialect's code
+					c.code = append(c.code[:0], body[lo:hi]...)
+					code = c.code
+				}
 			}
 		}
 	}
-	code = cutUTF8(code, results.MaxCodeLen)
-	c.pattern = AppendPattern(c.pattern[:0], ex.message)
+	// The code and the pattern identify the class, so they are kept as
+	// they are: an API that echoes a key in them must not put it in the
+	// class. Known secrets are masked here, on every response; the full
+	// redaction of messages and samples runs once per class.
+	code = c.maskSecrets(cutUTF8(code, results.MaxCodeLen), &c.masked)
+	message := c.maskSecrets(ex.message, &c.message)
+	c.pattern = AppendPattern(c.pattern[:0], message)
 	pattern := cutUTF8(c.pattern, results.MaxPatternLen)
 
-	cls, k := c.table.find(r.Status, r.Kind, code, pattern)
+	cls, k := c.table.find(r.Status, r.Kind, code, pattern, rules)
 	if cls == nil {
-		return c.create(k, r, path, ex, code, pattern)
+		return c.create(k, r, path, ex, code, pattern, message)
 	}
-	return Classified{Class: cls, NewSample: c.sample(cls, r.Body)}
+	return Classified{Class: cls, NewSample: c.sample(cls, ex.dialect, body)}
 }
 
 // create makes the class of a response no class has yet.
-func (c *Classifier) create(k classKey, r *Response, path string, ex extraction, code, pattern []byte) Classified {
-	if c.table.full() {
+func (c *Classifier) create(k classKey, r *Response, path string, ex extraction, code, pattern, message []byte) Classified {
+	if ex.dialect != Skipped && c.table.full() {
 		// Checked first: describing a class that will not be kept would
-		// cost every overflowing response a redaction.
-		cls, created := c.table.overflowClass()
-		return Classified{Class: cls, NewClass: created, NewSample: ex.dialect != Skipped && c.sample(cls, r.Body)}
+		// cost every overflowing response a redaction. Classes without a
+		// body (statuses, transport failures) are few and always kept.
+		cls, created := c.table.overflowClass(r.Status, r.Kind)
+		return Classified{Class: cls, NewClass: created, NewSample: c.sample(cls, ex.dialect, r.Body)}
 	}
 	desc := results.Class{
 		Status:    r.Status,
@@ -190,8 +231,9 @@ func (c *Classifier) create(k classKey, r *Response, path string, ex extraction,
 		Code:      string(code),
 		Pattern:   string(pattern),
 		Dialect:   ex.dialect.String(),
-		Message:   c.redact(string(cutUTF8(ex.message, results.MaxMessageLen))),
-		Example:   c.example(r),
+		// Redacted before the cut, so that a secret across it is masked.
+		Message: string(cutUTF8([]byte(c.redact(string(cutUTF8(message, 2*results.MaxMessageLen)))), results.MaxMessageLen)),
+		Example: c.example(r),
 	}
 	desc.Category, desc.Retryable = StatusCategory(r.Status, r.Kind)
 	desc.Category, desc.Retryable = Refine(r.Status, desc.Category, desc.Retryable, desc.Code, desc.Message)
@@ -199,7 +241,7 @@ func (c *Classifier) create(k classKey, r *Response, path string, ex extraction,
 		rule := &c.opts.Rules[i]
 		if !rule.overrides() || !rule.matchesRequest(r.Status, path) ||
 			(rule.Code != "" && rule.Code != desc.Code) ||
-			(rule.Message != nil && !rule.Message.MatchString(string(ex.message))) {
+			(rule.Message != nil && !rule.Message.Match(message)) {
 			continue
 		}
 		if rule.Category != nil {
@@ -210,16 +252,110 @@ func (c *Classifier) create(k classKey, r *Response, path string, ex extraction,
 		}
 	}
 	cls, created := c.table.insert(k, desc)
-	out := Classified{Class: cls, NewClass: created}
-	if ex.dialect != Skipped {
-		out.NewSample = c.sample(cls, r.Body)
+	return Classified{Class: cls, NewClass: created, NewSample: c.sample(cls, ex.dialect, r.Body)}
+}
+
+// pathMask returns the set of override rules with a path whose path
+// matches: part of the class key, so that such a rule decides the
+// category of the responses of its path only, not of whichever path a
+// class met first.
+func (c *Classifier) pathMask(path string) uint64 {
+	var mask uint64
+	for i, r := range c.pathRules {
+		if strings.HasPrefix(path, r.Path) {
+			mask |= 1 << i
+		}
 	}
+	return mask
+}
+
+// maskSecrets returns b with every known secret replaced by redact.Mask,
+// built in *scratch when there is one; b itself when there is none. It
+// does not allocate once scratch has grown.
+func (c *Classifier) maskSecrets(b []byte, scratch *[]byte) []byte {
+	found := false
+	for _, s := range c.secrets {
+		if bytes.Contains(b, s) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return b
+	}
+	out := (*scratch)[:0]
+	for i := 0; i < len(b); {
+		hit := 0
+		for _, s := range c.secrets { // longest first
+			if bytes.HasPrefix(b[i:], s) {
+				hit = len(s)
+				break
+			}
+		}
+		if hit > 0 {
+			out = append(out, redact.Mask...)
+			i += hit
+			continue
+		}
+		out = append(out, b[i])
+		i++
+	}
+	*scratch = out
 	return out
 }
 
+// decode returns the body inflated when its Content-Encoding is gzip or
+// deflate (a user's Accept-Encoding asked for it), at most BodyLimit bytes
+// of it; a body cut by the limit inflates as far as it goes. Any other
+// encoding, or a body that does not inflate at all, is returned as it is.
+func (c *Classifier) decode(encoding string, body []byte) []byte {
+	enc := strings.ToLower(strings.TrimSpace(encoding))
+	if enc == "" || enc == "identity" || len(body) == 0 {
+		return body
+	}
+	var rd io.Reader
+	c.compressed.Reset(body)
+	switch enc {
+	case "gzip", "x-gzip":
+		if c.gzip == nil {
+			z, err := gzip.NewReader(&c.compressed)
+			if err != nil {
+				return body
+			}
+			c.gzip = z
+		} else if c.gzip.Reset(&c.compressed) != nil {
+			return body
+		}
+		rd = c.gzip
+	case "deflate":
+		// HTTP's deflate is zlib; some servers send raw deflate.
+		if z, err := zlib.NewReader(&c.compressed); err == nil {
+			rd = z
+		} else {
+			c.compressed.Reset(body)
+			rd = flate.NewReader(&c.compressed)
+		}
+	default:
+		return body
+	}
+	c.inflated = c.inflated[:0]
+	buf := c.inflated[:cap(c.inflated)]
+	if len(buf) < c.opts.BodyLimit {
+		buf = make([]byte, c.opts.BodyLimit)
+	}
+	n, _ := io.ReadFull(rd, buf[:c.opts.BodyLimit]) // a cut stream inflates up to the cut
+	c.inflated = buf[:n]
+	if n == 0 {
+		return body
+	}
+	return c.inflated
+}
+
 // sample adds body to cls's samples when there is room and it is new.
-func (c *Classifier) sample(cls *Class, body []byte) bool {
-	if len(cls.Samples) >= results.MaxSamplesPerClass || cls.sampleTries >= maxSampleTries || len(body) == 0 {
+// Bodies that were not read, and bytes that are not text (which redaction
+// could not inspect), are not kept.
+func (c *Classifier) sample(cls *Class, d Dialect, body []byte) bool {
+	if d == Skipped || d == Binary || len(cls.Samples) >= results.MaxSamplesPerClass || cls.sampleTries >= maxSampleTries || len(body) == 0 {
 		return false
 	}
 	window := cutUTF8(body, sampleWindow)

@@ -55,6 +55,10 @@ const (
 	// HTML is an HTML page: no code; the message is its <title> or first
 	// <h1>.
 	HTML
+	// XML is an XML document (S3, SQS): the code and message of its
+	// <Code> and <Message> elements; without them, its first line after
+	// the prolog.
+	XML
 	// Text is any other text: no code; the message is its first line.
 	Text
 	// Empty is a response without a body.
@@ -65,6 +69,10 @@ const (
 	// redirects without a body rule, and transport failures.
 	Skipped
 )
+
+// pinnable reports whether a rule may pin d: not the shapes that name an
+// absence of content.
+func pinnable(d Dialect) bool { return d != Skipped && d != Empty && d != Binary }
 
 var dialectNames = [...]string{
 	Auto:        "auto",
@@ -78,6 +86,7 @@ var dialectNames = [...]string{
 	Generic:     "generic",
 	JSON:        "json",
 	HTML:        "html",
+	XML:         "xml",
 	Text:        "text",
 	Empty:       "empty",
 	Binary:      "binary",
@@ -96,13 +105,13 @@ func (d Dialect) String() string {
 // ParseDialect returns the dialect named s, one that a rule can pin.
 func ParseDialect(s string) (Dialect, error) {
 	for d, name := range dialectNames {
-		if s == name && Dialect(d) != Skipped {
+		if s == name && pinnable(Dialect(d)) {
 			return Dialect(d), nil
 		}
 	}
 	names := make([]string, 0, len(dialectNames))
 	for d, name := range dialectNames {
-		if Dialect(d) != Skipped {
+		if pinnable(Dialect(d)) {
 			names = append(names, name)
 		}
 	}
@@ -121,15 +130,96 @@ type extraction struct {
 // extractor finds the code and message of bodies. It keeps a parser and
 // scratch space between calls, so it is not safe for concurrent use.
 type extractor struct {
-	parser  fastjson.Parser
-	scratch []byte // composed messages and codes
+	parser      fastjson.Parser
+	parsedLarge bool   // the last document parsed was larger than largeDocument
+	scratch     []byte // composed messages and codes
+	repaired    []byte // a cut document, closed by repairJSON
 }
+
+// maxRepairDepth bounds the nesting repairJSON closes.
+const maxRepairDepth = 32
+
+// repairJSON appends to dst the longest prefix of a cut JSON document b
+// that ends after a complete value (with atComma, after a complete member
+// or element followed by a comma), followed by the brackets that close it,
+// and returns it; it returns dst unchanged when there is no such prefix
+// (nothing complete, nesting deeper than maxRepairDepth, or a document
+// that is complete but malformed). The prefix may still not parse (a
+// string that was a key): the caller parses it and, failing, tries again
+// atComma. {"error": {"code": "x", "message": "m", "pad": "zzz… becomes
+// {"error": {"code": "x", "message": "m"}}.
+func repairJSON(dst, b []byte, atComma bool) []byte {
+	var (
+		stack    [maxRepairDepth]byte // the closers of the open brackets
+		depth    int
+		inString bool
+		escaped  bool
+		cut      = -1 // where the last complete member ends
+		cutStack [maxRepairDepth]byte
+		cutDepth int
+	)
+	for i, c := range b {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+				if !atComma && depth > 0 {
+					cut, cutDepth = i+1, depth
+					copy(cutStack[:], stack[:depth])
+				}
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			if depth == maxRepairDepth {
+				return dst
+			}
+			stack[depth] = '}'
+			if c == '[' {
+				stack[depth] = ']'
+			}
+			depth++
+		case c == '}' || c == ']':
+			if depth == 0 {
+				return dst
+			}
+			depth--
+			if depth == 0 {
+				return dst // the document is complete: malformed, not cut
+			}
+			if !atComma {
+				cut, cutDepth = i+1, depth
+				copy(cutStack[:], stack[:depth])
+			}
+		case c == ',' && depth > 0:
+			cut, cutDepth = i, depth
+			copy(cutStack[:], stack[:depth])
+		}
+	}
+	if cut < 0 {
+		return dst
+	}
+	dst = append(dst, b[:cut]...)
+	for d := cutDepth - 1; d >= 0; d-- {
+		dst = append(dst, cutStack[d])
+	}
+	return dst
+}
+
+// largeDocument is the size of JSON body after which the parser's memory
+// (some 50 times the document) is dropped rather than kept for the next.
+const largeDocument = 64 << 10
 
 // extract reads body in dialect d (Auto: detect it). contentType is the
 // response's Content-Type header.
-func (x *extractor) extract(d Dialect, contentType string, body []byte) (extraction, *fastjson.Value) {
+func (x *extractor) extract(d Dialect, status uint16, contentType string, body []byte) (extraction, *fastjson.Value) {
 	x.scratch = x.scratch[:0]
-	trimmed := bytes.TrimSpace(body)
+	trimmed := bytes.TrimPrefix(bytes.TrimSpace(body), []byte("\xef\xbb\xbf")) // and a byte order mark
 	if len(trimmed) == 0 {
 		return extraction{dialect: Empty}, nil
 	}
@@ -138,9 +228,29 @@ func (x *extractor) extract(d Dialect, contentType string, body []byte) (extract
 		return x.text(body), nil
 	case HTML:
 		return extraction{dialect: HTML, message: htmlText(body)}, nil
+	case XML:
+		return xmlExtraction(trimmed), nil
 	}
 	if trimmed[0] == '{' || trimmed[0] == '[' {
-		if v, err := x.parser.ParseBytes(trimmed); err == nil {
+		if x.parsedLarge {
+			// fastjson keeps memory in proportion to the largest document
+			// it parsed; after a large one, start afresh.
+			x.parser, x.parsedLarge = fastjson.Parser{}, false
+		}
+		x.parsedLarge = len(trimmed) > largeDocument
+		v, err := x.parser.ParseBytes(trimmed)
+		if err != nil {
+			// A document cut by the body limit (or by the server) keeps
+			// its code and message near the start: close it and try again.
+			for _, atComma := range [...]bool{false, true} {
+				if x.repaired = repairJSON(x.repaired[:0], trimmed, atComma); len(x.repaired) > 0 {
+					if v, err = x.parser.ParseBytes(x.repaired); err == nil {
+						break
+					}
+				}
+			}
+		}
+		if err == nil {
 			obj := v
 			if v.Type() == fastjson.TypeArray { // [{"errorCode": …, "message": …}] (Salesforce)
 				if items := v.GetArray(); len(items) > 0 && items[0].Type() == fastjson.TypeObject {
@@ -148,7 +258,7 @@ func (x *extractor) extract(d Dialect, contentType string, body []byte) (extract
 				}
 			}
 			if obj.Type() == fastjson.TypeObject {
-				return x.object(d, contentType, obj), v
+				return x.object(d, status, contentType, obj), v
 			}
 			return extraction{dialect: JSON, message: x.keys(obj)}, v
 		}
@@ -161,8 +271,42 @@ func (x *extractor) extract(d Dialect, contentType string, body []byte) (extract
 		return extraction{dialect: Binary}, nil
 	case looksHTML(contentType, trimmed):
 		return extraction{dialect: HTML, message: htmlText(body)}, nil
+	case looksXML(contentType, trimmed):
+		return xmlExtraction(trimmed), nil
 	}
 	return x.text(body), nil
+}
+
+// looksXML reports whether a body is an XML document, by its content type
+// or its prolog.
+func looksXML(contentType string, trimmed []byte) bool {
+	mt := strings.ToLower(mediaType(contentType))
+	return mt == "application/xml" || mt == "text/xml" || strings.HasSuffix(mt, "+xml") ||
+		bytes.HasPrefix(trimmed, []byte("<?xml"))
+}
+
+// xmlExtraction reads the <Code> and <Message> of an XML error (any case,
+// as S3, SQS and SOAP faults spell them), or else its first line after the
+// prolog.
+func xmlExtraction(trimmed []byte) extraction {
+	code := bytes.TrimSpace(elementText(trimmed, "code"))
+	if len(code) == 0 {
+		code = bytes.TrimSpace(elementText(trimmed, "faultcode"))
+	}
+	msg := bytes.TrimSpace(elementText(trimmed, "message"))
+	if len(msg) == 0 {
+		msg = bytes.TrimSpace(elementText(trimmed, "faultstring"))
+	}
+	if len(code) == 0 && len(msg) == 0 {
+		rest := trimmed
+		if bytes.HasPrefix(rest, []byte("<?xml")) {
+			if end := bytes.Index(rest, []byte("?>")); end >= 0 {
+				rest = rest[end+2:]
+			}
+		}
+		msg = firstLine(rest)
+	}
+	return extraction{dialect: XML, code: cutUTF8(code, 256), message: msg}
 }
 
 func (x *extractor) text(body []byte) extraction {
@@ -196,26 +340,33 @@ func mediaType(contentType string) string {
 }
 
 // object reads a JSON object in dialect d, or detects its dialect.
-func (x *extractor) object(d Dialect, contentType string, v *fastjson.Value) extraction {
+func (x *extractor) object(d Dialect, status uint16, contentType string, v *fastjson.Value) extraction {
 	if d == Auto {
 		d = detect(contentType, v)
 	}
 	switch d {
 	case Problem:
 		code := str(v, "type")
-		if string(code) == "about:blank" || len(code) == 0 {
-			code = x.scalar(v, "code")
+		title, detail := str(v, "title"), str(v, "detail")
+		if len(code) > 0 && string(code) != "about:blank" {
+			// A real type names the problem; its title is constant.
+			if len(title) == 0 {
+				title = detail
+			}
+			return extraction{dialect: d, code: code, message: title}
 		}
-		msg := str(v, "title")
-		if len(msg) == 0 {
-			msg = str(v, "detail")
-		}
-		return extraction{dialect: d, code: code, message: msg}
+		// about:blank: the title is only the status's phrase, so the
+		// detail tells problems apart (Spring Boot's default).
+		return extraction{dialect: d, code: x.scalar(v, "code"), message: x.join(title, detail)}
 	case Envelope, ErrorObject:
 		e := v.Get("error")
-		code := str(e, "status") // Google: {"code": 429, "status": "RESOURCE_EXHAUSTED"}
-		if c := e.Get("code"); len(code) == 0 || (c != nil && c.Type() == fastjson.TypeString) {
-			code = x.scalar(e, "code")
+		code := x.scalar(e, "code")
+		// Google: {"code": 429, "status": "RESOURCE_EXHAUSTED"}: a numeric
+		// code that only repeats the HTTP status yields to the status.
+		if c := e.Get("code"); c != nil && c.Type() == fastjson.TypeNumber && c.GetInt() == int(status) {
+			if st := str(e, "status"); len(st) > 0 {
+				code = st
+			}
 		}
 		if len(code) == 0 {
 			code = str(e, "type")
@@ -224,11 +375,21 @@ func (x *extractor) object(d Dialect, contentType string, v *fastjson.Value) ext
 	case ErrorString:
 		typ := str(v, "error")
 		msg := firstStr(v, "message", "error_description", "msg", "detail", "description")
+		if len(msg) == 0 { // NestJS: {"message": ["name must be a string"], "error": "Bad Request"}
+			msg = stringOf(v.Get("message", "0"))
+		}
 		if isCodeLike(typ) {
 			return extraction{dialect: d, code: typ, message: msg}
 		}
 		return extraction{dialect: d, message: x.join(typ, msg)}
 	case Errors:
+		errs := v.Get("errors")
+		if errs != nil && errs.Type() == fastjson.TypeString { // Shopify: {"errors": "Exceeded 2 calls per second"}
+			return extraction{dialect: d, message: stringOf(errs)}
+		}
+		if errs != nil && errs.Type() == fastjson.TypeObject { // {"errors": {"title": ["can't be blank"]}}
+			return extraction{dialect: d, message: x.keys(errs)}
+		}
 		first := v.Get("errors", "0")
 		if first != nil && first.Type() == fastjson.TypeString {
 			return extraction{dialect: d, message: stringOf(first)}
@@ -256,13 +417,16 @@ func (x *extractor) object(d Dialect, contentType string, v *fastjson.Value) ext
 		return extraction{dialect: d}
 	case Flat, Generic:
 		code := x.scalar(v, "code")
-		for _, k := range [...]string{"error_code", "errorCode", "error_type", "errorType"} {
+		for _, k := range [...]string{"error_code", "errorCode", "error_type", "errorType", "__type"} {
 			if len(code) > 0 {
 				break
 			}
 			code = x.scalar(v, k)
 		}
 		msg := firstStr(v, "message", "msg", "error_message", "errorMessage", "error_description", "description", "reason", "detail", "title")
+		if len(msg) == 0 { // {"message": ["name must be a string", …]}
+			msg = stringOf(v.Get("message", "0"))
+		}
 		if len(code) == 0 && len(msg) == 0 && d == Generic {
 			if e := str(v, "error"); isCodeLike(e) {
 				code = e
@@ -297,8 +461,13 @@ func detect(contentType string, v *fastjson.Value) Dialect {
 			return ErrorString
 		}
 	}
-	if errs := v.Get("errors"); errs != nil && errs.Type() == fastjson.TypeArray {
-		if first := errs.Get("0"); first != nil && (first.Type() == fastjson.TypeObject || first.Type() == fastjson.TypeString) {
+	if errs := v.Get("errors"); errs != nil {
+		switch errs.Type() {
+		case fastjson.TypeArray:
+			if first := errs.Get("0"); first != nil && (first.Type() == fastjson.TypeObject || first.Type() == fastjson.TypeString) {
+				return Errors
+			}
+		case fastjson.TypeString, fastjson.TypeObject:
 			return Errors
 		}
 	}
@@ -308,7 +477,7 @@ func detect(contentType string, v *fastjson.Value) Dialect {
 	if hasString(v, "message") && v.Exists("code") {
 		return Flat
 	}
-	for _, k := range [...]string{"code", "error_code", "errorCode", "error_type", "errorType", "message", "msg", "error_message", "errorMessage", "error_description", "description", "reason"} {
+	for _, k := range [...]string{"code", "error_code", "errorCode", "error_type", "errorType", "__type", "message", "msg", "error_message", "errorMessage", "error_description", "description", "reason"} {
 		if v.Exists(k) {
 			return Generic
 		}

@@ -41,7 +41,9 @@ func AppendPattern(dst, msg []byte) []byte {
 	if len(msg) > MaxFingerprintInput {
 		msg = msg[:MaxFingerprintInput]
 	}
-	space := false // a space is pending before the next output
+	space := false      // a space is pending before the next output
+	credential := false // the last token was an authentication scheme
+	var closers [quoteKinds]quoteCursor
 	i := 0
 	for i < len(msg) {
 		c := msg[i]
@@ -56,11 +58,14 @@ func AppendPattern(dst, msg []byte) []byte {
 		space = false
 		if isSeparator(c) {
 			dst = append(dst, c)
+			credential = false
 			i++
 			continue
 		}
-		if open, close, n := quoteAt(msg, i); n > 0 {
-			if end := closingQuote(msg, i+n, close); end > i+n { // "" stays: masking would lengthen it
+		if open, close, kind, n := quoteAt(msg, i); n > 0 {
+			// "" stays: masking would lengthen it; a closer too far away
+			// is prose, not a value.
+			if end := closers[kind].next(msg, i+n, close); end > i+n && end-(i+n) <= maxQuoted {
 				dst = append(dst, open...)
 				dst = append(dst, maskID)
 				dst = append(dst, close...)
@@ -72,10 +77,48 @@ func AppendPattern(dst, msg []byte) []byte {
 		for j < len(msg) && !isSpace(msg[j]) && !isSeparator(msg[j]) {
 			j++
 		}
-		dst = appendToken(dst, msg[i:j])
+		if credential && isCredential(msg[i:j]) {
+			dst = append(dst, maskID)
+		} else {
+			dst = appendToken(dst, msg[i:j])
+		}
+		credential = isAuthScheme(msg[i:j])
 		i = j
 	}
 	return dst
+}
+
+// isAuthScheme reports whether tok names an HTTP authentication scheme
+// whose next word is a credential: Bearer, Basic, Token, Digest.
+func isAuthScheme(tok []byte) bool {
+	for _, s := range [...]string{"bearer", "basic", "token", "digest"} {
+		if len(tok) == len(s) && asciiEqualFold(tok, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// isCredential reports whether a word after an authentication scheme is a
+// credential rather than prose: not a plain word (letters only, in one
+// case or capitalised, shorter than 16), so "Token expired" keeps its
+// word and "Bearer abcdEFGH…" loses its token.
+func isCredential(tok []byte) bool {
+	if len(tok) >= 16 {
+		return true
+	}
+	upper := 0
+	for _, c := range tok {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			upper++
+		case c >= 'a' && c <= 'z':
+		default:
+			return true // digits, the symbols of token68
+		}
+	}
+	titled := upper == 1 && tok[0] >= 'A' && tok[0] <= 'Z'
+	return upper != 0 && upper != len(tok) && !titled
 }
 
 // appendToken appends tok, or its mask.
@@ -158,32 +201,64 @@ const (
 	rightSingle = "\u2019"
 )
 
+// quoteKinds is the number of kinds of quotes: ' " ` and the two curly
+// pairs.
+const quoteKinds = 5
+
 // quoteAt reports whether a quoted value opens at msg[i]: the opening
-// quote, the quote that closes it, and the opening quote's length in bytes.
-// A quote opens only at the start of a token (i is at the start of msg or
-// after a space or separator, which AppendPattern guarantees) so the
-// apostrophe of "doesn't" opens nothing.
-func quoteAt(msg []byte, i int) (open, close []byte, n int) {
+// quote, the quote that closes it, the kind of quote, and the opening
+// quote's length in bytes. A quote opens only at the start of a token (i
+// is at the start of msg or after a space or separator, which
+// AppendPattern guarantees) so the apostrophe of "doesn't" opens nothing.
+func quoteAt(msg []byte, i int) (open, close []byte, kind, n int) {
 	switch c := msg[i]; c {
-	case '\'', '"', '`':
-		return msg[i : i+1], msg[i : i+1], 1
+	case '\'':
+		return msg[i : i+1], msg[i : i+1], 0, 1
+	case '"':
+		return msg[i : i+1], msg[i : i+1], 1, 1
+	case '`':
+		return msg[i : i+1], msg[i : i+1], 2, 1
 	case 0xe2:
 		switch {
 		case bytes.HasPrefix(msg[i:], []byte(leftDouble)):
-			return []byte(leftDouble), []byte(rightDouble), len(leftDouble)
+			return []byte(leftDouble), []byte(rightDouble), 3, len(leftDouble)
 		case bytes.HasPrefix(msg[i:], []byte(leftSingle)):
-			return []byte(leftSingle), []byte(rightSingle), len(leftSingle)
+			return []byte(leftSingle), []byte(rightSingle), 4, len(leftSingle)
 		}
 	}
-	return nil, nil, 0
+	return nil, nil, 0, 0
 }
 
-// closingQuote returns the index of the quote close in msg at or after
-// from, within maxQuoted bytes, that ends a token (the end of msg, a space,
-// a separator or sentence punctuation follows it); -1 if there is none.
+// quoteCursor finds the closers of one kind of quote in a message. The
+// openings AppendPattern asks about only move forward, and the first
+// closer after an opening is also the first after any later opening that
+// precedes it, so each byte is scanned once per kind: a message full of
+// unclosed quotes costs linear time, not quadratic.
+type quoteCursor struct {
+	at       int  // the first closer at or after the last search's start
+	searched bool // at is valid
+	none     bool // a search reached the end of the message without one
+}
+
+// next returns the index of the first closer at or after from, -1 if
+// there is none.
+func (q *quoteCursor) next(msg []byte, from int, close []byte) int {
+	switch {
+	case q.none:
+		return -1
+	case q.searched && q.at >= from:
+		return q.at
+	}
+	q.at, q.searched = closingQuote(msg, from, close), true
+	q.none = q.at < 0
+	return q.at
+}
+
+// closingQuote returns the index of the first quote close in msg at or
+// after from that ends a token (the end of msg, a space, a separator or
+// sentence punctuation follows it); -1 if there is none.
 func closingQuote(msg []byte, from int, close []byte) int {
-	limit := min(len(msg), from+maxQuoted+len(close))
-	for k := from; k+len(close) <= limit; k++ {
+	for k := from; k+len(close) <= len(msg); k++ {
 		if !bytes.HasPrefix(msg[k:], close) {
 			continue
 		}

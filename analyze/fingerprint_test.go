@@ -1,6 +1,9 @@
 package analyze
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestAppendPattern(t *testing.T) {
 	tests := []struct{ in, want string }{
@@ -26,6 +29,12 @@ func TestAppendPattern(t *testing.T) {
 		{"  lots   of\n\tspace  ", "lots of space"},
 		{"version v2 is retired", "version * is retired"},
 		{"Unknown URL /mimo/v1/models; see / and and/or", "Unknown URL *; see / and and/or"},
+		{"Invalid token: Bearer abcdefghijklmnopqrstuvwxyzABCDEF", "Invalid token: Bearer *"},
+		{"Bearer sk-live.abc/def= rejected", "Bearer * rejected"},
+		{"Token expired", "Token expired"},
+		{"Basic Auth required", "Basic Auth required"},
+		{"bearer TOKEN missing", "bearer TOKEN missing"},
+		{"Bearer abCD", "Bearer *"},
 		{"", ""},
 	}
 	for _, tc := range tests {
@@ -89,5 +98,24 @@ func TestHTMLText(t *testing.T) {
 		if got := string(htmlText([]byte(tc.in))); got != tc.want {
 			t.Errorf("htmlText(%q) = %q; want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// BenchmarkAppendPattern measures the fingerprinter on a plain message
+// and on one full of unclosed quotes, the worst case for finding closers:
+// the two should cost about the same per byte (a quadratic scan made the
+// second a thousand times slower).
+func BenchmarkAppendPattern(b *testing.B) {
+	for name, msg := range map[string][]byte{
+		"plain":           []byte(strings.Repeat("ab ", MaxFingerprintInput/3)),
+		"unclosed-quotes": []byte(strings.Repeat("'a ", MaxFingerprintInput/3)),
+	} {
+		b.Run(name, func(b *testing.B) {
+			dst := make([]byte, 0, 2*MaxFingerprintInput)
+			b.SetBytes(int64(len(msg)))
+			for b.Loop() {
+				dst = AppendPattern(dst[:0], msg)
+			}
+		})
 	}
 }

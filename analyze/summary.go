@@ -92,9 +92,11 @@ func NewSummaryFor(classes *ClassTable) *Summary {
 	}
 }
 
-// Add folds one record into the summary. A record whose Class is not an
-// ID of the summary's table (0: unclassified, as in files of older
-// versions) is classified by its status, kind, error code and category.
+// Add folds one record into the summary. Its Class must be an ID of the
+// summary's table (a Classifier's during an attack; for a result file, the
+// ID ImportClass returned for the file's class). A record without one (0,
+// as in files of older versions), or whose class does not match its
+// status, kind and code, is classified by those fields and its category.
 // Add does not allocate once the record's status and class have been
 // seen before.
 func (s *Summary) Add(r *results.Record) {
@@ -140,7 +142,9 @@ func (s *Summary) Merge(other *Summary) {
 
 // classOf returns the class of a record.
 func (s *Summary) classOf(r *results.Record) *Class {
-	if c := s.Classes.ByID(r.Class); c != nil {
+	// An ID of another table (a file's, before ImportClass) would count
+	// the record in a stranger's class: the class must match the record.
+	if c := s.Classes.ByID(r.Class); c != nil && c.Status == r.Status && c.ErrorKind == r.ErrorKind && c.Code == r.ErrorCode {
 		return c
 	}
 	if c := s.lastUnclassified; c != nil && c.Status == r.Status && c.ErrorKind == r.ErrorKind && c.Code == r.ErrorCode && c.Pattern == "" {
@@ -152,6 +156,22 @@ func (s *Summary) classOf(r *results.Record) *Class {
 	}
 	s.lastUnclassified = c
 	return c
+}
+
+// ImportClass adds a class read from elsewhere (a result file's class
+// frame) to the summary's table, with its samples, and returns its ID
+// there: records of the file are added with Class set to it.
+func (s *Summary) ImportClass(c results.Class, samples []string) uint32 {
+	cls, _ := s.Classes.Intern(c)
+	for _, sample := range samples {
+		if len(cls.Samples) >= results.MaxSamplesPerClass {
+			break
+		}
+		if !slices.Contains(cls.Samples, sample) {
+			cls.Samples = append(cls.Samples, sample)
+		}
+	}
+	return cls.ID
 }
 
 // RecordClass describes the class of an unclassified record from its own
@@ -219,16 +239,7 @@ func (s *Summary) mergeClasses(other *Summary) {
 		if o == nil || o.Count == 0 {
 			continue
 		}
-		c, _ := s.Classes.Intern(o.Class.Class)
-		for _, sample := range o.Class.Samples {
-			if len(c.Samples) >= results.MaxSamplesPerClass {
-				break
-			}
-			if !slices.Contains(c.Samples, sample) {
-				c.Samples = append(c.Samples, sample)
-			}
-		}
-		st := s.stats(c)
+		st := s.stats(s.Classes.ByID(s.ImportClass(o.Class.Class, o.Class.Samples)))
 		st.Count += o.Count
 		st.Latency.Merge(o.Latency)
 		if st.First.IsZero() || (!o.First.IsZero() && o.First.Before(st.First)) {

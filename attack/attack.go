@@ -68,10 +68,16 @@ type Attempt struct {
 // afterwards; calling Release again does nothing.
 func (a *Attempt) Release() {
 	if a.buf != nil {
-		bodyPool.Put(a.buf)
+		if cap(*a.buf) <= maxPooledBody { // a larger one is left to the collector
+			bodyPool.Put(a.buf)
+		}
 		a.buf, a.Body = nil, nil
 	}
 }
+
+// maxPooledBody bounds the buffers kept for reuse: bodies captured with a
+// larger limit are rare, and pooling them would hold their memory.
+const maxPooledBody = 64 << 10
 
 // DefaultTransport returns the transport options of the command line's
 // defaults. The zero TransportOptions is different: no timeout and no

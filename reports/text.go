@@ -126,11 +126,15 @@ func (p *textPrinter) classes(run Run, stats []*analyze.ClassStats) {
 		}
 		p.printf("… and %d more %s (%d %s); see --format json\n", len(more), plural(uint64(len(more)), "class", "classes"), n, plural(n, "request", "requests"))
 	}
+	var overflowed uint64 // over the overflow classes, one per status
 	for _, st := range stats {
 		if st.Class.Overflow {
-			p.printf("%d %s beyond the limit of %d classes and %s counted as 'other' (raise --max-classes)\n",
-				st.Count, plural(st.Count, "response fell", "responses fell"), s.Classes.Max(), plural(st.Count, "is", "are"))
+			overflowed += st.Count
 		}
+	}
+	if overflowed > 0 {
+		p.printf("%d %s beyond the limit of %d classes and %s counted as 'other' of their status (raise --max-classes)\n",
+			overflowed, plural(overflowed, "response fell", "responses fell"), s.Classes.Max(), plural(overflowed, "is", "are"))
 	}
 	if run.Truncated > 0 {
 		limit := FormatBytes(uint64(run.bodyLimit()))
@@ -145,7 +149,7 @@ func (p *textPrinter) histograms(stats []*analyze.ClassStats) {
 	headings := make([]string, len(stats))
 	seen := make(map[string]int, len(stats))
 	for i, st := range stats {
-		headings[i] = classHeading(st.Class)
+		headings[i] = cutText(classHeading(st.Class), codeWidth+16) // the code comes from the target: no escape sequences
 		seen[headings[i]]++
 	}
 	for i, st := range stats {
@@ -169,12 +173,10 @@ const (
 
 // classStatus renders the status of a class: "429", the transport failure
 // kind for a class without a response ("timeout"), both for a failure
-// after the status line ("200 connection_reset"), "other" for the overflow
-// class.
+// after the status line ("200 connection_reset"). An overflow class shows
+// its status too; its code is "other".
 func classStatus(c *analyze.Class) string {
 	switch {
-	case c.Overflow:
-		return analyze.OverflowCode
 	case c.Status == 0 && c.ErrorKind != results.ErrNone:
 		return c.ErrorKind.String()
 	case c.ErrorKind != results.ErrNone:
@@ -214,7 +216,7 @@ func classMessage(c *analyze.Class) string {
 func cutText(text string, width int) string {
 	text = strings.ToValidUTF8(text, "\uFFFD")
 	text = strings.Join(strings.Fields(strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) { // Cf: bidi overrides, zero-width characters
 			return ' '
 		}
 		return r

@@ -76,14 +76,15 @@ comma) say where an API's code is, or what a class means:
   path=/v1/,status=4xx    select responses (both optional)
   dialect=NAME            read bodies in one dialect: problem, envelope,
                           error-object, error-string, errors, detail, flat,
-                          generic, json, html, text
+                          generic, json, html, xml, text
   code-path=$.a.b[0].c    the code is at this JSON path
   code-regex=RE           the code is RE's match (or its group) in the body
   code=X, message=RE      select by the code or message found (overrides only)
   category=NAME           override the category
   retryable=true|false    override the retryable flag
-Bodies are read for classification from status 400 on, and for statuses a
---classify rule names (status=200,code-path=… for GraphQL errors).
+Bodies are read for classification from status 400 on, and for the statuses
+a rule that finds the code names (status=200,code-path=… for GraphQL
+errors); gzip and deflate bodies are inflated. See docs/classification.md.
 
 Headers named Authorization, X-API-Key, Cookie and the like, and any named
 with --secret-header, are redacted in the result file and reports; their
@@ -160,8 +161,8 @@ values are also masked in the error messages and sample bodies kept.`,
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress display")
 	fl.BoolVar(&f.histogram, "histogram", false, "show ASCII latency histograms of the top classes")
 	fl.StringArrayVar(&f.classify, "classify", nil, "classification `rule` of key=value pairs, e.g. status=429,code=insufficient_quota,retryable=false (repeatable; see above)")
-	fl.IntVar(&f.maxClasses, "max-classes", analyze.DefaultMaxClasses, fmt.Sprintf("most distinct response classes kept (1 to %d); the rest count as 'other'", maxClassesLimit))
-	fl.StringVar(&f.classifyLimit, "classify-limit", "64KiB", "body `size` read to classify a response (e.g. 4KiB, 1MiB); the rest is drained and counted")
+	fl.IntVar(&f.maxClasses, "max-classes", analyze.DefaultMaxClasses, fmt.Sprintf("most distinct response classes read from bodies (1 to %d); the rest count as 'other' of their status", maxClassesLimit))
+	fl.StringVar(&f.classifyLimit, "classify-limit", "64KiB", "body `size` read to classify a response (1 B to 1MiB, e.g. 4KiB); the rest is drained and counted")
 	fl.StringArrayVar(&f.secretHeaders, "secret-header", nil, "another header `name` to redact (repeatable)")
 	fl.StringVar(&f.shard, "shard", "", "`name` of this machine's share of a distributed run (stored in the result file)")
 	fl.StringVar(&f.runID, "run-id", "", "`id` shared by the shards of one run (default: random)")
@@ -469,7 +470,7 @@ func classifierOptions(f *attackFlags, targets []vegeta.Target, policy redact.Po
 	}
 	limit, err := parseSize(f.classifyLimit)
 	if err != nil || limit < 1 || limit > maxClassifyLimit {
-		return o, usageErrorf("--classify-limit %q: want a size from 1 B to 16MiB, such as 4096, 64KiB or 1MiB", f.classifyLimit)
+		return o, usageErrorf("--classify-limit %q: want a size from 1 B to 1MiB, such as 4096, 64KiB or 1MiB", f.classifyLimit)
 	}
 	o.BodyLimit = int(limit)
 	var errs []string
@@ -488,8 +489,9 @@ func classifierOptions(f *attackFlags, targets []vegeta.Target, policy redact.Po
 }
 
 // maxClassifyLimit bounds --classify-limit: the captured start of every
-// error body in flight is held in memory.
-const maxClassifyLimit = 16 << 20
+// error body in flight or queued for the consume loop (up to some
+// thousand) is held in memory.
+const maxClassifyLimit = 1 << 20
 
 // parseSize parses a byte size: a whole number of bytes with an optional
 // unit B, KiB, MiB, GiB, or their decimal kin KB, MB, GB (case-insensitive,

@@ -94,8 +94,7 @@ func TestRunClassifiesAndStoresClasses(t *testing.T) {
 			if !ok {
 				t.Fatalf("record %d names class %d before its class frame", rec.Seq, rec.Class)
 			}
-			cls, _ := rebuilt.Classes.Intern(c)
-			ids[rec.Class] = cls.ID
+			ids[rec.Class] = rebuilt.ImportClass(c, nil)
 		}
 		rec.Class = ids[rec.Class]
 		rebuilt.Add(&rec)

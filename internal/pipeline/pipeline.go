@@ -116,7 +116,8 @@ func Run(ctx, abort context.Context, cfg Config) (Outcome, error) {
 		rec := &at.Record
 		cl := classifier.Classify(&analyze.Response{
 			Status: rec.Status, Kind: rec.ErrorKind, ContentType: at.Header.Get("Content-Type"),
-			Body: at.Body, BodyLen: rec.BytesIn, Method: at.Method, URL: at.URL,
+			Body: at.Body, BodyLen: rec.BytesIn, ContentEncoding: at.Header.Get("Content-Encoding"),
+			Method: at.Method, URL: at.URL,
 		})
 		at.Release()
 		rec.Class, rec.ErrorCode, rec.Category = cl.Class.ID, cl.Class.Code, cl.Class.Category
