@@ -64,7 +64,9 @@ type ClassifierOptions struct {
 //
 // Classifying a response that needs no body (a success or redirect without
 // a body rule, a transport failure) does not allocate once its class
-// exists; neither does an error body of a known class.
+// exists; neither does a well-formed error body of a known class (a body
+// that is not valid JSON though it starts like JSON may: the parser's
+// error allocates).
 type Classifier struct {
 	opts    ClassifierOptions
 	table   *ClassTable

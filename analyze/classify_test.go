@@ -170,6 +170,8 @@ var seedCases = []dialectCase{
 		"generic", "", "name must be a string", results.CatValidation, false},
 	{"slack", 429, "application/json", `{"ok": false, "error": "ratelimited"}`,
 		"error-string", "ratelimited", "", results.CatRateLimit, true},
+	{"kubernetes status", 404, "application/json", `{"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": "pods \"web-7\" not found", "reason": "NotFound", "details": {"name": "web-7", "kind": "pods"}, "code": 404}`,
+		"flat", "NotFound", `pods "*" not found`, results.CatNotFound, false},
 	{"json with a byte order mark", 400, "application/json", "\xef\xbb\xbf{\"detail\": \"bad\"}",
 		"detail", "", "bad", results.CatValidation, false},
 	{"oauth", 400, "application/json", `{"error": "invalid_grant", "error_description": "The provided authorization grant is invalid"}`,

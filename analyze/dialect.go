@@ -417,6 +417,13 @@ func (x *extractor) object(d Dialect, status uint16, contentType string, v *fast
 		return extraction{dialect: d}
 	case Flat, Generic:
 		code := x.scalar(v, "code")
+		if c := v.Get("code"); c != nil && c.Type() == fastjson.TypeNumber && c.GetInt() == int(status) {
+			// A code that only repeats the HTTP status (Kubernetes'
+			// Status) yields to a reason word.
+			if reason := str(v, "reason"); isCodeLike(reason) || isPascalWord(reason) {
+				code = reason
+			}
+		}
 		for _, k := range [...]string{"error_code", "errorCode", "error_type", "errorType", "__type"} {
 			if len(code) > 0 {
 				break
@@ -438,6 +445,21 @@ func (x *extractor) object(d Dialect, status uint16, contentType string, v *fast
 	}
 	// A pinned non-JSON dialect cannot reach here; read the keys.
 	return extraction{dialect: JSON, message: x.keys(v)}
+}
+
+// isPascalWord reports whether s is one PascalCase identifier such as
+// NotFound or TooManyRequests: letters and digits only, an upper-case
+// first letter, no space.
+func isPascalWord(s []byte) bool {
+	if len(s) == 0 || len(s) > 64 || s[0] < 'A' || s[0] > 'Z' {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // detect returns the dialect of an object.

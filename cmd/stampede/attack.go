@@ -178,6 +178,9 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 	if f.format != "text" && f.format != "json" {
 		return usageErrorf("--format %q: want text or json", f.format)
 	}
+	if f.histogram && f.format != "text" {
+		return usageErrorf("--histogram draws in the text summary: drop it, or use --format text (the JSON has the quantiles of every class)")
+	}
 
 	var out, summaryOut io.Writer
 	var file *os.File

@@ -39,8 +39,9 @@ func TestNoSecretLeaksInClasses(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "r.bin")
 	u := strings.Replace(srv.URL, "http://", "http://user:pw-SECRET1@", 1) + "/v1/x?api_key=SECRET2&q=ok"
 	for _, format := range []string{"json", "text"} {
+		histogram := map[string]string{"json": "--quiet", "text": "--histogram"}[format]
 		code, stdout, stderr := runInProcess(t, "attack", "-u", u, "-H", "X-API-Key: SECRETthree", "-H", "Authorization: Bearer SECRETfour",
-			"--secret-header", "X-Tenant", "-H", "X-Tenant: SECRETsix", "-r", "20/s", "-d", "300ms", "-o", out, "--format", format, "-q", "--histogram")
+			"--secret-header", "X-Tenant", "-H", "X-Tenant: SECRETsix", "-r", "20/s", "-d", "300ms", "-o", out, "--format", format, "-q", histogram)
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
@@ -78,6 +79,7 @@ func TestClassifyUsageErrors(t *testing.T) {
 		{"too many classes", []string{"--max-classes", "20000"}, "--max-classes 20000"},
 		{"bad limit", []string{"--classify-limit", "lots"}, `--classify-limit "lots"`},
 		{"zero limit", []string{"--classify-limit", "0"}, `--classify-limit "0"`},
+		{"histogram in json", []string{"--histogram", "--format", "json"}, "--histogram draws in the text summary"},
 		{"huge limit", []string{"--classify-limit", "2MiB"}, "want a size from 1 B to 1MiB"},
 	}
 	for _, tt := range tests {
