@@ -9,16 +9,27 @@ import (
 	"github.com/stampede-dev/stampede/attack/results"
 )
 
-// BenchmarkHotPath is the per-record work of the consume loop: encode the
-// record into the result file and add it to the summary's histograms.
+// BenchmarkHotPath is the per-record work of the consume loop: classify
+// the response (bodies of the errors, status alone for the successes),
+// encode the record into the result file and add it to the summary's
+// histograms.
 func BenchmarkHotPath(b *testing.B) {
 	start := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	w, err := results.NewWriter(io.Discard, results.Header{Start: start})
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := analyze.NewSummary()
+	classifier, err := analyze.NewClassifier(analyze.ClassifierOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := analyze.NewSummaryFor(classifier.Classes())
+	bodies := map[uint16][]byte{
+		429: []byte(`{"error": {"code": "rate_limit_exceeded", "message": "Too many requests, rate limit exceeded", "type": "error"}}`),
+		503: []byte(`{"detail": "Service temporarily unavailable."}`),
+	}
 	recs := make([]results.Record, 1024)
+	resps := make([]analyze.Response, len(recs))
 	for i := range recs {
 		recs[i] = results.Record{
 			Seq: uint64(i), Scheduled: start.Add(time.Duration(i) * time.Millisecond),
@@ -28,12 +39,15 @@ func BenchmarkHotPath(b *testing.B) {
 		if recs[i].Status == 429 {
 			recs[i].RetryAfter = "7"
 		}
+		resps[i] = analyze.Response{Status: recs[i].Status, Body: bodies[recs[i].Status], BodyLen: 512, Method: "GET", URL: "http://127.0.0.1:8080/v1/x"}
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		r := &recs[i%len(recs)]
-		if err := w.Write(r); err != nil {
+		cl := classifier.Classify(&resps[i%len(recs)])
+		r.Class, r.ErrorCode, r.Category = cl.Class.ID, cl.Class.Code, cl.Class.Category
+		if err := writeClassified(w, r, cl); err != nil {
 			b.Fatal(err)
 		}
 		s.Add(r)
