@@ -138,7 +138,9 @@ func (c *Classifier) BodyLimit() int { return c.opts.BodyLimit }
 func (c *Classifier) Truncated() uint64 { return c.truncated }
 
 // NeedsBody reports whether a response with this status is classified by
-// its body: every status from 400 on, and those a body rule names.
+// its body: every status from 400 on, and those a body rule names. It
+// reads only what NewClassifier set, so the attack's transport may call
+// it from any goroutine while Classify runs.
 func (c *Classifier) NeedsBody(status uint16) bool {
 	if status >= 400 {
 		return true

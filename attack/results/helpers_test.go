@@ -69,24 +69,11 @@ func sampleRecords(n int) []Record {
 // frame i (from 1) spans ends[i-1] to ends[i].
 func writeFile(tb testing.TB, h Header, recs []Record) (data []byte, ends []int) {
 	tb.Helper()
-	var buf bytes.Buffer
-	w, err := NewWriter(&buf, h)
-	if err != nil {
-		tb.Fatalf("NewWriter: %v", err)
+	items := make([]any, len(recs))
+	for i, r := range recs {
+		items[i] = r
 	}
-	mustFlush(tb, w)
-	ends = append(ends, buf.Len())
-	for i := range recs {
-		if err := w.Write(&recs[i]); err != nil {
-			tb.Fatalf("Write(record %d): %v", i, err)
-		}
-		mustFlush(tb, w)
-		ends = append(ends, buf.Len())
-	}
-	if got := w.Count(); got != uint64(len(recs)) {
-		tb.Fatalf("Count() = %d; want %d", got, len(recs))
-	}
-	return buf.Bytes(), ends
+	return writeItems(tb, h, items...)
 }
 
 // sample is a sample body of a class, for writeItems.
@@ -124,7 +111,21 @@ func writeItems(tb testing.TB, h Header, items ...any) (data []byte, ends []int)
 		mustFlush(tb, w)
 		ends = append(ends, buf.Len())
 	}
+	if got, want := w.Count(), countRecords(items); got != want {
+		tb.Fatalf("Count() = %d; want %d", got, want)
+	}
 	return buf.Bytes(), ends
+}
+
+// countRecords counts the records among items.
+func countRecords(items []any) uint64 {
+	var n uint64
+	for _, it := range items {
+		if _, ok := it.(Record); ok {
+			n++
+		}
+	}
+	return n
 }
 
 func mustFlush(tb testing.TB, w *Writer) {
