@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -140,5 +141,39 @@ func TestParseSize(t *testing.T) {
 		if got, err := parseSize(bad); err == nil {
 			t.Errorf("parseSize(%q) = %d; want an error", bad, got)
 		}
+	}
+}
+
+// TestHostileTargetClassesBounded: a target that answers every request with
+// a new error code, in a large body, fills --max-classes and the rest count
+// in the overflow class of their status; the run ends normally.
+func TestHostileTargetClassesBounded(t *testing.T) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		i := n.Add(1)
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"code": "E_%d", "message": "bad %c", "pad": "%s"}`, i, 'a'+rune(i%26), strings.Repeat("x", 100_000))
+	}))
+	t.Cleanup(srv.Close)
+	code, stdout, stderr := runInProcess(t, "attack", "-u", srv.URL, "-r", "100/s", "-d", "500ms", "-o", "", "--format", "json", "-q",
+		"--max-classes", "5", "--classify-limit", "1KiB")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var doc struct {
+		Requests       uint64 `json:"requests"`
+		Classification struct {
+			Classes    int    `json:"classes"`
+			Overflowed uint64 `json:"overflowed"`
+			Truncated  uint64 `json:"truncated_bodies"`
+		} `json:"classification"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	c := doc.Classification
+	if c.Classes != 6 || c.Overflowed != doc.Requests-5 || c.Truncated != doc.Requests {
+		t.Errorf("%d requests: %d classes, %d overflowed, %d truncated; want 6 (5 and the 400 overflow), %d, %d",
+			doc.Requests, c.Classes, c.Overflowed, c.Truncated, doc.Requests-5, doc.Requests)
 	}
 }
