@@ -268,12 +268,15 @@ func TestBinaryServe(t *testing.T) {
 	if err := srv.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
+	// Read stderr to its end before Wait, which closes the pipe: waiting
+	// first could cut the last words off.
+	tail := <-rest
 	err = srv.Wait()
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
 		t.Errorf("serve after SIGINT: %v; want exit 130", err)
 	}
-	if tail := <-rest; !strings.Contains(tail, "stopped after "+strconv.FormatInt(stats.Requests, 10)+" requests") {
+	if !strings.Contains(tail, "stopped after "+strconv.FormatInt(stats.Requests, 10)+" requests") {
 		t.Errorf("serve's last words %q; want the request count %d", tail, stats.Requests)
 	}
 }
