@@ -60,6 +60,7 @@ type Attempt struct {
 	Body   []byte      // the first Capture.Limit bytes of the body, if captured; valid until Release
 	Method string      // of the request
 	URL    string      // of the request, as sent (not redacted)
+	Scope  uint64      // the rate limit the request falls under: its endpoint and credentials, hashed
 
 	buf *[]byte // Body's pooled memory
 }
@@ -255,7 +256,7 @@ func (a *Attack) fill(vr *vegeta.Result, at *Attempt) {
 	if vr.Headers != nil {
 		rec.RetryAfter = vr.Headers.Get("Retry-After")
 	}
-	at.Header, at.Method, at.URL = vr.Headers, vr.Method, vr.URL
+	at.Header, at.Method, at.URL, at.Scope = vr.Headers, vr.Method, vr.URL, obs.scope
 	if obs.body != nil {
 		at.buf, at.Body = obs.body, *obs.body
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"hash/maphash"
 	"io"
 	"net"
 	"net/http"
@@ -113,6 +114,35 @@ type observation struct {
 	bytesOut uint64 // request body, unless no connection was made
 	kind     results.ErrorKind
 	body     *[]byte // the first bytes of the body, when captured (pooled)
+	scope    uint64  // the limit the request falls under (scopeOf)
+}
+
+// credentialHeaders are the request headers that tell whose limit a
+// request counts against.
+var credentialHeaders = []string{"Authorization", "X-Api-Key", "Api-Key", "Proxy-Authorization", "Cookie"}
+
+// scopeSeed seeds scopeOf; scopes live only in memory.
+var scopeSeed = maphash.MakeSeed()
+
+// scopeOf identifies the rate limit a request most narrowly falls under:
+// its method, host and path, and its credentials. Two requests of one
+// scope are held to one limiter's promises; requests of other endpoints or
+// keys are not, since their limits may differ.
+func scopeOf(req *http.Request) uint64 {
+	var h maphash.Hash
+	h.SetSeed(scopeSeed)
+	h.WriteString(req.Method)
+	h.WriteByte(0)
+	h.WriteString(req.URL.Host)
+	h.WriteString(req.URL.Path)
+	for _, name := range credentialHeaders {
+		for _, v := range req.Header[name] {
+			h.WriteByte(0)
+			h.WriteString(name)
+			h.WriteString(v)
+		}
+	}
+	return h.Sum64()
 }
 
 // bodyPool recycles the buffers of captured bodies. A buffer grows to the
@@ -152,6 +182,7 @@ func (m *meter) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.ContentLength > 0 {
 		o.bytesOut = uint64(req.ContentLength)
 	}
+	o.scope = scopeOf(req)
 
 	resp, err := m.next.RoundTrip(req)
 	if err != nil {

@@ -44,6 +44,7 @@ type JSONSummary struct {
 	RecordsWritten       uint64             `json:"records_written"`
 	Classes              []JSONClass        `json:"classes"`
 	Classification       JSONClassification `json:"classification"`
+	RateLimit            *JSONRateLimit     `json:"rate_limit,omitempty"` // absent when the run had no contract checks
 }
 
 // JSONClass is one class of responses with its aggregates.
@@ -143,6 +144,7 @@ func NewJSONSummary(run Run) JSONSummary {
 	doc.Classification.Classes = len(stats)
 	doc.Classification.BodyLimitBytes = run.bodyLimit()
 	doc.Classification.TruncatedBodies = run.Truncated
+	doc.RateLimit = jsonRateLimit(run.Contract)
 	return doc
 }
 

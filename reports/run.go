@@ -13,20 +13,21 @@ import (
 // facts about the run that are not aggregates.
 type Run struct {
 	Summary     *analyze.Summary
-	Target      string        // e.g. "GET http://127.0.0.1:8080/" (redacted)
-	Pacer       string        // the load shape, e.g. "constant 500/s"
-	Planned     time.Duration // the --duration asked for, 0 if unbounded
-	ResultFile  string        // path of the result file, "" if none
-	Records     uint64        // records written to the result file
-	Interrupted string        // the signal that stopped the run, "" if it ran to the end
-	Unanswered  uint64        // attempts still in flight when the run gave up waiting
-	Unsent      uint64        // scheduled attempts never sent: the generator fell too far behind
-	MaxLateness time.Duration // how far behind schedule stampede may fall before it stops sending
-	Uncorrected bool          // also show the latency measured from the actual send (wrk2 -U)
-	MaxClasses  int           // rows of the text classes table; 0 means DefaultMaxClassRows
-	Histogram   bool          // draw a latency histogram of each of the top classes (--histogram)
-	Truncated   uint64        // bodies longer than the classification limit
-	BodyLimit   int           // body bytes read for classification; 0 means analyze.DefaultBodyLimit
+	Contract    *analyze.Contract // the rate-limit contract checks; nil for none
+	Target      string            // e.g. "GET http://127.0.0.1:8080/" (redacted)
+	Pacer       string            // the load shape, e.g. "constant 500/s"
+	Planned     time.Duration     // the --duration asked for, 0 if unbounded
+	ResultFile  string            // path of the result file, "" if none
+	Records     uint64            // records written to the result file
+	Interrupted string            // the signal that stopped the run, "" if it ran to the end
+	Unanswered  uint64            // attempts still in flight when the run gave up waiting
+	Unsent      uint64            // scheduled attempts never sent: the generator fell too far behind
+	MaxLateness time.Duration     // how far behind schedule stampede may fall before it stops sending
+	Uncorrected bool              // also show the latency measured from the actual send (wrk2 -U)
+	MaxClasses  int               // rows of the text classes table; 0 means DefaultMaxClassRows
+	Histogram   bool              // draw a latency histogram of each of the top classes (--histogram)
+	Truncated   uint64            // bodies longer than the classification limit
+	BodyLimit   int               // body bytes read for classification; 0 means analyze.DefaultBodyLimit
 }
 
 // DefaultMaxClassRows is how many classes the text summary lists when

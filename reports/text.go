@@ -90,6 +90,7 @@ func Text(w io.Writer, run Run) error {
 	if len(stats) > 0 {
 		tp.classes(run, stats)
 	}
+	tp.contract(run.Contract)
 	if run.Histogram && len(stats) > 0 {
 		tp.histograms(stats[:min(len(stats), HistogramClasses)])
 	}

@@ -42,6 +42,7 @@ type attackFlags struct {
 	classify                                            []string
 	maxClasses                                          int
 	classifyLimit                                       string
+	retryAfterMax                                       time.Duration
 }
 
 func newAttackCmd(e *env) *cobra.Command {
@@ -162,6 +163,7 @@ values are also masked in the error messages and sample bodies kept.`,
 	fl.BoolVar(&f.histogram, "histogram", false, "show ASCII latency histograms of the top classes")
 	fl.StringArrayVar(&f.classify, "classify", nil, "classification `rule` of key=value pairs, e.g. status=429,code=insufficient_quota,retryable=false (repeatable; see above)")
 	fl.IntVar(&f.maxClasses, "max-classes", analyze.DefaultMaxClasses, fmt.Sprintf("most distinct response classes read from bodies (1 to %d); the rest count as 'other' of their status", maxClassesLimit))
+	fl.DurationVar(&f.retryAfterMax, "retry-after-max", analyze.DefaultMaxRetryAfter, "longest acceptable Retry-After wait; a longer one violates the rate-limit contract")
 	fl.StringVar(&f.classifyLimit, "classify-limit", "64KiB", "body `size` read to classify a response (1 B to 1MiB, e.g. 4KiB); the rest is drained and counted")
 	fl.StringArrayVar(&f.secretHeaders, "secret-header", nil, "another header `name` to redact (repeatable)")
 	fl.StringVar(&f.shard, "shard", "", "`name` of this machine's share of a distributed run (stored in the result file)")
@@ -213,9 +215,12 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 	if err != nil {
 		return err
 	}
+	if f.retryAfterMax <= 0 {
+		return usageErrorf("--retry-after-max %s: want a positive duration, such as 1h", f.retryAfterMax)
+	}
 	run, interrupted, err := execute(cmd.Context(), e, execution{
 		opts: opts, header: header, records: out, quiet: f.quiet, timeout: f.timeout, uncorrected: f.uncorrected,
-		classify: classify, histogram: f.histogram,
+		classify: classify, histogram: f.histogram, contract: analyze.ContractOptions{MaxRetryAfter: f.retryAfterMax},
 	})
 	if err != nil {
 		return err
@@ -245,6 +250,7 @@ type execution struct {
 	uncorrected bool
 	classify    analyze.ClassifierOptions
 	histogram   bool // ASCII latency histograms of the top classes
+	contract    analyze.ContractOptions
 }
 
 // execute runs an attack through the pipeline, with a progress display on
@@ -266,7 +272,8 @@ func execute(ctx context.Context, e *env, x execution) (run reports.Run, interru
 		return run, nil, usageErrorf("--classify: %v", err)
 	}
 	outcome, err := pipeline.Run(ctx, e.abort, pipeline.Config{
-		Attack: x.opts, Classifier: classifier, Header: x.header, Output: x.records, Progress: progress, Grace: grace,
+		Attack: x.opts, Classifier: classifier, Contract: analyze.NewContract(x.contract),
+		Header: x.header, Output: x.records, Progress: progress, Grace: grace,
 	})
 	if err != nil {
 		return run, nil, runtimeError(err)
@@ -276,6 +283,7 @@ func execute(ctx context.Context, e *env, x execution) (run reports.Run, interru
 		Unanswered: outcome.Unanswered, Uncorrected: x.uncorrected, Records: outcome.Records,
 		Unsent: outcome.Unsent, MaxLateness: attack.MaxLateness,
 		Truncated: outcome.Truncated, BodyLimit: classifier.BodyLimit(), Histogram: x.histogram,
+		Contract: outcome.Contract,
 	}
 	var cause signalCause
 	if outcome.Interrupted && errors.As(context.Cause(ctx), &cause) {

@@ -29,6 +29,7 @@ const ProgressInterval = 250 * time.Millisecond
 type Config struct {
 	Attack     attack.Options
 	Classifier *analyze.Classifier // nil for one with the defaults
+	Contract   *analyze.Contract   // rate-limit contract checks; nil for the defaults
 	Header     results.Header      // header of the result file
 	Output     io.Writer           // where the result file goes; nil for none
 	Progress   reports.Progress    // nil for none
@@ -39,11 +40,12 @@ type Config struct {
 // Outcome is what a run produced.
 type Outcome struct {
 	Summary     *analyze.Summary
-	Records     uint64 // records written to the result file
-	Interrupted bool   // ctx was cancelled before the schedule ended
-	Unanswered  uint64 // attempts still in flight when waiting gave up
-	Unsent      uint64 // scheduled attempts never sent: the attack fell more than attack.MaxLateness behind
-	Truncated   uint64 // bodies longer than the classifier's limit, classified from their start
+	Records     uint64            // records written to the result file
+	Interrupted bool              // ctx was cancelled before the schedule ended
+	Unanswered  uint64            // attempts still in flight when waiting gave up
+	Unsent      uint64            // scheduled attempts never sent: the attack fell more than attack.MaxLateness behind
+	Truncated   uint64            // bodies longer than the classifier's limit, classified from their start
+	Contract    *analyze.Contract // the rate-limit contract checks of every response
 }
 
 // Run starts the attack and consumes its records until the schedule ends.
@@ -67,7 +69,11 @@ func Run(ctx, abort context.Context, cfg Config) (Outcome, error) {
 		}
 	}
 	cfg.Attack.Capture = attack.Capture{Limit: classifier.BodyLimit(), Status: classifier.NeedsBody}
-	out := Outcome{Summary: analyze.NewSummaryFor(classifier.Classes())}
+	contract := cfg.Contract
+	if contract == nil {
+		contract = analyze.NewContract(analyze.ContractOptions{})
+	}
+	out := Outcome{Summary: analyze.NewSummaryFor(classifier.Classes()), Contract: contract}
 
 	var w *results.Writer
 	if cfg.Output != nil {
@@ -119,8 +125,16 @@ func Run(ctx, abort context.Context, cfg Config) (Outcome, error) {
 			Body: at.Body, BodyLen: rec.BytesIn, ContentEncoding: at.Header.Get("Content-Encoding"),
 			Method: at.Method, URL: at.URL,
 		})
-		at.Release()
 		rec.Class, rec.ErrorCode, rec.Category = cl.Class.ID, cl.Class.Code, cl.Class.Category
+		cr := analyze.ContractResponse{
+			Status: rec.Status, Header: at.Header, Sent: rec.Scheduled.Add(rec.Sent), Received: rec.Scheduled.Add(rec.Latency),
+			Scope: at.Scope, Class: rec.Class,
+		}
+		if rec.Status == 429 || rec.Status == 503 {
+			cr.Body = at.Body // for a wait stated in the body
+		}
+		contract.Add(&cr)
+		at.Release()
 		if w != nil && writeErr == nil {
 			writeErr = writeClassified(w, rec, cl)
 		}

@@ -1,0 +1,482 @@
+package analyze
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Severity is how bad breaking a contract rule is.
+type Severity uint8
+
+// The severities of contract rules.
+const (
+	SeverityError   Severity = iota // the contract is broken: clients will misbehave
+	SeverityWarning                 // allowed, but a trap for clients
+)
+
+// String names the severity: "error" or "warning".
+func (s Severity) String() string {
+	if s == SeverityWarning {
+		return "warning"
+	}
+	return "error"
+}
+
+// RuleID names a rule of the rate-limit contract.
+type RuleID uint8
+
+// The rules of the rate-limit contract, in the order reports show them.
+// Every seed document promises the same thing: a 429 says when to come
+// back, and coming back then works.
+const (
+	RuleRetryAfterOn429      RuleID = iota // a 429 carries Retry-After
+	RuleRetryAfterOn503                    // a 503 carries Retry-After
+	RuleRetryAfterValid                    // Retry-After is delay-seconds or an HTTP-date
+	RuleRetryAfterIMFFixdate               // an HTTP-date Retry-After is an IMF-fixdate
+	RuleRetryAfterBounds                   // the wait is in (0, max], a date not in the past
+	RuleRetryAfterZero                     // the wait is not 0
+	RuleRetryAfterBody                     // a wait stated in the body agrees with the header
+	RuleRateLimitValid                     // rate-limit header values parse
+	RuleRemainingInRange                   // 0 ≤ Remaining ≤ Limit
+	RuleLimitStable                        // Limit does not change within a window
+	RuleRemainingZeroOn429                 // a 429 says Remaining 0
+	RuleResetNotPast                       // Reset is not in the past
+	RuleResetMatchesRetry                  // on a 429, Reset and Retry-After agree
+	RuleHeadersConsistent                  // the 429s of one class all carry the same headers
+	RuleAdmittedAfterWait                  // a request sent after the advertised wait is admitted
+	numRules
+)
+
+// ContractRule describes one rule.
+type ContractRule struct {
+	ID       RuleID
+	Name     string // stable identifier, as in JSON: "retry-after-on-429"
+	Severity Severity
+	Title    string // what the rule asks, for people
+}
+
+// ContractRules lists every rule, by RuleID. Treat it as read-only.
+var ContractRules = [numRules]ContractRule{
+	RuleRetryAfterOn429:      {RuleRetryAfterOn429, "retry-after-on-429", SeverityError, "every 429 carries Retry-After"},
+	RuleRetryAfterOn503:      {RuleRetryAfterOn503, "retry-after-on-503", SeverityWarning, "every 503 carries Retry-After"},
+	RuleRetryAfterValid:      {RuleRetryAfterValid, "retry-after-valid", SeverityError, "Retry-After is delay-seconds or an HTTP-date (RFC 9110 §10.2.3)"},
+	RuleRetryAfterIMFFixdate: {RuleRetryAfterIMFFixdate, "retry-after-imf-fixdate", SeverityWarning, "an HTTP-date Retry-After is an IMF-fixdate, not an obsolete form"},
+	RuleRetryAfterBounds:     {RuleRetryAfterBounds, "retry-after-bounds", SeverityError, "the wait is at most the bound, and a date is not in the past"},
+	RuleRetryAfterZero:       {RuleRetryAfterZero, "retry-after-zero", SeverityWarning, "the wait is not 0 (a retry storm invitation)"},
+	RuleRetryAfterBody:       {RuleRetryAfterBody, "retry-after-matches-body", SeverityError, "a wait stated in the body agrees with Retry-After (within 1 s)"},
+	RuleRateLimitValid:       {RuleRateLimitValid, "ratelimit-valid", SeverityError, "rate-limit header values parse"},
+	RuleRemainingInRange:     {RuleRemainingInRange, "ratelimit-remaining-in-range", SeverityError, "Remaining is between 0 and Limit"},
+	RuleLimitStable:          {RuleLimitStable, "ratelimit-limit-stable", SeverityWarning, "Limit does not change before its window resets"},
+	RuleRemainingZeroOn429:   {RuleRemainingZeroOn429, "ratelimit-remaining-zero-on-429", SeverityError, "a 429 says Remaining: 0"},
+	RuleResetNotPast:         {RuleResetNotPast, "ratelimit-reset-not-past", SeverityError, "Reset is not in the past"},
+	RuleResetMatchesRetry:    {RuleResetMatchesRetry, "ratelimit-reset-matches-retry-after", SeverityError, "on a 429, Reset and Retry-After agree (within 1 s)"},
+	RuleHeadersConsistent:    {RuleHeadersConsistent, "headers-consistent", SeverityWarning, "the 429s of one class all carry the same rate-limit headers"},
+	RuleAdmittedAfterWait:    {RuleAdmittedAfterWait, "admitted-after-wait", SeverityError, "a request sent once the advertised wait has passed is admitted"},
+}
+
+// Defaults of ContractOptions.
+const (
+	DefaultMaxRetryAfter = 24 * time.Hour
+	DefaultAdmitMargin   = 250 * time.Millisecond
+	// MaxContractExamples bounds the examples kept per rule.
+	MaxContractExamples = 5
+	// maxScopes bounds the scopes whose limit state is followed; requests
+	// of further scopes are checked by the stateless rules only.
+	maxScopes = 4096
+)
+
+// ContractOptions configure a Contract. The zero value uses the defaults.
+type ContractOptions struct {
+	MaxRetryAfter time.Duration // the longest acceptable wait; DefaultMaxRetryAfter if 0
+	// AdmitMargin is how long after an advertised wait a request must
+	// have left to be held to the promise: requests in flight at the
+	// deadline may take the token first. DefaultAdmitMargin if 0.
+	AdmitMargin time.Duration
+}
+
+// ContractResponse is what the contract checker sees of one response.
+type ContractResponse struct {
+	Status   uint16
+	Header   http.Header // nil without a response
+	Body     []byte      // the start of the body, for a wait stated in it; may be nil
+	Sent     time.Time   // when the request left
+	Received time.Time   // when the response was complete
+	Scope    uint64      // the limit the request falls under: one endpoint and one set of credentials
+	Class    uint32      // the response's class, for RuleHeadersConsistent
+}
+
+// ContractExample is the evidence of one violation.
+type ContractExample struct {
+	At         time.Time
+	Status     uint16
+	RetryAfter string // as sent
+	RateLimit  string // the rate-limit headers as sent, "Limit/Remaining/Reset"
+	Detail     string // what is wrong, with the numbers
+}
+
+// RuleResult is the outcome of one rule over a run.
+type RuleResult struct {
+	ContractRule
+	Checked    uint64 // responses (or classes) the rule applied to
+	Violations uint64
+	Examples   []ContractExample // the first MaxContractExamples violations
+}
+
+// Contract checks the rate-limit contract on every response of a run: Add
+// one response at a time, then Results. It keeps bounded state per scope
+// (the deadline a 429 set, the last Limit seen) and per 429 class. A
+// Contract is not safe for concurrent use.
+type Contract struct {
+	opts    ContractOptions
+	results [numRules]RuleResult
+	forms   [RetryAfterInvalid + 1]uint64 // Retry-After values per form
+	resets  [ResetRFC3339 + 1]uint64      // Reset values per kind
+	schemes [SchemeRateLimitLegacy + 1]uint64
+	scopes  map[uint64]*scopeState
+	classes map[uint32]*presence
+}
+
+// scopeState is what the checker remembers of one scope.
+type scopeState struct {
+	deadline   time.Time     // when the pending advertised wait ends; zero if none is pending
+	advertised time.Duration // that wait
+	since      time.Time     // when the 429 that advertised it arrived
+	spent      bool          // a request sent since then was admitted: the wait is not judged
+	limit      int64         // the last Limit seen, 0 if none
+	limitUntil time.Time     // when the window of that Limit resets
+}
+
+// presence counts which headers the 429s of one class carried.
+type presence struct {
+	withRetryAfter, withoutRetryAfter uint64
+	withRateLimit, withoutRateLimit   uint64
+	example                           ContractExample
+}
+
+// NewContract returns a checker with no responses.
+func NewContract(opts ContractOptions) *Contract {
+	if opts.MaxRetryAfter <= 0 {
+		opts.MaxRetryAfter = DefaultMaxRetryAfter
+	}
+	if opts.AdmitMargin <= 0 {
+		opts.AdmitMargin = DefaultAdmitMargin
+	}
+	c := &Contract{opts: opts, scopes: make(map[uint64]*scopeState), classes: make(map[uint32]*presence)}
+	for i := range c.results {
+		c.results[i].ContractRule = ContractRules[i]
+	}
+	return c
+}
+
+// check counts a response against rule id, and a violation when bad.
+func (c *Contract) check(id RuleID, bad bool, r *ContractResponse, ra string, rl *RateLimitHeaders, detail func() string) {
+	res := &c.results[id]
+	res.Checked++
+	if !bad {
+		return
+	}
+	res.Violations++
+	if len(res.Examples) < MaxContractExamples {
+		res.Examples = append(res.Examples, ContractExample{At: r.Received, Status: r.Status, RetryAfter: ra, RateLimit: rateLimitEvidence(rl), Detail: detail()})
+	}
+}
+
+// rateLimitEvidence renders the rate-limit headers as sent.
+func rateLimitEvidence(rl *RateLimitHeaders) string {
+	if rl == nil || rl.Scheme == SchemeNone {
+		return ""
+	}
+	dash := func(s string) string {
+		if s == "" {
+			return "-"
+		}
+		return s
+	}
+	return rl.Scheme.String() + " " + dash(rl.Raw[0]) + "/" + dash(rl.Raw[1]) + "/" + dash(rl.Raw[2])
+}
+
+// Add checks one response against every rule that applies to it.
+func (c *Contract) Add(r *ContractResponse) {
+	if r.Header == nil {
+		return // no response: nothing was promised
+	}
+	ref := ResponseDate(r.Header, r.Received)
+	raw := r.Header.Get("Retry-After")
+	ra := ParseRetryAfter(raw, ref)
+	c.forms[ra.Form]++
+	rl, hasRL := ParseRateLimitHeaders(r.Header, ref)
+	var rlp *RateLimitHeaders
+	if hasRL {
+		rlp = &rl
+		c.schemes[rl.Scheme]++
+		if rl.HasReset {
+			c.resets[rl.ResetKind]++
+		}
+	}
+	limited := r.Status == http.StatusTooManyRequests || r.Status == http.StatusServiceUnavailable
+
+	switch r.Status {
+	case http.StatusTooManyRequests:
+		c.check(RuleRetryAfterOn429, ra.Form == RetryAfterAbsent, r, raw, rlp, func() string { return "429 without Retry-After" })
+		c.presence(r, ra.Form != RetryAfterAbsent, hasRL, raw, rlp)
+	case http.StatusServiceUnavailable:
+		c.check(RuleRetryAfterOn503, ra.Form == RetryAfterAbsent, r, raw, rlp, func() string { return "503 without Retry-After" })
+	}
+	if ra.Form != RetryAfterAbsent {
+		c.check(RuleRetryAfterValid, ra.Form == RetryAfterInvalid, r, raw, rlp, func() string {
+			return fmt.Sprintf("Retry-After %q is neither delay-seconds nor an HTTP-date", raw)
+		})
+	}
+	if ra.Form == RetryAfterIMFDate || ra.Form == RetryAfterObsoleteDate {
+		c.check(RuleRetryAfterIMFFixdate, ra.Form == RetryAfterObsoleteDate, r, raw, rlp, func() string {
+			return fmt.Sprintf("Retry-After %q is an obsolete HTTP-date form (understood: %s)", raw, seconds(ra.Delay))
+		})
+	}
+	if ra.Form.Valid() {
+		c.check(RuleRetryAfterBounds, ra.Delay < 0 || ra.Delay > c.opts.MaxRetryAfter, r, raw, rlp, func() string {
+			if ra.Delay < 0 {
+				return fmt.Sprintf("Retry-After names a date %s in the past (against the response's Date)", seconds(-ra.Delay))
+			}
+			return fmt.Sprintf("Retry-After of %s exceeds the bound of %s", seconds(ra.Delay), seconds(c.opts.MaxRetryAfter))
+		})
+		if limited {
+			c.check(RuleRetryAfterZero, ra.Delay == 0, r, raw, rlp, func() string { return "Retry-After: 0 invites an immediate retry" })
+		}
+	}
+	if limited && ra.Form.Valid() && len(r.Body) > 0 {
+		if wait, ok := BodyWait(r.Body); ok {
+			diff := wait - ra.Delay
+			c.check(RuleRetryAfterBody, diff > time.Second || diff < -time.Second, r, raw, rlp, func() string {
+				return fmt.Sprintf("the body says wait %s, Retry-After says %s", seconds(wait), seconds(ra.Delay))
+			})
+		}
+	}
+	if hasRL {
+		c.rateLimitRules(r, &rl, ra, raw, ref)
+	}
+	c.admission(r, ra, raw, rlp)
+}
+
+// rateLimitRules checks the rate-limit headers of a response.
+func (c *Contract) rateLimitRules(r *ContractResponse, rl *RateLimitHeaders, ra RetryAfter, raw string, ref time.Time) {
+	c.check(RuleRateLimitValid, rl.Malformed != 0, r, raw, rl, func() string {
+		return fmt.Sprintf("%s headers do not parse: %s", rl.Scheme, malformedNames(rl.Malformed))
+	})
+	if rl.HasRemaining {
+		c.check(RuleRemainingInRange, rl.Remaining < 0 || rl.HasLimit && rl.Remaining > rl.Limit, r, raw, rl, func() string {
+			if rl.Remaining < 0 {
+				return fmt.Sprintf("Remaining %d is negative", rl.Remaining)
+			}
+			return fmt.Sprintf("Remaining %d is above Limit %d", rl.Remaining, rl.Limit)
+		})
+		if r.Status == http.StatusTooManyRequests {
+			c.check(RuleRemainingZeroOn429, rl.Remaining != 0, r, raw, rl, func() string {
+				return fmt.Sprintf("a 429 says Remaining %d", rl.Remaining)
+			})
+		}
+	}
+	// A reset is measured from the response's Date, whole seconds: allow
+	// that second on top of the rule's own.
+	slack := time.Second
+	if r.Header.Get("Date") != "" {
+		slack += time.Second
+	}
+	if rl.HasReset {
+		c.check(RuleResetNotPast, rl.ResetIn < -slack, r, raw, rl, func() string {
+			return fmt.Sprintf("Reset is %s in the past (%s)", seconds(-rl.ResetIn), rl.ResetKind)
+		})
+		if r.Status == http.StatusTooManyRequests && ra.Form.Valid() {
+			diff := rl.ResetIn - ra.Delay
+			c.check(RuleResetMatchesRetry, diff > slack || diff < -slack, r, raw, rl, func() string {
+				return fmt.Sprintf("Reset is in %s, Retry-After says %s", seconds(rl.ResetIn), seconds(ra.Delay))
+			})
+		}
+	}
+	if rl.HasLimit {
+		st := c.scope(r.Scope)
+		if st == nil {
+			return
+		}
+		if st.limit != 0 && r.Received.Before(st.limitUntil) {
+			prev := st.limit
+			c.check(RuleLimitStable, rl.Limit != prev, r, raw, rl, func() string {
+				return fmt.Sprintf("Limit changed from %d to %d before its window reset", prev, rl.Limit)
+			})
+		}
+		st.limit = rl.Limit
+		st.limitUntil = r.Received
+		if rl.HasReset && rl.ResetIn > 0 {
+			st.limitUntil = ref.Add(rl.ResetIn)
+		}
+	}
+}
+
+// admission checks that the first request sent after an advertised wait
+// (plus the margin) is admitted. The promise is a client's who waits: a
+// request of the scope admitted meanwhile may have taken the capacity the
+// wait was for, so such a deadline is not judged. The first 429 of a scope
+// sets the deadline; later ones do not move it until it is judged.
+func (c *Contract) admission(r *ContractResponse, ra RetryAfter, raw string, rlp *RateLimitHeaders) {
+	st := c.scope(r.Scope)
+	if st == nil {
+		return
+	}
+	ok := r.Status >= 200 && r.Status < 400
+	rejected := r.Status == http.StatusTooManyRequests
+	if !st.deadline.IsZero() {
+		switch {
+		case ok && !r.Sent.Before(st.deadline):
+			if !st.spent {
+				c.check(RuleAdmittedAfterWait, false, r, raw, rlp, nil) // the promise kept
+			}
+			st.deadline, st.spent = time.Time{}, false
+		case rejected && !r.Sent.Before(st.deadline.Add(c.opts.AdmitMargin)):
+			if !st.spent {
+				late, advertised := r.Sent.Sub(st.deadline), st.advertised
+				c.check(RuleAdmittedAfterWait, true, r, raw, rlp, func() string {
+					return fmt.Sprintf("rejected although sent %s after an advertised wait of %s had passed, with no request admitted meanwhile", seconds(late), seconds(advertised))
+				})
+			}
+			st.deadline, st.spent = time.Time{}, false
+		case ok && r.Sent.After(st.since):
+			st.spent = true // admitted while the client should have waited
+		}
+	}
+	if st.deadline.IsZero() && (rejected || r.Status == http.StatusServiceUnavailable) && ra.Form.Valid() && ra.Delay >= 0 {
+		st.deadline, st.advertised, st.since, st.spent = r.Received.Add(ra.Delay), ra.Delay, r.Received, false
+	}
+}
+
+// scope returns the state of a scope, creating it while there is room;
+// nil once maxScopes scopes are followed.
+func (c *Contract) scope(id uint64) *scopeState {
+	if st := c.scopes[id]; st != nil {
+		return st
+	}
+	if len(c.scopes) >= maxScopes {
+		return nil
+	}
+	st := &scopeState{}
+	c.scopes[id] = st
+	return st
+}
+
+// presence counts the headers of a 429 of its class.
+func (c *Contract) presence(r *ContractResponse, hasRA, hasRL bool, raw string, rlp *RateLimitHeaders) {
+	p := c.classes[r.Class]
+	if p == nil {
+		if len(c.classes) >= maxScopes {
+			return
+		}
+		p = &presence{}
+		c.classes[r.Class] = p
+	}
+	if hasRA {
+		p.withRetryAfter++
+	} else {
+		p.withoutRetryAfter++
+	}
+	if hasRL {
+		p.withRateLimit++
+	} else {
+		p.withoutRateLimit++
+	}
+	if (p.withRetryAfter > 0 && p.withoutRetryAfter > 0 || p.withRateLimit > 0 && p.withoutRateLimit > 0) && p.example.Detail == "" {
+		p.example = ContractExample{At: r.Received, Status: r.Status, RetryAfter: raw, RateLimit: rateLimitEvidence(rlp)}
+	}
+}
+
+// Results returns the outcome of every rule, in RuleID order. The
+// consistency of headers per class is judged here, over the whole run.
+func (c *Contract) Results() []RuleResult {
+	out := slices.Clone(c.results[:])
+	hc := &out[RuleHeadersConsistent]
+	ids := make([]uint32, 0, len(c.classes))
+	for id := range c.classes {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		p := c.classes[id]
+		hc.Checked++
+		mixedRA := p.withRetryAfter > 0 && p.withoutRetryAfter > 0
+		mixedRL := p.withRateLimit > 0 && p.withoutRateLimit > 0
+		if !mixedRA && !mixedRL {
+			continue
+		}
+		hc.Violations++
+		if len(hc.Examples) < MaxContractExamples {
+			ex := p.example
+			ex.Detail = fmt.Sprintf("class %d: Retry-After on %d of %d 429s, rate-limit headers on %d of %d", id,
+				p.withRetryAfter, p.withRetryAfter+p.withoutRetryAfter, p.withRateLimit, p.withRateLimit+p.withoutRateLimit)
+			hc.Examples = append(hc.Examples, ex)
+		}
+	}
+	return out
+}
+
+// Forms returns how many responses carried Retry-After in each form,
+// absent excluded, as "form": count.
+func (c *Contract) Forms() map[string]uint64 {
+	out := map[string]uint64{}
+	for f, n := range c.forms {
+		if n > 0 && RetryAfterForm(f) != RetryAfterAbsent {
+			out[RetryAfterForm(f).String()] = n
+		}
+	}
+	return out
+}
+
+// ResetKind returns what the API's Reset values mean, the kind most of
+// them had, and how many had it; ResetUnknown when none was seen.
+func (c *Contract) ResetKind() (ResetKind, uint64) {
+	best, n := ResetUnknown, uint64(0)
+	for k, count := range c.resets {
+		if count > n {
+			best, n = ResetKind(k), count
+		}
+	}
+	return best, n
+}
+
+// Schemes returns how many responses used each family of rate-limit
+// headers, as "scheme": count.
+func (c *Contract) Schemes() map[string]uint64 {
+	out := map[string]uint64{}
+	for s, n := range c.schemes {
+		if n > 0 {
+			out[RateLimitScheme(s).String()] = n
+		}
+	}
+	return out
+}
+
+// malformedNames lists the fields of a Malformed set.
+func malformedNames(f RateLimitField) string {
+	var names []string
+	for _, x := range []struct {
+		bit  RateLimitField
+		name string
+	}{{FieldLimit, "limit"}, {FieldRemaining, "remaining"}, {FieldReset, "reset"}, {FieldPolicy, "policy"}} {
+		if f&x.bit != 0 {
+			names = append(names, x.name)
+		}
+	}
+	if len(names) == 0 {
+		return "?"
+	}
+	out := names[0]
+	for _, n := range names[1:] {
+		out += ", " + n
+	}
+	return out
+}
+
+// seconds renders a duration in seconds with a unit, to the millisecond:
+// "1 s", "0.299 s".
+func seconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Round(time.Millisecond).Seconds(), 'f', -1, 64) + " s"
+}

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stampede-dev/stampede/attack"
+	"github.com/stampede-dev/stampede/attack/pace"
+	"github.com/stampede-dev/stampede/attack/probe"
+	"github.com/stampede-dev/stampede/internal/redact"
+	"github.com/stampede-dev/stampede/reports"
+)
+
+// probeFlags are the flags of `stampede probe`, before interpretation.
+type probeFlags struct {
+	url, method, body, bodyFile string
+	headers, secretHeaders      []string
+	startRate, maxRate          string
+	step, maxTime, margin       time.Duration
+	maxRequests, rounds         int
+	maxInFlight                 int
+	timeout                     time.Duration
+	format                      string
+	quiet                       bool
+}
+
+func newProbeCmd(e *env) *cobra.Command {
+	f := &probeFlags{}
+	cmd := &cobra.Command{
+		Use:   "probe",
+		Short: "Check whether a rate limiter's Retry-After tells the truth",
+		Long: `Probe the rate limiter in front of one endpoint, with bounded traffic, and
+tell whether the waits its 429s advertise are true. Each round:
+
+  1. raises the rate step by step (--start-rate, doubled every --step, up to
+     --max-rate) until the first 429;
+  2. stops all traffic and reads the 429's Retry-After: the advertised wait T
+     (a date is measured from the response's own Date header);
+  3. sends one request at T/2 (rejected: consistent; admitted: T is
+     overstated, beyond the header's whole-second resolution) and one at
+     T + --margin (admitted: honest; rejected: understated, and polls with
+     doubling gaps up to 4·max(T, 1s) measure the real wait). Without a
+     usable Retry-After it backs off 1s, 2s, 4s, … (at most 60s), as the
+     seed APIs advise, to measure the recovery anyway.
+
+--rounds rounds run; the report shows, per round, the advertised and the
+real wait and every request sent after the 429, and a verdict:
+  honest                 the limiter admits once the advertised wait is over
+  overstated             it admits well before: clients wait for nothing
+  understated            it still rejects after the wait (Retry-After: 0 too)
+  no_retry_after         its 429s carry no Retry-After
+  malformed_retry_after  its Retry-After is neither seconds nor an HTTP-date
+  inconsistent           the rounds disagree
+  no_limit               no 429 within the bounds: nothing to verify
+  inconclusive           a bound or an interrupt stopped it before a verdict
+
+Bounds: no more than --max-requests requests in all (checked before every
+send), none after --max-time, at most --max-in-flight requests of a ramp at
+once; a bound that stops the probe early is reported with what was measured.
+
+Exit codes: 0 honest; 1 any other verdict; 2 usage error; 3 the probe
+failed (a transport error, or an answer from 400 up other than 429 before
+any 429); 130/143 interrupted. See docs/probe.md.`,
+		Example: `  # against the simulation: stampede serve --rate-limit 5/s --retry-after lying
+  stampede probe --url http://127.0.0.1:8080/mira/v1/chat/completions \
+    -H 'Authorization: Bearer demo-full' -H 'Content-Type: application/json' \
+    --body '{"model":"mira","messages":[{"role":"user","content":"Hi"}]}'
+
+  # one quick round, machine-readable
+  stampede probe --url http://127.0.0.1:8080/v1/items -H "X-API-Key: $KEY" \
+    --rounds 1 --max-requests 500 --format json -q`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErrorf("probe takes no arguments, got %d: give the target with --url URL, and quote header values (-H 'Name: value')", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runProbe(cmd.Context(), e, f) },
+	}
+	d := probe.DefaultBounds()
+	fl := cmd.Flags()
+	fl.SortFlags = false
+	fl.StringVarP(&f.url, "url", "u", "", "`URL` to probe (http or https)")
+	fl.StringVarP(&f.method, "method", "m", "", "HTTP `method` (default GET, or POST when a body is given)")
+	fl.StringArrayVarP(&f.headers, "header", "H", nil, "request `header` 'Name: value' (repeatable)")
+	fl.StringVar(&f.body, "body", "", "request `body`")
+	fl.StringVar(&f.bodyFile, "body-file", "", "`file` holding the request body")
+	fl.StringArrayVar(&f.secretHeaders, "secret-header", nil, "another header `name` whose value is secret (repeatable)")
+	fl.StringVar(&f.startRate, "start-rate", pace.RateString(d.StartRate), "`rate` of the ramp's first step")
+	fl.StringVar(&f.maxRate, "max-rate", pace.RateString(d.MaxRate), "highest `rate` of the ramp: a whole step at it without a 429 ends the probe")
+	fl.DurationVar(&f.step, "step", d.Step, "how long each rate of the ramp lasts; each step doubles it")
+	fl.DurationVar(&f.maxTime, "max-time", d.MaxTime, "bound on the whole probe: no request leaves after it")
+	fl.IntVar(&f.maxRequests, "max-requests", d.MaxRequests, "bound on the requests sent in all")
+	fl.IntVar(&f.rounds, "rounds", d.Rounds, "rounds of trigger and check")
+	fl.DurationVar(&f.margin, "margin", d.Margin, "how long after the advertised wait the deadline request leaves")
+	fl.IntVar(&f.maxInFlight, "max-in-flight", d.MaxInFlight, "requests of a ramp in flight at once")
+	fl.DurationVar(&f.timeout, "timeout", attack.DefaultTimeout, "timeout of each request, response body included; 0 for none")
+	fl.StringVar(&f.format, "format", "text", "report `format`: text or json")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress lines on stderr")
+	return cmd
+}
+
+func runProbe(ctx context.Context, e *env, f *probeFlags) error {
+	opts, target, err := probeOptions(ctx, e, f)
+	if err != nil {
+		return err
+	}
+	if !f.quiet {
+		opts.Progress = func(line string) { fmt.Fprintf(e.stderr, "probe: %s\n", line) }
+	}
+	res, err := probe.Run(ctx, opts)
+	rep := reports.ProbeReport{Target: target, Result: res}
+	if err != nil {
+		if res.Requests > 0 && len(res.Rounds) > 0 {
+			_ = printProbe(e, f.format, rep)
+		}
+		return runtimeError(fmt.Errorf("probe: %w", err))
+	}
+	if err := printProbe(e, f.format, rep); err != nil {
+		return err
+	}
+	var cause signalCause
+	if res.Stopped == probe.StopInterrupted && errors.As(context.Cause(ctx), &cause) {
+		return &exitError{code: cause.exitCode(), err: cause}
+	}
+	if res.Verdict != probe.Honest {
+		return &exitError{code: exitThreshold, err: fmt.Errorf("probe verdict: %s", res.Verdict)}
+	}
+	return nil
+}
+
+// printProbe writes the report in the chosen format.
+func printProbe(e *env, format string, rep reports.ProbeReport) error {
+	var err error
+	if format == "json" {
+		err = reports.ProbeJSON(e.stdout, rep)
+	} else {
+		err = reports.ProbeText(e.stdout, rep)
+	}
+	if err != nil {
+		return runtimeError(fmt.Errorf("write report: %w", err))
+	}
+	return nil
+}
+
+// probeOptions turns flags into the probe's options and a description of
+// the target with secrets masked, reporting every bound's problem at once.
+func probeOptions(ctx context.Context, e *env, f *probeFlags) (probe.Options, string, error) {
+	var o probe.Options
+	if f.format != "text" && f.format != "json" {
+		return o, "", usageErrorf("--format %q: want text or json", f.format)
+	}
+	if f.url == "" {
+		return o, "", usageErrorf("no target: give --url URL")
+	}
+	header, err := attack.ParseHeaders(f.headers)
+	if err != nil {
+		return o, "", usageErrorf("--header: %v", err)
+	}
+	var body []byte
+	err = interruptibly(ctx, func() (err error) {
+		body, err = readBody(&attackFlags{body: f.body, bodyFile: f.bodyFile})
+		return err
+	})
+	if err != nil {
+		return o, "", err
+	}
+	method := strings.ToUpper(f.method)
+	if method == "" {
+		method = http.MethodGet
+		if len(body) > 0 {
+			method = http.MethodPost
+		}
+	}
+	if err := attack.ValidateMethod(method); err != nil {
+		return o, "", usageErrorf("--method: %v", err)
+	}
+	t, err := attack.Static(method, f.url, header, body)
+	if err != nil {
+		return o, "", usageErrorf("--url: %v", err)
+	}
+	if f.timeout < 0 {
+		return o, "", usageErrorf("--timeout %s: must not be negative (0 for no timeout)", f.timeout)
+	}
+
+	var msgs []string
+	b := probe.Bounds{
+		Step: f.step, MaxTime: f.maxTime, MaxRequests: f.maxRequests, Rounds: f.rounds,
+		Margin: f.margin, MaxInFlight: f.maxInFlight,
+	}
+	for _, r := range []struct {
+		name, value string
+		into        *float64
+	}{{"start-rate", f.startRate, &b.StartRate}, {"max-rate", f.maxRate, &b.MaxRate}} {
+		v, err := pace.ParseRate(r.value)
+		if err != nil {
+			msgs = append(msgs, fmt.Sprintf("--%s %q: %v", r.name, r.value, err))
+			continue
+		}
+		*r.into = v
+	}
+	o = probe.Options{Target: t, Bounds: b, Client: probeClient(f.timeout, f.maxInFlight)}
+	if len(msgs) == 0 {
+		for _, err := range o.Validate() {
+			msgs = append(msgs, "--"+err.Error())
+		}
+	}
+	if len(msgs) > 0 {
+		return o, "", usageErrorf("%s", strings.Join(msgs, "; "))
+	}
+	policy := redact.NewPolicy(f.secretHeaders...)
+	return o, t.Method + " " + policy.URL(t.URL), nil
+}
+
+// probeClient is the probe's HTTP client: Go's default transport (proxy
+// from the environment), without compression so that the probe sends only
+// the headers given, keeping a connection per request in flight.
+func probeClient(timeout time.Duration, inFlight int) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DisableCompression = true
+	tr.MaxIdleConnsPerHost = max(inFlight, 1)
+	return &http.Client{Transport: tr, Timeout: timeout}
+}
