@@ -42,7 +42,9 @@ func violated(t *testing.T, c *Contract) []string {
 }
 
 func TestContractRules(t *testing.T) {
-	epoch := func(secs int) string { return strconv.FormatInt(contractT0.Add(time.Duration(secs)*time.Second).Unix(), 10) }
+	epoch := func(secs int) string {
+		return strconv.FormatInt(contractT0.Add(time.Duration(secs)*time.Second).Unix(), 10)
+	}
 	date := func(d time.Duration) string { return contractT0.Add(d).Format(http.TimeFormat) }
 	dateHeader := "Date: " + date(0)
 	tests := []struct {
