@@ -87,6 +87,13 @@ Bodies are read for classification from status 400 on, and for the statuses
 a rule that finds the code names (status=200,code-path=… for GraphQL
 errors); gzip and deflate bodies are inflated. See docs/classification.md.
 
+Every response is also checked against the rate-limit contract: a 429
+carries a valid Retry-After (delay-seconds or an HTTP-date, at most
+--retry-after-max, not 0, agreeing with a wait the body states), the
+X-RateLimit-* / RateLimit headers are valid and consistent, and a request
+sent once an advertised wait has passed is admitted. The summary lists each
+rule with its evidence; see docs/rate-limit-contract.md.
+
 Headers named Authorization, X-API-Key, Cookie and the like, and any named
 with --secret-header, are redacted in the result file and reports; their
 values are also masked in the error messages and sample bodies kept.`,
