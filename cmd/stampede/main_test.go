@@ -174,6 +174,7 @@ func TestAttackUsageErrors(t *testing.T) {
 		{"http2 on cleartext", []string{"attack", "-u", "http://127.0.0.1:1/", "--http2"}, "--http2"},
 		{"zero connections", []string{"attack", "-u", "http://127.0.0.1:1/", "--connections", "0"}, "--connections 0"},
 		{"endless body file", []string{"attack", "-u", "http://127.0.0.1:1/", "--body-file", "/dev/zero"}, "larger than the limit"},
+		{"zero retry-after bound", []string{"attack", "-u", "http://127.0.0.1:1/", "--retry-after-max", "0s"}, "--retry-after-max 0s: want a positive duration"},
 		{"output in missing dir", []string{"attack", "-u", "http://127.0.0.1:1/", "-o", "/nonexistent/dir/r.bin"}, "--output"},
 	}
 	for _, tt := range tests {
