@@ -9,8 +9,9 @@
 //     wait T (a date is measured from the response's own Date header);
 //  3. sends one request at T/2 (rejected: consistent; admitted: the wait is
 //     overstated, beyond the header's whole-second resolution) and one at
-//     T + Margin (admitted: honest; rejected: understated, and then polls
-//     with doubling gaps up to 4·max(T, 1 s) to measure the real wait);
+//     T + Margin, or at once for T = 0 (admitted: honest; rejected:
+//     understated, and then polls with doubling gaps up to 4·max(T, 1 s)
+//     to measure the real wait);
 //     without a usable Retry-After it backs off as the seed APIs' clients
 //     do (1 s, 2 s, 4 s, … at most 60 s) to measure the recovery anyway.
 //
@@ -62,7 +63,8 @@ type Bounds struct {
 	// Rounds is how many times the probe triggers a 429 and checks it.
 	Rounds int
 	// Margin is how long after the advertised wait the deadline request
-	// leaves, and the first gap between the polls that follow.
+	// leaves (after a Retry-After: 0, which leaves no rounding slack, it
+	// leaves at once), and the first gap between the polls that follow.
 	Margin time.Duration
 	// MaxInFlight bounds the ramp's requests in flight at once.
 	MaxInFlight int
@@ -163,7 +165,7 @@ const (
 	// advertised wait was over.
 	Overstated Verdict = "overstated"
 	// Understated: the limiter still rejected a request after the
-	// advertised wait and the margin (Retry-After: 0 included).
+	// advertised wait and the margin, or right after a Retry-After: 0.
 	Understated Verdict = "understated"
 	// NoRetryAfter: the 429s carried no Retry-After.
 	NoRetryAfter Verdict = "no_retry_after"
@@ -194,7 +196,7 @@ const (
 const (
 	KindTrigger  = "trigger"  // the ramp's first 429
 	KindHalfway  = "halfway"  // at T/2
-	KindDeadline = "deadline" // at T + Margin
+	KindDeadline = "deadline" // at T + Margin (T = 0: at once)
 	KindPoll     = "poll"     // after a rejected deadline request, gaps doubling up to 4·max(T, 1 s)
 	KindBackoff  = "backoff"  // without a usable Retry-After: 1 s, 2 s, 4 s, … gaps
 )

@@ -139,10 +139,7 @@ loop:
 	for n := uint64(0); ; {
 		due, ok := p.ramp.Due(n)
 		if !ok || due >= p.rampEnd {
-			gaveUp = fmt.Sprintf("no 429 up to %s in %s", pace.RateString(p.o.MaxRate), p.o.MaxTime.Round(time.Second))
-			if p.rampEnd < p.o.MaxTime {
-				gaveUp = fmt.Sprintf("no 429 up to %s (a whole %s step at the top rate)", pace.RateString(p.o.MaxRate), p.o.Step)
-			}
+			gaveUp = fmt.Sprintf("no 429 up to %s (a whole %s step at the top rate)", pace.RateString(p.o.MaxRate), p.o.Step)
 			break
 		}
 		at := begin.Add(due)
@@ -246,7 +243,13 @@ func (p *prober) round(n int, t *trigger) (Round, error) {
 			return r, nil
 		}
 	}
-	ok, err := c.at(T+p.o.Margin, KindDeadline)
+	// Retry-After: 0 leaves no rounding slack to allow for: an honest
+	// server rounds any wait up to at least a second, so 0 says "now".
+	deadline := T + p.o.Margin
+	if T == 0 {
+		deadline = 0
+	}
+	ok, err := c.at(deadline, KindDeadline)
 	if !ok {
 		return r, err
 	}
@@ -257,7 +260,7 @@ func (p *prober) round(n int, t *trigger) (Round, error) {
 		return r, nil
 	}
 	r.Verdict = Understated
-	return r, c.poll(T)
+	return r, c.poll(T, deadline)
 }
 
 // overstated reports whether a request admitted at h after a 429 shows its
@@ -316,13 +319,14 @@ func (c *check) at(offset time.Duration, kind string) (ok bool, err error) {
 	return true, nil
 }
 
-// poll follows a rejected deadline request: gaps from max(Margin, 100 ms),
-// doubling, until a request is admitted or horizonFactor·max(T, 1 s) after
-// the 429 (the last poll is at that horizon).
-func (c *check) poll(T time.Duration) error {
+// poll follows a deadline request rejected at offset deadline: gaps from
+// max(Margin, 100 ms), doubling, until a request is admitted or
+// horizonFactor·max(T, 1 s) after the 429 (the last poll is at that
+// horizon).
+func (c *check) poll(T, deadline time.Duration) error {
 	horizon := horizonFactor * max(T, time.Second)
 	gap := max(c.p.o.Margin, minPollGap)
-	for at := T + c.p.o.Margin; !c.r.Recovered && at < horizon; gap *= 2 {
+	for at := deadline; !c.r.Recovered && at < horizon; gap *= 2 {
 		at = min(at+gap, horizon)
 		c.r.Polls++
 		if ok, err := c.at(at, KindPoll); !ok {

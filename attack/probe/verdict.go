@@ -84,6 +84,9 @@ func (r Round) Explain() string {
 			}
 		}
 		s := fmt.Sprintf("%s, but a request %s later was still rejected", said, seconds(d.At))
+		if r.Advertised == 0 {
+			s = said + ", but a request sent right after it was still rejected"
+		}
 		if !r.Recovered {
 			return s + fmt.Sprintf("; none was admitted up to %s", seconds(r.RejectedUntil))
 		}

@@ -44,8 +44,9 @@ tell whether the waits its 429s advertise are true. Each round:
      (a date is measured from the response's own Date header);
   3. sends one request at T/2 (rejected: consistent; admitted: T is
      overstated, beyond the header's whole-second resolution) and one at
-     T + --margin (admitted: honest; rejected: understated, and polls with
-     doubling gaps up to 4·max(T, 1s) measure the real wait). Without a
+     T + --margin, or at once for Retry-After: 0 (admitted: honest;
+     rejected: understated, and polls with doubling gaps up to 4·max(T, 1s)
+     measure the real wait). Without a
      usable Retry-After it backs off 1s, 2s, 4s, … (at most 60s), as the
      seed APIs advise, to measure the recovery anyway.
 

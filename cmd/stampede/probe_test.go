@@ -10,12 +10,12 @@ import (
 	"github.com/stampede-dev/stampede/sim"
 )
 
-// probeSim serves a simulation with one limit of 5/s from a bucket of one
-// for every key, whose 429s advertise their wait in the Retry-After
-// behaviour mode.
-func probeSim(t *testing.T, mode string) (*httptest.Server, *sim.Server) {
+// probeSim serves a simulation with one limit of rate requests per second
+// from a bucket of one for every key, whose 429s advertise their wait in
+// the Retry-After behaviour mode.
+func probeSim(t *testing.T, mode string, rate sim.Rate) (*httptest.Server, *sim.Server) {
 	t.Helper()
-	s, err := sim.New(sim.Config{Controls: sim.Controls{RateLimit: 5, Burst: 1, RetryAfter: mode, LieFactor: 2}})
+	s, err := sim.New(sim.Config{Controls: sim.Controls{RateLimit: rate, Burst: 1, RetryAfter: mode}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,11 +34,15 @@ func probeArgs(url string, more ...string) []string {
 }
 
 // TestProbe probes a real server: an honest limiter passes (exit 0), a
-// lying one fails (exit 1) with the evidence in the report.
+// lying one and one that says Retry-After: 0 fail (exit 1) with the
+// evidence in the report. The ramp's second request, 50 ms after the
+// first, gets the 429: at 5/s its real wait is 150 ms (the request at T/2
+// is admitted, within the header's resolution); at 1/s it is 950 ms, far
+// from every instant the verdicts depend on.
 func TestProbe(t *testing.T) {
 	t.Run("honest", func(t *testing.T) {
 		t.Parallel()
-		srv, s := probeSim(t, sim.RetryAfterHonest)
+		srv, s := probeSim(t, sim.RetryAfterHonest, 5)
 		code, stdout, stderr := runInProcess(t, probeArgs(srv.URL, "--format", "json", "-q")...)
 		if code != exitOK || stderr != "" {
 			t.Fatalf("exit %d; want 0\nstdout %s\nstderr %s", code, stdout, stderr)
@@ -59,7 +63,7 @@ func TestProbe(t *testing.T) {
 	})
 	t.Run("lying", func(t *testing.T) {
 		t.Parallel()
-		srv, _ := probeSim(t, sim.RetryAfterLying)
+		srv, _ := probeSim(t, sim.RetryAfterLying, 1)
 		code, stdout, stderr := runInProcess(t, probeArgs(srv.URL)...)
 		if code != exitThreshold {
 			t.Fatalf("exit %d; want 1\nstdout %s\nstderr %s", code, stdout, stderr)
@@ -74,6 +78,22 @@ func TestProbe(t *testing.T) {
 		}
 		if strings.Contains(stdout+stderr, "s3cret") || strings.Contains(stdout+stderr, "demo-full") {
 			t.Errorf("a secret leaked:\n%s\n%s", stdout, stderr)
+		}
+	})
+	t.Run("zero", func(t *testing.T) {
+		t.Parallel()
+		srv, _ := probeSim(t, sim.RetryAfterZero, 1)
+		code, stdout, stderr := runInProcess(t, probeArgs(srv.URL, "--format", "json", "-q")...)
+		if code != exitThreshold || stderr != "stampede: probe verdict: understated\n" {
+			t.Fatalf("exit %d, stderr %q; want 1, the verdict\nstdout %s", code, stderr, stdout)
+		}
+		var doc reports.JSONProbeReport
+		if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, stdout)
+		}
+		r := doc.Probe.Rounds[0]
+		if r.RetryAfter != "0" || r.AdvertisedS == nil || *r.AdvertisedS != 0 || r.DeadlineAdmitted == nil || *r.DeadlineAdmitted || r.RealWaitS == nil {
+			t.Errorf("round %+v; want Retry-After 0, rejected at once, admitted later", r)
 		}
 	})
 }
