@@ -95,17 +95,29 @@ type ContractOptions struct {
 	// have left to be held to the promise: requests in flight at the
 	// deadline may take the token first. DefaultAdmitMargin if 0.
 	AdmitMargin time.Duration
+	// Settle is how long a rejection after the wait stays unjudged, so
+	// that a slower admitted response of a request sent before it (which
+	// spent the capacity) can still arrive: the attack's request timeout.
+	// DefaultSettle if 0.
+	Settle time.Duration
+	// Redact masks secrets in the header values kept as evidence (a
+	// target may echo a key in any header); nil keeps them as they are.
+	Redact func(string) string
 }
+
+// DefaultSettle is ContractOptions.Settle's default.
+const DefaultSettle = 30 * time.Second
 
 // ContractResponse is what the contract checker sees of one response.
 type ContractResponse struct {
-	Status   uint16
-	Header   http.Header // nil without a response
-	Body     []byte      // the start of the body, for a wait stated in it; may be nil
-	Sent     time.Time   // when the request left
-	Received time.Time   // when the response was complete
-	Scope    uint64      // the limit the request falls under: one endpoint and one set of credentials
-	Class    uint32      // the response's class, for RuleHeadersConsistent
+	Status    uint16
+	Header    http.Header // nil without a response
+	Body      []byte      // the start of the body, for a wait stated in it; may be nil
+	Sent      time.Time   // when the request left
+	Received  time.Time   // when the response was complete
+	Scope     uint64      // the limiter the request falls under: one endpoint and one set of credentials
+	Principal uint64      // whose limit it counts against: one host and one set of credentials
+	Class     uint32      // the response's class, for RuleHeadersConsistent
 }
 
 // ContractExample is the evidence of one violation.
@@ -133,20 +145,26 @@ type Contract struct {
 	opts    ContractOptions
 	results [numRules]RuleResult
 	forms   [RetryAfterInvalid + 1]uint64 // Retry-After values per form
-	resets  [ResetRFC3339 + 1]uint64      // Reset values per kind
-	schemes [SchemeRateLimitLegacy + 1]uint64
+	resets  [16]uint64                    // Reset values per kind
+	schemes [NumRateLimitSchemes]uint64   // responses per family of headers
 	scopes  map[uint64]*scopeState
-	classes map[uint32]*presence
+	// byPrincipal lists the scopes of each principal: an admission on any
+	// endpoint of a key may spend the capacity another endpoint's wait
+	// was for.
+	byPrincipal map[uint64][]*scopeState
+	classes     map[uint32]*presence
 }
 
 // scopeState is what the checker remembers of one scope.
 type scopeState struct {
-	deadline   time.Time     // when the pending advertised wait ends; zero if none is pending
-	advertised time.Duration // that wait
-	since      time.Time     // when the 429 that advertised it arrived
-	spent      bool          // a request sent since then was admitted: the wait is not judged
-	limit      int64         // the last Limit seen, 0 if none
-	limitUntil time.Time     // when the window of that Limit resets
+	deadline   time.Time         // when the pending advertised wait ends; zero if none is pending
+	advertised time.Duration     // that wait
+	since      time.Time         // when the 429 that advertised it arrived
+	firstAdmit time.Time         // the earliest send, after since, of an admitted request of the principal; zero if none
+	suspect    *ContractResponse // a rejection after the wait, judged once it has settled
+	suspectEx  ContractExample   // its evidence
+	limit      int64             // the last Limit seen, 0 if none
+	limitUntil time.Time         // when the window of that Limit resets
 }
 
 // presence counts which headers the 429s of one class carried.
@@ -164,7 +182,10 @@ func NewContract(opts ContractOptions) *Contract {
 	if opts.AdmitMargin <= 0 {
 		opts.AdmitMargin = DefaultAdmitMargin
 	}
-	c := &Contract{opts: opts, scopes: make(map[uint64]*scopeState), classes: make(map[uint32]*presence)}
+	if opts.Settle <= 0 {
+		opts.Settle = DefaultSettle
+	}
+	c := &Contract{opts: opts, scopes: make(map[uint64]*scopeState), byPrincipal: make(map[uint64][]*scopeState), classes: make(map[uint32]*presence)}
 	for i := range c.results {
 		c.results[i].ContractRule = ContractRules[i]
 	}
@@ -180,8 +201,17 @@ func (c *Contract) check(id RuleID, bad bool, r *ContractResponse, ra string, rl
 	}
 	res.Violations++
 	if len(res.Examples) < MaxContractExamples {
-		res.Examples = append(res.Examples, ContractExample{At: r.Received, Status: r.Status, RetryAfter: ra, RateLimit: rateLimitEvidence(rl), Detail: detail()})
+		res.Examples = append(res.Examples, c.example(r, ra, rl, detail()))
 	}
+}
+
+// example builds the evidence of a violation, with secrets masked.
+func (c *Contract) example(r *ContractResponse, ra string, rl *RateLimitHeaders, detail string) ContractExample {
+	ex := ContractExample{At: r.Received, Status: r.Status, RetryAfter: ra, RateLimit: rateLimitEvidence(rl), Detail: detail}
+	if c.opts.Redact != nil {
+		ex.RetryAfter, ex.RateLimit, ex.Detail = c.opts.Redact(ex.RetryAfter), c.opts.Redact(ex.RateLimit), c.opts.Redact(ex.Detail)
+	}
+	return ex
 }
 
 // rateLimitEvidence renders the rate-limit headers as sent.
@@ -211,8 +241,10 @@ func (c *Contract) Add(r *ContractResponse) {
 	var rlp *RateLimitHeaders
 	if hasRL {
 		rlp = &rl
-		c.schemes[rl.Scheme]++
-		if rl.HasReset {
+		if int(rl.Scheme) < len(c.schemes) {
+			c.schemes[rl.Scheme]++
+		}
+		if rl.HasReset && int(rl.ResetKind) < len(c.resets) {
 			c.resets[rl.ResetKind]++
 		}
 	}
@@ -284,7 +316,7 @@ func (c *Contract) rateLimitRules(r *ContractResponse, rl *RateLimitHeaders, ra 
 	if r.Header.Get("Date") != "" {
 		slack += time.Second
 	}
-	if rl.HasReset {
+	if rl.HasReset && rl.ResetKind.Absolute() { // a delta cannot be in the past
 		c.check(RuleResetNotPast, rl.ResetIn < -slack, r, raw, rl, func() string {
 			return fmt.Sprintf("Reset is %s in the past (%s)", seconds(-rl.ResetIn), rl.ResetKind)
 		})
@@ -296,7 +328,7 @@ func (c *Contract) rateLimitRules(r *ContractResponse, rl *RateLimitHeaders, ra 
 		}
 	}
 	if rl.HasLimit {
-		st := c.scope(r.Scope)
+		st := c.scope(r.Scope, r.Principal)
 		if st == nil {
 			return
 		}
@@ -309,50 +341,83 @@ func (c *Contract) rateLimitRules(r *ContractResponse, rl *RateLimitHeaders, ra 
 		st.limit = rl.Limit
 		st.limitUntil = r.Received
 		if rl.HasReset && rl.ResetIn > 0 {
-			st.limitUntil = ref.Add(rl.ResetIn)
+			// ResetIn is measured from the response's Date; the window
+			// ends that long after the client got it, on the client's clock.
+			st.limitUntil = r.Received.Add(rl.ResetIn)
 		}
 	}
 }
 
 // admission checks that the first request sent after an advertised wait
 // (plus the margin) is admitted. The promise is a client's who waits: a
-// request of the scope admitted meanwhile may have taken the capacity the
-// wait was for, so such a deadline is not judged. The first 429 of a scope
-// sets the deadline; later ones do not move it until it is judged.
+// request of the same principal admitted meanwhile may have taken the
+// capacity the wait was for, so such a deadline is not judged. The first
+// 429 of a scope sets the deadline; later ones do not move it until it is
+// judged. A rejection after the deadline is a suspect until it settles:
+// responses arrive in the order they complete, and a slower admitted
+// response of a request sent before it may still excuse it.
 func (c *Contract) admission(r *ContractResponse, ra RetryAfter, raw string, rlp *RateLimitHeaders) {
-	st := c.scope(r.Scope)
+	ok := r.Status >= 200 && r.Status < 400
+	st := c.scope(r.Scope, r.Principal)
+	if ok {
+		for _, other := range c.byPrincipal[r.Principal] {
+			if !other.deadline.IsZero() && r.Sent.After(other.since) && (other.firstAdmit.IsZero() || r.Sent.Before(other.firstAdmit)) {
+				other.firstAdmit = r.Sent
+			}
+		}
+	}
 	if st == nil {
 		return
 	}
-	ok := r.Status >= 200 && r.Status < 400
+	c.settle(st, r.Received, false)
 	rejected := r.Status == http.StatusTooManyRequests
-	if !st.deadline.IsZero() {
+	if !st.deadline.IsZero() && st.suspect == nil {
 		switch {
 		case ok && !r.Sent.Before(st.deadline):
-			if !st.spent {
+			if !st.spent(r.Sent) {
 				c.check(RuleAdmittedAfterWait, false, r, raw, rlp, nil) // the promise kept
 			}
-			st.deadline, st.spent = time.Time{}, false
+			st.deadline = time.Time{}
 		case rejected && !r.Sent.Before(st.deadline.Add(c.opts.AdmitMargin)):
-			if !st.spent {
-				late, advertised := r.Sent.Sub(st.deadline), st.advertised
-				c.check(RuleAdmittedAfterWait, true, r, raw, rlp, func() string {
-					return fmt.Sprintf("rejected although sent %s after an advertised wait of %s had passed, with no request admitted meanwhile", seconds(late), seconds(advertised))
-				})
-			}
-			st.deadline, st.spent = time.Time{}, false
-		case ok && r.Sent.After(st.since):
-			st.spent = true // admitted while the client should have waited
+			late, advertised := r.Sent.Sub(st.deadline), st.advertised
+			st.suspect = r
+			st.suspectEx = c.example(r, raw, rlp, fmt.Sprintf("rejected although sent %s after an advertised wait of %s had passed, with no request admitted meanwhile", seconds(late), seconds(advertised)))
 		}
 	}
-	if st.deadline.IsZero() && (rejected || r.Status == http.StatusServiceUnavailable) && ra.Form.Valid() && ra.Delay >= 0 {
-		st.deadline, st.advertised, st.since, st.spent = r.Received.Add(ra.Delay), ra.Delay, r.Received, false
+	if st.deadline.IsZero() && rejected && ra.Form.Valid() && ra.Delay >= 0 {
+		st.deadline, st.advertised, st.since, st.firstAdmit = r.Received.Add(ra.Delay), ra.Delay, r.Received, time.Time{}
 	}
+}
+
+// spent reports whether a request of the scope's principal sent after the
+// 429 that opened its deadline, and before sent, was admitted.
+func (st *scopeState) spent(sent time.Time) bool {
+	return !st.firstAdmit.IsZero() && st.firstAdmit.Before(sent)
+}
+
+// settle judges st's suspect rejection once Settle has passed since it
+// arrived (or at once when final): a violation, unless a request of its
+// principal sent before it was admitted in the meantime. The deadline is
+// then closed.
+func (c *Contract) settle(st *scopeState, now time.Time, final bool) {
+	r := st.suspect
+	if r == nil || !final && now.Sub(r.Received) < c.opts.Settle {
+		return
+	}
+	res := &c.results[RuleAdmittedAfterWait]
+	if !st.spent(r.Sent) {
+		res.Checked++
+		res.Violations++
+		if len(res.Examples) < MaxContractExamples {
+			res.Examples = append(res.Examples, st.suspectEx)
+		}
+	}
+	st.suspect, st.deadline = nil, time.Time{}
 }
 
 // scope returns the state of a scope, creating it while there is room;
 // nil once maxScopes scopes are followed.
-func (c *Contract) scope(id uint64) *scopeState {
+func (c *Contract) scope(id, principal uint64) *scopeState {
 	if st := c.scopes[id]; st != nil {
 		return st
 	}
@@ -361,6 +426,7 @@ func (c *Contract) scope(id uint64) *scopeState {
 	}
 	st := &scopeState{}
 	c.scopes[id] = st
+	c.byPrincipal[principal] = append(c.byPrincipal[principal], st)
 	return st
 }
 
@@ -392,7 +458,25 @@ func (c *Contract) presence(r *ContractResponse, hasRA, hasRL bool, raw string, 
 // Results returns the outcome of every rule, in RuleID order. The
 // consistency of headers per class is judged here, over the whole run.
 func (c *Contract) Results() []RuleResult {
+	// Every response has arrived: judge the suspects left, on a copy so
+	// that Results may be called again, and Add after it.
+	saved := c.results[RuleAdmittedAfterWait]
+	savedExamples := slices.Clone(saved.Examples)
+	var suspects []*scopeState
+	for _, st := range c.scopes {
+		if st.suspect != nil {
+			suspects = append(suspects, st)
+		}
+	}
+	slices.SortFunc(suspects, func(a, b *scopeState) int { return a.suspect.Received.Compare(b.suspect.Received) })
+	for _, st := range suspects {
+		suspect, deadline := st.suspect, st.deadline
+		c.settle(st, time.Time{}, true)
+		st.suspect, st.deadline = suspect, deadline
+	}
 	out := slices.Clone(c.results[:])
+	c.results[RuleAdmittedAfterWait] = saved
+	c.results[RuleAdmittedAfterWait].Examples = savedExamples
 	hc := &out[RuleHeadersConsistent]
 	ids := make([]uint32, 0, len(c.classes))
 	for id := range c.classes {

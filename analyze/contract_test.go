@@ -22,6 +22,18 @@ func resp(status uint16, at time.Duration, headers ...string) *ContractResponse 
 	return &ContractResponse{Status: status, Header: h, Sent: contractT0.Add(at - 10*time.Millisecond), Received: contractT0.Add(at), Scope: 1, Class: uint32(status)}
 }
 
+// at sets when the request of r left.
+func at(r *ContractResponse, sent time.Duration) *ContractResponse {
+	r.Sent = contractT0.Add(sent)
+	return r
+}
+
+// scoped moves r to another endpoint of the same principal.
+func scoped(r *ContractResponse, scope uint64) *ContractResponse {
+	r.Scope = scope
+	return r
+}
+
 // violated returns the names of the rules with violations, and checks
 // that every violation has an example with a detail.
 func violated(t *testing.T, c *Contract) []string {
@@ -135,10 +147,14 @@ func TestAdmittedAfterWait(t *testing.T) {
 		{"within the margin: not judged", []*ContractResponse{resp(429, 0, "Retry-After: 1"), resp(429, 1100*time.Millisecond, "Retry-After: 1")}, 0, 0},
 		{"a later 429 does not move the deadline", []*ContractResponse{resp(429, 0, "Retry-After: 1"), resp(429, 900*time.Millisecond, "Retry-After: 1"), resp(429, 1500*time.Millisecond, "Retry-After: 1")}, 1, 1},
 		{"admitted meanwhile: the capacity was spent", []*ContractResponse{resp(429, 0, "Retry-After: 1"), resp(200, 500*time.Millisecond), resp(429, 1500*time.Millisecond, "Retry-After: 1")}, 0, 0},
-		{"judged once, then a new deadline", []*ContractResponse{resp(429, 0, "Retry-After: 1"), resp(429, 1500*time.Millisecond, "Retry-After: 1"), resp(200, 2600*time.Millisecond)}, 2, 1},
+		{"a suspect waits for slower answers", []*ContractResponse{resp(429, 0, "Retry-After: 1"), resp(429, 1500*time.Millisecond, "Retry-After: 1"), resp(200, 2600*time.Millisecond)}, 1, 1},
+		{"a slower admitted answer sent before excuses it", []*ContractResponse{resp(429, 0, "Retry-After: 1"), at(resp(429, 1305*time.Millisecond, "Retry-After: 1"), 1300*time.Millisecond), at(resp(200, 1850*time.Millisecond), 1050*time.Millisecond)}, 0, 0},
+		{"admitted on another endpoint of the same key", []*ContractResponse{resp(429, 0, "Retry-After: 1"), scoped(resp(200, 1020*time.Millisecond), 2), resp(429, 1400*time.Millisecond, "Retry-After: 1")}, 0, 0},
+		{"a 503's wait is not the limiter's", []*ContractResponse{resp(503, 0, "Retry-After: 1"), resp(429, 2*time.Second, "Retry-After: 30")}, 0, 0},
+		{"settled after the request timeout", append([]*ContractResponse{resp(429, 0, "Retry-After: 1"), resp(429, 1500*time.Millisecond, "Retry-After: 1")}, resp(429, 40*time.Second, "Retry-After: 1"), resp(429, 42*time.Second, "Retry-After: 1")), 2, 2},
 		{"zero that was not zero", []*ContractResponse{resp(429, 0, "Retry-After: 0"), resp(429, 500*time.Millisecond, "Retry-After: 0")}, 1, 1},
 		{"no Retry-After: nothing promised", []*ContractResponse{resp(429, 0), resp(429, 5*sec)}, 0, 0},
-		{"another scope is not held to it", []*ContractResponse{resp(429, 0, "Retry-After: 1"), func() *ContractResponse { r := resp(429, 2*sec, "Retry-After: 1"); r.Scope = 2; return r }()}, 0, 0},
+		{"another scope is not held to it", []*ContractResponse{resp(429, 0, "Retry-After: 1"), scoped(resp(429, 2*sec, "Retry-After: 1"), 2)}, 0, 0},
 	}
 	for _, tc := range tests {
 		c := NewContract(ContractOptions{})

@@ -41,6 +41,18 @@ func (k ResetKind) String() string {
 	return "unknown"
 }
 
+// Absolute reports whether the kind names an instant (epoch seconds,
+// epoch milliseconds, an HTTP-date, an RFC 3339 date-time), which may lie
+// in the past, rather than a span from now (delta seconds, a duration),
+// which cannot. It is false for ResetUnknown and any value out of range.
+func (k ResetKind) Absolute() bool {
+	switch k {
+	case ResetEpochSeconds, ResetEpochMillis, ResetHTTPDate, ResetRFC3339:
+		return true
+	}
+	return false
+}
+
 // The integer thresholds of ParseReset. Both fall on 2001-09-09: an API
 // counting epoch seconds has sent numbers ≥ 1e9 since then, one counting
 // epoch milliseconds numbers ≥ 1e12; a delta of 1e9 seconds would be 31
@@ -196,7 +208,8 @@ func parseSigned(s string) (int64, bool) {
 type RateLimitScheme uint8
 
 // The families of rate-limit headers, in the order ParseRateLimitHeaders
-// looks for them.
+// looks for them (SchemeRateLimitSF and SchemeRateLimitLegacy share one
+// place: RateLimit's shape decides).
 const (
 	SchemeNone            RateLimitScheme = iota
 	SchemeXRateLimit                      // X-RateLimit-Limit / -Remaining / -Reset
@@ -204,15 +217,23 @@ const (
 	SchemeRateLimitFields                 // RateLimit-Limit / RateLimit-Remaining / RateLimit-Reset (IETF draft -00..-06, with RateLimit-Policy from -05)
 	SchemeRateLimitSF                     // RateLimit: "default";r=50;t=30 with RateLimit-Policy: "default";q=100;w=60 (IETF draft -08 and later, structured fields)
 	SchemeRateLimitLegacy                 // RateLimit: limit=100, remaining=50, reset=5 (IETF draft -07, one combined dictionary field)
+	SchemeOpenAI                          // x-ratelimit-limit-requests / -remaining-requests / -reset-requests (OpenAI; reset a duration, "6m0s")
+	SchemeShopify                         // X-Shopify-Shop-Api-Call-Limit: 39/40 (used/limit)
 )
 
-var schemeNames = [...]string{
+// NumRateLimitSchemes is one more than the last scheme: the length of an
+// array indexed by RateLimitScheme.
+const NumRateLimitSchemes = SchemeShopify + 1
+
+var schemeNames = [NumRateLimitSchemes]string{
 	SchemeNone:            "none",
 	SchemeXRateLimit:      "x-ratelimit",
 	SchemeXRateLimitDash:  "x-rate-limit",
 	SchemeRateLimitFields: "ratelimit-fields",
 	SchemeRateLimitSF:     "ratelimit",
 	SchemeRateLimitLegacy: "ratelimit-legacy",
+	SchemeOpenAI:          "x-ratelimit-requests",
+	SchemeShopify:         "shopify",
 }
 
 // String names the scheme as reports show it; "none" for SchemeNone and
@@ -229,10 +250,10 @@ type RateLimitField uint8
 
 // The fields of RateLimitHeaders.Malformed.
 const (
-	FieldLimit     RateLimitField = 1 << iota // the limit (or the policy's quota q) is not a count, or the policy has no quota
-	FieldRemaining                            // remaining is not an integer, or a combined RateLimit field lacks it
+	FieldLimit     RateLimitField = 1 << iota // the limit (or the policy's quota q) is not a count, or the policy has no quota, or Shopify's used/limit is not two counts
+	FieldRemaining                            // remaining is not an integer, or a combined RateLimit field lacks it, or Shopify's used/limit is not two counts
 	FieldReset                                // the reset is none of the ResetKinds (RateLimit's t: not an integer), or a combined field lacks it
-	FieldPolicy                               // RateLimit-Policy is not a list of items, or its window w is not a positive count
+	FieldPolicy                               // RateLimit-Policy is not a list of items, or a window w (of the policy, or of a list-form limit) is not a positive count
 )
 
 // RateLimitHeaders is what a response says of its rate limit.
@@ -263,6 +284,10 @@ const (
 	hdrRateLimitReset  = "Ratelimit-Reset"
 	hdrRateLimit       = "Ratelimit"
 	hdrRateLimitPolicy = "Ratelimit-Policy"
+	hdrOpenAILimit     = "X-Ratelimit-Limit-Requests"
+	hdrOpenAIRemaining = "X-Ratelimit-Remaining-Requests"
+	hdrOpenAIReset     = "X-Ratelimit-Reset-Requests"
+	hdrShopify         = "X-Shopify-Shop-Api-Call-Limit"
 )
 
 // The indexes of RateLimitHeaders.Raw.
@@ -286,16 +311,32 @@ func headerValue(h http.Header, key string) (string, bool) {
 // is present. A scheme is present when any of its fields is; RateLimit
 // is read as SchemeRateLimitLegacy when it starts as a dictionary does
 // (a key and "="), else as SchemeRateLimitSF, which RateLimit-Policy alone
-// also makes present. It does not allocate, save for the error that a
-// reset shaped like a duration or a date but failing to parse as one
-// costs inside the time package ("5xs", "Mon, 32 Nov 2026 …").
+// also makes present. SchemeOpenAI and SchemeShopify are read only when
+// none of the earlier schemes is present. It does not allocate, save for
+// the error that a reset shaped like a duration or a date but failing to
+// parse as one costs inside the time package ("5xs", "Mon, 32 Nov 2026 …").
 //
-// X-RateLimit-*, X-Rate-Limit-* and RateLimit-Limit / -Remaining / -Reset,
-// each value with optional surrounding white space:
+// X-RateLimit-*, X-Rate-Limit-*, RateLimit-Limit / -Remaining / -Reset and
+// x-ratelimit-limit-requests / -remaining-requests / -reset-requests, each
+// value with optional surrounding white space:
 //
-//	limit     = 1*DIGIT                  ; RateLimit-Limit: the first item of an sf-list, an integer ("100, 100;w=60", draft -00..-02)
-//	remaining = [ "-" ] 1*DIGIT          ; negative: parsed, for the checker to report
-//	reset     = see ParseReset           ; any kind, which ResetKind reports (the drafts want delta seconds)
+//	limit      = 1*DIGIT / limit-list     ; OpenAI: 1*DIGIT only
+//	limit-list = sf-list                  ; the first item is an integer, the limit; the w of that item, else of the
+//	                                      ; first later item whose integer equals it, gives Window (Envoy, drafts
+//	                                      ; -00..-03: 10, 10;w=60;name="per-minute")
+//	remaining  = [ "-" ] 1*DIGIT          ; negative: parsed, for the checker to report
+//	reset      = see ParseReset           ; any kind, which ResetKind reports (the drafts want delta seconds, OpenAI a duration)
+//
+// SchemeOpenAI reads the -requests dimension only: the -tokens headers
+// (x-ratelimit-limit-tokens, …) count tokens, not requests, and neither
+// make the scheme present nor are read.
+//
+// X-Shopify-Shop-Api-Call-Limit (SchemeShopify), with optional white
+// space around each count:
+//
+//	call-limit = used "/" limit   ; Limit = limit, Remaining = limit − used (negative past the limit: "41/40")
+//	used       = 1*DIGIT          ; a value of any other shape sets FieldLimit and FieldRemaining, and neither
+//	limit      = 1*DIGIT
 //
 // RateLimit, draft -07 (SchemeRateLimitLegacy):
 //
@@ -307,8 +348,11 @@ func headerValue(h http.Header, key string) (string, bool) {
 // RateLimit and RateLimit-Policy, draft -08 on (SchemeRateLimitSF): see
 // sfNextItem for the syntax.
 //
-//	RateLimit        = sf-list   ; the first item: parameters r (remaining, required) and t (an integer: reset, read by ParseReset)
-//	RateLimit-Policy = sf-list   ; the item named as RateLimit's first item, else the first: q (quota), w (window seconds)
+//	RateLimit        = sf-list   ; every item: parameters r (remaining, required) and t (an integer: reset, read by ParseReset);
+//	                             ; the most constraining item is read: the smallest r, on a tie the larger t (an item without a
+//	                             ; valid r is passed over, and one without a valid t loses a tie); none with a valid r: the first;
+//	                             ; a malformed item ends the list
+//	RateLimit-Policy = sf-list   ; the item named as the RateLimit item read, else the first: q (quota), w (window seconds)
 //	                             ; an integer item is the quota itself (older drafts: "100;w=60")
 //
 // With every IETF scheme, a RateLimit-Policy's w gives Window.
@@ -324,25 +368,8 @@ func ParseRateLimitHeaders(h http.Header, ref time.Time) (rl RateLimitHeaders, f
 		{SchemeXRateLimitDash, hdrXDashLimit, hdrXDashRemaining, hdrXDashReset},
 		{SchemeRateLimitFields, hdrRateLimitLimit, hdrRateLimitRemain, hdrRateLimitReset},
 	} {
-		limit, hasLimit := headerValue(h, s.limit)
-		remaining, hasRemaining := headerValue(h, s.remaining)
-		reset, hasReset := headerValue(h, s.reset)
-		if !hasLimit && !hasRemaining && !hasReset {
+		if !rl.readTriple(h, s.scheme, s.limit, s.remaining, s.reset, ref) {
 			continue
-		}
-		rl.Scheme = s.scheme
-		if hasLimit {
-			if s.scheme == SchemeRateLimitFields {
-				rl.setFieldsLimit(limit)
-			} else {
-				rl.setLimit(limit, limit)
-			}
-		}
-		if hasRemaining {
-			rl.setRemaining(remaining, remaining)
-		}
-		if hasReset {
-			rl.setReset(reset, ref)
 		}
 		if s.scheme == SchemeRateLimitFields {
 			if policy, ok := headerValue(h, hdrRateLimitPolicy); ok {
@@ -361,6 +388,7 @@ func ParseRateLimitHeaders(h http.Header, ref time.Time) (rl RateLimitHeaders, f
 		if hasPolicy {
 			rl.readPolicy(policy, "", false)
 		}
+		return rl, true
 	case hasCombined || hasPolicy:
 		rl.Scheme = SchemeRateLimitSF
 		var name string
@@ -370,10 +398,59 @@ func ParseRateLimitHeaders(h http.Header, ref time.Time) (rl RateLimitHeaders, f
 		if hasPolicy {
 			rl.readPolicy(policy, name, true)
 		}
-	default:
-		return rl, false
+		return rl, true
 	}
-	return rl, true
+
+	if rl.readTriple(h, SchemeOpenAI, hdrOpenAILimit, hdrOpenAIRemaining, hdrOpenAIReset, ref) {
+		return rl, true
+	}
+	if v, ok := headerValue(h, hdrShopify); ok {
+		rl.Scheme = SchemeShopify
+		rl.readShopify(v)
+		return rl, true
+	}
+	return rl, false
+}
+
+// readTriple reads a scheme of three headers, limit, remaining and reset,
+// and reports whether any is present; when none is, rl is unchanged.
+func (rl *RateLimitHeaders) readTriple(h http.Header, scheme RateLimitScheme, limitKey, remainingKey, resetKey string, ref time.Time) bool {
+	limit, hasLimit := headerValue(h, limitKey)
+	remaining, hasRemaining := headerValue(h, remainingKey)
+	reset, hasReset := headerValue(h, resetKey)
+	if !hasLimit && !hasRemaining && !hasReset {
+		return false
+	}
+	rl.Scheme = scheme
+	if hasLimit {
+		if scheme == SchemeOpenAI {
+			rl.setLimit(limit, limit)
+		} else {
+			rl.setListLimit(limit)
+		}
+	}
+	if hasRemaining {
+		rl.setRemaining(remaining, remaining)
+	}
+	if hasReset {
+		rl.setReset(reset, ref)
+	}
+	return true
+}
+
+// readShopify reads X-Shopify-Shop-Api-Call-Limit, "used/limit". Raw
+// holds the whole value as both the limit and the remaining.
+func (rl *RateLimitHeaders) readShopify(raw string) {
+	rl.Raw[rawLimit], rl.Raw[rawRemain] = raw, raw
+	usedText, limitText, ok := strings.Cut(raw, "/")
+	used, okUsed := parseCount(strings.TrimSpace(usedText))
+	limit, okLimit := parseCount(strings.TrimSpace(limitText))
+	if !ok || !okUsed || !okLimit {
+		rl.Malformed |= FieldLimit | FieldRemaining
+		return
+	}
+	rl.Limit, rl.HasLimit = limit, true
+	rl.Remaining, rl.HasRemaining = limit-used, true // both ≥ 0: no overflow
 }
 
 // setLimit records the limit value v, raw as sent: a count, or FieldLimit.
@@ -386,15 +463,47 @@ func (rl *RateLimitHeaders) setLimit(v, raw string) {
 	}
 }
 
-// setFieldsLimit records a RateLimit-Limit value: an integer, or, as the
-// early drafts allowed, a list whose first item is the integer and whose
-// others are quota policies ("100, 100;w=60").
-func (rl *RateLimitHeaders) setFieldsLimit(raw string) {
-	if it, _, ok := sfNextItem(raw); ok && it.bare.kind == sfInteger {
-		rl.setLimit(it.bare.text, raw)
+// setListLimit records a limit value: an integer, or, as the early
+// RateLimit drafts allowed and Envoy sends in X-RateLimit-Limit, a list
+// whose first item is the integer and whose others are quota policies
+// (100, 100;w=60 or 10, 10;w=60;name="per-minute"). The first w
+// parameter of the first item, else of a later item whose integer equals
+// the limit, gives Window; one that is not a positive count sets
+// FieldPolicy.
+func (rl *RateLimitHeaders) setListLimit(raw string) {
+	it, rest, ok := sfNextItem(raw)
+	if !ok || it.bare.kind != sfInteger {
+		rl.setLimit(raw, raw)
 		return
 	}
-	rl.setLimit(raw, raw)
+	rl.setLimit(it.bare.text, raw)
+	if !rl.HasLimit {
+		return
+	}
+	w, hasW := it.param("w")
+	for !hasW && rest != "" {
+		if it, rest, ok = sfNextItem(rest); !ok {
+			break
+		}
+		if it.bare.kind == sfInteger {
+			if n, ok := parseCount(it.bare.text); ok && n == rl.Limit {
+				w, hasW = it.param("w")
+			}
+		}
+	}
+	if hasW {
+		rl.setWindow(w)
+	}
+}
+
+// setWindow records a window parameter w: a positive count of seconds,
+// or FieldPolicy.
+func (rl *RateLimitHeaders) setWindow(w sfBare) {
+	if n, ok := parseCount(w.text); ok && w.kind == sfInteger && n > 0 {
+		rl.Window = scaleDecimal(n, 0, time.Second)
+	} else {
+		rl.Malformed |= FieldPolicy
+	}
 }
 
 // setRemaining records the remaining value v, raw as sent: an integer
@@ -475,22 +584,34 @@ func (rl *RateLimitHeaders) readLegacy(v string, ref time.Time) {
 	}
 }
 
-// readSF reads a draft -08 RateLimit field's first item, and returns its
-// name (the policy it speaks of), "" when it has none.
+// readSF reads a draft -08 RateLimit field's most constraining item (see
+// ParseRateLimitHeaders), and returns its name (the policy it speaks of),
+// "" when it has none.
 func (rl *RateLimitHeaders) readSF(v string, ref time.Time) (name string) {
-	it, _, ok := sfNextItem(v)
+	best, rest, ok := sfNextItem(v)
 	if !ok {
 		rl.Raw[rawRemain], rl.Raw[rawReset] = v, v
 		rl.Malformed |= FieldRemaining | FieldReset
 		return ""
 	}
-	if r, ok := it.param("r"); ok && r.kind == sfInteger {
+	bestR, bestT, hasBest := sfConstraint(&best, ref)
+	for rest != "" {
+		var it sfItem
+		if it, rest, ok = sfNextItem(rest); !ok {
+			break // a malformed item: keep to those before it
+		}
+		r, t, ok := sfConstraint(&it, ref)
+		if ok && (!hasBest || r < bestR || r == bestR && t > bestT) {
+			best, bestR, bestT, hasBest = it, r, t, true
+		}
+	}
+	if r, ok := best.param("r"); ok && r.kind == sfInteger {
 		rl.setRemaining(r.text, r.text)
 	} else {
 		rl.Raw[rawRemain] = r.text // "" when absent
 		rl.Malformed |= FieldRemaining
 	}
-	if t, ok := it.param("t"); ok {
+	if t, ok := best.param("t"); ok {
 		if t.kind == sfInteger {
 			rl.setReset(t.text, ref)
 		} else {
@@ -498,7 +619,27 @@ func (rl *RateLimitHeaders) readSF(v string, ref time.Time) (name string) {
 			rl.Malformed |= FieldReset
 		}
 	}
-	return it.bare.name()
+	return best.bare.name()
+}
+
+// sfConstraint returns a RateLimit item's remaining r and reset t, the
+// latter math.MinInt64 when it is absent or not valid; ok is false when r
+// is not a valid integer.
+func sfConstraint(it *sfItem, ref time.Time) (r int64, t time.Duration, ok bool) {
+	p, has := it.param("r")
+	if !has || p.kind != sfInteger {
+		return 0, 0, false
+	}
+	if r, ok = parseSigned(p.text); !ok {
+		return 0, 0, false
+	}
+	t = math.MinInt64
+	if p, has := it.param("t"); has && p.kind == sfInteger {
+		if _, in, ok := ParseReset(p.text, ref); ok {
+			t = in
+		}
+	}
+	return r, t, true
 }
 
 // readPolicy reads a RateLimit-Policy: the item named name, else the
@@ -538,11 +679,7 @@ func (rl *RateLimitHeaders) readPolicy(v, name string, setLimit bool) {
 		}
 	}
 	if w, ok := p.param("w"); ok {
-		if n, ok := parseCount(w.text); ok && w.kind == sfInteger && n > 0 {
-			rl.Window = scaleDecimal(n, 0, time.Second)
-		} else {
-			rl.Malformed |= FieldPolicy
-		}
+		rl.setWindow(w)
 	}
 }
 

@@ -105,6 +105,33 @@ func TestResetKindString(t *testing.T) {
 	}
 }
 
+func TestResetKindAbsolute(t *testing.T) {
+	for _, tc := range []struct {
+		in   ResetKind
+		want bool
+	}{
+		{ResetUnknown, false},
+		{ResetEpochSeconds, true},
+		{ResetEpochMillis, true},
+		{ResetDeltaSeconds, false},
+		{ResetDuration, false},
+		{ResetHTTPDate, true},
+		{ResetRFC3339, true},
+		{ResetRFC3339 + 1, false},
+		{255, false},
+	} {
+		if got := tc.in.Absolute(); got != tc.want {
+			t.Errorf("ResetKind(%d).Absolute() = %v; want %v", uint8(tc.in), got, tc.want)
+		}
+	}
+	// A kind that measures from now can never be in the past.
+	for _, tc := range resetCases {
+		if tc.ok && !tc.kind.Absolute() && tc.in < 0 {
+			t.Errorf("ParseReset(%q) = %s, %s: a relative kind in the past", tc.value, tc.kind, tc.in)
+		}
+	}
+}
+
 func TestRateLimitSchemeString(t *testing.T) {
 	for _, tc := range []struct {
 		in   RateLimitScheme
@@ -116,10 +143,24 @@ func TestRateLimitSchemeString(t *testing.T) {
 		{SchemeRateLimitFields, "ratelimit-fields"},
 		{SchemeRateLimitSF, "ratelimit"},
 		{SchemeRateLimitLegacy, "ratelimit-legacy"},
-		{SchemeRateLimitLegacy + 1, "none"},
+		{SchemeOpenAI, "x-ratelimit-requests"},
+		{SchemeShopify, "shopify"},
+		{NumRateLimitSchemes, "none"},
+		{255, "none"},
 	} {
 		if got := tc.in.String(); got != tc.want {
 			t.Errorf("RateLimitScheme(%d).String() = %q; want %q", uint8(tc.in), got, tc.want)
+		}
+	}
+	// The existing schemes keep their numbers (reports and counters index
+	// by them), and NumRateLimitSchemes follows the last.
+	if SchemeRateLimitLegacy != 5 || SchemeOpenAI != 6 || SchemeShopify != 7 || NumRateLimitSchemes != 8 {
+		t.Errorf("scheme numbers: legacy %d, openai %d, shopify %d, count %d; want 5, 6, 7, 8",
+			SchemeRateLimitLegacy, SchemeOpenAI, SchemeShopify, NumRateLimitSchemes)
+	}
+	for s := range NumRateLimitSchemes {
+		if s != SchemeNone && s.String() == "none" {
+			t.Errorf("RateLimitScheme(%d) has no name", uint8(s))
 		}
 	}
 }
@@ -183,6 +224,26 @@ var rateLimitCases = []struct {
 	{"x-rate-limit", header("X-Rate-Limit-Limit", "100", "X-Rate-Limit-Remaining", "99", "X-Rate-Limit-Reset", "6m0s"),
 		RateLimitHeaders{Scheme: SchemeXRateLimitDash, Limit: 100, Remaining: 99, ResetIn: 6 * time.Minute, ResetKind: ResetDuration,
 			HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"100", "99", "6m0s"}}, true},
+	{"x-ratelimit envoy list", header("X-RateLimit-Limit", `10, 10;w=60;name="per-minute"`, "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "30"),
+		RateLimitHeaders{Scheme: SchemeXRateLimit, Limit: 10, Remaining: 0, ResetIn: 30 * time.Second, ResetKind: ResetDeltaSeconds,
+			Window: time.Minute, HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{`10, 10;w=60;name="per-minute"`, "0", "30"}}, true},
+	{"x-rate-limit list", header("X-Rate-Limit-Limit", "100, 100;w=60, 1000;w=3600"),
+		RateLimitHeaders{Scheme: SchemeXRateLimitDash, Limit: 100, Window: time.Minute, HasLimit: true,
+			Raw: [3]string{"100, 100;w=60, 1000;w=3600", "", ""}}, true},
+	{"x-ratelimit list window of the first item", header("X-RateLimit-Limit", "10;w=1, 10;w=60"),
+		RateLimitHeaders{Scheme: SchemeXRateLimit, Limit: 10, Window: time.Second, HasLimit: true, Raw: [3]string{"10;w=1, 10;w=60", "", ""}}, true},
+	{"x-ratelimit list window of the matching item", header("X-RateLimit-Limit", "50, 10;w=1, 50;w=60"),
+		RateLimitHeaders{Scheme: SchemeXRateLimit, Limit: 50, Window: time.Minute, HasLimit: true, Raw: [3]string{"50, 10;w=1, 50;w=60", "", ""}}, true},
+	{"x-ratelimit list without a matching item", header("X-RateLimit-Limit", "50, 10;w=1"),
+		RateLimitHeaders{Scheme: SchemeXRateLimit, Limit: 50, HasLimit: true, Raw: [3]string{"50, 10;w=1", "", ""}}, true},
+	{"x-ratelimit list bad window", header("X-RateLimit-Limit", "10, 10;w=0"),
+		RateLimitHeaders{Scheme: SchemeXRateLimit, Limit: 10, HasLimit: true, Malformed: FieldPolicy, Raw: [3]string{"10, 10;w=0", "", ""}}, true},
+	{"x-ratelimit list negative limit", header("X-RateLimit-Limit", "-10, 10;w=60"),
+		RateLimitHeaders{Scheme: SchemeXRateLimit, Malformed: FieldLimit, Raw: [3]string{"-10, 10;w=60", "", ""}}, true},
+	{"x-ratelimit list first item not an integer", header("X-RateLimit-Limit", `"10", 10;w=60`),
+		RateLimitHeaders{Scheme: SchemeXRateLimit, Malformed: FieldLimit, Raw: [3]string{`"10", 10;w=60`, "", ""}}, true},
+	{"x-ratelimit list decimal limit", header("X-RateLimit-Limit", "10.5;w=60"),
+		RateLimitHeaders{Scheme: SchemeXRateLimit, Malformed: FieldLimit, Raw: [3]string{"10.5;w=60", "", ""}}, true},
 	{"ratelimit fields", header("RateLimit-Limit", "100", "RateLimit-Remaining", "50", "RateLimit-Reset", "30"),
 		RateLimitHeaders{Scheme: SchemeRateLimitFields, Limit: 100, Remaining: 50, ResetIn: 30 * time.Second, ResetKind: ResetDeltaSeconds,
 			HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"100", "50", "30"}}, true},
@@ -190,8 +251,11 @@ var rateLimitCases = []struct {
 		RateLimitHeaders{Scheme: SchemeRateLimitFields, Limit: 100, Remaining: 50, ResetIn: 30 * time.Second, ResetKind: ResetDeltaSeconds,
 			Window: time.Minute, HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"100", "50", "30"}}, true},
 	{"ratelimit fields limit with quota policies", header("RateLimit-Limit", "100, 100;w=60, 1000;w=3600", "RateLimit-Remaining", "0"),
-		RateLimitHeaders{Scheme: SchemeRateLimitFields, Limit: 100, Remaining: 0, HasLimit: true, HasRemaining: true,
+		RateLimitHeaders{Scheme: SchemeRateLimitFields, Limit: 100, Remaining: 0, Window: time.Minute, HasLimit: true, HasRemaining: true,
 			Raw: [3]string{"100, 100;w=60, 1000;w=3600", "0", ""}}, true},
+	{"ratelimit fields policy window over the list's", header("RateLimit-Limit", "100, 100;w=60", "RateLimit-Policy", "100;w=1"),
+		RateLimitHeaders{Scheme: SchemeRateLimitFields, Limit: 100, Window: time.Second, HasLimit: true,
+			Raw: [3]string{"100, 100;w=60", "", ""}}, true},
 	{"ratelimit fields epoch reset", header("RateLimit-Reset", unix(30*time.Second)),
 		RateLimitHeaders{Scheme: SchemeRateLimitFields, ResetIn: 30 * time.Second, ResetKind: ResetEpochSeconds,
 			HasReset: true, Raw: [3]string{"", "", unix(30 * time.Second)}}, true},
@@ -216,9 +280,41 @@ var rateLimitCases = []struct {
 			HasLimit: true, HasRemaining: true, Raw: [3]string{"100", "1", ""}}, true},
 	{"structured policy alone", header("RateLimit-Policy", `"default";q=100;w=60;qu="requests"`),
 		RateLimitHeaders{Scheme: SchemeRateLimitSF, Limit: 100, Window: time.Minute, HasLimit: true, Raw: [3]string{"100", "", ""}}, true},
-	{"structured only the first item", header("RateLimit", `"a";r=1;t=2, "b";r=3;t=4`),
+	{"structured smallest r first", header("RateLimit", `"a";r=1;t=2, "b";r=3;t=4`),
 		RateLimitHeaders{Scheme: SchemeRateLimitSF, Remaining: 1, ResetIn: 2 * time.Second, ResetKind: ResetDeltaSeconds,
 			HasRemaining: true, HasReset: true, Raw: [3]string{"", "1", "2"}}, true},
+	{"structured most constraining of several", header("RateLimit", `"burst";r=5;t=1, "daily";r=0;t=3600`,
+		"RateLimit-Policy", `"burst";q=5;w=1, "daily";q=1000;w=86400`),
+		RateLimitHeaders{Scheme: SchemeRateLimitSF, Limit: 1000, Remaining: 0, ResetIn: time.Hour, ResetKind: ResetDeltaSeconds,
+			Window: 24 * time.Hour, HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"1000", "0", "3600"}}, true},
+	{"structured most constraining without policy", header("RateLimit", `"burst";r=5;t=1, "daily";r=0;t=3600`),
+		RateLimitHeaders{Scheme: SchemeRateLimitSF, Remaining: 0, ResetIn: time.Hour, ResetKind: ResetDeltaSeconds,
+			HasRemaining: true, HasReset: true, Raw: [3]string{"", "0", "3600"}}, true},
+	{"structured tie takes the larger t", header("RateLimit", `"a";r=0;t=1, "b";r=0;t=60, "c";r=0;t=2`),
+		RateLimitHeaders{Scheme: SchemeRateLimitSF, Remaining: 0, ResetIn: time.Minute, ResetKind: ResetDeltaSeconds,
+			HasRemaining: true, HasReset: true, Raw: [3]string{"", "0", "60"}}, true},
+	{"structured tie without t loses", header("RateLimit", `"a";r=0, "b";r=0;t=5`),
+		RateLimitHeaders{Scheme: SchemeRateLimitSF, Remaining: 0, ResetIn: 5 * time.Second, ResetKind: ResetDeltaSeconds,
+			HasRemaining: true, HasReset: true, Raw: [3]string{"", "0", "5"}}, true},
+	{"structured tie keeps the first with t", header("RateLimit", `"a";r=0;t=5, "b";r=0, "c";r=0;t=5`, "RateLimit-Policy", `"c";q=1, "a";q=2`),
+		RateLimitHeaders{Scheme: SchemeRateLimitSF, Limit: 2, Remaining: 0, ResetIn: 5 * time.Second, ResetKind: ResetDeltaSeconds,
+			HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"2", "0", "5"}}, true},
+	{"structured negative r is most constraining", header("RateLimit", `"a";r=3;t=1, "b";r=-2;t=1`),
+		RateLimitHeaders{Scheme: SchemeRateLimitSF, Remaining: -2, ResetIn: time.Second, ResetKind: ResetDeltaSeconds,
+			HasRemaining: true, HasReset: true, Raw: [3]string{"", "-2", "1"}}, true},
+	{"structured item without r passed over", header("RateLimit", `"a";t=1, "b";r=3;t=4`),
+		RateLimitHeaders{Scheme: SchemeRateLimitSF, Remaining: 3, ResetIn: 4 * time.Second, ResetKind: ResetDeltaSeconds,
+			HasRemaining: true, HasReset: true, Raw: [3]string{"", "3", "4"}}, true},
+	{"structured no valid r keeps the first", header("RateLimit", `"a";t=1, "b";r="x";t=2`),
+		RateLimitHeaders{Scheme: SchemeRateLimitSF, ResetIn: time.Second, ResetKind: ResetDeltaSeconds, HasReset: true,
+			Malformed: FieldRemaining, Raw: [3]string{"", "", "1"}}, true},
+	{"structured malformed item ends the list", header("RateLimit", `"a";r=5;t=1, (1 2), "c";r=0;t=9`),
+		RateLimitHeaders{Scheme: SchemeRateLimitSF, Remaining: 5, ResetIn: time.Second, ResetKind: ResetDeltaSeconds,
+			HasRemaining: true, HasReset: true, Raw: [3]string{"", "5", "1"}}, true},
+	{"structured unnamed policy of the chosen item takes the first", header("RateLimit", `"a";r=9, "hour";r=1`,
+		"RateLimit-Policy", `"a";q=10;w=1, "day";q=1000;w=86400`),
+		RateLimitHeaders{Scheme: SchemeRateLimitSF, Limit: 10, Remaining: 1, Window: time.Second,
+			HasLimit: true, HasRemaining: true, Raw: [3]string{"10", "1", ""}}, true},
 	{"structured last of a repeated parameter", header("RateLimit", `"a";r=1;r=2`),
 		RateLimitHeaders{Scheme: SchemeRateLimitSF, Remaining: 2, HasRemaining: true, Raw: [3]string{"", "2", ""}}, true},
 	{"structured negative remaining", header("RateLimit", `"a";r=-1;t=1`),
@@ -254,6 +350,45 @@ var rateLimitCases = []struct {
 	{"legacy missing reset and bad limit", header("RateLimit", "limit=ten, remaining=1, extra"),
 		RateLimitHeaders{Scheme: SchemeRateLimitLegacy, Remaining: 1, HasRemaining: true,
 			Malformed: FieldLimit | FieldReset, Raw: [3]string{"ten", "1", ""}}, true},
+	{"openai", header("x-ratelimit-limit-requests", "60", "x-ratelimit-remaining-requests", "59", "x-ratelimit-reset-requests", "1s"),
+		RateLimitHeaders{Scheme: SchemeOpenAI, Limit: 60, Remaining: 59, ResetIn: time.Second, ResetKind: ResetDuration,
+			HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"60", "59", "1s"}}, true},
+	{"openai tokens ignored", header("x-ratelimit-limit-requests", "5000", "x-ratelimit-remaining-requests", "0", "x-ratelimit-reset-requests", "6m0s",
+		"x-ratelimit-limit-tokens", "40000", "x-ratelimit-remaining-tokens", "39000", "x-ratelimit-reset-tokens", "20ms"),
+		RateLimitHeaders{Scheme: SchemeOpenAI, Limit: 5000, Remaining: 0, ResetIn: 6 * time.Minute, ResetKind: ResetDuration,
+			HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"5000", "0", "6m0s"}}, true},
+	{"openai tokens alone", header("x-ratelimit-limit-tokens", "40000", "x-ratelimit-remaining-tokens", "39000"), RateLimitHeaders{}, false},
+	{"openai reset only", header("x-ratelimit-reset-requests", "250ms"),
+		RateLimitHeaders{Scheme: SchemeOpenAI, ResetIn: 250 * time.Millisecond, ResetKind: ResetDuration, HasReset: true,
+			Raw: [3]string{"", "", "250ms"}}, true},
+	{"openai malformed", header("x-ratelimit-limit-requests", "10, 10;w=60", "x-ratelimit-remaining-requests", "many", "x-ratelimit-reset-requests", "6 minutes"),
+		RateLimitHeaders{Scheme: SchemeOpenAI, Malformed: FieldLimit | FieldRemaining | FieldReset,
+			Raw: [3]string{"10, 10;w=60", "many", "6 minutes"}}, true},
+	{"shopify", header("X-Shopify-Shop-Api-Call-Limit", "39/40"),
+		RateLimitHeaders{Scheme: SchemeShopify, Limit: 40, Remaining: 1, HasLimit: true, HasRemaining: true, Raw: [3]string{"39/40", "39/40", ""}}, true},
+	{"shopify over the limit", header("X-Shopify-Shop-Api-Call-Limit", "41/40"),
+		RateLimitHeaders{Scheme: SchemeShopify, Limit: 40, Remaining: -1, HasLimit: true, HasRemaining: true, Raw: [3]string{"41/40", "41/40", ""}}, true},
+	{"shopify spaces", header("x-shopify-shop-api-call-limit", " 1 / 40 "),
+		RateLimitHeaders{Scheme: SchemeShopify, Limit: 40, Remaining: 39, HasLimit: true, HasRemaining: true, Raw: [3]string{" 1 / 40 ", " 1 / 40 ", ""}}, true},
+	{"shopify no slash", header("X-Shopify-Shop-Api-Call-Limit", "39"),
+		RateLimitHeaders{Scheme: SchemeShopify, Malformed: FieldLimit | FieldRemaining, Raw: [3]string{"39", "39", ""}}, true},
+	{"shopify bad limit", header("X-Shopify-Shop-Api-Call-Limit", "39/forty"),
+		RateLimitHeaders{Scheme: SchemeShopify, Malformed: FieldLimit | FieldRemaining, Raw: [3]string{"39/forty", "39/forty", ""}}, true},
+	{"shopify negative used", header("X-Shopify-Shop-Api-Call-Limit", "-1/40"),
+		RateLimitHeaders{Scheme: SchemeShopify, Malformed: FieldLimit | FieldRemaining, Raw: [3]string{"-1/40", "-1/40", ""}}, true},
+	{"shopify two slashes", header("X-Shopify-Shop-Api-Call-Limit", "39/40/41"),
+		RateLimitHeaders{Scheme: SchemeShopify, Malformed: FieldLimit | FieldRemaining, Raw: [3]string{"39/40/41", "39/40/41", ""}}, true},
+	{"shopify empty", header("X-Shopify-Shop-Api-Call-Limit", ""),
+		RateLimitHeaders{Scheme: SchemeShopify, Malformed: FieldLimit | FieldRemaining}, true},
+	{"precedence x-ratelimit before openai", header("x-ratelimit-limit-requests", "60", "X-RateLimit-Remaining", "4"),
+		RateLimitHeaders{Scheme: SchemeXRateLimit, Remaining: 4, HasRemaining: true, Raw: [3]string{"", "4", ""}}, true},
+	{"precedence policy alone before openai", header("x-ratelimit-limit-requests", "60", "RateLimit-Policy", "10;w=1"),
+		RateLimitHeaders{Scheme: SchemeRateLimitSF, Limit: 10, Window: time.Second, HasLimit: true, Raw: [3]string{"10", "", ""}}, true},
+	{"precedence legacy before shopify", header("X-Shopify-Shop-Api-Call-Limit", "1/40", "RateLimit", "limit=1, remaining=0, reset=1"),
+		RateLimitHeaders{Scheme: SchemeRateLimitLegacy, Limit: 1, Remaining: 0, ResetIn: time.Second, ResetKind: ResetDeltaSeconds,
+			HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"1", "0", "1"}}, true},
+	{"precedence openai before shopify", header("X-Shopify-Shop-Api-Call-Limit", "1/40", "x-ratelimit-remaining-requests", "7"),
+		RateLimitHeaders{Scheme: SchemeOpenAI, Remaining: 7, HasRemaining: true, Raw: [3]string{"", "7", ""}}, true},
 	{"precedence x-ratelimit first", header(
 		"RateLimit", `"default";r=1;t=1`, "RateLimit-Limit", "2", "X-Rate-Limit-Limit", "3", "X-RateLimit-Limit", "4"),
 		RateLimitHeaders{Scheme: SchemeXRateLimit, Limit: 4, HasLimit: true, Raw: [3]string{"4", "", ""}}, true},
@@ -295,6 +430,11 @@ func TestParseRateLimitHeadersAllocs(t *testing.T) {
 		{"rfc 3339 reset", header("X-RateLimit-Reset", "2026-11-23T10:00:30+01:00")},
 		{"malformed", header("X-RateLimit-Limit", "abc", "X-RateLimit-Remaining", "-", "X-RateLimit-Reset", "soon")},
 		{"malformed structured", header("RateLimit", `"default;r=1`, "RateLimit-Policy", "(1 2)")},
+		{"envoy list", header("X-RateLimit-Limit", `10, 10;w=60;name="per-minute"`, "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "30")},
+		{"structured several", header("RateLimit", `"burst";r=5;t=1, "daily";r=0;t=3600, "x";r=0;t=9`, "RateLimit-Policy", `"burst";q=5;w=1, "daily";q=1000;w=86400`)},
+		{"openai", header("x-ratelimit-limit-requests", "60", "x-ratelimit-remaining-requests", "59", "x-ratelimit-reset-requests", "6m0s")},
+		{"shopify", header("X-Shopify-Shop-Api-Call-Limit", "39/40")},
+		{"shopify malformed", header("X-Shopify-Shop-Api-Call-Limit", "39/forty")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			allocs := testing.AllocsPerRun(100, func() {
@@ -421,6 +561,8 @@ var rateLimitHeaderNames = [...]string{
 	"X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Reset",
 	"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset",
 	"RateLimit", "RateLimit-Policy",
+	"x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests",
+	"X-Shopify-Shop-Api-Call-Limit",
 }
 
 // FuzzParseRateLimitHeaders builds a header from fuzzed values, one for
@@ -437,10 +579,11 @@ func FuzzParseRateLimitHeaders(f *testing.F) {
 				vals[i], mask = v, mask|1<<i
 			}
 		}
-		f.Add(mask, vals[0], vals[1], vals[2], vals[3], vals[4], vals[5], vals[6], vals[7], vals[8], vals[9], vals[10])
+		f.Add(mask, vals[0], vals[1], vals[2], vals[3], vals[4], vals[5], vals[6], vals[7], vals[8], vals[9], vals[10],
+			vals[11], vals[12], vals[13], vals[14])
 	}
-	f.Fuzz(func(t *testing.T, mask uint16, v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10 string) {
-		vals := [...]string{v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10}
+	f.Fuzz(func(t *testing.T, mask uint16, v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14 string) {
+		vals := [...]string{v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14}
 		h := http.Header{}
 		for i, name := range rateLimitHeaderNames {
 			if mask&(1<<i) != 0 {
@@ -468,9 +611,10 @@ func FuzzParseRateLimitHeaders(f *testing.F) {
 				t.Fatalf("ParseRateLimitHeaders(%v) = %+v: no %s, yet a value", h, rl, f.name)
 			}
 		}
-		if rl.Scheme == SchemeXRateLimit || rl.Scheme == SchemeXRateLimitDash {
-			// Round trip: a count formats back as it was sent, but for
-			// surrounding space and leading zeros.
+		if rl.Scheme == SchemeXRateLimit || rl.Scheme == SchemeXRateLimitDash || rl.Scheme == SchemeOpenAI {
+			// Round trip: a count formats back as it was sent (a list-form
+			// limit: its first item), but for surrounding space and
+			// leading zeros.
 			for _, f := range []struct {
 				has bool
 				n   int64
@@ -479,7 +623,11 @@ func FuzzParseRateLimitHeaders(f *testing.F) {
 				if !f.has {
 					continue
 				}
-				sign, digits := "", strings.TrimSpace(f.raw)
+				raw := f.raw
+				if i := strings.IndexAny(raw, ",;"); i >= 0 {
+					raw = raw[:i]
+				}
+				sign, digits := "", strings.TrimSpace(raw)
 				if d, ok := strings.CutPrefix(digits, "-"); ok {
 					sign, digits = "-", d
 				}
@@ -489,6 +637,12 @@ func FuzzParseRateLimitHeaders(f *testing.F) {
 				if back := strconv.FormatInt(f.n, 10); back != sign+digits {
 					t.Fatalf("ParseRateLimitHeaders(%v) = %+v: %q read as %s", h, rl, f.raw, back)
 				}
+			}
+		}
+		if rl.Scheme == SchemeShopify {
+			// used/limit: both or neither, and used = limit − remaining ≥ 0.
+			if rl.HasLimit != rl.HasRemaining || rl.HasLimit && rl.Remaining > rl.Limit || rl.HasReset || rl.Window != 0 {
+				t.Fatalf("ParseRateLimitHeaders(%v) = %+v: not a used/limit reading", h, rl)
 			}
 		}
 		if rl.HasLimit && rl.Limit < 0 {

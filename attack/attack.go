@@ -55,12 +55,13 @@ func (c Capture) wants(status int) bool {
 // Attempt is one attempt as an attack delivers it: its record, and what
 // the analysis needs of the response that the record does not keep.
 type Attempt struct {
-	Record results.Record
-	Header http.Header // the response's headers; nil without a response
-	Body   []byte      // the first Capture.Limit bytes of the body, if captured; valid until Release
-	Method string      // of the request
-	URL    string      // of the request, as sent (not redacted)
-	Scope  uint64      // the rate limit the request falls under: its endpoint and credentials, hashed
+	Record    results.Record
+	Header    http.Header // the response's headers; nil without a response
+	Body      []byte      // the first Capture.Limit bytes of the body, if captured; valid until Release
+	Method    string      // of the request
+	URL       string      // of the request, as sent (not redacted)
+	Scope     uint64      // the rate limiter the request falls under: its endpoint and credentials, hashed
+	Principal uint64      // whose limit it counts against: its host and credentials, hashed
 
 	buf *[]byte // Body's pooled memory
 }
@@ -256,7 +257,7 @@ func (a *Attack) fill(vr *vegeta.Result, at *Attempt) {
 	if vr.Headers != nil {
 		rec.RetryAfter = vr.Headers.Get("Retry-After")
 	}
-	at.Header, at.Method, at.URL, at.Scope = vr.Headers, vr.Method, vr.URL, obs.scope
+	at.Header, at.Method, at.URL, at.Scope, at.Principal = vr.Headers, vr.Method, vr.URL, obs.scope, obs.principal
 	if obs.body != nil {
 		at.buf, at.Body = obs.body, *obs.body
 	}

@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/binary"
 	"errors"
 	"hash/maphash"
 	"io"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"golang.org/x/net/http2"
 
 	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/internal/redact"
 )
 
 // TransportOptions configure the HTTP client of an attack.
@@ -109,40 +112,56 @@ const seqHeader = "X-Vegeta-Seq"
 
 // observation is what the meter saw of one attempt.
 type observation struct {
-	status   int
-	bytesIn  uint64
-	bytesOut uint64 // request body, unless no connection was made
-	kind     results.ErrorKind
-	body     *[]byte // the first bytes of the body, when captured (pooled)
-	scope    uint64  // the limit the request falls under (scopeOf)
+	status    int
+	bytesIn   uint64
+	bytesOut  uint64 // request body, unless no connection was made
+	kind      results.ErrorKind
+	body      *[]byte // the first bytes of the body, when captured (pooled)
+	scope     uint64  // the limiter the request falls under (scopesOf)
+	principal uint64  // whose limit it counts against (scopesOf)
 }
 
-// credentialHeaders are the request headers that tell whose limit a
-// request counts against.
-var credentialHeaders = []string{"Authorization", "X-Api-Key", "Api-Key", "Proxy-Authorization", "Cookie"}
+// secretNames decides which request headers and query parameters carry
+// credentials: the redaction policy's defaults (Authorization, X-API-Key,
+// Cookie, any name with auth, token, key, …).
+var secretNames = redact.Policy{}
 
-// scopeSeed seeds scopeOf; scopes live only in memory.
+// scopeSeed seeds scopesOf; scopes live only in memory.
 var scopeSeed = maphash.MakeSeed()
 
-// scopeOf identifies the rate limit a request most narrowly falls under:
-// its method, host and path, and its credentials. Two requests of one
-// scope are held to one limiter's promises; requests of other endpoints or
-// keys are not, since their limits may differ.
-func scopeOf(req *http.Request) uint64 {
-	var h maphash.Hash
-	h.SetSeed(scopeSeed)
-	h.WriteString(req.Method)
-	h.WriteByte(0)
-	h.WriteString(req.URL.Host)
-	h.WriteString(req.URL.Path)
-	for _, name := range credentialHeaders {
-		for _, v := range req.Header[name] {
-			h.WriteByte(0)
-			h.WriteString(name)
-			h.WriteString(v)
+// scopesOf identifies whose rate limit a request counts against. principal
+// is its host and credentials (secret headers and query values), whose
+// limit usually spans every endpoint; scope narrows it to the method and
+// path, the one limiter whose promises a rejection is held to. The
+// credentials are combined without regard to order.
+func scopesOf(req *http.Request) (scope, principal uint64) {
+	var creds uint64
+	for name, values := range req.Header {
+		if name == seqHeader || !secretNames.IsSecret(name) {
+			continue
+		}
+		for _, v := range values {
+			creds ^= maphash.String(scopeSeed, name+"\x00"+v)
 		}
 	}
-	return h.Sum64()
+	if req.URL.RawQuery != "" {
+		for pair := range strings.SplitSeq(req.URL.RawQuery, "&") {
+			if name, value, ok := strings.Cut(pair, "="); ok && secretNames.IsSecret(name) {
+				creds ^= maphash.String(scopeSeed, "?"+name+"="+value)
+			}
+		}
+	}
+	var h maphash.Hash
+	h.SetSeed(scopeSeed)
+	h.WriteString(req.URL.Host)
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], creds)
+	h.Write(b[:])
+	principal = h.Sum64()
+	h.WriteString(req.Method)
+	h.WriteByte(0)
+	h.WriteString(req.URL.Path)
+	return h.Sum64(), principal
 }
 
 // bodyPool recycles the buffers of captured bodies. A buffer grows to the
@@ -182,7 +201,7 @@ func (m *meter) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.ContentLength > 0 {
 		o.bytesOut = uint64(req.ContentLength)
 	}
-	o.scope = scopeOf(req)
+	o.scope, o.principal = scopesOf(req)
 
 	resp, err := m.next.RoundTrip(req)
 	if err != nil {

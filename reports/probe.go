@@ -43,7 +43,7 @@ func ProbeText(w io.Writer, rep ProbeReport) error {
 		for i, r := range res.Rounds {
 			rows[i] = []string{
 				strconv.Itoa(i + 1), FormatRate(r.TriggerRate), orDash(r.RetryAfter), r.Form.String(), advertisedText(r),
-				admittedText(r.Halfway), admittedText(r.Deadline), realWaitText(r), strconv.Itoa(r.Polls), orDash(string(r.Verdict)),
+				admittedText(r.Halfway), admittedText(r.Deadline), realWaitText(r), strconv.Itoa(r.Polls), roundVerdictText(r),
 			}
 		}
 		l, rt := tw.AlignLeft, tw.AlignRight
@@ -54,7 +54,7 @@ func ProbeText(w io.Writer, rep ProbeReport) error {
 		for i, r := range res.Rounds {
 			parts := make([]string, len(r.Exchanges))
 			for j, e := range r.Exchanges {
-				parts[j] = fmt.Sprintf("%.2f %d", e.At.Seconds(), e.Status)
+				parts[j] = fmt.Sprintf("%.2f %s", e.At.Seconds(), exchangeStatusText(e))
 				if e.RetryAfter != "" {
 					parts[j] += " (" + e.RetryAfter + ")"
 				}
@@ -72,6 +72,23 @@ func ProbeText(w io.Writer, rep ProbeReport) error {
 	tp.printf("Verdict   %s: %s\n", res.Verdict, res.Explain())
 	tp.printf("Requests  %d of at most %d, in %.1f s\n", res.Requests, b.MaxRequests, res.Elapsed.Seconds())
 	return tp.err
+}
+
+// roundVerdictText is the round's verdict, "no answer" for a round ended
+// for want of a limiter answer, "-" for one stopped before a verdict.
+func roundVerdictText(r probe.Round) string {
+	if r.Verdict == "" && r.NoAnswer != "" {
+		return "no answer"
+	}
+	return orDash(string(r.Verdict))
+}
+
+// exchangeStatusText is an exchange's status, "failed" after a transport failure.
+func exchangeStatusText(e probe.Exchange) string {
+	if e.Status == 0 {
+		return "failed"
+	}
+	return strconv.Itoa(e.Status)
 }
 
 // advertisedText is the advertised wait in seconds, "-" without a usable
@@ -128,6 +145,7 @@ type JSONProbeReport struct {
 	Schema      string    `json:"schema"`
 	Target      string    `json:"target,omitempty"`
 	Requests    int       `json:"requests"`
+	Failures    int       `json:"failures"`
 	MaxRequests int       `json:"max_requests"`
 	MaxTimeS    float64   `json:"max_time_s"`
 	ElapsedS    float64   `json:"elapsed_s"`
@@ -152,7 +170,9 @@ type JSONProbe struct {
 
 // JSONProbeRound is one round. Null means not measured: advertised_s
 // without a usable Retry-After, halfway_admitted and deadline_admitted
-// for requests not sent, real_wait_s when no request was admitted.
+// for requests not sent (or not answered by the limiter), real_wait_s when
+// no request was admitted. no_answer says which request got no limiter
+// answer and ended the round's checks, "" if none.
 type JSONProbeRound struct {
 	TriggerRatePerS  float64             `json:"trigger_rate_per_s"`
 	RampRequests     int                 `json:"ramp_requests"`
@@ -165,16 +185,19 @@ type JSONProbeRound struct {
 	RejectedUntilS   float64             `json:"rejected_until_s"`
 	Polls            int                 `json:"polls"`
 	Verdict          string              `json:"verdict"`
+	NoAnswer         string              `json:"no_answer"`
 	Exchanges        []JSONProbeExchange `json:"exchanges"`
 }
 
 // JSONProbeExchange is one request of a round: when it left, in seconds
-// after the round's 429, and what came back.
+// after the round's 429, and what came back: status 0 and error after a
+// transport failure.
 type JSONProbeExchange struct {
 	Kind       string  `json:"kind"`
 	AtS        float64 `json:"at_s"`
 	Status     int     `json:"status"`
 	RetryAfter string  `json:"retry_after"`
+	Error      string  `json:"error,omitempty"`
 }
 
 // NewJSONProbeReport builds the JSON report.
@@ -182,7 +205,7 @@ func NewJSONProbeReport(rep ProbeReport) JSONProbeReport {
 	res := rep.Result
 	b := res.Bounds
 	out := JSONProbeReport{
-		Schema: ProbeSchema, Target: rep.Target, Requests: res.Requests, MaxRequests: b.MaxRequests,
+		Schema: ProbeSchema, Target: rep.Target, Requests: res.Requests, Failures: res.Failures, MaxRequests: b.MaxRequests,
 		MaxTimeS: secs(b.MaxTime), ElapsedS: secs(res.Elapsed), Verdict: string(res.Verdict), Explanation: res.Explain(),
 		GaveUp: res.GaveUp, Stopped: string(res.Stopped),
 		Probe: JSONProbe{
@@ -194,7 +217,7 @@ func NewJSONProbeReport(rep ProbeReport) JSONProbeReport {
 		jr := JSONProbeRound{
 			TriggerRatePerS: round(r.TriggerRate, 3), RampRequests: r.RampRequests, RetryAfter: r.RetryAfter, Form: r.Form.String(),
 			HalfwayAdmitted: r.Halfway, DeadlineAdmitted: r.Deadline, RejectedUntilS: secs(r.RejectedUntil),
-			Polls: r.Polls, Verdict: string(r.Verdict), Exchanges: make([]JSONProbeExchange, len(r.Exchanges)),
+			Polls: r.Polls, Verdict: string(r.Verdict), NoAnswer: r.NoAnswer, Exchanges: make([]JSONProbeExchange, len(r.Exchanges)),
 		}
 		if r.Form.Valid() {
 			jr.AdvertisedS = ptrTo(secs(r.Advertised))
@@ -203,7 +226,7 @@ func NewJSONProbeReport(rep ProbeReport) JSONProbeReport {
 			jr.RealWaitS = ptrTo(secs(r.RealWait))
 		}
 		for i, e := range r.Exchanges {
-			jr.Exchanges[i] = JSONProbeExchange{Kind: e.Kind, AtS: secs(e.At), Status: e.Status, RetryAfter: e.RetryAfter}
+			jr.Exchanges[i] = JSONProbeExchange{Kind: e.Kind, AtS: secs(e.At), Status: e.Status, RetryAfter: e.RetryAfter, Error: e.Error}
 		}
 		out.Probe.Rounds = append(out.Probe.Rounds, jr)
 	}

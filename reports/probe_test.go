@@ -173,3 +173,39 @@ func TestProbeJSON(t *testing.T) {
 		t.Errorf("no-limit report:\n%s\nwant \"rounds\": [] and verdict no_limit", buf.String())
 	}
 }
+
+// TestProbeTextNoAnswer: a round whose deadline request got no limiter
+// answer (503s, then a transport failure) has no verdict, and says why.
+func TestProbeTextNoAnswer(t *testing.T) {
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	why := "the deadline request got no limiter answer in 4 tries (503, 503, 503, failed)"
+	rep := ProbeReport{Target: probeTarget, Result: probe.Result{
+		Bounds: probe.DefaultBounds(), Verdict: probe.Inconclusive, Requests: 7, Failures: 1, Elapsed: ms(2_750),
+		Rounds: []probe.Round{{
+			TriggerRate: 2, RampRequests: 2, RetryAfter: "1", Form: analyze.RetryAfterSeconds, Advertised: time.Second,
+			Halfway: no(), RejectedUntil: ms(500), NoAnswer: why,
+			Exchanges: []probe.Exchange{
+				{Kind: probe.KindTrigger, Status: 429, RetryAfter: "1"},
+				{Kind: probe.KindHalfway, At: ms(500), Status: 429, RetryAfter: "1"},
+				{Kind: probe.KindDeadline, At: ms(1250), Status: 503},
+				{Kind: probe.KindDeadline, At: ms(1500), Status: 503},
+				{Kind: probe.KindDeadline, At: ms(1750), Status: 503},
+				{Kind: probe.KindDeadline, At: ms(2000), Error: "request failed: timeout"},
+			},
+		}},
+	}}
+	got := probeText(t, rep)
+	golden.Check(t, "txt", got)
+	for _, want := range []string{"no answer", "2.00 failed", "Verdict   inconclusive: no round reached a verdict: round 1: " + why} {
+		if !bytes.Contains(got, []byte(want)) {
+			t.Errorf("report lacks %q:\n%s", want, got)
+		}
+	}
+	var buf bytes.Buffer
+	if err := ProbeJSON(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(buf.Bytes(), []byte(`"no_answer": "`+why+`"`)) || !bytes.Contains(buf.Bytes(), []byte(`"error": "request failed: timeout"`)) {
+		t.Errorf("JSON lacks no_answer or error:\n%s", buf.Bytes())
+	}
+}

@@ -15,6 +15,12 @@
 //     without a usable Retry-After it backs off as the seed APIs' clients
 //     do (1 s, 2 s, 4 s, … at most 60 s) to measure the recovery anyway.
 //
+// Only a 429 is a rejection and only a 2xx an admission. Any other answer
+// to a request after the 429 (a 5xx, a 401, a 3xx, a transport failure) is
+// no limiter answer: the request is sent again, up to maxRetries times
+// retryGap apart, and if none gets a limiter answer the round ends without
+// a verdict and says why (Round.NoAnswer).
+//
 // The verdict is the rounds' common verdict, or Inconsistent when they
 // disagree. Every request counts against MaxRequests, checked before each
 // send, and none leaves after MaxTime.
@@ -90,6 +96,10 @@ type Options struct {
 	// Progress, if set, is told what the probe does, a line at a time.
 	// Lines name no URL and no header.
 	Progress func(line string)
+	// Redact, if set, masks the secrets in a text the target sent back (a
+	// Retry-After value, a failure's message): the probe keeps and reports
+	// only what it returns, since a target may echo a key back.
+	Redact func(text string) string
 }
 
 // Validate reports every problem of the options, naming each field as the
@@ -201,21 +211,36 @@ const (
 	KindBackoff  = "backoff"  // without a usable Retry-After: 1 s, 2 s, 4 s, … gaps
 )
 
+// Retries of a request after the 429 that got no limiter answer.
+const (
+	maxRetries = 3                      // retries of one step, each counted
+	retryGap   = 250 * time.Millisecond // after each answer that is no limiter answer
+	// maxFailures is how many ramp requests in a row may fail in transport
+	// before the probe gives up.
+	maxFailures = 5
+)
+
 // Exchange is one request of a round and its answer.
 type Exchange struct {
 	Kind string // KindTrigger, KindHalfway, …
 	// At is when the request left, from the receipt of the round's 429
 	// (which is at 0).
 	At         time.Duration
-	Status     int    // the response's status
-	RetryAfter string // its Retry-After header as sent, "" if none
+	Status     int    // the response's status; 0 after a transport failure
+	RetryAfter string // its Retry-After header as sent (secrets masked), "" if none
+	Error      string // the transport failure, if any (no URL, secrets masked)
 }
 
-// Admitted reports whether the limiter let the request through: any
-// status from 200 to 399.
-func (e Exchange) Admitted() bool { return admitted(e.Status) }
+// Admitted reports whether the limiter let the request through: a 2xx.
+func (e Exchange) Admitted() bool { return e.Status >= 200 && e.Status < 300 }
 
-func admitted(status int) bool { return status >= 200 && status < 400 }
+// Rejected reports whether the limiter rejected the request: a 429.
+func (e Exchange) Rejected() bool { return e.Status == http.StatusTooManyRequests }
+
+// Answered reports whether the limiter answered: admitted or rejected.
+// Anything else (a 5xx, a 401, a 3xx, a transport failure) says nothing
+// about the limiter.
+func (e Exchange) Answered() bool { return e.Admitted() || e.Rejected() }
 
 // Round is one trigger of the limiter and its check.
 type Round struct {
@@ -245,8 +270,11 @@ type Round struct {
 	// requests without a usable Retry-After.
 	Polls int
 	// Verdict is the round's verdict; "" if the probe stopped before the
-	// round reached one.
+	// round reached one, or a step got no limiter answer (see NoAnswer).
 	Verdict Verdict
+	// NoAnswer says which step got no limiter answer, after its retries,
+	// and ended the round's checks; "" if none did.
+	NoAnswer string
 	// Exchanges are the round's requests from the 429 on, in order.
 	Exchanges []Exchange
 }
@@ -257,9 +285,12 @@ type Result struct {
 	// Rounds are the rounds that got a 429, in order.
 	Rounds  []Round
 	Verdict Verdict
-	// Requests is every request sent, the ramps' included.
+	// Requests is every request sent, the ramps' included; Failures
+	// those that failed in transport (no response).
 	Requests int
-	// GaveUp says why a ramp ended without a 429; "" if none did.
+	Failures int
+	// GaveUp says why a ramp ended without a 429 (no 429 within the ramp,
+	// a bound, or maxFailures transport failures in a row); "" if none did.
 	GaveUp string
 	// Stopped is the bound (or interrupt) that ended the probe early.
 	Stopped Stop

@@ -3,6 +3,7 @@ package probe_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -410,9 +411,13 @@ func TestRunTransportError(t *testing.T) {
 		o := options(t, nil)
 		o.Client = &http.Client{Transport: failing{}}
 		o.Target.URL = "http://sim.test/?api_key=s3cret"
-		_, err := probe.Run(t.Context(), o)
+		res, err := probe.Run(t.Context(), o)
 		if err == nil || !errors.Is(err, errRefused) || strings.Contains(err.Error(), "s3cret") {
 			t.Errorf("Run: %v; want the transport error, without the URL", err)
+		}
+		// The ramp tolerates failures, up to 5 in a row.
+		if res.Requests != 5 || res.Failures != 5 || res.Verdict != probe.Inconclusive || !strings.Contains(res.GaveUp, "5 requests in a row failed") {
+			t.Errorf("%d requests, %d failures, verdict %s, gave up %q; want 5, 5, inconclusive, 5 in a row", res.Requests, res.Failures, res.Verdict, res.GaveUp)
 		}
 	})
 }
@@ -470,4 +475,229 @@ func TestRamp(t *testing.T) {
 			t.Errorf("Bounds{StartRate: %g, MaxRate: %g}.Ramp() = %s; want %s", tc.start, tc.max, got, tc.want)
 		}
 	}
+}
+
+// scripted is a RoundTripper that answers the nth request (from 0) with
+// answer(n, req): a status and a Retry-After, or a transport failure. It
+// records when each request arrived.
+type scripted struct {
+	mu     sync.Mutex
+	n      int
+	at     []time.Time
+	answer func(n int, req *http.Request) (status int, retryAfter string, err error)
+}
+
+func (s *scripted) RoundTrip(req *http.Request) (*http.Response, error) {
+	s.mu.Lock()
+	n := s.n
+	s.n++
+	s.at = append(s.at, time.Now())
+	s.mu.Unlock()
+	status, ra, err := s.answer(n, req)
+	if err != nil {
+		return nil, err
+	}
+	rec := httptest.NewRecorder()
+	if ra != "" {
+		rec.Header().Set("Retry-After", ra)
+	}
+	rec.WriteHeader(status)
+	return rec.Result(), nil
+}
+
+func (s *scripted) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n
+}
+
+// statuses answers the nth request with list[n], the last one after.
+func statuses(list ...int) func(int, *http.Request) (int, string, error) {
+	return func(n int, _ *http.Request) (int, string, error) {
+		st := list[min(n, len(list)-1)]
+		if st == 429 {
+			return st, "1", nil
+		}
+		if st == 0 {
+			return 0, "", errRefused
+		}
+		return st, "", nil
+	}
+}
+
+func scriptedOptions(t *testing.T, s *scripted) probe.Options {
+	o := options(t, nil)
+	o.Client = &http.Client{Transport: s}
+	o.Rounds = 1
+	return o
+}
+
+// TestRunTransientError: a 503 to the deadline request is no limiter
+// answer: it is sent again 250 ms later, admitted, and the verdict is
+// honest (it was understated when any status from 400 up was a rejection).
+func TestRunTransientError(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// Ramp 200, 429 at 0.5 s; halfway 429; deadline 503; again: 200.
+		s := &scripted{answer: statuses(200, 429, 429, 503, 200)}
+		res := mustRun(t, t.Context(), scriptedOptions(t, s))
+		r := res.Rounds[0]
+		if res.Verdict != probe.Honest || r.Deadline == nil || !*r.Deadline || r.RealWait != 1500*time.Millisecond || r.NoAnswer != "" {
+			t.Errorf("verdict %s, deadline %v, real wait %s, no answer %q; want honest, admitted at 1.5s", res.Verdict, r.Deadline, r.RealWait, r.NoAnswer)
+		}
+		if got := kinds(r); got != "trigger,halfway,deadline,deadline" || res.Requests != 5 || s.count() != 5 {
+			t.Errorf("exchanges %s, %d requests (%d sent); want trigger,halfway,deadline,deadline, 5", got, res.Requests, s.count())
+		}
+	})
+}
+
+// TestRunNoLimiterAnswer: a step that gets no 429 and no 2xx in its
+// retries ends the round without a verdict, and says why; so does a
+// transport failure after the 429. Only a 429 rejects.
+func TestRunNoLimiterAnswer(t *testing.T) {
+	for _, st := range []int{503, 500, 401, 403, 302, 0} {
+		t.Run(strconv.Itoa(st), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := &scripted{answer: statuses(200, 429, 429, st)}
+				o := scriptedOptions(t, s)
+				res, err := probe.Run(t.Context(), o)
+				t.Logf("verdict %s: %s (%v)", res.Verdict, res.Explain(), err)
+				r := res.Rounds[0]
+				want := "the deadline request got no limiter answer in 4 tries"
+				if r.Verdict != "" || !strings.HasPrefix(r.NoAnswer, want) || r.Deadline != nil {
+					t.Errorf("round 1: verdict %q, deadline %v, no answer %q; want none, not measured, %q…", r.Verdict, r.Deadline, r.NoAnswer, want)
+				}
+				if got := kinds(r); got != "trigger,halfway,deadline,deadline,deadline,deadline" {
+					t.Errorf("exchanges %s; want the deadline request and 3 retries", got)
+				}
+				if d := r.Exchanges[len(r.Exchanges)-1].At; d != 2*time.Second {
+					t.Errorf("last retry at %s; want 1.25s + 3×250ms", d)
+				}
+				if res.Verdict != probe.Inconclusive || !strings.Contains(res.Explain(), "round 1: "+want) {
+					t.Errorf("verdict %s, explained %q; want inconclusive, naming round 1's %q", res.Verdict, res.Explain(), want)
+				}
+				wantFailures := 0
+				if st == 0 {
+					wantFailures = 4
+				}
+				if err != nil || res.Requests != 7 || s.count() != 7 || res.Failures != wantFailures {
+					t.Errorf("err %v, %d requests (%d sent), %d failures; want none, 7, 7, %d", err, res.Requests, s.count(), res.Failures, wantFailures)
+				}
+			})
+		})
+	}
+}
+
+// TestRunNoAnswerOtherRound: the verdict comes from the rounds that have
+// one, and Explain names the round that had none.
+func TestRunNoAnswerOtherRound(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// Round 1: 200, 429; halfway 429; deadline 503 ×4. Round 2: 429 at
+		// once; halfway 429; deadline 200.
+		s := &scripted{answer: statuses(200, 429, 429, 503, 503, 503, 503, 429, 429, 200)}
+		o := scriptedOptions(t, s)
+		o.Rounds = 2
+		res := mustRun(t, t.Context(), o)
+		if len(res.Rounds) != 2 || res.Verdict != probe.Honest || res.Rounds[0].Verdict != "" || res.Rounds[1].Verdict != probe.Honest {
+			t.Fatalf("verdict %s, rounds %+v; want honest from round 2", res.Verdict, res.Rounds)
+		}
+		if want := "no verdict in round 1: the deadline request got no limiter answer in 4 tries (503, 503, 503, 503)"; !strings.Contains(res.Explain(), want) {
+			t.Errorf("Explain() = %q; want it to contain %q", res.Explain(), want)
+		}
+	})
+}
+
+// TestRunRampFailures: transport failures of the ramp are counted and
+// tolerated, up to 5 in a row.
+func TestRunRampFailures(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &scripted{answer: statuses(0, 0, 0, 0, 200, 0, 429, 429, 200)}
+		res := mustRun(t, t.Context(), scriptedOptions(t, s))
+		if res.Verdict != probe.Honest || res.Failures != 5 || res.GaveUp != "" {
+			t.Errorf("verdict %s, %d failures, gave up %q; want honest, 5, no", res.Verdict, res.Failures, res.GaveUp)
+		}
+	})
+}
+
+// TestRunTimeBoundSlots: with every slot taken by a slow request, no
+// request leaves after MaxTime, however late the slot frees.
+func TestRunTimeBoundSlots(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &scripted{answer: func(int, *http.Request) (int, string, error) {
+			time.Sleep(2 * time.Second)
+			return 200, "", nil
+		}}
+		o := scriptedOptions(t, s)
+		o.MaxInFlight, o.MaxTime = 1, time.Second
+		start := time.Now()
+		res := mustRun(t, t.Context(), o)
+		for i, at := range s.at {
+			if at.Sub(start) > o.MaxTime {
+				t.Errorf("request %d left at %s; want none after %s", i+1, at.Sub(start), o.MaxTime)
+			}
+		}
+		if res.Stopped != probe.StopMaxTime || res.Requests != 1 || s.count() != 1 {
+			t.Errorf("stopped %q after %d requests (%d sent); want max_time after 1", res.Stopped, res.Requests, s.count())
+		}
+	})
+}
+
+// TestRunDrainsRamp: the check's first request leaves only once the
+// ramp's requests in flight at the 429 have been answered.
+func TestRunDrainsRamp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		slowDone := false
+		var early []int
+		s := &scripted{}
+		s.answer = func(n int, _ *http.Request) (int, string, error) {
+			switch n {
+			case 0: // the ramp's first request: answered after 3 s
+				time.Sleep(3 * time.Second)
+				mu.Lock()
+				slowDone = true
+				mu.Unlock()
+				return 200, "", nil
+			case 1:
+				return 429, "1", nil
+			}
+			mu.Lock()
+			if !slowDone {
+				early = append(early, n)
+			}
+			mu.Unlock()
+			return 200, "", nil
+		}
+		res := mustRun(t, t.Context(), scriptedOptions(t, s))
+		if len(early) != 0 || res.Rounds[0].RampRequests != 2 {
+			t.Errorf("requests %v left while the ramp's first was in flight, ramp %d; want none, 2", early, res.Rounds[0].RampRequests)
+		}
+	})
+}
+
+// TestRunRedact: header values the target sends back pass through
+// Options.Redact before the probe keeps or prints them.
+func TestRunRedact(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const secret = "TOPSECRET999"
+		s := &scripted{answer: func(n int, req *http.Request) (int, string, error) {
+			if n == 0 {
+				return 200, "", nil
+			}
+			return 429, req.Header.Get("Authorization"), nil
+		}}
+		o := scriptedOptions(t, s)
+		o.Target.Header = http.Header{"Authorization": {"Bearer " + secret}}
+		o.MaxTime = 5 * time.Second
+		o.Redact = func(s string) string { return strings.ReplaceAll(s, secret, "[REDACTED]") }
+		var lines []string
+		o.Progress = func(line string) { lines = append(lines, line) }
+		res := mustRun(t, t.Context(), o)
+		if res.Verdict != probe.MalformedRetryAfter {
+			t.Errorf("verdict %s; want malformed_retry_after", res.Verdict)
+		}
+		all := fmt.Sprintf("%+v\n%s\n%s", res, res.Explain(), strings.Join(lines, "\n"))
+		if strings.Contains(all, secret) || !strings.Contains(all, "Bearer [REDACTED]") {
+			t.Errorf("a secret leaked, or nothing was masked:\n%s", all)
+		}
+	})
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stampede-dev/stampede/analyze"
@@ -28,9 +30,12 @@ const (
 )
 
 // Run probes the limiter in front of o.Target and returns what it
-// measured. The error is a problem of the options, or of the target: a
-// transport failure, or an answer other than 429 from 400 up before any
-// 429 (a request the target refuses cannot probe its limiter). A result
+// measured. The error is a problem of the options, or of the target:
+// maxFailures ramp requests in a row that failed in transport (GaveUp says
+// so too), or an answer other than 429 from 400 up before any 429 (a
+// request the target refuses cannot probe its limiter). A transport
+// failure after a 429 is no limiter answer, retried (see the package
+// comment). A result
 // stopped by a bound, or by ctx, comes with a nil error and says so in
 // Stopped; it holds everything measured until then.
 func Run(ctx context.Context, o Options) (Result, error) {
@@ -49,6 +54,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	p.res.Bounds = o.Bounds
 	err := p.run()
 	p.res.Verdict = verdictOf(p.res)
+	if p.failedOut && p.res.Verdict == NoLimit {
+		p.res.Verdict = Inconclusive // the target failed, it did not admit everything
+	}
 	p.res.Elapsed = time.Since(p.start)
 	return p.res, err
 }
@@ -63,6 +71,7 @@ type prober struct {
 
 	start, deadline time.Time
 	res             Result
+	failedOut       bool // a ramp gave up after maxFailures transport failures in a row
 }
 
 // run runs the rounds until they are done, a bound stops them, or a ramp
@@ -73,12 +82,14 @@ func (p *prober) run() error {
 		if err != nil || t == nil {
 			return err
 		}
-		r, err := p.round(n, t)
+		// The ramp's requests still in flight end before the check, so that
+		// none of them takes a token the check's requests are meant to see.
 		t.drain()
+		r := p.round(n, t)
 		r.RampRequests = t.sent
 		p.res.Rounds = append(p.res.Rounds, r)
-		if err != nil || p.res.Stopped != StopNone {
-			return err
+		if p.res.Stopped != StopNone {
+			return nil
 		}
 		if n < p.o.Rounds && r.Recovered {
 			// The admitted request took the token that had come back:
@@ -120,7 +131,7 @@ func (p *prober) rampUp(round int) (*trigger, error) {
 	p.progress("round %d: ramp from %s, doubling every %s up to %s, until the first 429", round,
 		pace.RateString(p.o.StartRate), p.o.Step, pace.RateString(p.o.MaxRate))
 	answers := make(chan answer, p.o.MaxInFlight) // room for every request in flight: senders never block
-	inflight, sent := 0, 0
+	inflight, sent, failures := 0, 0, 0
 	// drain waits for the requests in flight; the first 429 among them
 	// is returned if first is nil.
 	drain := func() (first *answer) {
@@ -157,13 +168,22 @@ loop:
 		case a := <-answers:
 			stopTimer(timer)
 			inflight--
+			if a.err == nil {
+				failures = 0
+			}
 			switch {
 			case p.ctx.Err() != nil:
 				p.res.Stopped = StopInterrupted
 				break loop
 			case a.err != nil:
-				failure = a.err
-				break loop
+				p.res.Failures++
+				if failures++; failures >= maxFailures {
+					failure = fmt.Errorf("%d requests in a row failed, the last: %w", failures, a.err)
+					gaveUp = fmt.Sprintf("%d requests in a row failed in transport", failures)
+					p.failedOut = true
+					break loop
+				}
+				continue
 			case a.status == http.StatusTooManyRequests:
 				t := &trigger{answer: a, rate: p.ramp.Rate(a.due), sent: sent}
 				t.drain = func() { drain() }
@@ -173,6 +193,12 @@ loop:
 				break loop
 			}
 		case <-wake:
+			// The slots may have been full well past at: the bound holds
+			// for the moment the request really leaves.
+			if !p.mayLeave(time.Now()) {
+				gaveUp = fmt.Sprintf("no 429 up to %s before the %s bound (%s)", pace.RateString(p.ramp.Rate(due)), p.res.Stopped, p.boundText())
+				break loop
+			}
 			p.res.Requests++
 			sent++
 			inflight++
@@ -192,6 +218,13 @@ loop:
 	first := drain()
 	switch {
 	case failure != nil:
+		if gaveUp != "" {
+			if round > 1 {
+				gaveUp = fmt.Sprintf("round %d: %s", round, gaveUp)
+			}
+			p.res.GaveUp = gaveUp
+			p.progress("%s", gaveUp)
+		}
 		return nil, failure
 	case p.res.Stopped == StopInterrupted:
 		return nil, nil
@@ -209,9 +242,10 @@ loop:
 }
 
 // round checks the Retry-After of the 429 t.
-func (p *prober) round(n int, t *trigger) (Round, error) {
+func (p *prober) round(n int, t *trigger) Round {
 	raw := t.header.Get("Retry-After")
 	ra := analyze.ParseRetryAfter(raw, analyze.ResponseDate(t.header, t.received))
+	raw = p.redact(raw)
 	r := Round{
 		TriggerRate: t.rate, RetryAfter: raw, Form: ra.Form,
 		Exchanges: []Exchange{{Kind: KindTrigger, Status: t.status, RetryAfter: raw}},
@@ -223,15 +257,15 @@ func (p *prober) round(n int, t *trigger) (Round, error) {
 			r.Verdict = MalformedRetryAfter
 		}
 		p.progress("round %d: 429 at %s, Retry-After %s: backing off 1 s, 2 s, 4 s, … to measure the recovery", n, pace.RateString(t.rate), quoted(raw))
-		return r, c.backoff()
+		c.backoff()
+		return r
 	}
 	T := max(ra.Delay, 0)
 	r.Advertised = T
 	p.progress("round %d: 429 at %s, Retry-After: %s (%s, %s)", n, pace.RateString(t.rate), raw, ra.Form, seconds(T))
 	if T > 0 {
-		ok, err := c.at(T/2, KindHalfway)
-		if !ok {
-			return r, err
+		if !c.at(T/2, KindHalfway) {
+			return r
 		}
 		h := r.Exchanges[len(r.Exchanges)-1]
 		r.Halfway = ptr(h.Admitted())
@@ -240,7 +274,7 @@ func (p *prober) round(n int, t *trigger) (Round, error) {
 			if overstated(T, h.At, ra.Form) {
 				r.Verdict = Overstated
 			}
-			return r, nil
+			return r
 		}
 	}
 	// Retry-After: 0 leaves no rounding slack to allow for: an honest
@@ -249,18 +283,18 @@ func (p *prober) round(n int, t *trigger) (Round, error) {
 	if T == 0 {
 		deadline = 0
 	}
-	ok, err := c.at(deadline, KindDeadline)
-	if !ok {
-		return r, err
+	if !c.at(deadline, KindDeadline) {
+		return r
 	}
 	d := r.Exchanges[len(r.Exchanges)-1]
 	r.Deadline = ptr(d.Admitted())
 	if d.Admitted() {
 		r.Verdict = Honest
-		return r, nil
+		return r
 	}
 	r.Verdict = Understated
-	return r, c.poll(T, deadline)
+	c.poll(T, deadline)
+	return r
 }
 
 // overstated reports whether a request admitted at h after a 429 shows its
@@ -286,71 +320,103 @@ type check struct {
 	n  int       // the round's number
 }
 
-// at sends one request offset after the 429, unless a bound or ctx forbids
-// it (ok false), and records it in the round.
-func (c *check) at(offset time.Duration, kind string) (ok bool, err error) {
-	at := c.t0.Add(offset)
-	if !c.p.mayLeave(at) || !c.p.sleepUntil(at) {
-		return false, nil
-	}
-	c.p.res.Requests++
-	a := c.p.send()
-	if a.err != nil {
-		if c.p.ctx.Err() != nil {
-			c.p.res.Stopped = StopInterrupted
-			return false, nil
+// at sends one request offset after the 429 and records it in the
+// round. It reports whether the limiter answered it (a 429 or a 2xx, the
+// round's last exchange): false when a bound or ctx forbade a request, or
+// when no request got a limiter answer after maxRetries retries, retryGap
+// apart (the round's NoAnswer then says so).
+func (c *check) at(offset time.Duration, kind string) bool {
+	var got []string
+	for try := 0; ; try++ {
+		at := c.t0.Add(offset)
+		// The bound is checked again when the request really leaves.
+		if !c.p.mayLeave(at) || !c.p.sleepUntil(at) || !c.p.mayLeave(time.Now()) {
+			return false
 		}
-		return false, a.err
+		c.p.res.Requests++
+		a := c.p.send()
+		if a.err != nil && c.p.ctx.Err() != nil {
+			c.p.res.Stopped = StopInterrupted
+			return false
+		}
+		e := Exchange{Kind: kind, At: a.sent.Sub(c.t0), Status: a.status, RetryAfter: c.p.redact(a.header.Get("Retry-After"))}
+		if a.err != nil {
+			c.p.res.Failures++
+			e.Error = c.p.redact(a.err.Error())
+		}
+		c.r.Exchanges = append(c.r.Exchanges, e)
+		line := fmt.Sprintf("round %d: %s at +%s: %s", c.n, kind, seconds(e.At), e.answerText())
+		if e.RetryAfter != "" {
+			line += ", Retry-After: " + e.RetryAfter
+		}
+		switch {
+		case e.Admitted():
+			if !c.r.Recovered {
+				c.r.Recovered, c.r.RealWait = true, e.At
+			}
+		case e.Rejected():
+			if !c.r.Recovered {
+				c.r.RejectedUntil = e.At
+			}
+		case try < maxRetries:
+			c.p.progress("%s: no limiter answer, again in %s", line, seconds(retryGap))
+			got = append(got, e.answerText())
+			offset = e.At + retryGap
+			continue
+		default:
+			got = append(got, e.answerText())
+			c.r.NoAnswer = fmt.Sprintf("the %s request got no limiter answer in %d tries (%s)", kind, try+1, strings.Join(got, ", "))
+			c.p.progress("%s; round %d: %s", line, c.n, c.r.NoAnswer)
+			return false
+		}
+		c.p.progress("%s", line)
+		return true
 	}
-	e := Exchange{Kind: kind, At: a.sent.Sub(c.t0), Status: a.status, RetryAfter: a.header.Get("Retry-After")}
-	c.r.Exchanges = append(c.r.Exchanges, e)
-	switch {
-	case c.r.Recovered:
-	case e.Admitted():
-		c.r.Recovered, c.r.RealWait = true, e.At
-	default:
-		c.r.RejectedUntil = e.At
+}
+
+// answerText is the exchange's status, or "failed" for a transport
+// failure.
+func (e Exchange) answerText() string {
+	if e.Status == 0 {
+		return "failed"
 	}
-	line := fmt.Sprintf("round %d: %s at +%s: %d", c.n, kind, seconds(e.At), e.Status)
-	if e.RetryAfter != "" {
-		line += ", Retry-After: " + e.RetryAfter
-	}
-	c.p.progress("%s", line)
-	return true, nil
+	return strconv.Itoa(e.Status)
 }
 
 // poll follows a deadline request rejected at offset deadline: gaps from
 // max(Margin, 100 ms), doubling, until a request is admitted or
 // horizonFactor·max(T, 1 s) after the 429 (the last poll is at that
 // horizon).
-func (c *check) poll(T, deadline time.Duration) error {
+func (c *check) poll(T, deadline time.Duration) {
 	horizon := horizonFactor * max(T, time.Second)
 	gap := max(c.p.o.Margin, minPollGap)
 	for at := deadline; !c.r.Recovered && at < horizon; gap *= 2 {
 		at = min(at+gap, horizon)
 		c.r.Polls++
-		if ok, err := c.at(at, KindPoll); !ok {
-			c.r.Polls--
-			return err
+		if !c.at(at, KindPoll) {
+			if c.r.NoAnswer == "" {
+				c.r.Polls-- // not sent
+			}
+			return
 		}
 	}
-	return nil
 }
 
 // backoff measures the recovery without a usable Retry-After, as the
 // seeds' clients retry: after 1 s, then 2 s, 4 s, … (at most 60 s), until a
 // request is admitted or a bound stops it.
-func (c *check) backoff() error {
+func (c *check) backoff() {
 	var at time.Duration
 	for gap := time.Second; !c.r.Recovered; gap = min(2*gap, maxBackoff) {
 		at += gap
 		c.r.Polls++
-		if ok, err := c.at(at, KindBackoff); !ok {
-			c.r.Polls--
-			return err
+		if !c.at(at, KindBackoff) {
+			if c.r.NoAnswer == "" {
+				c.r.Polls-- // not sent
+			}
+			return
 		}
 	}
-	return nil
 }
 
 // mayLeave reports whether a request may leave at at: the probe is not
@@ -404,11 +470,12 @@ func (p *prober) sleepUntil(t time.Time) bool {
 // send sends the target once and reads the whole answer (up to maxDrain).
 func (p *prober) send() answer {
 	t := p.o.Target
+	a := answer{sent: time.Now()}
 	req, err := t.Request()
 	if err != nil {
-		return answer{err: err}
+		a.err = err
+		return a
 	}
-	a := answer{sent: time.Now()}
 	resp, err := p.client.Do(req.WithContext(p.ctx))
 	if err != nil {
 		// url.Error quotes the URL, which may hold a secret: keep the
@@ -424,6 +491,14 @@ func (p *prober) send() answer {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
 	resp.Body.Close()
 	return a
+}
+
+// redact masks the secrets of a text the target sent back.
+func (p *prober) redact(text string) string {
+	if p.o.Redact == nil || text == "" {
+		return text
+	}
+	return p.o.Redact(text)
 }
 
 // progress tells o.Progress, if set.

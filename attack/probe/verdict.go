@@ -37,20 +37,32 @@ func (res Result) Explain() string {
 		return res.GaveUp + ": nothing to verify"
 	case Inconclusive:
 		why := "the probe stopped"
-		switch res.Stopped {
-		case StopMaxRequests:
+		switch {
+		case res.Stopped == StopMaxRequests:
 			why = fmt.Sprintf("the bound of %d requests stopped the probe", res.Bounds.MaxRequests)
-		case StopMaxTime:
+		case res.Stopped == StopMaxTime:
 			why = fmt.Sprintf("the bound of %s stopped the probe", res.Bounds.MaxTime)
-		case StopInterrupted:
+		case res.Stopped == StopInterrupted:
 			why = "the probe was interrupted"
+		case res.GaveUp != "":
+			why = res.GaveUp
+		case res.noAnswer() != "":
+			return "no round reached a verdict: " + res.noAnswer()
 		}
-		return why + " before any round reached a verdict"
+		s := why + " before any round reached a verdict"
+		if na := res.noAnswer(); na != "" {
+			s += "; " + na
+		}
+		return s
 	case Inconsistent:
 		parts := make([]string, 0, len(res.Rounds))
 		for i, r := range res.Rounds {
 			v := string(r.Verdict)
-			if v == "" {
+			switch {
+			case v != "":
+			case r.NoAnswer != "":
+				v = "no limiter answer"
+			default:
 				v = "unfinished"
 			}
 			parts = append(parts, fmt.Sprintf("round %d %s", i+1, v))
@@ -59,10 +71,26 @@ func (res Result) Explain() string {
 	}
 	for i, r := range res.Rounds {
 		if r.Verdict == res.Verdict {
-			return fmt.Sprintf("round %d: %s", i+1, r.Explain())
+			s := fmt.Sprintf("round %d: %s", i+1, r.Explain())
+			if na := res.noAnswer(); na != "" {
+				s += "; no verdict in " + na
+			}
+			return s
 		}
 	}
 	return string(res.Verdict)
+}
+
+// noAnswer lists the rounds that ended without a verdict for want of a
+// limiter answer, and why: "round 2: the deadline request got …".
+func (res Result) noAnswer() string {
+	var parts []string
+	for i, r := range res.Rounds {
+		if r.Verdict == "" && r.NoAnswer != "" {
+			parts = append(parts, fmt.Sprintf("round %d: %s", i+1, r.NoAnswer))
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Explain says what the round's exchanges show.
@@ -88,7 +116,11 @@ func (r Round) Explain() string {
 			s = said + ", but a request sent right after it was still rejected"
 		}
 		if !r.Recovered {
-			return s + fmt.Sprintf("; none was admitted up to %s", seconds(r.RejectedUntil))
+			s += fmt.Sprintf("; none was admitted up to %s", seconds(r.RejectedUntil))
+			if r.NoAnswer != "" {
+				s += ", then " + r.NoAnswer
+			}
+			return s
 		}
 		s += fmt.Sprintf("; the first admitted left %s after the 429", seconds(r.RealWait))
 		if r.Advertised > 0 {
@@ -105,9 +137,16 @@ func (r Round) Explain() string {
 			if r.Polls == 0 {
 				return s + ", the probe was stopped before the first retry"
 			}
-			return s + fmt.Sprintf(", no request was admitted up to %s", seconds(r.RejectedUntil))
+			s += fmt.Sprintf(", no request was admitted up to %s", seconds(r.RejectedUntil))
+			if r.NoAnswer != "" {
+				s += ", then " + r.NoAnswer
+			}
+			return s
 		}
 		return s + fmt.Sprintf(", the first request admitted left %s after the 429", seconds(r.RealWait))
+	}
+	if r.NoAnswer != "" {
+		return "no verdict: " + r.NoAnswer
 	}
 	return "stopped before a verdict"
 }

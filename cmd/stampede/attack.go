@@ -279,7 +279,7 @@ func execute(ctx context.Context, e *env, x execution) (run reports.Run, interru
 		return run, nil, usageErrorf("--classify: %v", err)
 	}
 	outcome, err := pipeline.Run(ctx, e.abort, pipeline.Config{
-		Attack: x.opts, Classifier: classifier, Contract: analyze.NewContract(x.contract),
+		Attack: x.opts, Classifier: classifier, Contract: analyze.NewContract(contractOptions(x)),
 		Header: x.header, Output: x.records, Progress: progress, Grace: grace,
 	})
 	if err != nil {
@@ -474,6 +474,17 @@ func readBody(f *attackFlags) ([]byte, error) {
 		return b, nil
 	}
 	return []byte(f.body), nil
+}
+
+// contractOptions completes the contract checks' options of an execution:
+// a rejection is judged once the requests sent before it have had their
+// timeout to answer, and evidence is redacted as class messages are.
+func contractOptions(x execution) analyze.ContractOptions {
+	o := x.contract
+	o.Settle = x.timeout
+	policy, secrets := x.classify.Redact, x.classify.Secrets
+	o.Redact = func(s string) string { return policy.Body(s, secrets) }
+	return o
 }
 
 // maxClassesLimit bounds --max-classes: each class keeps an HDR histogram

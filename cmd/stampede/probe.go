@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/stampede-dev/stampede/attack"
 	"github.com/stampede-dev/stampede/attack/pace"
@@ -49,6 +50,9 @@ tell whether the waits its 429s advertise are true. Each round:
      measure the real wait). Without a
      usable Retry-After it backs off 1s, 2s, 4s, … (at most 60s), as the
      seed APIs advise, to measure the recovery anyway.
+     Only a 429 rejects and only a 2xx admits: another answer (a 5xx, 401,
+     403, 3xx, a timeout) is sent again 250ms later, up to 3 times; with no
+     limiter answer still, the round ends without a verdict, saying why.
 
 --rounds rounds run; the report shows, per round, the advertised and the
 real wait and every request sent after the 429, and a verdict:
@@ -66,8 +70,8 @@ send), none after --max-time, at most --max-in-flight requests of a ramp at
 once; a bound that stops the probe early is reported with what was measured.
 
 Exit codes: 0 honest; 1 any other verdict; 2 usage error; 3 the probe
-failed (a transport error, or an answer from 400 up other than 429 before
-any 429); 130/143 interrupted. See docs/probe.md.`,
+failed (5 ramp requests in a row failed in transport, or an answer from
+400 up other than 429 before any 429); 130/143 interrupted. See docs/probe.md.`,
 		Example: `  # against the simulation: stampede serve --rate-limit 5/s --retry-after lying
   stampede probe --url http://127.0.0.1:8080/mira/v1/chat/completions \
     -H 'Authorization: Bearer demo-full' -H 'Content-Type: application/json' \
@@ -216,15 +220,25 @@ func probeOptions(ctx context.Context, e *env, f *probeFlags) (probe.Options, st
 		return o, "", usageErrorf("%s", strings.Join(msgs, "; "))
 	}
 	policy := redact.NewPolicy(f.secretHeaders...)
+	// A target may echo the request's secrets back in a header the probe
+	// keeps (Retry-After): mask them, and bearer tokens and secret JSON
+	// members, before the probe stores or prints anything.
+	secrets := targetSecrets([]vegeta.Target{t}, policy)
+	o.Redact = func(text string) string { return policy.Body(text, secrets) }
 	return o, t.Method + " " + policy.URL(t.URL), nil
 }
 
 // probeClient is the probe's HTTP client: Go's default transport (proxy
 // from the environment), without compression so that the probe sends only
-// the headers given, keeping a connection per request in flight.
+// the headers given, keeping a connection per request in flight. It
+// follows no redirect: every request the target receives is one the probe
+// counted against --max-requests, and a 3xx is an answer of its own.
 func probeClient(timeout time.Duration, inFlight int) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.DisableCompression = true
 	tr.MaxIdleConnsPerHost = max(inFlight, 1)
-	return &http.Client{Transport: tr, Timeout: timeout}
+	return &http.Client{
+		Transport: tr, Timeout: timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 }

@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stampede-dev/stampede/reports"
@@ -141,5 +143,46 @@ func TestProbeUnreachable(t *testing.T) {
 	code, stdout, stderr := runInProcess(t, "probe", "--url", url+"/?api_key=s3cret-query", "-q")
 	if code != exitRuntime || stdout != "" || !strings.Contains(stderr, "request failed") || strings.Contains(stderr, "s3cret") {
 		t.Errorf("exit %d, stdout %q, stderr %q; want exit 3, a failed request, no secret", code, stdout, stderr)
+	}
+}
+
+// TestProbeRedirects: the probe follows no redirect, so the target
+// receives no more than --max-requests requests.
+func TestProbeRedirects(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.Redirect(w, r, "/again", http.StatusFound)
+	}))
+	t.Cleanup(srv.Close)
+	code, stdout, stderr := runInProcess(t, "probe", "--url", srv.URL+"/", "--start-rate", "50/s", "--max-requests", "5", "-q")
+	if code != exitThreshold || hits.Load() != 5 || !strings.Contains(stdout, "Requests  5 of at most 5") {
+		t.Errorf("exit %d, the target got %d requests; want 1, 5\nstdout %s\nstderr %s", code, hits.Load(), stdout, stderr)
+	}
+}
+
+// TestProbeEchoedSecret: a target that echoes the request's key in
+// Retry-After gets it masked in the progress lines, the report and the
+// JSON.
+func TestProbeEchoedSecret(t *testing.T) {
+	const secret = "TOPSECRET999"
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1) == 1 {
+			return
+		}
+		w.Header().Set("Retry-After", r.Header.Get("Authorization"))
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	t.Cleanup(srv.Close)
+	for _, format := range []string{"text", "json"} {
+		code, stdout, stderr := runInProcess(t, "probe", "--url", srv.URL+"/", "-H", "Authorization: Bearer "+secret,
+			"--rounds", "1", "--start-rate", "20/s", "--max-time", "2s", "--format", format)
+		if code != exitThreshold || !strings.Contains(stdout, "malformed_retry_after") || !strings.Contains(stdout+stderr, "[REDACTED]") {
+			t.Errorf("%s: exit %d; want 1, a malformed Retry-After, masked\nstdout %s\nstderr %s", format, code, stdout, stderr)
+		}
+		if strings.Contains(stdout+stderr, secret) {
+			t.Errorf("%s: the secret leaked:\nstdout %s\nstderr %s", format, stdout, stderr)
+		}
 	}
 }

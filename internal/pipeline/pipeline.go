@@ -128,7 +128,7 @@ func Run(ctx, abort context.Context, cfg Config) (Outcome, error) {
 		rec.Class, rec.ErrorCode, rec.Category = cl.Class.ID, cl.Class.Code, cl.Class.Category
 		cr := analyze.ContractResponse{
 			Status: rec.Status, Header: at.Header, Sent: rec.Scheduled.Add(rec.Sent), Received: rec.Scheduled.Add(rec.Latency),
-			Scope: at.Scope, Class: rec.Class,
+			Scope: at.Scope, Principal: at.Principal, Class: rec.Class,
 		}
 		if rec.Status == 429 || rec.Status == 503 {
 			cr.Body = at.Body // for a wait stated in the body
