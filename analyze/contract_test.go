@@ -198,3 +198,20 @@ func TestContractRulesNamed(t *testing.T) {
 		t.Errorf("severities print as %v %v", SeverityError, SeverityWarning)
 	}
 }
+
+// TestContractEvidenceRedacted: header values kept as evidence go through
+// the Redact option, since a target may echo a key in any header.
+func TestContractEvidenceRedacted(t *testing.T) {
+	c := NewContract(ContractOptions{Redact: func(s string) string { return strings.ReplaceAll(s, "TOPSECRET", "[REDACTED]") }})
+	c.Add(resp(429, 0, "Retry-After: Bearer TOPSECRET", "X-RateLimit-Limit: TOPSECRET"))
+	for _, r := range c.Results() {
+		for _, ex := range r.Examples {
+			if strings.Contains(ex.RetryAfter+ex.RateLimit+ex.Detail, "TOPSECRET") {
+				t.Errorf("%s keeps the secret: %+v", r.Name, ex)
+			}
+		}
+	}
+	if c.Results()[RuleRetryAfterValid].Violations != 1 {
+		t.Error("the echoed value was not reported as invalid")
+	}
+}
