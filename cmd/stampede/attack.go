@@ -357,15 +357,9 @@ func attackOptions(ctx context.Context, e *env, f *attackFlags, policy redact.Po
 	if err != nil {
 		return attack.Options{}, none, err
 	}
-	method := strings.ToUpper(f.method)
-	if method == "" {
-		method = http.MethodGet
-		if len(body) > 0 {
-			method = http.MethodPost
-		}
-	}
-	if err := attack.ValidateMethod(method); err != nil {
-		return attack.Options{}, none, usageErrorf("--method: %v", err)
+	method, err := requestMethod(f.method, body)
+	if err != nil {
+		return attack.Options{}, none, err
 	}
 	if f.timeout < 0 {
 		return attack.Options{}, none, usageErrorf("--timeout %s: must not be negative (0 for no timeout)", f.timeout)
@@ -455,6 +449,22 @@ func attackOptions(ctx context.Context, e *env, f *attackFlags, policy redact.Po
 		return attack.Options{}, none, usageErrorf("%s", strings.Join(msgs, "; "))
 	}
 	return opts, described, nil
+}
+
+// requestMethod is the method of --method, upper-cased: GET by default,
+// or POST when there is a body.
+func requestMethod(flag string, body []byte) (string, error) {
+	method := strings.ToUpper(flag)
+	if method == "" {
+		method = http.MethodGet
+		if len(body) > 0 {
+			method = http.MethodPost
+		}
+	}
+	if err := attack.ValidateMethod(method); err != nil {
+		return "", usageErrorf("--method: %v", err)
+	}
+	return method, nil
 }
 
 func readBody(f *attackFlags) ([]byte, error) {

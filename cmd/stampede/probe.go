@@ -176,15 +176,9 @@ func probeOptions(ctx context.Context, e *env, f *probeFlags) (probe.Options, st
 	if err != nil {
 		return o, "", err
 	}
-	method := strings.ToUpper(f.method)
-	if method == "" {
-		method = http.MethodGet
-		if len(body) > 0 {
-			method = http.MethodPost
-		}
-	}
-	if err := attack.ValidateMethod(method); err != nil {
-		return o, "", usageErrorf("--method: %v", err)
+	method, err := requestMethod(f.method, body)
+	if err != nil {
+		return o, "", err
 	}
 	t, err := attack.Static(method, f.url, header, body)
 	if err != nil {
