@@ -157,15 +157,19 @@ type Contract struct {
 
 // scopeState is what the checker remembers of one scope.
 type scopeState struct {
-	deadline   time.Time         // when the pending advertised wait ends; zero if none is pending
-	advertised time.Duration     // that wait
-	since      time.Time         // when the 429 that advertised it arrived
-	firstAdmit time.Time         // the earliest send, after since, of an admitted request of the principal; zero if none
-	suspect    *ContractResponse // a rejection after the wait, judged once it has settled
-	suspectEx  ContractExample   // its evidence
-	limit      int64             // the last Limit seen, 0 if none
-	limitUntil time.Time         // when the window of that Limit resets
+	deadline   time.Time       // when the pending advertised wait ends; zero if none is pending
+	advertised time.Duration   // that wait
+	since      time.Time       // when the 429 that advertised it arrived
+	firstAdmit time.Time       // the earliest send, after since, of an admitted request of the principal; zero if none
+	suspect    *suspect        // a rejection after the wait, judged once it has settled; nil if none
+	suspectEx  ContractExample // its evidence
+	limit      int64           // the last Limit seen, 0 if none
+	limitUntil time.Time       // when the window of that Limit resets
 }
+
+// suspect is a rejection sent after an advertised wait, not yet judged.
+// It keeps copies, not the response: the pipeline reuses its memory.
+type suspect struct{ sent, received time.Time }
 
 // presence counts which headers the 429s of one class carried.
 type presence struct {
@@ -380,7 +384,7 @@ func (c *Contract) admission(r *ContractResponse, ra RetryAfter, raw string, rlp
 			st.deadline = time.Time{}
 		case rejected && !r.Sent.Before(st.deadline.Add(c.opts.AdmitMargin)):
 			late, advertised := r.Sent.Sub(st.deadline), st.advertised
-			st.suspect = r
+			st.suspect = &suspect{sent: r.Sent, received: r.Received} // rare: one per broken promise
 			st.suspectEx = c.example(r, raw, rlp, fmt.Sprintf("rejected although sent %s after an advertised wait of %s had passed, with no request admitted meanwhile", seconds(late), seconds(advertised)))
 		}
 	}
@@ -401,11 +405,11 @@ func (st *scopeState) spent(sent time.Time) bool {
 // then closed.
 func (c *Contract) settle(st *scopeState, now time.Time, final bool) {
 	r := st.suspect
-	if r == nil || !final && now.Sub(r.Received) < c.opts.Settle {
+	if r == nil || !final && now.Sub(r.received) < c.opts.Settle {
 		return
 	}
 	res := &c.results[RuleAdmittedAfterWait]
-	if !st.spent(r.Sent) {
+	if !st.spent(r.sent) {
 		res.Checked++
 		res.Violations++
 		if len(res.Examples) < MaxContractExamples {
@@ -468,7 +472,7 @@ func (c *Contract) Results() []RuleResult {
 			suspects = append(suspects, st)
 		}
 	}
-	slices.SortFunc(suspects, func(a, b *scopeState) int { return a.suspect.Received.Compare(b.suspect.Received) })
+	slices.SortFunc(suspects, func(a, b *scopeState) int { return a.suspect.received.Compare(b.suspect.received) })
 	for _, st := range suspects {
 		suspect, deadline := st.suspect, st.deadline
 		c.settle(st, time.Time{}, true)

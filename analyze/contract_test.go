@@ -215,3 +215,18 @@ func TestContractEvidenceRedacted(t *testing.T) {
 		t.Error("the echoed value was not reported as invalid")
 	}
 }
+
+// TestContractAddAllocs guards the consume loop: checking a response with
+// rate-limit headers, admitted or rejected, allocates nothing.
+func TestContractAddAllocs(t *testing.T) {
+	c := NewContract(ContractOptions{})
+	ok := resp(200, 0, "X-RateLimit-Limit: 100", "X-RateLimit-Remaining: 42", "X-RateLimit-Reset: 1795435230", "Date: "+contractT0.Format(http.TimeFormat))
+	limited := resp(429, 0, "Retry-After: 7", "X-RateLimit-Limit: 100", "X-RateLimit-Remaining: 0", "X-RateLimit-Reset: 1795435230")
+	c.Add(ok)
+	c.Add(limited)
+	for name, r := range map[string]*ContractResponse{"admitted": ok, "limited": limited} {
+		if n := testing.AllocsPerRun(200, func() { c.Add(r) }); n != 0 {
+			t.Errorf("%s: Add allocates %v times per response; want 0", name, n)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"io"
+	"net/http"
 	"testing"
 	"time"
 
@@ -11,8 +12,8 @@ import (
 
 // BenchmarkHotPath is the per-record work of the consume loop: classify
 // the response (bodies of the errors, status alone for the successes),
-// encode the record into the result file and add it to the summary's
-// histograms.
+// check it against the rate-limit contract, encode the record into the
+// result file and add it to the summary's histograms.
 func BenchmarkHotPath(b *testing.B) {
 	start := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	w, err := results.NewWriter(io.Discard, results.Header{Start: start})
@@ -24,6 +25,9 @@ func BenchmarkHotPath(b *testing.B) {
 		b.Fatal(err)
 	}
 	s := analyze.NewSummaryFor(classifier.Classes())
+	contract := analyze.NewContract(analyze.ContractOptions{})
+	limited := http.Header{"Retry-After": {"7"}, "X-Ratelimit-Limit": {"100"}, "X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {"1795435230"}}
+	admitted := http.Header{"X-Ratelimit-Limit": {"100"}, "X-Ratelimit-Remaining": {"42"}, "X-Ratelimit-Reset": {"1795435230"}}
 	bodies := map[uint16][]byte{
 		429: []byte(`{"error": {"code": "rate_limit_exceeded", "message": "Too many requests, rate limit exceeded", "type": "error"}}`),
 		503: []byte(`{"detail": "Service temporarily unavailable."}`),
@@ -47,6 +51,11 @@ func BenchmarkHotPath(b *testing.B) {
 		r := &recs[i%len(recs)]
 		cl := classifier.Classify(&resps[i%len(recs)])
 		r.Class, r.ErrorCode, r.Category = cl.Class.ID, cl.Class.Code, cl.Class.Category
+		h := admitted
+		if r.Status == 429 {
+			h = limited
+		}
+		contract.Add(&analyze.ContractResponse{Status: r.Status, Header: h, Sent: r.Scheduled.Add(r.Sent), Received: r.Scheduled.Add(r.Latency), Scope: 1, Principal: 1, Class: r.Class})
 		if err := writeClassified(w, r, cl); err != nil {
 			b.Fatal(err)
 		}
