@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/stampede-dev/stampede/analyze"
@@ -29,20 +30,21 @@ import (
 
 // attackFlags are the flags of `stampede attack`, before interpretation.
 type attackFlags struct {
-	url, method, body, bodyFile, targets, targetsFormat string
-	headers, secretHeaders                              []string
-	load                                                profiles.Load
-	workers, maxWorkers                                 uint64
-	connections, maxConnections                         int
-	timeout                                             time.Duration
-	http2, insecure, keepalive                          bool
-	output, format, shard, runID                        string
-	uncorrected, quiet, histogram                       bool
-	workersSet                                          bool // --workers given explicitly
-	classify                                            []string
-	maxClasses                                          int
-	classifyLimit                                       string
-	retryAfterMax                                       time.Duration
+	requestFlags
+	targets, targetsFormat        string
+	secretHeaders                 []string
+	load                          profiles.Load
+	workers, maxWorkers           uint64
+	connections, maxConnections   int
+	timeout                       time.Duration
+	http2, insecure, keepalive    bool
+	output, format, shard, runID  string
+	uncorrected, quiet, histogram bool
+	workersSet                    bool // --workers given explicitly
+	classify                      []string
+	maxClasses                    int
+	classifyLimit                 string
+	retryAfterMax                 time.Duration
 }
 
 func newAttackCmd(e *env) *cobra.Command {
@@ -131,11 +133,7 @@ values are also masked in the error messages and sample bodies kept.`,
 	}
 	fl := cmd.Flags()
 	fl.SortFlags = false
-	fl.StringVarP(&f.url, "url", "u", "", "`URL` to attack (http or https)")
-	fl.StringVarP(&f.method, "method", "m", "", "HTTP `method` (default GET, or POST when a body is given)")
-	fl.StringArrayVarP(&f.headers, "header", "H", nil, "request `header` 'Name: value' (repeatable)")
-	fl.StringVar(&f.body, "body", "", "request `body`")
-	fl.StringVar(&f.bodyFile, "body-file", "", "`file` holding the request body")
+	f.requestFlags.register(fl, "attack")
 	fl.StringVar(&f.targets, "targets", "", "vegeta targets `file` (http or json format) instead of --url; - for stdin")
 	fl.StringVar(&f.targetsFormat, "targets-format", "", "`format` of --targets: http or json (default: detected)")
 
@@ -351,7 +349,7 @@ func attackOptions(ctx context.Context, e *env, f *attackFlags, policy redact.Po
 	}
 	var body []byte
 	err = interruptibly(ctx, func() (err error) {
-		body, err = readBody(f)
+		body, err = readBody(&f.requestFlags)
 		return err
 	})
 	if err != nil {
@@ -451,6 +449,22 @@ func attackOptions(ctx context.Context, e *env, f *attackFlags, policy redact.Po
 	return opts, described, nil
 }
 
+// requestFlags describe the request of --url, shared by the commands that
+// send one.
+type requestFlags struct {
+	url, method, body, bodyFile string
+	headers                     []string
+}
+
+// register adds the request flags to fl; verb says what the URL is for.
+func (r *requestFlags) register(fl *pflag.FlagSet, verb string) {
+	fl.StringVarP(&r.url, "url", "u", "", "`URL` to "+verb+" (http or https)")
+	fl.StringVarP(&r.method, "method", "m", "", "HTTP `method` (default GET, or POST when a body is given)")
+	fl.StringArrayVarP(&r.headers, "header", "H", nil, "request `header` 'Name: value' (repeatable)")
+	fl.StringVar(&r.body, "body", "", "request `body`")
+	fl.StringVar(&r.bodyFile, "body-file", "", "`file` holding the request body")
+}
+
 // requestMethod is the method of --method, upper-cased: GET by default,
 // or POST when there is a body.
 func requestMethod(flag string, body []byte) (string, error) {
@@ -467,7 +481,7 @@ func requestMethod(flag string, body []byte) (string, error) {
 	return method, nil
 }
 
-func readBody(f *attackFlags) ([]byte, error) {
+func readBody(f *requestFlags) ([]byte, error) {
 	switch {
 	case f.body != "" && f.bodyFile != "":
 		return nil, usageErrorf("--body and --body-file: give one or the other")

@@ -20,15 +20,15 @@ import (
 
 // probeFlags are the flags of `stampede probe`, before interpretation.
 type probeFlags struct {
-	url, method, body, bodyFile string
-	headers, secretHeaders      []string
-	startRate, maxRate          string
-	step, maxTime, margin       time.Duration
-	maxRequests, rounds         int
-	maxInFlight                 int
-	timeout                     time.Duration
-	format                      string
-	quiet                       bool
+	requestFlags
+	secretHeaders         []string
+	startRate, maxRate    string
+	step, maxTime, margin time.Duration
+	maxRequests, rounds   int
+	maxInFlight           int
+	timeout               time.Duration
+	format                string
+	quiet                 bool
 }
 
 func newProbeCmd(e *env) *cobra.Command {
@@ -91,11 +91,7 @@ failed (5 ramp requests in a row failed in transport, or an answer from
 	d := probe.DefaultBounds()
 	fl := cmd.Flags()
 	fl.SortFlags = false
-	fl.StringVarP(&f.url, "url", "u", "", "`URL` to probe (http or https)")
-	fl.StringVarP(&f.method, "method", "m", "", "HTTP `method` (default GET, or POST when a body is given)")
-	fl.StringArrayVarP(&f.headers, "header", "H", nil, "request `header` 'Name: value' (repeatable)")
-	fl.StringVar(&f.body, "body", "", "request `body`")
-	fl.StringVar(&f.bodyFile, "body-file", "", "`file` holding the request body")
+	f.requestFlags.register(fl, "probe")
 	fl.StringArrayVar(&f.secretHeaders, "secret-header", nil, "another header `name` whose value is secret (repeatable)")
 	fl.StringVar(&f.startRate, "start-rate", pace.RateString(d.StartRate), "`rate` of the ramp's first step")
 	fl.StringVar(&f.maxRate, "max-rate", pace.RateString(d.MaxRate), "highest `rate` of the ramp: a whole step at it without a 429 ends the probe")
@@ -170,7 +166,7 @@ func probeOptions(ctx context.Context, e *env, f *probeFlags) (probe.Options, st
 	}
 	var body []byte
 	err = interruptibly(ctx, func() (err error) {
-		body, err = readBody(&attackFlags{body: f.body, bodyFile: f.bodyFile})
+		body, err = readBody(&f.requestFlags)
 		return err
 	})
 	if err != nil {
