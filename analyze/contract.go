@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -237,11 +238,25 @@ func (c *Contract) Add(r *ContractResponse) {
 	if r.Header == nil {
 		return // no response: nothing was promised
 	}
-	ref := ResponseDate(r.Header, r.Received)
 	raw := r.Header.Get("Retry-After")
-	ra := ParseRetryAfter(raw, ref)
+	ra := ParseRetryAfter(raw, r.Received)
 	c.forms[ra.Form]++
-	rl, hasRL := ParseRateLimitHeaders(r.Header, ref)
+	rl, hasRL := ParseRateLimitHeaders(r.Header, r.Received)
+	// Dates are measured from the response's own Date, so that a skew of
+	// the client's clock gives no false violation. Parsing Date is the
+	// dearest step of a check: it is done only for the values that need it,
+	// shifting what was measured from the receipt: t − date = (t − received) + (received − date).
+	dated := ra.Form == RetryAfterIMFDate || ra.Form == RetryAfterObsoleteDate
+	absolute := hasRL && rl.HasReset && rl.ResetKind.Absolute()
+	if dated || absolute {
+		skew := r.Received.Sub(ResponseDate(r.Header, r.Received))
+		if dated {
+			ra.Delay += skew
+		}
+		if absolute {
+			rl.ResetIn += skew
+		}
+	}
 	var rlp *RateLimitHeaders
 	if hasRL {
 		rlp = &rl
@@ -291,13 +306,13 @@ func (c *Contract) Add(r *ContractResponse) {
 		}
 	}
 	if hasRL {
-		c.rateLimitRules(r, &rl, ra, raw, ref)
+		c.rateLimitRules(r, &rl, ra, raw)
 	}
 	c.admission(r, ra, raw, rlp)
 }
 
 // rateLimitRules checks the rate-limit headers of a response.
-func (c *Contract) rateLimitRules(r *ContractResponse, rl *RateLimitHeaders, ra RetryAfter, raw string, ref time.Time) {
+func (c *Contract) rateLimitRules(r *ContractResponse, rl *RateLimitHeaders, ra RetryAfter, raw string) {
 	c.check(RuleRateLimitValid, rl.Malformed != 0, r, raw, rl, func() string {
 		return fmt.Sprintf("%s headers do not parse: %s", rl.Scheme, malformedNames(rl.Malformed))
 	})
@@ -556,11 +571,7 @@ func malformedNames(f RateLimitField) string {
 	if len(names) == 0 {
 		return "?"
 	}
-	out := names[0]
-	for _, n := range names[1:] {
-		out += ", " + n
-	}
-	return out
+	return strings.Join(names, ", ")
 }
 
 // seconds renders a duration in seconds with a unit, to the millisecond:

@@ -471,6 +471,10 @@ func (rl *RateLimitHeaders) setLimit(v, raw string) {
 // the limit, gives Window; one that is not a positive count sets
 // FieldPolicy.
 func (rl *RateLimitHeaders) setListLimit(raw string) {
+	if v := strings.TrimSpace(raw); isDigits(v) {
+		rl.setLimit(v, raw) // the common plain count: no list to read
+		return
+	}
 	it, rest, ok := sfNextItem(raw)
 	if !ok || it.bare.kind != sfInteger {
 		rl.setLimit(raw, raw)

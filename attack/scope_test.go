@@ -46,3 +46,15 @@ func TestScopesOf(t *testing.T) {
 		t.Errorf("query keys: one/two same scope %t, reordered same scope %t; want false, true", a == b, a == c)
 	}
 }
+
+// TestScopesOfAllocs guards the transport's hot path: once the names of a
+// request have been seen, identifying its scope allocates nothing.
+func TestScopesOfAllocs(t *testing.T) {
+	r := httptest.NewRequest("GET", "http://api.test/v1/a?api_key=k&page=2", nil)
+	r.Header.Set("Authorization", "Bearer k1")
+	r.Header.Set("Accept", "*/*")
+	scopesOf(r)
+	if n := testing.AllocsPerRun(100, func() { scopesOf(r) }); n != 0 {
+		t.Errorf("scopesOf allocates %v times per request; want 0", n)
+	}
+}

@@ -126,6 +126,32 @@ type observation struct {
 // Cookie, any name with auth, token, key, …).
 var secretNames = redact.Policy{}
 
+// secretNameCache remembers secretNames' verdict per header or query
+// name: the names of an attack's requests are few and repeat, and
+// deciding lower-cases the name, an allocation on every request.
+var secretNameCache sync.Map // string → bool
+
+// isSecretName reports whether a header or query name carries credentials.
+func isSecretName(name string) bool {
+	if v, ok := secretNameCache.Load(name); ok {
+		return v.(bool)
+	}
+	secret := secretNames.IsSecret(name)
+	secretNameCache.Store(strings.Clone(name), secret)
+	return secret
+}
+
+// pairHash hashes a name and value, kept apart by sep, without building
+// their concatenation.
+func pairHash(name string, sep byte, value string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(scopeSeed)
+	h.WriteString(name)
+	h.WriteByte(sep)
+	h.WriteString(value)
+	return h.Sum64()
+}
+
 // scopeSeed seeds scopesOf; scopes live only in memory.
 var scopeSeed = maphash.MakeSeed()
 
@@ -137,17 +163,17 @@ var scopeSeed = maphash.MakeSeed()
 func scopesOf(req *http.Request) (scope, principal uint64) {
 	var creds uint64
 	for name, values := range req.Header {
-		if name == seqHeader || !secretNames.IsSecret(name) {
+		if name == seqHeader || !isSecretName(name) {
 			continue
 		}
 		for _, v := range values {
-			creds ^= maphash.String(scopeSeed, name+"\x00"+v)
+			creds ^= pairHash(name, 0, v)
 		}
 	}
 	if req.URL.RawQuery != "" {
 		for pair := range strings.SplitSeq(req.URL.RawQuery, "&") {
-			if name, value, ok := strings.Cut(pair, "="); ok && secretNames.IsSecret(name) {
-				creds ^= maphash.String(scopeSeed, "?"+name+"="+value)
+			if name, value, ok := strings.Cut(pair, "="); ok && isSecretName(name) {
+				creds ^= pairHash(name, '=', value)
 			}
 		}
 	}

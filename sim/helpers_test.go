@@ -175,3 +175,25 @@ func readSeed(tb testing.TB, name string) string {
 	}
 	return string(doc)
 }
+
+// answerAfter is the answer to c from a fresh simulation of cfg (override
+// replaces cfg when set; the fault header is always allowed) on a fake
+// clock, after c was sent before times, each admitted, and the clock
+// moved on by advance; and the simulation, for its stats.
+func answerAfter(tb testing.TB, cfg Config, override *Config, before int, advance time.Duration, c call) (answer, *Server) {
+	tb.Helper()
+	if override != nil {
+		cfg = *override
+	}
+	cfg.AllowFaultHeader = true
+	clock := newFakeClock(epoch)
+	s := mustNew(tb, cfg, clock)
+	ts := mustServe(tb, s)
+	for i := range before {
+		if a := do(tb, ts.Client(), ts.URL, c); a.status != http.StatusOK {
+			tb.Fatalf("request %d before = %d %s; want 200", i+1, a.status, a.body)
+		}
+	}
+	clock.Advance(advance)
+	return do(tb, ts.Client(), ts.URL, c), s
+}

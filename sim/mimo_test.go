@@ -215,19 +215,7 @@ var mimoErrorCases = []struct {
 func TestMimoErrors(t *testing.T) {
 	for _, tc := range mimoErrorCases {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := Config{Seed: 1, AllowFaultHeader: true, Keys: []KeyConfig{mimoTestKey}}
-			if tc.cfg != nil {
-				cfg = *tc.cfg
-				cfg.AllowFaultHeader = true
-			}
-			s := mustNew(t, cfg, newFakeClock(epoch))
-			ts := mustServe(t, s)
-			for i := range tc.before {
-				if a := do(t, ts.Client(), ts.URL, tc.c); a.status != http.StatusOK {
-					t.Fatalf("request %d before = %d %s; want 200", i+1, a.status, a.body)
-				}
-			}
-			a := do(t, ts.Client(), ts.URL, tc.c)
+			a, s := answerAfter(t, Config{Seed: 1, Keys: []KeyConfig{mimoTestKey}}, tc.cfg, tc.before, 0, tc.c)
 
 			if want := mimoWantBody(t, tc.code, tc.message); a.status != tc.status || a.body != want {
 				t.Errorf("answer = %d %s; want %d %s", a.status, a.body, tc.status, want)
@@ -238,7 +226,7 @@ func TestMimoErrors(t *testing.T) {
 			if got := a.header.Get("Retry-After"); got != tc.retryAfter {
 				t.Errorf("Retry-After = %q; want %q", got, tc.retryAfter)
 			}
-			st := getStats(t, ts.Client(), ts.URL).APIs["mimo"]
+			st := s.Stats().APIs["mimo"]
 			if len(st.Codes) != 1 || st.Codes[tc.code] != 1 {
 				t.Errorf("stats codes = %v; want only %s: 1", st.Codes, tc.code)
 			}

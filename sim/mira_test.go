@@ -106,19 +106,7 @@ var miraErrorCases = []struct {
 func TestMiraErrors(t *testing.T) {
 	for _, tc := range miraErrorCases {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := Config{Seed: 1, AllowFaultHeader: true, Keys: []KeyConfig{testKeyConfig}}
-			if tc.cfg != nil {
-				cfg = *tc.cfg
-				cfg.AllowFaultHeader = true
-			}
-			s := mustNew(t, cfg, newFakeClock(epoch))
-			ts := mustServe(t, s)
-			for i := range tc.before {
-				if a := do(t, ts.Client(), ts.URL, tc.c); a.status != http.StatusOK {
-					t.Fatalf("request %d before = %d %s; want 200", i+1, a.status, a.body)
-				}
-			}
-			a := do(t, ts.Client(), ts.URL, tc.c)
+			a, s := answerAfter(t, Config{Seed: 1, Keys: []KeyConfig{testKeyConfig}}, tc.cfg, tc.before, 0, tc.c)
 
 			wantBody, _ := json.Marshal(map[string]string{"detail": tc.detail})
 			if a.status != tc.status || a.body != string(wantBody) {

@@ -185,18 +185,22 @@ type mirraInput struct {
 	err    *mirraErr
 }
 
-// str returns the string field name: nil if absent or null.
-func (f mirraFields) str(name string) (*string, *mirraErr) {
+// field returns the field name decoded as a T: nil if absent or null,
+// INVALID_INPUT if of another type.
+func field[T any](f mirraFields, name string) (*T, *mirraErr) {
 	raw, has := f[name]
 	if !present(raw, has) {
 		return nil, nil
 	}
-	var v string
+	var v T
 	if json.Unmarshal(raw, &v) != nil {
 		return nil, mirraInvalidInput(name)
 	}
 	return &v, nil
 }
+
+// str returns the string field name: nil if absent or null.
+func (f mirraFields) str(name string) (*string, *mirraErr) { return field[string](f, name) }
 
 // strs returns the fields names, in order, stopping at the first of the
 // wrong type.
@@ -232,17 +236,7 @@ func (f mirraFields) list(name string) ([]string, bool, *mirraErr) {
 }
 
 // integer returns the integer field name: nil if absent or null.
-func (f mirraFields) integer(name string) (*int64, *mirraErr) {
-	raw, has := f[name]
-	if !present(raw, has) {
-		return nil, nil
-	}
-	var v int64
-	if json.Unmarshal(raw, &v) != nil {
-		return nil, mirraInvalidInput(name)
-	}
-	return &v, nil
-}
+func (f mirraFields) integer(name string) (*int64, *mirraErr) { return field[int64](f, name) }
 
 func mirraBlank(s string) bool { return strings.TrimSpace(s) == "" }
 

@@ -217,21 +217,7 @@ var verifyErrorCases = []struct {
 func TestVerifyErrors(t *testing.T) {
 	for _, tc := range verifyErrorCases {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := Config{Seed: 1, Keys: verifyKeys}
-			if tc.cfg != nil {
-				cfg = *tc.cfg
-			}
-			cfg.AllowFaultHeader = true
-			clock := newFakeClock(epoch)
-			s := mustNew(t, cfg, clock)
-			ts := mustServe(t, s)
-			for i := range tc.before {
-				if a := do(t, ts.Client(), ts.URL, tc.c); a.status != http.StatusOK {
-					t.Fatalf("request %d before = %d %s; want 200", i+1, a.status, a.body)
-				}
-			}
-			clock.Advance(tc.advance)
-			a := do(t, ts.Client(), ts.URL, tc.c)
+			a, s := answerAfter(t, Config{Seed: 1, Keys: verifyKeys}, tc.cfg, tc.before, tc.advance, tc.c)
 
 			if want := verifyErrorBody(tc.typ, tc.msg); a.status != tc.status || a.body != want {
 				t.Errorf("answer = %d %s; want %d %s", a.status, a.body, tc.status, want)
@@ -251,12 +237,12 @@ func TestVerifyErrors(t *testing.T) {
 				// simulation's clock: within a second of Retry-After.
 				ra, _ := strconv.ParseInt(tc.retryAfter, 10, 64)
 				reset, err := strconv.ParseInt(got.reset, 10, 64)
-				if d := reset - clock.Now().Unix() - ra; err != nil || d < -1 || d > 1 {
+				if d := reset - epoch.Add(tc.advance).Unix() - ra; err != nil || d < -1 || d > 1 {
 					t.Errorf("X-RateLimit-Reset %q is %d s from now + Retry-After %d; want within 1 s", got.reset, d, ra)
 				}
 			}
 
-			st := getStats(t, ts.Client(), ts.URL).APIs[verifyName]
+			st := s.Stats().APIs[verifyName]
 			if st == nil {
 				t.Fatalf("stats have no %s", verifyName)
 			}
