@@ -26,6 +26,19 @@ func (s Severity) String() string {
 	return "error"
 }
 
+// MarshalText renders the severity's name.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads "error" or "warning"; any other name reads as an
+// error, the stricter reading.
+func (s *Severity) UnmarshalText(b []byte) error {
+	*s = SeverityError
+	if string(b) == "warning" {
+		*s = SeverityWarning
+	}
+	return nil
+}
+
 // RuleID names a rule of the rate-limit contract.
 type RuleID uint8
 
@@ -53,10 +66,10 @@ const (
 
 // ContractRule describes one rule.
 type ContractRule struct {
-	ID       RuleID
-	Name     string // stable identifier, as in JSON: "retry-after-on-429"
-	Severity Severity
-	Title    string // what the rule asks, for people
+	ID       RuleID   `json:"-"`        // restored from Name when read back
+	Name     string   `json:"id"`       // stable identifier, as in JSON: "retry-after-on-429"
+	Severity Severity `json:"severity"` // "error" or "warning" in JSON
+	Title    string   `json:"title"`    // what the rule asks, for people
 }
 
 // ContractRules lists every rule, by RuleID. Treat it as read-only.
@@ -123,19 +136,19 @@ type ContractResponse struct {
 
 // ContractExample is the evidence of one violation.
 type ContractExample struct {
-	At         time.Time
-	Status     uint16
-	RetryAfter string // as sent
-	RateLimit  string // the rate-limit headers as sent, "Limit/Remaining/Reset"
-	Detail     string // what is wrong, with the numbers
+	At         time.Time `json:"at"`
+	Status     uint16    `json:"status"`
+	RetryAfter string    `json:"retry_after"` // as sent
+	RateLimit  string    `json:"rate_limit"`  // the rate-limit headers as sent, "Limit/Remaining/Reset"
+	Detail     string    `json:"detail"`      // what is wrong, with the numbers
 }
 
 // RuleResult is the outcome of one rule over a run.
 type RuleResult struct {
 	ContractRule
-	Checked    uint64 // responses (or classes) the rule applied to
-	Violations uint64
-	Examples   []ContractExample // the first MaxContractExamples violations
+	Checked    uint64            `json:"checked"` // responses (or classes) the rule applied to
+	Violations uint64            `json:"violations"`
+	Examples   []ContractExample `json:"examples"` // the first MaxContractExamples violations
 }
 
 // Contract checks the rate-limit contract on every response of a run: Add

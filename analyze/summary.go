@@ -59,6 +59,10 @@ type Summary struct {
 	Classes    *ClassTable
 	classStats []*ClassStats // by class ID - 1
 
+	// Timeline holds the offered and achieved rate and the latency
+	// quantiles over time, overall and per class.
+	Timeline Timeline
+
 	lastUnclassified *Class // the class of the last record without one
 }
 
@@ -100,7 +104,9 @@ func NewSummaryFor(classes *ClassTable) *Summary {
 // Add does not allocate once the record's status and class have been
 // seen before.
 func (s *Summary) Add(r *results.Record) {
-	s.addToClass(s.classOf(r), r)
+	c := s.classOf(r)
+	s.addToClass(c, r)
+	s.Timeline.Add(r, c.ID)
 	s.Requests++
 	if r.Success() {
 		s.Successes++
@@ -137,7 +143,8 @@ func (s *Summary) Merge(other *Summary) {
 	for k, v := range other.Transport {
 		s.Transport[k] += v
 	}
-	s.mergeClasses(other)
+	ids := s.mergeClasses(other)
+	s.Timeline.Merge(&other.Timeline, func(id uint32) uint32 { return ids[id] })
 }
 
 // classOf returns the class of a record.
@@ -234,12 +241,16 @@ func (s *Summary) ClassStats() []*ClassStats {
 
 // mergeClasses adds other's classes into s, matching them by status, kind,
 // code and pattern: IDs are local to each table.
-func (s *Summary) mergeClasses(other *Summary) {
+// It returns the id in s of each class of other.
+func (s *Summary) mergeClasses(other *Summary) map[uint32]uint32 {
+	ids := make(map[uint32]uint32, len(other.classStats))
 	for _, o := range other.classStats {
 		if o == nil || o.Count == 0 {
 			continue
 		}
-		st := s.stats(s.Classes.ByID(s.ImportClass(o.Class.Class, o.Class.Samples)))
+		id := s.ImportClass(o.Class.Class, o.Class.Samples)
+		ids[o.Class.ID] = id
+		st := s.stats(s.Classes.ByID(id))
 		st.Count += o.Count
 		st.Latency.Merge(o.Latency)
 		if st.First.IsZero() || (!o.First.IsZero() && o.First.Before(st.First)) {
@@ -250,6 +261,7 @@ func (s *Summary) mergeClasses(other *Summary) {
 		}
 		st.Series.Merge(o.Series)
 	}
+	return ids
 }
 
 // widen extends the run's time span to cover first, last and end.

@@ -43,13 +43,13 @@ type JSONContractExample struct {
 }
 
 // jsonRateLimit renders the contract checks, or nil when there were none.
-func jsonRateLimit(c *analyze.Contract) *JSONRateLimit {
+func jsonRateLimit(c *analyze.ContractReport) *JSONRateLimit {
 	if c == nil {
 		return nil
 	}
 	kind, _ := c.ResetKind()
-	out := &JSONRateLimit{RetryAfterForms: c.Forms(), ResetKind: kind.String(), Schemes: c.Schemes(), Rules: []JSONContractRule{}}
-	for _, r := range c.Results() {
+	out := &JSONRateLimit{RetryAfterForms: nonNil(c.Forms), ResetKind: kind, Schemes: nonNil(c.Schemes), Rules: []JSONContractRule{}}
+	for _, r := range c.Rules {
 		jr := JSONContractRule{ID: r.Name, Severity: r.Severity.String(), Title: r.Title, Checked: r.Checked, Violations: r.Violations, Examples: []JSONContractExample{}}
 		for _, ex := range r.Examples {
 			jr.Examples = append(jr.Examples, JSONContractExample{At: utcOrNil(ex.At), Status: ex.Status, RetryAfter: ex.RetryAfter, RateLimit: ex.RateLimit, Detail: ex.Detail})
@@ -66,13 +66,13 @@ func jsonRateLimit(c *analyze.Contract) *JSONRateLimit {
 
 // contract writes the rate-limit contract table: the rules that applied to
 // some response, with their evidence, and what the headers looked like.
-func (p *textPrinter) contract(c *analyze.Contract) {
+func (p *textPrinter) contract(c *analyze.ContractReport) {
 	if c == nil {
 		return
 	}
 	var rows [][]string
 	var errs, warns uint64
-	for _, r := range c.Results() {
+	for _, r := range c.Rules {
 		if r.Checked == 0 {
 			continue
 		}
@@ -95,14 +95,14 @@ func (p *textPrinter) contract(c *analyze.Contract) {
 	p.table([]string{"Rule", "Severity", "Checked", "Violations", "Example"},
 		[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignLeft}, rows)
 	var facts []string
-	if forms := c.Forms(); len(forms) > 0 {
-		facts = append(facts, "Retry-After "+counts(forms))
+	if len(c.Forms) > 0 {
+		facts = append(facts, "Retry-After "+counts(c.Forms))
 	}
 	if kind, n := c.ResetKind(); n > 0 {
 		facts = append(facts, fmt.Sprintf("Reset read as %s (%d)", kind, n))
 	}
-	if schemes := c.Schemes(); len(schemes) > 0 {
-		facts = append(facts, "headers "+counts(schemes))
+	if len(c.Schemes) > 0 {
+		facts = append(facts, "headers "+counts(c.Schemes))
 	}
 	if len(facts) > 0 {
 		p.printf("%s\n", strings.Join(facts, "; "))
@@ -134,4 +134,12 @@ func counts(m map[string]uint64) string {
 		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// nonNil returns m, or an empty map for nil, so that JSON shows {}.
+func nonNil(m map[string]uint64) map[string]uint64 {
+	if m == nil {
+		return map[string]uint64{}
+	}
+	return m
 }

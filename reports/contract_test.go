@@ -38,7 +38,7 @@ func fixedContract() *analyze.Contract {
 
 func TestTextSummaryContract(t *testing.T) {
 	run := fixedRun(t)
-	run.Contract = fixedContract()
+	run.Contract = fixedContract().Report()
 	var b bytes.Buffer
 	if err := Text(&b, run); err != nil {
 		t.Fatal(err)
@@ -48,7 +48,7 @@ func TestTextSummaryContract(t *testing.T) {
 
 func TestJSONSummaryContract(t *testing.T) {
 	run := fixedRun(t)
-	run.Contract = fixedContract()
+	run.Contract = fixedContract().Report()
 	var b bytes.Buffer
 	if err := JSON(&b, run); err != nil {
 		t.Fatal(err)
@@ -81,7 +81,7 @@ func TestNoContractNoSection(t *testing.T) {
 	}
 	b.Reset()
 	run := fixedRun(t)
-	run.Contract = analyze.NewContract(analyze.ContractOptions{})
+	run.Contract = analyze.NewContract(analyze.ContractOptions{}).Report()
 	if err := Text(&b, run); err != nil {
 		t.Fatal(err)
 	}

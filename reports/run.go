@@ -13,21 +13,60 @@ import (
 // facts about the run that are not aggregates.
 type Run struct {
 	Summary     *analyze.Summary
-	Contract    *analyze.Contract // the rate-limit contract checks; nil for none
-	Target      string            // e.g. "GET http://127.0.0.1:8080/" (redacted)
-	Pacer       string            // the load shape, e.g. "constant 500/s"
-	Planned     time.Duration     // the --duration asked for, 0 if unbounded
-	ResultFile  string            // path of the result file, "" if none
-	Records     uint64            // records written to the result file
-	Interrupted string            // the signal that stopped the run, "" if it ran to the end
-	Unanswered  uint64            // attempts still in flight when the run gave up waiting
-	Unsent      uint64            // scheduled attempts never sent: the generator fell too far behind
-	MaxLateness time.Duration     // how far behind schedule stampede may fall before it stops sending
-	Uncorrected bool              // also show the latency measured from the actual send (wrk2 -U)
-	MaxClasses  int               // rows of the text classes table; 0 means DefaultMaxClassRows
-	Histogram   bool              // draw a latency histogram of each of the top classes (--histogram)
-	Truncated   uint64            // bodies longer than the classification limit
-	BodyLimit   int               // body bytes read for classification; 0 means analyze.DefaultBodyLimit
+	Contract    *analyze.ContractReport // the rate-limit contract checks; nil for none
+	Target      string                  // e.g. "GET http://127.0.0.1:8080/" (redacted)
+	Pacer       string                  // the load shape, e.g. "constant 500/s"
+	Planned     time.Duration           // the --duration asked for, 0 if unbounded
+	ResultFile  string                  // path of the result file, "" if none
+	Records     uint64                  // records written to the result file
+	Interrupted string                  // the signal that stopped the run, "" if it ran to the end
+	Unanswered  uint64                  // attempts still in flight when the run gave up waiting
+	Unsent      uint64                  // scheduled attempts never sent: the generator fell too far behind
+	MaxLateness time.Duration           // how far behind schedule stampede may fall before it stops sending
+	Uncorrected bool                    // also show the latency measured from the actual send (wrk2 -U)
+	MaxClasses  int                     // rows of the text classes table; 0 means DefaultMaxClassRows
+	Histogram   bool                    // draw a latency histogram of each of the top classes (--histogram)
+	Truncated   uint64                  // bodies longer than the classification limit
+	BodyLimit   int                     // body bytes read for classification; 0 means analyze.DefaultBodyLimit
+
+	// Metadata of the run, for reports read later by people who were not
+	// at the terminal; empty when unknown.
+	Command []string  // the command line, secrets redacted
+	Start   time.Time // when the run (the earliest of its shards) started
+	Tool    string    // what wrote the results, e.g. "stampede 0.4.0"
+	RunID   string    // identifies the run; all shards of one run share it
+	Shards  []string  // the shards merged into this report
+	Sources []string  // the result files read, "-" for standard input
+}
+
+// Verdict is a run's headline: whether it passed, and why not.
+type Verdict struct {
+	Pass    bool
+	Reasons []string // what failed, for people; empty when Pass
+}
+
+// Verdict judges the run: it fails when the rate-limit contract has a
+// violation of severity error, when the run was interrupted, when
+// attempts went unsent or unanswered, or when there was no request.
+func (r Run) Verdict() Verdict {
+	var v Verdict
+	if r.Summary == nil || r.Summary.Requests == 0 {
+		v.Reasons = append(v.Reasons, "no request was made")
+	}
+	if errs, _ := r.Contract.Violations(); errs > 0 {
+		v.Reasons = append(v.Reasons, fmt.Sprintf("rate-limit contract: %d %s", errs, plural(errs, "violation", "violations")))
+	}
+	if r.Interrupted != "" {
+		v.Reasons = append(v.Reasons, "interrupted by "+r.Interrupted)
+	}
+	if r.Unsent > 0 {
+		v.Reasons = append(v.Reasons, fmt.Sprintf("%d scheduled %s never sent: the generator fell behind", r.Unsent, plural(r.Unsent, "attempt was", "attempts were")))
+	}
+	if r.Unanswered > 0 {
+		v.Reasons = append(v.Reasons, fmt.Sprintf("%d %s unanswered", r.Unanswered, plural(r.Unanswered, "attempt", "attempts")))
+	}
+	v.Pass = len(v.Reasons) == 0
+	return v
 }
 
 // DefaultMaxClassRows is how many classes the text summary lists when

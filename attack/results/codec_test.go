@@ -3,6 +3,7 @@ package results
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -272,11 +273,11 @@ func TestCorruptHeader(t *testing.T) {
 		{"truncated version", good[:9], ErrCorruptHeader,
 			"corrupt result file header: truncated in the version: the file ends after 9 bytes"},
 		{"version 0", withVersion(0), ErrUnsupportedVersion,
-			"unsupported result file format version 0: this stampede writes version 2 and reads versions 1 to 255"},
+			"unsupported result file format version 0: this stampede writes version 3 and reads versions 1 to 255"},
 		{"version 256", withVersion(256), ErrUnsupportedVersion,
-			"unsupported result file format version 256: this stampede writes version 2 and reads versions 1 to 255; the file was written by a newer, incompatible stampede"},
+			"unsupported result file format version 256: this stampede writes version 3 and reads versions 1 to 255; the file was written by a newer, incompatible stampede"},
 		{"version 65535", withVersion(65535), ErrUnsupportedVersion,
-			"unsupported result file format version 65535: this stampede writes version 2 and reads versions 1 to 255; the file was written by a newer, incompatible stampede"},
+			"unsupported result file format version 65535: this stampede writes version 3 and reads versions 1 to 255; the file was written by a newer, incompatible stampede"},
 		{"truncated length", good[:11], ErrCorruptHeader,
 			"corrupt result file header: truncated in the JSON length: the file ends after 11 bytes"},
 		{"length overflows", []byte("STAMPEDE\x01\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f"), ErrCorruptHeader,
@@ -333,7 +334,7 @@ func TestForwardCompatible(t *testing.T) {
 	)
 	future := append(bytes.Clone(full), payload(12345, "a field from the future", byte(9))...)
 	file = append(file, buildFrame('R', future)...)
-	file = append(file, buildFrame('T', []byte("\x02\x05hello\x05world"))...) // a string table, say
+	file = append(file, buildFrame('X', []byte("\x02\x05hello\x05world"))...) // a string table, say
 	file = append(file, buildFrame('R', payload(2, int64(5), 1, 2, 200, 3, 4, byte(ErrNone), byte(CatSuccess), "", "", 1))...)
 	file = append(file, buildFrame('R', payload(3, int64(0), 0, 0, 0, 0, 0, byte(ErrTimeout), byte(CatTimeout), "", ""))...)
 	file = append(file, buildFrame('R', payload(4))...)
@@ -586,7 +587,7 @@ func goldenEntries() []ClassEntry {
 // deliberate change that follows the compatibility rules; keep the file of
 // the version before as a fixture, as testdata/v1.bin is kept.
 func TestGoldenFile(t *testing.T) {
-	got, _ := writeItems(t, testHeader(), goldenItems()...)
+	got, _ := writeItems(t, testHeader(), append(goldenItems(), goldenTrailer())...)
 	want := golden.Check(t, "bin", got)
 	path := golden.Path(t, "bin")
 	// The stored file must keep reading back, whatever the writer does now.
@@ -598,9 +599,56 @@ func TestGoldenFile(t *testing.T) {
 	}
 	checkRecords(t, path, read, wantRecs)
 	checkClasses(t, path, r, goldenEntries())
-	if r.Skipped() != 0 || r.UnknownFrames() != 0 || r.DroppedClasses() != 0 || r.Header().Tool != "stampede test" || r.Header().Version != 2 {
-		t.Errorf("%s: Skipped(), UnknownFrames(), DroppedClasses() = %d, %d, %d, Header().Tool = %q, Version %d; want 0, 0, 0, %q, 2",
+	if r.Skipped() != 0 || r.UnknownFrames() != 0 || r.DroppedClasses() != 0 || r.Header().Tool != "stampede test" || r.Header().Version != 3 {
+		t.Errorf("%s: Skipped(), UnknownFrames(), DroppedClasses() = %d, %d, %d, Header().Tool = %q, Version %d; want 0, 0, 0, %q, 3",
 			path, r.Skipped(), r.UnknownFrames(), r.DroppedClasses(), r.Header().Tool, r.Header().Version, "stampede test")
+	}
+	if tr := r.Trailer(); tr == nil || !reflect.DeepEqual(*tr, goldenTrailer()) {
+		t.Errorf("%s: Trailer() = %+v; want %+v", path, tr, goldenTrailer())
+	}
+}
+
+// goldenTrailer is the trailer of the golden file.
+func goldenTrailer() Trailer {
+	return Trailer{
+		End: testStart.Add(31 * time.Second), Interrupted: "SIGINT", Unanswered: 2, Unsent: 3, Truncated: 4,
+		BodyLimit: 65536, MaxClasses: 200, Contract: json.RawMessage(`{"rules":[]}`),
+	}
+}
+
+// TestReadV2File reads the golden file of format version 2, written before
+// files had a trailer: records and classes as before, and no trailer.
+func TestReadV2File(t *testing.T) {
+	const path = "testdata/v2.bin"
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(data, []byte("STAMPEDE\x02\x00")) {
+		t.Fatalf("%s does not start with the magic and version 2", path)
+	}
+	read, r := readAll(t, data)
+	recs := goldenRecords()
+	want := make([]Record, len(recs))
+	for i := range recs {
+		want[i] = normalized(recs[i], testStart)
+	}
+	checkRecords(t, path, read, want)
+	checkClasses(t, path, r, goldenEntries())
+	if r.Skipped() != 0 || r.UnknownFrames() != 0 || r.Trailer() != nil || r.Header().Version != 2 {
+		t.Errorf("%s: Skipped() %d, UnknownFrames() %d, Trailer() %v, Version %d; want 0, 0, nil, 2", path, r.Skipped(), r.UnknownFrames(), r.Trailer(), r.Header().Version)
+	}
+}
+
+// TestMalformedTrailer: a trailer frame whose JSON does not parse is
+// skipped and counted, and the records around it read.
+func TestMalformedTrailer(t *testing.T) {
+	file := buildHeader(3, `{"version":3,"start":"2025-01-02T03:04:05.123456789Z"}`)
+	file = append(file, buildFrame('T', []byte(`{"end":`))...)
+	file = append(file, buildFrame('R', payload(1, int64(0), 0, 0, 200))...)
+	got, r := readAll(t, file)
+	if len(got) != 1 || r.Trailer() != nil || r.Skipped() == 0 {
+		t.Errorf("records %d, Trailer() %v, Skipped() %d; want 1, nil, > 0", len(got), r.Trailer(), r.Skipped())
 	}
 }
 

@@ -14,8 +14,9 @@ const Magic = "STAMPEDE"
 // little-endian uint16 after Magic.
 //
 // Version history: 1 has the record fields 1 to 13 and the record frame;
-// 2 appends the record field 14 (Record.Class) and the class and sample frames.
-const FormatVersion = 2
+// 2 appends the record field 14 (Record.Class) and the class and sample frames;
+// 3 appends the trailer frame.
+const FormatVersion = 3
 
 // maxCompatibleVersion is the highest format version this package reads.
 // Versions 1 to 255 are one compatible family: each only appends record
@@ -33,9 +34,10 @@ const (
 // Frame kinds. Every other kind is reserved; a reader skips frames of kinds it
 // does not know.
 const (
-	frameRecord byte = 'R' // a Record, since version 1
-	frameClass  byte = 'C' // a Class, since version 2
-	frameSample byte = 'S' // a sample body of a class, since version 2
+	frameRecord  byte = 'R' // a Record, since version 1
+	frameClass   byte = 'C' // a Class, since version 2
+	frameSample  byte = 'S' // a sample body of a class, since version 2
+	frameTrailer byte = 'T' // the Trailer, since version 3
 )
 
 // castagnoli is the CRC-32C table used for every checksum in the file.

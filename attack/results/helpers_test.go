@@ -102,6 +102,8 @@ func writeItems(tb testing.TB, h Header, items ...any) (data []byte, ends []int)
 			err = w.WriteClass(&v)
 		case sample:
 			err = w.WriteSample(v.class, []byte(v.body))
+		case Trailer:
+			err = w.WriteTrailer(&v)
 		default:
 			tb.Fatalf("writeItems: unsupported item %T", it)
 		}

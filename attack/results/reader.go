@@ -48,6 +48,7 @@ type Reader struct {
 	classes    []ClassEntry   // the class table, in the order read; at most MaxClasses
 	classIndex map[uint32]int // class id to its index in classes
 	dropped    uint64         // class frames ignored: duplicate ids or beyond MaxClasses
+	trailer    *Trailer       // the last trailer frame read; nil for none
 }
 
 // NewReader reads and checks the header of a result file. Its errors wrap
@@ -205,6 +206,8 @@ func (r *Reader) Next(rec *Record) error {
 				ok = r.decodeClass(payload)
 			case frameSample:
 				ok = r.decodeSample(payload)
+			case frameTrailer:
+				ok = r.decodeTrailer(payload)
 			}
 			_, _ = r.br.Discard(size) // cannot fail: the frame is buffered
 			switch {
@@ -214,7 +217,7 @@ func (r *Reader) Next(rec *Record) error {
 				r.records++
 				r.frameBytes += int64(size)
 				return nil
-			case kind == frameClass || kind == frameSample:
+			case kind == frameClass || kind == frameSample || kind == frameTrailer:
 				r.frameBytes += int64(size)
 			default:
 				r.unknown++

@@ -279,6 +279,13 @@ func execute(ctx context.Context, e *env, x execution) (run reports.Run, interru
 	outcome, err := pipeline.Run(ctx, e.abort, pipeline.Config{
 		Attack: x.opts, Classifier: classifier, Contract: analyze.NewContract(contractOptions(x)),
 		Header: x.header, Output: x.records, Progress: progress, Grace: grace,
+		Interruption: func() string {
+			var cause signalCause
+			if errors.As(context.Cause(ctx), &cause) {
+				return signalName(cause.sig)
+			}
+			return "interrupted"
+		},
 	})
 	if err != nil {
 		return run, nil, runtimeError(err)

@@ -5,6 +5,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -35,6 +36,9 @@ type Config struct {
 	Progress   reports.Progress    // nil for none
 	Grace      time.Duration       // how long to wait for attempts in flight after an interrupt
 	Clock      func() time.Time    // nil for time.Now
+	// Interruption names what cut the run short (a signal), for the
+	// result file's trailer; nil means "interrupted".
+	Interruption func() string
 }
 
 // Outcome is what a run produced.
@@ -45,7 +49,7 @@ type Outcome struct {
 	Unanswered  uint64            // attempts still in flight when waiting gave up
 	Unsent      uint64            // scheduled attempts never sent: the attack fell more than attack.MaxLateness behind
 	Truncated   uint64            // bodies longer than the classifier's limit, classified from their start
-	Contract    *analyze.Contract // the rate-limit contract checks of every response
+	Contract    *analyze.ContractReport // the rate-limit contract checks of every response
 }
 
 // Run starts the attack and consumes its records until the schedule ends.
@@ -73,7 +77,7 @@ func Run(ctx, abort context.Context, cfg Config) (Outcome, error) {
 	if contract == nil {
 		contract = analyze.NewContract(analyze.ContractOptions{})
 	}
-	out := Outcome{Summary: analyze.NewSummaryFor(classifier.Classes()), Contract: contract}
+	out := Outcome{Summary: analyze.NewSummaryFor(classifier.Classes())}
 
 	var w *results.Writer
 	if cfg.Output != nil {
@@ -179,10 +183,14 @@ loop:
 		}
 	}
 	out.Truncated = classifier.Truncated()
+	out.Contract = contract.Report()
 	if out.Interrupted {
 		out.Unanswered = atk.Started() - received
 	} else if planned, bounded := atk.Schedule().Planned(); bounded && planned > atk.Started() && writeErr == nil {
 		out.Unsent = planned - atk.Started()
+	}
+	if w != nil && writeErr == nil {
+		writeErr = w.WriteTrailer(trailer(&cfg, &out, classifier, now()))
 	}
 	final := snapshot()
 	final.Finished = !out.Interrupted && writeErr == nil
@@ -215,6 +223,40 @@ func writeClassified(w *results.Writer, rec *results.Record, cl analyze.Classifi
 		}
 	}
 	return w.Write(rec)
+}
+
+// trailer returns what the result file keeps of the run's end.
+func trailer(cfg *Config, out *Outcome, classifier *analyze.Classifier, end time.Time) *results.Trailer {
+	t := &results.Trailer{
+		End: end.UTC(), Unanswered: out.Unanswered, Unsent: out.Unsent, Truncated: out.Truncated,
+		BodyLimit: classifier.BodyLimit(), MaxClasses: classifier.Classes().Max(),
+	}
+	if out.Interrupted {
+		t.Interrupted = "interrupted"
+		if cfg.Interruption != nil {
+			t.Interrupted = cfg.Interruption()
+		}
+	}
+	t.Contract = contractJSON(out.Contract, results.MaxPayloadLen-1024)
+	return t
+}
+
+// contractJSON encodes a contract report in at most limit bytes, dropping
+// examples, the latest first, until it fits.
+func contractJSON(c *analyze.ContractReport, limit int) json.RawMessage {
+	b, _ := json.Marshal(c) // cannot fail: plain data
+	if len(b) <= limit {
+		return b
+	}
+	short := *c
+	short.Rules = slices.Clone(c.Rules)
+	for keep := analyze.MaxContractExamples - 1; keep >= 0 && len(b) > limit; keep-- {
+		for i := range short.Rules {
+			short.Rules[i].Examples = short.Rules[i].Examples[:min(keep, len(short.Rules[i].Examples))]
+		}
+		b, _ = json.Marshal(&short)
+	}
+	return b
 }
 
 // drain consumes the attempts already delivered, without waiting for more.

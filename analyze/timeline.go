@@ -1,0 +1,247 @@
+package analyze
+
+import (
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/stampede-dev/stampede/attack/results"
+)
+
+// Bounds of a Timeline: past either, its intervals widen 2×, so its memory
+// stays bounded whatever the length of the run (at most some 55 MB, most
+// of it MaxTimelineCells histograms of 26 KB).
+const (
+	// MaxTimelineBuckets bounds the intervals from the first to the last:
+	// one hour of one-second intervals.
+	MaxTimelineBuckets = 3600
+	// MaxTimelineCells bounds the latency histograms, overall and per
+	// class, over all intervals.
+	MaxTimelineCells = 2048
+	// TimelineDigits is the precision of a timeline's histograms: two
+	// significant digits, a value is off by at most 1 %.
+	TimelineDigits = 2
+)
+
+// Timeline follows a run over time. For each interval it counts the
+// attempts the pacer scheduled (the offered rate) and the attempts
+// actually sent (the achieved rate), and keeps HDR histograms of the
+// corrected latency of the attempts scheduled in it, overall and per
+// class. Intervals are a power of two seconds long, aligned on the Unix
+// epoch, so the timelines of shards line up and merge exactly. The zero
+// value is empty and ready to use.
+type Timeline struct {
+	Width   int64        // seconds per interval, a power of two; 0 while empty
+	Origin  int64        // interval number of Buckets[0], in units of Width since the Unix epoch
+	Buckets []TimeBucket // consecutive intervals, empty ones included
+	cells   int          // histograms allocated
+}
+
+// TimeBucket is one interval of a Timeline.
+type TimeBucket struct {
+	Offered uint64                             // attempts scheduled in the interval
+	Sent    uint64                             // attempts that left in the interval
+	Latency *hdrhistogram.Histogram            // of the attempts scheduled in it; nil when none
+	Classes map[uint32]*hdrhistogram.Histogram // the same, per class id; nil when none
+}
+
+// NewTimelineHistogram returns an empty histogram of a timeline's geometry:
+// microseconds from 1 µs to an hour, TimelineDigits significant digits.
+func NewTimelineHistogram() *hdrhistogram.Histogram {
+	return hdrhistogram.New(LowestLatencyUs, HighestLatencyUs, TimelineDigits)
+}
+
+// Add counts one attempt of a class.
+func (t *Timeline) Add(r *results.Record, class uint32) {
+	b := t.bucket(r.Scheduled.Unix())
+	b.Offered++
+	if b.Latency == nil {
+		b.Latency = NewTimelineHistogram()
+		t.cells++
+	}
+	RecordLatency(b.Latency, r.Latency)
+	h := b.Classes[class]
+	if h == nil {
+		if b.Classes == nil {
+			b.Classes = make(map[uint32]*hdrhistogram.Histogram, 4)
+		}
+		h = NewTimelineHistogram()
+		b.Classes[class] = h
+		t.cells++
+	}
+	RecordLatency(h, r.Latency)
+	t.bucket(r.Scheduled.Add(r.Sent).Unix()).Sent++
+	for t.cells > MaxTimelineCells {
+		t.widen()
+	}
+}
+
+// bucket returns the interval holding a second, covering it first.
+func (t *Timeline) bucket(sec int64) *TimeBucket {
+	if t.Width == 0 {
+		t.Width, t.Origin, t.Buckets = 1, sec, make([]TimeBucket, 1, 64)
+	}
+	i := floorDiv(sec, t.Width) - t.Origin
+	if i < 0 || i >= int64(len(t.Buckets)) {
+		t.cover(floorDiv(sec, t.Width))
+		i = floorDiv(sec, t.Width) - t.Origin // cover may have widened
+	}
+	return &t.Buckets[i]
+}
+
+// cover grows the buckets to include interval b, widening them while the
+// span would exceed MaxTimelineBuckets.
+func (t *Timeline) cover(b int64) {
+	first, last := min(b, t.Origin), max(b, t.Origin+int64(len(t.Buckets))-1)
+	for last-first+1 > MaxTimelineBuckets {
+		t.widen()
+		first, last = floorDiv(first, 2), floorDiv(last, 2)
+	}
+	if first < t.Origin {
+		grown := make([]TimeBucket, int(t.Origin-first)+len(t.Buckets), int(last-first+1))
+		copy(grown[t.Origin-first:], t.Buckets)
+		t.Buckets, t.Origin = grown, first
+	}
+	for t.Origin+int64(len(t.Buckets))-1 < last {
+		t.Buckets = append(t.Buckets, TimeBucket{})
+	}
+}
+
+// widen doubles the width of the intervals, merging each pair.
+func (t *Timeline) widen() {
+	origin := floorDiv(t.Origin, 2)
+	out := make([]TimeBucket, 0, len(t.Buckets)/2+1)
+	t.cells = 0
+	for i := range t.Buckets {
+		j := int(floorDiv(t.Origin+int64(i), 2) - origin)
+		for len(out) <= j {
+			out = append(out, TimeBucket{})
+		}
+		out[j].add(&t.Buckets[i], nil)
+	}
+	for i := range out {
+		t.cells += out[i].count()
+	}
+	t.Width, t.Origin, t.Buckets = t.Width*2, origin, out
+}
+
+// add merges o into b, mapping class ids through id (nil: unchanged).
+func (b *TimeBucket) add(o *TimeBucket, id func(uint32) uint32) {
+	b.Offered += o.Offered
+	b.Sent += o.Sent
+	if o.Latency != nil {
+		if b.Latency == nil {
+			b.Latency = NewTimelineHistogram()
+		}
+		b.Latency.Merge(o.Latency)
+	}
+	for _, c := range slices.Sorted(maps.Keys(o.Classes)) {
+		to := c
+		if id != nil {
+			to = id(c)
+		}
+		if b.Classes == nil {
+			b.Classes = make(map[uint32]*hdrhistogram.Histogram, len(o.Classes))
+		}
+		if b.Classes[to] == nil {
+			b.Classes[to] = NewTimelineHistogram()
+		}
+		b.Classes[to].Merge(o.Classes[c])
+	}
+}
+
+// Merge adds another timeline, mapping its class ids through id (nil:
+// unchanged). o is not modified. The result is the timeline of all the
+// attempts of both: merging the timelines of two halves of a run gives the
+// timeline of the whole.
+func (t *Timeline) Merge(o *Timeline, id func(uint32) uint32) {
+	if o.Width == 0 {
+		return
+	}
+	if t.Width == 0 {
+		t.Width, t.Origin = o.Width, o.Origin
+	}
+	for t.Width < o.Width {
+		t.widen()
+	}
+	for i := range o.Buckets {
+		ob := &o.Buckets[i]
+		if ob.Offered == 0 && ob.Sent == 0 {
+			continue
+		}
+		sec := (o.Origin + int64(i)) * o.Width // the interval's first second; t is at least as wide
+		b := t.bucket(sec)
+		t.cells -= b.count()
+		b.add(ob, id)
+		t.cells += b.count()
+		for t.cells > MaxTimelineCells {
+			t.widen()
+		}
+	}
+}
+
+// count returns the histograms a bucket holds.
+func (b *TimeBucket) count() int {
+	n := len(b.Classes)
+	if b.Latency != nil {
+		n++
+	}
+	return n
+}
+
+// Step returns the length of an interval.
+func (t *Timeline) Step() time.Duration { return time.Duration(t.Width) * time.Second }
+
+// Start returns the beginning of the first interval, zero when empty.
+func (t *Timeline) Start() time.Time {
+	if t.Width == 0 {
+		return time.Time{}
+	}
+	return time.Unix(t.Origin*t.Width, 0).UTC()
+}
+
+// TimePoint is one interval of a timeline, as reports show it.
+type TimePoint struct {
+	Start            time.Time // beginning of the interval
+	Offered, Sent    uint64    // attempts scheduled, and sent, in it
+	Count            uint64    // attempts scheduled in it (of the class, for ClassPoints)
+	P50, P90, P99, Max time.Duration // latency quantiles, 0 when empty
+}
+
+// Points returns every interval from the first to the last, with the
+// latency quantiles of all the attempts scheduled in it.
+func (t *Timeline) Points() []TimePoint {
+	out := make([]TimePoint, len(t.Buckets))
+	for i := range t.Buckets {
+		b := &t.Buckets[i]
+		out[i] = point(t.Start().Add(time.Duration(i)*t.Step()), b.Latency)
+		out[i].Offered, out[i].Sent = b.Offered, b.Sent
+	}
+	return out
+}
+
+// ClassPoints returns the intervals in which a class has attempts, with
+// their latency quantiles.
+func (t *Timeline) ClassPoints(class uint32) []TimePoint {
+	var out []TimePoint
+	for i := range t.Buckets {
+		if h := t.Buckets[i].Classes[class]; h != nil {
+			out = append(out, point(t.Start().Add(time.Duration(i)*t.Step()), h))
+		}
+	}
+	return out
+}
+
+// point summarises one histogram of an interval.
+func point(start time.Time, h *hdrhistogram.Histogram) TimePoint {
+	p := TimePoint{Start: start}
+	if h == nil || h.TotalCount() == 0 {
+		return p
+	}
+	q := LatencyQuantiles(h)
+	p.Count = uint64(h.TotalCount())
+	p.P50, p.P90, p.P99, p.Max = q.P50, q.P90, q.P99, q.Max
+	return p
+}

@@ -1,0 +1,123 @@
+package analyze
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stampede-dev/stampede/attack/results"
+)
+
+// timelineRecords returns n records, one every step from start, with
+// latencies cycling through 1..97 ms and classes 1..classes.
+func timelineRecords(start time.Time, n int, step time.Duration, classes uint32) []results.Record {
+	out := make([]results.Record, n)
+	for i := range out {
+		out[i] = results.Record{
+			Scheduled: start.Add(time.Duration(i) * step),
+			Sent:      time.Duration(i%3) * time.Millisecond,
+			Latency:   time.Duration(1+i%97) * time.Millisecond,
+			Status:    200,
+			Class:     1 + uint32(i)%classes,
+		}
+	}
+	return out
+}
+
+func TestTimelineCountsAndQuantiles(t *testing.T) {
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var tl Timeline
+	for _, r := range timelineRecords(start, 1000, 10*time.Millisecond, 2) {
+		tl.Add(&r, r.Class)
+	}
+	if tl.Width != 1 || tl.Start() != start {
+		t.Fatalf("width %d start %v, want 1 s from %v", tl.Width, tl.Start(), start)
+	}
+	points := tl.Points()
+	if len(points) != 10 {
+		t.Fatalf("%d points, want 10 (10 s of 100/s)", len(points))
+	}
+	var offered, sent uint64
+	for _, p := range points {
+		offered += p.Offered
+		sent += p.Sent
+		if p.Count != 100 || p.P50 < 40*time.Millisecond || p.P50 > 60*time.Millisecond || p.Max < 96*time.Millisecond {
+			t.Errorf("point %v: count %d p50 %v max %v", p.Start, p.Count, p.P50, p.Max)
+		}
+	}
+	if offered != 1000 || sent != 1000 {
+		t.Errorf("offered %d sent %d, want 1000 each", offered, sent)
+	}
+	if n := len(tl.ClassPoints(1)); n != 10 {
+		t.Errorf("class 1 has %d points, want 10", n)
+	}
+	if n := len(tl.ClassPoints(3)); n != 0 {
+		t.Errorf("class 3 has %d points, want none", n)
+	}
+}
+
+func TestTimelineMergeHalvesEqualsWhole(t *testing.T) {
+	start := time.Date(2026, 1, 2, 3, 4, 5, 500e6, time.UTC)
+	recs := timelineRecords(start, 30000, 150*time.Millisecond, 5) // 75 min: widens
+	var whole, a, b Timeline
+	for i := range recs {
+		whole.Add(&recs[i], recs[i].Class)
+		if i%2 == 0 {
+			a.Add(&recs[i], recs[i].Class)
+		} else {
+			b.Add(&recs[i], recs[i].Class)
+		}
+	}
+	var merged Timeline
+	merged.Merge(&a, nil)
+	merged.Merge(&b, nil)
+	if whole.Width < 2 {
+		t.Fatalf("width %d: the test should widen the intervals", whole.Width)
+	}
+	if merged.Width != whole.Width || merged.Origin != whole.Origin || len(merged.Buckets) != len(whole.Buckets) {
+		t.Fatalf("merged width %d origin %d len %d, whole %d %d %d", merged.Width, merged.Origin, len(merged.Buckets), whole.Width, whole.Origin, len(whole.Buckets))
+	}
+	wp, mp := whole.Points(), merged.Points()
+	for i := range wp {
+		if wp[i] != mp[i] {
+			t.Fatalf("point %d: merged %+v, whole %+v", i, mp[i], wp[i])
+		}
+	}
+	for c := uint32(1); c <= 5; c++ {
+		wc, mc := whole.ClassPoints(c), merged.ClassPoints(c)
+		if len(wc) != len(mc) {
+			t.Fatalf("class %d: %d points merged, %d whole", c, len(mc), len(wc))
+		}
+		for i := range wc {
+			if wc[i] != mc[i] {
+				t.Fatalf("class %d point %d: merged %+v, whole %+v", c, i, mc[i], wc[i])
+			}
+		}
+	}
+}
+
+func TestTimelineBounded(t *testing.T) {
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var tl Timeline
+	// 300 classes over 100 s: 30 000 cells at 1 s, far over the budget.
+	for _, r := range timelineRecords(start, 30000, 3333*time.Microsecond, 300) {
+		tl.Add(&r, r.Class)
+	}
+	if tl.cells > MaxTimelineCells {
+		t.Errorf("%d cells, want at most %d", tl.cells, MaxTimelineCells)
+	}
+	cells := 0
+	var total uint64
+	for i := range tl.Buckets {
+		cells += tl.Buckets[i].count()
+		total += tl.Buckets[i].Offered
+	}
+	if cells != tl.cells || total != 30000 {
+		t.Errorf("cells %d (kept %d), attempts %d of 30000", cells, tl.cells, total)
+	}
+	// A far-away second widens the span instead of allocating it.
+	far := results.Record{Scheduled: start.Add(1000 * 24 * time.Hour), Latency: time.Millisecond}
+	tl.Add(&far, 1)
+	if len(tl.Buckets) > MaxTimelineBuckets {
+		t.Errorf("%d buckets, want at most %d", len(tl.Buckets), MaxTimelineBuckets)
+	}
+}

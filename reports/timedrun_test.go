@@ -1,0 +1,98 @@
+package reports
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/attack/results"
+)
+
+// timedRun is a deterministic run of 30 s at 40/s (1200 records) with every
+// part a report shows: latency that climbs and falls over time, 200s, rate
+// limits in two messages, server errors in two dialects, refused
+// connections and timeouts at varying times, a rejected key, a contract
+// with violations and the run's metadata. Tests of every format share it.
+func timedRun(t testing.TB) Run {
+	t.Helper()
+	c := fixtureClassifier(t, analyze.ClassifierOptions{})
+	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	s := analyze.NewSummaryFor(c.Classes())
+	const n = 1200
+	for i := range n {
+		sec := i / 40
+		resp := response{status: 200, ctype: "application/json"}
+		switch {
+		case sec >= 10 && sec < 20 && i%4 == 1:
+			resp.status, resp.body = 429, rateLimit60
+		case sec >= 10 && sec < 20 && i%4 == 3:
+			resp.status, resp.body = 429, rateLimit30
+		case i%97 == 5:
+			resp.status, resp.kind, resp.ctype = 0, results.ErrRefused, ""
+		case i%150 == 7:
+			resp.status, resp.body = 500, internal
+		case i%333 == 9:
+			resp.status, resp.ctype, resp.body = 503, "text/plain", envoy503
+		case i%400 == 11:
+			resp.status, resp.kind, resp.ctype = 0, results.ErrTimeout, ""
+		case i == 600:
+			resp.status, resp.body = 401, badKey
+		}
+		// Latency climbs for 15 s and falls back: 2 ms + 0.5 ms per
+		// second from the middle, plus a spread within each second.
+		mid := 15 - sec
+		if mid < 0 {
+			mid = -mid
+		}
+		latency := time.Duration(2000+500*(15-mid)+37*(i%40)) * time.Microsecond
+		if resp.kind == results.ErrTimeout {
+			latency = 5 * time.Second
+		}
+		r := results.Record{
+			Seq: uint64(i), Scheduled: t0.Add(time.Duration(i) * 25 * time.Millisecond),
+			Sent: time.Duration(i%7) * 50 * time.Microsecond, Latency: latency,
+			Status: resp.status, ErrorKind: resp.kind, BytesIn: uint64(len(resp.body)), BytesOut: 64,
+			Attempt: 1, RequestID: uint64(i + 1),
+		}
+		if resp.status == 429 {
+			r.RetryAfter = "1"
+		}
+		body := []byte(resp.body)
+		if resp.kind == results.ErrNone && resp.status == 200 {
+			r.BytesIn, body = 2048, nil
+		}
+		cl := c.Classify(&analyze.Response{
+			Status: resp.status, Kind: resp.kind, ContentType: resp.ctype, Body: body, BodyLen: r.BytesIn,
+			Method: "GET", URL: "http://127.0.0.1:8080/v1/items?api_key=" + testKey,
+		})
+		r.Class, r.ErrorCode, r.Category = cl.Class.ID, cl.Class.Code, cl.Class.Category
+		s.Add(&r)
+	}
+	return Run{
+		Summary: s, Target: "GET http://127.0.0.1:8080/v1/items?api_key=REDACTED", Pacer: "constant 40/s",
+		Planned: 30 * time.Second, ResultFile: "timed.bin", Records: n,
+		Truncated: c.Truncated(), BodyLimit: c.BodyLimit(), MaxLateness: time.Second,
+		Contract: fixedContract().Report(),
+		Command:  []string{"stampede", "attack", "--rate", "40/s", "--duration", "30s", "-H", "Authorization: [REDACTED]", "http://127.0.0.1:8080/v1/items?api_key=REDACTED"},
+		Start:    t0, Tool: "stampede test", RunID: "run-0001", Shards: []string{"shard-a"}, Sources: []string{"timed.bin"},
+	}
+}
+
+// TestTimedRunFixture checks the fixture itself, so that format tests can
+// trust it: every kind of class is there and the timeline spans 30 s.
+func TestTimedRunFixture(t *testing.T) {
+	run := timedRun(t)
+	if run.Summary.Requests != 1200 || len(run.Summary.ClassStats()) != 7 {
+		t.Fatalf("%d requests in %d classes; want 1200 in 7", run.Summary.Requests, len(run.Summary.ClassStats()))
+	}
+	points := run.Summary.Timeline.Points()
+	if len(points) != 30 || run.Summary.Timeline.Step() != time.Second {
+		t.Fatalf("%d points of %v; want 30 of 1s", len(points), run.Summary.Timeline.Step())
+	}
+	if points[15].P50 <= points[0].P50 || points[29].P50 >= points[15].P50 {
+		t.Errorf("latency does not climb and fall: p50 %v, %v, %v", points[0].P50, points[15].P50, points[29].P50)
+	}
+	if v := run.Verdict(); v.Pass {
+		t.Errorf("verdict passes; the fixture's contract has violations")
+	}
+}
