@@ -26,8 +26,8 @@ type JSONSummary struct {
 	Requests             uint64             `json:"requests"`
 	Successes            uint64             `json:"successes"`
 	SuccessRatio         float64            `json:"success_ratio"`
-	Rate                 float64            `json:"rate"`
-	Throughput           float64            `json:"throughput"`
+	RatePerS             float64            `json:"rate_per_s"`       // attempts scheduled per second
+	ThroughputPerS       float64            `json:"throughput_per_s"` // successful responses per second
 	DurationS            float64            `json:"duration_s"`
 	StartedAt            *time.Time         `json:"started_at,omitempty"`
 	LatencyMs            LatencyMs          `json:"latency_ms"`
@@ -45,6 +45,34 @@ type JSONSummary struct {
 	Classes              []JSONClass        `json:"classes"`
 	Classification       JSONClassification `json:"classification"`
 	RateLimit            *JSONRateLimit     `json:"rate_limit,omitempty"` // absent when the run had no contract checks
+	Verdict              JSONVerdict        `json:"verdict"`
+	Timeline             JSONTimeline       `json:"timeline"`
+	PlannedDurationS     float64            `json:"planned_duration_s,omitempty"`
+	Command              []string           `json:"command,omitempty"` // secrets redacted
+	Tool                 string             `json:"tool,omitempty"`
+	RunID                string             `json:"run_id,omitempty"`
+	Shards               []string           `json:"shards,omitempty"`
+	Sources              []string           `json:"sources,omitempty"` // result files the report was made from
+	Notes                []string           `json:"notes,omitempty"`   // remarks on reading the result files
+}
+
+// JSONVerdict is the run's headline: pass, or fail with reasons.
+type JSONVerdict struct {
+	Pass    bool     `json:"pass"`
+	Reasons []string `json:"reasons"`
+}
+
+// JSONTimeline is the run over time, in columns: element i of each array
+// is the interval from start + i·step_s seconds, for step_s seconds.
+type JSONTimeline struct {
+	Start        *time.Time `json:"start,omitempty"`
+	StepS        int64      `json:"step_s"`
+	Offered      []uint64   `json:"offered"`        // attempts scheduled in the interval
+	Sent         []uint64   `json:"sent"`           // attempts sent in the interval
+	LatencyP50Ms []float64  `json:"latency_p50_ms"` // of the attempts scheduled in the interval; 0 when none
+	LatencyP90Ms []float64  `json:"latency_p90_ms"`
+	LatencyP99Ms []float64  `json:"latency_p99_ms"`
+	LatencyMaxMs []float64  `json:"latency_max_ms"`
 }
 
 // JSONClass is one class of responses with its aggregates.
@@ -108,8 +136,8 @@ func NewJSONSummary(run Run) JSONSummary {
 		Requests:             s.Requests,
 		Successes:            s.Successes,
 		SuccessRatio:         round(s.SuccessRatio(), 6),
-		Rate:                 round(s.Rate(), 3),
-		Throughput:           round(s.Throughput(), 3),
+		RatePerS:             round(s.Rate(), 3),
+		ThroughputPerS:       round(s.Throughput(), 3),
 		DurationS:            round(s.Duration().Seconds(), 6),
 		LatencyMs:            latencyMs(s.Latency),
 		LatencyUncorrectedMs: latencyMs(s.Uncorrected),
@@ -145,8 +173,33 @@ func NewJSONSummary(run Run) JSONSummary {
 	doc.Classification.BodyLimitBytes = run.bodyLimit()
 	doc.Classification.TruncatedBodies = run.Truncated
 	doc.RateLimit = jsonRateLimit(run.Contract)
+	v := run.Verdict()
+	doc.Verdict = JSONVerdict{Pass: v.Pass, Reasons: append([]string{}, v.Reasons...)}
+	doc.Timeline = jsonTimeline(&s.Timeline)
+	doc.PlannedDurationS = round(run.Planned.Seconds(), 6)
+	doc.Command, doc.Tool, doc.RunID, doc.Shards, doc.Sources, doc.Notes = run.Command, run.Tool, run.RunID, run.Shards, run.Sources, run.Notes
 	return doc
 }
+
+// jsonTimeline renders a timeline in columns.
+func jsonTimeline(t *analyze.Timeline) JSONTimeline {
+	points := t.Points()
+	out := JSONTimeline{
+		Start: utcOrNil(t.Start()), StepS: t.Width,
+		Offered: make([]uint64, len(points)), Sent: make([]uint64, len(points)),
+		LatencyP50Ms: make([]float64, len(points)), LatencyP90Ms: make([]float64, len(points)),
+		LatencyP99Ms: make([]float64, len(points)), LatencyMaxMs: make([]float64, len(points)),
+	}
+	for i, p := range points {
+		out.Offered[i], out.Sent[i] = p.Offered, p.Sent
+		out.LatencyP50Ms[i], out.LatencyP90Ms[i] = ms(p.P50), ms(p.P90)
+		out.LatencyP99Ms[i], out.LatencyMaxMs[i] = ms(p.P99), ms(p.Max)
+	}
+	return out
+}
+
+// ms renders a duration in milliseconds, to the microsecond.
+func ms(d time.Duration) float64 { return round(float64(d)/float64(time.Millisecond), 3) }
 
 // jsonClass renders the aggregates of one class of a run of requests.
 func jsonClass(st *analyze.ClassStats, requests uint64) JSONClass {
@@ -193,7 +246,6 @@ func JSON(w io.Writer, run Run) error {
 
 func latencyMs(h *hdrhistogram.Histogram) LatencyMs {
 	q := analyze.LatencyQuantiles(h)
-	ms := func(d time.Duration) float64 { return round(float64(d)/float64(time.Millisecond), 3) }
 	return LatencyMs{Min: ms(q.Min), Mean: ms(q.Mean), P50: ms(q.P50), P90: ms(q.P90), P99: ms(q.P99), P999: ms(q.P999), Max: ms(q.Max)}
 }
 

@@ -214,7 +214,7 @@ func TestJSONSummary(t *testing.T) {
 	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"schema", "requests", "rate", "throughput", "duration_s", "latency_ms", "status", "transport_errors", "classes", "classification"} {
+	for _, key := range []string{"schema", "requests", "rate_per_s", "throughput_per_s", "duration_s", "latency_ms", "status", "transport_errors", "classes", "classification", "verdict", "timeline"} {
 		if _, ok := doc[key]; !ok {
 			t.Errorf("JSON summary lacks %q", key)
 		}

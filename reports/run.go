@@ -37,6 +37,7 @@ type Run struct {
 	RunID   string    // identifies the run; all shards of one run share it
 	Shards  []string  // the shards merged into this report
 	Sources []string  // the result files read, "-" for standard input
+	Notes   []string  // remarks on reading the results: damage skipped, parts unknown
 }
 
 // Verdict is a run's headline: whether it passed, and why not.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -33,6 +34,15 @@ func Text(w io.Writer, run Run) error {
 	}
 	if run.ResultFile != "" {
 		tp.printf("Results   %s (%d records)\n", run.ResultFile, run.Records)
+	}
+	if len(run.Sources) > 0 {
+		tp.printf("Read      %s (%d records)\n", strings.Join(run.Sources, ", "), run.Records)
+		if !run.Start.IsZero() {
+			tp.printf("Started   %s\n", run.Start.UTC().Format(time.RFC3339Nano))
+		}
+		if len(run.Shards) > 0 {
+			tp.printf("Shards    %s\n", strings.Join(run.Shards, ", "))
+		}
 	}
 	if run.Interrupted != "" {
 		tp.printf("Stopped   by %s", run.Interrupted)
@@ -93,6 +103,12 @@ func Text(w io.Writer, run Run) error {
 	tp.contract(run.Contract)
 	if run.Histogram && len(stats) > 0 {
 		tp.histograms(stats[:min(len(stats), HistogramClasses)])
+	}
+	if len(run.Notes) > 0 {
+		tp.printf("\nNotes\n")
+		for _, n := range run.Notes {
+			tp.printf("- %s\n", n)
+		}
 	}
 	return tp.err
 }

@@ -90,8 +90,8 @@ func TestAttackJSONMatchesResultFile(t *testing.T) {
 	if doc.Requests != 200 || doc.Status["200"] != 200 || hits.Load() != 200 {
 		t.Errorf("requests = %d, status 200 = %d, server hits = %d; want 200 each", doc.Requests, doc.Status["200"], hits.Load())
 	}
-	if doc.Rate < 198 || doc.Rate > 202 {
-		t.Errorf("rate = %.2f/s; want 200/s ±1%%", doc.Rate)
+	if doc.RatePerS < 198 || doc.RatePerS > 202 {
+		t.Errorf("rate = %.2f/s; want 200/s ±1%%", doc.RatePerS)
 	}
 	hdr, recs, skipped := readResults(t, out)
 	if uint64(len(recs)) != doc.Requests || skipped != 0 {

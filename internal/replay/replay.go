@@ -1,0 +1,264 @@
+// Package replay reads result files back into one report: stampede's own
+// files, of every format version, and vegeta's (gob, JSON or CSV). Several
+// files, the shards of one run or repeated runs, merge into one analysis:
+// every record goes into one summary, so histograms, counts and timelines
+// are exactly those of a single file holding all the records. Memory stays
+// bounded by the summary's bounds, whatever the files' lengths.
+package replay
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/attack/vegetafile"
+	"github.com/stampede-dev/stampede/internal/redact"
+	"github.com/stampede-dev/stampede/reports"
+)
+
+// Options configure Load.
+type Options struct {
+	// Classify configures the classifier of vegeta results, whose bodies
+	// are classified again; stampede files carry their classes.
+	Classify analyze.ClassifierOptions
+	// Stdin is read for the path "-"; nil for os.Stdin.
+	Stdin io.Reader
+}
+
+// ErrNotResults means a file is neither a stampede nor a vegeta result file.
+var ErrNotResults = errors.New("not a stampede or vegeta result file")
+
+// Load reads result files and returns their merged analysis. A file that
+// cannot be opened or is not a result file is an error naming it; damage
+// inside a file (bad checksums, a cut end) is skipped and reported in
+// Run.Notes.
+func Load(paths []string, opts Options) (reports.Run, error) {
+	if len(paths) == 0 {
+		return reports.Run{}, errors.New("no result file given")
+	}
+	classifier, err := analyze.NewClassifier(opts.Classify)
+	if err != nil {
+		return reports.Run{}, fmt.Errorf("classifier: %w", err)
+	}
+	l := &loader{
+		run:        reports.Run{Summary: analyze.NewSummaryFor(classifier.Classes())},
+		classifier: classifier,
+		policy:     redact.NewPolicy(),
+	}
+	for _, path := range paths {
+		if err := l.file(path, opts.Stdin); err != nil {
+			return reports.Run{}, err
+		}
+	}
+	l.finish()
+	return l.run, nil
+}
+
+// loader accumulates files into one run.
+type loader struct {
+	run        reports.Run
+	classifier *analyze.Classifier
+	policy     redact.Policy
+
+	targets, pacers, runIDs, tools, interrupted []string
+	contracts, withoutTrailer                     int
+}
+
+// file reads one result file into the run.
+func (l *loader) file(path string, stdin io.Reader) error {
+	in, name, closeFile, err := open(path, stdin)
+	if err != nil {
+		return err
+	}
+	defer closeFile()
+	br := bufio.NewReaderSize(in, 64<<10)
+	prefix, err := br.Peek(512)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return fmt.Errorf("read %s: %w", name, err)
+	}
+	l.run.Sources = append(l.run.Sources, path)
+	switch {
+	case len(prefix) == 0:
+		return fmt.Errorf("%s: empty file: %w", name, ErrNotResults)
+	case strings.HasPrefix(string(prefix), results.Magic):
+		return l.stampede(name, br)
+	}
+	if _, ok := vegetafile.Detect(prefix); ok {
+		return l.vegeta(name, br)
+	}
+	return fmt.Errorf("%s: %w (a stampede file starts with %q; vegeta files are gob, JSON lines or CSV)", name, ErrNotResults, results.Magic)
+}
+
+// stampede reads a stampede result file.
+func (l *loader) stampede(name string, in io.Reader) error {
+	r, err := results.NewReader(in)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	h := r.Header()
+	l.header(h)
+	ids := map[uint32]uint32{} // the file's class ids → the summary's
+	var rec results.Record
+	var n uint64
+	for {
+		err := r.Next(&rec)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("read %s after %d records: %w", name, n, err)
+		}
+		n++
+		if rec.Class != 0 {
+			id, ok := ids[rec.Class]
+			if !ok {
+				if c, known := r.Class(rec.Class); known {
+					id = l.run.Summary.ImportClass(c, nil)
+				}
+				ids[rec.Class] = id // 0 for a class the file does not describe: classified from the record
+			}
+			rec.Class = id
+		}
+		l.run.Summary.Add(&rec)
+	}
+	for _, e := range r.Classes() { // samples may follow the records of their class
+		l.run.Summary.ImportClass(e.Class, e.Samples)
+	}
+	l.run.Records += n
+	if r.Skipped() > 0 {
+		l.note("%s: %d damaged bytes skipped (bad checksums or a cut end); the records around them were read", name, r.Skipped())
+	}
+	if d := r.DroppedClasses(); d > 0 {
+		l.note("%s: %d class descriptions beyond the reader's limit ignored; their records were classified by status and code", name, d)
+	}
+	l.trailer(name, r.Trailer())
+	return nil
+}
+
+// header takes in what a file's header says about its run.
+func (l *loader) header(h results.Header) {
+	if l.run.Start.IsZero() || h.Start.Before(l.run.Start) {
+		l.run.Start = h.Start
+	}
+	l.targets = appendNew(l.targets, h.Target)
+	l.pacers = appendNew(l.pacers, h.Pacer)
+	l.runIDs = appendNew(l.runIDs, h.RunID)
+	l.tools = appendNew(l.tools, h.Tool)
+	l.run.Shards = appendNew(l.run.Shards, h.Shard)
+	l.run.Planned = max(l.run.Planned, h.Duration)
+	if l.run.Command == nil && len(h.Command) > 0 {
+		l.run.Command = h.Command
+	}
+}
+
+// trailer takes in how a file's run ended.
+func (l *loader) trailer(name string, t *results.Trailer) {
+	if t == nil {
+		l.withoutTrailer++
+		l.note("%s: no trailer, so the run did not end cleanly (a crash or a kill) or an older stampede wrote it: its rate-limit contract checks are not known", name)
+		return
+	}
+	l.interrupted = appendNew(l.interrupted, t.Interrupted)
+	l.run.Unanswered += t.Unanswered
+	l.run.Unsent += t.Unsent
+	l.run.Truncated += t.Truncated
+	l.run.BodyLimit = max(l.run.BodyLimit, t.BodyLimit)
+	if len(t.Contract) == 0 {
+		return
+	}
+	var c analyze.ContractReport
+	if err := c.UnmarshalJSON(t.Contract); err != nil {
+		l.note("%s: the trailer's contract checks do not parse (%v): left out", name, err)
+		return
+	}
+	if l.run.Contract == nil {
+		l.run.Contract = &analyze.ContractReport{}
+	}
+	l.run.Contract.Merge(&c)
+	l.contracts++
+}
+
+// vegeta reads a vegeta result file: each result is classified again from
+// its stored body.
+func (l *loader) vegeta(name string, in io.Reader) error {
+	r, err := vegetafile.NewReader(in)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	l.tools = appendNew(l.tools, "vegeta ("+r.Encoding()+")")
+	var res vegetafile.Result
+	var n uint64
+	var first time.Time
+	for {
+		err := r.Next(&res)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		n++
+		rec := &res.Record
+		if first.IsZero() || rec.Scheduled.Before(first) {
+			first = rec.Scheduled
+		}
+		if res.Method != "" && res.URL != "" {
+			l.targets = appendNew(l.targets, res.Method+" "+l.policy.URL(res.URL))
+		}
+		cl := l.classifier.Classify(&analyze.Response{
+			Status: rec.Status, Kind: rec.ErrorKind, ContentType: res.ContentType, ContentEncoding: res.ContentEncoding,
+			Body: res.Body, BodyLen: rec.BytesIn, Method: res.Method, URL: res.URL,
+		})
+		rec.Class, rec.ErrorCode, rec.Category = cl.Class.ID, cl.Class.Code, cl.Class.Category
+		l.run.Summary.Add(rec)
+	}
+	if !first.IsZero() && (l.run.Start.IsZero() || first.Before(l.run.Start)) {
+		l.run.Start = first
+	}
+	l.run.Records += n
+	l.run.Truncated = l.classifier.Truncated()
+	l.withoutTrailer++ // vegeta files have no contract checks
+	return nil
+}
+
+// finish settles what depends on all the files.
+func (l *loader) finish() {
+	l.run.Target = joinDistinct(l.targets, "targets")
+	l.run.Pacer = joinDistinct(l.pacers, "load shapes")
+	l.run.RunID = joinDistinct(l.runIDs, "runs")
+	l.run.Tool = joinDistinct(l.tools, "tools")
+	l.run.Interrupted = strings.Join(l.interrupted, ", ")
+	if l.run.Contract != nil && l.withoutTrailer > 0 {
+		l.note("the rate-limit contract covers %d of %d files", l.contracts, l.contracts+l.withoutTrailer)
+	}
+}
+
+// note adds a remark for the report's reader.
+func (l *loader) note(format string, args ...any) {
+	l.run.Notes = append(l.run.Notes, fmt.Sprintf(format, args...))
+}
+
+// appendNew appends s unless it is empty or already there.
+func appendNew(list []string, s string) []string {
+	if s == "" || slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}
+
+// joinDistinct renders one value as itself and several as "n things: a; b".
+func joinDistinct(values []string, things string) string {
+	switch len(values) {
+	case 0:
+		return ""
+	case 1:
+		return values[0]
+	}
+	return fmt.Sprintf("%d %s: %s", len(values), things, strings.Join(values, "; "))
+}

@@ -1,0 +1,248 @@
+package replay
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/reports"
+)
+
+// t0 is the start of the fixture runs.
+var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+// response is what the fixture target answered to request i: mostly
+// 200s, rate limits in the middle third, a few server errors and
+// refused connections.
+func response(i int) (status uint16, kind results.ErrorKind, body string) {
+	switch {
+	case i%97 == 5:
+		return 0, results.ErrRefused, ""
+	case i%150 == 7:
+		return 500, 0, `{"error": {"code": "internal_error", "message": "Server internal error", "type": "error"}}`
+	case i >= 1000 && i < 2000 && i%3 == 0:
+		return 429, 0, fmt.Sprintf(`{"success": false, "error": {"code": "RATE_LIMITED", "message": "Too many requests, retry after %d seconds"}}`, 1+i%5)
+	}
+	return 200, 0, ""
+}
+
+// shard writes a result file of the records i for which keep(i) holds,
+// classified by a classifier of its own (so class ids differ between
+// shards), with a trailer holding a contract report.
+func shard(t *testing.T, path, name string, n int, keep func(int) bool) {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := results.NewWriter(&buf, results.Header{Start: t0, Target: "GET http://127.0.0.1:8080/v1/items", Pacer: "constant 100/s", Duration: 30 * time.Second, RunID: "run-1", Shard: name, Tool: "stampede test", Command: []string{"stampede", "attack"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := analyze.NewClassifier(analyze.ClassifierOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	contract := analyze.NewContract(analyze.ContractOptions{})
+	for i := range n {
+		if !keep(i) {
+			continue
+		}
+		status, kind, body := response(i)
+		rec := results.Record{
+			Seq: uint64(i), Scheduled: t0.Add(time.Duration(i) * 10 * time.Millisecond), Sent: time.Duration(i%5) * time.Microsecond,
+			Latency: time.Duration(500+(i*7919)%20000) * time.Microsecond, Status: status, ErrorKind: kind, BytesIn: uint64(len(body)), Attempt: 1, RequestID: uint64(i + 1),
+		}
+		cl := c.Classify(&analyze.Response{Status: status, Kind: kind, ContentType: "application/json", Body: []byte(body), BodyLen: rec.BytesIn, Method: "GET", URL: "http://127.0.0.1:8080/v1/items"})
+		rec.Class, rec.ErrorCode, rec.Category = cl.Class.ID, cl.Class.Code, cl.Class.Category
+		if cl.NewClass {
+			if err := w.WriteClass(&cl.Class.Class); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if cl.NewSample {
+			if err := w.WriteSample(cl.Class.ID, []byte(cl.Class.Samples[len(cl.Class.Samples)-1])); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if status == 429 {
+			h := http.Header{}
+			if i%2 == 0 {
+				h.Set("Retry-After", "1")
+			}
+			contract.Add(&analyze.ContractResponse{Status: status, Header: h, Sent: rec.Scheduled, Received: rec.Scheduled.Add(rec.Latency), Scope: 1, Principal: 1, Class: rec.Class})
+		}
+		if err := w.Write(&rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cj, err := json.Marshal(contract.Report())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteTrailer(&results.Trailer{End: t0.Add(time.Minute), BodyLimit: c.BodyLimit(), Contract: cj}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMergeShardsEqualsWhole: two shards of a run, split record by record
+// and classified apart, report the same counts, percentiles, classes,
+// timeline and contract as one file holding every record.
+func TestMergeShardsEqualsWhole(t *testing.T) {
+	dir := t.TempDir()
+	const n = 3000
+	whole, a, b := filepath.Join(dir, "whole.bin"), filepath.Join(dir, "a.bin"), filepath.Join(dir, "b.bin")
+	shard(t, whole, "all", n, func(int) bool { return true })
+	shard(t, a, "a", n, func(i int) bool { return (i*31)%7 < 3 }) // an uneven, interleaved split
+	shard(t, b, "b", n, func(i int) bool { return (i*31)%7 >= 3 })
+
+	one, err := Load([]string{whole}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := Load([]string{a, b}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.Summary.Requests != n || two.Summary.Requests != n || two.Records != n {
+		t.Fatalf("requests %d and %d (records %d); want %d", one.Summary.Requests, two.Summary.Requests, two.Records, n)
+	}
+	if !slices.Equal(two.Shards, []string{"a", "b"}) || two.RunID != "run-1" || two.Target != "GET http://127.0.0.1:8080/v1/items" {
+		t.Errorf("shards %v, run id %q, target %q", two.Shards, two.RunID, two.Target)
+	}
+	// The JSON summary holds every count, percentile, class and the
+	// timeline: apart from the sources and shards, both are equal.
+	render := func(run reports.Run) map[string]any {
+		var buf bytes.Buffer
+		if err := reports.JSON(&buf, run); err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		delete(doc, "sources")
+		delete(doc, "shards")
+		for _, c := range doc["classes"].([]any) {
+			// Ids are local to a file; the message and samples are
+			// examples, those of the file read first.
+			delete(c.(map[string]any), "id")
+			delete(c.(map[string]any), "message")
+			delete(c.(map[string]any), "samples")
+		}
+		// Rules that follow a sequence of responses judge each shard's
+		// own sequence: they add up per shard, not as one stream.
+		rl := doc["rate_limit"].(map[string]any)
+		rl["rules"] = slices.DeleteFunc(rl["rules"].([]any), func(r any) bool {
+			id := r.(map[string]any)["id"]
+			return id == "headers-consistent" || id == "admitted-after-wait"
+		})
+		delete(rl, "errors")
+		delete(rl, "warnings")
+		delete(doc, "verdict")
+		return doc
+	}
+	dOne, dTwo := render(one), render(two)
+	for _, key := range []string{"requests", "status", "latency_ms", "latency_uncorrected_ms", "send_delay_ms", "classes", "timeline", "rate_limit", "rate_per_s", "duration_s"} {
+		j1, _ := json.Marshal(dOne[key])
+		j2, _ := json.Marshal(dTwo[key])
+		if !bytes.Equal(j1, j2) {
+			t.Errorf("%s differs:\n one file: %s\n 2 shards: %s", key, j1, j2)
+		}
+	}
+	if len(dOne["classes"].([]any)) != 4 {
+		t.Errorf("%d classes; want 4 (200, 429, 500, refused)", len(dOne["classes"].([]any)))
+	}
+	if errs, _ := two.Contract.Violations(); errs == 0 {
+		t.Errorf("merged contract has no violation; half the 429s lack Retry-After")
+	}
+}
+
+// TestLoadErrors: what is not a result file is an error naming the file;
+// damage inside one is skipped and noted.
+func TestLoadErrors(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.bin")
+	shard(t, good, "", 300, func(int) bool { return true })
+	data, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, tc := range []struct {
+		name, path, want string
+	}{
+		{"missing", filepath.Join(dir, "nope.bin"), "nope.bin: no such file"},
+		{"directory", dir, "is a directory"},
+		{"empty", write("empty.bin", nil), "empty file"},
+		{"text", write("notes.txt", []byte("hello, this is not a result file\n")), "not a stampede or vegeta result file"},
+		{"newer format", write("v300.bin", append([]byte("STAMPEDE\x2c\x01"), data[10:]...)), "unsupported result file format version 300"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load([]string{good, tc.path}, Options{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Load error = %v; want one containing %q", err, tc.want)
+			}
+		})
+	}
+
+	// A file cut in the middle and a flipped byte: the rest is read, and
+	// the notes say what happened.
+	cut := write("cut.bin", data[:len(data)*2/3])
+	flipped := bytes.Clone(data)
+	flipped[len(data)/2] ^= 0xff
+	bad := write("flipped.bin", flipped)
+	run, err := Load([]string{cut, bad}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Summary.Requests < 400 || run.Summary.Requests >= 600 {
+		t.Errorf("%d requests from a cut file and a damaged one; want most of 600", run.Summary.Requests)
+	}
+	notes := strings.Join(run.Notes, "\n")
+	for _, want := range []string{"cut.bin: no trailer", "flipped.bin: ", "damaged bytes skipped"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes lack %q:\n%s", want, notes)
+		}
+	}
+	if _, err := Load(nil, Options{}); err == nil {
+		t.Error("Load of no file: no error")
+	}
+}
+
+// TestLoadStdin reads a file from standard input.
+func TestLoadStdin(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "r.bin")
+	shard(t, p, "", 200, func(int) bool { return true })
+	data, _ := os.ReadFile(p)
+	run, err := Load([]string{"-"}, Options{Stdin: bytes.NewReader(data)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Summary.Requests != 200 || !slices.Equal(run.Sources, []string{"-"}) {
+		t.Errorf("%d requests from %v; want 200 from -", run.Summary.Requests, run.Sources)
+	}
+	if _, err := Load([]string{"-"}, Options{Stdin: bytes.NewReader(nil)}); !errors.Is(err, ErrNotResults) {
+		t.Errorf("empty stdin: %v; want ErrNotResults", err)
+	}
+}

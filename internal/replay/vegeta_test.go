@@ -1,0 +1,155 @@
+package replay
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/stampede-dev/stampede/analyze"
+)
+
+// vegetaResults are results as vegeta's attacker makes them: 200s, 429s
+// with a JSON error body, 503s and refused connections.
+func vegetaResults() []vegeta.Result {
+	var out []vegeta.Result
+	for i := range 500 {
+		r := vegeta.Result{
+			Attack: "t", Seq: uint64(i), Timestamp: t0.Add(time.Duration(i) * 20 * time.Millisecond),
+			Latency: time.Duration(1+i%40) * time.Millisecond, BytesOut: 10, Method: "GET", URL: "http://127.0.0.1:8080/v1/items",
+			Code: 200, BytesIn: 2,
+		}
+		switch {
+		case i%10 == 3:
+			r.Code, r.Body = 429, []byte(`{"error": {"code": "rate_limit_exceeded", "message": "Rate limit reached for requests", "type": "requests"}}`)
+			r.Headers = http.Header{"Content-Type": {"application/json"}, "Retry-After": {"1"}}
+			r.BytesIn = uint64(len(r.Body))
+		case i%50 == 7:
+			r.Code, r.Body = 503, []byte("upstream connect error")
+			r.BytesIn = uint64(len(r.Body))
+		case i%100 == 9:
+			r.Code, r.BytesIn = 0, 0
+			r.Error = `Get "http://127.0.0.1:8080/v1/items": dial tcp 127.0.0.1:8080: connect: connection refused`
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// TestVegetaFiles: files written by vegeta's own encoders (gob, JSON and
+// CSV) report the same request count and status counts as vegeta's
+// metrics, and the 429 bodies are classified by their error code.
+func TestVegetaFiles(t *testing.T) {
+	res := vegetaResults()
+	var m vegeta.Metrics
+	for i := range res {
+		m.Add(&res[i])
+	}
+	m.Close()
+	for _, enc := range []struct {
+		name string
+		new  func(*bytes.Buffer) vegeta.Encoder
+	}{
+		{"gob", func(b *bytes.Buffer) vegeta.Encoder { return vegeta.NewEncoder(b) }},
+		{"json", func(b *bytes.Buffer) vegeta.Encoder { return vegeta.NewJSONEncoder(b) }},
+		{"csv", func(b *bytes.Buffer) vegeta.Encoder { return vegeta.NewCSVEncoder(b) }},
+	} {
+		t.Run(enc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			e := enc.new(&buf)
+			for i := range res {
+				if err := e.Encode(&res[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			path := filepath.Join(t.TempDir(), "results."+enc.name)
+			if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			run, err := Load([]string{path}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := run.Summary
+			if s.Requests != m.Requests {
+				t.Errorf("%d requests; vegeta counts %d", s.Requests, m.Requests)
+			}
+			for code, n := range m.StatusCodes {
+				c, _ := strconv.Atoi(code)
+				if s.Status[uint16(c)] != uint64(n) {
+					t.Errorf("status %s: %d; vegeta counts %d", code, s.Status[uint16(c)], n)
+				}
+			}
+			if len(s.Status) != len(m.StatusCodes) {
+				t.Errorf("statuses %v; vegeta has %v", s.Status, m.StatusCodes)
+			}
+			var coded bool
+			for _, st := range s.ClassStats() {
+				if st.Class.Status == 429 && st.Class.Code == "rate_limit_exceeded" && st.Count == 50 {
+					coded = true
+				}
+			}
+			if !coded {
+				t.Errorf("no class 429/rate_limit_exceeded of 50 responses; classes: %v", classNames(run.Summary.ClassStats()))
+			}
+			if want := time.Duration(40) * time.Millisecond; s.Latency.Max() < int64(want/time.Microsecond)-100 {
+				t.Errorf("max latency %d µs; want about %v", s.Latency.Max(), want)
+			}
+			if run.Target != "GET http://127.0.0.1:8080/v1/items" || run.Tool != "vegeta ("+enc.name+")" {
+				t.Errorf("target %q, tool %q", run.Target, run.Tool)
+			}
+		})
+	}
+}
+
+// TestExportVegetaRoundTrip: a stampede file exported as vegeta JSON reads
+// back in vegeta's decoder with the same statuses and latencies.
+func TestExportVegetaRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.bin")
+	shard(t, path, "", 400, func(int) bool { return true })
+	var out bytes.Buffer
+	if err := ExportVegeta(&out, []string{path}, nil); err != nil {
+		t.Fatal(err)
+	}
+	run, err := Load([]string{path}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := vegeta.NewJSONDecoder(&out)
+	var m vegeta.Metrics
+	var r vegeta.Result
+	for dec.Decode(&r) == nil {
+		if r.URL != "http://127.0.0.1:8080/v1/items" || r.Method != "GET" {
+			t.Fatalf("result %d: %s %s", r.Seq, r.Method, r.URL)
+		}
+		m.Add(&r)
+	}
+	m.Close()
+	if m.Requests != run.Summary.Requests {
+		t.Fatalf("vegeta reads %d results; the file has %d", m.Requests, run.Summary.Requests)
+	}
+	for status, n := range run.Summary.Status {
+		if got := m.StatusCodes[strconv.Itoa(int(status))]; uint64(got) != n {
+			t.Errorf("status %d: vegeta reads %d; want %d", status, got, n)
+		}
+	}
+	if got, want := m.Latencies.Max, time.Duration(run.Summary.Latency.Max())*time.Microsecond; got < want-time.Millisecond || got > want+time.Millisecond {
+		t.Errorf("max latency %v in vegeta; %v in stampede", got, want)
+	}
+}
+
+// classNames lists classes for a failure message.
+func classNames(stats []*analyze.ClassStats) string {
+	var b strings.Builder
+	for _, st := range stats {
+		fmt.Fprintf(&b, "%d/%s ×%d; ", st.Class.Status, st.Class.Code, st.Count)
+	}
+	return b.String()
+}
