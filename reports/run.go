@@ -4,6 +4,7 @@ package reports
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/stampede-dev/stampede/analyze"
@@ -118,3 +119,27 @@ func FormatRate(r float64) string { return fmt.Sprintf("%.1f/s", r) }
 
 // FormatShare renders a ratio as a percentage.
 func FormatShare(r float64) string { return fmt.Sprintf("%.2f %%", 100*r) }
+
+// shellLine renders a command line that a POSIX shell reads back as args:
+// an argument with anything but letters, digits and -_./:=,@%+ is put in
+// single quotes.
+func shellLine(args []string) string {
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = shellQuote(a)
+	}
+	return strings.Join(quoted, " ")
+}
+
+// shellQuote quotes one argument for shellLine.
+func shellQuote(s string) string {
+	if s == "" {
+		return "''"
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=,@%+", r)) {
+			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+		}
+	}
+	return s
+}

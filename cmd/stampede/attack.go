@@ -45,6 +45,7 @@ type attackFlags struct {
 	maxClasses                    int
 	classifyLimit                 string
 	retryAfterMax                 time.Duration
+	reports                       []string // FORMAT=PATH
 }
 
 func newAttackCmd(e *env) *cobra.Command {
@@ -173,6 +174,7 @@ values are also masked in the error messages and sample bodies kept.`,
 	fl.StringArrayVar(&f.secretHeaders, "secret-header", nil, "another header `name` to redact (repeatable)")
 	fl.StringVar(&f.shard, "shard", "", "`name` of this machine's share of a distributed run (stored in the result file)")
 	fl.StringVar(&f.runID, "run-id", "", "`id` shared by the shards of one run (default: random)")
+	fl.StringArrayVar(&f.reports, "report", nil, "also write a report at the end of the run, as `FORMAT=PATH` (repeatable; FORMAT: "+strings.Join(reports.Formats, ", ")+")")
 	return cmd
 }
 
@@ -187,6 +189,10 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 	}
 	if f.histogram && f.format != "text" {
 		return usageErrorf("--histogram draws in the text summary: drop it, or use --format text (the JSON has the quantiles of every class)")
+	}
+	reportSpecs, err := parseReportSpecs(f.reports)
+	if err != nil {
+		return err
 	}
 
 	var out, summaryOut io.Writer
@@ -236,7 +242,14 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 		}
 		run.ResultFile = f.output
 	}
+	run.Command, run.Start, run.Tool, run.RunID = header.Command, header.Start, header.Tool, header.RunID
+	if header.Shard != "" {
+		run.Shards = []string{header.Shard}
+	}
 	if err := printSummary(summaryOut, f.format, run); err != nil {
+		return err
+	}
+	if err := writeReports(e, reportSpecs, run); err != nil {
 		return err
 	}
 	if interrupted != nil {

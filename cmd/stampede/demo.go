@@ -23,6 +23,7 @@ import (
 	"github.com/stampede-dev/stampede/attack"
 	"github.com/stampede-dev/stampede/attack/results"
 	"github.com/stampede-dev/stampede/internal/redact"
+	"github.com/stampede-dev/stampede/internal/replay"
 	"github.com/stampede-dev/stampede/profiles"
 	"github.com/stampede-dev/stampede/reports"
 	"github.com/stampede-dev/stampede/sim"
@@ -175,7 +176,8 @@ func runDemo(cmd *cobra.Command, e *env, f *demoFlags) error {
 	}
 	stats := s.Stats()
 
-	if err := writeDemoFiles(f.dir, run, stats); err != nil {
+	written, err := writeDemoFiles(e, f.dir, run, stats)
+	if err != nil {
 		return err
 	}
 	if err := printSummary(e.stdout, "text", run); err != nil {
@@ -185,7 +187,9 @@ func runDemo(cmd *cobra.Command, e *env, f *demoFlags) error {
 		return &exitError{code: interrupted.exitCode(), err: *interrupted}
 	}
 	mismatch := compareGroundTruth(run.Summary, stats)
-	fmt.Fprintf(e.stdout, "\nReports in %s/: %s, %s, %s, %s\n", f.dir, demoResults, demoText, demoJSON, demoStats)
+	fmt.Fprintf(e.stdout, "\nReports in %s/: %s\n", f.dir, strings.Join(written, ", "))
+	fmt.Fprintf(e.stdout, "Open %s in a browser; re-render any of them with: stampede report --format html %s\n",
+		filepath.Join(f.dir, "report.html"), run.ResultFile)
 	if mismatch != "" {
 		return &exitError{code: exitThreshold, err: errors.New("stampede's counts differ from the simulation's: " + mismatch)}
 	}
@@ -215,26 +219,52 @@ func demoTargets(base string) ([]vegeta.Target, error) {
 	return targets, nil
 }
 
+// demoReports are the reports the demo renders from its result file.
+var demoReports = []reportSpec{
+	{"html", "report.html"}, {"markdown", "report.md"}, {"junit", "junit.xml"},
+	{"csv", "classes.csv"}, {"csv-series", "series.csv"}, {"hgrm", "latency.hgrm"},
+}
+
 // writeDemoFiles writes the text and JSON summaries and the simulation's
-// stats into dir.
-func writeDemoFiles(dir string, run reports.Run, stats sim.Stats) error {
+// stats into dir, then reads the result file back and renders every other
+// report from it alone, checking that it holds what the run saw.
+func writeDemoFiles(e *env, dir string, run reports.Run, stats sim.Stats) ([]string, error) {
 	var text, js bytes.Buffer
 	if err := reports.Text(&text, run); err != nil {
-		return runtimeError(fmt.Errorf("text summary: %w", err))
+		return nil, runtimeError(fmt.Errorf("text summary: %w", err))
 	}
 	if err := reports.JSON(&js, run); err != nil {
-		return runtimeError(fmt.Errorf("JSON summary: %w", err))
+		return nil, runtimeError(fmt.Errorf("JSON summary: %w", err))
 	}
 	st, err := json.MarshalIndent(stats, "", "  ")
 	if err != nil {
-		return runtimeError(fmt.Errorf("simulation stats: %w", err))
+		return nil, runtimeError(fmt.Errorf("simulation stats: %w", err))
 	}
 	for name, data := range map[string][]byte{demoText: text.Bytes(), demoJSON: js.Bytes(), demoStats: append(st, '\n')} {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-			return runtimeError(fmt.Errorf("write %s: %w", name, err))
+			return nil, runtimeError(fmt.Errorf("write %s: %w", name, err))
 		}
 	}
-	return nil
+	replayed, err := replay.Load([]string{run.ResultFile}, replay.Options{})
+	if err != nil {
+		return nil, runtimeError(fmt.Errorf("read the demo's result file back: %w", err))
+	}
+	if replayed.Summary.Requests != run.Summary.Requests || !maps.Equal(replayed.Summary.Status, run.Summary.Status) ||
+		len(replayed.Summary.ClassStats()) != len(run.Summary.ClassStats()) {
+		return nil, runtimeError(fmt.Errorf("the result file holds %d requests in %d classes; the run saw %d in %d",
+			replayed.Summary.Requests, len(replayed.Summary.ClassStats()), run.Summary.Requests, len(run.Summary.ClassStats())))
+	}
+	replayed.MaxClasses = run.MaxClasses
+	names := []string{demoResults, demoText, demoJSON, demoStats}
+	specs := make([]reportSpec, len(demoReports))
+	for i, r := range demoReports {
+		specs[i] = reportSpec{r.format, filepath.Join(dir, r.path)}
+		names = append(names, r.path)
+	}
+	if err := writeReports(e, specs, replayed); err != nil {
+		return nil, err
+	}
+	return names, nil
 }
 
 // compareGroundTruth compares stampede's count per status with what the

@@ -74,7 +74,7 @@ Exit codes: 0 success, 1 thresholds failed, 2 usage or configuration error,
 		return usageErrorf("%v", err)
 	})
 	root.AddCommand(newAttackCmd(e), newDemoCmd(e), newServeCmd(e), newVersionCmd(e), newCompletionCmd(e))
-	root.AddCommand(newProbeCmd(e))
+	root.AddCommand(newProbeCmd(e), newReportCmd(e))
 	return root
 }
 

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stampede-dev/stampede/internal/replay"
+	"github.com/stampede-dev/stampede/reports"
+)
+
+// vegetaJSON is the export format for vegeta's tools; it streams records
+// instead of rendering a summary.
+const vegetaJSON = "vegeta-json"
+
+// reportFlags are the flags of `stampede report`.
+type reportFlags struct {
+	format    string
+	output    string
+	csvSeries bool
+	class     string
+	histogram bool
+}
+
+func newReportCmd(e *env) *cobra.Command {
+	f := &reportFlags{}
+	cmd := &cobra.Command{
+		Use:   "report [flags] FILE…",
+		Short: "Render result files again: text, JSON, CSV, HTML, JUnit, Markdown, HDR",
+		Long: `Render the results of earlier runs, with no access to the target. FILE is a
+result file of 'stampede attack -o' (any format version) or of vegeta
+(gob, JSON or CSV encoding; bodies it stored are classified again); - reads
+standard input. Several files, the shards of one run or repeated runs,
+merge into one analysis: histograms merge exactly, counts add up and time
+series line up on absolute time.
+
+Formats (--format):
+  text        aligned tables, as at the end of 'stampede attack'
+  json        the stampede/summary/v1 document (docs/summary-json.md)
+  csv         one row per class: status, code, category, retryable, count,
+              share, latency p50/p90/p99/max in ms (RFC 4180)
+  csv-series  one row per second and class: count, p50, p99 (same as
+              --format csv --csv-series)
+  html        one self-contained page with charts; works offline
+  junit       JUnit XML: one test case per rate-limit contract rule
+  markdown    a compact summary for a pull request or $GITHUB_STEP_SUMMARY
+  hgrm        HdrHistogram's percentile distribution (ms), of every
+              response or of --class
+  vegeta-json the records as vegeta JSON results, for vegeta's tools
+
+Damage in a file (bad checksums, a cut end) is skipped and listed under
+Notes; a file that is not a result file is an error (exit 2).`,
+		Example: `  # the HTML report of a run
+  stampede report --format html -o report.html run.bin
+
+  # merge the shards of one run
+  stampede report shard-a.bin shard-b.bin shard-c.bin
+
+  # a job summary on GitHub Actions
+  stampede report --format markdown run.bin >> "$GITHUB_STEP_SUMMARY"
+
+  # latency distribution of the 429s, for HdrHistogram's plotter
+  stampede report --format hgrm --class 429 -o 429.hgrm run.bin
+
+  # analyse a vegeta run, and export a stampede run to vegeta's tools
+  vegeta attack -targets t.txt -duration 10s > v.gob && stampede report v.gob
+  stampede report --format vegeta-json run.bin | vegeta report -type=hist[0,10ms,50ms]`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErrorf("give one or more result files, such as: stampede report run.bin")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error { return runReport(e, f, args) },
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.format, "format", "f", "text", "report `format`: "+strings.Join(reports.Formats, ", ")+" or "+vegetaJSON)
+	fl.StringVarP(&f.output, "output", "o", "-", "write the report to `file` (- for stdout)")
+	fl.BoolVar(&f.csvSeries, "csv-series", false, "with --format csv: the per-second time series instead of the class table")
+	fl.StringVar(&f.class, "class", "", "with --format hgrm: the `classes` to show: a status (429), status/code (429/rate_limited), a code or transport failure (timeout), or id=N")
+	fl.BoolVar(&f.histogram, "histogram", false, "with --format text: draw a latency histogram of each of the top classes")
+	return cmd
+}
+
+// runReport reads the files and writes the report.
+func runReport(e *env, f *reportFlags, paths []string) error {
+	format := f.format
+	if f.csvSeries {
+		if format != "csv" && format != "csv-series" {
+			return usageErrorf("--csv-series goes with --format csv, not %s", format)
+		}
+		format = "csv-series"
+	}
+	if format != vegetaJSON {
+		if err := reports.CheckFormat(format); err != nil {
+			return usageErrorf("--format: %v, %s", err, vegetaJSON)
+		}
+	}
+	if f.class != "" && format != "hgrm" {
+		return usageErrorf("--class selects the histogram of --format hgrm, not %s: drop it, or add --format hgrm", format)
+	}
+	if f.histogram && format != "text" {
+		return usageErrorf("--histogram draws in the text report, not %s: drop it, or use --format text", format)
+	}
+	if stdinCount(paths) > 1 {
+		return usageErrorf("- (standard input) can be read only once")
+	}
+	return writeOutput(e, f.output, func(w io.Writer) error {
+		if format == vegetaJSON {
+			return replay.ExportVegeta(w, paths, e.stdin)
+		}
+		run, err := replay.Load(paths, replay.Options{Stdin: e.stdin})
+		if err != nil {
+			return usageErrorf("%v", err)
+		}
+		run.Histogram = f.histogram
+		if err := reports.Render(w, format, run, reports.RenderOptions{Class: f.class}); err != nil {
+			if strings.HasPrefix(err.Error(), "--class") {
+				return usageErrorf("%v", err)
+			}
+			return runtimeError(fmt.Errorf("write %s report: %w", format, err))
+		}
+		return nil
+	})
+}
+
+// stdinCount counts the "-" among paths.
+func stdinCount(paths []string) int {
+	n := 0
+	for _, p := range paths {
+		if p == "-" {
+			n++
+		}
+	}
+	return n
+}
+
+// writeOutput runs write into stdout for "-", or into a temporary file
+// beside path renamed over it once complete: a failed report never leaves
+// a half-written file behind, nor destroys an older one.
+func writeOutput(e *env, path string, write func(io.Writer) error) error {
+	if path == "-" || path == "" {
+		bw := bufio.NewWriter(e.stdout)
+		if err := write(bw); err != nil {
+			return err
+		}
+		if err := bw.Flush(); err != nil {
+			return runtimeError(fmt.Errorf("write report: %w", err))
+		}
+		return nil
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return usageErrorf("--output %s: is a directory; give a file name", path)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return usageErrorf("--output %s: %v", path, errors.Unwrap(err))
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename, there is nothing to remove
+	bw := bufio.NewWriter(tmp)
+	if err := write(bw); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		tmp.Close()
+		return runtimeError(fmt.Errorf("write %s: %w", path, err))
+	}
+	if err := tmp.Close(); err != nil {
+		return runtimeError(fmt.Errorf("write %s: %w", path, err))
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return runtimeError(fmt.Errorf("write %s: %w", path, err))
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return runtimeError(fmt.Errorf("write %s: %w", path, err))
+	}
+	return nil
+}
+
+// reportSpec is one --report FORMAT=PATH.
+type reportSpec struct{ format, path string }
+
+// parseReportSpecs reads the --report values.
+func parseReportSpecs(values []string) ([]reportSpec, error) {
+	var specs []reportSpec
+	seen := map[string]bool{}
+	for _, v := range values {
+		format, path, ok := strings.Cut(v, "=")
+		if !ok || path == "" {
+			return nil, usageErrorf("--report %q: want FORMAT=PATH, such as html=report.html", v)
+		}
+		if path == "-" {
+			return nil, usageErrorf("--report %q: the summary goes to standard output; give a file name (or use --format json)", v)
+		}
+		if err := reports.CheckFormat(format); err != nil {
+			return nil, usageErrorf("--report %q: %v", v, err)
+		}
+		if seen[path] {
+			return nil, usageErrorf("--report %q: %s is already the path of another report", v, path)
+		}
+		seen[path] = true
+		specs = append(specs, reportSpec{format, path})
+	}
+	return specs, nil
+}
+
+// writeReports writes each report of a finished run.
+func writeReports(e *env, specs []reportSpec, run reports.Run) error {
+	for _, spec := range specs {
+		err := writeOutput(e, spec.path, func(w io.Writer) error {
+			if err := reports.Render(w, spec.format, run, reports.RenderOptions{}); err != nil {
+				return runtimeError(fmt.Errorf("write %s report %s: %w", spec.format, spec.path, err))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

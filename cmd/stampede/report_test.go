@@ -1,0 +1,242 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"encoding/xml"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// limitedServer answers every third request with a 429 in the OpenAI
+// dialect (with Retry-After), the others with a 200.
+func limitedServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1)%3 == 0 {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			w.Write([]byte(`{"error": {"code": "rate_limit_exceeded", "message": "Rate limit reached", "type": "requests"}}`))
+			return
+		}
+		w.Write([]byte("ok"))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// attackFile runs a short attack into a result file and returns its path.
+func attackFile(t *testing.T, url, dir, name string, extra ...string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	args := append([]string{"attack", "--url", url, "--rate", "100/s", "--duration", "600ms", "-q", "-o", path}, extra...)
+	if code, _, stderr := runInProcess(t, args...); code != 0 {
+		t.Fatalf("attack exit %d: %s", code, stderr)
+	}
+	return path
+}
+
+// TestReportEveryFormat renders one result file in every format, each
+// checked for what makes it valid.
+func TestReportEveryFormat(t *testing.T) {
+	srv := limitedServer(t)
+	dir := t.TempDir()
+	file := attackFile(t, srv.URL+"/v1/items", dir, "r.bin")
+	_, records, _ := readResults(t, file)
+	n := len(records)
+
+	for _, tc := range []struct {
+		format string
+		check  func(t *testing.T, out string)
+	}{
+		{"text", func(t *testing.T, out string) {
+			for _, want := range []string{"Read      " + file, "Classes", "rate_limit_exceeded", "Rate-limit contract"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("text lacks %q", want)
+				}
+			}
+		}},
+		{"json", func(t *testing.T, out string) {
+			var doc struct {
+				Schema   string `json:"schema"`
+				Requests int    `json:"requests"`
+				Verdict  struct{ Pass bool }
+			}
+			if err := json.Unmarshal([]byte(out), &doc); err != nil || doc.Schema != "stampede/summary/v1" || doc.Requests != n {
+				t.Errorf("json: %v, schema %q, %d requests of %d", err, doc.Schema, doc.Requests, n)
+			}
+		}},
+		{"csv", func(t *testing.T, out string) {
+			rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+			if err != nil || len(rows) != 3 || rows[0][0] != "class_id" {
+				t.Errorf("csv: %v, %d rows: %q", err, len(rows), out)
+			}
+		}},
+		{"csv-series", func(t *testing.T, out string) {
+			rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+			if err != nil || len(rows) < 3 || rows[0][0] != "start" {
+				t.Errorf("csv-series: %v, %d rows", err, len(rows))
+			}
+		}},
+		{"html", func(t *testing.T, out string) {
+			if !strings.HasPrefix(out, "<!DOCTYPE html>") || !strings.Contains(out, "rate_limit_exceeded") || strings.Contains(out, `src="http`) {
+				t.Errorf("html: %.200q…", out)
+			}
+		}},
+		{"junit", func(t *testing.T, out string) {
+			var suites struct {
+				Suites []struct {
+					Tests int `xml:"tests,attr"`
+				} `xml:"testsuite"`
+			}
+			if err := xml.Unmarshal([]byte(out), &suites); err != nil || len(suites.Suites) != 1 || suites.Suites[0].Tests < 15 {
+				t.Errorf("junit: %v, %+v", err, suites)
+			}
+		}},
+		{"markdown", func(t *testing.T, out string) {
+			if !strings.Contains(out, "PASS") || !strings.Contains(out, "| ") {
+				t.Errorf("markdown: %q", out)
+			}
+		}},
+		{"hgrm", func(t *testing.T, out string) {
+			if !strings.Contains(out, "Value     Percentile TotalCount 1/(1-Percentile)") || !regexp.MustCompile(`Total count\s+=\s+`+strconv.Itoa(n)+`\]`).MatchString(out) {
+				t.Errorf("hgrm: %q", out)
+			}
+		}},
+		{"vegeta-json", func(t *testing.T, out string) {
+			dec := vegeta.NewJSONDecoder(strings.NewReader(out))
+			var m vegeta.Metrics
+			var r vegeta.Result
+			for dec.Decode(&r) == nil {
+				m.Add(&r)
+			}
+			m.Close()
+			if int(m.Requests) != n || m.StatusCodes["429"] == 0 {
+				t.Errorf("vegeta-json: %d results of %d, statuses %v", m.Requests, n, m.StatusCodes)
+			}
+		}},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			code, stdout, stderr := runInProcess(t, "report", "--format", tc.format, file)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			tc.check(t, stdout)
+		})
+	}
+
+	// -o writes a file, and --class picks the histogram of the 429s.
+	out := filepath.Join(dir, "429.hgrm")
+	if code, _, stderr := runInProcess(t, "report", "--format", "hgrm", "--class", "429/rate_limit_exceeded", "-o", out, file); code != 0 {
+		t.Fatalf("hgrm --class: exit %d: %s", code, stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil || !regexp.MustCompile(`Total count\s+=\s+`+strconv.Itoa(n/3)+`\]`).Match(data) {
+		t.Errorf("429.hgrm: %v\n%s", err, data)
+	}
+}
+
+// TestReportMergesShards: two shard files report the sum of both.
+func TestReportMergesShards(t *testing.T) {
+	srv := limitedServer(t)
+	dir := t.TempDir()
+	a := attackFile(t, srv.URL+"/", dir, "a.bin", "--shard", "a", "--run-id", "r1")
+	b := attackFile(t, srv.URL+"/", dir, "b.bin", "--shard", "b", "--run-id", "r1")
+	_, ra, _ := readResults(t, a)
+	_, rb, _ := readResults(t, b)
+	code, stdout, stderr := runInProcess(t, "report", "--format", "json", a, b)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var doc struct {
+		Requests int                   `json:"requests"`
+		Status   map[string]int        `json:"status"`
+		Shards   []string              `json:"shards"`
+		RunID    string                `json:"run_id"`
+		RateLim  *struct{ Errors int } `json:"rate_limit"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Requests != len(ra)+len(rb) || strings.Join(doc.Shards, ",") != "a,b" || doc.RunID != "r1" || doc.RateLim == nil {
+		t.Errorf("merged: %d requests (want %d), shards %v, run %q, contract %v", doc.Requests, len(ra)+len(rb), doc.Shards, doc.RunID, doc.RateLim)
+	}
+}
+
+// TestAttackWritesReports: --report FORMAT=PATH writes each report at the
+// end of the run, and a bad one is a usage error before any request.
+func TestAttackWritesReports(t *testing.T) {
+	srv := limitedServer(t)
+	dir := t.TempDir()
+	html, junit := filepath.Join(dir, "r.html"), filepath.Join(dir, "junit.xml")
+	attackFile(t, srv.URL+"/", dir, "r.bin", "--report", "html="+html, "--report", "junit="+junit)
+	for _, p := range []string{html, junit} {
+		if st, err := os.Stat(p); err != nil || st.Size() < 500 {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	data, _ := os.ReadFile(html)
+	if !bytes.Contains(data, []byte("stampede attack")) {
+		t.Errorf("the HTML report lacks the command line")
+	}
+	for _, tc := range []struct{ arg, want string }{
+		{"pdf=x.pdf", `unknown report format "pdf"`},
+		{"html", "want FORMAT=PATH"},
+		{"html=", "want FORMAT=PATH"},
+	} {
+		code, _, stderr := runInProcess(t, "attack", "--url", srv.URL, "--duration", "1s", "-q", "-o", "", "--report", tc.arg)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("--report %s: exit %d, %q; want 2 and %q", tc.arg, code, stderr, tc.want)
+		}
+	}
+}
+
+// TestReportUsageErrors: every mistake is one line and exit status 2, and
+// nothing is written.
+func TestReportUsageErrors(t *testing.T) {
+	srv := limitedServer(t)
+	dir := t.TempDir()
+	file := attackFile(t, srv.URL+"/", dir, "r.bin")
+	text := filepath.Join(dir, "notes.txt")
+	os.WriteFile(text, []byte("not results\n"), 0o644)
+	out := filepath.Join(dir, "out.html")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"report"}, "give one or more result files"},
+		{[]string{"report", filepath.Join(dir, "missing.bin")}, "no such file"},
+		{[]string{"report", text}, "not a stampede or vegeta result file"},
+		{[]string{"report", dir}, "is a directory"},
+		{[]string{"report", "--format", "pdf", file}, `unknown report format "pdf"`},
+		{[]string{"report", "--format", "json", "--class", "429", file}, "--class selects the histogram of --format hgrm"},
+		{[]string{"report", "--format", "json", "--csv-series", file}, "--csv-series goes with --format csv"},
+		{[]string{"report", "--format", "hgrm", "--class", "404", file}, `--class "404" matches no class; the classes are: 200, 429/rate_limit_exceeded`},
+		{[]string{"report", "--format", "hgrm", "--class", "7", file}, "is not an HTTP status"},
+		{[]string{"report", "-", "-"}, "can be read only once"},
+		{[]string{"report", "--format", "html", "-o", out, text}, "not a stampede or vegeta result file"},
+	} {
+		code, stdout, stderr := runInProcess(t, tc.args...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 || stdout != "" {
+			t.Errorf("%v: exit %d, stderr %q, stdout %d bytes; want 2 and one line with %q", tc.args, code, stderr, len(stdout), tc.want)
+		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a failed report left %s behind: %v", out, err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, ".out.html*")); len(m) > 0 {
+		t.Errorf("temporary files left: %v", m)
+	}
+}

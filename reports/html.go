@@ -1,0 +1,638 @@
+package reports
+
+import (
+	"embed"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/attack/results"
+)
+
+// The page's template, style and script, and uPlot, the chart library
+// (assets/uplot/README.md says which version and where it comes from).
+//
+//go:embed assets/report.html assets/report.css assets/report.js assets/uplot
+var htmlAssets embed.FS
+
+// UPlotVersion is the version of uPlot the HTML report embeds.
+const UPlotVersion = "1.6.32"
+
+// Bounds of the HTML report's charts.
+const (
+	// MaxChartPoints bounds the points of one chart: longer timelines are
+	// downsampled (LTTB), so an hour of one-second intervals stays a page
+	// of some hundred kilobytes.
+	MaxChartPoints = 1000
+	// htmlChartClasses is how many classes, the most frequent, get a
+	// series of their own in the chart of classes over time; the rest add
+	// up to "other".
+	htmlChartClasses = 8
+	// htmlPercentilesPerDecade is the resolution of the percentile chart:
+	// 20 points for each 9 added to the percentile (90 %, 99 %, 99.9 % …).
+	htmlPercentilesPerDecade = 20
+)
+
+var htmlTemplate = template.Must(template.New("report.html").ParseFS(htmlAssets, "assets/report.html"))
+
+// HTML writes the report of a run as one self-contained HTML page: the
+// verdict, key numbers, charts of latency, classes and rates over time and
+// of the latency distribution, the table of classes, the rate-limit
+// contract and the run's metadata. The page loads nothing: uPlot, the
+// style and the chart data are inline, and its Content-Security-Policy
+// forbids any fetch. Everything a target sent (codes, messages, samples)
+// is escaped by html/template, and the chart data is JSON that the page's
+// script reads, never markup.
+func HTML(w io.Writer, run Run) error {
+	page, err := newHTMLPage(run)
+	if err != nil {
+		return err
+	}
+	return htmlTemplate.Execute(w, page)
+}
+
+// htmlPage is what the template renders, every value computed here.
+type htmlPage struct {
+	Title    string
+	Subtitle string // target, load and start, those known
+	Verdict  Verdict
+	Numbers  []htmlFact
+	Step     string // length of a timeline interval, "1s"
+	Classes  []htmlClass
+	Notes    []string // what the table of classes leaves out
+	Contract *htmlContract
+	Meta     []htmlFact
+	RunNotes []string // remarks on reading the result files
+	Data     htmlData
+
+	UPlotVersion string
+	UPlotLicense string
+	UPlotJS      template.JS
+	UPlotCSS     template.CSS
+	JS           template.JS
+	CSS          template.CSS
+}
+
+// htmlFact is a labelled value.
+type htmlFact struct {
+	Label, Value string
+}
+
+// htmlClass is one row of the table of classes. The *Key fields are what
+// the page sorts the column by.
+type htmlClass struct {
+	Status, StatusKey      string
+	Code, Category         string
+	Retryable              string
+	Count                  uint64
+	Share                  string
+	ShareKey               float64
+	P50, P99, Max          string
+	P50Key, P99Key, MaxKey int64 // microseconds
+	Message, Dialect       string
+	Example                string
+	Samples                []string
+	More                   string // what the details under the message hold: "2 samples, example request"
+	Overflow               bool
+}
+
+// htmlContract is the rate-limit contract section.
+type htmlContract struct {
+	Rules   []htmlRule // the rules that applied to some response
+	Facts   string     // what the headers looked like
+	Outcome string     // "The contract holds: no violation." or the counts
+}
+
+// htmlRule is one row of the contract table.
+type htmlRule struct {
+	Name, Title, Severity string
+	Checked, Violations   uint64
+	Example               string
+}
+
+func newHTMLPage(run Run) (*htmlPage, error) {
+	s := run.Summary
+	if s == nil {
+		s = analyze.NewSummary()
+	}
+	p := &htmlPage{
+		Title:        "stampede report",
+		Verdict:      run.Verdict(),
+		Step:         max(s.Timeline.Step(), time.Second).String(), // an empty timeline's is 0
+		UPlotVersion: UPlotVersion,
+	}
+	if run.Target != "" {
+		p.Title += " — " + cutText(run.Target, 120)
+	}
+	p.Meta = htmlMeta(run, s)
+	var sub []string
+	for _, f := range p.Meta {
+		if f.Label == "target" || f.Label == "load" || f.Label == "start" {
+			sub = append(sub, f.Value)
+		}
+	}
+	p.Subtitle = strings.Join(sub, " · ")
+	assets := []struct {
+		name string
+		to   *string
+	}{
+		{"assets/uplot/LICENSE", &p.UPlotLicense},
+		{"assets/uplot/uPlot.iife.min.js", (*string)(&p.UPlotJS)},
+		{"assets/uplot/uPlot.min.css", (*string)(&p.UPlotCSS)},
+		{"assets/report.js", (*string)(&p.JS)},
+		{"assets/report.css", (*string)(&p.CSS)},
+	}
+	for _, a := range assets {
+		b, err := htmlAssets.ReadFile(a.name)
+		if err != nil {
+			return nil, err
+		}
+		*a.to = string(b)
+	}
+
+	q := analyze.LatencyQuantiles(s.Latency)
+	p.Numbers = []htmlFact{
+		{"requests", strconv.FormatUint(s.Requests, 10)},
+		{"duration", fmt.Sprintf("%.3f s", s.Duration().Seconds())},
+		{"offered rate", FormatRate(s.Rate())},
+		{"throughput (successes)", FormatRate(s.Throughput())},
+		{"success ratio", FormatShare(s.SuccessRatio())},
+		{"latency p50", FormatLatency(q.P50)},
+		{"latency p90", FormatLatency(q.P90)},
+		{"latency p99", FormatLatency(q.P99)},
+		{"latency max", FormatLatency(q.Max)},
+	}
+
+	stats := s.ClassStats()
+	for _, st := range stats {
+		p.Classes = append(p.Classes, newHTMLClass(st, s.Requests))
+	}
+	p.Notes = htmlClassNotes(run, stats)
+	for _, n := range run.Notes {
+		p.RunNotes = append(p.RunNotes, htmlCleanText(n))
+	}
+	p.Contract = newHTMLContract(run.Contract)
+	p.Data = newHTMLData(s, stats)
+	return p, nil
+}
+
+func newHTMLClass(st *analyze.ClassStats, requests uint64) htmlClass {
+	c := st.Class
+	q := analyze.LatencyQuantiles(st.Latency)
+	row := htmlClass{
+		Status:    classStatus(c),
+		StatusKey: fmt.Sprintf("%03d %s", c.Status, c.ErrorKind),
+		Code:      orDash(htmlCleanText(c.Code)),
+		Category:  c.Category.String(),
+		Retryable: yesNo(c.Retryable),
+		Count:     st.Count,
+		Share:     FormatShare(share(st.Count, requests)),
+		ShareKey:  share(st.Count, requests),
+		P50:       FormatLatency(q.P50),
+		P50Key:    q.P50.Microseconds(),
+		P99:       FormatLatency(q.P99),
+		P99Key:    q.P99.Microseconds(),
+		Max:       FormatLatency(q.Max),
+		MaxKey:    q.Max.Microseconds(),
+		Message:   orDash(htmlCleanText(classMessage(c))),
+		Dialect:   htmlCleanText(c.Dialect),
+		Example:   htmlCleanText(c.Example),
+		Overflow:  c.Overflow,
+	}
+	var more []string
+	for _, sample := range c.Samples {
+		row.Samples = append(row.Samples, htmlCleanBlock(sample))
+	}
+	if n := uint64(len(row.Samples)); n > 0 {
+		more = append(more, fmt.Sprintf("%d %s", n, plural(n, "sample", "samples")))
+	}
+	if row.Example != "" {
+		more = append(more, "example request")
+	}
+	row.More = strings.Join(more, ", ")
+	return row
+}
+
+// htmlClassNotes says what the table of classes leaves out, as the text
+// report does.
+func htmlClassNotes(run Run, stats []*analyze.ClassStats) []string {
+	var notes []string
+	var overflowed uint64
+	for _, st := range stats {
+		if st.Class.Overflow {
+			overflowed += st.Count
+		}
+	}
+	if overflowed > 0 && run.Summary != nil {
+		notes = append(notes, fmt.Sprintf("%d %s beyond the limit of %d classes and %s counted as 'other' of their status (raise --max-classes).",
+			overflowed, plural(overflowed, "response fell", "responses fell"), run.Summary.Classes.Max(), plural(overflowed, "is", "are")))
+	}
+	if run.Truncated > 0 {
+		limit := FormatBytes(uint64(run.bodyLimit()))
+		notes = append(notes, fmt.Sprintf("%d %s longer than %s and %s classified from %s first %s.", run.Truncated,
+			plural(run.Truncated, "response body was", "response bodies were"), limit,
+			plural(run.Truncated, "was", "were"), plural(run.Truncated, "its", "their"), limit))
+	}
+	return notes
+}
+
+// newHTMLContract renders the contract as the text report does: the rules
+// that applied to some response, what the headers looked like and the
+// outcome. It returns nil when the run had no contract checks.
+func newHTMLContract(c *analyze.ContractReport) *htmlContract {
+	if c == nil {
+		return nil
+	}
+	out := &htmlContract{}
+	for _, r := range c.Rules {
+		if r.Checked == 0 {
+			continue
+		}
+		row := htmlRule{Name: r.Name, Title: r.Title, Severity: r.Severity.String(), Checked: r.Checked, Violations: r.Violations, Example: "-"}
+		if len(r.Examples) > 0 {
+			row.Example = htmlCleanText(evidence(r.Examples[0]))
+		}
+		out.Rules = append(out.Rules, row)
+	}
+	var facts []string
+	if len(c.Forms) > 0 {
+		facts = append(facts, "Retry-After "+counts(c.Forms))
+	}
+	if kind, n := c.ResetKind(); n > 0 {
+		facts = append(facts, fmt.Sprintf("Reset read as %s (%d)", kind, n))
+	}
+	if len(c.Schemes) > 0 {
+		facts = append(facts, "headers "+counts(c.Schemes))
+	}
+	out.Facts = htmlCleanText(strings.Join(facts, "; "))
+	switch errs, warns := c.Violations(); {
+	case len(out.Rules) == 0:
+		out.Outcome = "No 429, no 503 and no rate-limit header seen: nothing to check."
+	case errs == 0 && warns == 0:
+		out.Outcome = "The contract holds: no violation."
+	default:
+		out.Outcome = fmt.Sprintf("%d %s, %d %s.", errs, plural(errs, "violation", "violations"), warns, plural(warns, "warning", "warnings"))
+	}
+	return out
+}
+
+// htmlMeta lists the facts about the run that are not aggregates, the
+// empty ones left out.
+func htmlMeta(run Run, s *analyze.Summary) []htmlFact {
+	var meta []htmlFact
+	add := func(label, value string) {
+		if value != "" {
+			meta = append(meta, htmlFact{label, htmlCleanText(value)})
+		}
+	}
+	add("command", shellLine(run.Command))
+	add("target", run.Target)
+	if run.Pacer != "" {
+		planned := "until interrupted"
+		if run.Planned > 0 {
+			planned = "for " + run.Planned.String()
+		}
+		add("load", run.Pacer+" "+planned)
+	}
+	start := run.Start
+	if start.IsZero() {
+		start = s.FirstScheduled
+	}
+	if !start.IsZero() {
+		add("start", start.UTC().Format(time.RFC3339))
+	}
+	add("duration", fmt.Sprintf("%.3f s", s.Duration().Seconds()))
+	add("tool", run.Tool)
+	add("run id", run.RunID)
+	add("shards", strings.Join(run.Shards, ", "))
+	add("sources", strings.Join(run.Sources, ", "))
+	if run.ResultFile != "" {
+		add("result file", fmt.Sprintf("%s (%d records)", run.ResultFile, run.Records))
+	}
+	return meta
+}
+
+// htmlCleanText makes a target's text fit one line: invalid UTF-8 becomes
+// U+FFFD, control and format characters (bidi overrides, zero-width
+// characters) spaces, runs of white space one space. Escaping is
+// html/template's job.
+func htmlCleanText(text string) string {
+	return strings.Join(strings.Fields(htmlCleanBlock(text)), " ")
+}
+
+// htmlCleanBlock is htmlCleanText for text shown as a block: line breaks
+// and tabs stay.
+func htmlCleanBlock(text string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return r
+		}
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(text, "\uFFFD"))
+}
+
+// htmlData is what the page's charts draw, computed here and embedded as
+// JSON: latencies in milliseconds, times in Unix seconds.
+type htmlData struct {
+	Step        float64   `json:"step"`        // seconds per timeline interval
+	Latency     htmlChart `json:"latency"`     // p50, p90 and p99 of each interval
+	Percentiles htmlChart `json:"percentiles"` // x = 1/(1−q), the latency at quantile q, overall and of the top classes
+	Classes     htmlChart `json:"classes"`     // responses per interval of the top classes and "other", unstacked
+	Rates       htmlChart `json:"rates"`       // offered, achieved and successful requests per second
+}
+
+// htmlChart is the data of one chart: x and the series drawn over it,
+// each as long as x.
+type htmlChart struct {
+	X      htmlValues   `json:"x"`
+	Series []htmlSeries `json:"series"`
+}
+
+// htmlSeries is one series of a chart.
+type htmlSeries struct {
+	Label  string     `json:"label"`
+	Values htmlValues `json:"values"`
+}
+
+// htmlValues are the values of a series; NaN is a gap (null in JSON).
+type htmlValues []float64
+
+// MarshalJSON writes the values with at most 3 decimals (a microsecond of
+// a millisecond value), NaN as null.
+func (v htmlValues) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 8*len(v)+2)
+	b = append(b, '[')
+	for i, x := range v {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			b = append(b, "null"...)
+			continue
+		}
+		b = strconv.AppendFloat(b, math.Round(x*1000)/1000, 'f', -1, 64)
+	}
+	return append(b, ']'), nil
+}
+
+// newHTMLData computes the data of the four charts from the summary's
+// timeline and histograms; stats are its classes, most frequent first.
+func newHTMLData(s *analyze.Summary, stats []*analyze.ClassStats) htmlData {
+	t := &s.Timeline
+	points := t.Points()
+	d := htmlData{Step: t.Step().Seconds()}
+	x := make(htmlValues, len(points))
+	at := make(map[int64]int, len(points)) // Unix second of an interval's start → index
+	for i, p := range points {
+		x[i] = float64(p.Start.Unix())
+		at[p.Start.Unix()] = i
+	}
+
+	p50, p90, p99 := htmlGaps(len(points)), htmlGaps(len(points)), htmlGaps(len(points))
+	for i, p := range points {
+		if p.Count > 0 {
+			p50[i], p90[i], p99[i] = htmlMillis(p.P50), htmlMillis(p.P90), htmlMillis(p.P99)
+		}
+	}
+	d.Latency = htmlDownsampled(htmlChart{X: x, Series: []htmlSeries{{"p50", p50}, {"p90", p90}, {"p99", p99}}})
+
+	// Classes over time, and successes: ClassPoints lists only the
+	// intervals in which a class has attempts, the others count 0.
+	var classes []htmlSeries
+	var other htmlValues
+	successes := make(htmlValues, len(points))
+	labels := htmlChartLabels(stats)
+	for i, st := range stats {
+		counts := make(htmlValues, len(points))
+		for _, p := range t.ClassPoints(st.Class.ID) {
+			if j, ok := at[p.Start.Unix()]; ok {
+				counts[j] += float64(p.Count)
+				if st.Class.Category == results.CatSuccess {
+					successes[j] += float64(p.Count)
+				}
+			}
+		}
+		switch {
+		case i < htmlChartClasses || len(stats) == htmlChartClasses+1: // "other" of one class would hide its name
+			classes = append(classes, htmlSeries{labels[i], counts})
+		case other == nil:
+			other = counts
+		default:
+			for j := range other {
+				other[j] += counts[j]
+			}
+		}
+	}
+	if other != nil {
+		classes = append(classes, htmlSeries{"other", other})
+	}
+	d.Classes = htmlDownsampled(htmlChart{X: x, Series: classes})
+
+	step := t.Step().Seconds()
+	offered, sent := make(htmlValues, len(points)), make(htmlValues, len(points))
+	for i, p := range points {
+		offered[i], sent[i], successes[i] = float64(p.Offered)/step, float64(p.Sent)/step, successes[i]/step
+	}
+	d.Rates = htmlDownsampled(htmlChart{X: x, Series: []htmlSeries{{"offered", offered}, {"achieved (sent)", sent}, {"successful", successes}}})
+
+	hists := []*hdrhistogram.Histogram{s.Latency}
+	names := []string{"all requests"}
+	for i, st := range stats[:min(len(stats), HistogramClasses)] {
+		hists = append(hists, st.Latency)
+		names = append(names, labels[i])
+	}
+	d.Percentiles = htmlPercentileChart(names, hists)
+	return d
+}
+
+// htmlMillis converts a duration to milliseconds.
+func htmlMillis(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// htmlGaps returns n gaps.
+func htmlGaps(n int) htmlValues {
+	v := make(htmlValues, n)
+	for i := range v {
+		v[i] = math.NaN()
+	}
+	return v
+}
+
+// htmlChartLabels names the classes in the charts' legends, as the text
+// report's histograms do: status and code ("429 rate_limit_exceeded"), the
+// status alone for a success without a code, and the message when two
+// classes would otherwise have the same name.
+func htmlChartLabels(stats []*analyze.ClassStats) []string {
+	labels := make([]string, len(stats))
+	seen := make(map[string]int, len(stats))
+	for i, st := range stats {
+		c := st.Class
+		switch {
+		case c.Code == "" && c.Category == results.CatSuccess:
+			labels[i] = classStatus(c)
+		default:
+			labels[i] = classHeading(c)
+		}
+		labels[i] = cutText(labels[i], codeWidth+16)
+		seen[labels[i]]++
+	}
+	for i, st := range stats {
+		if seen[labels[i]] > 1 {
+			labels[i] += fmt.Sprintf(" %q", cutText(classMessage(st.Class), 40))
+		}
+	}
+	return labels
+}
+
+// htmlPercentileChart computes the latency distributions in HdrHistogram's
+// percentile plot: on a log scale of x = 1/(1−q), so that 90 %, 99 %,
+// 99.9 % … are evenly spaced, the latency at quantile q = 1 − 1/x. A
+// series of n values ends at x ≥ n, its maximum; the points past it are
+// gaps.
+func htmlPercentileChart(names []string, hists []*hdrhistogram.Histogram) htmlChart {
+	var most int64
+	for _, h := range hists {
+		most = max(most, h.TotalCount())
+	}
+	if most == 0 {
+		return htmlChart{X: htmlValues{}, Series: []htmlSeries{}}
+	}
+	// x_k = 10^(k/htmlPercentilesPerDecade) for k = 0 … up to the first x ≥ most.
+	last := int(math.Ceil(htmlPercentilesPerDecade * math.Log10(float64(most))))
+	x := make(htmlValues, last+1)
+	for k := range x {
+		x[k] = math.Pow(10, float64(k)/htmlPercentilesPerDecade)
+	}
+	chart := htmlChart{X: x}
+	for i, h := range hists {
+		v := htmlGaps(len(x))
+		n := float64(h.TotalCount())
+		for k, xk := range x {
+			if n == 0 {
+				break
+			}
+			if xk >= n { // the last value: the maximum
+				v[k] = float64(h.Max()) / 1000
+				break
+			}
+			v[k] = float64(h.ValueAtQuantile(100*(1-1/xk))) / 1000
+		}
+		chart.Series = append(chart.Series, htmlSeries{names[i], v})
+	}
+	return chart
+}
+
+// htmlDownsampled returns the chart with at most MaxChartPoints points:
+// the union of the points LTTB keeps of each series. Each series keeps
+// the same number of points, as many as the union allows: the series
+// share most of their peaks, so that is often far more than
+// MaxChartPoints / series.
+func htmlDownsampled(c htmlChart) htmlChart {
+	if len(c.X) <= MaxChartPoints || len(c.Series) == 0 {
+		return c
+	}
+	union := func(per int) []int {
+		keep := make([]bool, len(c.X))
+		for _, s := range c.Series {
+			for _, i := range lttb(c.X, s.Values, per) {
+				keep[i] = true
+			}
+		}
+		var idx []int
+		for i, k := range keep {
+			if k {
+				idx = append(idx, i)
+			}
+		}
+		return idx
+	}
+	// Binary search for the most points per series whose union fits: lo
+	// always fits (each series keeps at most lo points, lo·series ≤ the
+	// bound), hi+1 never does.
+	lo, hi := max(MaxChartPoints/len(c.Series), 3), MaxChartPoints
+	idx := union(lo)
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if u := union(mid); len(u) <= MaxChartPoints {
+			lo, idx = mid, u
+		} else {
+			hi = mid - 1
+		}
+	}
+	pick := func(v htmlValues) htmlValues {
+		out := make(htmlValues, len(idx))
+		for j, i := range idx {
+			out[j] = v[i]
+		}
+		return out
+	}
+	out := htmlChart{X: pick(c.X)}
+	for _, s := range c.Series {
+		out.Series = append(out.Series, htmlSeries{s.Label, pick(s.Values)})
+	}
+	return out
+}
+
+// lttb returns the indices, ascending, of at most n points of the series
+// (x, y) chosen by Largest-Triangle-Three-Buckets (S. Steinarsson,
+// "Downsampling Time Series for Visual Representation", 2013): the first
+// and the last point, and of each of n−2 equal buckets between them the
+// point that makes the largest triangle with the point chosen in the
+// previous bucket and the mean of the next bucket,
+//
+//	area = |(xa − xm)(yj − ya) − (xa − xj)(ym − ya)| / 2.
+//
+// It keeps peaks and troughs where averaging would flatten them. A gap
+// (NaN) counts as 0, so that gaps are kept as the drops they look like.
+// With n ≥ len(x) it returns every index; n < 3 counts as 3.
+func lttb(x, y []float64, n int) []int {
+	n = max(n, 3) // the first, the last and one between
+	if n >= len(x) {
+		idx := make([]int, len(x))
+		for i := range idx {
+			idx[i] = i
+		}
+		return idx
+	}
+	val := func(i int) float64 {
+		if math.IsNaN(y[i]) {
+			return 0
+		}
+		return y[i]
+	}
+	every := float64(len(x)-2) / float64(n-2)
+	out := make([]int, 0, n)
+	out = append(out, 0)
+	a := 0
+	for b := range n - 2 {
+		// The mean of the next bucket (the last point for the last one).
+		from, to := int(float64(b+1)*every)+1, min(int(float64(b+2)*every)+1, len(x))
+		var mx, my float64
+		for j := from; j < to; j++ {
+			mx += x[j]
+			my += val(j)
+		}
+		mx, my = mx/float64(to-from), my/float64(to-from)
+		best, area := -1, -1.0
+		for j := int(float64(b)*every) + 1; j < int(float64(b+1)*every)+1; j++ {
+			if s := math.Abs((x[a]-mx)*(val(j)-val(a)) - (x[a]-x[j])*(my-val(a))); s > area {
+				best, area = j, s
+			}
+		}
+		out = append(out, best)
+		a = best
+	}
+	out = append(out, len(x)-1)
+	return slices.Compact(out)
+}

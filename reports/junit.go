@@ -1,0 +1,270 @@
+package reports
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/stampede-dev/stampede/analyze"
+)
+
+// JUnit test classes of a run's testcases.
+const (
+	junitContractClass = "rate-limit contract"
+	junitRunClass      = "run"
+)
+
+// The JUnit XML document, as GitLab, Jenkins and GitHub's test reporters
+// read it (the Ant/Jenkins schema).
+type (
+	junitSuites struct {
+		XMLName  xml.Name     `xml:"testsuites"`
+		Name     string       `xml:"name,attr"`
+		Tests    int          `xml:"tests,attr"`
+		Failures int          `xml:"failures,attr"`
+		Errors   int          `xml:"errors,attr"`
+		Time     string       `xml:"time,attr"`
+		Suites   []junitSuite `xml:"testsuite"`
+	}
+	junitSuite struct {
+		Name       string          `xml:"name,attr"`
+		Tests      int             `xml:"tests,attr"`
+		Failures   int             `xml:"failures,attr"`
+		Errors     int             `xml:"errors,attr"`
+		Skipped    int             `xml:"skipped,attr"`
+		Time       string          `xml:"time,attr"`
+		Timestamp  string          `xml:"timestamp,attr,omitempty"`
+		Properties []junitProperty `xml:"properties>property,omitempty"`
+		Cases      []junitCase     `xml:"testcase"`
+	}
+	junitProperty struct {
+		Name  string `xml:"name,attr"`
+		Value string `xml:"value,attr"`
+	}
+	junitCase struct {
+		Classname string        `xml:"classname,attr"`
+		Name      string        `xml:"name,attr"`
+		Time      string        `xml:"time,attr"`
+		Failure   *junitFailure `xml:"failure,omitempty"`
+		Skipped   *junitSkipped `xml:"skipped,omitempty"`
+		SystemOut *junitOutput  `xml:"system-out,omitempty"`
+	}
+	junitFailure struct {
+		Message string `xml:"message,attr"`
+		Type    string `xml:"type,attr"`
+		Body    string `xml:",cdata"` // CDATA: the lines stay lines in the file
+	}
+	junitOutput struct {
+		Text string `xml:",cdata"`
+	}
+	junitSkipped struct {
+		Message string `xml:"message,attr"`
+	}
+)
+
+// JUnit writes the verdict of a run as a JUnit XML report, so that a CI
+// system shows it as tests: one testsuite, named "stampede: <target>",
+// whose properties say what ran (target, pacer, planned duration, start,
+// run id, tool, command; the known ones), and whose testcases are
+//
+//   - classname "run", name "completed": fails when the run was
+//     interrupted or attempts went unsent or unanswered (Verdict's reasons);
+//     its time is the run's duration;
+//   - classname "run", name "requests": fails when no request was made;
+//     its system-out has the key numbers of the run;
+//   - classname "rate-limit contract", name "<rule id>: <title>", one per
+//     rule when the run had contract checks: a rule of severity error with
+//     violations fails, with the counts as the message and the examples as
+//     the body; a warning with violations passes, its evidence in
+//     system-out; a rule that checked nothing is skipped.
+//
+// Text from outside is stripped of the characters XML 1.0 forbids
+// (xmlText), and names and examples are kept on one line (junitLine);
+// encoding/xml escapes the rest, and failure bodies and system-out are
+// CDATA, which it splits around "]]>".
+func JUnit(w io.Writer, run Run) error {
+	s := run.Summary
+	duration := s.Duration()
+	suite := junitSuite{
+		Name:       junitLine("stampede: " + orDash(run.Target)),
+		Time:       junitSeconds(duration),
+		Properties: junitProperties(run),
+	}
+	if !run.Start.IsZero() {
+		// The Ant schema's timestamp has no zone: it is in UTC.
+		suite.Timestamp = run.Start.UTC().Format("2006-01-02T15:04:05")
+	}
+
+	completed := junitCase{Classname: junitRunClass, Name: "completed", Time: junitSeconds(duration)}
+	if reasons := completionReasons(run); len(reasons) > 0 {
+		completed.Failure = &junitFailure{Message: xmlText(strings.Join(reasons, "; ")), Type: "incomplete", Body: xmlText(strings.Join(reasons, "\n"))}
+	}
+	requests := junitCase{Classname: junitRunClass, Name: "requests", Time: junitSeconds(0), SystemOut: &junitOutput{junitNumbers(s)}}
+	if s.Requests == 0 {
+		requests.Failure = &junitFailure{Message: "no request was made", Type: "no-requests"}
+	}
+	suite.Cases = append(suite.Cases, completed, requests)
+	if run.Contract != nil {
+		for _, r := range run.Contract.Rules {
+			suite.Cases = append(suite.Cases, junitRule(r))
+		}
+	}
+
+	for _, c := range suite.Cases {
+		suite.Tests++
+		if c.Failure != nil {
+			suite.Failures++
+		}
+		if c.Skipped != nil {
+			suite.Skipped++
+		}
+	}
+	doc := junitSuites{Name: "stampede", Tests: suite.Tests, Failures: suite.Failures, Time: suite.Time, Suites: []junitSuite{suite}}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// completionReasons returns what the verdict holds against how the run
+// ended: Verdict's reasons but those about the contract and the count of
+// requests, which have testcases of their own. It judges a copy of the
+// run without contract and with a request, so the wording stays Verdict's.
+func completionReasons(run Run) []string {
+	run.Contract = nil
+	run.Summary = &analyze.Summary{Requests: 1}
+	return run.Verdict().Reasons
+}
+
+// junitProperties lists what ran, leaving out what is unknown.
+func junitProperties(run Run) []junitProperty {
+	var props []junitProperty
+	add := func(name, value string) {
+		if value != "" {
+			props = append(props, junitProperty{Name: name, Value: xmlText(value)})
+		}
+	}
+	add("target", run.Target)
+	add("pacer", run.Pacer)
+	if run.Planned > 0 {
+		add("duration", run.Planned.String())
+	}
+	if !run.Start.IsZero() {
+		add("start", run.Start.UTC().Format(time.RFC3339Nano))
+	}
+	add("run_id", run.RunID)
+	add("tool", run.Tool)
+	add("command", shellLine(run.Command))
+	return props
+}
+
+// junitRule renders one rule of the contract as a testcase.
+func junitRule(r analyze.RuleResult) junitCase {
+	c := junitCase{Classname: junitContractClass, Name: xmlText(r.Name + ": " + r.Title), Time: junitSeconds(0)}
+	switch {
+	case r.Checked == 0:
+		c.Skipped = &junitSkipped{Message: "no response to check"}
+	case r.Violations == 0:
+		// passed
+	case r.Severity == analyze.SeverityWarning:
+		c.SystemOut = &junitOutput{"warning, not a failure: " + ruleCounts(r) + "\n" + ruleEvidence(r)}
+	default:
+		c.Failure = &junitFailure{Message: xmlText(ruleCounts(r)), Type: r.Severity.String(), Body: xmlText(ruleEvidence(r))}
+	}
+	return c
+}
+
+// ruleCounts says how often a rule was broken: "1 of 3 checked responses
+// violated: every 429 carries Retry-After".
+func ruleCounts(r analyze.RuleResult) string {
+	return fmt.Sprintf("%d of %d checked %s violated: %s", r.Violations, r.Checked, plural(r.Checked, "response", "responses"), r.Title)
+}
+
+// ruleEvidence lists the measured values and the examples of a rule's
+// violations, one per line:
+//
+//	rule:       retry-after-on-429 (error)
+//	checked:    3
+//	violations: 1
+//	examples:
+//	  2026-11-23T12:00:03Z 429: 429 without Retry-After
+func ruleEvidence(r analyze.RuleResult) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "rule:       %s (%s)\nchecked:    %d\nviolations: %d\n", r.Name, r.Severity, r.Checked, r.Violations)
+	if len(r.Examples) > 0 {
+		b.WriteString("examples:\n")
+	}
+	for _, ex := range r.Examples {
+		b.WriteString("  ")
+		if !ex.At.IsZero() {
+			b.WriteString(ex.At.UTC().Format("2006-01-02T15:04:05.000Z07:00") + " ") // fixed width: the examples line up
+		}
+		if ex.Status != 0 {
+			b.WriteString(strconv.Itoa(int(ex.Status)) + ": ")
+		}
+		b.WriteString(junitLine(evidence(ex)) + "\n")
+	}
+	return b.String()
+}
+
+// junitLineWidth bounds a line of text from outside in a JUnit report.
+const junitLineWidth = 1000
+
+// junitLine makes text from outside fit one line of a JUnit report: control
+// characters become spaces and a text longer than junitLineWidth is cut
+// (cutText), and what XML cannot hold is dropped (xmlText).
+func junitLine(s string) string { return xmlText(cutText(s, junitLineWidth)) }
+
+// junitNumbers renders the key numbers of a run on one line.
+func junitNumbers(s *analyze.Summary) string {
+	q := analyze.LatencyQuantiles(s.Latency)
+	return fmt.Sprintf("%d requests in %.3f s: %s offered, %s throughput, %s success; latency p50 %s, p90 %s, p99 %s, max %s\n",
+		s.Requests, s.Duration().Seconds(), FormatRate(s.Rate()), FormatRate(s.Throughput()), FormatShare(s.SuccessRatio()),
+		FormatLatency(q.P50), FormatLatency(q.P90), FormatLatency(q.P99), FormatLatency(q.Max))
+}
+
+// junitSeconds renders a duration in seconds with millisecond precision.
+func junitSeconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', 3, 64)
+}
+
+// xmlText makes text storable in XML 1.0: invalid UTF-8 and the characters
+// XML 1.0 forbids (control characters but tab, newline and carriage
+// return; surrogates; U+FFFE and U+FFFF) are dropped. encoding/xml would
+// write U+FFFD for them; dropping them reads better ("\x1b[31m" becomes
+// "[31m").
+func xmlText(s string) string {
+	ok := func(r rune) bool {
+		return r == '\t' || r == '\n' || r == '\r' ||
+			(r >= 0x20 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= utf8.MaxRune)
+	}
+	clean := true
+	for _, r := range s { // invalid UTF-8 reads as U+FFFD, which is allowed: check validity apart
+		if !ok(r) {
+			clean = false
+			break
+		}
+	}
+	if clean && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		if (r != utf8.RuneError || size > 1) && ok(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
