@@ -204,9 +204,9 @@ func (t *Timeline) Start() time.Time {
 
 // TimePoint is one interval of a timeline, as reports show it.
 type TimePoint struct {
-	Start            time.Time // beginning of the interval
-	Offered, Sent    uint64    // attempts scheduled, and sent, in it
-	Count            uint64    // attempts scheduled in it (of the class, for ClassPoints)
+	Start              time.Time     // beginning of the interval
+	Offered, Sent      uint64        // attempts scheduled, and sent, in it
+	Count              uint64        // attempts scheduled in it (of the class, for ClassPoints)
 	P50, P90, P99, Max time.Duration // latency quantiles, 0 when empty
 }
 

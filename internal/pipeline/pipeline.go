@@ -44,11 +44,11 @@ type Config struct {
 // Outcome is what a run produced.
 type Outcome struct {
 	Summary     *analyze.Summary
-	Records     uint64            // records written to the result file
-	Interrupted bool              // ctx was cancelled before the schedule ended
-	Unanswered  uint64            // attempts still in flight when waiting gave up
-	Unsent      uint64            // scheduled attempts never sent: the attack fell more than attack.MaxLateness behind
-	Truncated   uint64            // bodies longer than the classifier's limit, classified from their start
+	Records     uint64                  // records written to the result file
+	Interrupted bool                    // ctx was cancelled before the schedule ended
+	Unanswered  uint64                  // attempts still in flight when waiting gave up
+	Unsent      uint64                  // scheduled attempts never sent: the attack fell more than attack.MaxLateness behind
+	Truncated   uint64                  // bodies longer than the classifier's limit, classified from their start
 	Contract    *analyze.ContractReport // the rate-limit contract checks of every response
 }
 

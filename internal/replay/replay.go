@@ -67,7 +67,7 @@ type loader struct {
 	policy     redact.Policy
 
 	targets, pacers, runIDs, tools, interrupted []string
-	contracts, withoutTrailer                     int
+	contracts, withoutTrailer                   int
 }
 
 // file reads one result file into the run.
