@@ -45,14 +45,22 @@ func (s *Series) cover(lo, hi int64) {
 		s.widen()
 		first, last = floorDiv(first, 2), floorDiv(last, 2)
 	}
-	if first < s.Origin {
-		grown := make([]uint64, int(s.Origin-first)+len(s.Counts), int(last-first+1))
-		copy(grown[s.Origin-first:], s.Counts)
-		s.Counts, s.Origin = grown, first
+	s.Origin, s.Counts = extend(s.Origin, s.Counts, first, last)
+}
+
+// extend grows items, whose first element is bucket origin, to span the
+// buckets first to last with zero values, and returns the new origin.
+func extend[T any](origin int64, items []T, first, last int64) (int64, []T) {
+	if first < origin {
+		grown := make([]T, int(origin-first)+len(items), int(last-first+1))
+		copy(grown[origin-first:], items)
+		items, origin = grown, first
 	}
-	for s.Origin+int64(len(s.Counts))-1 < last {
-		s.Counts = append(s.Counts, 0)
+	var zero T
+	for origin+int64(len(items))-1 < last {
+		items = append(items, zero)
 	}
+	return origin, items
 }
 
 // widen doubles the bucket width, adding each pair of aligned buckets.

@@ -99,14 +99,7 @@ func (t *Timeline) cover(b int64) {
 		t.widen()
 		first, last = floorDiv(first, 2), floorDiv(last, 2)
 	}
-	if first < t.Origin {
-		grown := make([]TimeBucket, int(t.Origin-first)+len(t.Buckets), int(last-first+1))
-		copy(grown[t.Origin-first:], t.Buckets)
-		t.Buckets, t.Origin = grown, first
-	}
-	for t.Origin+int64(len(t.Buckets))-1 < last {
-		t.Buckets = append(t.Buckets, TimeBucket{})
-	}
+	t.Origin, t.Buckets = extend(t.Origin, t.Buckets, first, last)
 }
 
 // widen doubles the width of the intervals, merging each pair.

@@ -94,6 +94,21 @@ func (p *textPrinter) contract(c *analyze.ContractReport) {
 	}
 	p.table([]string{"Rule", "Severity", "Checked", "Violations", "Example"},
 		[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignLeft}, rows)
+	facts := contractFacts(c)
+	if len(facts) > 0 {
+		p.printf("%s\n", strings.Join(facts, "; "))
+	}
+	switch {
+	case errs == 0 && warns == 0:
+		p.printf("The contract holds: no violation.\n")
+	default:
+		p.printf("%d %s, %d %s.\n", errs, plural(errs, "violation", "violations"), warns, plural(warns, "warning", "warnings"))
+	}
+}
+
+// contractFacts says what the rate-limit headers looked like: the forms
+// of Retry-After, the meaning of Reset and the header families seen.
+func contractFacts(c *analyze.ContractReport) []string {
 	var facts []string
 	if len(c.Forms) > 0 {
 		facts = append(facts, "Retry-After "+counts(c.Forms))
@@ -104,15 +119,7 @@ func (p *textPrinter) contract(c *analyze.ContractReport) {
 	if len(c.Schemes) > 0 {
 		facts = append(facts, "headers "+counts(c.Schemes))
 	}
-	if len(facts) > 0 {
-		p.printf("%s\n", strings.Join(facts, "; "))
-	}
-	switch {
-	case errs == 0 && warns == 0:
-		p.printf("The contract holds: no violation.\n")
-	default:
-		p.printf("%d %s, %d %s.\n", errs, plural(errs, "violation", "violations"), warns, plural(warns, "warning", "warnings"))
-	}
+	return facts
 }
 
 // evidence renders an example: what is wrong, and the headers as sent.

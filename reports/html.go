@@ -222,6 +222,28 @@ func newHTMLClass(st *analyze.ClassStats, requests uint64) htmlClass {
 	return row
 }
 
+// htmlCovered returns the seconds of an interval the run covered: all of
+// it but for the first and last, which the run's schedule may cover in
+// part. A rate per second divides by it, so that a run starting or ending
+// within a second does not seem to ramp up or die off. It is at least a
+// quarter of the interval, so that a sliver cannot make a spike.
+func htmlCovered(s *analyze.Summary, start time.Time, step time.Duration) float64 {
+	from, to := start, start.Add(step)
+	if s.FirstScheduled.After(from) {
+		from = s.FirstScheduled
+	}
+	if s.Requests > 1 {
+		// The last attempt stands for the gap after it, as the first
+		// one does for the gap before the second.
+		end := s.LastScheduled.Add(s.LastScheduled.Sub(s.FirstScheduled) / time.Duration(s.Requests-1))
+		if end.Before(to) {
+			to = end
+		}
+	}
+	covered := to.Sub(from)
+	return max(covered, step/4).Seconds()
+}
+
 // htmlClassNotes says what the table of classes leaves out, as the text
 // report does.
 func htmlClassNotes(run Run, stats []*analyze.ClassStats) []string {
@@ -263,17 +285,7 @@ func newHTMLContract(c *analyze.ContractReport) *htmlContract {
 		}
 		out.Rules = append(out.Rules, row)
 	}
-	var facts []string
-	if len(c.Forms) > 0 {
-		facts = append(facts, "Retry-After "+counts(c.Forms))
-	}
-	if kind, n := c.ResetKind(); n > 0 {
-		facts = append(facts, fmt.Sprintf("Reset read as %s (%d)", kind, n))
-	}
-	if len(c.Schemes) > 0 {
-		facts = append(facts, "headers "+counts(c.Schemes))
-	}
-	out.Facts = htmlCleanText(strings.Join(facts, "; "))
+	out.Facts = htmlCleanText(strings.Join(contractFacts(c), "; "))
 	switch errs, warns := c.Violations(); {
 	case len(out.Rules) == 0:
 		out.Outcome = "No 429, no 503 and no rate-limit header seen: nothing to check."
@@ -440,10 +452,10 @@ func newHTMLData(s *analyze.Summary, stats []*analyze.ClassStats) htmlData {
 	}
 	d.Classes = htmlDownsampled(htmlChart{X: x, Series: classes})
 
-	step := t.Step().Seconds()
 	offered, sent := make(htmlValues, len(points)), make(htmlValues, len(points))
 	for i, p := range points {
-		offered[i], sent[i], successes[i] = float64(p.Offered)/step, float64(p.Sent)/step, successes[i]/step
+		span := htmlCovered(s, p.Start, t.Step())
+		offered[i], sent[i], successes[i] = float64(p.Offered)/span, float64(p.Sent)/span, successes[i]/span
 	}
 	d.Rates = htmlDownsampled(htmlChart{X: x, Series: []htmlSeries{{"offered", offered}, {"achieved (sent)", sent}, {"successful", successes}}})
 

@@ -60,29 +60,37 @@ func classifiedRun(t testing.TB, c *analyze.Classifier, responses []response) Ru
 			Sent: time.Duration(i) * 100 * time.Microsecond, Latency: time.Duration(i+1) * time.Millisecond,
 			Status: resp.status, ErrorKind: resp.kind, BytesIn: uint64(len(resp.body)), BytesOut: 64,
 		}
-		if resp.status == 429 {
-			r.RetryAfter = "1"
-		}
-		body := []byte(resp.body)
-		if resp.kind == results.ErrNone && resp.status == 200 {
-			r.BytesIn = 2048 // a body the classifier does not read
-			body = nil
-		}
-		if len(body) > c.BodyLimit() {
-			body = body[:c.BodyLimit()]
-		}
-		cl := c.Classify(&analyze.Response{
-			Status: resp.status, Kind: resp.kind, ContentType: resp.ctype, Body: body, BodyLen: r.BytesIn,
-			Method: "GET", URL: "http://127.0.0.1:8080/v1/items?api_key=" + testKey,
-		})
-		r.Class, r.ErrorCode, r.Category = cl.Class.ID, cl.Class.Code, cl.Class.Category
-		s.Add(&r)
+		addClassified(c, s, &r, resp)
 	}
 	return Run{
 		Summary: s, Target: "GET http://127.0.0.1:8080/v1/items?api_key=REDACTED", Pacer: "constant 100/s",
 		Planned: time.Second, ResultFile: "r.bin", Records: uint64(len(responses)), Uncorrected: true,
 		Truncated: c.Truncated(), BodyLimit: c.BodyLimit(),
 	}
+}
+
+// addClassified classifies a fixture response as the pipeline does (the
+// body cut to the classifier's limit, the record given the class) and adds
+// its record to the summary. A 429 gets Retry-After: 1, and a 200 a body
+// of 2048 bytes that the classifier does not read.
+func addClassified(c *analyze.Classifier, s *analyze.Summary, r *results.Record, resp response) {
+	if resp.status == 429 {
+		r.RetryAfter = "1"
+	}
+	body := []byte(resp.body)
+	if resp.kind == results.ErrNone && resp.status == 200 {
+		r.BytesIn = 2048
+		body = nil
+	}
+	if len(body) > c.BodyLimit() {
+		body = body[:c.BodyLimit()]
+	}
+	cl := c.Classify(&analyze.Response{
+		Status: resp.status, Kind: resp.kind, ContentType: resp.ctype, Body: body, BodyLen: r.BytesIn,
+		Method: "GET", URL: "http://127.0.0.1:8080/v1/items?api_key=" + testKey,
+	})
+	r.Class, r.ErrorCode, r.Category = cl.Class.ID, cl.Class.Code, cl.Class.Category
+	s.Add(r)
 }
 
 // fixedRun is a deterministic run: 100 records at 100/s, fixed latencies,

@@ -54,19 +54,7 @@ func timedRun(t testing.TB) Run {
 			Status: resp.status, ErrorKind: resp.kind, BytesIn: uint64(len(resp.body)), BytesOut: 64,
 			Attempt: 1, RequestID: uint64(i + 1),
 		}
-		if resp.status == 429 {
-			r.RetryAfter = "1"
-		}
-		body := []byte(resp.body)
-		if resp.kind == results.ErrNone && resp.status == 200 {
-			r.BytesIn, body = 2048, nil
-		}
-		cl := c.Classify(&analyze.Response{
-			Status: resp.status, Kind: resp.kind, ContentType: resp.ctype, Body: body, BodyLen: r.BytesIn,
-			Method: "GET", URL: "http://127.0.0.1:8080/v1/items?api_key=" + testKey,
-		})
-		r.Class, r.ErrorCode, r.Category = cl.Class.ID, cl.Class.Code, cl.Class.Category
-		s.Add(&r)
+		addClassified(c, s, &r, resp)
 	}
 	return Run{
 		Summary: s, Target: "GET http://127.0.0.1:8080/v1/items?api_key=REDACTED", Pacer: "constant 40/s",

@@ -150,7 +150,7 @@ func runDemo(cmd *cobra.Command, e *env, f *demoFlags) error {
 	header := results.Header{
 		Start:    time.Now(),
 		Command:  commandLine(cmd, redact.NewPolicy()),
-		Target:   fmt.Sprintf("stampede demo: %d requests to the simulated seed APIs at %s", len(targets), base),
+		Target:   fmt.Sprintf("stampede demo: a mix of %d kinds of request to the simulated seed APIs at %s", len(targets), base),
 		Pacer:    opts.Shape.String(),
 		Duration: opts.Duration,
 		RunID:    newRunID(),

@@ -39,7 +39,7 @@ func response(i int) (status uint16, kind results.ErrorKind, body string) {
 // shard writes a result file of the records i for which keep(i) holds,
 // classified by a classifier of its own (so class ids differ between
 // shards), with a trailer holding a contract report.
-func shard(t *testing.T, path, name string, n int, keep func(int) bool) {
+func shard(t testing.TB, path, name string, n int, keep func(int) bool) {
 	t.Helper()
 	var buf bytes.Buffer
 	w, err := results.NewWriter(&buf, results.Header{Start: t0, Target: "GET http://127.0.0.1:8080/v1/items", Pacer: "constant 100/s", Duration: 30 * time.Second, RunID: "run-1", Shard: name, Tool: "stampede test", Command: []string{"stampede", "attack"}})

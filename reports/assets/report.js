@@ -77,7 +77,9 @@
 	// less than a minute apart; its title gives the date of the start.
 	function timeAxis(x) {
 		return {
-			label: "time (UTC, " + fmtDate(x[0]) + ")", labelSize: 20, size: 40,
+			label: "time (UTC, " + fmtDate(x[0]) + ")", labelSize: 20, size: 40, space: 80,
+			// Whole seconds at least: the intervals are whole seconds.
+			incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200, 86400, 172800, 604800],
 			values: function (u, splits, axis, space, incr) {
 				return splits.map(function (v) {
 					if (v == null) return "";
