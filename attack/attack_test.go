@@ -217,7 +217,13 @@ func TestTransportErrorKinds(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o := options(tt.url, 20, 100*time.Millisecond)
-			o.Transport.Timeout = 300 * time.Millisecond
+			// Only the timeout case needs a short timeout; the others get
+			// a long one, so that a TLS handshake slowed by a loaded
+			// machine and -race is not taken for a timeout.
+			o.Transport.Timeout = 10 * time.Second
+			if tt.want == results.ErrTimeout {
+				o.Transport.Timeout = 300 * time.Millisecond
+			}
 			o.Transport.Insecure = tt.insecure
 			o.Targets[0].Method, o.Targets[0].Body = "POST", []byte("hello")
 			recs := collect(t, o)
