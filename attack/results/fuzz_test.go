@@ -51,6 +51,9 @@ func FuzzReader(f *testing.F) {
 		buildFrame('C', payload(2, 0, byte(9), byte(99), byte(0xff), strings.Repeat("€", 200))),
 		buildFrame('S', payload(2, strings.Repeat("é", 600))),
 	))
+	f.Add(buildFrame('T', []byte(`{"end":"2025-01-02T03:04:35Z","interrupted":"SIGINT","unsent":3,"contract":{"rules":[{"id":"retry-after-on-429","checked":2,"violations":1}]}}`)))
+	f.Add(buildFrame('T', []byte(`{"end":"not a time"}`)))
+	f.Add(buildFrame('T', []byte(`[1,2]`)))
 	f.Add(buildFrame('C', nil))
 	f.Add(buildFrame('C', payload(0, 200)))
 	f.Add(buildFrame('C', payload(1, 200, byte(0), byte(0), byte(0), []byte{5, 'a'})))
