@@ -107,21 +107,21 @@ func (t *ClassTable) find(status uint16, kind results.ErrorKind, code, pattern [
 }
 
 // findString is find for a code and pattern held in strings.
-func (t *ClassTable) findString(status uint16, kind results.ErrorKind, code, pattern string) *Class {
-	k := classKey{status: status, kind: kind, code: maphash.String(keySeed, code), pattern: maphash.String(keySeed, pattern)}
+func (t *ClassTable) findString(status uint16, kind results.ErrorKind, code, pattern string, rules uint64) *Class {
+	k := classKey{status: status, kind: kind, code: maphash.String(keySeed, code), pattern: maphash.String(keySeed, pattern), rules: rules}
 	for {
 		c, ok := t.index[k]
 		if !ok {
 			return nil
 		}
-		if c.Status == status && c.ErrorKind == kind && c.rules == 0 && c.Code == code && c.Pattern == pattern {
+		if c.Status == status && c.ErrorKind == kind && c.rules == rules && c.Code == code && c.Pattern == pattern {
 			return c
 		}
 		k.pattern++
 	}
 }
 
-// Intern returns the class with desc's status, kind, code and pattern,
+// Intern returns the class with desc's status, kind, code, pattern and variant,
 // creating it from desc (with a new ID) if there is none and the table
 // has room, and the overflow class otherwise. It reports whether it
 // created a class. An overflow desc always maps to the overflow class.
@@ -129,10 +129,10 @@ func (t *ClassTable) Intern(desc results.Class) (*Class, bool) {
 	if desc.Overflow {
 		return t.overflowClass(desc.Status, desc.ErrorKind)
 	}
-	if c := t.findString(desc.Status, desc.ErrorKind, desc.Code, desc.Pattern); c != nil {
+	if c := t.findString(desc.Status, desc.ErrorKind, desc.Code, desc.Pattern, desc.Variant); c != nil {
 		return c, false
 	}
-	_, k := t.find(desc.Status, desc.ErrorKind, []byte(desc.Code), []byte(desc.Pattern), 0)
+	_, k := t.find(desc.Status, desc.ErrorKind, []byte(desc.Code), []byte(desc.Pattern), desc.Variant)
 	return t.insert(k, desc)
 }
 
@@ -145,6 +145,7 @@ func (t *ClassTable) insert(k classKey, desc results.Class) (*Class, bool) {
 		return t.overflowClass(desc.Status, desc.ErrorKind)
 	}
 	c := &Class{Class: desc, rules: k.rules}
+	c.Variant = k.rules
 	c.ID = uint32(len(t.classes) + 1)
 	c.Overflow = false
 	t.classes = append(t.classes, c)

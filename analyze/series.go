@@ -41,7 +41,7 @@ func (s *Series) addAt(sec int64, n uint64) {
 // exist, widening the buckets while the span exceeds MaxSeriesBuckets.
 func (s *Series) cover(lo, hi int64) {
 	first, last := min(lo, s.Origin), max(hi, s.Origin+int64(len(s.Counts))-1)
-	for last-first+1 > MaxSeriesBuckets {
+	for uint64(last-first) >= MaxSeriesBuckets { // unsigned: no overflow for spans of 2⁶³ s
 		s.widen()
 		first, last = floorDiv(first, 2), floorDiv(last, 2)
 	}

@@ -151,13 +151,13 @@ func (s *Summary) Merge(other *Summary) {
 func (s *Summary) classOf(r *results.Record) *Class {
 	// An ID of another table (a file's, before ImportClass) would count
 	// the record in a stranger's class: the class must match the record.
-	if c := s.Classes.ByID(r.Class); c != nil && c.Status == r.Status && c.ErrorKind == r.ErrorKind && c.Code == r.ErrorCode {
+	if c := s.Classes.ByID(r.Class); c != nil && c.Status == r.Status && c.ErrorKind == r.ErrorKind && (c.Code == r.ErrorCode || c.Overflow) {
 		return c
 	}
 	if c := s.lastUnclassified; c != nil && c.Status == r.Status && c.ErrorKind == r.ErrorKind && c.Code == r.ErrorCode && c.Pattern == "" {
 		return c // runs of one status are common: skip the hashing
 	}
-	c := s.Classes.findString(r.Status, r.ErrorKind, r.ErrorCode, "")
+	c := s.Classes.findString(r.Status, r.ErrorKind, r.ErrorCode, "", 0)
 	if c == nil {
 		c, _ = s.Classes.Intern(RecordClass(r))
 	}

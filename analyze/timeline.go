@@ -20,6 +20,11 @@ const (
 	// MaxTimelineCells bounds the latency histograms, overall and per
 	// class, over all intervals.
 	MaxTimelineCells = 2048
+	// MaxTimelineClasses bounds the classes followed over time: the first
+	// ones seen. Attempts of further classes count in the intervals'
+	// totals only. With at most this many classes, widening always brings
+	// the histograms within MaxTimelineCells.
+	MaxTimelineClasses = MaxTimelineCells/2 - 1
 	// TimelineDigits is the precision of a timeline's histograms: two
 	// significant digits, a value is off by at most 1 %.
 	TimelineDigits = 2
@@ -37,6 +42,23 @@ type Timeline struct {
 	Origin  int64        // interval number of Buckets[0], in units of Width since the Unix epoch
 	Buckets []TimeBucket // consecutive intervals, empty ones included
 	cells   int          // histograms allocated
+	classes map[uint32]bool
+}
+
+// follows reports whether the timeline follows a class over time, taking
+// it on while there is room.
+func (t *Timeline) follows(class uint32) bool {
+	if t.classes[class] {
+		return true
+	}
+	if len(t.classes) >= MaxTimelineClasses {
+		return false
+	}
+	if t.classes == nil {
+		t.classes = make(map[uint32]bool)
+	}
+	t.classes[class] = true
+	return true
 }
 
 // TimeBucket is one interval of a Timeline.
@@ -62,18 +84,27 @@ func (t *Timeline) Add(r *results.Record, class uint32) {
 		t.cells++
 	}
 	RecordLatency(b.Latency, r.Latency)
-	h := b.Classes[class]
-	if h == nil {
-		if b.Classes == nil {
-			b.Classes = make(map[uint32]*hdrhistogram.Histogram, 4)
+	if t.follows(class) {
+		h := b.Classes[class]
+		if h == nil {
+			if b.Classes == nil {
+				b.Classes = make(map[uint32]*hdrhistogram.Histogram, 4)
+			}
+			h = NewTimelineHistogram()
+			b.Classes[class] = h
+			t.cells++
 		}
-		h = NewTimelineHistogram()
-		b.Classes[class] = h
-		t.cells++
+		RecordLatency(h, r.Latency)
 	}
-	RecordLatency(h, r.Latency)
 	t.bucket(r.Scheduled.Add(r.Sent).Unix()).Sent++
-	for t.cells > MaxTimelineCells {
+	t.fit()
+}
+
+// fit widens the intervals until the histograms are within
+// MaxTimelineCells. Two intervals always fit: each holds at most
+// MaxTimelineClasses + 1 histograms.
+func (t *Timeline) fit() {
+	for t.cells > MaxTimelineCells && len(t.Buckets) > 1 {
 		t.widen()
 	}
 }
@@ -95,7 +126,7 @@ func (t *Timeline) bucket(sec int64) *TimeBucket {
 // span would exceed MaxTimelineBuckets.
 func (t *Timeline) cover(b int64) {
 	first, last := min(b, t.Origin), max(b, t.Origin+int64(len(t.Buckets))-1)
-	for last-first+1 > MaxTimelineBuckets {
+	for uint64(last-first) >= MaxTimelineBuckets { // unsigned: no overflow for spans of 2⁶³ s
 		t.widen()
 		first, last = floorDiv(first, 2), floorDiv(last, 2)
 	}
@@ -112,7 +143,7 @@ func (t *Timeline) widen() {
 		for len(out) <= j {
 			out = append(out, TimeBucket{})
 		}
-		out[j].add(&t.Buckets[i], nil)
+		out[j].add(&t.Buckets[i], nil, nil)
 	}
 	for i := range out {
 		t.cells += out[i].count()
@@ -120,8 +151,9 @@ func (t *Timeline) widen() {
 	t.Width, t.Origin, t.Buckets = t.Width*2, origin, out
 }
 
-// add merges o into b, mapping class ids through id (nil: unchanged).
-func (b *TimeBucket) add(o *TimeBucket, id func(uint32) uint32) {
+// add merges o into b, mapping class ids through id (nil: unchanged) and
+// keeping the classes follow accepts (nil: all).
+func (b *TimeBucket) add(o *TimeBucket, id func(uint32) uint32, follow func(uint32) bool) {
 	b.Offered += o.Offered
 	b.Sent += o.Sent
 	if o.Latency != nil {
@@ -134,6 +166,9 @@ func (b *TimeBucket) add(o *TimeBucket, id func(uint32) uint32) {
 		to := c
 		if id != nil {
 			to = id(c)
+		}
+		if follow != nil && !follow(to) {
+			continue
 		}
 		if b.Classes == nil {
 			b.Classes = make(map[uint32]*hdrhistogram.Histogram, len(o.Classes))
@@ -167,11 +202,9 @@ func (t *Timeline) Merge(o *Timeline, id func(uint32) uint32) {
 		sec := (o.Origin + int64(i)) * o.Width // the interval's first second; t is at least as wide
 		b := t.bucket(sec)
 		t.cells -= b.count()
-		b.add(ob, id)
+		b.add(ob, id, t.follows)
 		t.cells += b.count()
-		for t.cells > MaxTimelineCells {
-			t.widen()
-		}
+		t.fit()
 	}
 }
 

@@ -121,3 +121,47 @@ func TestTimelineBounded(t *testing.T) {
 		t.Errorf("%d buckets, want at most %d", len(tl.Buckets), MaxTimelineBuckets)
 	}
 }
+
+// TestTimelineManyClassesOneSecond: more classes than the histograms
+// allow, all in one second, end (the classes beyond MaxTimelineClasses
+// count in the totals only) instead of widening forever.
+func TestTimelineManyClassesOneSecond(t *testing.T) {
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var tl Timeline
+	const classes = 3000
+	for i := range classes {
+		r := results.Record{Scheduled: start.Add(time.Duration(i) * 100 * time.Microsecond), Latency: time.Millisecond}
+		tl.Add(&r, uint32(i+1))
+	}
+	if tl.cells > MaxTimelineCells || len(tl.classes) != MaxTimelineClasses {
+		t.Errorf("%d cells, %d classes followed; want at most %d and %d", tl.cells, len(tl.classes), MaxTimelineCells, MaxTimelineClasses)
+	}
+	var offered uint64
+	for _, p := range tl.Points() {
+		offered += p.Offered
+	}
+	if offered != classes || len(tl.ClassPoints(classes)) != 0 || len(tl.ClassPoints(1)) != 1 {
+		t.Errorf("offered %d of %d; class %d has %d points, class 1 %d", offered, classes, classes, len(tl.ClassPoints(classes)), len(tl.ClassPoints(1)))
+	}
+	var merged Timeline
+	merged.Merge(&tl, nil)
+	merged.Merge(&tl, func(id uint32) uint32 { return id + classes })
+	if merged.cells > MaxTimelineCells {
+		t.Errorf("merged: %d cells", merged.cells)
+	}
+}
+
+// TestTimelineAeons: times 2⁶² s apart, which overflow a signed span,
+// widen the intervals instead of allocating them; and so does a Series.
+func TestTimelineAeons(t *testing.T) {
+	var tl Timeline
+	var s Series
+	for _, sec := range []int64{-1 << 62, 1 << 62, 0} {
+		r := results.Record{Scheduled: time.Unix(sec, 0), Latency: time.Millisecond}
+		tl.Add(&r, 1)
+		s.Add(r.Scheduled, 1)
+	}
+	if len(tl.Buckets) > MaxTimelineBuckets || len(s.Counts) > MaxSeriesBuckets || s.Total() != 3 {
+		t.Errorf("%d buckets, series of %d counting %d", len(tl.Buckets), len(s.Counts), s.Total())
+	}
+}

@@ -85,7 +85,7 @@ func (p *textPrinter) contract(c *analyze.ContractReport) {
 		if len(r.Examples) > 0 {
 			example = cutText(evidence(r.Examples[0]), 70)
 		}
-		rows = append(rows, []string{r.Name, r.Severity.String(), strconv.FormatUint(r.Checked, 10), strconv.FormatUint(r.Violations, 10), example})
+		rows = append(rows, []string{cutText(r.Name, 60), r.Severity.String(), strconv.FormatUint(r.Checked, 10), strconv.FormatUint(r.Violations, 10), example})
 	}
 	p.printf("\nRate-limit contract\n")
 	if len(rows) == 0 {
@@ -96,7 +96,7 @@ func (p *textPrinter) contract(c *analyze.ContractReport) {
 		[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignLeft}, rows)
 	facts := contractFacts(c)
 	if len(facts) > 0 {
-		p.printf("%s\n", strings.Join(facts, "; "))
+		p.printf("%s\n", oneLine(strings.Join(facts, "; ")))
 	}
 	switch {
 	case errs == 0 && warns == 0:

@@ -333,13 +333,9 @@ func htmlMeta(run Run, s *analyze.Summary) []htmlFact {
 	return meta
 }
 
-// htmlCleanText makes a target's text fit one line: invalid UTF-8 becomes
-// U+FFFD, control and format characters (bidi overrides, zero-width
-// characters) spaces, runs of white space one space. Escaping is
-// html/template's job.
-func htmlCleanText(text string) string {
-	return strings.Join(strings.Fields(htmlCleanBlock(text)), " ")
-}
+// htmlCleanText makes a target's text fit one line, as oneLine does.
+// Escaping is html/template's job.
+func htmlCleanText(text string) string { return oneLine(text) }
 
 // htmlCleanBlock is htmlCleanText for text shown as a block: line breaks
 // and tabs stay.
@@ -431,7 +427,7 @@ func newHTMLData(s *analyze.Summary, stats []*analyze.ClassStats) htmlData {
 		for _, p := range t.ClassPoints(st.Class.ID) {
 			if j, ok := at[p.Start.Unix()]; ok {
 				counts[j] += float64(p.Count)
-				if st.Class.Category == results.CatSuccess {
+				if c := st.Class; c.ErrorKind == results.ErrNone && c.Status >= 200 && c.Status < 400 { // as Summary.Successes
 					successes[j] += float64(p.Count)
 				}
 			}

@@ -177,7 +177,7 @@ func junitRule(r analyze.RuleResult) junitCase {
 	case r.Violations == 0:
 		// passed
 	case r.Severity == analyze.SeverityWarning:
-		c.SystemOut = &junitOutput{"warning, not a failure: " + ruleCounts(r) + "\n" + ruleEvidence(r)}
+		c.SystemOut = &junitOutput{xmlText("warning, not a failure: " + ruleCounts(r) + "\n" + ruleEvidence(r))}
 	default:
 		c.Failure = &junitFailure{Message: xmlText(ruleCounts(r)), Type: r.Severity.String(), Body: xmlText(ruleEvidence(r))}
 	}

@@ -120,8 +120,12 @@ func classMatcher(sel string) (func(*analyze.Class) bool, error) {
 	}
 	statusPart, code, hasCode := strings.Cut(sel, "/")
 	if status, err := strconv.ParseUint(statusPart, 10, 16); err == nil {
-		if status < 100 || status > 599 {
-			return nil, fmt.Errorf("--class %q: %d is not an HTTP status (100 to 599); use id=%d for a class id", sel, status, status)
+		if status < 100 || status > 999 {
+			hint := ""
+			if status > 0 {
+				hint = fmt.Sprintf("; use id=%d for a class id", status)
+			}
+			return nil, fmt.Errorf("--class %q: %d is not an HTTP status (100 to 999)%s", sel, status, hint)
 		}
 		return func(c *analyze.Class) bool {
 			return uint64(c.Status) == status && (!hasCode || c.Code == code)

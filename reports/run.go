@@ -39,6 +39,9 @@ type Run struct {
 	Shards  []string  // the shards merged into this report
 	Sources []string  // the result files read, "-" for standard input
 	Notes   []string  // remarks on reading the results: damage skipped, parts unknown
+	// Unfinished counts the result files that should end with a trailer
+	// (format 3 and later) but do not: runs that crashed or were killed.
+	Unfinished int
 }
 
 // Verdict is a run's headline: whether it passed, and why not.
@@ -49,7 +52,8 @@ type Verdict struct {
 
 // Verdict judges the run: it fails when the rate-limit contract has a
 // violation of severity error, when the run was interrupted, when
-// attempts went unsent or unanswered, or when there was no request.
+// attempts went unsent or unanswered, when a result file has no end (a
+// crash), or when there was no request.
 func (r Run) Verdict() Verdict {
 	var v Verdict
 	if r.Summary == nil || r.Summary.Requests == 0 {
@@ -66,6 +70,9 @@ func (r Run) Verdict() Verdict {
 	}
 	if r.Unanswered > 0 {
 		v.Reasons = append(v.Reasons, fmt.Sprintf("%d %s unanswered", r.Unanswered, plural(r.Unanswered, "attempt", "attempts")))
+	}
+	if n := uint64(r.Unfinished); n > 0 {
+		v.Reasons = append(v.Reasons, fmt.Sprintf("%d result %s no end: the run crashed or was killed, and its contract checks are unknown", n, plural(n, "file has", "files have")))
 	}
 	v.Pass = len(v.Reasons) == 0
 	return v

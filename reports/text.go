@@ -23,29 +23,29 @@ func Text(w io.Writer, run Run) error {
 	s := run.Summary
 	tp := &textPrinter{w: w}
 	if run.Target != "" {
-		tp.printf("Target    %s\n", run.Target)
+		tp.printf("Target    %s\n", oneLine(run.Target))
 	}
 	if run.Pacer != "" {
 		planned := "until interrupted"
 		if run.Planned > 0 {
 			planned = "for " + run.Planned.String()
 		}
-		tp.printf("Load      %s %s\n", run.Pacer, planned)
+		tp.printf("Load      %s %s\n", oneLine(run.Pacer), planned)
 	}
 	if run.ResultFile != "" {
 		tp.printf("Results   %s (%d records)\n", run.ResultFile, run.Records)
 	}
 	if len(run.Sources) > 0 {
-		tp.printf("Read      %s (%d records)\n", strings.Join(run.Sources, ", "), run.Records)
+		tp.printf("Read      %s (%d records)\n", oneLine(strings.Join(run.Sources, ", ")), run.Records)
 		if !run.Start.IsZero() {
 			tp.printf("Started   %s\n", run.Start.UTC().Format(time.RFC3339Nano))
 		}
 		if len(run.Shards) > 0 {
-			tp.printf("Shards    %s\n", strings.Join(run.Shards, ", "))
+			tp.printf("Shards    %s\n", oneLine(strings.Join(run.Shards, ", ")))
 		}
 	}
 	if run.Interrupted != "" {
-		tp.printf("Stopped   by %s", run.Interrupted)
+		tp.printf("Stopped   by %s", oneLine(run.Interrupted))
 		if run.Unanswered > 0 {
 			tp.printf(", %d attempts still unanswered were abandoned", run.Unanswered)
 		}
@@ -107,7 +107,7 @@ func Text(w io.Writer, run Run) error {
 	if len(run.Notes) > 0 {
 		tp.printf("\nNotes\n")
 		for _, n := range run.Notes {
-			tp.printf("- %s\n", n)
+			tp.printf("- %s\n", oneLine(n))
 		}
 	}
 	return tp.err
@@ -226,18 +226,26 @@ func classMessage(c *analyze.Class) string {
 	return c.Pattern
 }
 
+// oneLine makes text from a target or a file safe to print on one line of
+// a terminal: control characters (newlines, tabs, escapes) and format
+// characters (bidi overrides, zero-width characters) become spaces, runs
+// of white space one space, invalid UTF-8 U+FFFD.
+func oneLine(text string) string {
+	text = strings.ToValidUTF8(text, "\uFFFD")
+	return strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return ' '
+		}
+		return r
+	}, text)), " ")
+}
+
 // cutText makes text fit one table cell of at most width display columns:
 // control characters (newlines, tabs, escapes) become spaces, runs of
 // white space one space, invalid UTF-8 U+FFFD, and a longer text is cut
 // at a rune boundary and ends with "…".
 func cutText(text string, width int) string {
-	text = strings.ToValidUTF8(text, "\uFFFD")
-	text = strings.Join(strings.Fields(strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) { // Cf: bidi overrides, zero-width characters
-			return ' '
-		}
-		return r
-	}, text)), " ")
+	text = oneLine(text)
 	if twwidth.Width(text) <= width {
 		return text
 	}

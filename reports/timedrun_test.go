@@ -1,6 +1,9 @@
 package reports
 
 import (
+	"bytes"
+	"encoding/xml"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,5 +85,50 @@ func TestTimedRunFixture(t *testing.T) {
 	}
 	if v := run.Verdict(); v.Pass {
 		t.Errorf("verdict passes; the fixture's contract has violations")
+	}
+}
+
+// TestTextNoTerminalEscapes: strings from a result file (shard, signal,
+// target, notes, rule names) reach the terminal without their control
+// characters.
+func TestTextNoTerminalEscapes(t *testing.T) {
+	run := timedRun(t)
+	run.Target = "GET http://x/\x1b]0;pwned\x07"
+	run.Shards = []string{"s\x1b[2J"}
+	run.Interrupted = "\x1b[31mSIGINT"
+	run.Notes = []string{"note\x1b[1A\r"}
+	run.Contract.Rules[0].Name = "rule\x1b[5m"
+	run.Contract.Forms = map[string]uint64{"form\x07": 1}
+	var b bytes.Buffer
+	if err := Text(&b, run); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(b.String(), "\x1b\x07\r") {
+		t.Errorf("the text report holds control characters:\n%q", b.String())
+	}
+}
+
+// TestJUnitHostileWarning: a warning's evidence from a crafted file stays
+// valid XML.
+func TestJUnitHostileWarning(t *testing.T) {
+	run := timedRun(t)
+	crafted := 0
+	for i := range run.Contract.Rules {
+		r := &run.Contract.Rules[i]
+		if r.Severity == analyze.SeverityWarning && r.Violations > 0 {
+			r.Title, r.Examples[0].Detail = "crafted\x02", "detail\x00\x1b"
+			crafted++
+		}
+	}
+	if crafted == 0 {
+		t.Fatal("the fixture has no violated warning to craft")
+	}
+	var b bytes.Buffer
+	if err := JUnit(&b, run); err != nil {
+		t.Fatal(err)
+	}
+	var v struct{}
+	if err := xml.Unmarshal(b.Bytes(), &v); err != nil || strings.ContainsAny(b.String(), "\x00\x02\x1b") {
+		t.Errorf("JUnit with a crafted warning: %v", err)
 	}
 }

@@ -44,6 +44,10 @@ type Class struct {
 	Dialect   string // the error-body dialect detected, e.g. "problem", "detail"; at most MaxDialectLen (64) bytes
 	Message   string // the first message seen, already redacted; at most MaxMessageLen (512) bytes
 	Example   string // an example request, "METHOD /path", already redacted; at most MaxExampleLen (512) bytes
+	// Variant tells apart classes that share all of the above but not the
+	// classifier's override rules with a path that matched them (bit i:
+	// rule i); 0 without such rules. Since version 3.
+	Variant uint64
 }
 
 // ClassEntry is a class as a Reader keeps it, with the sample bodies the file
@@ -96,6 +100,7 @@ func (w *Writer) WriteClass(c *Class) error {
 	p = appendString(p, truncate(c.Dialect, MaxDialectLen))
 	p = appendString(p, truncate(c.Message, MaxMessageLen))
 	p = appendString(p, truncate(c.Example, MaxExampleLen))
+	p = binary.AppendUvarint(p, c.Variant)
 	w.payload = p
 	return w.writeFrame(frameClass, p)
 }
@@ -192,6 +197,9 @@ func (r *Reader) decodeClass(p []byte) bool {
 	}
 	if d.more() {
 		example = d.bytes()
+	}
+	if d.more() {
+		c.Variant = d.uvarint(math.MaxUint64)
 	}
 	if d.bad || c.ID == 0 {
 		return false

@@ -293,7 +293,7 @@ func TestClassForwardCompatible(t *testing.T) {
 	})
 	checkClasses(t, "forward compatible", r, []ClassEntry{
 		{Class: Class{ID: 1, Status: 429, Category: CatRateLimit, Retryable: true, Code: "rate_limited",
-			Pattern: "limit {n}", Dialect: "problem", Message: "limit 5", Example: "GET /"}, Samples: []string{"body one", ""}},
+			Pattern: "limit {n}", Dialect: "problem", Message: "limit 5", Example: "GET /", Variant: 42}, Samples: []string{"body one", ""}},
 		{Class: Class{ID: 2}},
 		{Class: Class{ID: 3, Status: 503}},
 		{Class: Class{ID: 4, ErrorKind: ErrTimeout}},
@@ -482,4 +482,16 @@ func FuzzClassRoundTrip(f *testing.F) {
 			t.Fatalf("Skipped(), UnknownFrames() = %d, %d; want 0, 0", r.Skipped(), r.UnknownFrames())
 		}
 	})
+}
+
+// TestClassVariantRoundTrip: the variant of a class, any 64-bit mask,
+// reads back as written.
+func TestClassVariantRoundTrip(t *testing.T) {
+	for _, v := range []uint64{0, 1, 1 << 40, 1<<64 - 1} {
+		data, _ := writeItems(t, testHeader(), Class{ID: 3, Status: 429, Code: "c", Variant: v})
+		_, r := readAll(t, data)
+		if c, ok := r.Class(3); !ok || c.Variant != v {
+			t.Errorf("variant %#x read back as %#x (found %v)", v, c.Variant, ok)
+		}
+	}
 }

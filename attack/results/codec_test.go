@@ -645,6 +645,8 @@ func TestReadV2File(t *testing.T) {
 func TestMalformedTrailer(t *testing.T) {
 	file := buildHeader(3, `{"version":3,"start":"2025-01-02T03:04:05.123456789Z"}`)
 	file = append(file, buildFrame('T', []byte(`{"end":`))...)
+	file = append(file, buildFrame('T', []byte(`null`))...)
+	file = append(file, buildFrame('T', []byte(` [1]`))...)
 	file = append(file, buildFrame('R', payload(1, int64(0), 0, 0, 200))...)
 	got, r := readAll(t, file)
 	if len(got) != 1 || r.Trailer() != nil || r.Skipped() == 0 {

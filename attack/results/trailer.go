@@ -1,6 +1,7 @@
 package results
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -47,6 +48,9 @@ func (r *Reader) Trailer() *Trailer { return r.trailer }
 
 // decodeTrailer reads a trailer payload; false if it is not a JSON object.
 func (r *Reader) decodeTrailer(p []byte) bool {
+	if trimmed := bytes.TrimLeft(p, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
+		return false // null, a number, an array: not a trailer
+	}
 	var t Trailer
 	if err := json.Unmarshal(p, &t); err != nil {
 		return false

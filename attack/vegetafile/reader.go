@@ -127,7 +127,8 @@ func (r *Reader) Encoding() string { return r.encoding }
 // file. A malformed entry gives an error that names the encoding and the
 // entry's number, counting from 1, and wraps the decoder's error (for a file
 // cut short inside an entry, io.ErrUnexpectedEOF); reading stops there, and
-// Next returns the same error again. A negative latency is malformed. In
+// Next returns the same error again. A negative latency, and a timestamp
+// outside the years 1 to 9999, are malformed. In
 // JSON, lines holding only white space are skipped and not counted, and a
 // last line without a newline is read like the others.
 func (r *Reader) Next(res *Result) error {
@@ -161,6 +162,11 @@ func (r *Reader) Next(res *Result) error {
 	}
 	if err == nil && r.v.Latency < 0 {
 		err = fmt.Errorf("negative latency %v", r.v.Latency)
+	}
+	if y := r.v.Timestamp.Year(); err == nil && (y < 1 || y > 9999) {
+		// Only a crafted file holds one; reports could not print it,
+		// and time series spanning aeons would only widen.
+		err = fmt.Errorf("timestamp in the year %d, outside 1 to 9999", y)
 	}
 	if err != nil {
 		if err != io.EOF {

@@ -140,7 +140,7 @@ func TestMalformed(t *testing.T) {
 		{"gob value message too short", gobShort(t), 1, "entry 2", io.ErrUnexpectedEOF, "ends inside its value"},
 		{"gob negative latency", negGob, 1, "entry 2", nil, "negative latency -5ns"},
 		{"json line not json", []byte(lines[0] + "hello, world\n" + lines[1]), 1, "entry 2", nil, "vegeta json results"},
-		{"json truncated last line", jsonData[:jsonEnds[2]-30], 2, "entry 3", io.ErrUnexpectedEOF, "vegeta json results"},
+		{"json truncated last line", jsonData[:jsonEnds[2]-30], 2, "entry 3", nil, "vegeta json results"}, // the cut falls anywhere in the headers, whose order varies: the error does too
 		{"json bad code", []byte(lines[0] + lines[1] + `{"code":70000}` + "\n"), 2, "entry 3", nil, "value out of range"},
 		{"json bad base64 body", []byte(lines[0] + `{"body":"!!"}` + "\n"), 1, "entry 2", nil, "illegal base64"},
 		{"csv bad number", []byte(rows[0] + strings.Replace(rows[1], ",429,", ",4x9,", 1) + rows[2]), 1, "entry 2", strconv.ErrSyntax, "vegeta csv results"},

@@ -190,7 +190,7 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 	if f.histogram && f.format != "text" {
 		return usageErrorf("--histogram draws in the text summary: drop it, or use --format text (the JSON has the quantiles of every class)")
 	}
-	reportSpecs, err := parseReportSpecs(f.reports)
+	reportSpecs, err := parseReportSpecs(f.reports, f.output)
 	if err != nil {
 		return err
 	}
@@ -249,13 +249,14 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 	if err := printSummary(summaryOut, f.format, run); err != nil {
 		return err
 	}
-	if err := writeReports(e, reportSpecs, run); err != nil {
-		return err
-	}
+	reportErr := writeReports(e, reportSpecs, run)
 	if interrupted != nil {
+		if reportErr != nil { // the signal decides the exit code; say what failed
+			fmt.Fprintf(e.stderr, "stampede: %s\n", oneLine(reportErr.Error()))
+		}
 		return &exitError{code: interrupted.exitCode(), err: *interrupted}
 	}
-	return nil
+	return reportErr
 }
 
 // execution is one attack ready to run.

@@ -245,7 +245,7 @@ func writeDemoFiles(e *env, dir string, run reports.Run, stats sim.Stats) ([]str
 			return nil, runtimeError(fmt.Errorf("write %s: %w", name, err))
 		}
 	}
-	replayed, err := replay.Load([]string{run.ResultFile}, replay.Options{})
+	replayed, err := replay.Load(context.Background(), []string{run.ResultFile}, replay.Options{})
 	if err != nil {
 		return nil, runtimeError(fmt.Errorf("read the demo's result file back: %w", err))
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -77,7 +78,7 @@ Notes; a file that is not a result file is an error (exit 2).`,
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, args []string) error { return runReport(e, f, args) },
+		RunE: func(cmd *cobra.Command, args []string) error { return runReport(cmd.Context(), e, f, args) },
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&f.format, "format", "f", "text", "report `format`: "+strings.Join(reports.Formats, ", ")+" or "+vegetaJSON)
@@ -89,7 +90,7 @@ Notes; a file that is not a result file is an error (exit 2).`,
 }
 
 // runReport reads the files and writes the report.
-func runReport(e *env, f *reportFlags, paths []string) error {
+func runReport(ctx context.Context, e *env, f *reportFlags, paths []string) error {
 	format := f.format
 	if f.csvSeries {
 		if format != "csv" && format != "csv-series" {
@@ -111,12 +112,23 @@ func runReport(e *env, f *reportFlags, paths []string) error {
 	if stdinCount(paths) > 1 {
 		return usageErrorf("- (standard input) can be read only once")
 	}
-	return writeOutput(e, f.output, func(w io.Writer) error {
-		if format == vegetaJSON {
-			return replay.ExportVegeta(w, paths, e.stdin)
+	for _, p := range paths {
+		if p != "-" && samePath(p, f.output) {
+			return usageErrorf("--output %s: is also a result file to read; write the report elsewhere", f.output)
 		}
-		run, err := replay.Load(paths, replay.Options{Stdin: e.stdin})
+	}
+	err := writeOutput(e, "--output", f.output, func(w io.Writer) error {
+		if format == vegetaJSON {
+			if err := replay.ExportVegeta(w, paths, e.stdin); err != nil {
+				return usageErrorf("%v", err)
+			}
+			return nil
+		}
+		run, err := replay.Load(ctx, paths, replay.Options{Stdin: e.stdin})
 		if err != nil {
+			if ctx.Err() != nil {
+				return err // interrupted: the exit code comes from the signal
+			}
 			return usageErrorf("%v", err)
 		}
 		run.Histogram = f.histogram
@@ -128,6 +140,11 @@ func runReport(e *env, f *reportFlags, paths []string) error {
 		}
 		return nil
 	})
+	var cause signalCause
+	if ctx.Err() != nil && errors.As(context.Cause(ctx), &cause) {
+		return &exitError{code: cause.exitCode(), err: cause}
+	}
+	return err
 }
 
 // stdinCount counts the "-" among paths.
@@ -141,10 +158,29 @@ func stdinCount(paths []string) int {
 	return n
 }
 
-// writeOutput runs write into stdout for "-", or into a temporary file
-// beside path renamed over it once complete: a failed report never leaves
-// a half-written file behind, nor destroys an older one.
-func writeOutput(e *env, path string, write func(io.Writer) error) error {
+// samePath reports whether two paths name the same file: the same path
+// once cleaned, or the same existing file by another name.
+func samePath(a, b string) bool {
+	if a == "" || b == "" || a == "-" || b == "-" {
+		return false
+	}
+	if absA, errA := filepath.Abs(a); errA == nil {
+		if absB, errB := filepath.Abs(b); errB == nil && absA == absB {
+			return true
+		}
+	}
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(sa, sb)
+}
+
+// writeOutput runs write into stdout for "-". A regular file is written
+// beside path and renamed over it once complete, keeping the mode of the
+// file it replaces: a failed report never leaves a half-written file
+// behind, nor destroys an older one. Anything else that exists (a FIFO,
+// /dev/stdout, a terminal) is written in place. flag names the option
+// that gave path, for error messages.
+func writeOutput(e *env, flag, path string, write func(io.Writer) error) error {
 	if path == "-" || path == "" {
 		bw := bufio.NewWriter(e.stdout)
 		if err := write(bw); err != nil {
@@ -155,12 +191,19 @@ func writeOutput(e *env, path string, write func(io.Writer) error) error {
 		}
 		return nil
 	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return usageErrorf("--output %s: is a directory; give a file name", path)
+	mode := os.FileMode(0o644)
+	if st, err := os.Stat(path); err == nil {
+		switch {
+		case st.IsDir():
+			return usageErrorf("%s %s: is a directory; give a file name", flag, path)
+		case !st.Mode().IsRegular():
+			return writeInPlace(flag, path, write)
+		}
+		mode = st.Mode().Perm()
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return usageErrorf("--output %s: %v", path, errors.Unwrap(err))
+		return usageErrorf("%s %s: %v", flag, path, errors.Unwrap(err))
 	}
 	defer os.Remove(tmp.Name()) // after a successful rename, there is nothing to remove
 	bw := bufio.NewWriter(tmp)
@@ -170,27 +213,49 @@ func writeOutput(e *env, path string, write func(io.Writer) error) error {
 	}
 	if err := bw.Flush(); err != nil {
 		tmp.Close()
-		return runtimeError(fmt.Errorf("write %s: %w", path, err))
+		return runtimeError(fmt.Errorf("%s %s: %w", flag, path, err))
 	}
 	if err := tmp.Close(); err != nil {
-		return runtimeError(fmt.Errorf("write %s: %w", path, err))
+		return runtimeError(fmt.Errorf("%s %s: %w", flag, path, err))
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return runtimeError(fmt.Errorf("write %s: %w", path, err))
+	if err := os.Chmod(tmp.Name(), mode); err != nil {
+		return runtimeError(fmt.Errorf("%s %s: %w", flag, path, err))
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return runtimeError(fmt.Errorf("write %s: %w", path, err))
+		return runtimeError(fmt.Errorf("%s %s: %w", flag, path, err))
 	}
 	return nil
+}
+
+// writeInPlace writes into an existing file that is not a regular one.
+func writeInPlace(flag, path string, write func(io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return usageErrorf("%s %s: %v", flag, path, errors.Unwrap(err))
+	}
+	bw := bufio.NewWriter(f)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	var exit *exitError
+	if err != nil && !errors.As(err, &exit) {
+		err = runtimeError(fmt.Errorf("%s %s: %w", flag, path, err))
+	}
+	return err
 }
 
 // reportSpec is one --report FORMAT=PATH.
 type reportSpec struct{ format, path string }
 
-// parseReportSpecs reads the --report values.
-func parseReportSpecs(values []string) ([]reportSpec, error) {
+// parseReportSpecs reads the --report values, and checks before the run
+// that each can be written: its directory exists, and it is neither the
+// result file (output) nor another report.
+func parseReportSpecs(values []string, output string) ([]reportSpec, error) {
 	var specs []reportSpec
-	seen := map[string]bool{}
 	for _, v := range values {
 		format, path, ok := strings.Cut(v, "=")
 		if !ok || path == "" {
@@ -202,27 +267,36 @@ func parseReportSpecs(values []string) ([]reportSpec, error) {
 		if err := reports.CheckFormat(format); err != nil {
 			return nil, usageErrorf("--report %q: %v", v, err)
 		}
-		if seen[path] {
-			return nil, usageErrorf("--report %q: %s is already the path of another report", v, path)
+		if samePath(path, output) {
+			return nil, usageErrorf("--report %q: %s is the result file (-o); give the report another name", v, path)
 		}
-		seen[path] = true
+		for _, other := range specs {
+			if samePath(path, other.path) {
+				return nil, usageErrorf("--report %q: %s is already the path of another report", v, path)
+			}
+		}
+		if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
+			return nil, usageErrorf("--report %q: no directory %s to write it in", v, filepath.Dir(path))
+		}
 		specs = append(specs, reportSpec{format, path})
 	}
 	return specs, nil
 }
 
-// writeReports writes each report of a finished run.
+// writeReports writes each report of a finished run. A report that
+// cannot be written does not stop the others; the first error is returned.
 func writeReports(e *env, specs []reportSpec, run reports.Run) error {
+	var first error
 	for _, spec := range specs {
-		err := writeOutput(e, spec.path, func(w io.Writer) error {
+		err := writeOutput(e, "--report "+spec.format+"=", spec.path, func(w io.Writer) error {
 			if err := reports.Render(w, spec.format, run, reports.RenderOptions{}); err != nil {
 				return runtimeError(fmt.Errorf("write %s report %s: %w", spec.format, spec.path, err))
 			}
 			return nil
 		})
-		if err != nil {
-			return err
+		if err != nil && first == nil {
+			first = err
 		}
 	}
-	return nil
+	return first
 }

@@ -9,11 +9,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -148,30 +151,47 @@ func TestReportEveryFormat(t *testing.T) {
 	}
 }
 
-// TestReportMergesShards: two shard files report the sum of both.
+// TestReportMergesShards: two shard files report the sum of both: counts,
+// statuses and the contract checks.
 func TestReportMergesShards(t *testing.T) {
 	srv := limitedServer(t)
 	dir := t.TempDir()
 	a := attackFile(t, srv.URL+"/", dir, "a.bin", "--shard", "a", "--run-id", "r1")
 	b := attackFile(t, srv.URL+"/", dir, "b.bin", "--shard", "b", "--run-id", "r1")
-	_, ra, _ := readResults(t, a)
-	_, rb, _ := readResults(t, b)
-	code, stdout, stderr := runInProcess(t, "report", "--format", "json", a, b)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
+	type doc struct {
+		Requests  int            `json:"requests"`
+		Status    map[string]int `json:"status"`
+		Shards    []string       `json:"shards"`
+		RunID     string         `json:"run_id"`
+		RateLimit *struct {
+			Rules []struct {
+				ID      string `json:"id"`
+				Checked int    `json:"checked"`
+			} `json:"rules"`
+		} `json:"rate_limit"`
 	}
-	var doc struct {
-		Requests int                   `json:"requests"`
-		Status   map[string]int        `json:"status"`
-		Shards   []string              `json:"shards"`
-		RunID    string                `json:"run_id"`
-		RateLim  *struct{ Errors int } `json:"rate_limit"`
+	report := func(files ...string) doc {
+		t.Helper()
+		code, stdout, stderr := runInProcess(t, append([]string{"report", "--format", "json"}, files...)...)
+		var d doc
+		if code != 0 || json.Unmarshal([]byte(stdout), &d) != nil || d.RateLimit == nil {
+			t.Fatalf("report %v: exit %d, %s", files, code, stderr)
+		}
+		return d
 	}
-	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
-		t.Fatal(err)
+	da, db, both := report(a), report(b), report(a, b)
+	if both.Requests != da.Requests+db.Requests || strings.Join(both.Shards, ",") != "a,b" || both.RunID != "r1" {
+		t.Errorf("merged: %d requests (want %d), shards %v, run %q", both.Requests, da.Requests+db.Requests, both.Shards, both.RunID)
 	}
-	if doc.Requests != len(ra)+len(rb) || strings.Join(doc.Shards, ",") != "a,b" || doc.RunID != "r1" || doc.RateLim == nil {
-		t.Errorf("merged: %d requests (want %d), shards %v, run %q, contract %v", doc.Requests, len(ra)+len(rb), doc.Shards, doc.RunID, doc.RateLim)
+	for code, n := range both.Status {
+		if n != da.Status[code]+db.Status[code] {
+			t.Errorf("status %s: %d merged; %d + %d in the shards", code, n, da.Status[code], db.Status[code])
+		}
+	}
+	for i, r := range both.RateLimit.Rules {
+		if r.ID == "retry-after-on-429" && (r.Checked == 0 || r.Checked != da.RateLimit.Rules[i].Checked+db.RateLimit.Rules[i].Checked) {
+			t.Errorf("%s checked %d merged; %d + %d in the shards", r.ID, r.Checked, da.RateLimit.Rules[i].Checked, db.RateLimit.Rules[i].Checked)
+		}
 	}
 }
 
@@ -191,15 +211,29 @@ func TestAttackWritesReports(t *testing.T) {
 	if !bytes.Contains(data, []byte("stampede attack")) {
 		t.Errorf("the HTML report lacks the command line")
 	}
+	counting, hits := countingServer(t)
+	result := filepath.Join(dir, "kept.bin")
 	for _, tc := range []struct{ arg, want string }{
 		{"pdf=x.pdf", `unknown report format "pdf"`},
 		{"html", "want FORMAT=PATH"},
 		{"html=", "want FORMAT=PATH"},
+		{"html=-", "give a file name"},
+		{"html=" + result, "is the result file (-o)"},
+		{"html=" + filepath.Join(dir, "no", "such", "dir", "r.html"), "no directory"},
 	} {
-		code, _, stderr := runInProcess(t, "attack", "--url", srv.URL, "--duration", "1s", "-q", "-o", "", "--report", tc.arg)
+		code, _, stderr := runInProcess(t, "attack", "--url", counting.URL, "--duration", "1s", "-q", "-o", result, "--report", tc.arg)
 		if code != exitUsage || !strings.Contains(stderr, tc.want) {
 			t.Errorf("--report %s: exit %d, %q; want 2 and %q", tc.arg, code, stderr, tc.want)
 		}
+	}
+	if hits.Load() != 0 {
+		t.Errorf("a bad --report let %d requests go out; it must stop the attack before it starts", hits.Load())
+	}
+	// Two reports on one path, however named.
+	code, _, stderr := runInProcess(t, "attack", "--url", counting.URL, "--duration", "1s", "-q", "-o", "",
+		"--report", "html="+filepath.Join(dir, "x.html"), "--report", "json="+filepath.Join(dir, ".", "x.html"))
+	if code != exitUsage || !strings.Contains(stderr, "already the path of another report") {
+		t.Errorf("two reports on one path: exit %d, %q", code, stderr)
 	}
 }
 
@@ -227,6 +261,8 @@ func TestReportUsageErrors(t *testing.T) {
 		{[]string{"report", "--format", "hgrm", "--class", "7", file}, "is not an HTTP status"},
 		{[]string{"report", "-", "-"}, "can be read only once"},
 		{[]string{"report", "--format", "html", "-o", out, text}, "not a stampede or vegeta result file"},
+		{[]string{"report", "--format", "html", "-o", file, file}, "is also a result file to read"},
+		{[]string{"report", "--format", "hgrm", "--class", "0", file}, `--class "0": 0 is not an HTTP status (100 to 999) (see`},
 	} {
 		code, stdout, stderr := runInProcess(t, tc.args...)
 		if code != exitUsage || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 || stdout != "" {
@@ -238,5 +274,81 @@ func TestReportUsageErrors(t *testing.T) {
 	}
 	if m, _ := filepath.Glob(filepath.Join(dir, ".out.html*")); len(m) > 0 {
 		t.Errorf("temporary files left: %v", m)
+	}
+}
+
+// TestReportOutputFiles: -o keeps the mode of the file it replaces and
+// writes into a FIFO in place, so that a reader at its other end gets the
+// report.
+func TestReportOutputFiles(t *testing.T) {
+	srv := limitedServer(t)
+	dir := t.TempDir()
+	file := attackFile(t, srv.URL+"/", dir, "r.bin")
+	private := filepath.Join(dir, "private.md")
+	if err := os.WriteFile(private, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runInProcess(t, "report", "--format", "markdown", "-o", private, file); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if st, err := os.Stat(private); err != nil || st.Mode().Perm() != 0o600 || st.Size() < 100 {
+		t.Errorf("private.md: %v, mode %v; want the report, mode 0600", err, st.Mode())
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		data, _ := os.ReadFile(fifo) // opens for reading: the writer's open returns
+		got <- data
+	}()
+	if code, _, stderr := runInProcess(t, "report", "--format", "json", "-o", fifo, file); code != 0 {
+		t.Fatalf("report into a FIFO: exit %d: %s", code, stderr)
+	}
+	select {
+	case data := <-got:
+		if !bytes.Contains(data, []byte(`"schema": "stampede/summary/v1"`)) {
+			t.Errorf("the FIFO's reader got %d bytes: %.100q", len(data), data)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the FIFO's reader got nothing in 10 s")
+	}
+	if st, err := os.Lstat(fifo); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced: %v %v", err, st.Mode())
+	}
+}
+
+// TestReportKeepsPathRuleClasses: classes told apart only by a --classify
+// rule with a path read back from the file as the run saw them.
+func TestReportKeepsPathRuleClasses(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusTooManyRequests)
+		w.Write([]byte(`{"detail": "Too many requests"}`))
+	}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	targets := filepath.Join(dir, "targets.txt")
+	os.WriteFile(targets, []byte("GET "+srv.URL+"/a\n\nGET "+srv.URL+"/b\n"), 0o644)
+	file := filepath.Join(dir, "r.bin")
+	code, live, stderr := runInProcess(t, "attack", "--targets", targets, "--rate", "100/s", "--duration", "400ms", "-q", "-o", file,
+		"--classify", "path=/a,status=429,category=server_error", "--format", "json")
+	if code != 0 {
+		t.Fatalf("attack exit %d: %s", code, stderr)
+	}
+	code, replayed, stderr := runInProcess(t, "report", "--format", "json", file)
+	if code != 0 {
+		t.Fatalf("report exit %d: %s", code, stderr)
+	}
+	type classes struct {
+		Classes []struct {
+			Category string
+			Count    int
+		}
+	}
+	var a, b classes
+	if json.Unmarshal([]byte(live), &a) != nil || json.Unmarshal([]byte(replayed), &b) != nil || len(a.Classes) != 2 || !reflect.DeepEqual(a, b) {
+		t.Errorf("live classes %+v; replayed %+v; want the same two", a, b)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 
 	"github.com/spf13/cobra"
 )
@@ -80,11 +81,19 @@ Exit codes: 0 success, 1 thresholds failed, 2 usage or configuration error,
 
 // oneLine folds a multi-line error (cobra's "Did you mean this?" list) into
 // one line: `unknown command "attak" for "stampede"; did you mean attack?`.
+// Control and format characters (terminal escapes from a file or a
+// target) become spaces.
 func oneLine(msg string) string {
 	head, suggestions, found := strings.Cut(msg, "\n\nDid you mean this?\n")
 	if found {
 		names := strings.Fields(suggestions)
 		return head + "; did you mean " + strings.Join(names, " or ") + "?"
 	}
+	msg = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(msg, "\uFFFD"))
 	return strings.Join(strings.Fields(msg), " ")
 }

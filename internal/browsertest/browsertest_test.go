@@ -129,7 +129,13 @@ func TestWaitGone(t *testing.T) {
 		t.Skipf("starting sleep: %v", err)
 	}
 	defer cmd.Process.Kill()
+	// Until sleep has been exec'ed, its environment is the parent's copy,
+	// without the marker: look again for up to 5 s.
 	left := waitGone(profile, 0)
+	for deadline := time.Now().Add(5 * time.Second); len(left) == 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		left = waitGone(profile, 0)
+	}
 	if len(left) != 1 || !strings.HasPrefix(left[0], strconv.Itoa(cmd.Process.Pid)+" ") {
 		t.Errorf("waitGone with sleep %d running = %q; want it", cmd.Process.Pid, left)
 	}

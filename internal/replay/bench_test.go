@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 )
@@ -13,7 +14,7 @@ func BenchmarkLoad(b *testing.B) {
 	shard(b, path, "", n, func(int) bool { return true })
 	b.ResetTimer()
 	for b.Loop() {
-		run, err := Load([]string{path}, Options{})
+		run, err := Load(context.Background(), []string{path}, Options{})
 		if err != nil || run.Summary.Requests != n {
 			b.Fatalf("%v, %d requests", err, run.Summary.Requests)
 		}

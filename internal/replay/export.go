@@ -11,17 +11,20 @@ import (
 
 	"github.com/stampede-dev/stampede/attack/results"
 	"github.com/stampede-dev/stampede/attack/vegetafile"
+	"github.com/stampede-dev/stampede/internal/redact"
 )
 
 // ExportVegeta writes the records of result files as vegeta JSON results,
 // one per line, file after file, for vegeta's tools (vegeta report, plot,
 // encode). A stampede record gets the method and URL of its class's
 // example request on the header's target, or the target itself; both are
-// redacted already. stdin is read for the path "-".
+// redacted already. A vegeta result's URL is redacted here (secret query
+// values, passwords). stdin is read for the path "-".
 func ExportVegeta(w io.Writer, paths []string, stdin io.Reader) error {
 	vw := vegetafile.NewWriter(w, "stampede")
+	policy := redact.NewPolicy()
 	for _, path := range paths {
-		if err := exportFile(vw, path, stdin); err != nil {
+		if err := exportFile(vw, policy, path, stdin); err != nil {
 			return err
 		}
 	}
@@ -29,7 +32,7 @@ func ExportVegeta(w io.Writer, paths []string, stdin io.Reader) error {
 }
 
 // exportFile writes the records of one file.
-func exportFile(vw *vegetafile.Writer, path string, stdin io.Reader) error {
+func exportFile(vw *vegetafile.Writer, policy redact.Policy, path string, stdin io.Reader) error {
 	in, name, closeFile, err := open(path, stdin)
 	if err != nil {
 		return err
@@ -52,7 +55,7 @@ func exportFile(vw *vegetafile.Writer, path string, stdin io.Reader) error {
 			} else if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
-			if err := vw.Write(&res.Record, res.Method, res.URL); err != nil {
+			if err := vw.Write(&res.Record, res.Method, policy.URL(res.URL)); err != nil {
 				return fmt.Errorf("write vegeta results: %w", err)
 			}
 		}

@@ -8,6 +8,7 @@ package replay
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -25,11 +26,20 @@ import (
 // Options configure Load.
 type Options struct {
 	// Classify configures the classifier of vegeta results, whose bodies
-	// are classified again; stampede files carry their classes.
+	// are classified again (at most Classify.MaxClasses classes, the
+	// default 200 if 0); stampede files carry their classes.
 	Classify analyze.ClassifierOptions
 	// Stdin is read for the path "-"; nil for os.Stdin.
 	Stdin io.Reader
 }
+
+// MaxTargets bounds the distinct targets a report names; vegeta files of
+// one URL per id have many.
+const MaxTargets = 10
+
+// checkEvery is how many records are read between two looks at the
+// context: a cancelled report stops within a few milliseconds.
+const checkEvery = 4096
 
 // ErrNotResults means a file is neither a stampede nor a vegeta result file.
 var ErrNotResults = errors.New("not a stampede or vegeta result file")
@@ -38,7 +48,12 @@ var ErrNotResults = errors.New("not a stampede or vegeta result file")
 // cannot be opened or is not a result file is an error naming it; damage
 // inside a file (bad checksums, a cut end) is skipped and reported in
 // Run.Notes.
-func Load(paths []string, opts Options) (reports.Run, error) {
+//
+// The summary keeps as many classes as the files describe, up to the
+// reader's own bound (results.MaxClasses): a report shows the classes of
+// the run, whatever --max-classes it ran with. Load stops with ctx's error
+// when ctx is cancelled.
+func Load(ctx context.Context, paths []string, opts Options) (reports.Run, error) {
 	if len(paths) == 0 {
 		return reports.Run{}, errors.New("no result file given")
 	}
@@ -47,9 +62,11 @@ func Load(paths []string, opts Options) (reports.Run, error) {
 		return reports.Run{}, fmt.Errorf("classifier: %w", err)
 	}
 	l := &loader{
-		run:        reports.Run{Summary: analyze.NewSummaryFor(classifier.Classes())},
+		ctx:        ctx,
+		run:        reports.Run{Summary: analyze.NewSummaryFor(analyze.NewClassTable(results.MaxClasses))},
 		classifier: classifier,
 		policy:     redact.NewPolicy(),
+		seen:       map[string]string{},
 	}
 	for _, path := range paths {
 		if err := l.file(path, opts.Stdin); err != nil {
@@ -62,12 +79,16 @@ func Load(paths []string, opts Options) (reports.Run, error) {
 
 // loader accumulates files into one run.
 type loader struct {
+	ctx        context.Context
 	run        reports.Run
-	classifier *analyze.Classifier
+	classifier *analyze.Classifier // of vegeta results
+	vegetaIDs  map[uint32]uint32   // the classifier's class ids → the summary's
 	policy     redact.Policy
 
 	targets, pacers, runIDs, tools, interrupted []string
-	contracts, withoutTrailer                   int
+	moreTargets                                 int               // distinct targets beyond MaxTargets
+	contracts, withoutTrailer                   int               // files with and without contract checks
+	seen                                        map[string]string // "run id/shard" → the file that had it
 }
 
 // file reads one result file into the run.
@@ -103,6 +124,14 @@ func (l *loader) stampede(name string, in io.Reader) error {
 	}
 	h := r.Header()
 	l.header(h)
+	if h.RunID != "" {
+		key := h.RunID + "/" + h.Shard
+		if first, dup := l.seen[key]; dup {
+			l.note("%s and %s are both shard %q of run %s: the same records counted twice?", first, name, h.Shard, h.RunID)
+		} else {
+			l.seen[key] = name
+		}
+	}
 	ids := map[uint32]uint32{} // the file's class ids → the summary's
 	var rec results.Record
 	var n uint64
@@ -115,6 +144,9 @@ func (l *loader) stampede(name string, in io.Reader) error {
 			return fmt.Errorf("read %s after %d records: %w", name, n, err)
 		}
 		n++
+		if n%checkEvery == 0 && l.ctx.Err() != nil {
+			return l.ctx.Err()
+		}
 		if rec.Class != 0 {
 			id, ok := ids[rec.Class]
 			if !ok {
@@ -137,7 +169,7 @@ func (l *loader) stampede(name string, in io.Reader) error {
 	if d := r.DroppedClasses(); d > 0 {
 		l.note("%s: %d class descriptions beyond the reader's limit ignored; their records were classified by status and code", name, d)
 	}
-	l.trailer(name, r.Trailer())
+	l.trailer(name, r.Trailer(), h.Version)
 	return nil
 }
 
@@ -146,7 +178,9 @@ func (l *loader) header(h results.Header) {
 	if l.run.Start.IsZero() || h.Start.Before(l.run.Start) {
 		l.run.Start = h.Start
 	}
-	l.targets = appendNew(l.targets, h.Target)
+	if h.Target != "" {
+		l.target(h.Target)
+	}
 	l.pacers = appendNew(l.pacers, h.Pacer)
 	l.runIDs = appendNew(l.runIDs, h.RunID)
 	l.tools = appendNew(l.tools, h.Tool)
@@ -158,10 +192,15 @@ func (l *loader) header(h results.Header) {
 }
 
 // trailer takes in how a file's run ended.
-func (l *loader) trailer(name string, t *results.Trailer) {
+func (l *loader) trailer(name string, t *results.Trailer, version int) {
 	if t == nil {
 		l.withoutTrailer++
-		l.note("%s: no trailer, so the run did not end cleanly (a crash or a kill) or an older stampede wrote it: its rate-limit contract checks are not known", name)
+		if version >= 3 {
+			l.run.Unfinished++
+			l.note("%s: no trailer, so the run did not end cleanly (a crash or a kill): its end and its rate-limit contract checks are not known", name)
+		} else {
+			l.note("%s: written by an older stampede (format %d), before result files kept the rate-limit contract checks", name, version)
+		}
 		return
 	}
 	l.interrupted = appendNew(l.interrupted, t.Interrupted)
@@ -185,13 +224,18 @@ func (l *loader) trailer(name string, t *results.Trailer) {
 }
 
 // vegeta reads a vegeta result file: each result is classified again from
-// its stored body.
+// its stored body. A malformed entry ends the file, with a note: the
+// results before it count.
 func (l *loader) vegeta(name string, in io.Reader) error {
 	r, err := vegetafile.NewReader(in)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	l.tools = appendNew(l.tools, "vegeta ("+r.Encoding()+")")
+	if l.vegetaIDs == nil {
+		l.vegetaIDs = map[uint32]uint32{}
+	}
+	truncated := l.classifier.Truncated()
 	var res vegetafile.Result
 	var n uint64
 	var first time.Time
@@ -201,35 +245,59 @@ func (l *loader) vegeta(name string, in io.Reader) error {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+			l.note("%s: %v; the %d results before it were read", name, err, n)
+			break
 		}
 		n++
+		if n%checkEvery == 0 && l.ctx.Err() != nil {
+			return l.ctx.Err()
+		}
 		rec := &res.Record
 		if first.IsZero() || rec.Scheduled.Before(first) {
 			first = rec.Scheduled
 		}
 		if res.Method != "" && res.URL != "" {
-			l.targets = appendNew(l.targets, res.Method+" "+l.policy.URL(res.URL))
+			l.target(res.Method + " " + l.policy.URL(res.URL))
 		}
 		cl := l.classifier.Classify(&analyze.Response{
 			Status: rec.Status, Kind: rec.ErrorKind, ContentType: res.ContentType, ContentEncoding: res.ContentEncoding,
 			Body: res.Body, BodyLen: rec.BytesIn, Method: res.Method, URL: res.URL,
 		})
-		rec.Class, rec.ErrorCode, rec.Category = cl.Class.ID, cl.Class.Code, cl.Class.Category
+		id, ok := l.vegetaIDs[cl.Class.ID]
+		if !ok || cl.NewSample {
+			id = l.run.Summary.ImportClass(cl.Class.Class, cl.Class.Samples)
+			l.vegetaIDs[cl.Class.ID] = id
+		}
+		rec.Class, rec.ErrorCode, rec.Category = id, cl.Class.Code, cl.Class.Category
 		l.run.Summary.Add(rec)
 	}
 	if !first.IsZero() && (l.run.Start.IsZero() || first.Before(l.run.Start)) {
 		l.run.Start = first
 	}
 	l.run.Records += n
-	l.run.Truncated = l.classifier.Truncated()
+	l.run.Truncated += l.classifier.Truncated() - truncated
 	l.withoutTrailer++ // vegeta files have no contract checks
 	return nil
+}
+
+// target adds a distinct target, counting those beyond MaxTargets.
+func (l *loader) target(t string) {
+	if slices.Contains(l.targets, t) {
+		return
+	}
+	if len(l.targets) >= MaxTargets {
+		l.moreTargets++ // may count one target twice: only "more" is said
+		return
+	}
+	l.targets = append(l.targets, t)
 }
 
 // finish settles what depends on all the files.
 func (l *loader) finish() {
 	l.run.Target = joinDistinct(l.targets, "targets")
+	if l.moreTargets > 0 {
+		l.run.Target += "; and more"
+	}
 	l.run.Pacer = joinDistinct(l.pacers, "load shapes")
 	l.run.RunID = joinDistinct(l.runIDs, "runs")
 	l.run.Tool = joinDistinct(l.tools, "tools")

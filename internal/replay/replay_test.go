@@ -2,6 +2,7 @@ package replay
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -109,11 +110,11 @@ func TestMergeShardsEqualsWhole(t *testing.T) {
 	shard(t, a, "a", n, func(i int) bool { return (i*31)%7 < 3 }) // an uneven, interleaved split
 	shard(t, b, "b", n, func(i int) bool { return (i*31)%7 >= 3 })
 
-	one, err := Load([]string{whole}, Options{})
+	one, err := Load(context.Background(), []string{whole}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	two, err := Load([]string{a, b}, Options{})
+	two, err := Load(context.Background(), []string{a, b}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +199,7 @@ func TestLoadErrors(t *testing.T) {
 		{"newer format", write("v300.bin", append([]byte("STAMPEDE\x2c\x01"), data[10:]...)), "unsupported result file format version 300"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Load([]string{good, tc.path}, Options{})
+			_, err := Load(context.Background(), []string{good, tc.path}, Options{})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Load error = %v; want one containing %q", err, tc.want)
 			}
@@ -211,7 +212,7 @@ func TestLoadErrors(t *testing.T) {
 	flipped := bytes.Clone(data)
 	flipped[len(data)/2] ^= 0xff
 	bad := write("flipped.bin", flipped)
-	run, err := Load([]string{cut, bad}, Options{})
+	run, err := Load(context.Background(), []string{cut, bad}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +225,7 @@ func TestLoadErrors(t *testing.T) {
 			t.Errorf("notes lack %q:\n%s", want, notes)
 		}
 	}
-	if _, err := Load(nil, Options{}); err == nil {
+	if _, err := Load(context.Background(), nil, Options{}); err == nil {
 		t.Error("Load of no file: no error")
 	}
 }
@@ -235,14 +236,14 @@ func TestLoadStdin(t *testing.T) {
 	p := filepath.Join(dir, "r.bin")
 	shard(t, p, "", 200, func(int) bool { return true })
 	data, _ := os.ReadFile(p)
-	run, err := Load([]string{"-"}, Options{Stdin: bytes.NewReader(data)})
+	run, err := Load(context.Background(), []string{"-"}, Options{Stdin: bytes.NewReader(data)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if run.Summary.Requests != 200 || !slices.Equal(run.Sources, []string{"-"}) {
 		t.Errorf("%d requests from %v; want 200 from -", run.Summary.Requests, run.Sources)
 	}
-	if _, err := Load([]string{"-"}, Options{Stdin: bytes.NewReader(nil)}); !errors.Is(err, ErrNotResults) {
+	if _, err := Load(context.Background(), []string{"-"}, Options{Stdin: bytes.NewReader(nil)}); !errors.Is(err, ErrNotResults) {
 		t.Errorf("empty stdin: %v; want ErrNotResults", err)
 	}
 }

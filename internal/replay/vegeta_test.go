@@ -2,6 +2,7 @@ package replay
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -73,7 +74,7 @@ func TestVegetaFiles(t *testing.T) {
 			if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			run, err := Load([]string{path}, Options{})
+			run, err := Load(context.Background(), []string{path}, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,7 +119,7 @@ func TestExportVegetaRoundTrip(t *testing.T) {
 	if err := ExportVegeta(&out, []string{path}, nil); err != nil {
 		t.Fatal(err)
 	}
-	run, err := Load([]string{path}, Options{})
+	run, err := Load(context.Background(), []string{path}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,4 +153,61 @@ func classNames(stats []*analyze.ClassStats) string {
 		fmt.Fprintf(&b, "%d/%s ×%d; ", st.Class.Status, st.Class.Code, st.Count)
 	}
 	return b.String()
+}
+
+// vegetaFile writes vegetaResults with vegeta's gob encoder into dir and
+// returns its path.
+func vegetaFile(t *testing.T, dir string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := vegeta.NewEncoder(&buf)
+	res := vegetaResults()
+	for i := range res {
+		if err := enc.Encode(&res[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "v.gob")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestVegetaDamageAndSecrets: a vegeta file cut in an entry keeps the
+// results before it, with a note; a URL's secret never reaches a report
+// nor the vegeta-json export; many distinct URLs make a short target.
+func TestVegetaDamageAndSecrets(t *testing.T) {
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	enc := vegeta.NewJSONEncoder(&buf)
+	for i := range 300 {
+		r := vegeta.Result{Seq: uint64(i), Timestamp: t0.Add(time.Duration(i) * time.Millisecond), Latency: time.Millisecond, Code: 200,
+			Method: "GET", URL: fmt.Sprintf("http://127.0.0.1:8080/items/%d?api_key=SUPERSECRETKEY123", i)}
+		if err := enc.Encode(&r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data := buf.Bytes()
+	cut := filepath.Join(dir, "cut.json")
+	os.WriteFile(cut, data[:len(data)-40], 0o644)
+	run, err := Load(context.Background(), []string{cut}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Summary.Requests != 299 || !strings.Contains(strings.Join(run.Notes, "\n"), "the 299 results before it were read") {
+		t.Errorf("%d requests, notes %q; want 299 and a note", run.Summary.Requests, run.Notes)
+	}
+	if strings.Contains(run.Target, "SUPERSECRET") || len(run.Target) > 1000 || !strings.HasSuffix(run.Target, "and more") {
+		t.Errorf("target %q: want at most %d redacted targets, and more", run.Target, MaxTargets)
+	}
+	full := filepath.Join(dir, "full.json")
+	os.WriteFile(full, data, 0o644)
+	var out bytes.Buffer
+	if err := ExportVegeta(&out, []string{full}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(out.Bytes(), []byte("SUPERSECRET")) || bytes.Count(out.Bytes(), []byte("\n")) != 300 {
+		t.Errorf("export: %d lines, secret present %v", bytes.Count(out.Bytes(), []byte("\n")), bytes.Contains(out.Bytes(), []byte("SUPERSECRET")))
+	}
 }
