@@ -42,7 +42,9 @@ const (
 	htmlPercentilesPerDecade = 20
 )
 
-var htmlTemplate = template.Must(template.New("report.html").ParseFS(htmlAssets, "assets/report.html"))
+var htmlTemplate = template.Must(template.New("report.html").Funcs(template.FuncMap{
+	"inc": func(i int) int { return i + 1 }, // 1-based numbering
+}).ParseFS(htmlAssets, "assets/report.html"))
 
 // HTML writes the report of a run as one self-contained HTML page: the
 // verdict, key numbers, charts of latency, classes and rates over time and
@@ -70,6 +72,7 @@ type htmlPage struct {
 	Classes  []htmlClass
 	Notes    []string // what the table of classes leaves out
 	Contract *htmlContract
+	Probes   []htmlProbe
 	Meta     []htmlFact
 	RunNotes []string // remarks on reading the result files
 	Data     htmlData
@@ -181,6 +184,9 @@ func newHTMLPage(run Run) (*htmlPage, error) {
 		p.RunNotes = append(p.RunNotes, htmlCleanText(n))
 	}
 	p.Contract = newHTMLContract(run.Contract)
+	for _, pr := range run.Probes {
+		p.Probes = append(p.Probes, newHTMLProbe(pr))
+	}
 	p.Data = newHTMLData(s, stats)
 	return p, nil
 }
@@ -242,6 +248,47 @@ func htmlCovered(s *analyze.Summary, start time.Time, step time.Duration) float6
 	}
 	covered := to.Sub(from)
 	return max(covered, step/4).Seconds()
+}
+
+// htmlProbe is one report of `stampede probe`, as the page shows it.
+type htmlProbe struct {
+	Target, Verdict, Explanation string
+	Pass                         bool
+	Requests                     int
+	Rounds                       []htmlProbeRound
+}
+
+// htmlProbeRound is one round of a probe.
+type htmlProbeRound struct {
+	Trigger, RetryAfter, Advertised, Halfway, Deadline, RealWait, Verdict string
+}
+
+// newHTMLProbe renders a probe's report for the page.
+func newHTMLProbe(p JSONProbeReport) htmlProbe {
+	out := htmlProbe{Target: htmlCleanText(p.Target), Verdict: htmlCleanText(p.Verdict), Explanation: htmlCleanText(p.Explanation),
+		Pass: ProbePassed(p.Verdict), Requests: p.Requests}
+	seconds := func(v *float64) string {
+		if v == nil {
+			return "-"
+		}
+		return strconv.FormatFloat(*v, 'f', 3, 64) + " s"
+	}
+	admitted := func(b *bool) string {
+		switch {
+		case b == nil:
+			return "-"
+		case *b:
+			return "admitted"
+		}
+		return "rejected"
+	}
+	for _, r := range p.Probe.Rounds {
+		out.Rounds = append(out.Rounds, htmlProbeRound{
+			Trigger: FormatRate(r.TriggerRatePerS), RetryAfter: orDash(htmlCleanText(r.RetryAfter)), Advertised: seconds(r.AdvertisedS),
+			Halfway: admitted(r.HalfwayAdmitted), Deadline: admitted(r.DeadlineAdmitted), RealWait: seconds(r.RealWaitS), Verdict: htmlCleanText(r.Verdict),
+		})
+	}
+	return out
 }
 
 // htmlClassNotes says what the table of classes leaves out, as the text

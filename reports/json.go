@@ -54,6 +54,7 @@ type JSONSummary struct {
 	Shards               []string           `json:"shards,omitempty"`
 	Sources              []string           `json:"sources,omitempty"` // result files the report was made from
 	Notes                []string           `json:"notes,omitempty"`   // remarks on reading the result files
+	Probes               []JSONProbeReport  `json:"probes,omitempty"`  // reports of stampede probe read with the result files
 }
 
 // JSONVerdict is the run's headline: pass, or fail with reasons.
@@ -178,6 +179,7 @@ func NewJSONSummary(run Run) JSONSummary {
 	doc.Timeline = jsonTimeline(&s.Timeline)
 	doc.PlannedDurationS = round(run.Planned.Seconds(), 6)
 	doc.Command, doc.Tool, doc.RunID, doc.Shards, doc.Sources, doc.Notes = run.Command, run.Tool, run.RunID, run.Shards, run.Sources, run.Notes
+	doc.Probes = run.Probes
 	return doc
 }
 

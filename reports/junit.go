@@ -104,7 +104,10 @@ func JUnit(w io.Writer, run Run) error {
 		completed.Failure = &junitFailure{Message: xmlText(strings.Join(reasons, "; ")), Type: "incomplete", Body: xmlText(strings.Join(reasons, "\n"))}
 	}
 	requests := junitCase{Classname: junitRunClass, Name: "requests", Time: junitSeconds(0), SystemOut: &junitOutput{junitNumbers(s)}}
-	if s.Requests == 0 {
+	switch {
+	case s.Requests == 0 && len(run.Probes) > 0:
+		requests.Skipped = &junitSkipped{Message: "probe reports only, no result file"}
+	case s.Requests == 0:
 		requests.Failure = &junitFailure{Message: "no request was made", Type: "no-requests"}
 	}
 	suite.Cases = append(suite.Cases, completed, requests)
@@ -112,6 +115,13 @@ func JUnit(w io.Writer, run Run) error {
 		for _, r := range run.Contract.Rules {
 			suite.Cases = append(suite.Cases, junitRule(r))
 		}
+	}
+	for _, p := range run.Probes {
+		c := junitCase{Classname: "probe", Name: junitLine("Retry-After of " + orDash(p.Target)), Time: junitSeconds(time.Duration(p.ElapsedS * float64(time.Second)))}
+		if !ProbePassed(p.Verdict) {
+			c.Failure = &junitFailure{Message: xmlText(p.Verdict + ": " + p.Explanation), Type: xmlText(p.Verdict), Body: xmlText(strings.Join(probeLines([]JSONProbeReport{p}), "\n"))}
+		}
+		suite.Cases = append(suite.Cases, c)
 	}
 
 	for _, c := range suite.Cases {
@@ -141,7 +151,7 @@ func JUnit(w io.Writer, run Run) error {
 // requests, which have testcases of their own. It judges a copy of the
 // run without contract and with a request, so the wording stays Verdict's.
 func completionReasons(run Run) []string {
-	run.Contract = nil
+	run.Contract, run.Probes = nil, nil // they have test cases of their own
 	run.Summary = &analyze.Summary{Requests: 1}
 	return run.Verdict().Reasons
 }

@@ -54,6 +54,17 @@ func Markdown(w io.Writer, run Run) error {
 	if run.Contract != nil {
 		mdContract(p, run.Contract)
 	}
+	if len(run.Probes) > 0 {
+		p.printf("**Probes of the Retry-After**\n\n")
+		for i, line := range probeLines(run.Probes) {
+			mark := "✅"
+			if !ProbePassed(run.Probes[i].Verdict) {
+				mark = "❌"
+			}
+			p.printf("- %s %s\n", mark, mdEscape(line))
+		}
+		p.printf("\n")
+	}
 	if len(run.Notes) > 0 {
 		p.printf("**Notes**\n\n")
 		for _, n := range run.Notes {

@@ -244,3 +244,17 @@ func ProbeJSON(w io.Writer, rep ProbeReport) error {
 func secs(d time.Duration) float64 { return round(d.Seconds(), 3) }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// ProbePassed reports whether a probe's verdict lets a run pass: as for
+// `stampede probe`'s exit code, only an honest limiter does.
+func ProbePassed(verdict string) bool { return verdict == string(probe.Honest) }
+
+// probeLines renders the probes for the text and Markdown reports: one
+// line each, "<target>: <verdict>: <explanation>", cleaned for a terminal.
+func probeLines(probes []JSONProbeReport) []string {
+	var out []string
+	for _, p := range probes {
+		out = append(out, oneLine(fmt.Sprintf("%s: %s: %s (%d rounds, %d requests)", p.Target, p.Verdict, p.Explanation, len(p.Probe.Rounds), p.Requests)))
+	}
+	return out
+}

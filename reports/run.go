@@ -39,6 +39,9 @@ type Run struct {
 	Shards  []string  // the shards merged into this report
 	Sources []string  // the result files read, "-" for standard input
 	Notes   []string  // remarks on reading the results: damage skipped, parts unknown
+	// Probes are reports of `stampede probe --format json` read with the
+	// result files: the active check of the rate limiter's Retry-After.
+	Probes []JSONProbeReport
 	// Unfinished counts the result files that should end with a trailer
 	// (format 3 and later) but do not: runs that crashed or were killed.
 	Unfinished int
@@ -51,12 +54,13 @@ type Verdict struct {
 }
 
 // Verdict judges the run: it fails when the rate-limit contract has a
-// violation of severity error, when the run was interrupted, when
+// violation of severity error, when a probe found the limiter's waits
+// untrue, when the run was interrupted, when
 // attempts went unsent or unanswered, when a result file has no end (a
 // crash), or when there was no request.
 func (r Run) Verdict() Verdict {
 	var v Verdict
-	if r.Summary == nil || r.Summary.Requests == 0 {
+	if (r.Summary == nil || r.Summary.Requests == 0) && len(r.Probes) == 0 {
 		v.Reasons = append(v.Reasons, "no request was made")
 	}
 	if errs, _ := r.Contract.Violations(); errs > 0 {
@@ -70,6 +74,11 @@ func (r Run) Verdict() Verdict {
 	}
 	if r.Unanswered > 0 {
 		v.Reasons = append(v.Reasons, fmt.Sprintf("%d %s unanswered", r.Unanswered, plural(r.Unanswered, "attempt", "attempts")))
+	}
+	for _, p := range r.Probes {
+		if !ProbePassed(p.Verdict) {
+			v.Reasons = append(v.Reasons, fmt.Sprintf("probe of %s: %s", p.Target, p.Verdict))
+		}
 	}
 	if n := uint64(r.Unfinished); n > 0 {
 		v.Reasons = append(v.Reasons, fmt.Sprintf("%d result %s no end: the run crashed or was killed, and its contract checks are unknown", n, plural(n, "file has", "files have")))

@@ -101,6 +101,12 @@ func Text(w io.Writer, run Run) error {
 		tp.classes(run, stats)
 	}
 	tp.contract(run.Contract)
+	if len(run.Probes) > 0 {
+		tp.printf("\nProbes of the Retry-After (stampede probe)\n")
+		for _, line := range probeLines(run.Probes) {
+			tp.printf("- %s\n", line)
+		}
+	}
 	if run.Histogram && len(stats) > 0 {
 		tp.histograms(stats[:min(len(stats), HistogramClasses)])
 	}

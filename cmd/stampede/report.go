@@ -36,7 +36,8 @@ func newReportCmd(e *env) *cobra.Command {
 		Short: "Render result files again: text, JSON, CSV, HTML, JUnit, Markdown, HDR",
 		Long: `Render the results of earlier runs, with no access to the target. FILE is a
 result file of 'stampede attack -o' (any format version) or of vegeta
-(gob, JSON or CSV encoding; bodies it stored are classified again); - reads
+(gob, JSON or CSV encoding; bodies it stored are classified again), or the
+JSON report of 'stampede probe --format json', shown beside them; - reads
 standard input. Several files, the shards of one run or repeated runs,
 merge into one analysis: histograms merge exactly, counts add up and time
 series line up on absolute time.

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/stampede-dev/stampede/sim"
 )
 
 // limitedServer answers every third request with a 429 in the OpenAI
@@ -350,5 +352,52 @@ func TestReportKeepsPathRuleClasses(t *testing.T) {
 	var a, b classes
 	if json.Unmarshal([]byte(live), &a) != nil || json.Unmarshal([]byte(replayed), &b) != nil || len(a.Classes) != 2 || !reflect.DeepEqual(a, b) {
 		t.Errorf("live classes %+v; replayed %+v; want the same two", a, b)
+	}
+}
+
+// TestReportWithProbe: the JSON report of `stampede probe` read with a
+// result file appears in every report, and a lying limiter fails the
+// verdict.
+func TestReportWithProbe(t *testing.T) {
+	dir := t.TempDir()
+	srv, _ := probeSim(t, sim.RetryAfterLying, 1)
+	code, stdout, stderr := runInProcess(t, probeArgs(srv.URL, "--format", "json", "-q")...)
+	if code != exitThreshold {
+		t.Fatalf("probe of a lying limiter: exit %d; want 1\n%s", code, stderr)
+	}
+	probeFile := filepath.Join(dir, "probe.json")
+	os.WriteFile(probeFile, []byte(stdout), 0o644)
+	file := attackFile(t, limitedServer(t).URL+"/", dir, "r.bin")
+
+	for format, want := range map[string][]string{
+		"text":     {"Probes of the Retry-After", "understated"},
+		"markdown": {"**Probes of the Retry-After**", "❌", "understated"},
+		"junit":    {`classname="probe"`, `type="understated"`},
+		"html":     {`<section id="probes">`, "understated", "Advertised wait"},
+		"json":     {`"probes": [`, `"schema": "stampede/probe/v1"`, `"probe of `},
+	} {
+		code, out, stderr := runInProcess(t, "report", "--format", format, file, probeFile)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", format, code, stderr)
+		}
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s report lacks %q", format, w)
+			}
+		}
+		if strings.Contains(out, "s3cret-query") {
+			t.Errorf("%s report shows the probe's secret query value", format)
+		}
+	}
+	// A probe report alone renders too, with no "no request" failure.
+	code, out, stderr := runInProcess(t, "report", "--format", "json", probeFile)
+	if code != 0 || strings.Contains(out, "no request was made") || !strings.Contains(out, "understated") {
+		t.Errorf("probe alone: exit %d, %s\n%s", code, stderr, out)
+	}
+	// A damaged probe report is an error naming the file.
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"schema": "stampede/probe/v1", "requests": "many"}`), 0o644)
+	if code, _, stderr := runInProcess(t, "report", bad); code != exitUsage || !strings.Contains(stderr, "bad.json: a probe report that does not parse") {
+		t.Errorf("damaged probe report: exit %d, %q", code, stderr)
 	}
 }

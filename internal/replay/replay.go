@@ -8,7 +8,9 @@ package replay
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -110,10 +112,45 @@ func (l *loader) file(path string, stdin io.Reader) error {
 	case strings.HasPrefix(string(prefix), results.Magic):
 		return l.stampede(name, br)
 	}
+	if isProbeReport(prefix) {
+		return l.probe(name, br)
+	}
 	if _, ok := vegetafile.Detect(prefix); ok {
 		return l.vegeta(name, br)
 	}
 	return fmt.Errorf("%s: %w (a stampede file starts with %q; vegeta files are gob, JSON lines or CSV)", name, ErrNotResults, results.Magic)
+}
+
+// maxProbeReport bounds the size of a probe's JSON report: a real one is
+// a few kilobytes per round.
+const maxProbeReport = 4 << 20
+
+// isProbeReport reports whether a file starts like the JSON report of
+// `stampede probe --format json`.
+func isProbeReport(prefix []byte) bool {
+	p := bytes.TrimLeft(prefix, " \t\r\n")
+	return len(p) > 0 && p[0] == '{' && bytes.Contains(p, []byte(`"schema"`)) && bytes.Contains(p, []byte(`"`+reports.ProbeSchema+`"`))
+}
+
+// probe reads the JSON report of `stampede probe`, shown beside the
+// results.
+func (l *loader) probe(name string, in io.Reader) error {
+	data, err := io.ReadAll(io.LimitReader(in, maxProbeReport+1))
+	if err != nil {
+		return fmt.Errorf("read %s: %w", name, err)
+	}
+	if len(data) > maxProbeReport {
+		return fmt.Errorf("%s: a probe report of more than %d bytes", name, maxProbeReport)
+	}
+	var p reports.JSONProbeReport
+	if err := json.Unmarshal(data, &p); err != nil {
+		return fmt.Errorf("%s: a probe report that does not parse: %w", name, err)
+	}
+	if p.Schema != reports.ProbeSchema {
+		return fmt.Errorf("%s: probe report of schema %q; this stampede reads %q", name, p.Schema, reports.ProbeSchema)
+	}
+	l.run.Probes = append(l.run.Probes, p)
+	return nil
 }
 
 // stampede reads a stampede result file.
