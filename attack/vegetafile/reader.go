@@ -35,8 +35,9 @@ type Result struct {
 	// BytesIn, BytesOut and Seq are copied, ErrorKind is ErrorKindOf(Error)
 	// for a result without a status and ErrNone for one with a status,
 	// RetryAfter is the stored Retry-After header (cut to
-	// results.MaxRetryAfterLen bytes), Attempt is 1 and RequestID is Seq+1, so
-	// that ids start at 1. Category and Class are left to the classifier.
+	// results.MaxRetryAfterLen bytes), Attempt is 1 and RequestID is Seq,
+	// as stampede attack numbers them. Category and Class are left to the
+	// classifier.
 	Record results.Record
 	// Error is vegeta's error text, "" if none. vegeta sets it for transport
 	// failures and, to the status line ("503 Service Unavailable"), for
@@ -205,7 +206,7 @@ func (r *Reader) fill(res *Result) {
 			ErrorKind:  kind,
 			RetryAfter: cut(header(v.Headers, "Retry-After"), results.MaxRetryAfterLen),
 			Attempt:    1,
-			RequestID:  v.Seq + 1, // wraps to 0 for the (absurd) last seq
+			RequestID:  v.Seq, // as stampede attack numbers them: one attempt per request
 		},
 		Error:           v.Error,
 		Body:            body,

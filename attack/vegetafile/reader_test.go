@@ -70,7 +70,7 @@ func checkResult(t *testing.T, i int, got *Result, s *sample) {
 	want := results.Record{
 		Seq: v.Seq, Scheduled: rec.Scheduled, Latency: v.Latency, Status: v.Code,
 		BytesIn: v.BytesIn, BytesOut: v.BytesOut, ErrorKind: s.kind,
-		RetryAfter: v.Headers.Get("Retry-After"), Attempt: 1, RequestID: v.Seq + 1,
+		RetryAfter: v.Headers.Get("Retry-After"), Attempt: 1, RequestID: v.Seq,
 	}
 	if *rec != want {
 		t.Errorf("result %d: Record = %+v;\nwant %+v", i, *rec, want)
