@@ -140,7 +140,9 @@ func (t *ClassTable) Intern(desc results.Class) (*Class, bool) {
 // its status when the table is full. A class without a body (dialect
 // "none") is always added.
 func (t *ClassTable) insert(k classKey, desc results.Class) (*Class, bool) {
-	bodied := desc.Dialect != Skipped.String()
+	// A class with a code was read from a body, even when it is rebuilt
+	// from a record (RecordClass): the bound applies to it.
+	bodied := desc.Dialect != Skipped.String() || desc.Code != ""
 	if bodied && t.full() {
 		return t.overflowClass(desc.Status, desc.ErrorKind)
 	}

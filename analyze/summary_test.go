@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -143,4 +144,21 @@ func BenchmarkSummaryAdd(b *testing.B) {
 		s.Add(&recs[i%len(recs)])
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+// TestRecordClassesBounded: records without a class (older files, classes
+// a file does not describe) get classes from their codes, within the
+// table's bound: the rest count in their status's overflow class.
+func TestRecordClassesBounded(t *testing.T) {
+	s := NewSummaryFor(NewClassTable(5))
+	for i := range 50 {
+		r := results.Record{Scheduled: time.Unix(1700000000, 0), Latency: time.Millisecond, Status: 400, ErrorCode: fmt.Sprintf("E%d", i)}
+		s.Add(&r)
+	}
+	r := results.Record{Scheduled: time.Unix(1700000000, 0), Latency: time.Millisecond, Status: 200}
+	s.Add(&r)
+	stats := s.ClassStats()
+	if len(stats) != 7 || s.Requests != 51 { // 5 codes, the overflow of 400, and 200
+		t.Errorf("%d classes for %d requests; want 7", len(stats), s.Requests)
+	}
 }

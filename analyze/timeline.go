@@ -63,10 +63,11 @@ func (t *Timeline) follows(class uint32) bool {
 
 // TimeBucket is one interval of a Timeline.
 type TimeBucket struct {
-	Offered uint64                             // attempts scheduled in the interval
-	Sent    uint64                             // attempts that left in the interval
-	Latency *hdrhistogram.Histogram            // of the attempts scheduled in it; nil when none
-	Classes map[uint32]*hdrhistogram.Histogram // the same, per class id; nil when none
+	Offered   uint64                             // attempts scheduled in the interval
+	Sent      uint64                             // attempts that left in the interval
+	Successes uint64                             // attempts scheduled in it answered 2xx or 3xx
+	Latency   *hdrhistogram.Histogram            // of the attempts scheduled in it; nil when none
+	Classes   map[uint32]*hdrhistogram.Histogram // the same, per class id; nil when none
 }
 
 // NewTimelineHistogram returns an empty histogram of a timeline's geometry:
@@ -79,6 +80,9 @@ func NewTimelineHistogram() *hdrhistogram.Histogram {
 func (t *Timeline) Add(r *results.Record, class uint32) {
 	b := t.bucket(r.Scheduled.Unix())
 	b.Offered++
+	if r.Success() {
+		b.Successes++
+	}
 	if b.Latency == nil {
 		b.Latency = NewTimelineHistogram()
 		t.cells++
@@ -156,6 +160,7 @@ func (t *Timeline) widen() {
 func (b *TimeBucket) add(o *TimeBucket, id func(uint32) uint32, follow func(uint32) bool) {
 	b.Offered += o.Offered
 	b.Sent += o.Sent
+	b.Successes += o.Successes
 	if o.Latency != nil {
 		if b.Latency == nil {
 			b.Latency = NewTimelineHistogram()
@@ -232,6 +237,7 @@ func (t *Timeline) Start() time.Time {
 type TimePoint struct {
 	Start              time.Time     // beginning of the interval
 	Offered, Sent      uint64        // attempts scheduled, and sent, in it
+	Successes          uint64        // attempts scheduled in it answered 2xx or 3xx
 	Count              uint64        // attempts scheduled in it (of the class, for ClassPoints)
 	P50, P90, P99, Max time.Duration // latency quantiles, 0 when empty
 }
@@ -243,7 +249,7 @@ func (t *Timeline) Points() []TimePoint {
 	for i := range t.Buckets {
 		b := &t.Buckets[i]
 		out[i] = point(t.Start().Add(time.Duration(i)*t.Step()), b.Latency)
-		out[i].Offered, out[i].Sent = b.Offered, b.Sent
+		out[i].Offered, out[i].Sent, out[i].Successes = b.Offered, b.Sent, b.Successes
 	}
 	return out
 }

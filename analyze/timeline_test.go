@@ -130,15 +130,19 @@ func TestTimelineManyClassesOneSecond(t *testing.T) {
 	var tl Timeline
 	const classes = 3000
 	for i := range classes {
-		r := results.Record{Scheduled: start.Add(time.Duration(i) * 100 * time.Microsecond), Latency: time.Millisecond}
+		r := results.Record{Scheduled: start.Add(time.Duration(i) * 100 * time.Microsecond), Latency: time.Millisecond, Status: 200}
 		tl.Add(&r, uint32(i+1))
 	}
 	if tl.cells > MaxTimelineCells || len(tl.classes) != MaxTimelineClasses {
 		t.Errorf("%d cells, %d classes followed; want at most %d and %d", tl.cells, len(tl.classes), MaxTimelineCells, MaxTimelineClasses)
 	}
-	var offered uint64
+	var offered, successes uint64
 	for _, p := range tl.Points() {
 		offered += p.Offered
+		successes += p.Successes
+	}
+	if successes != classes {
+		t.Errorf("%d successes of %d: the classes not followed must count too", successes, classes)
 	}
 	if offered != classes || len(tl.ClassPoints(classes)) != 0 || len(tl.ClassPoints(1)) != 1 {
 		t.Errorf("offered %d of %d; class %d has %d points, class 1 %d", offered, classes, classes, len(tl.ClassPoints(classes)), len(tl.ClassPoints(1)))

@@ -463,20 +463,16 @@ func newHTMLData(s *analyze.Summary, stats []*analyze.ClassStats) htmlData {
 	}
 	d.Latency = htmlDownsampled(htmlChart{X: x, Series: []htmlSeries{{"p50", p50}, {"p90", p90}, {"p99", p99}}})
 
-	// Classes over time, and successes: ClassPoints lists only the
-	// intervals in which a class has attempts, the others count 0.
+	// Classes over time: ClassPoints lists only the intervals in which a
+	// class has attempts, the others count 0.
 	var classes []htmlSeries
 	var other htmlValues
-	successes := make(htmlValues, len(points))
 	labels := htmlChartLabels(stats)
 	for i, st := range stats {
 		counts := make(htmlValues, len(points))
 		for _, p := range t.ClassPoints(st.Class.ID) {
 			if j, ok := at[p.Start.Unix()]; ok {
 				counts[j] += float64(p.Count)
-				if c := st.Class; c.ErrorKind == results.ErrNone && c.Status >= 200 && c.Status < 400 { // as Summary.Successes
-					successes[j] += float64(p.Count)
-				}
 			}
 		}
 		switch {
@@ -495,10 +491,10 @@ func newHTMLData(s *analyze.Summary, stats []*analyze.ClassStats) htmlData {
 	}
 	d.Classes = htmlDownsampled(htmlChart{X: x, Series: classes})
 
-	offered, sent := make(htmlValues, len(points)), make(htmlValues, len(points))
+	offered, sent, successes := make(htmlValues, len(points)), make(htmlValues, len(points)), make(htmlValues, len(points))
 	for i, p := range points {
 		span := htmlCovered(s, p.Start, t.Step())
-		offered[i], sent[i], successes[i] = float64(p.Offered)/span, float64(p.Sent)/span, successes[i]/span
+		offered[i], sent[i], successes[i] = float64(p.Offered)/span, float64(p.Sent)/span, float64(p.Successes)/span
 	}
 	d.Rates = htmlDownsampled(htmlChart{X: x, Series: []htmlSeries{{"offered", offered}, {"achieved (sent)", sent}, {"successful", successes}}})
 

@@ -228,10 +228,10 @@ func jsonClass(st *analyze.ClassStats, requests uint64) JSONClass {
 	}
 }
 
-// utcOrNil returns t in UTC, or nil for the zero time (the key is then
-// omitted).
+// utcOrNil returns t in UTC, or nil for the zero time and for years RFC
+// 3339 cannot write (the key is then omitted).
 func utcOrNil(t time.Time) *time.Time {
-	if t.IsZero() {
+	if y := t.UTC().Year(); t.IsZero() || y < 0 || y > 9999 { // RFC 3339 has no other years: a crafted file's
 		return nil
 	}
 	t = t.UTC()

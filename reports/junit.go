@@ -105,7 +105,7 @@ func JUnit(w io.Writer, run Run) error {
 	}
 	requests := junitCase{Classname: junitRunClass, Name: "requests", Time: junitSeconds(0), SystemOut: &junitOutput{junitNumbers(s)}}
 	switch {
-	case s.Requests == 0 && len(run.Probes) > 0:
+	case run.probesOnly():
 		requests.Skipped = &junitSkipped{Message: "probe reports only, no result file"}
 	case s.Requests == 0:
 		requests.Failure = &junitFailure{Message: "no request was made", Type: "no-requests"}
@@ -117,7 +117,11 @@ func JUnit(w io.Writer, run Run) error {
 		}
 	}
 	for _, p := range run.Probes {
-		c := junitCase{Classname: "probe", Name: junitLine("Retry-After of " + orDash(p.Target)), Time: junitSeconds(time.Duration(p.ElapsedS * float64(time.Second)))}
+		elapsed := time.Duration(0)
+		if p.ElapsedS > 0 && p.ElapsedS < 1e6 { // a crafted report may say anything
+			elapsed = time.Duration(p.ElapsedS * float64(time.Second))
+		}
+		c := junitCase{Classname: "probe", Name: junitLine("Retry-After of " + orDash(p.Target)), Time: junitSeconds(elapsed)}
 		if !ProbePassed(p.Verdict) {
 			c.Failure = &junitFailure{Message: xmlText(p.Verdict + ": " + p.Explanation), Type: xmlText(p.Verdict), Body: xmlText(strings.Join(probeLines([]JSONProbeReport{p}), "\n"))}
 		}

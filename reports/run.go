@@ -42,9 +42,18 @@ type Run struct {
 	// Probes are reports of `stampede probe --format json` read with the
 	// result files: the active check of the rate limiter's Retry-After.
 	Probes []JSONProbeReport
+	// ResultFiles counts the stampede and vegeta result files read; 0 for
+	// a live run.
+	ResultFiles int
 	// Unfinished counts the result files that should end with a trailer
 	// (format 3 and later) but do not: runs that crashed or were killed.
 	Unfinished int
+}
+
+// probesOnly reports whether the report holds probe reports and no
+// results: no request is then expected.
+func (r Run) probesOnly() bool {
+	return len(r.Probes) > 0 && r.ResultFiles == 0 && r.Summary.Requests == 0
 }
 
 // Verdict is a run's headline: whether it passed, and why not.
@@ -60,7 +69,7 @@ type Verdict struct {
 // crash), or when there was no request.
 func (r Run) Verdict() Verdict {
 	var v Verdict
-	if (r.Summary == nil || r.Summary.Requests == 0) && len(r.Probes) == 0 {
+	if (r.Summary == nil || r.Summary.Requests == 0) && !r.probesOnly() {
 		v.Reasons = append(v.Reasons, "no request was made")
 	}
 	if errs, _ := r.Contract.Violations(); errs > 0 {

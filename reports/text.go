@@ -116,6 +116,11 @@ func Text(w io.Writer, run Run) error {
 			tp.printf("- %s\n", oneLine(n))
 		}
 	}
+	if v := run.Verdict(); v.Pass {
+		tp.printf("\nVerdict: PASS\n")
+	} else {
+		tp.printf("\nVerdict: FAIL: %s\n", oneLine(strings.Join(v.Reasons, "; ")))
+	}
 	return tp.err
 }
 

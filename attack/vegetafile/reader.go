@@ -164,7 +164,7 @@ func (r *Reader) Next(res *Result) error {
 	if err == nil && r.v.Latency < 0 {
 		err = fmt.Errorf("negative latency %v", r.v.Latency)
 	}
-	if y := r.v.Timestamp.Year(); err == nil && (y < 1 || y > 9999) {
+	if y := r.v.Timestamp.UTC().Year(); err == nil && (y < 1 || y > 9999) {
 		// Only a crafted file holds one; reports could not print it,
 		// and time series spanning aeons would only widen.
 		err = fmt.Errorf("timestamp in the year %d, outside 1 to 9999", y)

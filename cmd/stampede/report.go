@@ -114,16 +114,30 @@ func runReport(ctx context.Context, e *env, f *reportFlags, paths []string) erro
 		return usageErrorf("- (standard input) can be read only once")
 	}
 	for _, p := range paths {
-		if p != "-" && samePath(p, f.output) {
+		if p == "-" {
+			if in, ok := e.stdin.(*os.File); ok && sameFile(in, f.output) {
+				return usageErrorf("--output %s: is also standard input, the result file to read; write the report elsewhere", f.output)
+			}
+			continue
+		}
+		if samePath(p, f.output) {
 			return usageErrorf("--output %s: is also a result file to read; write the report elsewhere", f.output)
+		}
+		// Before -o opens anything (a FIFO's open waits for a reader).
+		if _, err := os.Stat(p); err != nil {
+			return usageErrorf("result file: %v", err)
 		}
 	}
 	err := writeOutput(e, "--output", f.output, func(w io.Writer) error {
 		if format == vegetaJSON {
-			if err := replay.ExportVegeta(w, paths, e.stdin); err != nil {
-				return usageErrorf("%v", err)
+			err := replay.ExportVegeta(ctx, w, paths, e.stdin)
+			switch {
+			case err == nil || ctx.Err() != nil:
+				return err
+			case errors.Is(err, replay.ErrWrite):
+				return runtimeError(err)
 			}
-			return nil
+			return usageErrorf("%v", err)
 		}
 		run, err := replay.Load(ctx, paths, replay.Options{Stdin: e.stdin})
 		if err != nil {
@@ -173,6 +187,16 @@ func samePath(a, b string) bool {
 	sa, errA := os.Stat(a)
 	sb, errB := os.Stat(b)
 	return errA == nil && errB == nil && os.SameFile(sa, sb)
+}
+
+// sameFile reports whether an open file is the file at path.
+func sameFile(f *os.File, path string) bool {
+	if path == "" || path == "-" {
+		return false
+	}
+	a, errA := f.Stat()
+	b, errB := os.Stat(path)
+	return errA == nil && errB == nil && os.SameFile(a, b)
 }
 
 // writeOutput runs write into stdout for "-". A regular file is written
@@ -279,6 +303,9 @@ func parseReportSpecs(values []string, output string) ([]reportSpec, error) {
 		if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
 			return nil, usageErrorf("--report %q: no directory %s to write it in", v, filepath.Dir(path))
 		}
+		if st, err := os.Stat(path); err == nil && st.IsDir() {
+			return nil, usageErrorf("--report %q: %s is a directory; give a file name", v, path)
+		}
 		specs = append(specs, reportSpec{format, path})
 	}
 	return specs, nil
@@ -289,7 +316,7 @@ func parseReportSpecs(values []string, output string) ([]reportSpec, error) {
 func writeReports(e *env, specs []reportSpec, run reports.Run) error {
 	var first error
 	for _, spec := range specs {
-		err := writeOutput(e, "--report "+spec.format+"=", spec.path, func(w io.Writer) error {
+		err := writeOutput(e, "--report "+spec.format, spec.path, func(w io.Writer) error {
 			if err := reports.Render(w, spec.format, run, reports.RenderOptions{}); err != nil {
 				return runtimeError(fmt.Errorf("write %s report %s: %w", spec.format, spec.path, err))
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
@@ -20,6 +21,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/stampede-dev/stampede/attack/results"
 	"github.com/stampede-dev/stampede/sim"
 )
 
@@ -400,4 +402,83 @@ func TestReportWithProbe(t *testing.T) {
 	if code, _, stderr := runInProcess(t, "report", bad); code != exitUsage || !strings.Contains(stderr, "bad.json: a probe report that does not parse") {
 		t.Errorf("damaged probe report: exit %d, %q", code, stderr)
 	}
+}
+
+// TestReportOutputGuards: standard input may not be -o's file either; a
+// missing input fails before -o opens a FIFO (whose open would wait for a
+// reader); --report may not name a directory; the vegeta-json export
+// skips probe reports and says a write failure is the run's (exit 3).
+func TestReportOutputGuards(t *testing.T) {
+	srv := limitedServer(t)
+	dir := t.TempDir()
+	file := attackFile(t, srv.URL+"/", dir, "r.bin")
+
+	in, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	var stdout, stderr bytes.Buffer
+	e := &env{stdin: in, stdout: &stdout, stderr: &stderr, abort: context.Background()}
+	if code := run(context.Background(), e, []string{"report", "-o", file, "-"}); code != exitUsage || !strings.Contains(stderr.String(), "is also standard input") {
+		t.Errorf("report - -o r.bin < r.bin: exit %d, %q", code, stderr.String())
+	}
+	if _, _, err := readResultsErr(file); err != nil {
+		t.Errorf("the result file was damaged: %v", err)
+	}
+
+	fifo := filepath.Join(dir, "out.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	done := make(chan int, 1)
+	go func() {
+		code, _, _ := runInProcess(t, "report", "-o", fifo, filepath.Join(dir, "missing.bin"))
+		done <- code
+	}()
+	select {
+	case code := <-done:
+		if code != exitUsage {
+			t.Errorf("missing input, -o FIFO: exit %d; want 2", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a missing input with -o FIFO hung: -o was opened first")
+	}
+
+	code, _, stderrText := runInProcess(t, "attack", "--url", srv.URL, "--duration", "1s", "-q", "-o", "", "--report", "html="+dir)
+	if code != exitUsage || !strings.Contains(stderrText, "is a directory") {
+		t.Errorf("--report html=DIR: exit %d, %q", code, stderrText)
+	}
+
+	probeFile := filepath.Join(dir, "probe.json")
+	os.WriteFile(probeFile, []byte(`{"schema": "stampede/probe/v1", "target": "GET /", "verdict": "honest", "probe": {"rounds": []}}`), 0o644)
+	code, out, stderrText := runInProcess(t, "report", "--format", "vegeta-json", file, probeFile)
+	if code != 0 || strings.Count(out, "\n") == 0 {
+		t.Errorf("vegeta-json with a probe report: exit %d, %q", code, stderrText)
+	}
+	if _, err := os.Stat("/dev/full"); err == nil {
+		code, _, stderrText := runInProcess(t, "report", "--format", "vegeta-json", "-o", "/dev/full", file)
+		if code != exitRuntime || !strings.Contains(stderrText, "no space left") {
+			t.Errorf("vegeta-json into /dev/full: exit %d, %q; want 3", code, stderrText)
+		}
+	}
+}
+
+// readResultsErr reads a result file to its end.
+func readResultsErr(path string) (results.Header, int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return results.Header{}, 0, err
+	}
+	defer f.Close()
+	r, err := results.NewReader(f)
+	if err != nil {
+		return results.Header{}, 0, err
+	}
+	n := 0
+	var rec results.Record
+	for r.Next(&rec) == nil {
+		n++
+	}
+	return r.Header(), n, nil
 }

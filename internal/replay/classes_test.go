@@ -168,3 +168,25 @@ func TestLoadCancelled(t *testing.T) {
 		t.Errorf("Load with a cancelled context: %v; want context.Canceled", err)
 	}
 }
+
+// TestLoadProbeWithEmptyResults: a probe report beside a result file
+// without records does not hide that no request was made.
+func TestLoadProbeWithEmptyResults(t *testing.T) {
+	dir := t.TempDir()
+	c, _ := analyze.NewClassifier(analyze.ClassifierOptions{})
+	empty := filepath.Join(dir, "empty.bin")
+	classifiedFile(t, empty, c, 0, true, nil)
+	probe := filepath.Join(dir, "probe.json")
+	os.WriteFile(probe, []byte(`{"schema": "stampede/probe/v1", "target": "GET /", "verdict": "honest", "probe": {"rounds": []}}`), 0o644)
+	run, err := Load(context.Background(), []string{empty, probe}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := run.Verdict(); v.Pass || !strings.Contains(strings.Join(v.Reasons, ";"), "no request was made") {
+		t.Errorf("verdict %+v; want a failure: the result file has no request", v)
+	}
+	run, err = Load(context.Background(), []string{probe}, Options{})
+	if err != nil || !run.Verdict().Pass {
+		t.Errorf("an honest probe alone: %v, verdict %+v; want a pass", err, run.Verdict())
+	}
+}

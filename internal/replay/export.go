@@ -2,6 +2,7 @@ package replay
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -20,19 +21,47 @@ import (
 // example request on the header's target, or the target itself; both are
 // redacted already. A vegeta result's URL is redacted here (secret query
 // values, passwords). stdin is read for the path "-".
-func ExportVegeta(w io.Writer, paths []string, stdin io.Reader) error {
+// Reading stops with ctx's error when ctx is cancelled; a failure to write
+// wraps ErrWrite. Probe reports have no records and are skipped.
+func ExportVegeta(ctx context.Context, w io.Writer, paths []string, stdin io.Reader) error {
 	vw := vegetafile.NewWriter(w, "stampede")
-	policy := redact.NewPolicy()
+	x := exporter{ctx: ctx, w: vw, policy: redact.NewPolicy()}
 	for _, path := range paths {
-		if err := exportFile(vw, policy, path, stdin); err != nil {
+		if err := x.file(path, stdin); err != nil {
 			return err
 		}
 	}
-	return vw.Flush()
+	if err := vw.Flush(); err != nil {
+		return fmt.Errorf("%w: %w", ErrWrite, err)
+	}
+	return nil
 }
 
-// exportFile writes the records of one file.
-func exportFile(vw *vegetafile.Writer, policy redact.Policy, path string, stdin io.Reader) error {
+// ErrWrite marks a failure to write the export, as opposed to one to read
+// its inputs.
+var ErrWrite = errors.New("write vegeta results")
+
+// exporter writes records as vegeta results.
+type exporter struct {
+	ctx    context.Context
+	w      *vegetafile.Writer
+	policy redact.Policy
+	n      uint64 // records written
+}
+
+// write writes one record, looking at the context now and then.
+func (x *exporter) write(rec *results.Record, method, url string) error {
+	if x.n++; x.n%checkEvery == 0 && x.ctx.Err() != nil {
+		return x.ctx.Err()
+	}
+	if err := x.w.Write(rec, method, url); err != nil {
+		return fmt.Errorf("%w: %w", ErrWrite, err)
+	}
+	return nil
+}
+
+// file writes the records of one file.
+func (x *exporter) file(path string, stdin io.Reader) error {
 	in, name, closeFile, err := open(path, stdin)
 	if err != nil {
 		return err
@@ -40,6 +69,9 @@ func exportFile(vw *vegetafile.Writer, policy redact.Policy, path string, stdin 
 	defer closeFile()
 	br := bufio.NewReaderSize(in, 64<<10)
 	prefix, _ := br.Peek(512)
+	if isProbeReport(prefix) {
+		return nil // a probe report has no records
+	}
 	if !strings.HasPrefix(string(prefix), results.Magic) {
 		if _, ok := vegetafile.Detect(prefix); !ok {
 			return fmt.Errorf("%s: %w", name, ErrNotResults)
@@ -55,8 +87,8 @@ func exportFile(vw *vegetafile.Writer, policy redact.Policy, path string, stdin 
 			} else if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
-			if err := vw.Write(&res.Record, res.Method, policy.URL(res.URL)); err != nil {
-				return fmt.Errorf("write vegeta results: %w", err)
+			if err := x.write(&res.Record, res.Method, x.policy.URL(res.URL)); err != nil {
+				return err
 			}
 		}
 	}
@@ -76,8 +108,8 @@ func exportFile(vw *vegetafile.Writer, policy redact.Policy, path string, stdin 
 		if c, ok := r.Class(rec.Class); ok {
 			m, u = requestOf(c.Example, method, target)
 		}
-		if err := vw.Write(&rec, m, u); err != nil {
-			return fmt.Errorf("write vegeta results: %w", err)
+		if err := x.write(&rec, m, u); err != nil {
+			return err
 		}
 	}
 }

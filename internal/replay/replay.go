@@ -200,6 +200,7 @@ func (l *loader) stampede(name string, in io.Reader) error {
 		l.run.Summary.ImportClass(e.Class, e.Samples)
 	}
 	l.run.Records += n
+	l.run.ResultFiles++
 	if r.Skipped() > 0 {
 		l.note("%s: %d damaged bytes skipped (bad checksums or a cut end); the records around them were read", name, r.Skipped())
 	}
@@ -282,7 +283,12 @@ func (l *loader) vegeta(name string, in io.Reader) error {
 			break
 		}
 		if err != nil {
-			l.note("%s: %v; the %d results before it were read", name, err, n)
+			// Not the decoder's words: they quote the entry, secrets and all.
+			how := "does not decode"
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				how = "is cut short"
+			}
+			l.note("%s: vegeta %s results: entry %d %s; the %d results before it were read", name, r.Encoding(), n+1, how, n)
 			break
 		}
 		n++
@@ -312,6 +318,7 @@ func (l *loader) vegeta(name string, in io.Reader) error {
 		l.run.Start = first
 	}
 	l.run.Records += n
+	l.run.ResultFiles++
 	l.run.Truncated += l.classifier.Truncated() - truncated
 	l.withoutTrailer++ // vegeta files have no contract checks
 	return nil

@@ -116,7 +116,7 @@ func TestExportVegetaRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.bin")
 	shard(t, path, "", 400, func(int) bool { return true })
 	var out bytes.Buffer
-	if err := ExportVegeta(&out, []string{path}, nil); err != nil {
+	if err := ExportVegeta(context.Background(), &out, []string{path}, nil); err != nil {
 		t.Fatal(err)
 	}
 	run, err := Load(context.Background(), []string{path}, Options{})
@@ -195,8 +195,15 @@ func TestVegetaDamageAndSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run.Summary.Requests != 299 || !strings.Contains(strings.Join(run.Notes, "\n"), "the 299 results before it were read") {
-		t.Errorf("%d requests, notes %q; want 299 and a note", run.Summary.Requests, run.Notes)
+	notes := strings.Join(run.Notes, "\n")
+	if run.Summary.Requests != 299 || !strings.Contains(notes, "vegeta json results: entry 300 ") || !strings.Contains(notes, "; the 299 results before it were read") || strings.Contains(notes, "SUPERSECRET") {
+		t.Errorf("%d requests, notes %q; want 299 and a note without the entry's secret", run.Summary.Requests, run.Notes)
+	}
+	// A time zone cannot carry a timestamp past the year 9999.
+	late := filepath.Join(dir, "late.json")
+	os.WriteFile(late, []byte(`{"seq":0,"code":200,"timestamp":"9999-12-31T23:59:59-05:00","latency":1000}`+"\n"), 0o644)
+	if run, err := Load(context.Background(), []string{late}, Options{}); err != nil || run.Summary.Requests != 0 || len(run.Notes) != 1 {
+		t.Errorf("a result in the year 10000: %v, %d requests, notes %q", err, run.Summary.Requests, run.Notes)
 	}
 	if strings.Contains(run.Target, "SUPERSECRET") || len(run.Target) > 1000 || !strings.HasSuffix(run.Target, "and more") {
 		t.Errorf("target %q: want at most %d redacted targets, and more", run.Target, MaxTargets)
@@ -204,7 +211,7 @@ func TestVegetaDamageAndSecrets(t *testing.T) {
 	full := filepath.Join(dir, "full.json")
 	os.WriteFile(full, data, 0o644)
 	var out bytes.Buffer
-	if err := ExportVegeta(&out, []string{full}, nil); err != nil {
+	if err := ExportVegeta(context.Background(), &out, []string{full}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if bytes.Contains(out.Bytes(), []byte("SUPERSECRET")) || bytes.Count(out.Bytes(), []byte("\n")) != 300 {

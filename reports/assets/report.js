@@ -70,6 +70,7 @@
 
 	// fmtDate renders the UTC date of a Unix time in seconds.
 	function fmtDate(v) {
+		if (v == null || !isFinite(v)) return "no data";
 		return new Date(v * 1000).toISOString().slice(0, 10);
 	}
 
