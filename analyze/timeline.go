@@ -20,8 +20,8 @@ const (
 	// MaxTimelineCells bounds the latency histograms, overall and per
 	// class, over all intervals.
 	MaxTimelineCells = 2048
-	// MaxTimelineClasses bounds the classes followed over time: the first
-	// ones seen. Attempts of further classes count in the intervals'
+	// MaxTimelineClasses bounds the classes followed over time: those of
+	// ids up to it, the first ones seen. Attempts of further classes count in the intervals'
 	// totals only. With at most this many classes, widening always brings
 	// the histograms within MaxTimelineCells.
 	MaxTimelineClasses = MaxTimelineCells/2 - 1
@@ -42,24 +42,12 @@ type Timeline struct {
 	Origin  int64        // interval number of Buckets[0], in units of Width since the Unix epoch
 	Buckets []TimeBucket // consecutive intervals, empty ones included
 	cells   int          // histograms allocated
-	classes map[uint32]bool
 }
 
-// follows reports whether the timeline follows a class over time, taking
-// it on while there is room.
-func (t *Timeline) follows(class uint32) bool {
-	if t.classes[class] {
-		return true
-	}
-	if len(t.classes) >= MaxTimelineClasses {
-		return false
-	}
-	if t.classes == nil {
-		t.classes = make(map[uint32]bool)
-	}
-	t.classes[class] = true
-	return true
-}
+// followed reports whether the timeline follows a class over time: the
+// first MaxTimelineClasses classes of its summary's table, whose ids are
+// given in order of first sight.
+func followed(class uint32) bool { return class <= MaxTimelineClasses }
 
 // TimeBucket is one interval of a Timeline.
 type TimeBucket struct {
@@ -88,7 +76,7 @@ func (t *Timeline) Add(r *results.Record, class uint32) {
 		t.cells++
 	}
 	RecordLatency(b.Latency, r.Latency)
-	if t.follows(class) {
+	if followed(class) {
 		h := b.Classes[class]
 		if h == nil {
 			if b.Classes == nil {
@@ -147,7 +135,7 @@ func (t *Timeline) widen() {
 		for len(out) <= j {
 			out = append(out, TimeBucket{})
 		}
-		out[j].add(&t.Buckets[i], nil, nil)
+		out[j].add(&t.Buckets[i], nil)
 	}
 	for i := range out {
 		t.cells += out[i].count()
@@ -156,8 +144,8 @@ func (t *Timeline) widen() {
 }
 
 // add merges o into b, mapping class ids through id (nil: unchanged) and
-// keeping the classes follow accepts (nil: all).
-func (b *TimeBucket) add(o *TimeBucket, id func(uint32) uint32, follow func(uint32) bool) {
+// keeping the classes followed.
+func (b *TimeBucket) add(o *TimeBucket, id func(uint32) uint32) {
 	b.Offered += o.Offered
 	b.Sent += o.Sent
 	b.Successes += o.Successes
@@ -172,7 +160,7 @@ func (b *TimeBucket) add(o *TimeBucket, id func(uint32) uint32, follow func(uint
 		if id != nil {
 			to = id(c)
 		}
-		if follow != nil && !follow(to) {
+		if !followed(to) {
 			continue
 		}
 		if b.Classes == nil {
@@ -207,7 +195,7 @@ func (t *Timeline) Merge(o *Timeline, id func(uint32) uint32) {
 		sec := (o.Origin + int64(i)) * o.Width // the interval's first second; t is at least as wide
 		b := t.bucket(sec)
 		t.cells -= b.count()
-		b.add(ob, id, t.follows)
+		b.add(ob, id)
 		t.cells += b.count()
 		t.fit()
 	}

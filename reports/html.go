@@ -181,7 +181,7 @@ func newHTMLPage(run Run) (*htmlPage, error) {
 	}
 	p.Notes = htmlClassNotes(run, stats)
 	for _, n := range run.Notes {
-		p.RunNotes = append(p.RunNotes, htmlCleanText(n))
+		p.RunNotes = append(p.RunNotes, oneLine(n))
 	}
 	p.Contract = newHTMLContract(run.Contract)
 	for _, pr := range run.Probes {
@@ -197,7 +197,7 @@ func newHTMLClass(st *analyze.ClassStats, requests uint64) htmlClass {
 	row := htmlClass{
 		Status:    classStatus(c),
 		StatusKey: fmt.Sprintf("%03d %s", c.Status, c.ErrorKind),
-		Code:      orDash(htmlCleanText(c.Code)),
+		Code:      orDash(oneLine(c.Code)),
 		Category:  c.Category.String(),
 		Retryable: yesNo(c.Retryable),
 		Count:     st.Count,
@@ -209,9 +209,9 @@ func newHTMLClass(st *analyze.ClassStats, requests uint64) htmlClass {
 		P99Key:    q.P99.Microseconds(),
 		Max:       FormatLatency(q.Max),
 		MaxKey:    q.Max.Microseconds(),
-		Message:   orDash(htmlCleanText(classMessage(c))),
-		Dialect:   htmlCleanText(c.Dialect),
-		Example:   htmlCleanText(c.Example),
+		Message:   orDash(oneLine(classMessage(c))),
+		Dialect:   oneLine(c.Dialect),
+		Example:   oneLine(c.Example),
 		Overflow:  c.Overflow,
 	}
 	var more []string
@@ -265,7 +265,7 @@ type htmlProbeRound struct {
 
 // newHTMLProbe renders a probe's report for the page.
 func newHTMLProbe(p JSONProbeReport) htmlProbe {
-	out := htmlProbe{Target: htmlCleanText(p.Target), Verdict: htmlCleanText(p.Verdict), Explanation: htmlCleanText(p.Explanation),
+	out := htmlProbe{Target: oneLine(p.Target), Verdict: oneLine(p.Verdict), Explanation: oneLine(p.Explanation),
 		Pass: ProbePassed(p.Verdict), Requests: p.Requests}
 	seconds := func(v *float64) string {
 		if v == nil {
@@ -284,8 +284,8 @@ func newHTMLProbe(p JSONProbeReport) htmlProbe {
 	}
 	for _, r := range p.Probe.Rounds {
 		out.Rounds = append(out.Rounds, htmlProbeRound{
-			Trigger: FormatRate(r.TriggerRatePerS), RetryAfter: orDash(htmlCleanText(r.RetryAfter)), Advertised: seconds(r.AdvertisedS),
-			Halfway: admitted(r.HalfwayAdmitted), Deadline: admitted(r.DeadlineAdmitted), RealWait: seconds(r.RealWaitS), Verdict: htmlCleanText(r.Verdict),
+			Trigger: FormatRate(r.TriggerRatePerS), RetryAfter: orDash(oneLine(r.RetryAfter)), Advertised: seconds(r.AdvertisedS),
+			Halfway: admitted(r.HalfwayAdmitted), Deadline: admitted(r.DeadlineAdmitted), RealWait: seconds(r.RealWaitS), Verdict: oneLine(r.Verdict),
 		})
 	}
 	return out
@@ -328,11 +328,11 @@ func newHTMLContract(c *analyze.ContractReport) *htmlContract {
 		}
 		row := htmlRule{Name: r.Name, Title: r.Title, Severity: r.Severity.String(), Checked: r.Checked, Violations: r.Violations, Example: "-"}
 		if len(r.Examples) > 0 {
-			row.Example = htmlCleanText(evidence(r.Examples[0]))
+			row.Example = oneLine(evidence(r.Examples[0]))
 		}
 		out.Rules = append(out.Rules, row)
 	}
-	out.Facts = htmlCleanText(strings.Join(contractFacts(c), "; "))
+	out.Facts = oneLine(strings.Join(contractFacts(c), "; "))
 	switch errs, warns := c.Violations(); {
 	case len(out.Rules) == 0:
 		out.Outcome = "No 429, no 503 and no rate-limit header seen: nothing to check."
@@ -350,7 +350,7 @@ func htmlMeta(run Run, s *analyze.Summary) []htmlFact {
 	var meta []htmlFact
 	add := func(label, value string) {
 		if value != "" {
-			meta = append(meta, htmlFact{label, htmlCleanText(value)})
+			meta = append(meta, htmlFact{label, oneLine(value)})
 		}
 	}
 	add("command", shellLine(run.Command))
@@ -380,11 +380,7 @@ func htmlMeta(run Run, s *analyze.Summary) []htmlFact {
 	return meta
 }
 
-// htmlCleanText makes a target's text fit one line, as oneLine does.
-// Escaping is html/template's job.
-func htmlCleanText(text string) string { return oneLine(text) }
-
-// htmlCleanBlock is htmlCleanText for text shown as a block: line breaks
+// htmlCleanBlock is oneLine for text shown as a block: line breaks
 // and tabs stay.
 func htmlCleanBlock(text string) string {
 	return strings.Map(func(r rune) rune {

@@ -100,7 +100,7 @@ func JUnit(w io.Writer, run Run) error {
 	}
 
 	completed := junitCase{Classname: junitRunClass, Name: "completed", Time: junitSeconds(duration)}
-	if reasons := completionReasons(run); len(reasons) > 0 {
+	if reasons := run.Verdict().Unfinished; len(reasons) > 0 {
 		completed.Failure = &junitFailure{Message: xmlText(strings.Join(reasons, "; ")), Type: "incomplete", Body: xmlText(strings.Join(reasons, "\n"))}
 	}
 	requests := junitCase{Classname: junitRunClass, Name: "requests", Time: junitSeconds(0), SystemOut: &junitOutput{junitNumbers(s)}}
@@ -148,16 +148,6 @@ func JUnit(w io.Writer, run Run) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
-}
-
-// completionReasons returns what the verdict holds against how the run
-// ended: Verdict's reasons but those about the contract and the count of
-// requests, which have testcases of their own. It judges a copy of the
-// run without contract and with a request, so the wording stays Verdict's.
-func completionReasons(run Run) []string {
-	run.Contract, run.Probes = nil, nil // they have test cases of their own
-	run.Summary = &analyze.Summary{Requests: 1}
-	return run.Verdict().Reasons
 }
 
 // junitProperties lists what ran, leaving out what is unknown.

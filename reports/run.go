@@ -51,15 +51,17 @@ type Run struct {
 }
 
 // probesOnly reports whether the report holds probe reports and no
-// results: no request is then expected.
-func (r Run) probesOnly() bool {
-	return len(r.Probes) > 0 && r.ResultFiles == 0 && r.Summary.Requests == 0
-}
+// result file: no request is then expected.
+func (r Run) probesOnly() bool { return len(r.Probes) > 0 && r.ResultFiles == 0 }
 
 // Verdict is a run's headline: whether it passed, and why not.
 type Verdict struct {
 	Pass    bool
 	Reasons []string // what failed, for people; empty when Pass
+	// Unfinished holds the reasons about how the run ended (interrupted,
+	// attempts unsent or unanswered, a file without its end), also in
+	// Reasons.
+	Unfinished []string
 }
 
 // Verdict judges the run: it fails when the rate-limit contract has a
@@ -69,6 +71,10 @@ type Verdict struct {
 // crash), or when there was no request.
 func (r Run) Verdict() Verdict {
 	var v Verdict
+	unfinished := func(reason string) {
+		v.Reasons = append(v.Reasons, reason)
+		v.Unfinished = append(v.Unfinished, reason)
+	}
 	if (r.Summary == nil || r.Summary.Requests == 0) && !r.probesOnly() {
 		v.Reasons = append(v.Reasons, "no request was made")
 	}
@@ -76,13 +82,13 @@ func (r Run) Verdict() Verdict {
 		v.Reasons = append(v.Reasons, fmt.Sprintf("rate-limit contract: %d %s", errs, plural(errs, "violation", "violations")))
 	}
 	if r.Interrupted != "" {
-		v.Reasons = append(v.Reasons, "interrupted by "+r.Interrupted)
+		unfinished("interrupted by " + r.Interrupted)
 	}
 	if r.Unsent > 0 {
-		v.Reasons = append(v.Reasons, fmt.Sprintf("%d scheduled %s never sent: the generator fell behind", r.Unsent, plural(r.Unsent, "attempt was", "attempts were")))
+		unfinished(fmt.Sprintf("%d scheduled %s never sent: the generator fell behind", r.Unsent, plural(r.Unsent, "attempt was", "attempts were")))
 	}
 	if r.Unanswered > 0 {
-		v.Reasons = append(v.Reasons, fmt.Sprintf("%d %s unanswered", r.Unanswered, plural(r.Unanswered, "attempt", "attempts")))
+		unfinished(fmt.Sprintf("%d %s unanswered", r.Unanswered, plural(r.Unanswered, "attempt", "attempts")))
 	}
 	for _, p := range r.Probes {
 		if !ProbePassed(p.Verdict) {
@@ -90,7 +96,7 @@ func (r Run) Verdict() Verdict {
 		}
 	}
 	if n := uint64(r.Unfinished); n > 0 {
-		v.Reasons = append(v.Reasons, fmt.Sprintf("%d result %s no end: the run crashed or was killed, and its contract checks are unknown", n, plural(n, "file has", "files have")))
+		unfinished(fmt.Sprintf("%d result %s no end: the run crashed or was killed, and its contract checks are unknown", n, plural(n, "file has", "files have")))
 	}
 	v.Pass = len(v.Reasons) == 0
 	return v
