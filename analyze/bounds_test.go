@@ -281,9 +281,20 @@ func TestCompressedBodies(t *testing.T) {
 		"gzip cut": {Status: 429, ContentEncoding: "gzip", Body: gz.Bytes()[:len(gz.Bytes())-12]},
 		"deflate":  {Status: 429, ContentEncoding: "deflate", Body: zl.Bytes()},
 	} {
-		cl := c.Classify(r).Class
+		got := c.Classify(r)
+		cl := got.Class
 		if cl.Pattern != "Rate Limit Exceeded: Daily request limit exceeded" || cl.Retryable {
 			t.Errorf("%s: class %q retryable %t; want the daily limit, not retryable", name, cl.Pattern, cl.Retryable)
+		}
+		// The body as read, for the contract's checks, and the samples
+		// are the inflated text, not the compressed bytes.
+		if !bytes.HasPrefix(got.Body, []byte(`{"error": "Rate Limit Exceeded"`)) {
+			t.Errorf("%s: Classified.Body = %.40q; want the inflated body", name, got.Body)
+		}
+		for _, sample := range cl.Samples {
+			if !strings.HasPrefix(sample, `{"error"`) {
+				t.Errorf("%s: sample %.40q is not the inflated body", name, sample)
+			}
 		}
 	}
 	bin := c.Classify(&Response{Status: 500, ContentEncoding: "br", Body: []byte{0x0b, 0x02, 0x80, 0xff, 0x00}}).Class

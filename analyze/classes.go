@@ -23,7 +23,6 @@ type Class struct {
 
 	sampleHashes [results.MaxSamplesPerClass]uint64 // of Samples, to keep them distinct
 	sampleTries  int                                // responses compared for a new sample
-	rules        uint64                             // the path-selected override rules that applied (classKey.rules)
 }
 
 // classKey identifies a class in a ClassTable's index: the status, the
@@ -99,23 +98,24 @@ func (t *ClassTable) find(status uint16, kind results.ErrorKind, code, pattern [
 		if !ok {
 			return nil, k
 		}
-		if c.Status == status && c.ErrorKind == kind && c.rules == rules && c.Code == string(code) && c.Pattern == string(pattern) {
+		if c.Status == status && c.ErrorKind == kind && c.Variant == rules && c.Code == string(code) && c.Pattern == string(pattern) {
 			return c, k
 		}
 		k.pattern++ // a collision of 64-bit hashes: probe the next slot
 	}
 }
 
-// findString is find for a code and pattern held in strings.
-func (t *ClassTable) findString(status uint16, kind results.ErrorKind, code, pattern string, rules uint64) *Class {
+// findString is find for a code and pattern held in strings (the hashes
+// of a string and of its bytes are equal).
+func (t *ClassTable) findString(status uint16, kind results.ErrorKind, code, pattern string, rules uint64) (*Class, classKey) {
 	k := classKey{status: status, kind: kind, code: maphash.String(keySeed, code), pattern: maphash.String(keySeed, pattern), rules: rules}
 	for {
 		c, ok := t.index[k]
 		if !ok {
-			return nil
+			return nil, k
 		}
-		if c.Status == status && c.ErrorKind == kind && c.rules == rules && c.Code == code && c.Pattern == pattern {
-			return c
+		if c.Status == status && c.ErrorKind == kind && c.Variant == rules && c.Code == code && c.Pattern == pattern {
+			return c, k
 		}
 		k.pattern++
 	}
@@ -129,10 +129,10 @@ func (t *ClassTable) Intern(desc results.Class) (*Class, bool) {
 	if desc.Overflow {
 		return t.overflowClass(desc.Status, desc.ErrorKind)
 	}
-	if c := t.findString(desc.Status, desc.ErrorKind, desc.Code, desc.Pattern, desc.Variant); c != nil {
+	c, k := t.findString(desc.Status, desc.ErrorKind, desc.Code, desc.Pattern, desc.Variant)
+	if c != nil {
 		return c, false
 	}
-	_, k := t.find(desc.Status, desc.ErrorKind, []byte(desc.Code), []byte(desc.Pattern), desc.Variant)
 	return t.insert(k, desc)
 }
 
@@ -146,7 +146,7 @@ func (t *ClassTable) insert(k classKey, desc results.Class) (*Class, bool) {
 	if bodied && t.full() {
 		return t.overflowClass(desc.Status, desc.ErrorKind)
 	}
-	c := &Class{Class: desc, rules: k.rules}
+	c := &Class{Class: desc}
 	c.Variant = k.rules
 	c.ID = uint32(len(t.classes) + 1)
 	c.Overflow = false

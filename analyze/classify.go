@@ -44,6 +44,9 @@ type Classified struct {
 	Class     *Class
 	NewClass  bool // this response created the class
 	NewSample bool // this response added the last of Class.Samples
+	// Body is the body as the classifier read it, inflated when it was
+	// compressed; nil when it was not read. Valid until the next Classify.
+	Body []byte
 }
 
 // ClassifierOptions configure a Classifier. The zero value classifies with
@@ -172,7 +175,7 @@ func (c *Classifier) Classify(r *Response) Classified {
 		if cls != nil {
 			return Classified{Class: cls}
 		}
-		return c.create(k, r, path, extraction{dialect: Skipped}, nil, nil, nil)
+		return c.create(k, r, path, extraction{dialect: Skipped}, nil, nil, nil, nil)
 	}
 	if r.BodyLen > uint64(len(r.Body)) {
 		c.truncated++
@@ -215,19 +218,20 @@ func (c *Classifier) Classify(r *Response) Classified {
 
 	cls, k := c.table.find(r.Status, r.Kind, code, pattern, rules)
 	if cls == nil {
-		return c.create(k, r, path, ex, code, pattern, message)
+		return c.create(k, r, path, ex, code, pattern, message, body)
 	}
-	return Classified{Class: cls, NewSample: c.sample(cls, ex.dialect, body)}
+	return Classified{Class: cls, NewSample: c.sample(cls, ex.dialect, body), Body: body}
 }
 
-// create makes the class of a response no class has yet.
-func (c *Classifier) create(k classKey, r *Response, path string, ex extraction, code, pattern, message []byte) Classified {
+// create makes the class of a response no class has yet; body is the body
+// as read (inflated), nil when it was not read.
+func (c *Classifier) create(k classKey, r *Response, path string, ex extraction, code, pattern, message, body []byte) Classified {
 	if ex.dialect != Skipped && c.table.full() {
 		// Checked first: describing a class that will not be kept would
 		// cost every overflowing response a redaction. Classes without a
 		// body (statuses, transport failures) are few and always kept.
 		cls, created := c.table.overflowClass(r.Status, r.Kind)
-		return Classified{Class: cls, NewClass: created, NewSample: c.sample(cls, ex.dialect, r.Body)}
+		return Classified{Class: cls, NewClass: created, NewSample: c.sample(cls, ex.dialect, body), Body: body}
 	}
 	desc := results.Class{
 		Status:    r.Status,
@@ -256,7 +260,7 @@ func (c *Classifier) create(k classKey, r *Response, path string, ex extraction,
 		}
 	}
 	cls, created := c.table.insert(k, desc)
-	return Classified{Class: cls, NewClass: created, NewSample: c.sample(cls, ex.dialect, r.Body)}
+	return Classified{Class: cls, NewClass: created, NewSample: c.sample(cls, ex.dialect, body), Body: body}
 }
 
 // pathMask returns the set of override rules with a path whose path
@@ -405,11 +409,8 @@ func (c *Classifier) example(r *Response) string {
 			u = "/"
 		}
 	}
-	for _, s := range c.opts.Secrets {
-		if len(s) >= 4 {
-			u = strings.ReplaceAll(u, s, redact.Mask)
-		}
-	}
+	var masked []byte
+	u = string(c.maskSecrets([]byte(u), &masked)) // longest secret first, as in codes
 	return string(cutUTF8([]byte(strings.TrimSpace(r.Method+" "+u)), results.MaxExampleLen))
 }
 

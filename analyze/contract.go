@@ -546,18 +546,6 @@ func (c *Contract) Forms() map[string]uint64 {
 	return out
 }
 
-// ResetKind returns what the API's Reset values mean, the kind most of
-// them had, and how many had it; ResetUnknown when none was seen.
-func (c *Contract) ResetKind() (ResetKind, uint64) {
-	best, n := ResetUnknown, uint64(0)
-	for k, count := range c.resets {
-		if count > n {
-			best, n = ResetKind(k), count
-		}
-	}
-	return best, n
-}
-
 // Schemes returns how many responses used each family of rate-limit
 // headers, as "scheme": count.
 func (c *Contract) Schemes() map[string]uint64 {

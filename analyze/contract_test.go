@@ -127,7 +127,7 @@ func TestRetryAfterDateAgainstServerClock(t *testing.T) {
 	if v := violated(t, c); len(v) != 0 {
 		t.Errorf("a skewed client clock gives violations %v; want none", v)
 	}
-	if kind, _ := c.ResetKind(); kind != ResetEpochSeconds || c.Forms()["http-date"] != 1 {
+	if kind, _ := c.Report().ResetKind(); kind != ResetEpochSeconds.String() || c.Forms()["http-date"] != 1 {
 		t.Errorf("reset kind %s, forms %v; want epoch-seconds and one http-date", kind, c.Forms())
 	}
 }

@@ -157,7 +157,7 @@ func (s *Summary) classOf(r *results.Record) *Class {
 	if c := s.lastUnclassified; c != nil && c.Status == r.Status && c.ErrorKind == r.ErrorKind && c.Code == r.ErrorCode && c.Pattern == "" {
 		return c // runs of one status are common: skip the hashing
 	}
-	c := s.Classes.findString(r.Status, r.ErrorKind, r.ErrorCode, "", 0)
+	c, _ := s.Classes.findString(r.Status, r.ErrorKind, r.ErrorCode, "", 0)
 	if c == nil {
 		c, _ = s.Classes.Intern(RecordClass(r))
 	}

@@ -54,13 +54,9 @@ func jsonRateLimit(c *analyze.ContractReport) *JSONRateLimit {
 		for _, ex := range r.Examples {
 			jr.Examples = append(jr.Examples, JSONContractExample{At: utcOrNil(ex.At), Status: ex.Status, RetryAfter: ex.RetryAfter, RateLimit: ex.RateLimit, Detail: ex.Detail})
 		}
-		if r.Severity == analyze.SeverityWarning {
-			out.Warnings += r.Violations
-		} else {
-			out.Errors += r.Violations
-		}
 		out.Rules = append(out.Rules, jr)
 	}
+	out.Errors, out.Warnings = c.Violations()
 	return out
 }
 
@@ -71,15 +67,10 @@ func (p *textPrinter) contract(c *analyze.ContractReport) {
 		return
 	}
 	var rows [][]string
-	var errs, warns uint64
+	errs, warns := c.Violations() // rules that checked nothing broke nothing
 	for _, r := range c.Rules {
 		if r.Checked == 0 {
 			continue
-		}
-		if r.Severity == analyze.SeverityWarning {
-			warns += r.Violations
-		} else {
-			errs += r.Violations
 		}
 		example := "-"
 		if len(r.Examples) > 0 {

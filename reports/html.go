@@ -294,22 +294,9 @@ func newHTMLProbe(p JSONProbeReport) htmlProbe {
 // htmlClassNotes says what the table of classes leaves out, as the text
 // report does.
 func htmlClassNotes(run Run, stats []*analyze.ClassStats) []string {
-	var notes []string
-	var overflowed uint64
-	for _, st := range stats {
-		if st.Class.Overflow {
-			overflowed += st.Count
-		}
-	}
-	if overflowed > 0 && run.Summary != nil {
-		notes = append(notes, fmt.Sprintf("%d %s beyond the limit of %d classes and %s counted as 'other' of their status (raise --max-classes).",
-			overflowed, plural(overflowed, "response fell", "responses fell"), run.Summary.Classes.Max(), plural(overflowed, "is", "are")))
-	}
-	if run.Truncated > 0 {
-		limit := FormatBytes(uint64(run.bodyLimit()))
-		notes = append(notes, fmt.Sprintf("%d %s longer than %s and %s classified from %s first %s.", run.Truncated,
-			plural(run.Truncated, "response body was", "response bodies were"), limit,
-			plural(run.Truncated, "was", "were"), plural(run.Truncated, "its", "their"), limit))
+	notes := classNotes(run, stats)
+	for i := range notes {
+		notes[i] += "."
 	}
 	return notes
 }

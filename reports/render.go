@@ -57,6 +57,18 @@ func Render(w io.Writer, format string, run Run, opts RenderOptions) error {
 	return CheckFormat(format)
 }
 
+// ClassSelectorError is a --class selector that is malformed or matches no
+// class: a mistake of the user's, not of the run.
+type ClassSelectorError struct{ Msg string }
+
+// Error returns the message, which names the selector.
+func (e *ClassSelectorError) Error() string { return e.Msg }
+
+// classErrorf makes a ClassSelectorError.
+func classErrorf(format string, args ...any) error {
+	return &ClassSelectorError{Msg: fmt.Sprintf(format, args...)}
+}
+
 // SelectHistogram returns the latency histogram of the classes sel names
 // (see SelectClasses), merged exactly; the run's whole histogram for "".
 func SelectHistogram(s *analyze.Summary, sel string) (*hdrhistogram.Histogram, error) {
@@ -103,7 +115,7 @@ func SelectClasses(s *analyze.Summary, sel string) ([]*analyze.ClassStats, error
 		if len(all) > 12 {
 			names = append(names, "…")
 		}
-		return nil, fmt.Errorf("--class %q matches no class; the classes are: %s", sel, strings.Join(names, ", "))
+		return nil, classErrorf("--class %q matches no class; the classes are: %s", sel, strings.Join(names, ", "))
 	}
 	return out, nil
 }
@@ -114,7 +126,7 @@ func classMatcher(sel string) (func(*analyze.Class) bool, error) {
 	if rest, ok := strings.CutPrefix(sel, "id="); ok {
 		id, err := strconv.ParseUint(rest, 10, 32)
 		if err != nil || id == 0 {
-			return nil, fmt.Errorf("--class %q: want id=N with N a class id from the JSON or CSV report, such as id=3", sel)
+			return nil, classErrorf("--class %q: want id=N with N a class id from the JSON or CSV report, such as id=3", sel)
 		}
 		return func(c *analyze.Class) bool { return uint64(c.ID) == id }, nil
 	}
@@ -125,14 +137,14 @@ func classMatcher(sel string) (func(*analyze.Class) bool, error) {
 			if status > 0 {
 				hint = fmt.Sprintf("; use id=%d for a class id", status)
 			}
-			return nil, fmt.Errorf("--class %q: %d is not an HTTP status (100 to 999)%s", sel, status, hint)
+			return nil, classErrorf("--class %q: %d is not an HTTP status (100 to 999)%s", sel, status, hint)
 		}
 		return func(c *analyze.Class) bool {
 			return uint64(c.Status) == status && (!hasCode || c.Code == code)
 		}, nil
 	}
 	if sel == "" || hasCode {
-		return nil, fmt.Errorf("--class %q: want a status (429), a status and code (429/rate_limited), a code or transport failure (timeout), or id=N", sel)
+		return nil, classErrorf("--class %q: want a status (429), a status and code (429/rate_limited), a code or transport failure (timeout), or id=N", sel)
 	}
 	return func(c *analyze.Class) bool {
 		return c.Code == sel || (c.Status == 0 && c.ErrorKind.String() == sel)

@@ -154,22 +154,32 @@ func (p *textPrinter) classes(run Run, stats []*analyze.ClassStats) {
 		}
 		p.printf("… and %d more %s (%d %s); see --format json\n", len(more), plural(uint64(len(more)), "class", "classes"), n, plural(n, "request", "requests"))
 	}
+	for _, note := range classNotes(run, stats) {
+		p.printf("%s\n", note)
+	}
+}
+
+// classNotes says what a table of classes leaves out: the responses that
+// fell into the overflow classes, and the bodies too long to be read whole.
+func classNotes(run Run, stats []*analyze.ClassStats) []string {
+	var notes []string
 	var overflowed uint64 // over the overflow classes, one per status
 	for _, st := range stats {
 		if st.Class.Overflow {
 			overflowed += st.Count
 		}
 	}
-	if overflowed > 0 {
-		p.printf("%d %s beyond the limit of %d classes and %s counted as 'other' of their status (raise --max-classes)\n",
-			overflowed, plural(overflowed, "response fell", "responses fell"), s.Classes.Max(), plural(overflowed, "is", "are"))
+	if overflowed > 0 && run.Summary != nil {
+		notes = append(notes, fmt.Sprintf("%d %s beyond the limit of %d classes and %s counted as 'other' of their status (raise --max-classes)",
+			overflowed, plural(overflowed, "response fell", "responses fell"), run.Summary.Classes.Max(), plural(overflowed, "is", "are")))
 	}
 	if run.Truncated > 0 {
 		limit := FormatBytes(uint64(run.bodyLimit()))
-		p.printf("%d %s longer than %s and %s classified from %s first %s\n", run.Truncated,
+		notes = append(notes, fmt.Sprintf("%d %s longer than %s and %s classified from %s first %s", run.Truncated,
 			plural(run.Truncated, "response body was", "response bodies were"), limit,
-			plural(run.Truncated, "was", "were"), plural(run.Truncated, "its", "their"), limit)
+			plural(run.Truncated, "was", "were"), plural(run.Truncated, "its", "their"), limit))
 	}
+	return notes
 }
 
 // histograms writes a latency histogram of each class of stats.

@@ -237,11 +237,6 @@ func (e Exchange) Admitted() bool { return e.Status >= 200 && e.Status < 300 }
 // Rejected reports whether the limiter rejected the request: a 429.
 func (e Exchange) Rejected() bool { return e.Status == http.StatusTooManyRequests }
 
-// Answered reports whether the limiter answered: admitted or rejected.
-// Anything else (a 5xx, a 401, a 3xx, a transport failure) says nothing
-// about the limiter.
-func (e Exchange) Answered() bool { return e.Admitted() || e.Rejected() }
-
 // Round is one trigger of the limiter and its check.
 type Round struct {
 	// TriggerRate is the ramp's rate, in requests per second, when the

@@ -148,7 +148,8 @@ func runReport(ctx context.Context, e *env, f *reportFlags, paths []string) erro
 		}
 		run.Histogram = f.histogram
 		if err := reports.Render(w, format, run, reports.RenderOptions{Class: f.class}); err != nil {
-			if strings.HasPrefix(err.Error(), "--class") {
+			var selector *reports.ClassSelectorError
+			if errors.As(err, &selector) {
 				return usageErrorf("%v", err)
 			}
 			return runtimeError(fmt.Errorf("write %s report: %w", format, err))

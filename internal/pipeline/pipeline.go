@@ -135,7 +135,7 @@ func Run(ctx, abort context.Context, cfg Config) (Outcome, error) {
 			Scope: at.Scope, Principal: at.Principal, Class: rec.Class,
 		}
 		if rec.Status == 429 || rec.Status == 503 {
-			cr.Body = at.Body // for a wait stated in the body
+			cr.Body = cl.Body // for a wait stated in the body, inflated
 		}
 		contract.Add(&cr)
 		at.Release()

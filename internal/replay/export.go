@@ -1,7 +1,6 @@
 package replay
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -62,30 +61,26 @@ func (x *exporter) write(rec *results.Record, method, url string) error {
 
 // file writes the records of one file.
 func (x *exporter) file(path string, stdin io.Reader) error {
-	in, name, closeFile, err := open(path, stdin)
+	src, err := sniff(path, stdin)
 	if err != nil {
 		return err
 	}
-	defer closeFile()
-	br := bufio.NewReaderSize(in, 64<<10)
-	prefix, _ := br.Peek(512)
-	if isProbeReport(prefix) {
+	defer src.close()
+	name, br := src.name, src.r
+	switch src.kind {
+	case probeKind:
 		return nil // a probe report has no records
-	}
-	if !strings.HasPrefix(string(prefix), results.Magic) {
-		if _, ok := vegetafile.Detect(prefix); !ok {
-			return fmt.Errorf("%s: %w", name, ErrNotResults)
-		}
+	case vegetaKind:
 		r, err := vegetafile.NewReader(br)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		var res vegetafile.Result
-		for {
+		for n := 1; ; n++ {
 			if err := r.Next(&res); errors.Is(err, io.EOF) {
 				return nil
 			} else if err != nil {
-				return fmt.Errorf("%s: %w", name, err)
+				return fmt.Errorf("%s: %s", name, entryProblem(r.Encoding(), n, err))
 			}
 			if err := x.write(&res.Record, res.Method, x.policy.URL(res.URL)); err != nil {
 				return err

@@ -95,30 +95,82 @@ type loader struct {
 
 // file reads one result file into the run.
 func (l *loader) file(path string, stdin io.Reader) error {
-	in, name, closeFile, err := open(path, stdin)
+	src, err := sniff(path, stdin)
 	if err != nil {
 		return err
 	}
-	defer closeFile()
-	br := bufio.NewReaderSize(in, 64<<10)
-	prefix, err := br.Peek(512)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return fmt.Errorf("read %s: %w", name, err)
-	}
+	defer src.close()
 	l.run.Sources = append(l.run.Sources, path)
+	switch src.kind {
+	case stampedeKind:
+		return l.stampede(src.name, src.r)
+	case probeKind:
+		return l.probe(src.name, src.r)
+	}
+	return l.vegeta(src.name, src.r)
+}
+
+// fileKind is what a file holds.
+type fileKind uint8
+
+// The kinds of files Load reads.
+const (
+	stampedeKind fileKind = iota // a stampede result file
+	vegetaKind                   // a vegeta result file: gob, JSON or CSV
+	probeKind                    // the JSON report of stampede probe
+)
+
+// source is an open file whose kind is known.
+type source struct {
+	r     *bufio.Reader // from the file's first byte
+	name  string        // for messages: the path, or "standard input"
+	kind  fileKind
+	close func()
+}
+
+// sniff opens a file and tells its kind from its first bytes; a file of
+// no kind Load reads is an error naming it.
+func sniff(path string, stdin io.Reader) (source, error) {
+	in, name, closeFile, err := open(path, stdin)
+	if err != nil {
+		return source{}, err
+	}
+	src := source{r: bufio.NewReaderSize(in, 64<<10), name: name, close: closeFile}
+	prefix, err := src.r.Peek(512)
+	if errors.Is(err, io.EOF) || errors.Is(err, bufio.ErrBufferFull) {
+		err = nil // a short file: its prefix is all of it
+	}
 	switch {
+	case err != nil:
+		err = fmt.Errorf("read %s: %w", name, err)
 	case len(prefix) == 0:
-		return fmt.Errorf("%s: empty file: %w", name, ErrNotResults)
+		err = fmt.Errorf("%s: empty file: %w", name, ErrNotResults)
 	case strings.HasPrefix(string(prefix), results.Magic):
-		return l.stampede(name, br)
+		src.kind = stampedeKind
+	case isProbeReport(prefix):
+		src.kind = probeKind
+	default:
+		if _, ok := vegetafile.Detect(prefix); ok {
+			src.kind = vegetaKind
+		} else {
+			err = fmt.Errorf("%s: %w (a stampede file starts with %q; vegeta files are gob, JSON lines or CSV)", name, ErrNotResults, results.Magic)
+		}
 	}
-	if isProbeReport(prefix) {
-		return l.probe(name, br)
+	if err != nil {
+		closeFile()
+		return source{}, err
 	}
-	if _, ok := vegetafile.Detect(prefix); ok {
-		return l.vegeta(name, br)
+	return src, nil
+}
+
+// entryProblem says what is wrong with entry n of a vegeta file, without
+// the decoder's words: they quote the entry, secrets and all.
+func entryProblem(encoding string, n int, err error) string {
+	how := "does not decode"
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		how = "is cut short"
 	}
-	return fmt.Errorf("%s: %w (a stampede file starts with %q; vegeta files are gob, JSON lines or CSV)", name, ErrNotResults, results.Magic)
+	return fmt.Sprintf("vegeta %s results: entry %d %s", encoding, n, how)
 }
 
 // maxProbeReport bounds the size of a probe's JSON report: a real one is
@@ -283,12 +335,7 @@ func (l *loader) vegeta(name string, in io.Reader) error {
 			break
 		}
 		if err != nil {
-			// Not the decoder's words: they quote the entry, secrets and all.
-			how := "does not decode"
-			if errors.Is(err, io.ErrUnexpectedEOF) {
-				how = "is cut short"
-			}
-			l.note("%s: vegeta %s results: entry %d %s; the %d results before it were read", name, r.Encoding(), n+1, how, n)
+			l.note("%s: %s; the %d results before it were read", name, entryProblem(r.Encoding(), int(n+1), err), n)
 			break
 		}
 		n++

@@ -208,6 +208,10 @@ func TestVegetaDamageAndSecrets(t *testing.T) {
 	if strings.Contains(run.Target, "SUPERSECRET") || len(run.Target) > 1000 || !strings.HasSuffix(run.Target, "and more") {
 		t.Errorf("target %q: want at most %d redacted targets, and more", run.Target, MaxTargets)
 	}
+	var discard bytes.Buffer
+	if err := ExportVegeta(context.Background(), &discard, []string{cut}, nil); err == nil || strings.Contains(err.Error(), "SUPERSECRET") || !strings.Contains(err.Error(), "entry 300") {
+		t.Errorf("exporting a damaged file: %v; want an error naming entry 300, without its secret", err)
+	}
 	full := filepath.Join(dir, "full.json")
 	os.WriteFile(full, data, 0o644)
 	var out bytes.Buffer
