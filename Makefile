@@ -15,13 +15,14 @@ build:
 demo: build
 	./$(BIN) demo --dir stampede-demo
 
-## lint: gofmt check and go vet
+## lint: gofmt check, go vet, and go.mod/go.sum exactly as go mod tidy leaves them
 lint:
 	@unformatted=$$(gofmt -l .); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
+	@$(GO) mod tidy -diff || { echo "go.mod or go.sum is not tidy: run go mod tidy"; exit 1; }
 
-## test: lint, then every test (fuzz seed corpora included) with the race detector
+## test: lint (gofmt, vet, go mod tidy), then every test (fuzz seed corpora included) with the race detector
 test: lint
 	$(GO) test -race -count=1 -timeout 8m $(PKGS)
 
