@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stampede-dev/stampede/attack/results"
 	"github.com/stampede-dev/stampede/internal/redact"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // TestClassLimit checks that distinct classes beyond MaxClasses all land
@@ -31,8 +31,8 @@ func TestClassLimit(t *testing.T) {
 	if got := c.Classes().Len(); got != 6 {
 		t.Errorf("table holds %d classes; want 5 and the overflow class", got)
 	}
-	if len(overflow.Samples) > results.MaxSamplesPerClass {
-		t.Errorf("overflow class keeps %d samples; want at most %d", len(overflow.Samples), results.MaxSamplesPerClass)
+	if len(overflow.Samples) > records.MaxSamplesPerClass {
+		t.Errorf("overflow class keeps %d samples; want at most %d", len(overflow.Samples), records.MaxSamplesPerClass)
 	}
 	// A class seen before the table filled keeps its own class.
 	if cl := c.Classify(&Response{Status: 400, Body: []byte(`{"code": "E_3", "message": "m"}`)}); cl.Class.Overflow {
@@ -69,8 +69,8 @@ func TestSamples(t *testing.T) {
 		t.Fatalf("class has %d samples (%d reported new); want 3", len(cls.Samples), newSamples)
 	}
 	for _, s := range cls.Samples {
-		if len(s) > results.MaxSampleLen {
-			t.Errorf("sample of %d bytes; want at most %d", len(s), results.MaxSampleLen)
+		if len(s) > records.MaxSampleLen {
+			t.Errorf("sample of %d bytes; want at most %d", len(s), records.MaxSampleLen)
 		}
 		if strings.Contains(s, secret) || strings.Contains(s, "abc12345") {
 			t.Errorf("sample %q keeps a secret", s)
@@ -122,7 +122,7 @@ func TestClassifyAllocs(t *testing.T) {
 	c := mustClassifier(t, ClassifierOptions{})
 	cases := map[string]*Response{
 		"200":     {Status: 200, Body: nil, BodyLen: 512, Method: "GET", URL: "http://127.0.0.1/x"},
-		"timeout": {Kind: results.ErrTimeout, Method: "GET", URL: "http://127.0.0.1/x"},
+		"timeout": {Kind: records.ErrTimeout, Method: "GET", URL: "http://127.0.0.1/x"},
 		"429":     {Status: 429, ContentType: "application/json", Body: []byte(`{"error": {"code": "rate_limit_exceeded", "message": "Too many requests, retry after 42 seconds", "type": "error"}}`)},
 		"401":     {Status: 401, Body: []byte(`{"error": "Unauthorized", "message": "Invalid API key"}`)},
 		"html":    {Status: 502, Body: []byte(`<html><title>502 Bad Gateway</title></html>`)},
@@ -139,21 +139,21 @@ func TestClassifyAllocs(t *testing.T) {
 func TestStatusCategory(t *testing.T) {
 	tests := []struct {
 		status    uint16
-		kind      results.ErrorKind
-		cat       results.Category
+		kind      records.ErrorKind
+		cat       records.Category
 		retryable bool
 	}{
-		{200, 0, results.CatSuccess, false}, {204, 0, results.CatSuccess, false}, {301, 0, results.CatRedirect, false},
-		{400, 0, results.CatValidation, false}, {401, 0, results.CatAuthentication, false}, {402, 0, results.CatPayment, false},
-		{403, 0, results.CatPermission, false}, {404, 0, results.CatNotFound, false}, {408, 0, results.CatTimeout, true},
-		{409, 0, results.CatConflict, false}, {422, 0, results.CatUnprocessable, false}, {429, 0, results.CatRateLimit, true},
-		{418, 0, results.CatValidation, false}, {500, 0, results.CatServerError, true}, {501, 0, results.CatServerError, false},
-		{502, 0, results.CatServerError, true}, {503, 0, results.CatUnavailable, true}, {504, 0, results.CatTimeout, true},
-		{520, 0, results.CatServerError, true}, {0, results.ErrTimeout, results.CatTimeout, true},
-		{0, results.ErrRefused, results.CatTransport, true}, {0, results.ErrReset, results.CatTransport, true},
-		{200, results.ErrReset, results.CatTransport, true}, {0, results.ErrTLS, results.CatTransport, false},
-		{0, results.ErrDNS, results.CatTransport, false}, {0, results.ErrOther, results.CatTransport, false},
-		{99, 0, results.CatUnknown, false},
+		{200, 0, records.CatSuccess, false}, {204, 0, records.CatSuccess, false}, {301, 0, records.CatRedirect, false},
+		{400, 0, records.CatValidation, false}, {401, 0, records.CatAuthentication, false}, {402, 0, records.CatPayment, false},
+		{403, 0, records.CatPermission, false}, {404, 0, records.CatNotFound, false}, {408, 0, records.CatTimeout, true},
+		{409, 0, records.CatConflict, false}, {422, 0, records.CatUnprocessable, false}, {429, 0, records.CatRateLimit, true},
+		{418, 0, records.CatValidation, false}, {500, 0, records.CatServerError, true}, {501, 0, records.CatServerError, false},
+		{502, 0, records.CatServerError, true}, {503, 0, records.CatUnavailable, true}, {504, 0, records.CatTimeout, true},
+		{520, 0, records.CatServerError, true}, {0, records.ErrTimeout, records.CatTimeout, true},
+		{0, records.ErrRefused, records.CatTransport, true}, {0, records.ErrReset, records.CatTransport, true},
+		{200, records.ErrReset, records.CatTransport, true}, {0, records.ErrTLS, records.CatTransport, false},
+		{0, records.ErrDNS, records.CatTransport, false}, {0, records.ErrOther, records.CatTransport, false},
+		{99, 0, records.CatUnknown, false},
 	}
 	for _, tc := range tests {
 		cat, retry := StatusCategory(tc.status, tc.kind)
@@ -166,9 +166,9 @@ func TestStatusCategory(t *testing.T) {
 // TestTransportClasses checks that transport failures are classes by kind.
 func TestTransportClasses(t *testing.T) {
 	c := mustClassifier(t, ClassifierOptions{})
-	a := c.Classify(&Response{Kind: results.ErrTimeout}).Class
-	b := c.Classify(&Response{Kind: results.ErrRefused}).Class
-	if a == b || a.Category != results.CatTimeout || b.Category != results.CatTransport || a.Dialect != "none" {
+	a := c.Classify(&Response{Kind: records.ErrTimeout}).Class
+	b := c.Classify(&Response{Kind: records.ErrRefused}).Class
+	if a == b || a.Category != records.CatTimeout || b.Category != records.CatTransport || a.Dialect != "none" {
 		t.Errorf("timeout class %+v, refused class %+v", a.Class, b.Class)
 	}
 }
@@ -178,11 +178,11 @@ func TestTransportClasses(t *testing.T) {
 func TestSummaryUnclassifiedRecords(t *testing.T) {
 	s := NewSummary()
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for _, r := range []results.Record{
+	for _, r := range []records.Record{
 		{Status: 429, ErrorCode: "insufficient_quota", Scheduled: at},
 		{Status: 429, ErrorCode: "insufficient_quota", Scheduled: at},
 		{Status: 429, Scheduled: at},
-		{Status: 200, Scheduled: at, Category: results.CatSuccess},
+		{Status: 200, Scheduled: at, Category: records.CatSuccess},
 	} {
 		s.Add(&r)
 	}
@@ -233,11 +233,11 @@ func TestOverflowKeepsStatus(t *testing.T) {
 	}
 	daily := c.Classify(&Response{Status: 429, Body: []byte(`{"detail": "Daily request limit exceeded"}`)}).Class
 	ok := c.Classify(&Response{Status: 200}).Class
-	timeout := c.Classify(&Response{Kind: results.ErrTimeout}).Class
-	if !daily.Overflow || daily.Status != 429 || daily.Category != results.CatRateLimit {
+	timeout := c.Classify(&Response{Kind: records.ErrTimeout}).Class
+	if !daily.Overflow || daily.Status != 429 || daily.Category != records.CatRateLimit {
 		t.Errorf("a 429 beyond the limit = %+v; want the overflow class of 429, rate_limit", daily.Class)
 	}
-	if ok.Overflow || ok.Category != results.CatSuccess || timeout.Overflow || timeout.Category != results.CatTimeout {
+	if ok.Overflow || ok.Category != records.CatSuccess || timeout.Overflow || timeout.Category != records.CatTimeout {
 		t.Errorf("200 → %+v, timeout → %+v; want classes of their own", ok.Class, timeout.Class)
 	}
 	if got := len(c.Classes().Overflowed()); got != 2 {
@@ -256,7 +256,7 @@ func TestPathOverrideAppliesPerPath(t *testing.T) {
 		for _, p := range paths {
 			got[p] = c.Classify(&Response{Status: 429, Body: body, URL: "http://127.0.0.1" + p}).Class
 		}
-		if b, ch := got["/v1/billing"], got["/v1/chat"]; b.Category != results.CatPayment || b.Retryable || ch.Category != results.CatRateLimit || !ch.Retryable {
+		if b, ch := got["/v1/billing"], got["/v1/chat"]; b.Category != records.CatPayment || b.Retryable || ch.Category != records.CatRateLimit || !ch.Retryable {
 			t.Errorf("%s first: billing %s/%t, chat %s/%t; want payment/false, rate_limit/true", first, b.Category, b.Retryable, ch.Category, ch.Retryable)
 		}
 	}
@@ -319,9 +319,9 @@ func TestRegexEmptyMatchKeepsCode(t *testing.T) {
 func TestSummaryRejectsForeignClassIDs(t *testing.T) {
 	s := NewSummary()
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	s.Add(&results.Record{Status: 429, Class: 7, Scheduled: at})
-	s.Add(&results.Record{Status: 500, Class: 1, Scheduled: at})
-	s.Add(&results.Record{Status: 500, Class: 1, Scheduled: at})
+	s.Add(&records.Record{Status: 429, Class: 7, Scheduled: at})
+	s.Add(&records.Record{Status: 500, Class: 1, Scheduled: at})
+	s.Add(&records.Record{Status: 500, Class: 1, Scheduled: at})
 	got := map[uint16]uint64{}
 	for _, st := range s.ClassStats() {
 		got[st.Class.Status] += st.Count

@@ -3,7 +3,7 @@ package analyze
 import (
 	"strings"
 
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // StatusCategory returns the category and the retryable flag a response
@@ -20,55 +20,55 @@ import (
 //	unavailable (retryable) · 504 timeout (retryable).
 //	Transport: timeout (retryable); refused and reset: transport
 //	(retryable, the target may come back); TLS, DNS, other: transport.
-func StatusCategory(status uint16, kind results.ErrorKind) (results.Category, bool) {
-	if kind != results.ErrNone || status == 0 {
+func StatusCategory(status uint16, kind records.ErrorKind) (records.Category, bool) {
+	if kind != records.ErrNone || status == 0 {
 		// A failure after the status line (a body cut short) is a
 		// transport failure too: the answer never arrived whole.
 		switch kind {
-		case results.ErrTimeout:
-			return results.CatTimeout, true
-		case results.ErrRefused, results.ErrReset:
-			return results.CatTransport, true
-		case results.ErrNone:
-			return results.CatUnknown, false
+		case records.ErrTimeout:
+			return records.CatTimeout, true
+		case records.ErrRefused, records.ErrReset:
+			return records.CatTransport, true
+		case records.ErrNone:
+			return records.CatUnknown, false
 		}
-		return results.CatTransport, false
+		return records.CatTransport, false
 	}
 	switch status {
 	case 401, 407:
-		return results.CatAuthentication, false
+		return records.CatAuthentication, false
 	case 402:
-		return results.CatPayment, false
+		return records.CatPayment, false
 	case 403, 451:
-		return results.CatPermission, false
+		return records.CatPermission, false
 	case 404, 410:
-		return results.CatNotFound, false
+		return records.CatNotFound, false
 	case 408:
-		return results.CatTimeout, true
+		return records.CatTimeout, true
 	case 409, 412, 423:
-		return results.CatConflict, false
+		return records.CatConflict, false
 	case 422:
-		return results.CatUnprocessable, false
+		return records.CatUnprocessable, false
 	case 429:
-		return results.CatRateLimit, true
+		return records.CatRateLimit, true
 	case 501, 505:
-		return results.CatServerError, false
+		return records.CatServerError, false
 	case 503:
-		return results.CatUnavailable, true
+		return records.CatUnavailable, true
 	case 504:
-		return results.CatTimeout, true
+		return records.CatTimeout, true
 	}
 	switch {
 	case status >= 200 && status < 300:
-		return results.CatSuccess, false
+		return records.CatSuccess, false
 	case status >= 300 && status < 400:
-		return results.CatRedirect, false
+		return records.CatRedirect, false
 	case status >= 400 && status < 500:
-		return results.CatValidation, false
+		return records.CatValidation, false
 	case status >= 500 && status < 600:
-		return results.CatServerError, true
+		return records.CatServerError, true
 	}
-	return results.CatUnknown, false
+	return records.CatUnknown, false
 }
 
 // Refine adjusts a class's category and retryable flag from what its error
@@ -91,7 +91,7 @@ func StatusCategory(status uint16, kind results.ErrorKind) (results.Category, bo
 //
 // The code is compared without case and separators, the message without
 // case.
-func Refine(status uint16, cat results.Category, retryable bool, code, message string) (results.Category, bool) {
+func Refine(status uint16, cat records.Category, retryable bool, code, message string) (records.Category, bool) {
 	c := squash(code)
 	m := strings.ToLower(message)
 	inCode := func(words ...string) bool {
@@ -114,19 +114,19 @@ func Refine(status uint16, cat results.Category, retryable bool, code, message s
 	case 429, 403:
 		if inCode("insufficient_quota", "insufficient_balance", "insufficient_funds", "insufficient_credit", "billing", "payment_required", "out_of_credit") ||
 			inMessage("insufficient balance", "insufficient funds", "insufficient credit", "out of credit", "payment required") {
-			return results.CatPayment, false
+			return records.CatPayment, false
 		}
 		short := inMessage("per second", "per minute", "/s", "/min", "per-second", "per-minute")
 		if status == 429 && !short && (inCode("daily", "monthly", "quota_exceeded", "quota_exhausted") ||
 			inMessage("daily", "per day", "monthly", "per month")) {
-			return results.CatRateLimit, false
+			return records.CatRateLimit, false
 		}
 	}
 	switch status {
 	case 400, 403:
 		if inCode("rate_limit", "throttl", "too_many_requests", "rate_exceeded") ||
 			inMessage("rate limit", "rate exceeded", "throttl", "too many requests") {
-			return results.CatRateLimit, true
+			return records.CatRateLimit, true
 		}
 	}
 	return cat, retryable

@@ -3,7 +3,7 @@ package analyze
 import (
 	"hash/maphash"
 
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // DefaultMaxClasses is the default bound on the distinct classes a table
@@ -15,13 +15,13 @@ const OverflowCode = "other"
 
 // Class is one class of responses: its identity and description (status,
 // error code and message pattern; category, retryable flag, dialect, first
-// message, example request) and up to results.MaxSamplesPerClass redacted
+// message, example request) and up to records.MaxSamplesPerClass redacted
 // sample bodies.
 type Class struct {
-	results.Class
+	records.Class
 	Samples []string
 
-	sampleHashes [results.MaxSamplesPerClass]uint64 // of Samples, to keep them distinct
+	sampleHashes [records.MaxSamplesPerClass]uint64 // of Samples, to keep them distinct
 	sampleTries  int                                // responses compared for a new sample
 }
 
@@ -30,7 +30,7 @@ type Class struct {
 // classes whose hashes collide are told apart by probing (see find).
 type classKey struct {
 	status  uint16
-	kind    results.ErrorKind
+	kind    records.ErrorKind
 	code    uint64
 	pattern uint64
 	rules   uint64 // the override rules with a path that matched
@@ -40,7 +40,7 @@ type classKey struct {
 // the seed may differ from one process to the next.
 var keySeed = maphash.MakeSeed()
 
-func keyOf(status uint16, kind results.ErrorKind, code, pattern []byte, rules uint64) classKey {
+func keyOf(status uint16, kind records.ErrorKind, code, pattern []byte, rules uint64) classKey {
 	return classKey{status: status, kind: kind, code: maphash.Bytes(keySeed, code), pattern: maphash.Bytes(keySeed, pattern), rules: rules}
 }
 
@@ -91,7 +91,7 @@ func (t *ClassTable) All() []*Class { return t.classes }
 
 // find returns the class with exactly this key, and the index key under
 // which it is, or would be, stored. It does not allocate.
-func (t *ClassTable) find(status uint16, kind results.ErrorKind, code, pattern []byte, rules uint64) (*Class, classKey) {
+func (t *ClassTable) find(status uint16, kind records.ErrorKind, code, pattern []byte, rules uint64) (*Class, classKey) {
 	k := keyOf(status, kind, code, pattern, rules)
 	for {
 		c, ok := t.index[k]
@@ -107,7 +107,7 @@ func (t *ClassTable) find(status uint16, kind results.ErrorKind, code, pattern [
 
 // findString is find for a code and pattern held in strings (the hashes
 // of a string and of its bytes are equal).
-func (t *ClassTable) findString(status uint16, kind results.ErrorKind, code, pattern string, rules uint64) (*Class, classKey) {
+func (t *ClassTable) findString(status uint16, kind records.ErrorKind, code, pattern string, rules uint64) (*Class, classKey) {
 	k := classKey{status: status, kind: kind, code: maphash.String(keySeed, code), pattern: maphash.String(keySeed, pattern), rules: rules}
 	for {
 		c, ok := t.index[k]
@@ -125,7 +125,7 @@ func (t *ClassTable) findString(status uint16, kind results.ErrorKind, code, pat
 // creating it from desc (with a new ID) if there is none and the table
 // has room, and the overflow class otherwise. It reports whether it
 // created a class. An overflow desc always maps to the overflow class.
-func (t *ClassTable) Intern(desc results.Class) (*Class, bool) {
+func (t *ClassTable) Intern(desc records.Class) (*Class, bool) {
 	if desc.Overflow {
 		return t.overflowClass(desc.Status, desc.ErrorKind)
 	}
@@ -139,7 +139,7 @@ func (t *ClassTable) Intern(desc results.Class) (*Class, bool) {
 // insert adds a class under index key k, or returns the overflow class of
 // its status when the table is full. A class without a body (dialect
 // "none") is always added.
-func (t *ClassTable) insert(k classKey, desc results.Class) (*Class, bool) {
+func (t *ClassTable) insert(k classKey, desc records.Class) (*Class, bool) {
 	// A class with a code was read from a body, even when it is rebuilt
 	// from a record (RecordClass): the bound applies to it.
 	bodied := desc.Dialect != Skipped.String() || desc.Code != ""
@@ -160,12 +160,12 @@ func (t *ClassTable) insert(k classKey, desc results.Class) (*Class, bool) {
 
 // overflowClass returns the overflow class of a status and kind, creating
 // it on first use. It keeps the category and retryable flag of the status.
-func (t *ClassTable) overflowClass(status uint16, kind results.ErrorKind) (*Class, bool) {
+func (t *ClassTable) overflowClass(status uint16, kind records.ErrorKind) (*Class, bool) {
 	k := classKey{status: status, kind: kind}
 	if c := t.overflow[k]; c != nil {
 		return c, false
 	}
-	c := &Class{Class: results.Class{
+	c := &Class{Class: records.Class{
 		ID:        uint32(len(t.classes) + 1),
 		Status:    status,
 		ErrorKind: kind,

@@ -12,8 +12,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/stampede-dev/stampede/attack/results"
 	"github.com/stampede-dev/stampede/internal/redact"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // MaxRules bounds the rules of a classifier.
@@ -24,13 +24,13 @@ const MaxRules = 64
 const DefaultBodyLimit = 64 << 10
 
 // sampleWindow is how much of a body is redacted before a sample is cut
-// to results.MaxSampleLen: a secret straddling the cut is masked first.
-const sampleWindow = 2 * results.MaxSampleLen
+// to records.MaxSampleLen: a secret straddling the cut is masked first.
+const sampleWindow = 2 * records.MaxSampleLen
 
 // Response is what the classifier sees of one attempt.
 type Response struct {
 	Status          uint16            // HTTP status, 0 without a response
-	Kind            results.ErrorKind // transport failure kind
+	Kind            records.ErrorKind // transport failure kind
 	ContentType     string            // the Content-Type header
 	Body            []byte            // the first bytes of the body, at most the body limit; nil if not read
 	BodyLen         uint64            // body bytes received in all, read or not
@@ -158,7 +158,7 @@ func (c *Classifier) NeedsBody(status uint16) bool {
 
 // Classify returns the class of r, creating it on first sight. A new class
 // takes r's message (redacted) and request as its example, and up to
-// results.MaxSamplesPerClass distinct bodies become its samples.
+// records.MaxSamplesPerClass distinct bodies become its samples.
 func (c *Classifier) Classify(r *Response) Classified {
 	var path string
 	if c.paths {
@@ -166,11 +166,11 @@ func (c *Classifier) Classify(r *Response) Classified {
 	}
 	rules := c.pathMask(path)
 	var rule *Rule
-	if r.Kind == results.ErrNone && r.Status != 0 && c.NeedsBody(r.Status) {
+	if r.Kind == records.ErrNone && r.Status != 0 && c.NeedsBody(r.Status) {
 		rule = c.extractionRule(r.Status, path)
 	}
 	// Below 400, only a body rule for this path reads the body.
-	if rule == nil && (r.Kind != results.ErrNone || r.Status < 400) {
+	if rule == nil && (r.Kind != records.ErrNone || r.Status < 400) {
 		cls, k := c.table.find(r.Status, r.Kind, nil, nil, rules)
 		if cls != nil {
 			return Classified{Class: cls}
@@ -211,10 +211,10 @@ func (c *Classifier) Classify(r *Response) Classified {
 	// they are: an API that echoes a key in them must not put it in the
 	// class. Known secrets are masked here, on every response; the full
 	// redaction of messages and samples runs once per class.
-	code = c.maskSecrets(cutUTF8(code, results.MaxCodeLen), &c.masked)
+	code = c.maskSecrets(cutUTF8(code, records.MaxCodeLen), &c.masked)
 	message := c.maskSecrets(ex.message, &c.message)
 	c.pattern = AppendPattern(c.pattern[:0], message)
-	pattern := cutUTF8(c.pattern, results.MaxPatternLen)
+	pattern := cutUTF8(c.pattern, records.MaxPatternLen)
 
 	cls, k := c.table.find(r.Status, r.Kind, code, pattern, rules)
 	if cls == nil {
@@ -233,14 +233,14 @@ func (c *Classifier) create(k classKey, r *Response, path string, ex extraction,
 		cls, created := c.table.overflowClass(r.Status, r.Kind)
 		return Classified{Class: cls, NewClass: created, NewSample: c.sample(cls, ex.dialect, body), Body: body}
 	}
-	desc := results.Class{
+	desc := records.Class{
 		Status:    r.Status,
 		ErrorKind: r.Kind,
 		Code:      string(code),
 		Pattern:   string(pattern),
 		Dialect:   ex.dialect.String(),
 		// Redacted before the cut, so that a secret across it is masked.
-		Message: string(cutUTF8([]byte(c.redact(string(cutUTF8(message, 2*results.MaxMessageLen)))), results.MaxMessageLen)),
+		Message: string(cutUTF8([]byte(c.redact(string(cutUTF8(message, 2*records.MaxMessageLen)))), records.MaxMessageLen)),
 		Example: c.example(r),
 	}
 	desc.Category, desc.Retryable = StatusCategory(r.Status, r.Kind)
@@ -363,7 +363,7 @@ func (c *Classifier) decode(encoding string, body []byte) []byte {
 // Bodies that were not read, and bytes that are not text (which redaction
 // could not inspect), are not kept.
 func (c *Classifier) sample(cls *Class, d Dialect, body []byte) bool {
-	if d == Skipped || d == Binary || len(cls.Samples) >= results.MaxSamplesPerClass || cls.sampleTries >= maxSampleTries || len(body) == 0 {
+	if d == Skipped || d == Binary || len(cls.Samples) >= records.MaxSamplesPerClass || cls.sampleTries >= maxSampleTries || len(body) == 0 {
 		return false
 	}
 	window := cutUTF8(body, sampleWindow)
@@ -375,7 +375,7 @@ func (c *Classifier) sample(cls *Class, d Dialect, body []byte) bool {
 		}
 	}
 	text := c.redact(string(window))
-	return cls.addSample(string(cutUTF8([]byte(text), results.MaxSampleLen)), h)
+	return cls.addSample(string(cutUTF8([]byte(text), records.MaxSampleLen)), h)
 }
 
 // extractionRule returns the first rule that says how to read the code of
@@ -411,7 +411,7 @@ func (c *Classifier) example(r *Response) string {
 	}
 	var masked []byte
 	u = string(c.maskSecrets([]byte(u), &masked)) // longest secret first, as in codes
-	return string(cutUTF8([]byte(strings.TrimSpace(r.Method+" "+u)), results.MaxExampleLen))
+	return string(cutUTF8([]byte(strings.TrimSpace(r.Method+" "+u)), records.MaxExampleLen))
 }
 
 // urlPath returns the path of a URL without parsing it (and without

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // FuzzClassify feeds arbitrary bodies, content types and statuses to one
@@ -58,11 +58,11 @@ func checkClass(t *testing.T, c *Class) {
 		value string
 		limit int
 	}{
-		{"code", c.Code, results.MaxCodeLen},
-		{"pattern", c.Pattern, results.MaxPatternLen},
-		{"dialect", c.Dialect, results.MaxDialectLen},
-		{"message", c.Message, results.MaxMessageLen},
-		{"example", c.Example, results.MaxExampleLen},
+		{"code", c.Code, records.MaxCodeLen},
+		{"pattern", c.Pattern, records.MaxPatternLen},
+		{"dialect", c.Dialect, records.MaxDialectLen},
+		{"message", c.Message, records.MaxMessageLen},
+		{"example", c.Example, records.MaxExampleLen},
 	} {
 		if len(f.value) > f.limit {
 			t.Fatalf("class %d: %s of %d bytes; limit %d", c.ID, f.name, len(f.value), f.limit)
@@ -71,11 +71,11 @@ func checkClass(t *testing.T, c *Class) {
 	if c.ID == 0 {
 		t.Fatal("class ID 0")
 	}
-	if len(c.Samples) > results.MaxSamplesPerClass {
+	if len(c.Samples) > records.MaxSamplesPerClass {
 		t.Fatalf("class %d keeps %d samples", c.ID, len(c.Samples))
 	}
 	for _, s := range c.Samples {
-		if len(s) > results.MaxSampleLen {
+		if len(s) > records.MaxSampleLen {
 			t.Fatalf("class %d: sample of %d bytes", c.ID, len(s))
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // Rule is a user's classification rule. Its selectors (Path, Status, Code,
@@ -30,7 +30,7 @@ type Rule struct {
 	Dialect    Dialect        // pinned dialect; Auto to detect
 	CodePath   JSONPath       // where the code is in a JSON body
 	CodeRegexp *regexp.Regexp // matches the code in the body; its first group if it has one
-	Category   *results.Category
+	Category   *records.Category
 	Retryable  *bool
 }
 
@@ -169,8 +169,8 @@ func (r *Rule) set(key, value string) error {
 	case "code-regex":
 		r.CodeRegexp, err = compileRegexp(value)
 	case "category":
-		var c results.Category
-		if c, err = results.ParseCategory(value); err == nil {
+		var c records.Category
+		if c, err = records.ParseCategory(value); err == nil {
 			r.Category = &c
 		}
 	case "retryable":

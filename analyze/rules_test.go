@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 func TestParseRule(t *testing.T) {
@@ -12,7 +12,7 @@ func TestParseRule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !r.Status.Matches(429) || r.Status.Matches(430) || r.Code != "insufficient_quota" || *r.Category != results.CatPayment || *r.Retryable {
+	if !r.Status.Matches(429) || r.Status.Matches(430) || r.Code != "insufficient_quota" || *r.Category != records.CatPayment || *r.Retryable {
 		t.Errorf("ParseRule = %+v", r)
 	}
 	r, err = ParseRule(`path=/graphql,status=2xx,code-path=$.errors[0].extensions.code`)
@@ -114,17 +114,17 @@ func TestRules(t *testing.T) {
 		name, url, body string
 		status          uint16
 		code, dialect   string
-		category        results.Category
+		category        records.Category
 		retryable       bool
 	}{
-		{"graphql error in a 200", "http://h/graphql", `{"errors": [{"message": "denied", "extensions": {"code": "FORBIDDEN"}}]}`, 200, "FORBIDDEN", "errors", results.CatSuccess, false},
-		{"graphql data in a 200", "http://h/graphql", `{"data": {"x": 1}}`, 200, "", "json", results.CatSuccess, false},
-		{"200 elsewhere is not read", "http://h/rest", `{"errors": [{"extensions": {"code": "FORBIDDEN"}}]}`, 200, "", "none", results.CatSuccess, false},
-		{"regex in an html page", "http://h/legacy/x?y=1", `<html><title>Error ERR-1234</title></html>`, 500, "1234", "html", results.CatServerError, true},
-		{"pinned text", "http://h/plain/x", `{"detail": "looks like json"}`, 400, "", "text", results.CatValidation, false},
-		{"override by code", "http://h/a", `{"error": {"code": "rate_limit_exceeded", "message": "slow down"}}`, 429, "rate_limit_exceeded", "error-object", results.CatRateLimit, false},
-		{"other code keeps defaults", "http://h/a", `{"error": {"code": "busy", "message": "slow down"}}`, 429, "busy", "error-object", results.CatRateLimit, true},
-		{"two overrides by message", "http://h/a", `{"detail": "down for maintenance"}`, 500, "", "detail", results.CatUnavailable, false},
+		{"graphql error in a 200", "http://h/graphql", `{"errors": [{"message": "denied", "extensions": {"code": "FORBIDDEN"}}]}`, 200, "FORBIDDEN", "errors", records.CatSuccess, false},
+		{"graphql data in a 200", "http://h/graphql", `{"data": {"x": 1}}`, 200, "", "json", records.CatSuccess, false},
+		{"200 elsewhere is not read", "http://h/rest", `{"errors": [{"extensions": {"code": "FORBIDDEN"}}]}`, 200, "", "none", records.CatSuccess, false},
+		{"regex in an html page", "http://h/legacy/x?y=1", `<html><title>Error ERR-1234</title></html>`, 500, "1234", "html", records.CatServerError, true},
+		{"pinned text", "http://h/plain/x", `{"detail": "looks like json"}`, 400, "", "text", records.CatValidation, false},
+		{"override by code", "http://h/a", `{"error": {"code": "rate_limit_exceeded", "message": "slow down"}}`, 429, "rate_limit_exceeded", "error-object", records.CatRateLimit, false},
+		{"other code keeps defaults", "http://h/a", `{"error": {"code": "busy", "message": "slow down"}}`, 429, "busy", "error-object", records.CatRateLimit, true},
+		{"two overrides by message", "http://h/a", `{"detail": "down for maintenance"}`, 500, "", "detail", records.CatUnavailable, false},
 	}
 	for _, tc := range tests {
 		got := c.Classify(&Response{Status: tc.status, Body: []byte(tc.body), URL: tc.url}).Class

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 func TestSeriesAdd(t *testing.T) {
@@ -96,7 +96,7 @@ func TestMergeClassesHalvesEqualWhole(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
 	base := time.Unix(1_700_000_000, 0).UTC()
 	type attempt struct {
-		rec  results.Record
+		rec  records.Record
 		resp Response
 	}
 	var all []attempt
@@ -104,10 +104,10 @@ func TestMergeClassesHalvesEqualWhole(t *testing.T) {
 		b := bodies[rng.IntN(len(bodies))]
 		r := Response{Status: b.status, Body: []byte(b.body)}
 		if b.status == 0 {
-			r.Kind = results.ErrTimeout
+			r.Kind = records.ErrTimeout
 		}
 		all = append(all, attempt{
-			rec:  results.Record{Status: b.status, ErrorKind: r.Kind, Scheduled: base.Add(time.Duration(i) * 7 * time.Millisecond), Latency: time.Duration(1+rng.IntN(90_000)) * time.Microsecond},
+			rec:  records.Record{Status: b.status, ErrorKind: r.Kind, Scheduled: base.Add(time.Duration(i) * 7 * time.Millisecond), Latency: time.Duration(1+rng.IntN(90_000)) * time.Microsecond},
 			resp: r,
 		})
 	}

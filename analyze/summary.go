@@ -11,7 +11,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // Histogram geometry shared by every latency histogram: microsecond
@@ -52,7 +52,7 @@ type Summary struct {
 	SendDelay   *hdrhistogram.Histogram // from the scheduled to the actual send: the generator's own lag
 
 	Status    map[uint16]uint64            // HTTP status → attempts (0: no response)
-	Transport map[results.ErrorKind]uint64 // transport failure kind → attempts
+	Transport map[records.ErrorKind]uint64 // transport failure kind → attempts
 
 	// Classes describes the classes of the records; their counts,
 	// latencies and time series are in ClassStats.
@@ -91,7 +91,7 @@ func NewSummaryFor(classes *ClassTable) *Summary {
 		Uncorrected: NewLatencyHistogram(),
 		SendDelay:   NewLatencyHistogram(),
 		Status:      make(map[uint16]uint64),
-		Transport:   make(map[results.ErrorKind]uint64),
+		Transport:   make(map[records.ErrorKind]uint64),
 		Classes:     classes,
 	}
 }
@@ -103,7 +103,7 @@ func NewSummaryFor(classes *ClassTable) *Summary {
 // status, kind and code, is classified by those fields and its category.
 // Add does not allocate once the record's status and class have been
 // seen before.
-func (s *Summary) Add(r *results.Record) {
+func (s *Summary) Add(r *records.Record) {
 	c := s.classOf(r)
 	s.addToClass(c, r)
 	s.Timeline.Add(r, c.ID)
@@ -118,7 +118,7 @@ func (s *Summary) Add(r *results.Record) {
 	RecordLatency(s.Uncorrected, r.Uncorrected())
 	RecordLatency(s.SendDelay, r.Sent)
 	s.Status[r.Status]++
-	if r.ErrorKind != results.ErrNone {
+	if r.ErrorKind != records.ErrNone {
 		s.Transport[r.ErrorKind]++
 	}
 }
@@ -148,7 +148,7 @@ func (s *Summary) Merge(other *Summary) {
 }
 
 // classOf returns the class of a record.
-func (s *Summary) classOf(r *results.Record) *Class {
+func (s *Summary) classOf(r *records.Record) *Class {
 	// An ID of another table (a file's, before ImportClass) would count
 	// the record in a stranger's class: the class must match the record.
 	if c := s.Classes.ByID(r.Class); c != nil && c.Status == r.Status && c.ErrorKind == r.ErrorKind && (c.Code == r.ErrorCode || c.Overflow) {
@@ -168,10 +168,10 @@ func (s *Summary) classOf(r *results.Record) *Class {
 // ImportClass adds a class read from elsewhere (a result file's class
 // frame) to the summary's table, with its samples, and returns its ID
 // there: records of the file are added with Class set to it.
-func (s *Summary) ImportClass(c results.Class, samples []string) uint32 {
+func (s *Summary) ImportClass(c records.Class, samples []string) uint32 {
 	cls, _ := s.Classes.Intern(c)
 	for _, sample := range samples {
-		if len(cls.Samples) >= results.MaxSamplesPerClass {
+		if len(cls.Samples) >= records.MaxSamplesPerClass {
 			break
 		}
 		if !slices.Contains(cls.Samples, sample) {
@@ -184,11 +184,11 @@ func (s *Summary) ImportClass(c results.Class, samples []string) uint32 {
 // RecordClass describes the class of an unclassified record from its own
 // fields: its status, kind and error code, its category if it has one, and
 // otherwise the category of its status.
-func RecordClass(r *results.Record) results.Class {
-	desc := results.Class{Status: r.Status, ErrorKind: r.ErrorKind, Code: r.ErrorCode, Dialect: Skipped.String()}
+func RecordClass(r *records.Record) records.Class {
+	desc := records.Class{Status: r.Status, ErrorKind: r.ErrorKind, Code: r.ErrorCode, Dialect: Skipped.String()}
 	desc.Category, desc.Retryable = StatusCategory(r.Status, r.ErrorKind)
 	desc.Category, desc.Retryable = Refine(r.Status, desc.Category, desc.Retryable, r.ErrorCode, "")
-	if r.Category != results.CatUnknown {
+	if r.Category != records.CatUnknown {
 		desc.Category = r.Category
 	}
 	return desc
@@ -207,7 +207,7 @@ func (s *Summary) stats(c *Class) *ClassStats {
 	return st
 }
 
-func (s *Summary) addToClass(c *Class, r *results.Record) {
+func (s *Summary) addToClass(c *Class, r *records.Record) {
 	st := s.stats(c)
 	st.Count++
 	RecordLatency(st.Latency, r.Latency)

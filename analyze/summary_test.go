@@ -6,17 +6,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
-// records makes n deterministic records at 100/s with a mix of outcomes.
-func records(n int, seed uint64) []results.Record {
+// mixedRecords makes n deterministic records at 100/s with a mix of outcomes.
+func mixedRecords(n int, seed uint64) []records.Record {
 	rng := rand.New(rand.NewPCG(seed, 1))
-	out := make([]results.Record, n)
+	out := make([]records.Record, n)
 	for i := range out {
-		r := results.Record{
+		r := records.Record{
 			Seq:       uint64(i),
 			Scheduled: t0.Add(time.Duration(i) * 10 * time.Millisecond),
 			Sent:      time.Duration(rng.IntN(1000)) * time.Microsecond,
@@ -29,14 +29,14 @@ func records(n int, seed uint64) []results.Record {
 		case 7:
 			r.Status = 429
 		case 9:
-			r.Status, r.ErrorKind = 0, results.ErrTimeout
+			r.Status, r.ErrorKind = 0, records.ErrTimeout
 		}
 		out[i] = r
 	}
 	return out
 }
 
-func summarise(recs []results.Record) *Summary {
+func summarise(recs []records.Record) *Summary {
 	s := NewSummary()
 	for i := range recs {
 		s.Add(&recs[i])
@@ -45,11 +45,11 @@ func summarise(recs []results.Record) *Summary {
 }
 
 func TestSummaryCounts(t *testing.T) {
-	s := summarise(records(1000, 1))
+	s := summarise(mixedRecords(1000, 1))
 	if s.Requests != 1000 || s.Successes != 800 || s.Status[200] != 800 || s.Status[429] != 100 || s.Status[0] != 100 {
 		t.Errorf("counts = %d req, %d ok, status %v; want 1000, 800, 200:800 429:100 0:100", s.Requests, s.Successes, s.Status)
 	}
-	if s.Transport[results.ErrTimeout] != 100 || len(s.Transport) != 1 {
+	if s.Transport[records.ErrTimeout] != 100 || len(s.Transport) != 1 {
 		t.Errorf("transport = %v; want timeout:100 only", s.Transport)
 	}
 	if got := s.Rate(); got < 99.999 || got > 100.001 {
@@ -69,7 +69,7 @@ func TestSummaryCounts(t *testing.T) {
 // TestSingleRequestHasNoRate: one request has neither a rate nor a
 // throughput, rather than a throughput above its rate.
 func TestSingleRequestHasNoRate(t *testing.T) {
-	s := summarise(records(1, 1))
+	s := summarise(mixedRecords(1, 1))
 	if s.Requests != 1 || s.Successes != 1 || s.Rate() != 0 || s.Throughput() != 0 {
 		t.Errorf("one request: %d req, %d ok, rate %v, throughput %v; want 1, 1, 0, 0", s.Requests, s.Successes, s.Rate(), s.Throughput())
 	}
@@ -78,7 +78,7 @@ func TestSingleRequestHasNoRate(t *testing.T) {
 // TestMergeHalvesEqualsWhole: two shards merged give exactly the summary of
 // the whole run.
 func TestMergeHalvesEqualsWhole(t *testing.T) {
-	recs := records(5000, 2)
+	recs := mixedRecords(5000, 2)
 	whole := summarise(recs)
 	a, b := summarise(recs[:1234]), summarise(recs[1234:])
 	a.Merge(b)
@@ -123,7 +123,7 @@ func TestLatencyQuantilesWithinHDRPrecision(t *testing.T) {
 }
 
 func TestAddDoesNotAllocate(t *testing.T) {
-	recs := records(100, 3)
+	recs := mixedRecords(100, 3)
 	s := summarise(recs)
 	allocs := testing.AllocsPerRun(1000, func() { s.Add(&recs[5]) })
 	if allocs != 0 {
@@ -133,7 +133,7 @@ func TestAddDoesNotAllocate(t *testing.T) {
 
 // BenchmarkSummaryAdd adds classified records, as the pipeline does.
 func BenchmarkSummaryAdd(b *testing.B) {
-	recs := records(1024, 4)
+	recs := mixedRecords(1024, 4)
 	s := summarise(recs)
 	for i := range recs {
 		recs[i].Class = s.classOf(&recs[i]).ID
@@ -152,10 +152,10 @@ func BenchmarkSummaryAdd(b *testing.B) {
 func TestRecordClassesBounded(t *testing.T) {
 	s := NewSummaryFor(NewClassTable(5))
 	for i := range 50 {
-		r := results.Record{Scheduled: time.Unix(1700000000, 0), Latency: time.Millisecond, Status: 400, ErrorCode: fmt.Sprintf("E%d", i)}
+		r := records.Record{Scheduled: time.Unix(1700000000, 0), Latency: time.Millisecond, Status: 400, ErrorCode: fmt.Sprintf("E%d", i)}
 		s.Add(&r)
 	}
-	r := results.Record{Scheduled: time.Unix(1700000000, 0), Latency: time.Millisecond, Status: 200}
+	r := records.Record{Scheduled: time.Unix(1700000000, 0), Latency: time.Millisecond, Status: 200}
 	s.Add(&r)
 	stats := s.ClassStats()
 	if len(stats) != 7 || s.Requests != 51 { // 5 codes, the overflow of 400, and 200

@@ -7,7 +7,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // Bounds of a Timeline: past either, its intervals widen 2×, so its memory
@@ -65,7 +65,7 @@ func NewTimelineHistogram() *hdrhistogram.Histogram {
 }
 
 // Add counts one attempt of a class.
-func (t *Timeline) Add(r *results.Record, class uint32) {
+func (t *Timeline) Add(r *records.Record, class uint32) {
 	b := t.bucket(r.Scheduled.Unix())
 	b.Offered++
 	if r.Success() {

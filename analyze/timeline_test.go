@@ -4,15 +4,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // timelineRecords returns n records, one every step from start, with
 // latencies cycling through 1..97 ms and classes 1..classes.
-func timelineRecords(start time.Time, n int, step time.Duration, classes uint32) []results.Record {
-	out := make([]results.Record, n)
+func timelineRecords(start time.Time, n int, step time.Duration, classes uint32) []records.Record {
+	out := make([]records.Record, n)
 	for i := range out {
-		out[i] = results.Record{
+		out[i] = records.Record{
 			Scheduled: start.Add(time.Duration(i) * step),
 			Sent:      time.Duration(i%3) * time.Millisecond,
 			Latency:   time.Duration(1+i%97) * time.Millisecond,
@@ -115,7 +115,7 @@ func TestTimelineBounded(t *testing.T) {
 		t.Errorf("cells %d (kept %d), attempts %d of 30000", cells, tl.cells, total)
 	}
 	// A far-away second widens the span instead of allocating it.
-	far := results.Record{Scheduled: start.Add(1000 * 24 * time.Hour), Latency: time.Millisecond}
+	far := records.Record{Scheduled: start.Add(1000 * 24 * time.Hour), Latency: time.Millisecond}
 	tl.Add(&far, 1)
 	if len(tl.Buckets) > MaxTimelineBuckets {
 		t.Errorf("%d buckets, want at most %d", len(tl.Buckets), MaxTimelineBuckets)
@@ -130,7 +130,7 @@ func TestTimelineManyClassesOneSecond(t *testing.T) {
 	var tl Timeline
 	const classes = 3000
 	for i := range classes {
-		r := results.Record{Scheduled: start.Add(time.Duration(i) * 100 * time.Microsecond), Latency: time.Millisecond, Status: 200}
+		r := records.Record{Scheduled: start.Add(time.Duration(i) * 100 * time.Microsecond), Latency: time.Millisecond, Status: 200}
 		tl.Add(&r, uint32(i+1))
 	}
 	followedClasses := map[uint32]bool{}
@@ -167,7 +167,7 @@ func TestTimelineAeons(t *testing.T) {
 	var tl Timeline
 	var s Series
 	for _, sec := range []int64{-1 << 62, 1 << 62, 0} {
-		r := results.Record{Scheduled: time.Unix(sec, 0), Latency: time.Millisecond}
+		r := records.Record{Scheduled: time.Unix(sec, 0), Latency: time.Millisecond}
 		tl.Add(&r, 1)
 		s.Add(r.Scheduled, 1)
 	}

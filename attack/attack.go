@@ -1,5 +1,5 @@
 // Package attack sends paced HTTP load with vegeta's attacker and turns every
-// attempt into a results.Record whose latency is measured from the moment the
+// attempt into a records.Record whose latency is measured from the moment the
 // request was scheduled to leave.
 package attack
 
@@ -13,7 +13,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/stampede-dev/stampede/attack/pace"
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // MaxLateness is how far behind its schedule an attack may fall before it
@@ -55,7 +55,7 @@ func (c Capture) wants(status int) bool {
 // Attempt is one attempt as an attack delivers it: its record, and what
 // the analysis needs of the response that the record does not keep.
 type Attempt struct {
-	Record    results.Record
+	Record    records.Record
 	Header    http.Header // the response's headers; nil without a response
 	Body      []byte      // the first Capture.Limit bytes of the body, if captured; valid until Release
 	Method    string      // of the request
@@ -115,12 +115,12 @@ var errStopped = errors.New("stampede: attack stopped")
 
 // Attack is a running attack.
 type Attack struct {
-	sched   *pace.Schedule
-	atk     *vegeta.Attacker
-	meter   *meter
-	records chan Attempt
-	stopped atomic.Bool
-	started atomic.Uint64 // attempts the targeter let through
+	sched    *pace.Schedule
+	atk      *vegeta.Attacker
+	meter    *meter
+	attempts chan Attempt
+	stopped  atomic.Bool
+	started  atomic.Uint64 // attempts the targeter let through
 }
 
 // Start begins an attack. Records arrive on Records until the schedule ends
@@ -134,9 +134,9 @@ func Start(o Options) (*Attack, error) {
 		return nil, fmt.Errorf("build transport: %w", err)
 	}
 	a := &Attack{
-		sched:   pace.NewSchedule(o.Shape, o.Duration),
-		meter:   newMeter(tr, o.Capture),
-		records: make(chan Attempt, 1024),
+		sched:    pace.NewSchedule(o.Shape, o.Duration),
+		meter:    newMeter(tr, o.Capture),
+		attempts: make(chan Attempt, 1024),
 	}
 	client := &http.Client{
 		Timeout:   o.Transport.Timeout,
@@ -199,7 +199,7 @@ func (a *Attack) tooLate(d time.Duration) bool {
 // Records returns the stream of attempts, in completion order. It is closed
 // when the attack is over. The receiver calls Release on each attempt once
 // done with its Body.
-func (a *Attack) Records() <-chan Attempt { return a.records }
+func (a *Attack) Records() <-chan Attempt { return a.attempts }
 
 // Schedule returns the attack's schedule.
 func (a *Attack) Schedule() *pace.Schedule { return a.sched }
@@ -215,14 +215,14 @@ func (a *Attack) Stop() {
 }
 
 func (a *Attack) convert(vres <-chan *vegeta.Result) {
-	defer close(a.records)
+	defer close(a.attempts)
 	for vr := range vres {
 		if vr.Method == "" && vr.Error == errStopped.Error() {
 			continue // refused after Stop: nothing was sent
 		}
 		var at Attempt
 		a.fill(vr, &at)
-		a.records <- at
+		a.attempts <- at
 	}
 }
 
@@ -236,7 +236,7 @@ func (a *Attack) fill(vr *vegeta.Result, at *Attempt) {
 	obs, _ := a.meter.take(vr.Seq)
 
 	rec := &at.Record
-	*rec = results.Record{
+	*rec = records.Record{
 		Seq:       vr.Seq,
 		Scheduled: scheduled,
 		Sent:      max(vr.Timestamp.Sub(scheduled), 0),
@@ -251,8 +251,8 @@ func (a *Attack) fill(vr *vegeta.Result, at *Attempt) {
 	if rec.Status == 0 && obs.status != 0 {
 		rec.Status = uint16(obs.status) // the body failed after the status line
 	}
-	if rec.ErrorKind == results.ErrNone && vr.Code == 0 && vr.Error != "" {
-		rec.ErrorKind = results.ErrOther // failed before reaching the transport
+	if rec.ErrorKind == records.ErrNone && vr.Code == 0 && vr.Error != "" {
+		rec.ErrorKind = records.ErrOther // failed before reaching the transport
 	}
 	if vr.Headers != nil {
 		rec.RetryAfter = vr.Headers.Get("Retry-After")

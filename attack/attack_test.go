@@ -17,17 +17,17 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/stampede-dev/stampede/attack/pace"
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // collect runs an attack to its end and returns every record.
-func collect(t *testing.T, o Options) []results.Record {
+func collect(t *testing.T, o Options) []records.Record {
 	t.Helper()
 	a, err := Start(o)
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	var recs []results.Record
+	var recs []records.Record
 	timeout := time.After(60 * time.Second)
 	for {
 		select {
@@ -68,7 +68,7 @@ func TestAttackRecordsEveryAttempt(t *testing.T) {
 	}
 	seen := map[uint64]bool{}
 	for _, r := range recs {
-		if r.Status != 429 || r.RetryAfter != "3" || r.BytesIn != 22 || r.BytesOut != 5 || r.ErrorKind != results.ErrNone {
+		if r.Status != 429 || r.RetryAfter != "3" || r.BytesIn != 22 || r.BytesOut != 5 || r.ErrorKind != records.ErrNone {
 			t.Fatalf("record = %+v; want 429, Retry-After 3, 22 bytes in, 5 out, no transport error", r)
 		}
 		if r.Attempt != 1 || r.RequestID != r.Seq || seen[r.Seq] {
@@ -96,7 +96,7 @@ func TestAttackCorrectsCoordinatedOmission(t *testing.T) {
 	if len(recs) != 20 {
 		t.Fatalf("records = %d; want 20", len(recs))
 	}
-	var last results.Record
+	var last records.Record
 	for _, r := range recs {
 		if r.Seq > last.Seq {
 			last = r
@@ -203,16 +203,16 @@ func TestTransportErrorKinds(t *testing.T) {
 		name     string
 		url      string
 		insecure bool
-		want     results.ErrorKind
+		want     records.ErrorKind
 		status   uint16
 		sent     bool // the request body went out: bytes_out counts it
 	}{
-		{"refused", refusedURL, false, results.ErrRefused, 0, false},
-		{"reset", "http://" + resetLn.Addr().String() + "/", false, results.ErrReset, 0, true},
-		{"timeout", slow.URL, false, results.ErrTimeout, 0, true},
-		{"tls", tlsSrv.URL, false, results.ErrTLS, 0, false},
-		{"tls insecure", tlsSrv.URL, true, results.ErrNone, 200, true},
-		{"reset mid-body", partial.URL, false, results.ErrReset, 200, true},
+		{"refused", refusedURL, false, records.ErrRefused, 0, false},
+		{"reset", "http://" + resetLn.Addr().String() + "/", false, records.ErrReset, 0, true},
+		{"timeout", slow.URL, false, records.ErrTimeout, 0, true},
+		{"tls", tlsSrv.URL, false, records.ErrTLS, 0, false},
+		{"tls insecure", tlsSrv.URL, true, records.ErrNone, 200, true},
+		{"reset mid-body", partial.URL, false, records.ErrReset, 200, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -221,7 +221,7 @@ func TestTransportErrorKinds(t *testing.T) {
 			// a long one, so that a TLS handshake slowed by a loaded
 			// machine and -race is not taken for a timeout.
 			o.Transport.Timeout = 10 * time.Second
-			if tt.want == results.ErrTimeout {
+			if tt.want == records.ErrTimeout {
 				o.Transport.Timeout = 300 * time.Millisecond
 			}
 			o.Transport.Insecure = tt.insecure
@@ -246,16 +246,16 @@ func TestTransportErrorKinds(t *testing.T) {
 func TestKindOfTypedErrors(t *testing.T) {
 	tests := []struct {
 		err  error
-		want results.ErrorKind
+		want records.ErrorKind
 	}{
-		{nil, results.ErrNone},
-		{&net.DNSError{Err: "no such host", Name: "x.invalid", IsNotFound: true}, results.ErrDNS},
-		{&net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, results.ErrRefused},
-		{fmt.Errorf("read: %w", syscall.ECONNRESET), results.ErrReset},
-		{io.ErrUnexpectedEOF, results.ErrReset},
-		{context.DeadlineExceeded, results.ErrTimeout},
-		{&net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ETIMEDOUT)}, results.ErrTimeout},
-		{errors.New("something else"), results.ErrOther},
+		{nil, records.ErrNone},
+		{&net.DNSError{Err: "no such host", Name: "x.invalid", IsNotFound: true}, records.ErrDNS},
+		{&net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, records.ErrRefused},
+		{fmt.Errorf("read: %w", syscall.ECONNRESET), records.ErrReset},
+		{io.ErrUnexpectedEOF, records.ErrReset},
+		{context.DeadlineExceeded, records.ErrTimeout},
+		{&net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ETIMEDOUT)}, records.ErrTimeout},
+		{errors.New("something else"), records.ErrOther},
 	}
 	for _, tt := range tests {
 		if got := KindOf(tt.err); got != tt.want {

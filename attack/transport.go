@@ -18,8 +18,8 @@ import (
 
 	"golang.org/x/net/http2"
 
-	"github.com/stampede-dev/stampede/attack/results"
 	"github.com/stampede-dev/stampede/internal/redact"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // TransportOptions configure the HTTP client of an attack.
@@ -65,32 +65,32 @@ func newTransport(o TransportOptions) (*http.Transport, error) {
 
 // KindOf sorts a transport error into a kind. It works on typed errors,
 // never on their text.
-func KindOf(err error) results.ErrorKind {
+func KindOf(err error) records.ErrorKind {
 	if err == nil {
-		return results.ErrNone
+		return records.ErrNone
 	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {
-		return results.ErrDNS
+		return records.ErrDNS
 	}
 	if isTLS(err) {
-		return results.ErrTLS
+		return records.ErrTLS
 	}
 	var netErr net.Error
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ETIMEDOUT) ||
 		(errors.As(err, &netErr) && netErr.Timeout()) {
-		return results.ErrTimeout
+		return records.ErrTimeout
 	}
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return results.ErrRefused
+		return records.ErrRefused
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
 		errors.Is(err, syscall.ECONNABORTED), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		// A peer that closes the connection before a complete response
 		// surfaces as EOF: to the client it is a reset.
-		return results.ErrReset
+		return records.ErrReset
 	}
-	return results.ErrOther
+	return records.ErrOther
 }
 
 func isTLS(err error) bool {
@@ -115,7 +115,7 @@ type observation struct {
 	status    int
 	bytesIn   uint64
 	bytesOut  uint64 // request body, unless no connection was made
-	kind      results.ErrorKind
+	kind      records.ErrorKind
 	body      *[]byte // the first bytes of the body, when captured (pooled)
 	scope     uint64  // the limiter the request falls under (scopesOf)
 	principal uint64  // whose limit it counts against (scopesOf)
@@ -234,7 +234,7 @@ func (m *meter) RoundTrip(req *http.Request) (*http.Response, error) {
 		// Only this attempt's goroutine writes o until take: no lock needed.
 		o.kind = kindIn(req.Context(), err)
 		switch o.kind {
-		case results.ErrRefused, results.ErrDNS, results.ErrTLS:
+		case records.ErrRefused, records.ErrDNS, records.ErrTLS:
 			o.bytesOut = 0 // the body never left: there was no connection to send it on
 		}
 		return nil, err
@@ -257,9 +257,9 @@ func (m *meter) RoundTrip(req *http.Request) (*http.Response, error) {
 // racing with it, a cancel channel whose error ("request canceled") carries
 // no type; a deadline that has passed is the reliable sign of a timeout, as
 // it is for http.Client itself.
-func kindIn(ctx context.Context, err error) results.ErrorKind {
+func kindIn(ctx context.Context, err error) records.ErrorKind {
 	if deadline, ok := ctx.Deadline(); ok && !time.Now().Before(deadline) {
-		return results.ErrTimeout
+		return records.ErrTimeout
 	}
 	return KindOf(err)
 }
@@ -293,7 +293,7 @@ func (b *countingBody) Read(p []byte) (int, error) {
 		}
 	}
 	b.o.bytesIn += uint64(n)
-	if err != nil && err != io.EOF && b.o.kind == results.ErrNone {
+	if err != nil && err != io.EOF && b.o.kind == records.ErrNone {
 		b.o.kind = kindIn(b.ctx, err)
 	}
 	return n, err

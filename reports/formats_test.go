@@ -16,8 +16,8 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/stampede-dev/stampede/analyze"
-	"github.com/stampede-dev/stampede/attack/results"
 	"github.com/stampede-dev/stampede/internal/golden"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // hostileTexts are strings a target may put in its error codes and
@@ -50,9 +50,9 @@ func hostileFormatsRun(t testing.TB) Run {
 	s := analyze.NewSummary()
 	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	for i, h := range hostileTexts {
-		id := s.ImportClass(results.Class{Status: 400, Category: results.CatValidation, Code: h, Pattern: h, Message: h}, nil)
+		id := s.ImportClass(records.Class{Status: 400, Category: records.CatValidation, Code: h, Pattern: h, Message: h}, nil)
 		for j := range i + 1 { // distinct counts: a fixed order
-			s.Add(&results.Record{
+			s.Add(&records.Record{
 				Seq: uint64(i*100 + j), Scheduled: t0.Add(time.Duration(i*100+j) * time.Millisecond),
 				Latency: time.Duration(j+1) * time.Millisecond, Status: 400, ErrorCode: h, Class: id,
 			})
@@ -205,13 +205,13 @@ func TestCSVSeries(t *testing.T) {
 
 func TestSeriesLabel(t *testing.T) {
 	tests := []struct {
-		class results.Class
+		class records.Class
 		want  string
 	}{
-		{results.Class{Status: 200, Category: results.CatSuccess}, "200"},
-		{results.Class{Status: 429, Code: "rate_limited", Category: results.CatRateLimit}, "429 rate_limited"},
-		{results.Class{ErrorKind: results.ErrTimeout, Category: results.CatTimeout}, "timeout"},
-		{results.Class{Status: 200, ErrorKind: results.ErrReset, Category: results.CatTransport}, "200 connection_reset"},
+		{records.Class{Status: 200, Category: records.CatSuccess}, "200"},
+		{records.Class{Status: 429, Code: "rate_limited", Category: records.CatRateLimit}, "429 rate_limited"},
+		{records.Class{ErrorKind: records.ErrTimeout, Category: records.CatTimeout}, "timeout"},
+		{records.Class{Status: 200, ErrorKind: records.ErrReset, Category: records.CatTransport}, "200 connection_reset"},
 	}
 	for _, tt := range tests {
 		if got := seriesLabel(&analyze.Class{Class: tt.class}); got != tt.want {

@@ -15,7 +15,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/stampede-dev/stampede/analyze"
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // The page's template, style and script, and uPlot, the chart library
@@ -513,7 +513,7 @@ func htmlChartLabels(stats []*analyze.ClassStats) []string {
 	for i, st := range stats {
 		c := st.Class
 		switch {
-		case c.Code == "" && c.Category == results.CatSuccess:
+		case c.Code == "" && c.Category == records.CatSuccess:
 			labels[i] = classStatus(c)
 		default:
 			labels[i] = classHeading(c)

@@ -16,8 +16,8 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/stampede-dev/stampede/analyze"
-	"github.com/stampede-dev/stampede/attack/results"
 	"github.com/stampede-dev/stampede/internal/golden"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // htmlRender returns the HTML report of a run.
@@ -342,16 +342,16 @@ func htmlHostileRun(t testing.TB) Run {
 	t.Helper()
 	run := timedRun(t)
 	s := run.Summary
-	id := s.ImportClass(results.Class{
-		Status: 418, Category: results.CatValidation, Code: htmlHostileCode,
+	id := s.ImportClass(records.Class{
+		Status: 418, Category: records.CatValidation, Code: htmlHostileCode,
 		Message: htmlHostileMessage, Pattern: htmlHostileMessage, Dialect: "<b>dialect</b>",
 		Example: "GET /</script><script>alert(4)</script>",
 	}, []string{htmlHostileSample})
 	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	for i := range 5 {
-		s.Add(&results.Record{
+		s.Add(&records.Record{
 			Seq: uint64(2000 + i), Scheduled: t0.Add(time.Duration(i) * 5 * time.Second), Latency: 3 * time.Millisecond,
-			Status: 418, ErrorCode: htmlHostileCode, Category: results.CatValidation, Class: id, Attempt: 1,
+			Status: 418, ErrorCode: htmlHostileCode, Category: records.CatValidation, Class: id, Attempt: 1,
 		})
 	}
 	run.Interrupted = "<script>alert(5)</script>"
@@ -447,9 +447,9 @@ func htmlHourRun(t testing.TB) Run {
 	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	s := analyze.NewSummary()
 	ids := []uint32{
-		s.ImportClass(results.Class{Status: 200, Category: results.CatSuccess}, nil),
-		s.ImportClass(results.Class{Status: 429, Category: results.CatRateLimit, Code: "rate_limit_exceeded", Retryable: true, Message: "slow down"}, nil),
-		s.ImportClass(results.Class{Status: 503, Category: results.CatUnavailable, Retryable: true}, nil),
+		s.ImportClass(records.Class{Status: 200, Category: records.CatSuccess}, nil),
+		s.ImportClass(records.Class{Status: 429, Category: records.CatRateLimit, Code: "rate_limit_exceeded", Retryable: true, Message: "slow down"}, nil),
+		s.ImportClass(records.Class{Status: 503, Category: records.CatUnavailable, Retryable: true}, nil),
 	}
 	for i := range 3600 * 4 {
 		c := 0
@@ -459,7 +459,7 @@ func htmlHourRun(t testing.TB) Run {
 		case i%53 == 5:
 			c = 2
 		}
-		s.Add(&results.Record{
+		s.Add(&records.Record{
 			Seq: uint64(i), Scheduled: t0.Add(time.Duration(i) * 250 * time.Millisecond), Latency: time.Duration(1000+(i*37)%9000) * time.Microsecond,
 			Status: []uint16{200, 429, 503}[c], ErrorCode: []string{"", "rate_limit_exceeded", ""}[c], Class: ids[c], Attempt: 1,
 		})
@@ -523,9 +523,9 @@ func TestHTMLOtherClasses(t *testing.T) {
 	const classes = 12
 	for c := range classes {
 		status := uint16(400 + c)
-		id := s.ImportClass(results.Class{Status: status, Category: results.CatValidation}, nil)
+		id := s.ImportClass(records.Class{Status: status, Category: records.CatValidation}, nil)
 		for i := range classes - c { // class c has 12 − c records
-			s.Add(&results.Record{Scheduled: t0.Add(time.Duration(i) * time.Second), Latency: time.Millisecond, Status: status, Class: id})
+			s.Add(&records.Record{Scheduled: t0.Add(time.Duration(i) * time.Second), Latency: time.Millisecond, Status: status, Class: id})
 		}
 	}
 	var data htmlData

@@ -10,7 +10,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/stampede-dev/stampede/analyze"
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // SummarySchema names the JSON summary's version. Later versions add keys;
@@ -144,7 +144,7 @@ func NewJSONSummary(run Run) JSONSummary {
 		LatencyUncorrectedMs: latencyMs(s.Uncorrected),
 		SendDelayMs:          latencyMs(s.SendDelay),
 		Status:               make(map[string]uint64, len(s.Status)),
-		TransportErrors:      make(map[string]uint64, len(results.ErrorKinds)),
+		TransportErrors:      make(map[string]uint64, len(records.ErrorKinds)),
 		BytesIn:              s.BytesIn,
 		BytesOut:             s.BytesOut,
 		Interrupted:          run.Interrupted,
@@ -158,7 +158,7 @@ func NewJSONSummary(run Run) JSONSummary {
 		doc.Status[strconv.Itoa(int(code))] = n
 	}
 	// Every kind is present, zero or not, so consumers need no defaults.
-	for _, k := range results.ErrorKinds {
+	for _, k := range records.ErrorKinds {
 		doc.TransportErrors[k.String()] = s.Transport[k]
 	}
 	stats := s.ClassStats()

@@ -11,7 +11,7 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/stampede-dev/stampede/attack/pace"
-	"github.com/stampede-dev/stampede/attack/probe"
+	"github.com/stampede-dev/stampede/probe"
 )
 
 // ProbeSchema names the version of the probe's JSON report. Later versions

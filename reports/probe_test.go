@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/stampede-dev/stampede/analyze"
-	"github.com/stampede-dev/stampede/attack/probe"
 	"github.com/stampede-dev/stampede/internal/golden"
+	"github.com/stampede-dev/stampede/probe"
 )
 
 const probeTarget = "POST http://127.0.0.1:8080/mira/v1/chat/completions?api_key=REDACTED"

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/stampede-dev/stampede/analyze"
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 
 	"github.com/stampede-dev/stampede/internal/golden"
 )
@@ -30,7 +30,7 @@ const (
 // response is one fixture response: what the classifier reads of it.
 type response struct {
 	status uint16
-	kind   results.ErrorKind
+	kind   records.ErrorKind
 	ctype  string
 	body   string
 }
@@ -55,7 +55,7 @@ func classifiedRun(t testing.TB, c *analyze.Classifier, responses []response) Ru
 	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	s := analyze.NewSummaryFor(c.Classes())
 	for i, resp := range responses {
-		r := results.Record{
+		r := records.Record{
 			Seq: uint64(i), Scheduled: t0.Add(time.Duration(i) * 10 * time.Millisecond),
 			Sent: time.Duration(i) * 100 * time.Microsecond, Latency: time.Duration(i+1) * time.Millisecond,
 			Status: resp.status, ErrorKind: resp.kind, BytesIn: uint64(len(resp.body)), BytesOut: 64,
@@ -73,12 +73,12 @@ func classifiedRun(t testing.TB, c *analyze.Classifier, responses []response) Ru
 // body cut to the classifier's limit, the record given the class) and adds
 // its record to the summary. A 429 gets Retry-After: 1, and a 200 a body
 // of 2048 bytes that the classifier does not read.
-func addClassified(c *analyze.Classifier, s *analyze.Summary, r *results.Record, resp response) {
+func addClassified(c *analyze.Classifier, s *analyze.Summary, r *records.Record, resp response) {
 	if resp.status == 429 {
 		r.RetryAfter = "1"
 	}
 	body := []byte(resp.body)
-	if resp.kind == results.ErrNone && resp.status == 200 {
+	if resp.kind == records.ErrNone && resp.status == 200 {
 		r.BytesIn = 2048
 		body = nil
 	}
@@ -108,13 +108,13 @@ func fixedRun(t testing.TB) Run {
 		case i%20 == 13:
 			resp.status, resp.body = 429, rateLimit30
 		case i%25 == 24:
-			resp.status, resp.kind, resp.ctype = 0, results.ErrRefused, ""
+			resp.status, resp.kind, resp.ctype = 0, records.ErrRefused, ""
 		case i == 50, i == 90:
 			resp.status, resp.body = 500, internal
 		case i == 66:
 			resp.status, resp.ctype, resp.body = 503, "text/plain", envoy503
 		case i == 77:
-			resp.status, resp.kind, resp.ctype = 0, results.ErrTimeout, ""
+			resp.status, resp.kind, resp.ctype = 0, records.ErrTimeout, ""
 		case i == 42:
 			resp.status, resp.body = 401, badKey
 		}
@@ -237,7 +237,7 @@ func TestJSONSummary(t *testing.T) {
 		t.Errorf("schema %v, requests %v; want %s, 100", doc["schema"], doc["requests"], SummarySchema)
 	}
 	te := doc["transport_errors"].(map[string]any)
-	if len(te) != len(results.ErrorKinds) || te["connection_refused"].(float64) != 4 {
+	if len(te) != len(records.ErrorKinds) || te["connection_refused"].(float64) != 4 {
 		t.Errorf("transport_errors = %v; want every kind, connection_refused 4", te)
 	}
 
@@ -379,16 +379,16 @@ func TestCutText(t *testing.T) {
 
 func TestClassStatus(t *testing.T) {
 	tests := []struct {
-		class         results.Class
+		class         records.Class
 		status, title string
 	}{
-		{results.Class{Status: 429, Category: results.CatRateLimit}, "429", "429 rate_limit"},
-		{results.Class{Status: 500, Code: "internal_error", Category: results.CatServerError}, "500", "500 internal_error"},
-		{results.Class{ErrorKind: results.ErrTimeout, Category: results.CatTimeout}, "timeout", "timeout"},
-		{results.Class{ErrorKind: results.ErrRefused, Category: results.CatTransport}, "connection_refused", "connection_refused transport"},
-		{results.Class{Status: 200, ErrorKind: results.ErrReset, Category: results.CatTransport}, "200 connection_reset", "200 connection_reset transport"},
-		{results.Class{Status: 403, Overflow: true, Code: analyze.OverflowCode, Category: results.CatPermission}, "403", "403 other"},
-		{results.Class{Status: 500, Code: "x\x1b]0;owned\a\x1b[2J\u202eRED", Category: results.CatServerError}, "500", "500 x ]0;owned [2J RED"},
+		{records.Class{Status: 429, Category: records.CatRateLimit}, "429", "429 rate_limit"},
+		{records.Class{Status: 500, Code: "internal_error", Category: records.CatServerError}, "500", "500 internal_error"},
+		{records.Class{ErrorKind: records.ErrTimeout, Category: records.CatTimeout}, "timeout", "timeout"},
+		{records.Class{ErrorKind: records.ErrRefused, Category: records.CatTransport}, "connection_refused", "connection_refused transport"},
+		{records.Class{Status: 200, ErrorKind: records.ErrReset, Category: records.CatTransport}, "200 connection_reset", "200 connection_reset transport"},
+		{records.Class{Status: 403, Overflow: true, Code: analyze.OverflowCode, Category: records.CatPermission}, "403", "403 other"},
+		{records.Class{Status: 500, Code: "x\x1b]0;owned\a\x1b[2J\u202eRED", Category: records.CatServerError}, "500", "500 x ]0;owned [2J RED"},
 	}
 	for _, tt := range tests {
 		c := &analyze.Class{Class: tt.class}

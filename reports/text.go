@@ -15,7 +15,7 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/stampede-dev/stampede/analyze"
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // Text writes the summary of a run as aligned tables for people.
@@ -88,7 +88,7 @@ func Text(w io.Writer, run Run) error {
 	if len(s.Transport) > 0 {
 		tp.printf("\nTransport errors\n")
 		var rows [][]string
-		for _, k := range results.ErrorKinds {
+		for _, k := range records.ErrorKinds {
 			if n := s.Transport[k]; n > 0 {
 				rows = append(rows, []string{k.String(), strconv.FormatUint(n, 10), FormatShare(float64(n) / float64(s.Requests))})
 			}
@@ -215,9 +215,9 @@ const (
 // its status too; its code is "other".
 func classStatus(c *analyze.Class) string {
 	switch {
-	case c.Status == 0 && c.ErrorKind != results.ErrNone:
+	case c.Status == 0 && c.ErrorKind != records.ErrNone:
 		return c.ErrorKind.String()
-	case c.ErrorKind != results.ErrNone:
+	case c.ErrorKind != records.ErrNone:
 		return fmt.Sprintf("%d %s", c.Status, c.ErrorKind)
 	}
 	return strconv.Itoa(int(c.Status))

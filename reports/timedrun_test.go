@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/stampede-dev/stampede/analyze"
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // timedRun is a deterministic run of 30 s at 40/s (1200 records) with every
@@ -31,13 +31,13 @@ func timedRun(t testing.TB) Run {
 		case sec >= 10 && sec < 20 && i%4 == 3:
 			resp.status, resp.body = 429, rateLimit30
 		case i%97 == 5:
-			resp.status, resp.kind, resp.ctype = 0, results.ErrRefused, ""
+			resp.status, resp.kind, resp.ctype = 0, records.ErrRefused, ""
 		case i%150 == 7:
 			resp.status, resp.body = 500, internal
 		case i%333 == 9:
 			resp.status, resp.ctype, resp.body = 503, "text/plain", envoy503
 		case i%400 == 11:
-			resp.status, resp.kind, resp.ctype = 0, results.ErrTimeout, ""
+			resp.status, resp.kind, resp.ctype = 0, records.ErrTimeout, ""
 		case i == 600:
 			resp.status, resp.body = 401, badKey
 		}
@@ -48,10 +48,10 @@ func timedRun(t testing.TB) Run {
 			mid = -mid
 		}
 		latency := time.Duration(2000+500*(15-mid)+37*(i%40)) * time.Microsecond
-		if resp.kind == results.ErrTimeout {
+		if resp.kind == records.ErrTimeout {
 			latency = 5 * time.Second
 		}
-		r := results.Record{
+		r := records.Record{
 			Seq: uint64(i), Scheduled: t0.Add(time.Duration(i) * 25 * time.Millisecond),
 			Sent: time.Duration(i%7) * 50 * time.Microsecond, Latency: latency,
 			Status: resp.status, ErrorKind: resp.kind, BytesIn: uint64(len(resp.body)), BytesOut: 64,

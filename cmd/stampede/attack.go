@@ -21,10 +21,10 @@ import (
 
 	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/attack"
-	"github.com/stampede-dev/stampede/attack/results"
 	"github.com/stampede-dev/stampede/internal/pipeline"
 	"github.com/stampede-dev/stampede/internal/redact"
 	"github.com/stampede-dev/stampede/profiles"
+	"github.com/stampede-dev/stampede/records"
 	"github.com/stampede-dev/stampede/reports"
 )
 
@@ -212,7 +212,7 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 	if runID == "" {
 		runID = newRunID()
 	}
-	header := results.Header{
+	header := records.Header{
 		Start:    time.Now(),
 		Command:  commandLine(cmd, policy),
 		Target:   target,
@@ -262,7 +262,7 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 // execution is one attack ready to run.
 type execution struct {
 	opts        attack.Options
-	header      results.Header
+	header      records.Header
 	records     io.Writer // the result file; nil for none
 	quiet       bool      // no progress display
 	timeout     time.Duration
@@ -322,7 +322,7 @@ func execute(ctx context.Context, e *env, x execution) (run reports.Run, interru
 // openOutput opens the result file named by -o: nothing for "", stdout for
 // "-" (the summary then goes to stderr), else a file. It returns where
 // records go, where the summary goes, and the file to close, if any.
-func openOutput(e *env, name string) (records, summary io.Writer, file *os.File, err error) {
+func openOutput(e *env, name string) (out, summary io.Writer, file *os.File, err error) {
 	switch name {
 	case "":
 		return nil, e.stdout, nil, nil
@@ -534,7 +534,7 @@ func contractOptions(x execution) analyze.ContractOptions {
 
 // maxClassesLimit bounds --max-classes: each class keeps an HDR histogram
 // (some 190 KiB), and readers of result files keep no more classes.
-const maxClassesLimit = results.MaxClasses
+const maxClassesLimit = records.MaxClasses
 
 // classifierOptions turns the classification flags into options.
 func classifierOptions(f *attackFlags, targets []vegeta.Target, policy redact.Policy) (analyze.ClassifierOptions, error) {

@@ -21,10 +21,10 @@ import (
 
 	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/attack"
-	"github.com/stampede-dev/stampede/attack/results"
 	"github.com/stampede-dev/stampede/internal/redact"
 	"github.com/stampede-dev/stampede/internal/replay"
 	"github.com/stampede-dev/stampede/profiles"
+	"github.com/stampede-dev/stampede/records"
 	"github.com/stampede-dev/stampede/reports"
 	"github.com/stampede-dev/stampede/sim"
 )
@@ -147,7 +147,7 @@ func runDemo(cmd *cobra.Command, e *env, f *demoFlags) error {
 		return runtimeError(fmt.Errorf("demo attack: %w", errors.Join(errs...)))
 	}
 	fmt.Fprintf(e.stderr, "stampede demo: simulation of the seed APIs on %s; attacking for %s\n", base, plan.Duration)
-	header := results.Header{
+	header := records.Header{
 		Start:    time.Now(),
 		Command:  commandLine(cmd, redact.NewPolicy()),
 		Target:   fmt.Sprintf("stampede demo: a mix of %d kinds of request to the simulated seed APIs at %s", len(targets), base),

@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 	"github.com/stampede-dev/stampede/reports"
 )
 
@@ -48,20 +48,20 @@ func countingServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
 }
 
 // readResults reads every record of a result file.
-func readResults(t *testing.T, path string) (results.Header, []results.Record, int64) {
+func readResults(t *testing.T, path string) (records.Header, []records.Record, int64) {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	r, err := results.NewReader(f)
+	r, err := records.NewReader(f)
 	if err != nil {
 		t.Fatalf("NewReader(%s): %v", path, err)
 	}
-	var recs []results.Record
+	var recs []records.Record
 	for {
-		var rec results.Record
+		var rec records.Record
 		if err := r.Next(&rec); errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {

@@ -13,8 +13,8 @@ import (
 
 	"github.com/stampede-dev/stampede/attack"
 	"github.com/stampede-dev/stampede/attack/pace"
-	"github.com/stampede-dev/stampede/attack/probe"
 	"github.com/stampede-dev/stampede/internal/redact"
+	"github.com/stampede-dev/stampede/probe"
 	"github.com/stampede-dev/stampede/reports"
 )
 

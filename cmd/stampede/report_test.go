@@ -21,7 +21,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 	"github.com/stampede-dev/stampede/sim"
 )
 
@@ -61,8 +61,8 @@ func TestReportEveryFormat(t *testing.T) {
 	srv := limitedServer(t)
 	dir := t.TempDir()
 	file := attackFile(t, srv.URL+"/v1/items", dir, "r.bin")
-	_, records, _ := readResults(t, file)
-	n := len(records)
+	_, recs, _ := readResults(t, file)
+	n := len(recs)
 
 	for _, tc := range []struct {
 		format string
@@ -465,18 +465,18 @@ func TestReportOutputGuards(t *testing.T) {
 }
 
 // readResultsErr reads a result file to its end.
-func readResultsErr(path string) (results.Header, int, error) {
+func readResultsErr(path string) (records.Header, int, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return results.Header{}, 0, err
+		return records.Header{}, 0, err
 	}
 	defer f.Close()
-	r, err := results.NewReader(f)
+	r, err := records.NewReader(f)
 	if err != nil {
-		return results.Header{}, 0, err
+		return records.Header{}, 0, err
 	}
 	n := 0
-	var rec results.Record
+	var rec records.Record
 	for r.Next(&rec) == nil {
 		n++
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/stampede-dev/stampede/analyze"
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // BenchmarkHotPath is the per-record work of the consume loop: classify
@@ -16,7 +16,7 @@ import (
 // result file and add it to the summary's histograms.
 func BenchmarkHotPath(b *testing.B) {
 	start := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	w, err := results.NewWriter(io.Discard, results.Header{Start: start})
+	w, err := records.NewWriter(io.Discard, records.Header{Start: start})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -32,10 +32,10 @@ func BenchmarkHotPath(b *testing.B) {
 		429: []byte(`{"error": {"code": "rate_limit_exceeded", "message": "Too many requests, rate limit exceeded", "type": "error"}}`),
 		503: []byte(`{"detail": "Service temporarily unavailable."}`),
 	}
-	recs := make([]results.Record, 1024)
+	recs := make([]records.Record, 1024)
 	resps := make([]analyze.Response, len(recs))
 	for i := range recs {
-		recs[i] = results.Record{
+		recs[i] = records.Record{
 			Seq: uint64(i), Scheduled: start.Add(time.Duration(i) * time.Millisecond),
 			Sent: time.Duration(i%7) * time.Microsecond, Latency: time.Duration(200+i*13) * time.Microsecond,
 			Status: []uint16{200, 200, 200, 429, 503}[i%5], BytesIn: 512, Attempt: 1, RequestID: uint64(i),

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/stampede-dev/stampede/analyze"
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // TestRunClassifiesAndStoresClasses runs an attack against a target that
@@ -73,14 +73,14 @@ func TestRunClassifiesAndStoresClasses(t *testing.T) {
 	}
 
 	// Read the file: classes come before their records, and rebuild.
-	r, err := results.NewReader(bytes.NewReader(buf.Bytes()))
+	r, err := records.NewReader(bytes.NewReader(buf.Bytes()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rebuilt := analyze.NewSummary()
 	ids := map[uint32]uint32{} // file id → rebuilt table id
 	for {
-		var rec results.Record
+		var rec records.Record
 		if err := r.Next(&rec); errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {

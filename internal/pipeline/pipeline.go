@@ -15,7 +15,7 @@ import (
 
 	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/attack"
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 	"github.com/stampede-dev/stampede/reports"
 )
 
@@ -31,7 +31,7 @@ type Config struct {
 	Attack     attack.Options
 	Classifier *analyze.Classifier // nil for one with the defaults
 	Contract   *analyze.Contract   // rate-limit contract checks; nil for the defaults
-	Header     results.Header      // header of the result file
+	Header     records.Header      // header of the result file
 	Output     io.Writer           // where the result file goes; nil for none
 	Progress   reports.Progress    // nil for none
 	Grace      time.Duration       // how long to wait for attempts in flight after an interrupt
@@ -79,10 +79,10 @@ func Run(ctx, abort context.Context, cfg Config) (Outcome, error) {
 	}
 	out := Outcome{Summary: analyze.NewSummaryFor(classifier.Classes())}
 
-	var w *results.Writer
+	var w *records.Writer
 	if cfg.Output != nil {
 		var err error
-		if w, err = results.NewWriter(cfg.Output, cfg.Header); err != nil {
+		if w, err = records.NewWriter(cfg.Output, cfg.Header); err != nil {
 			return out, fmt.Errorf("write result file header: %w", err)
 		}
 		if err := w.Flush(); err != nil {
@@ -107,7 +107,7 @@ func Run(ctx, abort context.Context, cfg Config) (Outcome, error) {
 		deadline  <-chan time.Time
 		writeErr  error
 	)
-	records := atk.Records()
+	attempts := atk.Records()
 	snapshot := func() reports.Snapshot {
 		elapsed := now().Sub(start)
 		return reports.Snapshot{
@@ -148,7 +148,7 @@ func Run(ctx, abort context.Context, cfg Config) (Outcome, error) {
 loop:
 	for {
 		select {
-		case at, ok := <-records:
+		case at, ok := <-attempts:
 			if !ok {
 				break loop
 			}
@@ -174,7 +174,7 @@ loop:
 			break loop
 		case <-abort.Done():
 			out.Interrupted = true
-			drain(records, consume) // keep what already arrived
+			drain(attempts, consume) // keep what already arrived
 			break loop
 		}
 		if writeErr != nil {
@@ -211,7 +211,7 @@ loop:
 // writeClassified writes a record, preceded by the frame of its class when
 // the record created it and by the frame of a sample it added: a class
 // frame always comes before the records of the class.
-func writeClassified(w *results.Writer, rec *results.Record, cl analyze.Classified) error {
+func writeClassified(w *records.Writer, rec *records.Record, cl analyze.Classified) error {
 	if cl.NewClass {
 		if err := w.WriteClass(&cl.Class.Class); err != nil {
 			return err
@@ -226,8 +226,8 @@ func writeClassified(w *results.Writer, rec *results.Record, cl analyze.Classifi
 }
 
 // trailer returns what the result file keeps of the run's end.
-func trailer(cfg *Config, out *Outcome, classifier *analyze.Classifier, end time.Time) *results.Trailer {
-	t := &results.Trailer{
+func trailer(cfg *Config, out *Outcome, classifier *analyze.Classifier, end time.Time) *records.Trailer {
+	t := &records.Trailer{
 		End: end.UTC(), Unanswered: out.Unanswered, Unsent: out.Unsent, Truncated: out.Truncated,
 		BodyLimit: classifier.BodyLimit(), MaxClasses: classifier.Classes().Max(),
 	}
@@ -237,7 +237,7 @@ func trailer(cfg *Config, out *Outcome, classifier *analyze.Classifier, end time
 			t.Interrupted = cfg.Interruption()
 		}
 	}
-	t.Contract = contractJSON(out.Contract, results.MaxPayloadLen-1024)
+	t.Contract = contractJSON(out.Contract, records.MaxPayloadLen-1024)
 	return t
 }
 
@@ -260,10 +260,10 @@ func contractJSON(c *analyze.ContractReport, limit int) json.RawMessage {
 }
 
 // drain consumes the attempts already delivered, without waiting for more.
-func drain(records <-chan attack.Attempt, consume func(*attack.Attempt)) {
+func drain(attempts <-chan attack.Attempt, consume func(*attack.Attempt)) {
 	for {
 		select {
-		case at, ok := <-records:
+		case at, ok := <-attempts:
 			if !ok {
 				return
 			}

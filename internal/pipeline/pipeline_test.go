@@ -16,7 +16,7 @@ import (
 
 	"github.com/stampede-dev/stampede/attack"
 	"github.com/stampede-dev/stampede/attack/pace"
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 func config(url string, rate float64, d time.Duration, out io.Writer) Config {
@@ -27,21 +27,21 @@ func config(url string, rate float64, d time.Duration, out io.Writer) Config {
 			Duration:  d,
 			Transport: attack.DefaultTransport(),
 		},
-		Header: results.Header{Start: time.Now(), Target: "GET " + url},
+		Header: records.Header{Start: time.Now(), Target: "GET " + url},
 		Output: out,
 		Grace:  5 * time.Second,
 	}
 }
 
-func readAll(t *testing.T, b []byte) []results.Record {
+func readAll(t *testing.T, b []byte) []records.Record {
 	t.Helper()
-	r, err := results.NewReader(bytes.NewReader(b))
+	r, err := records.NewReader(bytes.NewReader(b))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var recs []results.Record
+	var recs []records.Record
 	for {
-		var rec results.Record
+		var rec records.Record
 		if err := r.Next(&rec); errors.Is(err, io.EOF) {
 			return recs
 		} else if err != nil {

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/stampede-dev/stampede/analyze"
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // classifiedFile writes n records, classified by c, the response of
@@ -19,13 +19,13 @@ import (
 func classifiedFile(t *testing.T, path string, c *analyze.Classifier, n int, trailer bool, respond func(i int) (status uint16, url, body string)) {
 	t.Helper()
 	var buf bytes.Buffer
-	w, err := results.NewWriter(&buf, results.Header{Start: t0, Target: "GET http://127.0.0.1:8080/"})
+	w, err := records.NewWriter(&buf, records.Header{Start: t0, Target: "GET http://127.0.0.1:8080/"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range n {
 		status, url, body := respond(i)
-		rec := results.Record{Seq: uint64(i), Scheduled: t0.Add(time.Duration(i) * time.Millisecond), Latency: time.Millisecond, Status: status, BytesIn: uint64(len(body))}
+		rec := records.Record{Seq: uint64(i), Scheduled: t0.Add(time.Duration(i) * time.Millisecond), Latency: time.Millisecond, Status: status, BytesIn: uint64(len(body))}
 		b := []byte(body)
 		if len(b) > c.BodyLimit() { // as the transport captures it
 			b = b[:c.BodyLimit()]
@@ -42,7 +42,7 @@ func classifiedFile(t *testing.T, path string, c *analyze.Classifier, n int, tra
 		}
 	}
 	if trailer {
-		if err := w.WriteTrailer(&results.Trailer{End: t0.Add(time.Minute), Truncated: c.Truncated()}); err != nil {
+		if err := w.WriteTrailer(&records.Trailer{End: t0.Add(time.Minute), Truncated: c.Truncated()}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -9,9 +9,9 @@ import (
 	"os"
 	"strings"
 
-	"github.com/stampede-dev/stampede/attack/results"
-	"github.com/stampede-dev/stampede/attack/vegetafile"
 	"github.com/stampede-dev/stampede/internal/redact"
+	"github.com/stampede-dev/stampede/records"
+	"github.com/stampede-dev/stampede/records/vegetafile"
 )
 
 // ExportVegeta writes the records of result files as vegeta JSON results,
@@ -49,7 +49,7 @@ type exporter struct {
 }
 
 // write writes one record, looking at the context now and then.
-func (x *exporter) write(rec *results.Record, method, url string) error {
+func (x *exporter) write(rec *records.Record, method, url string) error {
 	if x.n++; x.n%checkEvery == 0 && x.ctx.Err() != nil {
 		return x.ctx.Err()
 	}
@@ -87,12 +87,12 @@ func (x *exporter) file(path string, stdin io.Reader) error {
 			}
 		}
 	}
-	r, err := results.NewReader(br)
+	r, err := records.NewReader(br)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	method, target := splitTarget(r.Header().Target)
-	var rec results.Record
+	var rec records.Record
 	for {
 		if err := r.Next(&rec); errors.Is(err, io.EOF) {
 			return nil

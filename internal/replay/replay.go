@@ -19,9 +19,9 @@ import (
 	"time"
 
 	"github.com/stampede-dev/stampede/analyze"
-	"github.com/stampede-dev/stampede/attack/results"
-	"github.com/stampede-dev/stampede/attack/vegetafile"
 	"github.com/stampede-dev/stampede/internal/redact"
+	"github.com/stampede-dev/stampede/records"
+	"github.com/stampede-dev/stampede/records/vegetafile"
 	"github.com/stampede-dev/stampede/reports"
 )
 
@@ -52,7 +52,7 @@ var ErrNotResults = errors.New("not a stampede or vegeta result file")
 // Run.Notes.
 //
 // The summary keeps as many classes as the files describe, up to the
-// reader's own bound (results.MaxClasses): a report shows the classes of
+// reader's own bound (records.MaxClasses): a report shows the classes of
 // the run, whatever --max-classes it ran with. Load stops with ctx's error
 // when ctx is cancelled.
 func Load(ctx context.Context, paths []string, opts Options) (reports.Run, error) {
@@ -65,7 +65,7 @@ func Load(ctx context.Context, paths []string, opts Options) (reports.Run, error
 	}
 	l := &loader{
 		ctx:        ctx,
-		run:        reports.Run{Summary: analyze.NewSummaryFor(analyze.NewClassTable(results.MaxClasses))},
+		run:        reports.Run{Summary: analyze.NewSummaryFor(analyze.NewClassTable(records.MaxClasses))},
 		classifier: classifier,
 		policy:     redact.NewPolicy(),
 		seen:       map[string]string{},
@@ -145,7 +145,7 @@ func sniff(path string, stdin io.Reader) (source, error) {
 		err = fmt.Errorf("read %s: %w", name, err)
 	case len(prefix) == 0:
 		err = fmt.Errorf("%s: empty file: %w", name, ErrNotResults)
-	case strings.HasPrefix(string(prefix), results.Magic):
+	case strings.HasPrefix(string(prefix), records.Magic):
 		src.kind = stampedeKind
 	case isProbeReport(prefix):
 		src.kind = probeKind
@@ -153,7 +153,7 @@ func sniff(path string, stdin io.Reader) (source, error) {
 		if _, ok := vegetafile.Detect(prefix); ok {
 			src.kind = vegetaKind
 		} else {
-			err = fmt.Errorf("%s: %w (a stampede file starts with %q; vegeta files are gob, JSON lines or CSV)", name, ErrNotResults, results.Magic)
+			err = fmt.Errorf("%s: %w (a stampede file starts with %q; vegeta files are gob, JSON lines or CSV)", name, ErrNotResults, records.Magic)
 		}
 	}
 	if err != nil {
@@ -207,7 +207,7 @@ func (l *loader) probe(name string, in io.Reader) error {
 
 // stampede reads a stampede result file.
 func (l *loader) stampede(name string, in io.Reader) error {
-	r, err := results.NewReader(in)
+	r, err := records.NewReader(in)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
@@ -222,7 +222,7 @@ func (l *loader) stampede(name string, in io.Reader) error {
 		}
 	}
 	ids := map[uint32]uint32{} // the file's class ids → the summary's
-	var rec results.Record
+	var rec records.Record
 	var n uint64
 	for {
 		err := r.Next(&rec)
@@ -264,7 +264,7 @@ func (l *loader) stampede(name string, in io.Reader) error {
 }
 
 // header takes in what a file's header says about its run.
-func (l *loader) header(h results.Header) {
+func (l *loader) header(h records.Header) {
 	if l.run.Start.IsZero() || h.Start.Before(l.run.Start) {
 		l.run.Start = h.Start
 	}
@@ -282,7 +282,7 @@ func (l *loader) header(h results.Header) {
 }
 
 // trailer takes in how a file's run ended.
-func (l *loader) trailer(name string, t *results.Trailer, version int) {
+func (l *loader) trailer(name string, t *records.Trailer, version int) {
 	if t == nil {
 		l.withoutTrailer++
 		if version >= 3 {

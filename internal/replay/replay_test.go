@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/stampede-dev/stampede/analyze"
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 	"github.com/stampede-dev/stampede/reports"
 )
 
@@ -25,10 +25,10 @@ var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 // response is what the fixture target answered to request i: mostly
 // 200s, rate limits in the middle third, a few server errors and
 // refused connections.
-func response(i int) (status uint16, kind results.ErrorKind, body string) {
+func response(i int) (status uint16, kind records.ErrorKind, body string) {
 	switch {
 	case i%97 == 5:
-		return 0, results.ErrRefused, ""
+		return 0, records.ErrRefused, ""
 	case i%150 == 7:
 		return 500, 0, `{"error": {"code": "internal_error", "message": "Server internal error", "type": "error"}}`
 	case i >= 1000 && i < 2000 && i%3 == 0:
@@ -43,7 +43,7 @@ func response(i int) (status uint16, kind results.ErrorKind, body string) {
 func shard(t testing.TB, path, name string, n int, keep func(int) bool) {
 	t.Helper()
 	var buf bytes.Buffer
-	w, err := results.NewWriter(&buf, results.Header{Start: t0, Target: "GET http://127.0.0.1:8080/v1/items", Pacer: "constant 100/s", Duration: 30 * time.Second, RunID: "run-1", Shard: name, Tool: "stampede test", Command: []string{"stampede", "attack"}})
+	w, err := records.NewWriter(&buf, records.Header{Start: t0, Target: "GET http://127.0.0.1:8080/v1/items", Pacer: "constant 100/s", Duration: 30 * time.Second, RunID: "run-1", Shard: name, Tool: "stampede test", Command: []string{"stampede", "attack"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func shard(t testing.TB, path, name string, n int, keep func(int) bool) {
 			continue
 		}
 		status, kind, body := response(i)
-		rec := results.Record{
+		rec := records.Record{
 			Seq: uint64(i), Scheduled: t0.Add(time.Duration(i) * 10 * time.Millisecond), Sent: time.Duration(i%5) * time.Microsecond,
 			Latency: time.Duration(500+(i*7919)%20000) * time.Microsecond, Status: status, ErrorKind: kind, BytesIn: uint64(len(body)), Attempt: 1, RequestID: uint64(i + 1),
 		}
@@ -88,7 +88,7 @@ func shard(t testing.TB, path, name string, n int, keep func(int) bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.WriteTrailer(&results.Trailer{End: t0.Add(time.Minute), BodyLimit: c.BodyLimit(), Contract: cj}); err != nil {
+	if err := w.WriteTrailer(&records.Trailer{End: t0.Add(time.Minute), BodyLimit: c.BodyLimit(), Contract: cj}); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Flush(); err != nil {

@@ -16,7 +16,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // TestReadVegetaEncodings reads files written by vegeta's own encoders and
@@ -67,7 +67,7 @@ func checkResult(t *testing.T, i int, got *Result, s *sample) {
 	if !rec.Scheduled.Equal(v.Timestamp) || rec.Scheduled.Location() != time.UTC {
 		t.Errorf("result %d: Scheduled = %v; want %v in UTC", i, rec.Scheduled, v.Timestamp)
 	}
-	want := results.Record{
+	want := records.Record{
 		Seq: v.Seq, Scheduled: rec.Scheduled, Latency: v.Latency, Status: v.Code,
 		BytesIn: v.BytesIn, BytesOut: v.BytesOut, ErrorKind: s.kind,
 		RetryAfter: v.Headers.Get("Retry-After"), Attempt: 1, RequestID: v.Seq,
@@ -106,7 +106,7 @@ func TestReadHandWrittenJSON(t *testing.T) {
 		!g.Record.Scheduled.Equal(time.Date(2024, 3, 1, 11, 0, 0, 0, time.UTC)) {
 		t.Errorf("result 1 = %+v", g)
 	}
-	if g := got[1]; g.Record.ErrorKind != results.ErrReset || g.Record.Seq != 1 || g.Method != "" || g.Body != nil {
+	if g := got[1]; g.Record.ErrorKind != records.ErrReset || g.Record.Seq != 1 || g.Method != "" || g.Body != nil {
 		t.Errorf("result 2 = %+v", g)
 	}
 }
@@ -192,7 +192,7 @@ func TestNotVegeta(t *testing.T) {
 		text string
 	}{
 		{"empty", "", "the file is empty"},
-		{"stampede", results.Magic + "\x00\x02\x10{}", "it is a stampede result file"},
+		{"stampede", records.Magic + "\x00\x02\x10{}", "it is a stampede result file"},
 		{"garbage", "GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00", `it starts with "GIF89a`},
 		{"other json", `{"name":"x"}` + "\n", `it starts with "{\"name\":\"x\"}\n"`},
 	}

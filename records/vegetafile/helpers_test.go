@@ -10,7 +10,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // encoders are vegeta's own encoders, by encoding.
@@ -26,7 +26,7 @@ var encoders = []struct {
 // sample is a vegeta result and the error kind a Reader must give it.
 type sample struct {
 	res  vegeta.Result
-	kind results.ErrorKind
+	kind records.ErrorKind
 }
 
 const rateLimitBody = `{"error":{"code":"rate_limited","message":"slow down"}}`
@@ -61,20 +61,20 @@ func samples() []sample {
 	old := mk(12, 200, "", []byte("ok"), plain)
 	old.Method, old.URL = "", ""
 	return []sample{
-		{mk(0, 200, "", []byte("ok"), plain), results.ErrNone},
-		{mk(1, 429, "429 Too Many Requests", []byte(rateLimitBody), jsonHdr), results.ErrNone},
-		{mk(2, 200, "", []byte("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"), gzipHdr), results.ErrNone},
-		{mk(3, 503, "503 Service Unavailable", nil, nil), results.ErrNone},
-		{mk(4, 0, `Get "http://127.0.0.1:1/": dial tcp 127.0.0.1:1: connect: connection refused`, nil, nil), results.ErrRefused},
-		{mk(5, 0, `Get "http://127.0.0.1:8080/items": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`, nil, nil), results.ErrTimeout},
-		{mk(6, 429, "429 Too Many Requests", []byte(rateLimitBody), jsonHdr), results.ErrNone},
-		{mk(7, 0, `Get "http://nosuch.invalid/": dial tcp: lookup nosuch.invalid: no such host`, nil, nil), results.ErrDNS},
-		{mk(8, 0, `Get "https://127.0.0.1:8443/": tls: failed to verify certificate: x509: certificate signed by unknown authority`, nil, nil), results.ErrTLS},
-		{mk(9, 0, `Get "http://127.0.0.1:8080/timeout": EOF`, nil, nil), results.ErrReset},
-		{mk(10, 200, "", big, plain), results.ErrNone},
-		{mk(11, 0, `Get "ftp://x/": unsupported protocol scheme "ftp"`, nil, nil), results.ErrOther},
-		{old, results.ErrNone},
-		{mk(13, 503, "503 Service Unavailable", []byte("busy"), plain), results.ErrNone},
+		{mk(0, 200, "", []byte("ok"), plain), records.ErrNone},
+		{mk(1, 429, "429 Too Many Requests", []byte(rateLimitBody), jsonHdr), records.ErrNone},
+		{mk(2, 200, "", []byte("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"), gzipHdr), records.ErrNone},
+		{mk(3, 503, "503 Service Unavailable", nil, nil), records.ErrNone},
+		{mk(4, 0, `Get "http://127.0.0.1:1/": dial tcp 127.0.0.1:1: connect: connection refused`, nil, nil), records.ErrRefused},
+		{mk(5, 0, `Get "http://127.0.0.1:8080/items": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`, nil, nil), records.ErrTimeout},
+		{mk(6, 429, "429 Too Many Requests", []byte(rateLimitBody), jsonHdr), records.ErrNone},
+		{mk(7, 0, `Get "http://nosuch.invalid/": dial tcp: lookup nosuch.invalid: no such host`, nil, nil), records.ErrDNS},
+		{mk(8, 0, `Get "https://127.0.0.1:8443/": tls: failed to verify certificate: x509: certificate signed by unknown authority`, nil, nil), records.ErrTLS},
+		{mk(9, 0, `Get "http://127.0.0.1:8080/timeout": EOF`, nil, nil), records.ErrReset},
+		{mk(10, 200, "", big, plain), records.ErrNone},
+		{mk(11, 0, `Get "ftp://x/": unsupported protocol scheme "ftp"`, nil, nil), records.ErrOther},
+		{old, records.ErrNone},
+		{mk(13, 503, "503 Service Unavailable", []byte("busy"), plain), records.ErrNone},
 	}
 }
 

@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // ErrorKindOf maps the text of a vegeta error (Result.Error, the Error() of a
@@ -29,25 +29,25 @@ import (
 // The Reader applies ErrorKindOf only to results without a status: vegeta also
 // sets Error for a response outside [200, 400) (to its status line, such as
 // "503 Service Unavailable"), and such a result is no transport failure.
-func ErrorKindOf(msg string) results.ErrorKind {
+func ErrorKindOf(msg string) records.ErrorKind {
 	if msg == "" {
-		return results.ErrNone
+		return records.ErrNone
 	}
 	msg = dropURLPrefix(msg)
 	lower := strings.ToLower(msg)
 	switch {
 	case containsAny(lower, "no such host", "server misbehaving") || hasWord(lower, "lookup "):
-		return results.ErrDNS
+		return records.ErrDNS
 	case containsAny(lower, "tls:", "x509:", "certificate"):
-		return results.ErrTLS
+		return records.ErrTLS
 	case containsAny(lower, "timeout", "timed out", "deadline exceeded"):
-		return results.ErrTimeout
+		return records.ErrTimeout
 	case containsAny(lower, "connection refused", "actively refused"):
-		return results.ErrRefused
+		return records.ErrRefused
 	case containsAny(lower, "connection reset", "broken pipe", "connection abort", "forcibly closed") || hasWord(msg, "EOF"):
-		return results.ErrReset
+		return records.ErrReset
 	}
-	return results.ErrOther
+	return records.ErrOther
 }
 
 // dropURLPrefix returns msg without the `Op "URL": ` prefix of a *url.Error,
@@ -100,19 +100,19 @@ func isAlnum(c byte) bool {
 // that read well in vegeta's reports and that ErrorKindOf maps back to the
 // same kind.
 var kindTexts = [...]string{
-	results.ErrTimeout: "timeout",
-	results.ErrRefused: "connection refused",
-	results.ErrReset:   "connection reset by peer",
-	results.ErrTLS:     "tls: handshake or certificate check failed",
-	results.ErrDNS:     "dns: lookup failed",
-	results.ErrOther:   "transport error",
+	records.ErrTimeout: "timeout",
+	records.ErrRefused: "connection refused",
+	records.ErrReset:   "connection reset by peer",
+	records.ErrTLS:     "tls: handshake or certificate check failed",
+	records.ErrDNS:     "dns: lookup failed",
+	records.ErrOther:   "transport error",
 }
 
 // kindText returns the error text for a kind other than ErrNone; a kind
 // unknown to this version is written as ErrOther.
-func kindText(k results.ErrorKind) string {
+func kindText(k records.ErrorKind) string {
 	if int(k) < len(kindTexts) && kindTexts[k] != "" {
 		return kindTexts[k]
 	}
-	return kindTexts[results.ErrOther]
+	return kindTexts[records.ErrOther]
 }

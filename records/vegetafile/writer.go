@@ -9,7 +9,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // Writer writes vegeta JSON results (one object per line, vegeta's own JSON
@@ -41,7 +41,7 @@ func NewWriter(w io.Writer, attack string) *Writer {
 //
 // A Scheduled time outside the years 0 to 9999, which JSON timestamps cannot
 // hold, is an error, and nothing is written.
-func (w *Writer) Write(rec *results.Record, method, url string) error {
+func (w *Writer) Write(rec *records.Record, method, url string) error {
 	ts := rec.Scheduled.UTC()
 	if y := ts.Year(); y < 0 || y > 9999 {
 		// vegeta's encoder would fail too, but after writing half the
@@ -64,9 +64,9 @@ func (w *Writer) Write(rec *results.Record, method, url string) error {
 }
 
 // errorText returns the Error of the vegeta result written for rec.
-func errorText(rec *results.Record) string {
+func errorText(rec *records.Record) string {
 	switch s := rec.Status; {
-	case rec.ErrorKind != results.ErrNone:
+	case rec.ErrorKind != records.ErrNone:
 		return kindText(rec.ErrorKind)
 	case s == 0 || 200 <= s && s < 400:
 		return ""

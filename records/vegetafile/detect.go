@@ -18,7 +18,7 @@ package vegetafile
 import (
 	"bytes"
 
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // The encodings of vegeta result files, as Detect and Reader.Encoding name
@@ -36,7 +36,7 @@ const sniffLen = 512
 // pass the first 512 bytes, or the whole file if it is shorter (more are
 // ignored). It returns "gob", "json" or "csv" and true, or "" and false for
 // an empty prefix, a stampede result file (one starting with, or cut short
-// inside, results.Magic) and anything else that does not start the way vegeta
+// inside, records.Magic) and anything else that does not start the way vegeta
 // writes:
 //
 //   - gob: a message length, a negative type id and the definition of a
@@ -70,7 +70,7 @@ func Detect(prefix []byte) (encoding string, ok bool) {
 // isStampede reports whether p starts with stampede's magic, or is a prefix
 // of it.
 func isStampede(p []byte) bool {
-	const magic = results.Magic
+	const magic = records.Magic
 	if len(p) >= len(magic) {
 		return string(p[:len(magic)]) == magic
 	}

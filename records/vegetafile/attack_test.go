@@ -13,7 +13,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // TestRealAttack runs a short vegeta attack on a local server, stores the
@@ -82,7 +82,7 @@ func TestRealAttack(t *testing.T) {
 		if rec.Scheduled.Before(earliest) {
 			earliest = rec.Scheduled
 		}
-		if rec.ErrorKind != results.ErrNone {
+		if rec.ErrorKind != records.ErrNone {
 			t.Errorf("seq %d: ErrorKind = %v; want none, every request got a response", rec.Seq, rec.ErrorKind)
 		}
 		if rec.Status == http.StatusTooManyRequests && (g.ContentType != "application/json" || string(g.Body) != rateLimitBody || rec.RetryAfter != "1") {

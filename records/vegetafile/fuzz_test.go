@@ -11,7 +11,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // maxNext bounds the calls to Next in FuzzReader.
@@ -37,7 +37,7 @@ func FuzzReader(f *testing.F) {
 		f.Add(data[:min(len(data), 40)])
 	}
 	f.Add([]byte{})
-	f.Add([]byte(results.Magic + "\x00\x02"))
+	f.Add([]byte(records.Magic + "\x00\x02"))
 	f.Add([]byte("{\"code\":200}\n\n{\"code\":20"))
 	f.Add([]byte("1,2,3,4,5,,,,0,,,\n"))
 	f.Add([]byte(`{"headers":{"content-type":["a"]},"latency":-1}`))
@@ -59,7 +59,7 @@ func FuzzReader(f *testing.F) {
 		}
 		var out bytes.Buffer
 		w := NewWriter(&out, "fuzz")
-		var written []results.Record
+		var written []records.Record
 		for n := 1; ; n++ {
 			if n > maxNext || n > len(data)+1 {
 				t.Fatalf("still reading after %d calls to Next on %d bytes", n-1, len(data))
@@ -80,9 +80,9 @@ func FuzzReader(f *testing.F) {
 				break
 			}
 			rec := &res.Record
-			if len(res.Body) > MaxBody || (res.Body != nil && len(res.Body) == 0) || len(rec.RetryAfter) > results.MaxRetryAfterLen ||
+			if len(res.Body) > MaxBody || (res.Body != nil && len(res.Body) == 0) || len(rec.RetryAfter) > records.MaxRetryAfterLen ||
 				rec.Latency < 0 || rec.Attempt != 1 || rec.RequestID != rec.Seq || rec.Scheduled.Location() != time.UTC ||
-				(rec.Status != 0 && rec.ErrorKind != results.ErrNone) {
+				(rec.Status != 0 && rec.ErrorKind != records.ErrNone) {
 				t.Fatalf("result %d out of range: %+v", n, res)
 			}
 			if err := w.Write(rec, res.Method, res.URL); err == nil {

@@ -12,7 +12,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // MaxBody is the most of a stored response body a Reader returns: longer
@@ -35,10 +35,10 @@ type Result struct {
 	// BytesIn, BytesOut and Seq are copied, ErrorKind is ErrorKindOf(Error)
 	// for a result without a status and ErrNone for one with a status,
 	// RetryAfter is the stored Retry-After header (cut to
-	// results.MaxRetryAfterLen bytes), Attempt is 1 and RequestID is Seq,
+	// records.MaxRetryAfterLen bytes), Attempt is 1 and RequestID is Seq,
 	// as stampede attack numbers them. Category and Class are left to the
 	// classifier.
-	Record results.Record
+	Record records.Record
 	// Error is vegeta's error text, "" if none. vegeta sets it for transport
 	// failures and, to the status line ("503 Service Unavailable"), for
 	// responses with a status outside [200, 400).
@@ -184,7 +184,7 @@ func (r *Reader) Next(res *Result) error {
 // fill converts r.v into res.
 func (r *Reader) fill(res *Result) {
 	v := &r.v
-	kind := results.ErrNone
+	kind := records.ErrNone
 	if v.Code == 0 {
 		kind = ErrorKindOf(v.Error)
 	}
@@ -196,7 +196,7 @@ func (r *Reader) fill(res *Result) {
 		body = body[:MaxBody:MaxBody]
 	}
 	*res = Result{
-		Record: results.Record{
+		Record: records.Record{
 			Seq:        v.Seq,
 			Scheduled:  normalTime(v.Timestamp),
 			Latency:    v.Latency,
@@ -204,7 +204,7 @@ func (r *Reader) fill(res *Result) {
 			BytesIn:    v.BytesIn,
 			BytesOut:   v.BytesOut,
 			ErrorKind:  kind,
-			RetryAfter: cut(header(v.Headers, "Retry-After"), results.MaxRetryAfterLen),
+			RetryAfter: cut(header(v.Headers, "Retry-After"), records.MaxRetryAfterLen),
 			Attempt:    1,
 			RequestID:  v.Seq, // as stampede attack numbers them: one attempt per request
 		},

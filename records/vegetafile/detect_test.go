@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stampede-dev/stampede/attack/results"
+	"github.com/stampede-dev/stampede/records"
 )
 
 func TestDetect(t *testing.T) {
@@ -15,7 +15,7 @@ func TestDetect(t *testing.T) {
 		want   string // "" for not ok
 	}{
 		{"empty", "", ""},
-		{"stampede", results.Magic + "\x00\x02\x10{\"start\":1}", ""},
+		{"stampede", records.Magic + "\x00\x02\x10{\"start\":1}", ""},
 		{"stampede cut short", "STAMP", ""},
 		{"one byte", "{", ""},
 		{"gif", "GIF89a\x01\x00\x01\x00", ""},
@@ -66,11 +66,11 @@ func TestDetectEncoders(t *testing.T) {
 // short, is claimed.
 func TestDetectNeverStampede(t *testing.T) {
 	var buf bytes.Buffer
-	w, err := results.NewWriter(&buf, results.Header{Start: time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC), Tool: "stampede", Target: "http://127.0.0.1/"})
+	w, err := records.NewWriter(&buf, records.Header{Start: time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC), Tool: "stampede", Target: "http://127.0.0.1/"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Write(&results.Record{Seq: 1, Status: 200}); err != nil {
+	if err := w.Write(&records.Record{Seq: 1, Status: 200}); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Flush(); err != nil {

@@ -10,15 +10,15 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/stampede-dev/stampede/attack/results"
 	"github.com/stampede-dev/stampede/internal/golden"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // writerRecords returns records of every outcome, at fixed times.
-func writerRecords() []results.Record {
+func writerRecords() []records.Record {
 	start := time.Date(2024, 3, 1, 12, 0, 0, 500, time.FixedZone("EST", -5*3600))
-	rec := func(seq uint64, status uint16, kind results.ErrorKind) results.Record {
-		return results.Record{
+	rec := func(seq uint64, status uint16, kind records.ErrorKind) records.Record {
+		return records.Record{
 			Seq:       seq,
 			Scheduled: start.Add(time.Duration(seq) * 20 * time.Millisecond),
 			Sent:      time.Duration(seq) * time.Microsecond,
@@ -31,26 +31,26 @@ func writerRecords() []results.Record {
 			RequestID: seq,
 		}
 	}
-	recs := []results.Record{
-		rec(0, 200, results.ErrNone),
-		rec(1, 201, results.ErrNone),
-		rec(2, 302, results.ErrNone),
-		rec(3, 429, results.ErrNone),
-		rec(4, 503, results.ErrNone),
-		rec(5, 599, results.ErrNone),
-		rec(6, 0, results.ErrNone),
-		rec(7, 200, results.ErrReset), // the body failed after the status line
+	recs := []records.Record{
+		rec(0, 200, records.ErrNone),
+		rec(1, 201, records.ErrNone),
+		rec(2, 302, records.ErrNone),
+		rec(3, 429, records.ErrNone),
+		rec(4, 503, records.ErrNone),
+		rec(5, 599, records.ErrNone),
+		rec(6, 0, records.ErrNone),
+		rec(7, 200, records.ErrReset), // the body failed after the status line
 	}
-	for i, k := range results.ErrorKinds {
+	for i, k := range records.ErrorKinds {
 		recs = append(recs, rec(uint64(8+i), 0, k))
 	}
 	return recs
 }
 
 // wantError is the Error a Writer must give rec.
-func wantError(rec *results.Record) string {
+func wantError(rec *records.Record) string {
 	switch {
-	case rec.ErrorKind != results.ErrNone:
+	case rec.ErrorKind != records.ErrNone:
 		return kindText(rec.ErrorKind)
 	case rec.Status == 429:
 		return "429 Too Many Requests"
@@ -122,7 +122,7 @@ func TestWriterRoundTrip(t *testing.T) {
 		rec := recs[i]
 		kind := rec.ErrorKind
 		if rec.Status != 0 {
-			kind = results.ErrNone // vegeta has no failure after a status
+			kind = records.ErrNone // vegeta has no failure after a status
 		}
 		if gr := g.Record; gr.Seq != rec.Seq || !gr.Scheduled.Equal(rec.Scheduled) || gr.Latency != rec.Latency ||
 			gr.Status != rec.Status || gr.ErrorKind != kind || gr.BytesIn != rec.BytesIn || gr.BytesOut != rec.BytesOut {
@@ -152,10 +152,10 @@ func TestWriterGolden(t *testing.T) {
 func TestWriterYearRange(t *testing.T) {
 	var buf bytes.Buffer
 	w := NewWriter(&buf, "")
-	bad := results.Record{Seq: 1, Scheduled: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}
+	bad := records.Record{Seq: 1, Scheduled: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}
 	err := w.Write(&bad, "GET", "http://127.0.0.1/")
 	errorContains(t, err, "record 1", "outside the years 0 to 9999")
-	good := results.Record{Seq: 2, Scheduled: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), Status: 200}
+	good := records.Record{Seq: 2, Scheduled: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), Status: 200}
 	if err := w.Write(&good, "GET", "http://127.0.0.1/"); err != nil {
 		t.Fatalf("Write after a refused record: %v", err)
 	}

@@ -16,7 +16,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/stampede-dev/stampede/analyze"
-	"github.com/stampede-dev/stampede/attack/probe"
+	"github.com/stampede-dev/stampede/probe"
 	"github.com/stampede-dev/stampede/sim"
 )
 

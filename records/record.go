@@ -13,7 +13,7 @@
 //
 // The package is a leaf: it imports nothing from the project, so the attacker
 // and the analysis can both depend on it.
-package results
+package records
 
 import (
 	"time"
