@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/records"
 )
 
@@ -97,12 +98,12 @@ func TestMergeClassesHalvesEqualWhole(t *testing.T) {
 	base := time.Unix(1_700_000_000, 0).UTC()
 	type attempt struct {
 		rec  records.Record
-		resp Response
+		resp classify.Response
 	}
 	var all []attempt
 	for i := range 4000 {
 		b := bodies[rng.IntN(len(bodies))]
-		r := Response{Status: b.status, Body: []byte(b.body)}
+		r := classify.Response{Status: b.status, Body: []byte(b.body)}
 		if b.status == 0 {
 			r.Kind = records.ErrTimeout
 		}
@@ -112,7 +113,7 @@ func TestMergeClassesHalvesEqualWhole(t *testing.T) {
 		})
 	}
 	run := func(part []attempt) *Summary {
-		c := mustClassifier(t, ClassifierOptions{})
+		c := mustClassifier(t, classify.Options{})
 		s := NewSummaryFor(c.Classes())
 		for _, a := range part {
 			rec := a.rec
@@ -147,4 +148,14 @@ func TestMergeClassesHalvesEqualWhole(t *testing.T) {
 	if len(m) != len(w) {
 		t.Errorf("merged has %d classes; want %d", len(m), len(w))
 	}
+}
+
+// mustClassifier returns a classifier with options o, failing the test on error.
+func mustClassifier(t testing.TB, o classify.Options) *classify.Classifier {
+	t.Helper()
+	c, err := classify.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

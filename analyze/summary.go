@@ -11,6 +11,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/records"
 )
 
@@ -56,19 +57,19 @@ type Summary struct {
 
 	// Classes describes the classes of the records; their counts,
 	// latencies and time series are in ClassStats.
-	Classes    *ClassTable
+	Classes    *classify.ClassTable
 	classStats []*ClassStats // by class ID - 1
 
 	// Timeline holds the offered and achieved rate and the latency
 	// quantiles over time, overall and per class.
 	Timeline Timeline
 
-	lastUnclassified *Class // the class of the last record without one
+	lastUnclassified *classify.Class // the class of the last record without one
 }
 
 // ClassStats aggregates the records of one class.
 type ClassStats struct {
-	Class   *Class
+	Class   *classify.Class
 	Count   uint64
 	Latency *hdrhistogram.Histogram // corrected latency
 	First   time.Time               // completion of the earliest response
@@ -82,9 +83,9 @@ func NewSummary() *Summary { return NewSummaryFor(nil) }
 // NewSummaryFor returns an empty summary whose records are classified in
 // classes: record.Class is an ID of that table (a Classifier's, during an
 // attack). A nil table means a new one of DefaultMaxClasses.
-func NewSummaryFor(classes *ClassTable) *Summary {
+func NewSummaryFor(classes *classify.ClassTable) *Summary {
 	if classes == nil {
-		classes = NewClassTable(DefaultMaxClasses)
+		classes = classify.NewClassTable(classify.DefaultMaxClasses)
 	}
 	return &Summary{
 		Latency:     NewLatencyHistogram(),
@@ -148,7 +149,7 @@ func (s *Summary) Merge(other *Summary) {
 }
 
 // classOf returns the class of a record.
-func (s *Summary) classOf(r *records.Record) *Class {
+func (s *Summary) classOf(r *records.Record) *classify.Class {
 	// An ID of another table (a file's, before ImportClass) would count
 	// the record in a stranger's class: the class must match the record.
 	if c := s.Classes.ByID(r.Class); c != nil && c.Status == r.Status && c.ErrorKind == r.ErrorKind && (c.Code == r.ErrorCode || c.Overflow) {
@@ -157,7 +158,7 @@ func (s *Summary) classOf(r *records.Record) *Class {
 	if c := s.lastUnclassified; c != nil && c.Status == r.Status && c.ErrorKind == r.ErrorKind && c.Code == r.ErrorCode && c.Pattern == "" {
 		return c // runs of one status are common: skip the hashing
 	}
-	c, _ := s.Classes.findString(r.Status, r.ErrorKind, r.ErrorCode, "", 0)
+	c := s.Classes.Find(r.Status, r.ErrorKind, r.ErrorCode, "", 0)
 	if c == nil {
 		c, _ = s.Classes.Intern(RecordClass(r))
 	}
@@ -185,9 +186,9 @@ func (s *Summary) ImportClass(c records.Class, samples []string) uint32 {
 // fields: its status, kind and error code, its category if it has one, and
 // otherwise the category of its status.
 func RecordClass(r *records.Record) records.Class {
-	desc := records.Class{Status: r.Status, ErrorKind: r.ErrorKind, Code: r.ErrorCode, Dialect: Skipped.String()}
-	desc.Category, desc.Retryable = StatusCategory(r.Status, r.ErrorKind)
-	desc.Category, desc.Retryable = Refine(r.Status, desc.Category, desc.Retryable, r.ErrorCode, "")
+	desc := records.Class{Status: r.Status, ErrorKind: r.ErrorKind, Code: r.ErrorCode, Dialect: classify.Skipped.String()}
+	desc.Category, desc.Retryable = classify.StatusCategory(r.Status, r.ErrorKind)
+	desc.Category, desc.Retryable = classify.Refine(r.Status, desc.Category, desc.Retryable, r.ErrorCode, "")
 	if r.Category != records.CatUnknown {
 		desc.Category = r.Category
 	}
@@ -195,7 +196,7 @@ func RecordClass(r *records.Record) records.Class {
 }
 
 // stats returns the aggregate of class c, creating it on first use.
-func (s *Summary) stats(c *Class) *ClassStats {
+func (s *Summary) stats(c *classify.Class) *ClassStats {
 	for len(s.classStats) < int(c.ID) {
 		s.classStats = append(s.classStats, nil)
 	}
@@ -207,7 +208,7 @@ func (s *Summary) stats(c *Class) *ClassStats {
 	return st
 }
 
-func (s *Summary) addToClass(c *Class, r *records.Record) {
+func (s *Summary) addToClass(c *classify.Class, r *records.Record) {
 	st := s.stats(c)
 	st.Count++
 	RecordLatency(st.Latency, r.Latency)

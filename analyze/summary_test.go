@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/records"
 )
 
@@ -150,7 +151,7 @@ func BenchmarkSummaryAdd(b *testing.B) {
 // a file does not describe) get classes from their codes, within the
 // table's bound: the rest count in their status's overflow class.
 func TestRecordClassesBounded(t *testing.T) {
-	s := NewSummaryFor(NewClassTable(5))
+	s := NewSummaryFor(classify.NewClassTable(5))
 	for i := range 50 {
 		r := records.Record{Scheduled: time.Unix(1700000000, 0), Latency: time.Millisecond, Status: 400, ErrorCode: fmt.Sprintf("E%d", i)}
 		s.Add(&r)
@@ -160,5 +161,46 @@ func TestRecordClassesBounded(t *testing.T) {
 	stats := s.ClassStats()
 	if len(stats) != 7 || s.Requests != 51 { // 5 codes, the overflow of 400, and 200
 		t.Errorf("%d classes for %d requests; want 7", len(stats), s.Requests)
+	}
+}
+
+// TestSummaryUnclassifiedRecords checks that records without a class (files
+// of older versions) get classes from their own fields.
+func TestSummaryUnclassifiedRecords(t *testing.T) {
+	s := NewSummary()
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, r := range []records.Record{
+		{Status: 429, ErrorCode: "insufficient_quota", Scheduled: at},
+		{Status: 429, ErrorCode: "insufficient_quota", Scheduled: at},
+		{Status: 429, Scheduled: at},
+		{Status: 200, Scheduled: at, Category: records.CatSuccess},
+	} {
+		s.Add(&r)
+	}
+	got := map[string]uint64{}
+	for _, st := range s.ClassStats() {
+		got[fmt.Sprintf("%d/%s/%s/%t", st.Class.Status, st.Class.Code, st.Class.Category, st.Class.Retryable)] = st.Count
+	}
+	want := map[string]uint64{"429/insufficient_quota/payment/false": 2, "429//rate_limit/true": 1, "200//success/false": 1}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("classes = %v; want %v", got, want)
+	}
+}
+
+// TestSummaryRejectsForeignClassIDs: a record whose Class belongs to
+// another table is classified by its own fields, not counted in a
+// stranger's class.
+func TestSummaryRejectsForeignClassIDs(t *testing.T) {
+	s := NewSummary()
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s.Add(&records.Record{Status: 429, Class: 7, Scheduled: at})
+	s.Add(&records.Record{Status: 500, Class: 1, Scheduled: at})
+	s.Add(&records.Record{Status: 500, Class: 1, Scheduled: at})
+	got := map[uint16]uint64{}
+	for _, st := range s.ClassStats() {
+		got[st.Class.Status] += st.Count
+	}
+	if got[429] != 1 || got[500] != 2 {
+		t.Errorf("counts per status %v; want 429:1 500:2", got)
 	}
 }

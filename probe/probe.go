@@ -34,8 +34,8 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/attack/pace"
+	"github.com/stampede-dev/stampede/ratelimit"
 )
 
 // Defaults of Bounds.
@@ -246,7 +246,7 @@ type Round struct {
 	RampRequests int
 	// RetryAfter is the 429's header as sent; Form its form.
 	RetryAfter string
-	Form       analyze.RetryAfterForm
+	Form       ratelimit.RetryAfterForm
 	// Advertised is the wait Retry-After stated (a date: from the
 	// response's Date header); meaningful only when Form.Valid().
 	Advertised time.Duration

@@ -15,8 +15,8 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/probe"
+	"github.com/stampede-dev/stampede/ratelimit"
 	"github.com/stampede-dev/stampede/sim"
 )
 
@@ -109,23 +109,23 @@ func TestRunModes(t *testing.T) {
 	for _, tc := range []struct {
 		mode    string
 		verdict probe.Verdict
-		form    analyze.RetryAfterForm
+		form    ratelimit.RetryAfterForm
 		check   func(t *testing.T, r probe.Round)
 	}{
-		{sim.RetryAfterHonest, probe.Honest, analyze.RetryAfterSeconds, func(t *testing.T, r probe.Round) {
+		{sim.RetryAfterHonest, probe.Honest, ratelimit.RetryAfterSeconds, func(t *testing.T, r probe.Round) {
 			// Admitted at T+margin, or at T/2 only where T is the wait
 			// rounded up to a whole second.
 			if !r.Recovered || r.RealWait > r.Advertised+probe.DefaultMargin {
 				t.Errorf("first admitted at %s (recovered %v); want by %s + margin", r.RealWait, r.Recovered, r.Advertised)
 			}
 		}},
-		{sim.RetryAfterMissing, probe.NoRetryAfter, analyze.RetryAfterAbsent, func(t *testing.T, r probe.Round) {
+		{sim.RetryAfterMissing, probe.NoRetryAfter, ratelimit.RetryAfterAbsent, func(t *testing.T, r probe.Round) {
 			// Backoff at 1 s, then 3 s: the real wait of 2 s lies between.
 			if got := kinds(r); got != "trigger,backoff,backoff" || !r.Recovered || r.RealWait != 3*time.Second || r.RejectedUntil != time.Second {
 				t.Errorf("exchanges %s, recovered %v at %s after a rejection at %s; want trigger,backoff,backoff recovered at 3s after 1s", got, r.Recovered, r.RealWait, r.RejectedUntil)
 			}
 		}},
-		{sim.RetryAfterLying, probe.Understated, analyze.RetryAfterSeconds, func(t *testing.T, r probe.Round) {
+		{sim.RetryAfterLying, probe.Understated, ratelimit.RetryAfterSeconds, func(t *testing.T, r probe.Round) {
 			// The limiter blocks LieFactor (3) times the advertised 2 s.
 			if r.Advertised != 2*time.Second || !r.Recovered || r.RejectedUntil < 2*r.Advertised || r.RealWait < sim.DefaultLieFactor*r.Advertised {
 				t.Errorf("advertised %s, rejected until %s, first admitted at %s; want 2s, then rejections past 4s and an admission at 6s or later",
@@ -135,18 +135,18 @@ func TestRunModes(t *testing.T) {
 				t.Errorf("halfway %v, deadline %v, polls %d; want rejected, rejected, some polls", r.Halfway, r.Deadline, r.Polls)
 			}
 		}},
-		{sim.RetryAfterMalformed, probe.MalformedRetryAfter, analyze.RetryAfterInvalid, func(t *testing.T, r probe.Round) {
+		{sim.RetryAfterMalformed, probe.MalformedRetryAfter, ratelimit.RetryAfterInvalid, func(t *testing.T, r probe.Round) {
 			if r.RetryAfter != "2s" || !r.Recovered || r.RealWait != 3*time.Second {
 				t.Errorf("Retry-After %q, recovered %v at %s; want \"2s\", recovered at 3s by backing off", r.RetryAfter, r.Recovered, r.RealWait)
 			}
 		}},
-		{sim.RetryAfterHTTPDate, probe.Honest, analyze.RetryAfterIMFDate, func(t *testing.T, r probe.Round) {
+		{sim.RetryAfterHTTPDate, probe.Honest, ratelimit.RetryAfterIMFDate, func(t *testing.T, r probe.Round) {
 			// The date is rounded up to the second: 3 s from Date.
 			if r.Advertised != 3*time.Second || r.Deadline == nil || !*r.Deadline || !strings.HasSuffix(r.RetryAfter, " GMT") {
 				t.Errorf("Retry-After %q = %s, deadline %v; want a date 3s after Date, admitted at T+margin", r.RetryAfter, r.Advertised, r.Deadline)
 			}
 		}},
-		{sim.RetryAfterZero, probe.Understated, analyze.RetryAfterSeconds, func(t *testing.T, r probe.Round) {
+		{sim.RetryAfterZero, probe.Understated, ratelimit.RetryAfterSeconds, func(t *testing.T, r probe.Round) {
 			if r.RetryAfter != "0" || r.Advertised != 0 || r.Halfway != nil || r.Deadline == nil || *r.Deadline || !r.Recovered || r.RealWait <= probe.DefaultMargin {
 				t.Errorf("Retry-After %q (%s), halfway %v, deadline %v, first admitted at %s; want 0, no halfway, rejected at the margin, admitted later",
 					r.RetryAfter, r.Advertised, r.Halfway, r.Deadline, r.RealWait)

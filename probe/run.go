@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/attack/pace"
+	"github.com/stampede-dev/stampede/ratelimit"
 )
 
 // Poll schedules.
@@ -244,7 +244,7 @@ loop:
 // round checks the Retry-After of the 429 t.
 func (p *prober) round(n int, t *trigger) Round {
 	raw := t.header.Get("Retry-After")
-	ra := analyze.ParseRetryAfter(raw, analyze.ResponseDate(t.header, t.received))
+	ra := ratelimit.ParseRetryAfter(raw, ratelimit.ResponseDate(t.header, t.received))
 	raw = p.redact(raw)
 	r := Round{
 		TriggerRate: t.rate, RetryAfter: raw, Form: ra.Form,
@@ -253,7 +253,7 @@ func (p *prober) round(n int, t *trigger) Round {
 	c := check{p: p, r: &r, t0: t.received, n: n}
 	if !ra.Form.Valid() {
 		r.Verdict = NoRetryAfter
-		if ra.Form == analyze.RetryAfterInvalid {
+		if ra.Form == ratelimit.RetryAfterInvalid {
 			r.Verdict = MalformedRetryAfter
 		}
 		p.progress("round %d: 429 at %s, Retry-After %s: backing off 1 s, 2 s, 4 s, … to measure the recovery", n, pace.RateString(t.rate), quoted(raw))
@@ -304,9 +304,9 @@ func (p *prober) round(n int, t *trigger) Round {
 //
 //	honest T ≤ ceil(h)        (delay-seconds)
 //	honest T ≤ ceil(h) + 1 s  (HTTP-date, measured from Date)
-func overstated(T, h time.Duration, form analyze.RetryAfterForm) bool {
+func overstated(T, h time.Duration, form ratelimit.RetryAfterForm) bool {
 	limit := (h + time.Second - 1) / time.Second * time.Second
-	if form != analyze.RetryAfterSeconds {
+	if form != ratelimit.RetryAfterSeconds {
 		limit += time.Second
 	}
 	return T > limit

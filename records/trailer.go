@@ -21,7 +21,7 @@ type Trailer struct {
 	BodyLimit   int       `json:"body_limit,omitempty"`  // body bytes read for classification
 	MaxClasses  int       `json:"max_classes,omitempty"` // the classifier's limit on classes
 	// Contract is the outcome of the rate-limit contract checks
-	// (analyze.ContractReport as JSON), absent when the run made none.
+	// (contract.Report as JSON), absent when the run made none.
 	Contract json.RawMessage `json:"contract,omitempty"`
 }
 

@@ -9,8 +9,7 @@ import (
 	"time"
 
 	"github.com/olekukonko/tablewriter/tw"
-
-	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/analyze/contract"
 )
 
 // JSONRateLimit is the rate-limit contract of a run in the JSON summary.
@@ -43,7 +42,7 @@ type JSONContractExample struct {
 }
 
 // jsonRateLimit renders the contract checks, or nil when there were none.
-func jsonRateLimit(c *analyze.ContractReport) *JSONRateLimit {
+func jsonRateLimit(c *contract.Report) *JSONRateLimit {
 	if c == nil {
 		return nil
 	}
@@ -62,7 +61,7 @@ func jsonRateLimit(c *analyze.ContractReport) *JSONRateLimit {
 
 // contract writes the rate-limit contract table: the rules that applied to
 // some response, with their evidence, and what the headers looked like.
-func (p *textPrinter) contract(c *analyze.ContractReport) {
+func (p *textPrinter) contract(c *contract.Report) {
 	if c == nil {
 		return
 	}
@@ -99,7 +98,7 @@ func (p *textPrinter) contract(c *analyze.ContractReport) {
 
 // contractFacts says what the rate-limit headers looked like: the forms
 // of Retry-After, the meaning of Reset and the header families seen.
-func contractFacts(c *analyze.ContractReport) []string {
+func contractFacts(c *contract.Report) []string {
 	var facts []string
 	if len(c.Forms) > 0 {
 		facts = append(facts, "Retry-After "+counts(c.Forms))
@@ -114,7 +113,7 @@ func contractFacts(c *analyze.ContractReport) []string {
 }
 
 // evidence renders an example: what is wrong, and the headers as sent.
-func evidence(ex analyze.ContractExample) string {
+func evidence(ex contract.Example) string {
 	s := ex.Detail
 	if ex.RetryAfter != "" {
 		s += fmt.Sprintf(" [Retry-After: %s]", ex.RetryAfter)

@@ -8,21 +8,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/internal/golden"
 )
 
 // fixedContract checks a fixed series of responses of a limiter that
 // breaks its promises in several ways.
-func fixedContract() *analyze.Contract {
+func fixedContract() *contract.Checker {
 	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	c := analyze.NewContract(analyze.ContractOptions{})
+	c := contract.New(contract.Options{})
 	add := func(status uint16, at time.Duration, headers map[string]string) {
 		h := http.Header{}
 		for k, v := range headers {
 			h.Set(k, v)
 		}
-		c.Add(&analyze.ContractResponse{Status: status, Header: h, Sent: t0.Add(at - 20*time.Millisecond), Received: t0.Add(at), Scope: 1, Class: 7})
+		c.Add(&contract.Response{Status: status, Header: h, Sent: t0.Add(at - 20*time.Millisecond), Received: t0.Add(at), Scope: 1, Class: 7})
 	}
 	epoch := func(secs int) string { return strconv.FormatInt(t0.Add(time.Duration(secs)*time.Second).Unix(), 10) }
 	for i := range 10 {
@@ -59,11 +59,11 @@ func TestJSONSummaryContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	rl := doc.RateLimit
-	if rl == nil || len(rl.Rules) != len(analyze.ContractRules) || rl.ResetKind != "epoch-seconds" || rl.Errors != 3 || rl.Warnings != 1 {
+	if rl == nil || len(rl.Rules) != len(contract.Rules) || rl.ResetKind != "epoch-seconds" || rl.Errors != 3 || rl.Warnings != 1 {
 		t.Fatalf("rate_limit = %+v; want every rule, epoch-seconds, 3 errors and 1 warning", rl)
 	}
 	for _, r := range rl.Rules {
-		if uint64(len(r.Examples)) != min(r.Violations, analyze.MaxContractExamples) {
+		if uint64(len(r.Examples)) != min(r.Violations, contract.MaxExamples) {
 			t.Errorf("%s: %d examples of %d violations", r.ID, len(r.Examples), r.Violations)
 		}
 	}
@@ -81,7 +81,7 @@ func TestNoContractNoSection(t *testing.T) {
 	}
 	b.Reset()
 	run := fixedRun(t)
-	run.Contract = analyze.NewContract(analyze.ContractOptions{}).Report()
+	run.Contract = contract.New(contract.Options{}).Report()
 	if err := Text(&b, run); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/analyze/classify"
 )
 
 // csvColumns are the columns of CSV, in order.
@@ -138,7 +139,7 @@ func CSVSeries(w io.Writer, run Run) error {
 // seriesLabel names a class in a legend: its status or transport failure
 // kind, then its error code if it has one: "200", "timeout",
 // "429 rate_limited", "500 internal_error".
-func seriesLabel(c *analyze.Class) string {
+func seriesLabel(c *classify.Class) string {
 	label := classStatus(c)
 	if c.Code != "" {
 		label += " " + c.Code

@@ -16,6 +16,8 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/analyze/classify"
+	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/internal/golden"
 	"github.com/stampede-dev/stampede/records"
 )
@@ -58,11 +60,11 @@ func hostileFormatsRun(t testing.TB) Run {
 			})
 		}
 	}
-	rule := analyze.ContractRules[analyze.RuleRetryAfterValid]
-	var examples []analyze.ContractExample
-	for _, i := range []int{8, 14, 10, 11, 0}[:analyze.MaxContractExamples] {
+	rule := contract.Rules[contract.RuleRetryAfterValid]
+	var examples []contract.Example
+	for _, i := range []int{8, 14, 10, 11, 0}[:contract.MaxExamples] {
 		h := hostileTexts[i]
-		examples = append(examples, analyze.ContractExample{At: t0, Status: 429, RetryAfter: h, RateLimit: h, Detail: h})
+		examples = append(examples, contract.Example{At: t0, Status: 429, RetryAfter: h, RateLimit: h, Detail: h})
 	}
 	return Run{
 		Summary:  s,
@@ -72,7 +74,7 @@ func hostileFormatsRun(t testing.TB) Run {
 		Start:    t0,
 		Tool:     "stampede test",
 		RunID:    hostileTexts[7],
-		Contract: &analyze.ContractReport{Rules: []analyze.RuleResult{{ContractRule: rule, Checked: 9, Violations: 7, Examples: examples}}},
+		Contract: &contract.Report{Rules: []contract.RuleResult{{Rule: rule, Checked: 9, Violations: 7, Examples: examples}}},
 	}
 }
 
@@ -214,7 +216,7 @@ func TestSeriesLabel(t *testing.T) {
 		{records.Class{Status: 200, ErrorKind: records.ErrReset, Category: records.CatTransport}, "200 connection_reset"},
 	}
 	for _, tt := range tests {
-		if got := seriesLabel(&analyze.Class{Class: tt.class}); got != tt.want {
+		if got := seriesLabel(&classify.Class{Class: tt.class}); got != tt.want {
 			t.Errorf("seriesLabel(%+v) = %q; want %q", tt.class, got, tt.want)
 		}
 	}
@@ -613,7 +615,7 @@ func TestJUnit(t *testing.T) {
 			if c.Skipped == nil || c.Skipped.Message != "no response to check" || c.Failure != nil {
 				t.Errorf("%s checked nothing: %+v; want skipped", r.Name, c)
 			}
-		case r.Violations > 0 && r.Severity == analyze.SeverityError:
+		case r.Violations > 0 && r.Severity == contract.SeverityError:
 			failed++
 			want := strconv.FormatUint(r.Violations, 10) + " of " + strconv.FormatUint(r.Checked, 10) + " checked "
 			if c.Failure == nil || c.Failure.Type != "error" || !strings.HasPrefix(c.Failure.Message, want) || !strings.Contains(c.Failure.Body, evidence(r.Examples[0])) {

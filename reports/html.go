@@ -15,6 +15,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/records"
 )
 
@@ -304,7 +305,7 @@ func htmlClassNotes(run Run, stats []*analyze.ClassStats) []string {
 // newHTMLContract renders the contract as the text report does: the rules
 // that applied to some response, what the headers looked like and the
 // outcome. It returns nil when the run had no contract checks.
-func newHTMLContract(c *analyze.ContractReport) *htmlContract {
+func newHTMLContract(c *contract.Report) *htmlContract {
 	if c == nil {
 		return nil
 	}

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/internal/golden"
 	"github.com/stampede-dev/stampede/records"
 )
@@ -413,7 +414,7 @@ func TestHTMLNoContract(t *testing.T) {
 	if htmlByID(doc, "contract") != nil {
 		t.Error("contract section without a contract")
 	}
-	run.Contract = analyze.NewContract(analyze.ContractOptions{}).Report()
+	run.Contract = contract.New(contract.Options{}).Report()
 	page := htmlRender(t, run)
 	if !strings.Contains(page, "No 429, no 503 and no rate-limit header seen: nothing to check.") {
 		t.Error("an empty contract does not say so")

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/analyze/contract"
 )
 
 // JUnit test classes of a run's testcases.
@@ -173,14 +174,14 @@ func junitProperties(run Run) []junitProperty {
 }
 
 // junitRule renders one rule of the contract as a testcase.
-func junitRule(r analyze.RuleResult) junitCase {
+func junitRule(r contract.RuleResult) junitCase {
 	c := junitCase{Classname: junitContractClass, Name: xmlText(r.Name + ": " + r.Title), Time: junitSeconds(0)}
 	switch {
 	case r.Checked == 0:
 		c.Skipped = &junitSkipped{Message: "no response to check"}
 	case r.Violations == 0:
 		// passed
-	case r.Severity == analyze.SeverityWarning:
+	case r.Severity == contract.SeverityWarning:
 		c.SystemOut = &junitOutput{xmlText("warning, not a failure: " + ruleCounts(r) + "\n" + ruleEvidence(r))}
 	default:
 		c.Failure = &junitFailure{Message: xmlText(ruleCounts(r)), Type: r.Severity.String(), Body: xmlText(ruleEvidence(r))}
@@ -190,7 +191,7 @@ func junitRule(r analyze.RuleResult) junitCase {
 
 // ruleCounts says how often a rule was broken: "1 of 3 checked responses
 // violated: every 429 carries Retry-After".
-func ruleCounts(r analyze.RuleResult) string {
+func ruleCounts(r contract.RuleResult) string {
 	return fmt.Sprintf("%d of %d checked %s violated: %s", r.Violations, r.Checked, plural(r.Checked, "response", "responses"), r.Title)
 }
 
@@ -202,7 +203,7 @@ func ruleCounts(r analyze.RuleResult) string {
 //	violations: 1
 //	examples:
 //	  2026-11-23T12:00:03Z 429: 429 without Retry-After
-func ruleEvidence(r analyze.RuleResult) string {
+func ruleEvidence(r contract.RuleResult) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "rule:       %s (%s)\nchecked:    %d\nviolations: %d\n", r.Name, r.Severity, r.Checked, r.Violations)
 	if len(r.Examples) > 0 {

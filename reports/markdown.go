@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/analyze/contract"
 )
 
 // MarkdownClasses is how many classes, the most frequent, the Markdown
@@ -125,7 +126,7 @@ func mdClasses(p *textPrinter, requests uint64, stats []*analyze.ClassStats) {
 
 // mdContract writes the rules of the rate-limit contract that applied to
 // some response, each with its first example.
-func mdContract(p *textPrinter, c *analyze.ContractReport) {
+func mdContract(p *textPrinter, c *contract.Report) {
 	errs, warns := c.Violations()
 	p.printf("**Rate-limit contract**: ")
 	switch {
@@ -134,7 +135,7 @@ func mdContract(p *textPrinter, c *analyze.ContractReport) {
 	default:
 		p.printf("%d %s, %d %s\n\n", errs, plural(errs, "violation", "violations"), warns, plural(warns, "warning", "warnings"))
 	}
-	var rows []analyze.RuleResult
+	var rows []contract.RuleResult
 	for _, r := range c.Rules {
 		if r.Checked > 0 {
 			rows = append(rows, r)
@@ -149,7 +150,7 @@ func mdContract(p *textPrinter, c *analyze.ContractReport) {
 	for _, r := range rows {
 		mark := "✅"
 		switch {
-		case r.Violations > 0 && r.Severity == analyze.SeverityWarning:
+		case r.Violations > 0 && r.Severity == contract.SeverityWarning:
 			mark = "⚠️"
 		case r.Violations > 0:
 			mark = "❌"

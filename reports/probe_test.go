@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/internal/golden"
 	"github.com/stampede-dev/stampede/probe"
+	"github.com/stampede-dev/stampede/ratelimit"
 )
 
 const probeTarget = "POST http://127.0.0.1:8080/mira/v1/chat/completions?api_key=REDACTED"
@@ -30,7 +30,7 @@ func probeFixture() ProbeReport {
 		Elapsed:  ms(14_320),
 		Rounds: []probe.Round{
 			{
-				TriggerRate: 8, RampRequests: 11, RetryAfter: "Sat, 01 Jan 2000 00:00:03 GMT", Form: analyze.RetryAfterIMFDate,
+				TriggerRate: 8, RampRequests: 11, RetryAfter: "Sat, 01 Jan 2000 00:00:03 GMT", Form: ratelimit.RetryAfterIMFDate,
 				Advertised: 3 * s, Halfway: no(), Deadline: yes(), Recovered: true, RealWait: ms(3250), RejectedUntil: ms(1500),
 				Verdict: probe.Honest,
 				Exchanges: []probe.Exchange{
@@ -40,7 +40,7 @@ func probeFixture() ProbeReport {
 				},
 			},
 			{
-				TriggerRate: 2, RampRequests: 1, RetryAfter: "1", Form: analyze.RetryAfterSeconds,
+				TriggerRate: 2, RampRequests: 1, RetryAfter: "1", Form: ratelimit.RetryAfterSeconds,
 				Advertised: s, Halfway: yes(), Recovered: true, RealWait: ms(500), Verdict: probe.Honest,
 				Exchanges: []probe.Exchange{
 					{Kind: probe.KindTrigger, Status: 429, RetryAfter: "1"},
@@ -48,7 +48,7 @@ func probeFixture() ProbeReport {
 				},
 			},
 			{
-				TriggerRate: 2, RampRequests: 2, RetryAfter: "0", Form: analyze.RetryAfterSeconds,
+				TriggerRate: 2, RampRequests: 2, RetryAfter: "0", Form: ratelimit.RetryAfterSeconds,
 				Deadline: no(), RejectedUntil: 4 * s, Polls: 4, Verdict: probe.Understated,
 				Exchanges: []probe.Exchange{
 					{Kind: probe.KindTrigger, Status: 429, RetryAfter: "0"},
@@ -72,7 +72,7 @@ func missingFixture() ProbeReport {
 		Bounds: b, Verdict: probe.NoRetryAfter, Requests: 6, Stopped: probe.StopMaxRequests, Elapsed: 3500 * time.Millisecond,
 		Rounds: []probe.Round{
 			{
-				TriggerRate: 2, RampRequests: 2, Form: analyze.RetryAfterAbsent, Recovered: true, RealWait: 3 * time.Second,
+				TriggerRate: 2, RampRequests: 2, Form: ratelimit.RetryAfterAbsent, Recovered: true, RealWait: 3 * time.Second,
 				RejectedUntil: time.Second, Polls: 2, Verdict: probe.NoRetryAfter,
 				Exchanges: []probe.Exchange{
 					{Kind: probe.KindTrigger, Status: 429},
@@ -81,7 +81,7 @@ func missingFixture() ProbeReport {
 				},
 			},
 			{
-				TriggerRate: 2, RampRequests: 1, Form: analyze.RetryAfterAbsent, Verdict: probe.NoRetryAfter,
+				TriggerRate: 2, RampRequests: 1, Form: ratelimit.RetryAfterAbsent, Verdict: probe.NoRetryAfter,
 				Exchanges: []probe.Exchange{{Kind: probe.KindTrigger, Status: 429}},
 			},
 		},
@@ -182,7 +182,7 @@ func TestProbeTextNoAnswer(t *testing.T) {
 	rep := ProbeReport{Target: probeTarget, Result: probe.Result{
 		Bounds: probe.DefaultBounds(), Verdict: probe.Inconclusive, Requests: 7, Failures: 1, Elapsed: ms(2_750),
 		Rounds: []probe.Round{{
-			TriggerRate: 2, RampRequests: 2, RetryAfter: "1", Form: analyze.RetryAfterSeconds, Advertised: time.Second,
+			TriggerRate: 2, RampRequests: 2, RetryAfter: "1", Form: ratelimit.RetryAfterSeconds, Advertised: time.Second,
 			Halfway: no(), RejectedUntil: ms(500), NoAnswer: why,
 			Exchanges: []probe.Exchange{
 				{Kind: probe.KindTrigger, Status: 429, RetryAfter: "1"},

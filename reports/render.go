@@ -10,6 +10,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/analyze/classify"
 )
 
 // Formats lists the formats Render writes, in the order help shows them.
@@ -121,14 +122,14 @@ func SelectClasses(s *analyze.Summary, sel string) ([]*analyze.ClassStats, error
 }
 
 // classMatcher parses a selector of SelectClasses.
-func classMatcher(sel string) (func(*analyze.Class) bool, error) {
+func classMatcher(sel string) (func(*classify.Class) bool, error) {
 	sel = strings.TrimSpace(sel)
 	if rest, ok := strings.CutPrefix(sel, "id="); ok {
 		id, err := strconv.ParseUint(rest, 10, 32)
 		if err != nil || id == 0 {
 			return nil, classErrorf("--class %q: want id=N with N a class id from the JSON or CSV report, such as id=3", sel)
 		}
-		return func(c *analyze.Class) bool { return uint64(c.ID) == id }, nil
+		return func(c *classify.Class) bool { return uint64(c.ID) == id }, nil
 	}
 	statusPart, code, hasCode := strings.Cut(sel, "/")
 	if status, err := strconv.ParseUint(statusPart, 10, 16); err == nil {
@@ -139,20 +140,20 @@ func classMatcher(sel string) (func(*analyze.Class) bool, error) {
 			}
 			return nil, classErrorf("--class %q: %d is not an HTTP status (100 to 999)%s", sel, status, hint)
 		}
-		return func(c *analyze.Class) bool {
+		return func(c *classify.Class) bool {
 			return uint64(c.Status) == status && (!hasCode || c.Code == code)
 		}, nil
 	}
 	if sel == "" || hasCode {
 		return nil, classErrorf("--class %q: want a status (429), a status and code (429/rate_limited), a code or transport failure (timeout), or id=N", sel)
 	}
-	return func(c *analyze.Class) bool {
+	return func(c *classify.Class) bool {
 		return c.Code == sel || (c.Status == 0 && c.ErrorKind.String() == sel)
 	}, nil
 }
 
 // classSelector names a class the way SelectClasses reads it.
-func classSelector(c *analyze.Class) string {
+func classSelector(c *classify.Class) string {
 	switch {
 	case c.Status == 0:
 		return c.ErrorKind.String()

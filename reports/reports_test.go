@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/records"
 
 	"github.com/stampede-dev/stampede/internal/golden"
@@ -36,10 +37,10 @@ type response struct {
 }
 
 // fixtureClassifier returns a classifier that knows testKey is a secret.
-func fixtureClassifier(t testing.TB, opts analyze.ClassifierOptions) *analyze.Classifier {
+func fixtureClassifier(t testing.TB, opts classify.Options) *classify.Classifier {
 	t.Helper()
 	opts.Secrets = append(opts.Secrets, testKey)
-	c, err := analyze.NewClassifier(opts)
+	c, err := classify.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +51,7 @@ func fixtureClassifier(t testing.TB, opts analyze.ClassifierOptions) *analyze.Cl
 // (body cut to the classifier's limit, record given the class), and sums
 // the records up: record i is scheduled at t0 + 10 ms·i, sent 100 µs·i
 // late and completes (i+1) ms after its schedule.
-func classifiedRun(t testing.TB, c *analyze.Classifier, responses []response) Run {
+func classifiedRun(t testing.TB, c *classify.Classifier, responses []response) Run {
 	t.Helper()
 	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	s := analyze.NewSummaryFor(c.Classes())
@@ -73,7 +74,7 @@ func classifiedRun(t testing.TB, c *analyze.Classifier, responses []response) Ru
 // body cut to the classifier's limit, the record given the class) and adds
 // its record to the summary. A 429 gets Retry-After: 1, and a 200 a body
 // of 2048 bytes that the classifier does not read.
-func addClassified(c *analyze.Classifier, s *analyze.Summary, r *records.Record, resp response) {
+func addClassified(c *classify.Classifier, s *analyze.Summary, r *records.Record, resp response) {
 	if resp.status == 429 {
 		r.RetryAfter = "1"
 	}
@@ -85,7 +86,7 @@ func addClassified(c *analyze.Classifier, s *analyze.Summary, r *records.Record,
 	if len(body) > c.BodyLimit() {
 		body = body[:c.BodyLimit()]
 	}
-	cl := c.Classify(&analyze.Response{
+	cl := c.Classify(&classify.Response{
 		Status: resp.status, Kind: resp.kind, ContentType: resp.ctype, Body: body, BodyLen: r.BytesIn,
 		Method: "GET", URL: "http://127.0.0.1:8080/v1/items?api_key=" + testKey,
 	})
@@ -120,7 +121,7 @@ func fixedRun(t testing.TB) Run {
 		}
 		responses[i] = resp
 	}
-	return classifiedRun(t, fixtureClassifier(t, analyze.ClassifierOptions{}), responses)
+	return classifiedRun(t, fixtureClassifier(t, classify.Options{}), responses)
 }
 
 func TestTextSummary(t *testing.T) {
@@ -169,7 +170,7 @@ func limitsRun(t testing.TB) Run {
 		}
 		responses[i] = resp
 	}
-	run := classifiedRun(t, fixtureClassifier(t, analyze.ClassifierOptions{MaxClasses: 3, BodyLimit: 64}), responses)
+	run := classifiedRun(t, fixtureClassifier(t, classify.Options{MaxClasses: 3, BodyLimit: 64}), responses)
 	run.MaxClasses = 3
 	return run
 }
@@ -275,8 +276,8 @@ func TestJSONSummary(t *testing.T) {
 		t.Errorf("JSON summary shows the API key %q", testKey)
 	}
 	cl := doc["classification"].(map[string]any)
-	if cl["classes"].(float64) != float64(len(classes)) || cl["max_classes"].(float64) != analyze.DefaultMaxClasses || cl["overflowed"].(float64) != 0 {
-		t.Errorf("classification = %v; want %d classes of at most %d, none overflowed", cl, len(classes), analyze.DefaultMaxClasses)
+	if cl["classes"].(float64) != float64(len(classes)) || cl["max_classes"].(float64) != classify.DefaultMaxClasses || cl["overflowed"].(float64) != 0 {
+		t.Errorf("classification = %v; want %d classes of at most %d, none overflowed", cl, len(classes), classify.DefaultMaxClasses)
 	}
 }
 
@@ -387,11 +388,11 @@ func TestClassStatus(t *testing.T) {
 		{records.Class{ErrorKind: records.ErrTimeout, Category: records.CatTimeout}, "timeout", "timeout"},
 		{records.Class{ErrorKind: records.ErrRefused, Category: records.CatTransport}, "connection_refused", "connection_refused transport"},
 		{records.Class{Status: 200, ErrorKind: records.ErrReset, Category: records.CatTransport}, "200 connection_reset", "200 connection_reset transport"},
-		{records.Class{Status: 403, Overflow: true, Code: analyze.OverflowCode, Category: records.CatPermission}, "403", "403 other"},
+		{records.Class{Status: 403, Overflow: true, Code: classify.OverflowCode, Category: records.CatPermission}, "403", "403 other"},
 		{records.Class{Status: 500, Code: "x\x1b]0;owned\a\x1b[2J\u202eRED", Category: records.CatServerError}, "500", "500 x ]0;owned [2J RED"},
 	}
 	for _, tt := range tests {
-		c := &analyze.Class{Class: tt.class}
+		c := &classify.Class{Class: tt.class}
 		if got := classStatus(c); got != tt.status {
 			t.Errorf("classStatus(%+v) = %q; want %q", tt.class, got, tt.status)
 		}

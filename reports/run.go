@@ -8,27 +8,29 @@ import (
 	"time"
 
 	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/analyze/classify"
+	"github.com/stampede-dev/stampede/analyze/contract"
 )
 
 // Run is everything a report shows about one run: the summary and the
 // facts about the run that are not aggregates.
 type Run struct {
 	Summary     *analyze.Summary
-	Contract    *analyze.ContractReport // the rate-limit contract checks; nil for none
-	Target      string                  // e.g. "GET http://127.0.0.1:8080/" (redacted)
-	Pacer       string                  // the load shape, e.g. "constant 500/s"
-	Planned     time.Duration           // the --duration asked for, 0 if unbounded
-	ResultFile  string                  // path of the result file, "" if none
-	Records     uint64                  // records written to the result file
-	Interrupted string                  // the signal that stopped the run, "" if it ran to the end
-	Unanswered  uint64                  // attempts still in flight when the run gave up waiting
-	Unsent      uint64                  // scheduled attempts never sent: the generator fell too far behind
-	MaxLateness time.Duration           // how far behind schedule stampede may fall before it stops sending
-	Uncorrected bool                    // also show the latency measured from the actual send (wrk2 -U)
-	MaxClasses  int                     // rows of the text classes table; 0 means DefaultMaxClassRows
-	Histogram   bool                    // draw a latency histogram of each of the top classes (--histogram)
-	Truncated   uint64                  // bodies longer than the classification limit
-	BodyLimit   int                     // body bytes read for classification; 0 means analyze.DefaultBodyLimit
+	Contract    *contract.Report // the rate-limit contract checks; nil for none
+	Target      string           // e.g. "GET http://127.0.0.1:8080/" (redacted)
+	Pacer       string           // the load shape, e.g. "constant 500/s"
+	Planned     time.Duration    // the --duration asked for, 0 if unbounded
+	ResultFile  string           // path of the result file, "" if none
+	Records     uint64           // records written to the result file
+	Interrupted string           // the signal that stopped the run, "" if it ran to the end
+	Unanswered  uint64           // attempts still in flight when the run gave up waiting
+	Unsent      uint64           // scheduled attempts never sent: the generator fell too far behind
+	MaxLateness time.Duration    // how far behind schedule stampede may fall before it stops sending
+	Uncorrected bool             // also show the latency measured from the actual send (wrk2 -U)
+	MaxClasses  int              // rows of the text classes table; 0 means DefaultMaxClassRows
+	Histogram   bool             // draw a latency histogram of each of the top classes (--histogram)
+	Truncated   uint64           // bodies longer than the classification limit
+	BodyLimit   int              // body bytes read for classification; 0 means classify.DefaultBodyLimit
 
 	// Metadata of the run, for reports read later by people who were not
 	// at the terminal; empty when unknown.
@@ -115,7 +117,7 @@ func (r Run) bodyLimit() int {
 	if r.BodyLimit > 0 {
 		return r.BodyLimit
 	}
-	return analyze.DefaultBodyLimit
+	return classify.DefaultBodyLimit
 }
 
 // FormatLatency renders a duration with a unit chosen for its size:

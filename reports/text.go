@@ -15,6 +15,7 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/records"
 )
 
@@ -213,7 +214,7 @@ const (
 // kind for a class without a response ("timeout"), both for a failure
 // after the status line ("200 connection_reset"). An overflow class shows
 // its status too; its code is "other".
-func classStatus(c *analyze.Class) string {
+func classStatus(c *classify.Class) string {
 	switch {
 	case c.Status == 0 && c.ErrorKind != records.ErrNone:
 		return c.ErrorKind.String()
@@ -226,7 +227,7 @@ func classStatus(c *analyze.Class) string {
 // classHeading names a class in a histogram heading: its status, then its
 // code or, without one, its category, unless that repeats the status
 // ("timeout", "other").
-func classHeading(c *analyze.Class) string {
+func classHeading(c *classify.Class) string {
 	status := classStatus(c)
 	what := c.Code
 	if what == "" {
@@ -240,7 +241,7 @@ func classHeading(c *analyze.Class) string {
 
 // classMessage returns what the Message column shows of a class: its
 // message, else its pattern.
-func classMessage(c *analyze.Class) string {
+func classMessage(c *classify.Class) string {
 	if c.Message != "" {
 		return c.Message
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/analyze/classify"
+	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/records"
 )
 
@@ -18,7 +20,7 @@ import (
 // with violations and the run's metadata. Tests of every format share it.
 func timedRun(t testing.TB) Run {
 	t.Helper()
-	c := fixtureClassifier(t, analyze.ClassifierOptions{})
+	c := fixtureClassifier(t, classify.Options{})
 	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	s := analyze.NewSummaryFor(c.Classes())
 	const n = 1200
@@ -115,7 +117,7 @@ func TestJUnitHostileWarning(t *testing.T) {
 	crafted := 0
 	for i := range run.Contract.Rules {
 		r := &run.Contract.Rules[i]
-		if r.Severity == analyze.SeverityWarning && r.Violations > 0 {
+		if r.Severity == contract.SeverityWarning && r.Violations > 0 {
 			r.Title, r.Examples[0].Detail = "crafted\x02", "detail\x00\x1b"
 			crafted++
 		}

@@ -19,7 +19,8 @@ import (
 	"github.com/spf13/pflag"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/analyze/classify"
+	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/attack"
 	"github.com/stampede-dev/stampede/internal/pipeline"
 	"github.com/stampede-dev/stampede/internal/redact"
@@ -168,8 +169,8 @@ values are also masked in the error messages and sample bodies kept.`,
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress display")
 	fl.BoolVar(&f.histogram, "histogram", false, "show ASCII latency histograms of the top classes")
 	fl.StringArrayVar(&f.classify, "classify", nil, "classification `rule` of key=value pairs, e.g. status=429,code=insufficient_quota,retryable=false (repeatable; see above)")
-	fl.IntVar(&f.maxClasses, "max-classes", analyze.DefaultMaxClasses, fmt.Sprintf("most distinct response classes read from bodies (1 to %d); the rest count as 'other' of their status", maxClassesLimit))
-	fl.DurationVar(&f.retryAfterMax, "retry-after-max", analyze.DefaultMaxRetryAfter, "longest acceptable Retry-After wait; a longer one violates the rate-limit contract")
+	fl.IntVar(&f.maxClasses, "max-classes", classify.DefaultMaxClasses, fmt.Sprintf("most distinct response classes read from bodies (1 to %d); the rest count as 'other' of their status", maxClassesLimit))
+	fl.DurationVar(&f.retryAfterMax, "retry-after-max", contract.DefaultMaxRetryAfter, "longest acceptable Retry-After wait; a longer one violates the rate-limit contract")
 	fl.StringVar(&f.classifyLimit, "classify-limit", "64KiB", "body `size` read to classify a response (1 B to 1MiB, e.g. 4KiB); the rest is drained and counted")
 	fl.StringArrayVar(&f.secretHeaders, "secret-header", nil, "another header `name` to redact (repeatable)")
 	fl.StringVar(&f.shard, "shard", "", "`name` of this machine's share of a distributed run (stored in the result file)")
@@ -231,7 +232,7 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 	}
 	run, interrupted, err := execute(cmd.Context(), e, execution{
 		opts: opts, header: header, records: out, quiet: f.quiet, timeout: f.timeout, uncorrected: f.uncorrected,
-		classify: classify, histogram: f.histogram, contract: analyze.ContractOptions{MaxRetryAfter: f.retryAfterMax},
+		classify: classify, histogram: f.histogram, contract: contract.Options{MaxRetryAfter: f.retryAfterMax},
 	})
 	if err != nil {
 		return err
@@ -267,9 +268,9 @@ type execution struct {
 	quiet       bool      // no progress display
 	timeout     time.Duration
 	uncorrected bool
-	classify    analyze.ClassifierOptions
+	classify    classify.Options
 	histogram   bool // ASCII latency histograms of the top classes
-	contract    analyze.ContractOptions
+	contract    contract.Options
 }
 
 // execute runs an attack through the pipeline, with a progress display on
@@ -286,12 +287,12 @@ func execute(ctx context.Context, e *env, x execution) (run reports.Run, interru
 	if x.timeout <= 0 {
 		grace = attack.DefaultTimeout
 	}
-	classifier, err := analyze.NewClassifier(x.classify)
+	classifier, err := classify.New(x.classify)
 	if err != nil {
 		return run, nil, usageErrorf("--classify: %v", err)
 	}
 	outcome, err := pipeline.Run(ctx, e.abort, pipeline.Config{
-		Attack: x.opts, Classifier: classifier, Contract: analyze.NewContract(contractOptions(x)),
+		Attack: x.opts, Classifier: classifier, Contract: contract.New(contractOptions(x)),
 		Header: x.header, Output: x.records, Progress: progress, Grace: grace,
 		Interruption: func() string {
 			var cause signalCause
@@ -524,7 +525,7 @@ func readBody(f *requestFlags) ([]byte, error) {
 // contractOptions completes the contract checks' options of an execution:
 // a rejection is judged once the requests sent before it have had their
 // timeout to answer, and evidence is redacted as class messages are.
-func contractOptions(x execution) analyze.ContractOptions {
+func contractOptions(x execution) contract.Options {
 	o := x.contract
 	o.Settle = x.timeout
 	policy, secrets := x.classify.Redact, x.classify.Secrets
@@ -537,8 +538,8 @@ func contractOptions(x execution) analyze.ContractOptions {
 const maxClassesLimit = records.MaxClasses
 
 // classifierOptions turns the classification flags into options.
-func classifierOptions(f *attackFlags, targets []vegeta.Target, policy redact.Policy) (analyze.ClassifierOptions, error) {
-	o := analyze.ClassifierOptions{MaxClasses: f.maxClasses, Redact: policy, Secrets: targetSecrets(targets, policy)}
+func classifierOptions(f *attackFlags, targets []vegeta.Target, policy redact.Policy) (classify.Options, error) {
+	o := classify.Options{MaxClasses: f.maxClasses, Redact: policy, Secrets: targetSecrets(targets, policy)}
 	if f.maxClasses < 1 || f.maxClasses > maxClassesLimit {
 		return o, usageErrorf("--max-classes %d: want 1 to %d", f.maxClasses, maxClassesLimit)
 	}
@@ -549,7 +550,7 @@ func classifierOptions(f *attackFlags, targets []vegeta.Target, policy redact.Po
 	o.BodyLimit = int(limit)
 	var errs []string
 	for _, s := range f.classify {
-		r, err := analyze.ParseRule(s)
+		r, err := classify.ParseRule(s)
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("--classify %q: %s", s, strings.ReplaceAll(err.Error(), "\n", "; ")))
 			continue

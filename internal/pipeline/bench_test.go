@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/analyze/classify"
+	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/records"
 )
 
@@ -20,12 +22,12 @@ func BenchmarkHotPath(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	classifier, err := analyze.NewClassifier(analyze.ClassifierOptions{})
+	classifier, err := classify.New(classify.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	s := analyze.NewSummaryFor(classifier.Classes())
-	contract := analyze.NewContract(analyze.ContractOptions{})
+	checker := contract.New(contract.Options{})
 	limited := http.Header{"Retry-After": {"7"}, "X-Ratelimit-Limit": {"100"}, "X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {"1795435230"}}
 	admitted := http.Header{"X-Ratelimit-Limit": {"100"}, "X-Ratelimit-Remaining": {"42"}, "X-Ratelimit-Reset": {"1795435230"}}
 	bodies := map[uint16][]byte{
@@ -33,7 +35,7 @@ func BenchmarkHotPath(b *testing.B) {
 		503: []byte(`{"detail": "Service temporarily unavailable."}`),
 	}
 	recs := make([]records.Record, 1024)
-	resps := make([]analyze.Response, len(recs))
+	resps := make([]classify.Response, len(recs))
 	for i := range recs {
 		recs[i] = records.Record{
 			Seq: uint64(i), Scheduled: start.Add(time.Duration(i) * time.Millisecond),
@@ -43,7 +45,7 @@ func BenchmarkHotPath(b *testing.B) {
 		if recs[i].Status == 429 {
 			recs[i].RetryAfter = "7"
 		}
-		resps[i] = analyze.Response{Status: recs[i].Status, Body: bodies[recs[i].Status], BodyLen: 512, Method: "GET", URL: "http://127.0.0.1:8080/v1/x"}
+		resps[i] = classify.Response{Status: recs[i].Status, Body: bodies[recs[i].Status], BodyLen: 512, Method: "GET", URL: "http://127.0.0.1:8080/v1/x"}
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -55,7 +57,7 @@ func BenchmarkHotPath(b *testing.B) {
 		if r.Status == 429 {
 			h = limited
 		}
-		contract.Add(&analyze.ContractResponse{Status: r.Status, Header: h, Sent: r.Scheduled.Add(r.Sent), Received: r.Scheduled.Add(r.Latency), Scope: 1, Principal: 1, Class: r.Class})
+		checker.Add(&contract.Response{Status: r.Status, Header: h, Sent: r.Scheduled.Add(r.Sent), Received: r.Scheduled.Add(r.Latency), Scope: 1, Principal: 1, Class: r.Class})
 		if err := writeClassified(w, r, cl); err != nil {
 			b.Fatal(err)
 		}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/records"
 )
 
@@ -43,7 +44,7 @@ func TestRunClassifiesAndStoresClasses(t *testing.T) {
 	defer srv.Close()
 	var buf bytes.Buffer
 	cfg := config(srv.URL+"/v1/x", 200, time.Second, &buf)
-	classifier, err := analyze.NewClassifier(analyze.ClassifierOptions{Secrets: []string{"sk-secret-123"}})
+	classifier, err := classify.New(classify.Options{Secrets: []string{"sk-secret-123"}})
 	if err != nil {
 		t.Fatal(err)
 	}

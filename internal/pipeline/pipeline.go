@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/analyze/classify"
+	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/attack"
 	"github.com/stampede-dev/stampede/records"
 	"github.com/stampede-dev/stampede/reports"
@@ -29,13 +31,13 @@ const ProgressInterval = 250 * time.Millisecond
 // Config is one run.
 type Config struct {
 	Attack     attack.Options
-	Classifier *analyze.Classifier // nil for one with the defaults
-	Contract   *analyze.Contract   // rate-limit contract checks; nil for the defaults
-	Header     records.Header      // header of the result file
-	Output     io.Writer           // where the result file goes; nil for none
-	Progress   reports.Progress    // nil for none
-	Grace      time.Duration       // how long to wait for attempts in flight after an interrupt
-	Clock      func() time.Time    // nil for time.Now
+	Classifier *classify.Classifier // nil for one with the defaults
+	Contract   *contract.Checker    // rate-limit contract checks; nil for the defaults
+	Header     records.Header       // header of the result file
+	Output     io.Writer            // where the result file goes; nil for none
+	Progress   reports.Progress     // nil for none
+	Grace      time.Duration        // how long to wait for attempts in flight after an interrupt
+	Clock      func() time.Time     // nil for time.Now
 	// Interruption names what cut the run short (a signal), for the
 	// result file's trailer; nil means "interrupted".
 	Interruption func() string
@@ -44,12 +46,12 @@ type Config struct {
 // Outcome is what a run produced.
 type Outcome struct {
 	Summary     *analyze.Summary
-	Records     uint64                  // records written to the result file
-	Interrupted bool                    // ctx was cancelled before the schedule ended
-	Unanswered  uint64                  // attempts still in flight when waiting gave up
-	Unsent      uint64                  // scheduled attempts never sent: the attack fell more than attack.MaxLateness behind
-	Truncated   uint64                  // bodies longer than the classifier's limit, classified from their start
-	Contract    *analyze.ContractReport // the rate-limit contract checks of every response
+	Records     uint64           // records written to the result file
+	Interrupted bool             // ctx was cancelled before the schedule ended
+	Unanswered  uint64           // attempts still in flight when waiting gave up
+	Unsent      uint64           // scheduled attempts never sent: the attack fell more than attack.MaxLateness behind
+	Truncated   uint64           // bodies longer than the classifier's limit, classified from their start
+	Contract    *contract.Report // the rate-limit contract checks of every response
 }
 
 // Run starts the attack and consumes its records until the schedule ends.
@@ -68,14 +70,14 @@ func Run(ctx, abort context.Context, cfg Config) (Outcome, error) {
 	classifier := cfg.Classifier
 	if classifier == nil {
 		var err error
-		if classifier, err = analyze.NewClassifier(analyze.ClassifierOptions{}); err != nil {
+		if classifier, err = classify.New(classify.Options{}); err != nil {
 			return Outcome{}, err // cannot happen: the defaults are valid
 		}
 	}
 	cfg.Attack.Capture = attack.Capture{Limit: classifier.BodyLimit(), Status: classifier.NeedsBody}
-	contract := cfg.Contract
-	if contract == nil {
-		contract = analyze.NewContract(analyze.ContractOptions{})
+	checker := cfg.Contract
+	if checker == nil {
+		checker = contract.New(contract.Options{})
 	}
 	out := Outcome{Summary: analyze.NewSummaryFor(classifier.Classes())}
 
@@ -124,20 +126,20 @@ func Run(ctx, abort context.Context, cfg Config) (Outcome, error) {
 	consume := func(at *attack.Attempt) {
 		received++
 		rec := &at.Record
-		cl := classifier.Classify(&analyze.Response{
+		cl := classifier.Classify(&classify.Response{
 			Status: rec.Status, Kind: rec.ErrorKind, ContentType: at.Header.Get("Content-Type"),
 			Body: at.Body, BodyLen: rec.BytesIn, ContentEncoding: at.Header.Get("Content-Encoding"),
 			Method: at.Method, URL: at.URL,
 		})
 		rec.Class, rec.ErrorCode, rec.Category = cl.Class.ID, cl.Class.Code, cl.Class.Category
-		cr := analyze.ContractResponse{
+		cr := contract.Response{
 			Status: rec.Status, Header: at.Header, Sent: rec.Scheduled.Add(rec.Sent), Received: rec.Scheduled.Add(rec.Latency),
 			Scope: at.Scope, Principal: at.Principal, Class: rec.Class,
 		}
 		if rec.Status == 429 || rec.Status == 503 {
 			cr.Body = cl.Body // for a wait stated in the body, inflated
 		}
-		contract.Add(&cr)
+		checker.Add(&cr)
 		at.Release()
 		if w != nil && writeErr == nil {
 			writeErr = writeClassified(w, rec, cl)
@@ -183,7 +185,7 @@ loop:
 		}
 	}
 	out.Truncated = classifier.Truncated()
-	out.Contract = contract.Report()
+	out.Contract = checker.Report()
 	if out.Interrupted {
 		out.Unanswered = atk.Started() - received
 	} else if planned, bounded := atk.Schedule().Planned(); bounded && planned > atk.Started() && writeErr == nil {
@@ -211,7 +213,7 @@ loop:
 // writeClassified writes a record, preceded by the frame of its class when
 // the record created it and by the frame of a sample it added: a class
 // frame always comes before the records of the class.
-func writeClassified(w *records.Writer, rec *records.Record, cl analyze.Classified) error {
+func writeClassified(w *records.Writer, rec *records.Record, cl classify.Classified) error {
 	if cl.NewClass {
 		if err := w.WriteClass(&cl.Class.Class); err != nil {
 			return err
@@ -226,7 +228,7 @@ func writeClassified(w *records.Writer, rec *records.Record, cl analyze.Classifi
 }
 
 // trailer returns what the result file keeps of the run's end.
-func trailer(cfg *Config, out *Outcome, classifier *analyze.Classifier, end time.Time) *records.Trailer {
+func trailer(cfg *Config, out *Outcome, classifier *classify.Classifier, end time.Time) *records.Trailer {
 	t := &records.Trailer{
 		End: end.UTC(), Unanswered: out.Unanswered, Unsent: out.Unsent, Truncated: out.Truncated,
 		BodyLimit: classifier.BodyLimit(), MaxClasses: classifier.Classes().Max(),
@@ -243,14 +245,14 @@ func trailer(cfg *Config, out *Outcome, classifier *analyze.Classifier, end time
 
 // contractJSON encodes a contract report in at most limit bytes, dropping
 // examples, the latest first, until it fits.
-func contractJSON(c *analyze.ContractReport, limit int) json.RawMessage {
+func contractJSON(c *contract.Report, limit int) json.RawMessage {
 	b, _ := json.Marshal(c) // cannot fail: plain data
 	if len(b) <= limit {
 		return b
 	}
 	short := *c
 	short.Rules = slices.Clone(c.Rules)
-	for keep := analyze.MaxContractExamples - 1; keep >= 0 && len(b) > limit; keep-- {
+	for keep := contract.MaxExamples - 1; keep >= 0 && len(b) > limit; keep-- {
 		for i := range short.Rules {
 			short.Rules[i].Examples = short.Rules[i].Examples[:min(keep, len(short.Rules[i].Examples))]
 		}

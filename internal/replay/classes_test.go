@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/records"
 )
 
 // classifiedFile writes n records, classified by c, the response of
 // record i given by respond, and no trailer unless trailer is set.
-func classifiedFile(t *testing.T, path string, c *analyze.Classifier, n int, trailer bool, respond func(i int) (status uint16, url, body string)) {
+func classifiedFile(t *testing.T, path string, c *classify.Classifier, n int, trailer bool, respond func(i int) (status uint16, url, body string)) {
 	t.Helper()
 	var buf bytes.Buffer
 	w, err := records.NewWriter(&buf, records.Header{Start: t0, Target: "GET http://127.0.0.1:8080/"})
@@ -30,7 +31,7 @@ func classifiedFile(t *testing.T, path string, c *analyze.Classifier, n int, tra
 		if len(b) > c.BodyLimit() { // as the transport captures it
 			b = b[:c.BodyLimit()]
 		}
-		cl := c.Classify(&analyze.Response{Status: status, ContentType: "application/json", Body: b, BodyLen: rec.BytesIn, Method: "GET", URL: url})
+		cl := c.Classify(&classify.Response{Status: status, ContentType: "application/json", Body: b, BodyLen: rec.BytesIn, Method: "GET", URL: url})
 		rec.Class, rec.ErrorCode, rec.Category = cl.Class.ID, cl.Class.Code, cl.Class.Category
 		if cl.NewClass {
 			if err := w.WriteClass(&cl.Class.Class); err != nil {
@@ -70,7 +71,7 @@ func classesOf(s *analyze.Summary) string {
 func TestLoadKeepsTheRunsClasses(t *testing.T) {
 	dir := t.TempDir()
 	t.Run("300 classes", func(t *testing.T) {
-		c, err := analyze.NewClassifier(analyze.ClassifierOptions{MaxClasses: 300})
+		c, err := classify.New(classify.Options{MaxClasses: 300})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,17 +88,17 @@ func TestLoadKeepsTheRunsClasses(t *testing.T) {
 			t.Fatalf("%d classes; want 301:\n%s", len(stats), classesOf(run.Summary))
 		}
 		for _, st := range stats {
-			if st.Class.Dialect == analyze.Skipped.String() {
+			if st.Class.Dialect == classify.Skipped.String() {
 				t.Errorf("class %d/%s was rebuilt from its records, not read from the file", st.Class.Status, st.Class.Code)
 			}
 		}
 	})
 	t.Run("path rules", func(t *testing.T) {
-		rule, err := analyze.ParseRule("path=/a,status=429,category=server_error")
+		rule, err := classify.ParseRule("path=/a,status=429,category=server_error")
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := analyze.NewClassifier(analyze.ClassifierOptions{Rules: []analyze.Rule{rule}})
+		c, err := classify.New(classify.Options{Rules: []classify.Rule{rule}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,7 +122,7 @@ func TestLoadKeepsTheRunsClasses(t *testing.T) {
 // classification add up over files.
 func TestLoadUnfinishedAndDuplicates(t *testing.T) {
 	dir := t.TempDir()
-	c, _ := analyze.NewClassifier(analyze.ClassifierOptions{})
+	c, _ := classify.New(classify.Options{})
 	crashed := filepath.Join(dir, "crashed.bin")
 	classifiedFile(t, crashed, c, 50, false, func(int) (uint16, string, string) { return 200, "http://127.0.0.1:8080/", "" })
 	run, err := Load(context.Background(), []string{crashed}, Options{})
@@ -141,7 +142,7 @@ func TestLoadUnfinishedAndDuplicates(t *testing.T) {
 		t.Errorf("notes lack the duplicate: %s", notes)
 	}
 	// Truncated bodies add up whatever the order of the files.
-	small, _ := analyze.NewClassifier(analyze.ClassifierOptions{BodyLimit: 8})
+	small, _ := classify.New(classify.Options{BodyLimit: 8})
 	cut := filepath.Join(dir, "cut.bin")
 	classifiedFile(t, cut, small, 5, true, func(int) (uint16, string, string) {
 		return 400, "http://127.0.0.1:8080/", `{"error": {"code": "long_enough_to_cut"}}`
@@ -173,7 +174,7 @@ func TestLoadCancelled(t *testing.T) {
 // without records does not hide that no request was made.
 func TestLoadProbeWithEmptyResults(t *testing.T) {
 	dir := t.TempDir()
-	c, _ := analyze.NewClassifier(analyze.ClassifierOptions{})
+	c, _ := classify.New(classify.Options{})
 	empty := filepath.Join(dir, "empty.bin")
 	classifiedFile(t, empty, c, 0, true, nil)
 	probe := filepath.Join(dir, "probe.json")

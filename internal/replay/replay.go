@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/analyze/classify"
+	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/internal/redact"
 	"github.com/stampede-dev/stampede/records"
 	"github.com/stampede-dev/stampede/records/vegetafile"
@@ -30,7 +32,7 @@ type Options struct {
 	// Classify configures the classifier of vegeta results, whose bodies
 	// are classified again (at most Classify.MaxClasses classes, the
 	// default 200 if 0); stampede files carry their classes.
-	Classify analyze.ClassifierOptions
+	Classify classify.Options
 	// Stdin is read for the path "-"; nil for os.Stdin.
 	Stdin io.Reader
 }
@@ -59,13 +61,13 @@ func Load(ctx context.Context, paths []string, opts Options) (reports.Run, error
 	if len(paths) == 0 {
 		return reports.Run{}, errors.New("no result file given")
 	}
-	classifier, err := analyze.NewClassifier(opts.Classify)
+	classifier, err := classify.New(opts.Classify)
 	if err != nil {
 		return reports.Run{}, fmt.Errorf("classifier: %w", err)
 	}
 	l := &loader{
 		ctx:        ctx,
-		run:        reports.Run{Summary: analyze.NewSummaryFor(analyze.NewClassTable(records.MaxClasses))},
+		run:        reports.Run{Summary: analyze.NewSummaryFor(classify.NewClassTable(records.MaxClasses))},
 		classifier: classifier,
 		policy:     redact.NewPolicy(),
 		seen:       map[string]string{},
@@ -83,8 +85,8 @@ func Load(ctx context.Context, paths []string, opts Options) (reports.Run, error
 type loader struct {
 	ctx        context.Context
 	run        reports.Run
-	classifier *analyze.Classifier // of vegeta results
-	vegetaIDs  map[uint32]uint32   // the classifier's class ids → the summary's
+	classifier *classify.Classifier // of vegeta results
+	vegetaIDs  map[uint32]uint32    // the classifier's class ids → the summary's
 	policy     redact.Policy
 
 	targets, pacers, runIDs, tools, interrupted []string
@@ -301,13 +303,13 @@ func (l *loader) trailer(name string, t *records.Trailer, version int) {
 	if len(t.Contract) == 0 {
 		return
 	}
-	var c analyze.ContractReport
+	var c contract.Report
 	if err := c.UnmarshalJSON(t.Contract); err != nil {
 		l.note("%s: the trailer's contract checks do not parse (%v): left out", name, err)
 		return
 	}
 	if l.run.Contract == nil {
-		l.run.Contract = &analyze.ContractReport{}
+		l.run.Contract = &contract.Report{}
 	}
 	l.run.Contract.Merge(&c)
 	l.contracts++
@@ -349,7 +351,7 @@ func (l *loader) vegeta(name string, in io.Reader) error {
 		if res.Method != "" && res.URL != "" {
 			l.target(res.Method + " " + l.policy.URL(res.URL))
 		}
-		cl := l.classifier.Classify(&analyze.Response{
+		cl := l.classifier.Classify(&classify.Response{
 			Status: rec.Status, Kind: rec.ErrorKind, ContentType: res.ContentType, ContentEncoding: res.ContentEncoding,
 			Body: res.Body, BodyLen: rec.BytesIn, Method: res.Method, URL: res.URL,
 		})

@@ -14,7 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/analyze/classify"
+	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/records"
 	"github.com/stampede-dev/stampede/reports"
 )
@@ -47,11 +48,11 @@ func shard(t testing.TB, path, name string, n int, keep func(int) bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := analyze.NewClassifier(analyze.ClassifierOptions{})
+	c, err := classify.New(classify.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	contract := analyze.NewContract(analyze.ContractOptions{})
+	checker := contract.New(contract.Options{})
 	for i := range n {
 		if !keep(i) {
 			continue
@@ -61,7 +62,7 @@ func shard(t testing.TB, path, name string, n int, keep func(int) bool) {
 			Seq: uint64(i), Scheduled: t0.Add(time.Duration(i) * 10 * time.Millisecond), Sent: time.Duration(i%5) * time.Microsecond,
 			Latency: time.Duration(500+(i*7919)%20000) * time.Microsecond, Status: status, ErrorKind: kind, BytesIn: uint64(len(body)), Attempt: 1, RequestID: uint64(i + 1),
 		}
-		cl := c.Classify(&analyze.Response{Status: status, Kind: kind, ContentType: "application/json", Body: []byte(body), BodyLen: rec.BytesIn, Method: "GET", URL: "http://127.0.0.1:8080/v1/items"})
+		cl := c.Classify(&classify.Response{Status: status, Kind: kind, ContentType: "application/json", Body: []byte(body), BodyLen: rec.BytesIn, Method: "GET", URL: "http://127.0.0.1:8080/v1/items"})
 		rec.Class, rec.ErrorCode, rec.Category = cl.Class.ID, cl.Class.Code, cl.Class.Category
 		if cl.NewClass {
 			if err := w.WriteClass(&cl.Class.Class); err != nil {
@@ -78,13 +79,13 @@ func shard(t testing.TB, path, name string, n int, keep func(int) bool) {
 			if i%2 == 0 {
 				h.Set("Retry-After", "1")
 			}
-			contract.Add(&analyze.ContractResponse{Status: status, Header: h, Sent: rec.Scheduled, Received: rec.Scheduled.Add(rec.Latency), Scope: 1, Principal: 1, Class: rec.Class})
+			checker.Add(&contract.Response{Status: status, Header: h, Sent: rec.Scheduled, Received: rec.Scheduled.Add(rec.Latency), Scope: 1, Principal: 1, Class: rec.Class})
 		}
 		if err := w.Write(&rec); err != nil {
 			t.Fatal(err)
 		}
 	}
-	cj, err := json.Marshal(contract.Report())
+	cj, err := json.Marshal(checker.Report())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package analyze
+package classify
 
 import (
 	"bytes"
@@ -49,9 +49,9 @@ type Classified struct {
 	Body []byte
 }
 
-// ClassifierOptions configure a Classifier. The zero value classifies with
+// Options configure a Classifier. The zero value classifies with
 // the defaults.
-type ClassifierOptions struct {
+type Options struct {
 	Rules      []Rule
 	MaxClasses int           // bound on distinct classes; DefaultMaxClasses if < 1
 	BodyLimit  int           // body bytes read; DefaultBodyLimit if < 1
@@ -71,7 +71,7 @@ type ClassifierOptions struct {
 // that is not valid JSON though it starts like JSON may: the parser's
 // error allocates).
 type Classifier struct {
-	opts    ClassifierOptions
+	opts    Options
 	table   *ClassTable
 	x       extractor
 	pattern []byte   // scratch for the pattern
@@ -92,8 +92,8 @@ type Classifier struct {
 	truncated uint64 // bodies longer than the limit
 }
 
-// NewClassifier returns a classifier, or the problems of its options.
-func NewClassifier(opts ClassifierOptions) (*Classifier, error) {
+// New returns a classifier, or the problems of its options.
+func New(opts Options) (*Classifier, error) {
 	var errs []error
 	for i := range opts.Rules {
 		for _, err := range opts.Rules[i].Validate() {
@@ -142,7 +142,7 @@ func (c *Classifier) Truncated() uint64 { return c.truncated }
 
 // NeedsBody reports whether a response with this status is classified by
 // its body: every status from 400 on, and those a body rule names. It
-// reads only what NewClassifier set, so the attack's transport may call
+// reads only what New set, so the attack's transport may call
 // it from any goroutine while Classify runs.
 func (c *Classifier) NeedsBody(status uint16) bool {
 	if status >= 400 {

@@ -1,17 +1,19 @@
-package analyze
+package contract
 
 import (
 	"cmp"
 	"encoding/json"
 	"maps"
 	"slices"
+
+	"github.com/stampede-dev/stampede/ratelimit"
 )
 
-// ContractReport is the outcome of a run's rate-limit contract checks,
+// Report is the outcome of a run's rate-limit contract checks,
 // detached from the checker that computed it: what reports render, what a
 // result file stores at its end, and what adds up across the shards of a
 // run. Its JSON form is documented in docs/result-format.md.
-type ContractReport struct {
+type Report struct {
 	Rules   []RuleResult      `json:"rules"`             // one per rule, in RuleID order
 	Forms   map[string]uint64 `json:"retry_after_forms"` // Retry-After values per form, absent excluded
 	Resets  map[string]uint64 `json:"reset_kinds"`       // Reset values per meaning (ResetKind names)
@@ -20,11 +22,11 @@ type ContractReport struct {
 
 // Report returns the outcome of the checks so far. Like Results, it judges
 // the suspects left and may be called again.
-func (c *Contract) Report() *ContractReport {
-	r := &ContractReport{Rules: c.Results(), Forms: c.Forms(), Resets: map[string]uint64{}, Schemes: c.Schemes()}
+func (c *Checker) Report() *Report {
+	r := &Report{Rules: c.Results(), Forms: c.Forms(), Resets: map[string]uint64{}, Schemes: c.Schemes()}
 	for k, n := range c.resets {
 		if n > 0 {
-			r.Resets[ResetKind(k).String()] = n
+			r.Resets[ratelimit.ResetKind(k).String()] = n
 		}
 	}
 	return r
@@ -32,8 +34,8 @@ func (c *Contract) Report() *ContractReport {
 
 // ResetKind returns what most Reset values meant and how many did;
 // "unknown" and 0 when none was seen.
-func (r *ContractReport) ResetKind() (string, uint64) {
-	best, n := ResetUnknown.String(), uint64(0)
+func (r *Report) ResetKind() (string, uint64) {
+	best, n := ratelimit.ResetUnknown.String(), uint64(0)
 	for _, k := range slices.Sorted(maps.Keys(r.Resets)) { // sorted: ties break the same way every time
 		if r.Resets[k] > n {
 			best, n = k, r.Resets[k]
@@ -44,7 +46,7 @@ func (r *ContractReport) ResetKind() (string, uint64) {
 
 // Violations returns the violations of rules of severity error and of
 // severity warning.
-func (r *ContractReport) Violations() (errors, warnings uint64) {
+func (r *Report) Violations() (errors, warnings uint64) {
 	if r == nil {
 		return 0, 0
 	}
@@ -59,9 +61,9 @@ func (r *ContractReport) Violations() (errors, warnings uint64) {
 }
 
 // Merge adds the outcome of another shard or run: counts add up, and each
-// rule keeps the earliest MaxContractExamples examples of both. A rule
+// rule keeps the earliest MaxExamples examples of both. A rule
 // only o knows (a newer writer's) is appended.
-func (r *ContractReport) Merge(o *ContractReport) {
+func (r *Report) Merge(o *Report) {
 	if o == nil {
 		return
 	}
@@ -76,9 +78,9 @@ func (r *ContractReport) Merge(o *ContractReport) {
 		mine.Checked += rule.Checked
 		mine.Violations += rule.Violations
 		mine.Examples = append(slices.Clone(mine.Examples), rule.Examples...)
-		slices.SortStableFunc(mine.Examples, func(a, b ContractExample) int { return a.At.Compare(b.At) })
-		if len(mine.Examples) > MaxContractExamples {
-			mine.Examples = mine.Examples[:MaxContractExamples]
+		slices.SortStableFunc(mine.Examples, func(a, b Example) int { return a.At.Compare(b.At) })
+		if len(mine.Examples) > MaxExamples {
+			mine.Examples = mine.Examples[:MaxExamples]
 		}
 	}
 	slices.SortStableFunc(r.Rules, func(a, b RuleResult) int { return cmp.Compare(a.ID, b.ID) })
@@ -99,13 +101,13 @@ func addCounts(a, b map[string]uint64) map[string]uint64 {
 }
 
 // RuleByName returns the rule with a name, and whether there is one.
-func RuleByName(name string) (ContractRule, bool) {
-	for _, r := range ContractRules {
+func RuleByName(name string) (Rule, bool) {
+	for _, r := range Rules {
 		if r.Name == name {
 			return r, true
 		}
 	}
-	return ContractRule{}, false
+	return Rule{}, false
 }
 
 // unknownRule is the ID of a rule read back that this version does not
@@ -113,8 +115,8 @@ func RuleByName(name string) (ContractRule, bool) {
 const unknownRule RuleID = 255
 
 // UnmarshalJSON reads a report and restores each rule's ID from its name.
-func (r *ContractReport) UnmarshalJSON(b []byte) error {
-	type plain ContractReport // without this method
+func (r *Report) UnmarshalJSON(b []byte) error {
+	type plain Report // without this method
 	var p plain
 	if err := json.Unmarshal(b, &p); err != nil {
 		return err
@@ -125,6 +127,6 @@ func (r *ContractReport) UnmarshalJSON(b []byte) error {
 			p.Rules[i].ID = known.ID
 		}
 	}
-	*r = ContractReport(p)
+	*r = Report(p)
 	return nil
 }

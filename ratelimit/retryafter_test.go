@@ -1,4 +1,4 @@
-package analyze
+package ratelimit
 
 import (
 	"net/http"

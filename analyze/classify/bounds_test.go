@@ -1,4 +1,4 @@
-package analyze
+package classify
 
 import (
 	"bytes"
@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stampede-dev/stampede/internal/redact"
 	"github.com/stampede-dev/stampede/records"
@@ -16,7 +15,7 @@ import (
 // TestClassLimit checks that distinct classes beyond MaxClasses all land
 // in one overflow class and that the table stops growing.
 func TestClassLimit(t *testing.T) {
-	c := mustClassifier(t, ClassifierOptions{MaxClasses: 5})
+	c := mustClassifier(t, Options{MaxClasses: 5})
 	var overflow *Class
 	for i := range 50 {
 		body := fmt.Sprintf(`{"code": "E_%d", "message": "m"}`, i)
@@ -44,7 +43,7 @@ func TestClassLimit(t *testing.T) {
 // class, each at most MaxSampleLen bytes, with secrets masked.
 func TestSamples(t *testing.T) {
 	const secret = "sk-live-0123456789"
-	c := mustClassifier(t, ClassifierOptions{Secrets: []string{secret}, Redact: redact.NewPolicy()})
+	c := mustClassifier(t, Options{Secrets: []string{secret}, Redact: redact.NewPolicy()})
 	long := `{"detail": "Rate limit exceeded. Please retry after 9 seconds.", "pad": "` + strings.Repeat("x", 3000) + `"}`
 	bodies := []string{
 		`{"detail": "Rate limit exceeded. Please retry after 1 seconds.", "key": "` + secret + `"}`,
@@ -85,7 +84,7 @@ func TestSamples(t *testing.T) {
 // example request keep no secret.
 func TestMessageAndExampleRedacted(t *testing.T) {
 	const secret = "sk-live-0123456789"
-	c := mustClassifier(t, ClassifierOptions{Secrets: []string{secret}})
+	c := mustClassifier(t, Options{Secrets: []string{secret}})
 	cl := c.Classify(&Response{
 		Status: 401, Body: []byte(`{"detail": "Invalid API key ` + secret + `."}`),
 		Method: "GET", URL: "http://user:pw@127.0.0.1:9/v1/x?api_key=" + secret + "&q=1",
@@ -101,7 +100,7 @@ func TestMessageAndExampleRedacted(t *testing.T) {
 // TestBodyLimitCounted checks that a body longer than the limit counts as
 // truncated, and is still classified from its start.
 func TestBodyLimitCounted(t *testing.T) {
-	c := mustClassifier(t, ClassifierOptions{BodyLimit: 64})
+	c := mustClassifier(t, Options{BodyLimit: 64})
 	body := []byte(`{"code": "TOO_BIG", "message": "x"}`)
 	cl := c.Classify(&Response{Status: 413, Body: body, BodyLen: 1 << 20})
 	if cl.Class.Code != "TOO_BIG" || c.Truncated() != 1 {
@@ -110,7 +109,7 @@ func TestBodyLimitCounted(t *testing.T) {
 	if c.BodyLimit() != 64 {
 		t.Errorf("BodyLimit = %d; want 64", c.BodyLimit())
 	}
-	if d := mustClassifier(t, ClassifierOptions{}); d.BodyLimit() != DefaultBodyLimit {
+	if d := mustClassifier(t, Options{}); d.BodyLimit() != DefaultBodyLimit {
 		t.Errorf("default BodyLimit = %d; want %d", d.BodyLimit(), DefaultBodyLimit)
 	}
 }
@@ -119,7 +118,7 @@ func TestBodyLimitCounted(t *testing.T) {
 // a transport failure and an error body of a known class cost no
 // allocation.
 func TestClassifyAllocs(t *testing.T) {
-	c := mustClassifier(t, ClassifierOptions{})
+	c := mustClassifier(t, Options{})
 	cases := map[string]*Response{
 		"200":     {Status: 200, Body: nil, BodyLen: 512, Method: "GET", URL: "http://127.0.0.1/x"},
 		"timeout": {Kind: records.ErrTimeout, Method: "GET", URL: "http://127.0.0.1/x"},
@@ -165,34 +164,11 @@ func TestStatusCategory(t *testing.T) {
 
 // TestTransportClasses checks that transport failures are classes by kind.
 func TestTransportClasses(t *testing.T) {
-	c := mustClassifier(t, ClassifierOptions{})
+	c := mustClassifier(t, Options{})
 	a := c.Classify(&Response{Kind: records.ErrTimeout}).Class
 	b := c.Classify(&Response{Kind: records.ErrRefused}).Class
 	if a == b || a.Category != records.CatTimeout || b.Category != records.CatTransport || a.Dialect != "none" {
 		t.Errorf("timeout class %+v, refused class %+v", a.Class, b.Class)
-	}
-}
-
-// TestSummaryUnclassifiedRecords checks that records without a class (files
-// of older versions) get classes from their own fields.
-func TestSummaryUnclassifiedRecords(t *testing.T) {
-	s := NewSummary()
-	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for _, r := range []records.Record{
-		{Status: 429, ErrorCode: "insufficient_quota", Scheduled: at},
-		{Status: 429, ErrorCode: "insufficient_quota", Scheduled: at},
-		{Status: 429, Scheduled: at},
-		{Status: 200, Scheduled: at, Category: records.CatSuccess},
-	} {
-		s.Add(&r)
-	}
-	got := map[string]uint64{}
-	for _, st := range s.ClassStats() {
-		got[fmt.Sprintf("%d/%s/%s/%t", st.Class.Status, st.Class.Code, st.Class.Category, st.Class.Retryable)] = st.Count
-	}
-	want := map[string]uint64{"429/insufficient_quota/payment/false": 2, "429//rate_limit/true": 1, "200//success/false": 1}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("classes = %v; want %v", got, want)
 	}
 }
 
@@ -202,7 +178,7 @@ func TestSummaryUnclassifiedRecords(t *testing.T) {
 // message cut across the key.
 func TestSecretsNeverInClassIdentity(t *testing.T) {
 	const secret = "mira_live_KzQpWvXyTrLmNbHj" // no digit: the pattern alone would keep it
-	c := mustClassifier(t, ClassifierOptions{Secrets: []string{secret, "abc"}})
+	c := mustClassifier(t, Options{Secrets: []string{secret, "abc"}})
 	cases := []string{
 		`{"error": "` + secret + `", "message": "Invalid API key ` + secret + `"}`,
 		`{"detail": "` + strings.Repeat("x", 490) + ` key ` + secret + ` is invalid"}`,
@@ -227,7 +203,7 @@ func TestSecretsNeverInClassIdentity(t *testing.T) {
 // overflow into a class of their own status, with its category, and that
 // classes without a body are never pushed out.
 func TestOverflowKeepsStatus(t *testing.T) {
-	c := mustClassifier(t, ClassifierOptions{MaxClasses: 2})
+	c := mustClassifier(t, Options{MaxClasses: 2})
 	for _, m := range []string{"alpha", "beta", "gamma"} {
 		c.Classify(&Response{Status: 403, Body: []byte(`{"detail": "model mira-` + m + `"}`)})
 	}
@@ -249,7 +225,7 @@ func TestOverflowKeepsStatus(t *testing.T) {
 // responses of its path only, whichever path a class meets first.
 func TestPathOverrideAppliesPerPath(t *testing.T) {
 	for _, first := range []string{"/v1/billing", "/v1/chat"} {
-		c := mustClassifier(t, ClassifierOptions{Rules: []Rule{mustRule(t, "path=/v1/billing,status=429,category=payment,retryable=false")}})
+		c := mustClassifier(t, Options{Rules: []Rule{mustRule(t, "path=/v1/billing,status=429,category=payment,retryable=false")}})
 		body := []byte(`{"detail": "slow down"}`)
 		paths := []string{first, "/v1/billing", "/v1/chat"}
 		got := map[string]*Class{}
@@ -275,7 +251,7 @@ func TestCompressedBodies(t *testing.T) {
 	zw := zlib.NewWriter(&zl)
 	zw.Write([]byte(body))
 	zw.Close()
-	c := mustClassifier(t, ClassifierOptions{BodyLimit: 4096})
+	c := mustClassifier(t, Options{BodyLimit: 4096})
 	for name, r := range map[string]*Response{
 		"gzip":     {Status: 429, ContentEncoding: "gzip", Body: gz.Bytes()},
 		"gzip cut": {Status: 429, ContentEncoding: "gzip", Body: gz.Bytes()[:len(gz.Bytes())-12]},
@@ -306,27 +282,9 @@ func TestCompressedBodies(t *testing.T) {
 // TestRegexEmptyMatchKeepsCode: a code-regex whose group matches nothing
 // leaves the dialect's code.
 func TestRegexEmptyMatchKeepsCode(t *testing.T) {
-	c := mustClassifier(t, ClassifierOptions{Rules: []Rule{mustRule(t, `code-regex="reason":\s*"([A-Z_]*)"`)}})
+	c := mustClassifier(t, Options{Rules: []Rule{mustRule(t, `code-regex="reason":\s*"([A-Z_]*)"`)}})
 	cl := c.Classify(&Response{Status: 400, Body: []byte(`{"code": "BAD_INPUT", "message": "m", "reason": ""}`)}).Class
 	if cl.Code != "BAD_INPUT" {
 		t.Errorf("code = %q; want BAD_INPUT", cl.Code)
-	}
-}
-
-// TestSummaryRejectsForeignClassIDs: a record whose Class belongs to
-// another table is classified by its own fields, not counted in a
-// stranger's class.
-func TestSummaryRejectsForeignClassIDs(t *testing.T) {
-	s := NewSummary()
-	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	s.Add(&records.Record{Status: 429, Class: 7, Scheduled: at})
-	s.Add(&records.Record{Status: 500, Class: 1, Scheduled: at})
-	s.Add(&records.Record{Status: 500, Class: 1, Scheduled: at})
-	got := map[uint16]uint64{}
-	for _, st := range s.ClassStats() {
-		got[st.Class.Status] += st.Count
-	}
-	if got[429] != 1 || got[500] != 2 {
-		t.Errorf("counts per status %v; want 429:1 500:2", got)
 	}
 }

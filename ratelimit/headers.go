@@ -1,4 +1,4 @@
-package analyze
+package ratelimit
 
 import (
 	"math"
@@ -204,28 +204,28 @@ func parseSigned(s string) (int64, bool) {
 	return parseCount(s)
 }
 
-// RateLimitScheme is which family of headers a response used.
-type RateLimitScheme uint8
+// Scheme is which family of headers a response used.
+type Scheme uint8
 
-// The families of rate-limit headers, in the order ParseRateLimitHeaders
+// The families of rate-limit headers, in the order ParseHeaders
 // looks for them (SchemeRateLimitSF and SchemeRateLimitLegacy share one
 // place: RateLimit's shape decides).
 const (
-	SchemeNone            RateLimitScheme = iota
-	SchemeXRateLimit                      // X-RateLimit-Limit / -Remaining / -Reset
-	SchemeXRateLimitDash                  // X-Rate-Limit-Limit / -Remaining / -Reset
-	SchemeRateLimitFields                 // RateLimit-Limit / RateLimit-Remaining / RateLimit-Reset (IETF draft -00..-06, with RateLimit-Policy from -05)
-	SchemeRateLimitSF                     // RateLimit: "default";r=50;t=30 with RateLimit-Policy: "default";q=100;w=60 (IETF draft -08 and later, structured fields)
-	SchemeRateLimitLegacy                 // RateLimit: limit=100, remaining=50, reset=5 (IETF draft -07, one combined dictionary field)
-	SchemeOpenAI                          // x-ratelimit-limit-requests / -remaining-requests / -reset-requests (OpenAI; reset a duration, "6m0s")
-	SchemeShopify                         // X-Shopify-Shop-Api-Call-Limit: 39/40 (used/limit)
+	SchemeNone            Scheme = iota
+	SchemeXRateLimit             // X-RateLimit-Limit / -Remaining / -Reset
+	SchemeXRateLimitDash         // X-Rate-Limit-Limit / -Remaining / -Reset
+	SchemeRateLimitFields        // RateLimit-Limit / RateLimit-Remaining / RateLimit-Reset (IETF draft -00..-06, with RateLimit-Policy from -05)
+	SchemeRateLimitSF            // RateLimit: "default";r=50;t=30 with RateLimit-Policy: "default";q=100;w=60 (IETF draft -08 and later, structured fields)
+	SchemeRateLimitLegacy        // RateLimit: limit=100, remaining=50, reset=5 (IETF draft -07, one combined dictionary field)
+	SchemeOpenAI                 // x-ratelimit-limit-requests / -remaining-requests / -reset-requests (OpenAI; reset a duration, "6m0s")
+	SchemeShopify                // X-Shopify-Shop-Api-Call-Limit: 39/40 (used/limit)
 )
 
-// NumRateLimitSchemes is one more than the last scheme: the length of an
-// array indexed by RateLimitScheme.
-const NumRateLimitSchemes = SchemeShopify + 1
+// NumSchemes is one more than the last scheme: the length of an
+// array indexed by Scheme.
+const NumSchemes = SchemeShopify + 1
 
-var schemeNames = [NumRateLimitSchemes]string{
+var schemeNames = [NumSchemes]string{
 	SchemeNone:            "none",
 	SchemeXRateLimit:      "x-ratelimit",
 	SchemeXRateLimitDash:  "x-rate-limit",
@@ -238,38 +238,38 @@ var schemeNames = [NumRateLimitSchemes]string{
 
 // String names the scheme as reports show it; "none" for SchemeNone and
 // for any value out of range.
-func (s RateLimitScheme) String() string {
+func (s Scheme) String() string {
 	if int(s) < len(schemeNames) {
 		return schemeNames[s]
 	}
 	return "none"
 }
 
-// RateLimitField names a field whose value did not parse, as a bit set.
-type RateLimitField uint8
+// Field names a field whose value did not parse, as a bit set.
+type Field uint8
 
-// The fields of RateLimitHeaders.Malformed.
+// The fields of Headers.Malformed.
 const (
-	FieldLimit     RateLimitField = 1 << iota // the limit (or the policy's quota q) is not a count, or the policy has no quota, or Shopify's used/limit is not two counts
-	FieldRemaining                            // remaining is not an integer, or a combined RateLimit field lacks it, or Shopify's used/limit is not two counts
-	FieldReset                                // the reset is none of the ResetKinds (RateLimit's t: not an integer), or a combined field lacks it
-	FieldPolicy                               // RateLimit-Policy is not a list of items, or a window w (of the policy, or of a list-form limit) is not a positive count
+	FieldLimit     Field = 1 << iota // the limit (or the policy's quota q) is not a count, or the policy has no quota, or Shopify's used/limit is not two counts
+	FieldRemaining                   // remaining is not an integer, or a combined RateLimit field lacks it, or Shopify's used/limit is not two counts
+	FieldReset                       // the reset is none of the ResetKinds (RateLimit's t: not an integer), or a combined field lacks it
+	FieldPolicy                      // RateLimit-Policy is not a list of items, or a window w (of the policy, or of a list-form limit) is not a positive count
 )
 
-// RateLimitHeaders is what a response says of its rate limit.
-type RateLimitHeaders struct {
-	Scheme                           RateLimitScheme
+// Headers is what a response says of its rate limit.
+type Headers struct {
+	Scheme                           Scheme
 	Limit                            int64         // HasLimit; from Limit, or the policy's quota q
 	Remaining                        int64         // HasRemaining; may be negative when the server sends a negative number (a violation the checker reports)
 	ResetIn                          time.Duration // HasReset; from ref
 	ResetKind                        ResetKind
 	Window                           time.Duration // the policy's window w, when given
 	HasLimit, HasRemaining, HasReset bool
-	Malformed                        RateLimitField // fields present whose values did not parse
-	Raw                              [3]string      // the raw Limit, Remaining, Reset values as sent (for evidence), "" when absent
+	Malformed                        Field     // fields present whose values did not parse
+	Raw                              [3]string // the raw Limit, Remaining, Reset values as sent (for evidence), "" when absent
 }
 
-// The header names, in canonical form: ParseRateLimitHeaders indexes the
+// The header names, in canonical form: ParseHeaders indexes the
 // map with them directly, as http.Header.Get would after canonicalizing
 // (which, for a name such as "X-RateLimit-Limit", allocates).
 const (
@@ -290,7 +290,7 @@ const (
 	hdrShopify         = "X-Shopify-Shop-Api-Call-Limit"
 )
 
-// The indexes of RateLimitHeaders.Raw.
+// The indexes of Headers.Raw.
 const (
 	rawLimit = iota
 	rawRemain
@@ -306,7 +306,7 @@ func headerValue(h http.Header, key string) (string, bool) {
 	return "", false
 }
 
-// ParseRateLimitHeaders reads the first scheme present in h (in the order
+// ParseHeaders reads the first scheme present in h (in the order
 // of the constants), measuring resets from ref. found is false when none
 // is present. A scheme is present when any of its fields is; RateLimit
 // is read as SchemeRateLimitLegacy when it starts as a dictionary does
@@ -356,12 +356,12 @@ func headerValue(h http.Header, key string) (string, bool) {
 //	                             ; an integer item is the quota itself (older drafts: "100;w=60")
 //
 // With every IETF scheme, a RateLimit-Policy's w gives Window.
-func ParseRateLimitHeaders(h http.Header, ref time.Time) (rl RateLimitHeaders, found bool) {
+func ParseHeaders(h http.Header, ref time.Time) (rl Headers, found bool) {
 	if len(h) == 0 {
 		return rl, false
 	}
 	for _, s := range [...]struct {
-		scheme                  RateLimitScheme
+		scheme                  Scheme
 		limit, remaining, reset string
 	}{
 		{SchemeXRateLimit, hdrXLimit, hdrXRemaining, hdrXReset},
@@ -414,7 +414,7 @@ func ParseRateLimitHeaders(h http.Header, ref time.Time) (rl RateLimitHeaders, f
 
 // readTriple reads a scheme of three headers, limit, remaining and reset,
 // and reports whether any is present; when none is, rl is unchanged.
-func (rl *RateLimitHeaders) readTriple(h http.Header, scheme RateLimitScheme, limitKey, remainingKey, resetKey string, ref time.Time) bool {
+func (rl *Headers) readTriple(h http.Header, scheme Scheme, limitKey, remainingKey, resetKey string, ref time.Time) bool {
 	limit, hasLimit := headerValue(h, limitKey)
 	remaining, hasRemaining := headerValue(h, remainingKey)
 	reset, hasReset := headerValue(h, resetKey)
@@ -440,7 +440,7 @@ func (rl *RateLimitHeaders) readTriple(h http.Header, scheme RateLimitScheme, li
 
 // readShopify reads X-Shopify-Shop-Api-Call-Limit, "used/limit". Raw
 // holds the whole value as both the limit and the remaining.
-func (rl *RateLimitHeaders) readShopify(raw string) {
+func (rl *Headers) readShopify(raw string) {
 	rl.Raw[rawLimit], rl.Raw[rawRemain] = raw, raw
 	usedText, limitText, ok := strings.Cut(raw, "/")
 	used, okUsed := parseCount(strings.TrimSpace(usedText))
@@ -454,7 +454,7 @@ func (rl *RateLimitHeaders) readShopify(raw string) {
 }
 
 // setLimit records the limit value v, raw as sent: a count, or FieldLimit.
-func (rl *RateLimitHeaders) setLimit(v, raw string) {
+func (rl *Headers) setLimit(v, raw string) {
 	rl.Raw[rawLimit] = raw
 	if n, ok := parseCount(strings.TrimSpace(v)); ok {
 		rl.Limit, rl.HasLimit = n, true
@@ -470,7 +470,7 @@ func (rl *RateLimitHeaders) setLimit(v, raw string) {
 // parameter of the first item, else of a later item whose integer equals
 // the limit, gives Window; one that is not a positive count sets
 // FieldPolicy.
-func (rl *RateLimitHeaders) setListLimit(raw string) {
+func (rl *Headers) setListLimit(raw string) {
 	if v := strings.TrimSpace(raw); isDigits(v) {
 		rl.setLimit(v, raw) // the common plain count: no list to read
 		return
@@ -502,7 +502,7 @@ func (rl *RateLimitHeaders) setListLimit(raw string) {
 
 // setWindow records a window parameter w: a positive count of seconds,
 // or FieldPolicy.
-func (rl *RateLimitHeaders) setWindow(w sfBare) {
+func (rl *Headers) setWindow(w sfBare) {
 	if n, ok := parseCount(w.text); ok && w.kind == sfInteger && n > 0 {
 		rl.Window = scaleDecimal(n, 0, time.Second)
 	} else {
@@ -512,7 +512,7 @@ func (rl *RateLimitHeaders) setWindow(w sfBare) {
 
 // setRemaining records the remaining value v, raw as sent: an integer
 // (negative ones too), or FieldRemaining.
-func (rl *RateLimitHeaders) setRemaining(v, raw string) {
+func (rl *Headers) setRemaining(v, raw string) {
 	rl.Raw[rawRemain] = raw
 	if n, ok := parseSigned(strings.TrimSpace(v)); ok {
 		rl.Remaining, rl.HasRemaining = n, true
@@ -522,7 +522,7 @@ func (rl *RateLimitHeaders) setRemaining(v, raw string) {
 }
 
 // setReset records a reset value in any ResetKind, or FieldReset.
-func (rl *RateLimitHeaders) setReset(raw string, ref time.Time) {
+func (rl *Headers) setReset(raw string, ref time.Time) {
 	rl.Raw[rawReset] = raw
 	if kind, in, ok := ParseReset(raw, ref); ok {
 		rl.ResetKind, rl.ResetIn, rl.HasReset = kind, in, true
@@ -546,8 +546,8 @@ func isDictionary(v string) bool {
 }
 
 // readLegacy reads a draft -07 RateLimit dictionary (see
-// ParseRateLimitHeaders for its grammar).
-func (rl *RateLimitHeaders) readLegacy(v string, ref time.Time) {
+// ParseHeaders for its grammar).
+func (rl *Headers) readLegacy(v string, ref time.Time) {
 	var vals [3]string // limit, remaining, reset: the last of each key
 	var seen [3]bool
 	for rest := v; rest != ""; {
@@ -589,9 +589,9 @@ func (rl *RateLimitHeaders) readLegacy(v string, ref time.Time) {
 }
 
 // readSF reads a draft -08 RateLimit field's most constraining item (see
-// ParseRateLimitHeaders), and returns its name (the policy it speaks of),
+// ParseHeaders), and returns its name (the policy it speaks of),
 // "" when it has none.
-func (rl *RateLimitHeaders) readSF(v string, ref time.Time) (name string) {
+func (rl *Headers) readSF(v string, ref time.Time) (name string) {
 	best, rest, ok := sfNextItem(v)
 	if !ok {
 		rl.Raw[rawRemain], rl.Raw[rawReset] = v, v
@@ -649,7 +649,7 @@ func sfConstraint(it *sfItem, ref time.Time) (r int64, t time.Duration, ok bool)
 // readPolicy reads a RateLimit-Policy: the item named name, else the
 // first. With setLimit, its quota (q, or the item itself when it is an
 // integer) gives Limit; its window w gives Window.
-func (rl *RateLimitHeaders) readPolicy(v, name string, setLimit bool) {
+func (rl *Headers) readPolicy(v, name string, setLimit bool) {
 	p, rest, ok := sfNextItem(v)
 	if !ok {
 		rl.Malformed |= FieldPolicy

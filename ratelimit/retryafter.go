@@ -1,4 +1,4 @@
-package analyze
+package ratelimit
 
 import (
 	"math"
@@ -102,3 +102,6 @@ func ResponseDate(h http.Header, received time.Time) time.Time {
 	}
 	return received
 }
+
+// isDigits reports whether s is one or more ASCII digits.
+func isDigits(s string) bool { return s != "" && strings.TrimLeft(s, "0123456789") == "" }

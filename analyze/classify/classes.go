@@ -1,4 +1,4 @@
-package analyze
+package classify
 
 import (
 	"hash/maphash"
@@ -103,6 +103,13 @@ func (t *ClassTable) find(status uint16, kind records.ErrorKind, code, pattern [
 		}
 		k.pattern++ // a collision of 64-bit hashes: probe the next slot
 	}
+}
+
+// Find returns the class with exactly this status, kind, code, pattern
+// and variant, or nil. It does not allocate.
+func (t *ClassTable) Find(status uint16, kind records.ErrorKind, code, pattern string, variant uint64) *Class {
+	c, _ := t.findString(status, kind, code, pattern, variant)
+	return c
 }
 
 // findString is find for a code and pattern held in strings (the hashes

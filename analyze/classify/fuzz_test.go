@@ -1,4 +1,4 @@
-package analyze
+package classify
 
 import (
 	"bytes"
@@ -26,7 +26,7 @@ func FuzzClassify(f *testing.F) {
 	f.Add(uint16(404), "text/html", []byte("<title>\xff\xfe</title>"))
 	f.Add(uint16(429), "", []byte("\"'`\u201c\u2018"))
 
-	c := mustClassifier(f, ClassifierOptions{MaxClasses: 50, Rules: []Rule{
+	c := mustClassifier(f, Options{MaxClasses: 50, Rules: []Rule{
 		mustParse(f, "status=200,code-path=$.errors[0].extensions.code"),
 		mustParse(f, "status=418,code-regex=E([0-9]+)"),
 		mustParse(f, "status=5xx,message=down,retryable=false"),

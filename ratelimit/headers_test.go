@@ -1,4 +1,4 @@
-package analyze
+package ratelimit
 
 import (
 	"io"
@@ -134,7 +134,7 @@ func TestResetKindAbsolute(t *testing.T) {
 
 func TestRateLimitSchemeString(t *testing.T) {
 	for _, tc := range []struct {
-		in   RateLimitScheme
+		in   Scheme
 		want string
 	}{
 		{SchemeNone, "none"},
@@ -145,22 +145,22 @@ func TestRateLimitSchemeString(t *testing.T) {
 		{SchemeRateLimitLegacy, "ratelimit-legacy"},
 		{SchemeOpenAI, "x-ratelimit-requests"},
 		{SchemeShopify, "shopify"},
-		{NumRateLimitSchemes, "none"},
+		{NumSchemes, "none"},
 		{255, "none"},
 	} {
 		if got := tc.in.String(); got != tc.want {
-			t.Errorf("RateLimitScheme(%d).String() = %q; want %q", uint8(tc.in), got, tc.want)
+			t.Errorf("Scheme(%d).String() = %q; want %q", uint8(tc.in), got, tc.want)
 		}
 	}
 	// The existing schemes keep their numbers (reports and counters index
-	// by them), and NumRateLimitSchemes follows the last.
-	if SchemeRateLimitLegacy != 5 || SchemeOpenAI != 6 || SchemeShopify != 7 || NumRateLimitSchemes != 8 {
+	// by them), and NumSchemes follows the last.
+	if SchemeRateLimitLegacy != 5 || SchemeOpenAI != 6 || SchemeShopify != 7 || NumSchemes != 8 {
 		t.Errorf("scheme numbers: legacy %d, openai %d, shopify %d, count %d; want 5, 6, 7, 8",
-			SchemeRateLimitLegacy, SchemeOpenAI, SchemeShopify, NumRateLimitSchemes)
+			SchemeRateLimitLegacy, SchemeOpenAI, SchemeShopify, NumSchemes)
 	}
-	for s := range NumRateLimitSchemes {
+	for s := range NumSchemes {
 		if s != SchemeNone && s.String() == "none" {
-			t.Errorf("RateLimitScheme(%d) has no name", uint8(s))
+			t.Errorf("Scheme(%d) has no name", uint8(s))
 		}
 	}
 }
@@ -179,234 +179,234 @@ func header(kv ...string) http.Header {
 var rateLimitCases = []struct {
 	name  string
 	h     http.Header
-	want  RateLimitHeaders
+	want  Headers
 	found bool
 }{
-	{"none", header("Content-Type", "application/json", "Retry-After", "5"), RateLimitHeaders{}, false},
-	{"empty", http.Header{}, RateLimitHeaders{}, false},
+	{"none", header("Content-Type", "application/json", "Retry-After", "5"), Headers{}, false},
+	{"empty", http.Header{}, Headers{}, false},
 	{"sim honest", header("X-RateLimit-Limit", "5", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", unix(2*time.Second)),
-		RateLimitHeaders{Scheme: SchemeXRateLimit, Limit: 5, Remaining: 0, ResetIn: 2 * time.Second, ResetKind: ResetEpochSeconds,
+		Headers{Scheme: SchemeXRateLimit, Limit: 5, Remaining: 0, ResetIn: 2 * time.Second, ResetKind: ResetEpochSeconds,
 			HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"5", "0", unix(2 * time.Second)}}, true},
 	{"x-ratelimit delta reset", header("X-RateLimit-Limit", "60", "X-RateLimit-Remaining", "59", "X-RateLimit-Reset", "60"),
-		RateLimitHeaders{Scheme: SchemeXRateLimit, Limit: 60, Remaining: 59, ResetIn: time.Minute, ResetKind: ResetDeltaSeconds,
+		Headers{Scheme: SchemeXRateLimit, Limit: 60, Remaining: 59, ResetIn: time.Minute, ResetKind: ResetDeltaSeconds,
 			HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"60", "59", "60"}}, true},
 	{"x-ratelimit epoch ms reset", header("X-RateLimit-Reset", unixMilli(1500*time.Millisecond)),
-		RateLimitHeaders{Scheme: SchemeXRateLimit, ResetIn: 1500 * time.Millisecond, ResetKind: ResetEpochMillis,
+		Headers{Scheme: SchemeXRateLimit, ResetIn: 1500 * time.Millisecond, ResetKind: ResetEpochMillis,
 			HasReset: true, Raw: [3]string{"", "", unixMilli(1500 * time.Millisecond)}}, true},
 	{"x-ratelimit rfc 3339 reset", header("X-RateLimit-Remaining", "3", "X-RateLimit-Reset", "2026-11-23T10:01:00Z"),
-		RateLimitHeaders{Scheme: SchemeXRateLimit, Remaining: 3, ResetIn: time.Minute, ResetKind: ResetRFC3339,
+		Headers{Scheme: SchemeXRateLimit, Remaining: 3, ResetIn: time.Minute, ResetKind: ResetRFC3339,
 			HasRemaining: true, HasReset: true, Raw: [3]string{"", "3", "2026-11-23T10:01:00Z"}}, true},
 	{"x-ratelimit past reset", header("X-RateLimit-Reset", unix(-10*time.Second)),
-		RateLimitHeaders{Scheme: SchemeXRateLimit, ResetIn: -10 * time.Second, ResetKind: ResetEpochSeconds,
+		Headers{Scheme: SchemeXRateLimit, ResetIn: -10 * time.Second, ResetKind: ResetEpochSeconds,
 			HasReset: true, Raw: [3]string{"", "", unix(-10 * time.Second)}}, true},
 	{"x-ratelimit lower-case names", header("x-ratelimit-limit", "10", "x-ratelimit-remaining", "9"),
-		RateLimitHeaders{Scheme: SchemeXRateLimit, Limit: 10, Remaining: 9, HasLimit: true, HasRemaining: true,
+		Headers{Scheme: SchemeXRateLimit, Limit: 10, Remaining: 9, HasLimit: true, HasRemaining: true,
 			Raw: [3]string{"10", "9", ""}}, true},
 	{"x-ratelimit first value", header("X-RateLimit-Limit", "10", "X-RateLimit-Limit", "20"),
-		RateLimitHeaders{Scheme: SchemeXRateLimit, Limit: 10, HasLimit: true, Raw: [3]string{"10", "", ""}}, true},
+		Headers{Scheme: SchemeXRateLimit, Limit: 10, HasLimit: true, Raw: [3]string{"10", "", ""}}, true},
 	{"x-ratelimit surrounding spaces", header("X-RateLimit-Limit", " 10 ", "X-RateLimit-Remaining", " 9 "),
-		RateLimitHeaders{Scheme: SchemeXRateLimit, Limit: 10, Remaining: 9, HasLimit: true, HasRemaining: true,
+		Headers{Scheme: SchemeXRateLimit, Limit: 10, Remaining: 9, HasLimit: true, HasRemaining: true,
 			Raw: [3]string{" 10 ", " 9 ", ""}}, true},
 	{"x-ratelimit negative remaining", header("X-RateLimit-Limit", "5", "X-RateLimit-Remaining", "-3"),
-		RateLimitHeaders{Scheme: SchemeXRateLimit, Limit: 5, Remaining: -3, HasLimit: true, HasRemaining: true,
+		Headers{Scheme: SchemeXRateLimit, Limit: 5, Remaining: -3, HasLimit: true, HasRemaining: true,
 			Raw: [3]string{"5", "-3", ""}}, true},
 	{"x-ratelimit malformed", header("X-RateLimit-Limit", "abc", "X-RateLimit-Remaining", "1.5", "X-RateLimit-Reset", "soon"),
-		RateLimitHeaders{Scheme: SchemeXRateLimit, Malformed: FieldLimit | FieldRemaining | FieldReset,
+		Headers{Scheme: SchemeXRateLimit, Malformed: FieldLimit | FieldRemaining | FieldReset,
 			Raw: [3]string{"abc", "1.5", "soon"}}, true},
 	{"x-ratelimit negative limit", header("X-RateLimit-Limit", "-5", "X-RateLimit-Remaining", "0"),
-		RateLimitHeaders{Scheme: SchemeXRateLimit, Remaining: 0, HasRemaining: true, Malformed: FieldLimit,
+		Headers{Scheme: SchemeXRateLimit, Remaining: 0, HasRemaining: true, Malformed: FieldLimit,
 			Raw: [3]string{"-5", "0", ""}}, true},
 	{"x-ratelimit empty and overflowing", header("X-RateLimit-Limit", "", "X-RateLimit-Remaining", "99999999999999999999", "X-RateLimit-Reset", "-1"),
-		RateLimitHeaders{Scheme: SchemeXRateLimit, Malformed: FieldLimit | FieldRemaining | FieldReset,
+		Headers{Scheme: SchemeXRateLimit, Malformed: FieldLimit | FieldRemaining | FieldReset,
 			Raw: [3]string{"", "99999999999999999999", "-1"}}, true},
 	{"x-ratelimit plus sign", header("X-RateLimit-Limit", "+5", "X-RateLimit-Remaining", "+1"),
-		RateLimitHeaders{Scheme: SchemeXRateLimit, Malformed: FieldLimit | FieldRemaining, Raw: [3]string{"+5", "+1", ""}}, true},
+		Headers{Scheme: SchemeXRateLimit, Malformed: FieldLimit | FieldRemaining, Raw: [3]string{"+5", "+1", ""}}, true},
 	{"x-rate-limit", header("X-Rate-Limit-Limit", "100", "X-Rate-Limit-Remaining", "99", "X-Rate-Limit-Reset", "6m0s"),
-		RateLimitHeaders{Scheme: SchemeXRateLimitDash, Limit: 100, Remaining: 99, ResetIn: 6 * time.Minute, ResetKind: ResetDuration,
+		Headers{Scheme: SchemeXRateLimitDash, Limit: 100, Remaining: 99, ResetIn: 6 * time.Minute, ResetKind: ResetDuration,
 			HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"100", "99", "6m0s"}}, true},
 	{"x-ratelimit envoy list", header("X-RateLimit-Limit", `10, 10;w=60;name="per-minute"`, "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "30"),
-		RateLimitHeaders{Scheme: SchemeXRateLimit, Limit: 10, Remaining: 0, ResetIn: 30 * time.Second, ResetKind: ResetDeltaSeconds,
+		Headers{Scheme: SchemeXRateLimit, Limit: 10, Remaining: 0, ResetIn: 30 * time.Second, ResetKind: ResetDeltaSeconds,
 			Window: time.Minute, HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{`10, 10;w=60;name="per-minute"`, "0", "30"}}, true},
 	{"x-rate-limit list", header("X-Rate-Limit-Limit", "100, 100;w=60, 1000;w=3600"),
-		RateLimitHeaders{Scheme: SchemeXRateLimitDash, Limit: 100, Window: time.Minute, HasLimit: true,
+		Headers{Scheme: SchemeXRateLimitDash, Limit: 100, Window: time.Minute, HasLimit: true,
 			Raw: [3]string{"100, 100;w=60, 1000;w=3600", "", ""}}, true},
 	{"x-ratelimit list window of the first item", header("X-RateLimit-Limit", "10;w=1, 10;w=60"),
-		RateLimitHeaders{Scheme: SchemeXRateLimit, Limit: 10, Window: time.Second, HasLimit: true, Raw: [3]string{"10;w=1, 10;w=60", "", ""}}, true},
+		Headers{Scheme: SchemeXRateLimit, Limit: 10, Window: time.Second, HasLimit: true, Raw: [3]string{"10;w=1, 10;w=60", "", ""}}, true},
 	{"x-ratelimit list window of the matching item", header("X-RateLimit-Limit", "50, 10;w=1, 50;w=60"),
-		RateLimitHeaders{Scheme: SchemeXRateLimit, Limit: 50, Window: time.Minute, HasLimit: true, Raw: [3]string{"50, 10;w=1, 50;w=60", "", ""}}, true},
+		Headers{Scheme: SchemeXRateLimit, Limit: 50, Window: time.Minute, HasLimit: true, Raw: [3]string{"50, 10;w=1, 50;w=60", "", ""}}, true},
 	{"x-ratelimit list without a matching item", header("X-RateLimit-Limit", "50, 10;w=1"),
-		RateLimitHeaders{Scheme: SchemeXRateLimit, Limit: 50, HasLimit: true, Raw: [3]string{"50, 10;w=1", "", ""}}, true},
+		Headers{Scheme: SchemeXRateLimit, Limit: 50, HasLimit: true, Raw: [3]string{"50, 10;w=1", "", ""}}, true},
 	{"x-ratelimit list bad window", header("X-RateLimit-Limit", "10, 10;w=0"),
-		RateLimitHeaders{Scheme: SchemeXRateLimit, Limit: 10, HasLimit: true, Malformed: FieldPolicy, Raw: [3]string{"10, 10;w=0", "", ""}}, true},
+		Headers{Scheme: SchemeXRateLimit, Limit: 10, HasLimit: true, Malformed: FieldPolicy, Raw: [3]string{"10, 10;w=0", "", ""}}, true},
 	{"x-ratelimit list negative limit", header("X-RateLimit-Limit", "-10, 10;w=60"),
-		RateLimitHeaders{Scheme: SchemeXRateLimit, Malformed: FieldLimit, Raw: [3]string{"-10, 10;w=60", "", ""}}, true},
+		Headers{Scheme: SchemeXRateLimit, Malformed: FieldLimit, Raw: [3]string{"-10, 10;w=60", "", ""}}, true},
 	{"x-ratelimit list first item not an integer", header("X-RateLimit-Limit", `"10", 10;w=60`),
-		RateLimitHeaders{Scheme: SchemeXRateLimit, Malformed: FieldLimit, Raw: [3]string{`"10", 10;w=60`, "", ""}}, true},
+		Headers{Scheme: SchemeXRateLimit, Malformed: FieldLimit, Raw: [3]string{`"10", 10;w=60`, "", ""}}, true},
 	{"x-ratelimit list decimal limit", header("X-RateLimit-Limit", "10.5;w=60"),
-		RateLimitHeaders{Scheme: SchemeXRateLimit, Malformed: FieldLimit, Raw: [3]string{"10.5;w=60", "", ""}}, true},
+		Headers{Scheme: SchemeXRateLimit, Malformed: FieldLimit, Raw: [3]string{"10.5;w=60", "", ""}}, true},
 	{"ratelimit fields", header("RateLimit-Limit", "100", "RateLimit-Remaining", "50", "RateLimit-Reset", "30"),
-		RateLimitHeaders{Scheme: SchemeRateLimitFields, Limit: 100, Remaining: 50, ResetIn: 30 * time.Second, ResetKind: ResetDeltaSeconds,
+		Headers{Scheme: SchemeRateLimitFields, Limit: 100, Remaining: 50, ResetIn: 30 * time.Second, ResetKind: ResetDeltaSeconds,
 			HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"100", "50", "30"}}, true},
 	{"ratelimit fields with policy", header("RateLimit-Limit", "100", "RateLimit-Remaining", "50", "RateLimit-Reset", "30", "RateLimit-Policy", "100;w=60"),
-		RateLimitHeaders{Scheme: SchemeRateLimitFields, Limit: 100, Remaining: 50, ResetIn: 30 * time.Second, ResetKind: ResetDeltaSeconds,
+		Headers{Scheme: SchemeRateLimitFields, Limit: 100, Remaining: 50, ResetIn: 30 * time.Second, ResetKind: ResetDeltaSeconds,
 			Window: time.Minute, HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"100", "50", "30"}}, true},
 	{"ratelimit fields limit with quota policies", header("RateLimit-Limit", "100, 100;w=60, 1000;w=3600", "RateLimit-Remaining", "0"),
-		RateLimitHeaders{Scheme: SchemeRateLimitFields, Limit: 100, Remaining: 0, Window: time.Minute, HasLimit: true, HasRemaining: true,
+		Headers{Scheme: SchemeRateLimitFields, Limit: 100, Remaining: 0, Window: time.Minute, HasLimit: true, HasRemaining: true,
 			Raw: [3]string{"100, 100;w=60, 1000;w=3600", "0", ""}}, true},
 	{"ratelimit fields policy window over the list's", header("RateLimit-Limit", "100, 100;w=60", "RateLimit-Policy", "100;w=1"),
-		RateLimitHeaders{Scheme: SchemeRateLimitFields, Limit: 100, Window: time.Second, HasLimit: true,
+		Headers{Scheme: SchemeRateLimitFields, Limit: 100, Window: time.Second, HasLimit: true,
 			Raw: [3]string{"100, 100;w=60", "", ""}}, true},
 	{"ratelimit fields epoch reset", header("RateLimit-Reset", unix(30*time.Second)),
-		RateLimitHeaders{Scheme: SchemeRateLimitFields, ResetIn: 30 * time.Second, ResetKind: ResetEpochSeconds,
+		Headers{Scheme: SchemeRateLimitFields, ResetIn: 30 * time.Second, ResetKind: ResetEpochSeconds,
 			HasReset: true, Raw: [3]string{"", "", unix(30 * time.Second)}}, true},
 	{"ratelimit fields bad policy window", header("RateLimit-Limit", "10", "RateLimit-Policy", "10;w=0"),
-		RateLimitHeaders{Scheme: SchemeRateLimitFields, Limit: 10, HasLimit: true, Malformed: FieldPolicy, Raw: [3]string{"10", "", ""}}, true},
+		Headers{Scheme: SchemeRateLimitFields, Limit: 10, HasLimit: true, Malformed: FieldPolicy, Raw: [3]string{"10", "", ""}}, true},
 	{"ratelimit fields malformed limit", header("RateLimit-Limit", "ten"),
-		RateLimitHeaders{Scheme: SchemeRateLimitFields, Malformed: FieldLimit, Raw: [3]string{"ten", "", ""}}, true},
+		Headers{Scheme: SchemeRateLimitFields, Malformed: FieldLimit, Raw: [3]string{"ten", "", ""}}, true},
 	{"structured", header("RateLimit", `"default";r=50;t=30`, "RateLimit-Policy", `"default";q=100;w=60`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Limit: 100, Remaining: 50, ResetIn: 30 * time.Second, ResetKind: ResetDeltaSeconds,
+		Headers{Scheme: SchemeRateLimitSF, Limit: 100, Remaining: 50, ResetIn: 30 * time.Second, ResetKind: ResetDeltaSeconds,
 			Window: time.Minute, HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"100", "50", "30"}}, true},
 	{"structured token name and spaces", header("RateLimit", `default; r=0; t=5`, "RateLimit-Policy", `default; q=10; w=1`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Limit: 10, Remaining: 0, ResetIn: 5 * time.Second, ResetKind: ResetDeltaSeconds,
+		Headers{Scheme: SchemeRateLimitSF, Limit: 10, Remaining: 0, ResetIn: 5 * time.Second, ResetKind: ResetDeltaSeconds,
 			Window: time.Second, HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"10", "0", "5"}}, true},
 	{"structured policy by name", header("RateLimit", `"day";r=5;t=3600`, "RateLimit-Policy", `"burst";q=10;w=1, "day";q=1000;w=86400`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Limit: 1000, Remaining: 5, ResetIn: time.Hour, ResetKind: ResetDeltaSeconds,
+		Headers{Scheme: SchemeRateLimitSF, Limit: 1000, Remaining: 5, ResetIn: time.Hour, ResetKind: ResetDeltaSeconds,
 			Window: 24 * time.Hour, HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"1000", "5", "3600"}}, true},
 	{"structured unknown policy name takes the first", header("RateLimit", `"hour";r=5`, "RateLimit-Policy", `"burst";q=10;w=1, "day";q=1000;w=86400`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Limit: 10, Remaining: 5, Window: time.Second,
+		Headers{Scheme: SchemeRateLimitSF, Limit: 10, Remaining: 5, Window: time.Second,
 			HasLimit: true, HasRemaining: true, Raw: [3]string{"10", "5", ""}}, true},
 	{"structured older policy", header("RateLimit", `"x";r=1`, "RateLimit-Policy", `100;w=60`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Limit: 100, Remaining: 1, Window: time.Minute,
+		Headers{Scheme: SchemeRateLimitSF, Limit: 100, Remaining: 1, Window: time.Minute,
 			HasLimit: true, HasRemaining: true, Raw: [3]string{"100", "1", ""}}, true},
 	{"structured policy alone", header("RateLimit-Policy", `"default";q=100;w=60;qu="requests"`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Limit: 100, Window: time.Minute, HasLimit: true, Raw: [3]string{"100", "", ""}}, true},
+		Headers{Scheme: SchemeRateLimitSF, Limit: 100, Window: time.Minute, HasLimit: true, Raw: [3]string{"100", "", ""}}, true},
 	{"structured smallest r first", header("RateLimit", `"a";r=1;t=2, "b";r=3;t=4`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Remaining: 1, ResetIn: 2 * time.Second, ResetKind: ResetDeltaSeconds,
+		Headers{Scheme: SchemeRateLimitSF, Remaining: 1, ResetIn: 2 * time.Second, ResetKind: ResetDeltaSeconds,
 			HasRemaining: true, HasReset: true, Raw: [3]string{"", "1", "2"}}, true},
 	{"structured most constraining of several", header("RateLimit", `"burst";r=5;t=1, "daily";r=0;t=3600`,
 		"RateLimit-Policy", `"burst";q=5;w=1, "daily";q=1000;w=86400`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Limit: 1000, Remaining: 0, ResetIn: time.Hour, ResetKind: ResetDeltaSeconds,
+		Headers{Scheme: SchemeRateLimitSF, Limit: 1000, Remaining: 0, ResetIn: time.Hour, ResetKind: ResetDeltaSeconds,
 			Window: 24 * time.Hour, HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"1000", "0", "3600"}}, true},
 	{"structured most constraining without policy", header("RateLimit", `"burst";r=5;t=1, "daily";r=0;t=3600`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Remaining: 0, ResetIn: time.Hour, ResetKind: ResetDeltaSeconds,
+		Headers{Scheme: SchemeRateLimitSF, Remaining: 0, ResetIn: time.Hour, ResetKind: ResetDeltaSeconds,
 			HasRemaining: true, HasReset: true, Raw: [3]string{"", "0", "3600"}}, true},
 	{"structured tie takes the larger t", header("RateLimit", `"a";r=0;t=1, "b";r=0;t=60, "c";r=0;t=2`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Remaining: 0, ResetIn: time.Minute, ResetKind: ResetDeltaSeconds,
+		Headers{Scheme: SchemeRateLimitSF, Remaining: 0, ResetIn: time.Minute, ResetKind: ResetDeltaSeconds,
 			HasRemaining: true, HasReset: true, Raw: [3]string{"", "0", "60"}}, true},
 	{"structured tie without t loses", header("RateLimit", `"a";r=0, "b";r=0;t=5`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Remaining: 0, ResetIn: 5 * time.Second, ResetKind: ResetDeltaSeconds,
+		Headers{Scheme: SchemeRateLimitSF, Remaining: 0, ResetIn: 5 * time.Second, ResetKind: ResetDeltaSeconds,
 			HasRemaining: true, HasReset: true, Raw: [3]string{"", "0", "5"}}, true},
 	{"structured tie keeps the first with t", header("RateLimit", `"a";r=0;t=5, "b";r=0, "c";r=0;t=5`, "RateLimit-Policy", `"c";q=1, "a";q=2`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Limit: 2, Remaining: 0, ResetIn: 5 * time.Second, ResetKind: ResetDeltaSeconds,
+		Headers{Scheme: SchemeRateLimitSF, Limit: 2, Remaining: 0, ResetIn: 5 * time.Second, ResetKind: ResetDeltaSeconds,
 			HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"2", "0", "5"}}, true},
 	{"structured negative r is most constraining", header("RateLimit", `"a";r=3;t=1, "b";r=-2;t=1`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Remaining: -2, ResetIn: time.Second, ResetKind: ResetDeltaSeconds,
+		Headers{Scheme: SchemeRateLimitSF, Remaining: -2, ResetIn: time.Second, ResetKind: ResetDeltaSeconds,
 			HasRemaining: true, HasReset: true, Raw: [3]string{"", "-2", "1"}}, true},
 	{"structured item without r passed over", header("RateLimit", `"a";t=1, "b";r=3;t=4`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Remaining: 3, ResetIn: 4 * time.Second, ResetKind: ResetDeltaSeconds,
+		Headers{Scheme: SchemeRateLimitSF, Remaining: 3, ResetIn: 4 * time.Second, ResetKind: ResetDeltaSeconds,
 			HasRemaining: true, HasReset: true, Raw: [3]string{"", "3", "4"}}, true},
 	{"structured no valid r keeps the first", header("RateLimit", `"a";t=1, "b";r="x";t=2`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, ResetIn: time.Second, ResetKind: ResetDeltaSeconds, HasReset: true,
+		Headers{Scheme: SchemeRateLimitSF, ResetIn: time.Second, ResetKind: ResetDeltaSeconds, HasReset: true,
 			Malformed: FieldRemaining, Raw: [3]string{"", "", "1"}}, true},
 	{"structured malformed item ends the list", header("RateLimit", `"a";r=5;t=1, (1 2), "c";r=0;t=9`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Remaining: 5, ResetIn: time.Second, ResetKind: ResetDeltaSeconds,
+		Headers{Scheme: SchemeRateLimitSF, Remaining: 5, ResetIn: time.Second, ResetKind: ResetDeltaSeconds,
 			HasRemaining: true, HasReset: true, Raw: [3]string{"", "5", "1"}}, true},
 	{"structured unnamed policy of the chosen item takes the first", header("RateLimit", `"a";r=9, "hour";r=1`,
 		"RateLimit-Policy", `"a";q=10;w=1, "day";q=1000;w=86400`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Limit: 10, Remaining: 1, Window: time.Second,
+		Headers{Scheme: SchemeRateLimitSF, Limit: 10, Remaining: 1, Window: time.Second,
 			HasLimit: true, HasRemaining: true, Raw: [3]string{"10", "1", ""}}, true},
 	{"structured last of a repeated parameter", header("RateLimit", `"a";r=1;r=2`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Remaining: 2, HasRemaining: true, Raw: [3]string{"", "2", ""}}, true},
+		Headers{Scheme: SchemeRateLimitSF, Remaining: 2, HasRemaining: true, Raw: [3]string{"", "2", ""}}, true},
 	{"structured negative remaining", header("RateLimit", `"a";r=-1;t=1`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Remaining: -1, ResetIn: time.Second, ResetKind: ResetDeltaSeconds,
+		Headers{Scheme: SchemeRateLimitSF, Remaining: -1, ResetIn: time.Second, ResetKind: ResetDeltaSeconds,
 			HasRemaining: true, HasReset: true, Raw: [3]string{"", "-1", "1"}}, true},
 	{"structured unterminated string", header("RateLimit", `"default;r=50;t=30`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Malformed: FieldRemaining | FieldReset,
+		Headers{Scheme: SchemeRateLimitSF, Malformed: FieldRemaining | FieldReset,
 			Raw: [3]string{"", `"default;r=50;t=30`, `"default;r=50;t=30`}}, true},
 	{"structured without r", header("RateLimit", `"default";t=30`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, ResetIn: 30 * time.Second, ResetKind: ResetDeltaSeconds, HasReset: true,
+		Headers{Scheme: SchemeRateLimitSF, ResetIn: 30 * time.Second, ResetKind: ResetDeltaSeconds, HasReset: true,
 			Malformed: FieldRemaining, Raw: [3]string{"", "", "30"}}, true},
 	{"structured string values", header("RateLimit", `"default";r="5";t="30"`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Malformed: FieldRemaining | FieldReset, Raw: [3]string{"", `"5"`, `"30"`}}, true},
+		Headers{Scheme: SchemeRateLimitSF, Malformed: FieldRemaining | FieldReset, Raw: [3]string{"", `"5"`, `"30"`}}, true},
 	{"structured decimal and negative reset", header("RateLimit", `"default";r=1.5;t=-30`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Malformed: FieldRemaining | FieldReset, Raw: [3]string{"", "1.5", "-30"}}, true},
+		Headers{Scheme: SchemeRateLimitSF, Malformed: FieldRemaining | FieldReset, Raw: [3]string{"", "1.5", "-30"}}, true},
 	{"structured policy without quota", header("RateLimit", `"default";r=5`, "RateLimit-Policy", `"default";w=60`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Remaining: 5, Window: time.Minute, HasRemaining: true,
+		Headers{Scheme: SchemeRateLimitSF, Remaining: 5, Window: time.Minute, HasRemaining: true,
 			Malformed: FieldLimit, Raw: [3]string{"", "5", ""}}, true},
 	{"structured policy not an item", header("RateLimit", `"default";r=5`, "RateLimit-Policy", `(1 2);w=3`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Remaining: 5, HasRemaining: true,
+		Headers{Scheme: SchemeRateLimitSF, Remaining: 5, HasRemaining: true,
 			Malformed: FieldLimit | FieldPolicy, Raw: [3]string{"(1 2);w=3", "5", ""}}, true},
 	{"structured policy bad window", header("RateLimit-Policy", `"default";q=100;w=sixty`),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Limit: 100, HasLimit: true, Malformed: FieldPolicy, Raw: [3]string{"100", "", ""}}, true},
+		Headers{Scheme: SchemeRateLimitSF, Limit: 100, HasLimit: true, Malformed: FieldPolicy, Raw: [3]string{"100", "", ""}}, true},
 	{"legacy", header("RateLimit", "limit=100, remaining=50, reset=5"),
-		RateLimitHeaders{Scheme: SchemeRateLimitLegacy, Limit: 100, Remaining: 50, ResetIn: 5 * time.Second, ResetKind: ResetDeltaSeconds,
+		Headers{Scheme: SchemeRateLimitLegacy, Limit: 100, Remaining: 50, ResetIn: 5 * time.Second, ResetKind: ResetDeltaSeconds,
 			HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"100", "50", "5"}}, true},
 	{"legacy any case and spaces", header("RateLimit", "Limit = 10 ,REMAINING=0,reset= 2"),
-		RateLimitHeaders{Scheme: SchemeRateLimitLegacy, Limit: 10, Remaining: 0, ResetIn: 2 * time.Second, ResetKind: ResetDeltaSeconds,
+		Headers{Scheme: SchemeRateLimitLegacy, Limit: 10, Remaining: 0, ResetIn: 2 * time.Second, ResetKind: ResetDeltaSeconds,
 			HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"10", "0", "2"}}, true},
 	{"legacy with policy", header("RateLimit", "limit=10, remaining=9, reset=1", "RateLimit-Policy", "10;w=1, 50;w=60"),
-		RateLimitHeaders{Scheme: SchemeRateLimitLegacy, Limit: 10, Remaining: 9, ResetIn: time.Second, ResetKind: ResetDeltaSeconds,
+		Headers{Scheme: SchemeRateLimitLegacy, Limit: 10, Remaining: 9, ResetIn: time.Second, ResetKind: ResetDeltaSeconds,
 			Window: time.Second, HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"10", "9", "1"}}, true},
 	{"legacy missing reset and bad limit", header("RateLimit", "limit=ten, remaining=1, extra"),
-		RateLimitHeaders{Scheme: SchemeRateLimitLegacy, Remaining: 1, HasRemaining: true,
+		Headers{Scheme: SchemeRateLimitLegacy, Remaining: 1, HasRemaining: true,
 			Malformed: FieldLimit | FieldReset, Raw: [3]string{"ten", "1", ""}}, true},
 	{"openai", header("x-ratelimit-limit-requests", "60", "x-ratelimit-remaining-requests", "59", "x-ratelimit-reset-requests", "1s"),
-		RateLimitHeaders{Scheme: SchemeOpenAI, Limit: 60, Remaining: 59, ResetIn: time.Second, ResetKind: ResetDuration,
+		Headers{Scheme: SchemeOpenAI, Limit: 60, Remaining: 59, ResetIn: time.Second, ResetKind: ResetDuration,
 			HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"60", "59", "1s"}}, true},
 	{"openai tokens ignored", header("x-ratelimit-limit-requests", "5000", "x-ratelimit-remaining-requests", "0", "x-ratelimit-reset-requests", "6m0s",
 		"x-ratelimit-limit-tokens", "40000", "x-ratelimit-remaining-tokens", "39000", "x-ratelimit-reset-tokens", "20ms"),
-		RateLimitHeaders{Scheme: SchemeOpenAI, Limit: 5000, Remaining: 0, ResetIn: 6 * time.Minute, ResetKind: ResetDuration,
+		Headers{Scheme: SchemeOpenAI, Limit: 5000, Remaining: 0, ResetIn: 6 * time.Minute, ResetKind: ResetDuration,
 			HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"5000", "0", "6m0s"}}, true},
-	{"openai tokens alone", header("x-ratelimit-limit-tokens", "40000", "x-ratelimit-remaining-tokens", "39000"), RateLimitHeaders{}, false},
+	{"openai tokens alone", header("x-ratelimit-limit-tokens", "40000", "x-ratelimit-remaining-tokens", "39000"), Headers{}, false},
 	{"openai reset only", header("x-ratelimit-reset-requests", "250ms"),
-		RateLimitHeaders{Scheme: SchemeOpenAI, ResetIn: 250 * time.Millisecond, ResetKind: ResetDuration, HasReset: true,
+		Headers{Scheme: SchemeOpenAI, ResetIn: 250 * time.Millisecond, ResetKind: ResetDuration, HasReset: true,
 			Raw: [3]string{"", "", "250ms"}}, true},
 	{"openai malformed", header("x-ratelimit-limit-requests", "10, 10;w=60", "x-ratelimit-remaining-requests", "many", "x-ratelimit-reset-requests", "6 minutes"),
-		RateLimitHeaders{Scheme: SchemeOpenAI, Malformed: FieldLimit | FieldRemaining | FieldReset,
+		Headers{Scheme: SchemeOpenAI, Malformed: FieldLimit | FieldRemaining | FieldReset,
 			Raw: [3]string{"10, 10;w=60", "many", "6 minutes"}}, true},
 	{"shopify", header("X-Shopify-Shop-Api-Call-Limit", "39/40"),
-		RateLimitHeaders{Scheme: SchemeShopify, Limit: 40, Remaining: 1, HasLimit: true, HasRemaining: true, Raw: [3]string{"39/40", "39/40", ""}}, true},
+		Headers{Scheme: SchemeShopify, Limit: 40, Remaining: 1, HasLimit: true, HasRemaining: true, Raw: [3]string{"39/40", "39/40", ""}}, true},
 	{"shopify over the limit", header("X-Shopify-Shop-Api-Call-Limit", "41/40"),
-		RateLimitHeaders{Scheme: SchemeShopify, Limit: 40, Remaining: -1, HasLimit: true, HasRemaining: true, Raw: [3]string{"41/40", "41/40", ""}}, true},
+		Headers{Scheme: SchemeShopify, Limit: 40, Remaining: -1, HasLimit: true, HasRemaining: true, Raw: [3]string{"41/40", "41/40", ""}}, true},
 	{"shopify spaces", header("x-shopify-shop-api-call-limit", " 1 / 40 "),
-		RateLimitHeaders{Scheme: SchemeShopify, Limit: 40, Remaining: 39, HasLimit: true, HasRemaining: true, Raw: [3]string{" 1 / 40 ", " 1 / 40 ", ""}}, true},
+		Headers{Scheme: SchemeShopify, Limit: 40, Remaining: 39, HasLimit: true, HasRemaining: true, Raw: [3]string{" 1 / 40 ", " 1 / 40 ", ""}}, true},
 	{"shopify no slash", header("X-Shopify-Shop-Api-Call-Limit", "39"),
-		RateLimitHeaders{Scheme: SchemeShopify, Malformed: FieldLimit | FieldRemaining, Raw: [3]string{"39", "39", ""}}, true},
+		Headers{Scheme: SchemeShopify, Malformed: FieldLimit | FieldRemaining, Raw: [3]string{"39", "39", ""}}, true},
 	{"shopify bad limit", header("X-Shopify-Shop-Api-Call-Limit", "39/forty"),
-		RateLimitHeaders{Scheme: SchemeShopify, Malformed: FieldLimit | FieldRemaining, Raw: [3]string{"39/forty", "39/forty", ""}}, true},
+		Headers{Scheme: SchemeShopify, Malformed: FieldLimit | FieldRemaining, Raw: [3]string{"39/forty", "39/forty", ""}}, true},
 	{"shopify negative used", header("X-Shopify-Shop-Api-Call-Limit", "-1/40"),
-		RateLimitHeaders{Scheme: SchemeShopify, Malformed: FieldLimit | FieldRemaining, Raw: [3]string{"-1/40", "-1/40", ""}}, true},
+		Headers{Scheme: SchemeShopify, Malformed: FieldLimit | FieldRemaining, Raw: [3]string{"-1/40", "-1/40", ""}}, true},
 	{"shopify two slashes", header("X-Shopify-Shop-Api-Call-Limit", "39/40/41"),
-		RateLimitHeaders{Scheme: SchemeShopify, Malformed: FieldLimit | FieldRemaining, Raw: [3]string{"39/40/41", "39/40/41", ""}}, true},
+		Headers{Scheme: SchemeShopify, Malformed: FieldLimit | FieldRemaining, Raw: [3]string{"39/40/41", "39/40/41", ""}}, true},
 	{"shopify empty", header("X-Shopify-Shop-Api-Call-Limit", ""),
-		RateLimitHeaders{Scheme: SchemeShopify, Malformed: FieldLimit | FieldRemaining}, true},
+		Headers{Scheme: SchemeShopify, Malformed: FieldLimit | FieldRemaining}, true},
 	{"precedence x-ratelimit before openai", header("x-ratelimit-limit-requests", "60", "X-RateLimit-Remaining", "4"),
-		RateLimitHeaders{Scheme: SchemeXRateLimit, Remaining: 4, HasRemaining: true, Raw: [3]string{"", "4", ""}}, true},
+		Headers{Scheme: SchemeXRateLimit, Remaining: 4, HasRemaining: true, Raw: [3]string{"", "4", ""}}, true},
 	{"precedence policy alone before openai", header("x-ratelimit-limit-requests", "60", "RateLimit-Policy", "10;w=1"),
-		RateLimitHeaders{Scheme: SchemeRateLimitSF, Limit: 10, Window: time.Second, HasLimit: true, Raw: [3]string{"10", "", ""}}, true},
+		Headers{Scheme: SchemeRateLimitSF, Limit: 10, Window: time.Second, HasLimit: true, Raw: [3]string{"10", "", ""}}, true},
 	{"precedence legacy before shopify", header("X-Shopify-Shop-Api-Call-Limit", "1/40", "RateLimit", "limit=1, remaining=0, reset=1"),
-		RateLimitHeaders{Scheme: SchemeRateLimitLegacy, Limit: 1, Remaining: 0, ResetIn: time.Second, ResetKind: ResetDeltaSeconds,
+		Headers{Scheme: SchemeRateLimitLegacy, Limit: 1, Remaining: 0, ResetIn: time.Second, ResetKind: ResetDeltaSeconds,
 			HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"1", "0", "1"}}, true},
 	{"precedence openai before shopify", header("X-Shopify-Shop-Api-Call-Limit", "1/40", "x-ratelimit-remaining-requests", "7"),
-		RateLimitHeaders{Scheme: SchemeOpenAI, Remaining: 7, HasRemaining: true, Raw: [3]string{"", "7", ""}}, true},
+		Headers{Scheme: SchemeOpenAI, Remaining: 7, HasRemaining: true, Raw: [3]string{"", "7", ""}}, true},
 	{"precedence x-ratelimit first", header(
 		"RateLimit", `"default";r=1;t=1`, "RateLimit-Limit", "2", "X-Rate-Limit-Limit", "3", "X-RateLimit-Limit", "4"),
-		RateLimitHeaders{Scheme: SchemeXRateLimit, Limit: 4, HasLimit: true, Raw: [3]string{"4", "", ""}}, true},
+		Headers{Scheme: SchemeXRateLimit, Limit: 4, HasLimit: true, Raw: [3]string{"4", "", ""}}, true},
 	{"precedence x-rate-limit before ratelimit", header(
 		"RateLimit", `"default";r=1;t=1`, "RateLimit-Limit", "2", "X-Rate-Limit-Remaining", "3"),
-		RateLimitHeaders{Scheme: SchemeXRateLimitDash, Remaining: 3, HasRemaining: true, Raw: [3]string{"", "3", ""}}, true},
+		Headers{Scheme: SchemeXRateLimitDash, Remaining: 3, HasRemaining: true, Raw: [3]string{"", "3", ""}}, true},
 	{"precedence fields before structured", header("RateLimit", `"default";r=1;t=1`, "RateLimit-Remaining", "2"),
-		RateLimitHeaders{Scheme: SchemeRateLimitFields, Remaining: 2, HasRemaining: true, Raw: [3]string{"", "2", ""}}, true},
+		Headers{Scheme: SchemeRateLimitFields, Remaining: 2, HasRemaining: true, Raw: [3]string{"", "2", ""}}, true},
 	{"precedence malformed x-ratelimit still first", header("X-RateLimit-Limit", "lots", "RateLimit-Limit", "2"),
-		RateLimitHeaders{Scheme: SchemeXRateLimit, Malformed: FieldLimit, Raw: [3]string{"lots", "", ""}}, true},
+		Headers{Scheme: SchemeXRateLimit, Malformed: FieldLimit, Raw: [3]string{"lots", "", ""}}, true},
 }
 
 func TestParseRateLimitHeaders(t *testing.T) {
 	for _, tc := range rateLimitCases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, found := ParseRateLimitHeaders(tc.h, refTime)
+			got, found := ParseHeaders(tc.h, refTime)
 			if got != tc.want || found != tc.found {
-				t.Errorf("ParseRateLimitHeaders(%v) = %+v, %v; want %+v, %v", tc.h, got, found, tc.want, tc.found)
+				t.Errorf("ParseHeaders(%v) = %+v, %v; want %+v, %v", tc.h, got, found, tc.want, tc.found)
 			}
 		})
 	}
@@ -438,10 +438,10 @@ func TestParseRateLimitHeadersAllocs(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			allocs := testing.AllocsPerRun(100, func() {
-				ParseRateLimitHeaders(tc.h, refTime)
+				ParseHeaders(tc.h, refTime)
 			})
 			if allocs != 0 {
-				t.Errorf("ParseRateLimitHeaders(%v) allocates %.1f times; want 0", tc.h, allocs)
+				t.Errorf("ParseHeaders(%v) allocates %.1f times; want 0", tc.h, allocs)
 			}
 		})
 	}
@@ -486,10 +486,10 @@ func TestSimRateLimitAnswers(t *testing.T) {
 				t.Errorf("ParseRetryAfter(%q) = %+v; want %+v", res.Header.Get("Retry-After"), got, tc.want)
 			}
 			reset := unix(time.Second)
-			wantRL := RateLimitHeaders{Scheme: SchemeXRateLimit, Limit: 2, Remaining: 0, ResetIn: time.Second, ResetKind: ResetEpochSeconds,
+			wantRL := Headers{Scheme: SchemeXRateLimit, Limit: 2, Remaining: 0, ResetIn: time.Second, ResetKind: ResetEpochSeconds,
 				HasLimit: true, HasRemaining: true, HasReset: true, Raw: [3]string{"2", "0", reset}}
-			if got, found := ParseRateLimitHeaders(res.Header, ref); got != wantRL || !found {
-				t.Errorf("ParseRateLimitHeaders(%v) = %+v, %v; want %+v, true", res.Header, got, found, wantRL)
+			if got, found := ParseHeaders(res.Header, ref); got != wantRL || !found {
+				t.Errorf("ParseHeaders(%v) = %+v, %v; want %+v, true", res.Header, got, found, wantRL)
 			}
 			wait, ok := BodyWait(body)
 			wantWait := tc.want.Delay
@@ -590,14 +590,14 @@ func FuzzParseRateLimitHeaders(f *testing.F) {
 				h.Set(name, vals[i])
 			}
 		}
-		rl, found := ParseRateLimitHeaders(h, refTime)
+		rl, found := ParseHeaders(h, refTime)
 		if found != (len(h) > 0) || found != (rl.Scheme != SchemeNone) {
-			t.Fatalf("ParseRateLimitHeaders(%v) = %+v, found %v", h, rl, found)
+			t.Fatalf("ParseHeaders(%v) = %+v, found %v", h, rl, found)
 		}
 		for _, f := range []struct {
 			name string
 			has  bool
-			bit  RateLimitField
+			bit  Field
 			zero bool
 		}{
 			{"limit", rl.HasLimit, FieldLimit, rl.Limit == 0},
@@ -605,10 +605,10 @@ func FuzzParseRateLimitHeaders(f *testing.F) {
 			{"reset", rl.HasReset, FieldReset, rl.ResetIn == 0 && rl.ResetKind == ResetUnknown},
 		} {
 			if f.has && rl.Malformed&f.bit != 0 {
-				t.Fatalf("ParseRateLimitHeaders(%v) = %+v: has a %s and calls it malformed", h, rl, f.name)
+				t.Fatalf("ParseHeaders(%v) = %+v: has a %s and calls it malformed", h, rl, f.name)
 			}
 			if !f.has && !f.zero {
-				t.Fatalf("ParseRateLimitHeaders(%v) = %+v: no %s, yet a value", h, rl, f.name)
+				t.Fatalf("ParseHeaders(%v) = %+v: no %s, yet a value", h, rl, f.name)
 			}
 		}
 		if rl.Scheme == SchemeXRateLimit || rl.Scheme == SchemeXRateLimitDash || rl.Scheme == SchemeOpenAI {
@@ -635,24 +635,24 @@ func FuzzParseRateLimitHeaders(f *testing.F) {
 					sign, digits = "", "0"
 				}
 				if back := strconv.FormatInt(f.n, 10); back != sign+digits {
-					t.Fatalf("ParseRateLimitHeaders(%v) = %+v: %q read as %s", h, rl, f.raw, back)
+					t.Fatalf("ParseHeaders(%v) = %+v: %q read as %s", h, rl, f.raw, back)
 				}
 			}
 		}
 		if rl.Scheme == SchemeShopify {
 			// used/limit: both or neither, and used = limit − remaining ≥ 0.
 			if rl.HasLimit != rl.HasRemaining || rl.HasLimit && rl.Remaining > rl.Limit || rl.HasReset || rl.Window != 0 {
-				t.Fatalf("ParseRateLimitHeaders(%v) = %+v: not a used/limit reading", h, rl)
+				t.Fatalf("ParseHeaders(%v) = %+v: not a used/limit reading", h, rl)
 			}
 		}
 		if rl.HasLimit && rl.Limit < 0 {
-			t.Fatalf("ParseRateLimitHeaders(%v) = %+v: a negative limit", h, rl)
+			t.Fatalf("ParseHeaders(%v) = %+v: a negative limit", h, rl)
 		}
 		if rl.Window < 0 {
-			t.Fatalf("ParseRateLimitHeaders(%v) = %+v: a negative window", h, rl)
+			t.Fatalf("ParseHeaders(%v) = %+v: a negative window", h, rl)
 		}
 		if rl.HasReset && rl.ResetKind == ResetUnknown {
-			t.Fatalf("ParseRateLimitHeaders(%v) = %+v: a reset of unknown kind", h, rl)
+			t.Fatalf("ParseHeaders(%v) = %+v: a reset of unknown kind", h, rl)
 		}
 		for i, raw := range rl.Raw {
 			if raw == "" {
@@ -663,7 +663,7 @@ func FuzzParseRateLimitHeaders(f *testing.F) {
 				sent = sent || strings.Contains(vs[0], raw)
 			}
 			if !sent {
-				t.Fatalf("ParseRateLimitHeaders(%v): Raw[%d] = %q, which no header sent", h, i, raw)
+				t.Fatalf("ParseHeaders(%v): Raw[%d] = %q, which no header sent", h, i, raw)
 			}
 		}
 	})

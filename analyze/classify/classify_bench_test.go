@@ -1,4 +1,4 @@
-package analyze
+package classify
 
 import "testing"
 
@@ -12,7 +12,7 @@ func BenchmarkClassifyErrorBodies(b *testing.B) {
 			resps = append(resps, &Response{Status: tc.status, ContentType: tc.contentType, Body: []byte(tc.body), BodyLen: uint64(len(tc.body))})
 		}
 	}
-	c := mustClassifier(b, ClassifierOptions{})
+	c := mustClassifier(b, Options{})
 	for _, r := range resps {
 		c.Classify(r) // classes exist before timing: a run meets each class once
 	}
@@ -26,7 +26,7 @@ func BenchmarkClassifyErrorBodies(b *testing.B) {
 
 // BenchmarkClassifySuccess classifies 200s without a body rule.
 func BenchmarkClassifySuccess(b *testing.B) {
-	c := mustClassifier(b, ClassifierOptions{})
+	c := mustClassifier(b, Options{})
 	r := &Response{Status: 200, BodyLen: 1024, Method: "GET", URL: "http://127.0.0.1/x"}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -1,4 +1,4 @@
-package analyze
+package classify
 
 import (
 	"strings"
@@ -102,7 +102,7 @@ func mustRule(t *testing.T, s string) Rule {
 }
 
 func TestRules(t *testing.T) {
-	c := mustClassifier(t, ClassifierOptions{Rules: []Rule{
+	c := mustClassifier(t, Options{Rules: []Rule{
 		mustRule(t, "path=/graphql,status=200,code-path=$.errors[0].extensions.code"),
 		mustRule(t, "path=/legacy/,code-regex=ERR-([0-9]+)"),
 		mustRule(t, "path=/plain/,dialect=text"),
@@ -140,8 +140,8 @@ func TestRules(t *testing.T) {
 }
 
 func TestNewClassifierRejectsBadRules(t *testing.T) {
-	_, err := NewClassifier(ClassifierOptions{Rules: []Rule{{Path: "/x"}}})
+	_, err := New(Options{Rules: []Rule{{Path: "/x"}}})
 	if err == nil || !strings.Contains(err.Error(), "rule 1: the rule does nothing") {
-		t.Errorf("NewClassifier error = %v; want rule 1 named", err)
+		t.Errorf("New error = %v; want rule 1 named", err)
 	}
 }

@@ -1,9 +1,11 @@
-package analyze
+package classify
 
 import (
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/stampede-dev/stampede/ratelimit"
 	"github.com/stampede-dev/stampede/records"
 )
 
@@ -209,7 +211,7 @@ var seedCases = []dialectCase{
 func TestClassifySeedDialects(t *testing.T) {
 	for _, tc := range seedCases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := mustClassifier(t, ClassifierOptions{})
+			c := mustClassifier(t, Options{})
 			got := c.Classify(&Response{Status: tc.status, ContentType: tc.contentType, Body: []byte(tc.body), BodyLen: uint64(len(tc.body)), Method: "POST", URL: "http://127.0.0.1:1/v1/x"}).Class
 			if got.Dialect != tc.dialect || got.Code != tc.code || got.Pattern != tc.pattern || got.Category != tc.category || got.Retryable != tc.retryable {
 				t.Errorf("Classify(%d %s) = dialect %q code %q pattern %q %s retryable %t; want %q %q %q %s %t",
@@ -226,7 +228,7 @@ func TestClassifySeedDialects(t *testing.T) {
 // TestSeedCasesAreDistinct checks that the seed documents' error cases of
 // one status are classes of their own when classified by one classifier.
 func TestSeedCasesAreDistinct(t *testing.T) {
-	c := mustClassifier(t, ClassifierOptions{})
+	c := mustClassifier(t, Options{})
 	ids := map[uint32]string{}
 	for _, tc := range seedCases {
 		if tc.status < 400 || strings.HasPrefix(tc.name, "blank") {
@@ -243,11 +245,27 @@ func TestSeedCasesAreDistinct(t *testing.T) {
 	}
 }
 
-func mustClassifier(t testing.TB, o ClassifierOptions) *Classifier {
+func mustClassifier(t testing.TB, o Options) *Classifier {
 	t.Helper()
-	c, err := NewClassifier(o)
+	c, err := New(o)
 	if err != nil {
-		t.Fatalf("NewClassifier: %v", err)
+		t.Fatalf("New: %v", err)
 	}
 	return c
+}
+
+// TestBodyWaitSeedBodies runs ratelimit.BodyWait over every seed body of the
+// classifier's table: only those that state a wait find one.
+func TestBodyWaitSeedBodies(t *testing.T) {
+	want := map[string]time.Duration{
+		"mira rate limit":      time.Minute,
+		"mirra sdk rate limit": 42 * time.Second,
+		"drf throttled":        7 * time.Second,
+	}
+	for _, tc := range seedCases {
+		wait, ok := ratelimit.BodyWait([]byte(tc.body))
+		if w, states := want[tc.name]; ok != states || wait != w {
+			t.Errorf("%s: ratelimit.BodyWait(%q) = %s, %v; want %s, %v", tc.name, tc.body, wait, ok, w, states)
+		}
+	}
 }

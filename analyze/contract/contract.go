@@ -1,4 +1,4 @@
-package analyze
+package contract
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stampede-dev/stampede/ratelimit"
 )
 
 // Severity is how bad breaking a contract rule is.
@@ -64,16 +66,16 @@ const (
 	numRules
 )
 
-// ContractRule describes one rule.
-type ContractRule struct {
+// Rule describes one rule.
+type Rule struct {
 	ID       RuleID   `json:"-"`        // restored from Name when read back
 	Name     string   `json:"id"`       // stable identifier, as in JSON: "retry-after-on-429"
 	Severity Severity `json:"severity"` // "error" or "warning" in JSON
 	Title    string   `json:"title"`    // what the rule asks, for people
 }
 
-// ContractRules lists every rule, by RuleID. Treat it as read-only.
-var ContractRules = [numRules]ContractRule{
+// Rules lists every rule, by RuleID. Treat it as read-only.
+var Rules = [numRules]Rule{
 	RuleRetryAfterOn429:      {RuleRetryAfterOn429, "retry-after-on-429", SeverityError, "every 429 carries Retry-After"},
 	RuleRetryAfterOn503:      {RuleRetryAfterOn503, "retry-after-on-503", SeverityWarning, "every 503 carries Retry-After"},
 	RuleRetryAfterValid:      {RuleRetryAfterValid, "retry-after-valid", SeverityError, "Retry-After is delay-seconds or an HTTP-date (RFC 9110 §10.2.3)"},
@@ -91,19 +93,19 @@ var ContractRules = [numRules]ContractRule{
 	RuleAdmittedAfterWait:    {RuleAdmittedAfterWait, "admitted-after-wait", SeverityError, "a request sent once the advertised wait has passed is admitted"},
 }
 
-// Defaults of ContractOptions.
+// Defaults of Options.
 const (
 	DefaultMaxRetryAfter = 24 * time.Hour
 	DefaultAdmitMargin   = 250 * time.Millisecond
-	// MaxContractExamples bounds the examples kept per rule.
-	MaxContractExamples = 5
+	// MaxExamples bounds the examples kept per rule.
+	MaxExamples = 5
 	// maxScopes bounds the scopes whose limit state is followed; requests
 	// of further scopes are checked by the stateless rules only.
 	maxScopes = 4096
 )
 
-// ContractOptions configure a Contract. The zero value uses the defaults.
-type ContractOptions struct {
+// Options configure a Checker. The zero value uses the defaults.
+type Options struct {
 	MaxRetryAfter time.Duration // the longest acceptable wait; DefaultMaxRetryAfter if 0
 	// AdmitMargin is how long after an advertised wait a request must
 	// have left to be held to the promise: requests in flight at the
@@ -119,11 +121,11 @@ type ContractOptions struct {
 	Redact func(string) string
 }
 
-// DefaultSettle is ContractOptions.Settle's default.
+// DefaultSettle is Options.Settle's default.
 const DefaultSettle = 30 * time.Second
 
-// ContractResponse is what the contract checker sees of one response.
-type ContractResponse struct {
+// Response is what the contract checker sees of one response.
+type Response struct {
 	Status    uint16
 	Header    http.Header // nil without a response
 	Body      []byte      // the start of the body, for a wait stated in it; may be nil
@@ -134,8 +136,8 @@ type ContractResponse struct {
 	Class     uint32      // the response's class, for RuleHeadersConsistent
 }
 
-// ContractExample is the evidence of one violation.
-type ContractExample struct {
+// Example is the evidence of one violation.
+type Example struct {
 	At         time.Time `json:"at"`
 	Status     uint16    `json:"status"`
 	RetryAfter string    `json:"retry_after"` // as sent
@@ -145,22 +147,22 @@ type ContractExample struct {
 
 // RuleResult is the outcome of one rule over a run.
 type RuleResult struct {
-	ContractRule
-	Checked    uint64            `json:"checked"` // responses (or classes) the rule applied to
-	Violations uint64            `json:"violations"`
-	Examples   []ContractExample `json:"examples"` // the first MaxContractExamples violations
+	Rule
+	Checked    uint64    `json:"checked"` // responses (or classes) the rule applied to
+	Violations uint64    `json:"violations"`
+	Examples   []Example `json:"examples"` // the first MaxExamples violations
 }
 
-// Contract checks the rate-limit contract on every response of a run: Add
+// Checker checks the rate-limit contract on every response of a run: Add
 // one response at a time, then Results. It keeps bounded state per scope
 // (the deadline a 429 set, the last Limit seen) and per 429 class. A
-// Contract is not safe for concurrent use.
-type Contract struct {
-	opts    ContractOptions
+// Checker is not safe for concurrent use.
+type Checker struct {
+	opts    Options
 	results [numRules]RuleResult
-	forms   [RetryAfterInvalid + 1]uint64 // Retry-After values per form
-	resets  [16]uint64                    // Reset values per kind
-	schemes [NumRateLimitSchemes]uint64   // responses per family of headers
+	forms   [ratelimit.RetryAfterInvalid + 1]uint64 // Retry-After values per form
+	resets  [16]uint64                              // Reset values per kind
+	schemes [ratelimit.NumSchemes]uint64            // responses per family of headers
 	scopes  map[uint64]*scopeState
 	// byPrincipal lists the scopes of each principal: an admission on any
 	// endpoint of a key may spend the capacity another endpoint's wait
@@ -171,14 +173,14 @@ type Contract struct {
 
 // scopeState is what the checker remembers of one scope.
 type scopeState struct {
-	deadline   time.Time       // when the pending advertised wait ends; zero if none is pending
-	advertised time.Duration   // that wait
-	since      time.Time       // when the 429 that advertised it arrived
-	firstAdmit time.Time       // the earliest send, after since, of an admitted request of the principal; zero if none
-	suspect    *suspect        // a rejection after the wait, judged once it has settled; nil if none
-	suspectEx  ContractExample // its evidence
-	limit      int64           // the last Limit seen, 0 if none
-	limitUntil time.Time       // when the window of that Limit resets
+	deadline   time.Time     // when the pending advertised wait ends; zero if none is pending
+	advertised time.Duration // that wait
+	since      time.Time     // when the 429 that advertised it arrived
+	firstAdmit time.Time     // the earliest send, after since, of an admitted request of the principal; zero if none
+	suspect    *suspect      // a rejection after the wait, judged once it has settled; nil if none
+	suspectEx  Example       // its evidence
+	limit      int64         // the last Limit seen, 0 if none
+	limitUntil time.Time     // when the window of that Limit resets
 }
 
 // suspect is a rejection sent after an advertised wait, not yet judged.
@@ -189,11 +191,11 @@ type suspect struct{ sent, received time.Time }
 type presence struct {
 	withRetryAfter, withoutRetryAfter uint64
 	withRateLimit, withoutRateLimit   uint64
-	example                           ContractExample
+	example                           Example
 }
 
-// NewContract returns a checker with no responses.
-func NewContract(opts ContractOptions) *Contract {
+// New returns a checker with no responses.
+func New(opts Options) *Checker {
 	if opts.MaxRetryAfter <= 0 {
 		opts.MaxRetryAfter = DefaultMaxRetryAfter
 	}
@@ -203,29 +205,29 @@ func NewContract(opts ContractOptions) *Contract {
 	if opts.Settle <= 0 {
 		opts.Settle = DefaultSettle
 	}
-	c := &Contract{opts: opts, scopes: make(map[uint64]*scopeState), byPrincipal: make(map[uint64][]*scopeState), classes: make(map[uint32]*presence)}
+	c := &Checker{opts: opts, scopes: make(map[uint64]*scopeState), byPrincipal: make(map[uint64][]*scopeState), classes: make(map[uint32]*presence)}
 	for i := range c.results {
-		c.results[i].ContractRule = ContractRules[i]
+		c.results[i].Rule = Rules[i]
 	}
 	return c
 }
 
 // check counts a response against rule id, and a violation when bad.
-func (c *Contract) check(id RuleID, bad bool, r *ContractResponse, ra string, rl *RateLimitHeaders, detail func() string) {
+func (c *Checker) check(id RuleID, bad bool, r *Response, ra string, rl *ratelimit.Headers, detail func() string) {
 	res := &c.results[id]
 	res.Checked++
 	if !bad {
 		return
 	}
 	res.Violations++
-	if len(res.Examples) < MaxContractExamples {
+	if len(res.Examples) < MaxExamples {
 		res.Examples = append(res.Examples, c.example(r, ra, rl, detail()))
 	}
 }
 
 // example builds the evidence of a violation, with secrets masked.
-func (c *Contract) example(r *ContractResponse, ra string, rl *RateLimitHeaders, detail string) ContractExample {
-	ex := ContractExample{At: r.Received, Status: r.Status, RetryAfter: ra, RateLimit: rateLimitEvidence(rl), Detail: detail}
+func (c *Checker) example(r *Response, ra string, rl *ratelimit.Headers, detail string) Example {
+	ex := Example{At: r.Received, Status: r.Status, RetryAfter: ra, RateLimit: rateLimitEvidence(rl), Detail: detail}
 	if c.opts.Redact != nil {
 		ex.RetryAfter, ex.RateLimit, ex.Detail = c.opts.Redact(ex.RetryAfter), c.opts.Redact(ex.RateLimit), c.opts.Redact(ex.Detail)
 	}
@@ -233,8 +235,8 @@ func (c *Contract) example(r *ContractResponse, ra string, rl *RateLimitHeaders,
 }
 
 // rateLimitEvidence renders the rate-limit headers as sent.
-func rateLimitEvidence(rl *RateLimitHeaders) string {
-	if rl == nil || rl.Scheme == SchemeNone {
+func rateLimitEvidence(rl *ratelimit.Headers) string {
+	if rl == nil || rl.Scheme == ratelimit.SchemeNone {
 		return ""
 	}
 	dash := func(s string) string {
@@ -247,22 +249,22 @@ func rateLimitEvidence(rl *RateLimitHeaders) string {
 }
 
 // Add checks one response against every rule that applies to it.
-func (c *Contract) Add(r *ContractResponse) {
+func (c *Checker) Add(r *Response) {
 	if r.Header == nil {
 		return // no response: nothing was promised
 	}
 	raw := r.Header.Get("Retry-After")
-	ra := ParseRetryAfter(raw, r.Received)
+	ra := ratelimit.ParseRetryAfter(raw, r.Received)
 	c.forms[ra.Form]++
-	rl, hasRL := ParseRateLimitHeaders(r.Header, r.Received)
+	rl, hasRL := ratelimit.ParseHeaders(r.Header, r.Received)
 	// Dates are measured from the response's own Date, so that a skew of
 	// the client's clock gives no false violation. Parsing Date is the
 	// dearest step of a check: it is done only for the values that need it,
 	// shifting what was measured from the receipt: t − date = (t − received) + (received − date).
-	dated := ra.Form == RetryAfterIMFDate || ra.Form == RetryAfterObsoleteDate
+	dated := ra.Form == ratelimit.RetryAfterIMFDate || ra.Form == ratelimit.RetryAfterObsoleteDate
 	absolute := hasRL && rl.HasReset && rl.ResetKind.Absolute()
 	if dated || absolute {
-		skew := r.Received.Sub(ResponseDate(r.Header, r.Received))
+		skew := r.Received.Sub(ratelimit.ResponseDate(r.Header, r.Received))
 		if dated {
 			ra.Delay += skew
 		}
@@ -270,7 +272,7 @@ func (c *Contract) Add(r *ContractResponse) {
 			rl.ResetIn += skew
 		}
 	}
-	var rlp *RateLimitHeaders
+	var rlp *ratelimit.Headers
 	if hasRL {
 		rlp = &rl
 		if int(rl.Scheme) < len(c.schemes) {
@@ -284,18 +286,18 @@ func (c *Contract) Add(r *ContractResponse) {
 
 	switch r.Status {
 	case http.StatusTooManyRequests:
-		c.check(RuleRetryAfterOn429, ra.Form == RetryAfterAbsent, r, raw, rlp, func() string { return "429 without Retry-After" })
-		c.presence(r, ra.Form != RetryAfterAbsent, hasRL, raw, rlp)
+		c.check(RuleRetryAfterOn429, ra.Form == ratelimit.RetryAfterAbsent, r, raw, rlp, func() string { return "429 without Retry-After" })
+		c.presence(r, ra.Form != ratelimit.RetryAfterAbsent, hasRL, raw, rlp)
 	case http.StatusServiceUnavailable:
-		c.check(RuleRetryAfterOn503, ra.Form == RetryAfterAbsent, r, raw, rlp, func() string { return "503 without Retry-After" })
+		c.check(RuleRetryAfterOn503, ra.Form == ratelimit.RetryAfterAbsent, r, raw, rlp, func() string { return "503 without Retry-After" })
 	}
-	if ra.Form != RetryAfterAbsent {
-		c.check(RuleRetryAfterValid, ra.Form == RetryAfterInvalid, r, raw, rlp, func() string {
+	if ra.Form != ratelimit.RetryAfterAbsent {
+		c.check(RuleRetryAfterValid, ra.Form == ratelimit.RetryAfterInvalid, r, raw, rlp, func() string {
 			return fmt.Sprintf("Retry-After %q is neither delay-seconds nor an HTTP-date", raw)
 		})
 	}
-	if ra.Form == RetryAfterIMFDate || ra.Form == RetryAfterObsoleteDate {
-		c.check(RuleRetryAfterIMFFixdate, ra.Form == RetryAfterObsoleteDate, r, raw, rlp, func() string {
+	if ra.Form == ratelimit.RetryAfterIMFDate || ra.Form == ratelimit.RetryAfterObsoleteDate {
+		c.check(RuleRetryAfterIMFFixdate, ra.Form == ratelimit.RetryAfterObsoleteDate, r, raw, rlp, func() string {
 			return fmt.Sprintf("Retry-After %q is an obsolete HTTP-date form (understood: %s)", raw, seconds(ra.Delay))
 		})
 	}
@@ -311,7 +313,7 @@ func (c *Contract) Add(r *ContractResponse) {
 		}
 	}
 	if limited && ra.Form.Valid() && len(r.Body) > 0 {
-		if wait, ok := BodyWait(r.Body); ok {
+		if wait, ok := ratelimit.BodyWait(r.Body); ok {
 			diff := wait - ra.Delay
 			c.check(RuleRetryAfterBody, diff > time.Second || diff < -time.Second, r, raw, rlp, func() string {
 				return fmt.Sprintf("the body says wait %s, Retry-After says %s", seconds(wait), seconds(ra.Delay))
@@ -325,7 +327,7 @@ func (c *Contract) Add(r *ContractResponse) {
 }
 
 // rateLimitRules checks the rate-limit headers of a response.
-func (c *Contract) rateLimitRules(r *ContractResponse, rl *RateLimitHeaders, ra RetryAfter, raw string) {
+func (c *Checker) rateLimitRules(r *Response, rl *ratelimit.Headers, ra ratelimit.RetryAfter, raw string) {
 	c.check(RuleRateLimitValid, rl.Malformed != 0, r, raw, rl, func() string {
 		return fmt.Sprintf("%s headers do not parse: %s", rl.Scheme, malformedNames(rl.Malformed))
 	})
@@ -388,7 +390,7 @@ func (c *Contract) rateLimitRules(r *ContractResponse, rl *RateLimitHeaders, ra 
 // judged. A rejection after the deadline is a suspect until it settles:
 // responses arrive in the order they complete, and a slower admitted
 // response of a request sent before it may still excuse it.
-func (c *Contract) admission(r *ContractResponse, ra RetryAfter, raw string, rlp *RateLimitHeaders) {
+func (c *Checker) admission(r *Response, ra ratelimit.RetryAfter, raw string, rlp *ratelimit.Headers) {
 	ok := r.Status >= 200 && r.Status < 400
 	st := c.scope(r.Scope, r.Principal)
 	if ok {
@@ -431,7 +433,7 @@ func (st *scopeState) spent(sent time.Time) bool {
 // arrived (or at once when final): a violation, unless a request of its
 // principal sent before it was admitted in the meantime. The deadline is
 // then closed.
-func (c *Contract) settle(st *scopeState, now time.Time, final bool) {
+func (c *Checker) settle(st *scopeState, now time.Time, final bool) {
 	r := st.suspect
 	if r == nil || !final && now.Sub(r.received) < c.opts.Settle {
 		return
@@ -440,7 +442,7 @@ func (c *Contract) settle(st *scopeState, now time.Time, final bool) {
 	if !st.spent(r.sent) {
 		res.Checked++
 		res.Violations++
-		if len(res.Examples) < MaxContractExamples {
+		if len(res.Examples) < MaxExamples {
 			res.Examples = append(res.Examples, st.suspectEx)
 		}
 	}
@@ -449,7 +451,7 @@ func (c *Contract) settle(st *scopeState, now time.Time, final bool) {
 
 // scope returns the state of a scope, creating it while there is room;
 // nil once maxScopes scopes are followed.
-func (c *Contract) scope(id, principal uint64) *scopeState {
+func (c *Checker) scope(id, principal uint64) *scopeState {
 	if st := c.scopes[id]; st != nil {
 		return st
 	}
@@ -463,7 +465,7 @@ func (c *Contract) scope(id, principal uint64) *scopeState {
 }
 
 // presence counts the headers of a 429 of its class.
-func (c *Contract) presence(r *ContractResponse, hasRA, hasRL bool, raw string, rlp *RateLimitHeaders) {
+func (c *Checker) presence(r *Response, hasRA, hasRL bool, raw string, rlp *ratelimit.Headers) {
 	p := c.classes[r.Class]
 	if p == nil {
 		if len(c.classes) >= maxScopes {
@@ -483,13 +485,13 @@ func (c *Contract) presence(r *ContractResponse, hasRA, hasRL bool, raw string, 
 		p.withoutRateLimit++
 	}
 	if (p.withRetryAfter > 0 && p.withoutRetryAfter > 0 || p.withRateLimit > 0 && p.withoutRateLimit > 0) && p.example.Detail == "" {
-		p.example = ContractExample{At: r.Received, Status: r.Status, RetryAfter: raw, RateLimit: rateLimitEvidence(rlp)}
+		p.example = Example{At: r.Received, Status: r.Status, RetryAfter: raw, RateLimit: rateLimitEvidence(rlp)}
 	}
 }
 
 // Results returns the outcome of every rule, in RuleID order. The
 // consistency of headers per class is judged here, over the whole run.
-func (c *Contract) Results() []RuleResult {
+func (c *Checker) Results() []RuleResult {
 	// Every response has arrived: judge the suspects left, on a copy so
 	// that Results may be called again, and Add after it.
 	saved := c.results[RuleAdmittedAfterWait]
@@ -524,7 +526,7 @@ func (c *Contract) Results() []RuleResult {
 			continue
 		}
 		hc.Violations++
-		if len(hc.Examples) < MaxContractExamples {
+		if len(hc.Examples) < MaxExamples {
 			ex := p.example
 			ex.Detail = fmt.Sprintf("class %d: Retry-After on %d of %d 429s, rate-limit headers on %d of %d", id,
 				p.withRetryAfter, p.withRetryAfter+p.withoutRetryAfter, p.withRateLimit, p.withRateLimit+p.withoutRateLimit)
@@ -536,11 +538,11 @@ func (c *Contract) Results() []RuleResult {
 
 // Forms returns how many responses carried Retry-After in each form,
 // absent excluded, as "form": count.
-func (c *Contract) Forms() map[string]uint64 {
+func (c *Checker) Forms() map[string]uint64 {
 	out := map[string]uint64{}
 	for f, n := range c.forms {
-		if n > 0 && RetryAfterForm(f) != RetryAfterAbsent {
-			out[RetryAfterForm(f).String()] = n
+		if n > 0 && ratelimit.RetryAfterForm(f) != ratelimit.RetryAfterAbsent {
+			out[ratelimit.RetryAfterForm(f).String()] = n
 		}
 	}
 	return out
@@ -548,23 +550,23 @@ func (c *Contract) Forms() map[string]uint64 {
 
 // Schemes returns how many responses used each family of rate-limit
 // headers, as "scheme": count.
-func (c *Contract) Schemes() map[string]uint64 {
+func (c *Checker) Schemes() map[string]uint64 {
 	out := map[string]uint64{}
 	for s, n := range c.schemes {
 		if n > 0 {
-			out[RateLimitScheme(s).String()] = n
+			out[ratelimit.Scheme(s).String()] = n
 		}
 	}
 	return out
 }
 
 // malformedNames lists the fields of a Malformed set.
-func malformedNames(f RateLimitField) string {
+func malformedNames(f ratelimit.Field) string {
 	var names []string
 	for _, x := range []struct {
-		bit  RateLimitField
+		bit  ratelimit.Field
 		name string
-	}{{FieldLimit, "limit"}, {FieldRemaining, "remaining"}, {FieldReset, "reset"}, {FieldPolicy, "policy"}} {
+	}{{ratelimit.FieldLimit, "limit"}, {ratelimit.FieldRemaining, "remaining"}, {ratelimit.FieldReset, "reset"}, {ratelimit.FieldPolicy, "policy"}} {
 		if f&x.bit != 0 {
 			names = append(names, x.name)
 		}
