@@ -36,6 +36,7 @@ import (
 
 	"github.com/stampede-dev/stampede/attack/pace"
 	"github.com/stampede-dev/stampede/ratelimit"
+	"github.com/stampede-dev/stampede/records/probefile"
 )
 
 // Defaults of Bounds.
@@ -170,7 +171,7 @@ type Verdict string
 const (
 	// Honest: the limiter admitted a request once the advertised wait had
 	// passed (and, if before, only within the header's resolution).
-	Honest Verdict = "honest"
+	Honest Verdict = probefile.Honest
 	// Overstated: the limiter admitted a request well before its
 	// advertised wait was over.
 	Overstated Verdict = "overstated"

@@ -17,6 +17,7 @@ import (
 	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/records"
+	"github.com/stampede-dev/stampede/records/probefile"
 )
 
 // The page's template, style and script, and uPlot, the chart library
@@ -265,9 +266,9 @@ type htmlProbeRound struct {
 }
 
 // newHTMLProbe renders a probe's report for the page.
-func newHTMLProbe(p JSONProbeReport) htmlProbe {
+func newHTMLProbe(p probefile.Report) htmlProbe {
 	out := htmlProbe{Target: oneLine(p.Target), Verdict: oneLine(p.Verdict), Explanation: oneLine(p.Explanation),
-		Pass: ProbePassed(p.Verdict), Requests: p.Requests}
+		Pass: p.Passed(), Requests: p.Requests}
 	seconds := func(v *float64) string {
 		if v == nil {
 			return "-"

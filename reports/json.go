@@ -11,6 +11,7 @@ import (
 
 	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/records"
+	"github.com/stampede-dev/stampede/records/probefile"
 )
 
 // SummarySchema names the JSON summary's version. Later versions add keys;
@@ -54,7 +55,7 @@ type JSONSummary struct {
 	Shards               []string           `json:"shards,omitempty"`
 	Sources              []string           `json:"sources,omitempty"` // result files the report was made from
 	Notes                []string           `json:"notes,omitempty"`   // remarks on reading the result files
-	Probes               []JSONProbeReport  `json:"probes,omitempty"`  // reports of stampede probe read with the result files
+	Probes               []probefile.Report `json:"probes,omitempty"`  // reports of stampede probe read with the result files
 }
 
 // JSONVerdict is the run's headline: pass, or fail with reasons.

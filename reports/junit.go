@@ -11,6 +11,7 @@ import (
 
 	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/analyze/contract"
+	"github.com/stampede-dev/stampede/records/probefile"
 )
 
 // JUnit test classes of a run's testcases.
@@ -123,8 +124,8 @@ func JUnit(w io.Writer, run Run) error {
 			elapsed = time.Duration(p.ElapsedS * float64(time.Second))
 		}
 		c := junitCase{Classname: "probe", Name: junitLine("Retry-After of " + orDash(p.Target)), Time: junitSeconds(elapsed)}
-		if !ProbePassed(p.Verdict) {
-			c.Failure = &junitFailure{Message: xmlText(p.Verdict + ": " + p.Explanation), Type: xmlText(p.Verdict), Body: xmlText(strings.Join(probeLines([]JSONProbeReport{p}), "\n"))}
+		if !p.Passed() {
+			c.Failure = &junitFailure{Message: xmlText(p.Verdict + ": " + p.Explanation), Type: xmlText(p.Verdict), Body: xmlText(strings.Join(probeLines([]probefile.Report{p}), "\n"))}
 		}
 		suite.Cases = append(suite.Cases, c)
 	}

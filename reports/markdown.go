@@ -59,7 +59,7 @@ func Markdown(w io.Writer, run Run) error {
 		p.printf("**Probes of the Retry-After**\n\n")
 		for i, line := range probeLines(run.Probes) {
 			mark := "✅"
-			if !ProbePassed(run.Probes[i].Verdict) {
+			if !run.Probes[i].Passed() {
 				mark = "❌"
 			}
 			p.printf("- %s %s\n", mark, mdEscape(line))

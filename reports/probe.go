@@ -1,22 +1,17 @@
 package reports
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/stampede-dev/stampede/attack/pace"
 	"github.com/stampede-dev/stampede/probe"
+	"github.com/stampede-dev/stampede/records/probefile"
 )
-
-// ProbeSchema names the version of the probe's JSON report. Later versions
-// add keys; they never rename or remove one.
-const ProbeSchema = "stampede/probe/v1"
 
 // ProbeReport is what `stampede probe` reports.
 type ProbeReport struct {
@@ -139,119 +134,14 @@ func stoppedText(res probe.Result) string {
 	return fmt.Sprintf("%s, after %d of %d rounds", s, len(res.Rounds), res.Bounds.Rounds)
 }
 
-// JSONProbeReport is the machine-readable report of `stampede probe`,
-// documented in docs/probe.md.
-type JSONProbeReport struct {
-	Schema      string    `json:"schema"`
-	Target      string    `json:"target,omitempty"`
-	Requests    int       `json:"requests"`
-	Failures    int       `json:"failures"`
-	MaxRequests int       `json:"max_requests"`
-	MaxTimeS    float64   `json:"max_time_s"`
-	ElapsedS    float64   `json:"elapsed_s"`
-	Verdict     string    `json:"verdict"`
-	Explanation string    `json:"explanation"`
-	GaveUp      string    `json:"gave_up"`
-	Stopped     string    `json:"stopped"`
-	Probe       JSONProbe `json:"probe"`
-}
-
-// JSONProbe is the probe itself: how it ramped and its rounds.
-type JSONProbe struct {
-	Verdict       string           `json:"verdict"`
-	StartRatePerS float64          `json:"start_rate_per_s"`
-	MaxRatePerS   float64          `json:"max_rate_per_s"`
-	StepS         float64          `json:"step_s"`
-	MarginS       float64          `json:"margin_s"`
-	RoundsPlanned int              `json:"rounds_planned"`
-	MaxInFlight   int              `json:"max_in_flight"`
-	Rounds        []JSONProbeRound `json:"rounds"`
-}
-
-// JSONProbeRound is one round. Null means not measured: advertised_s
-// without a usable Retry-After, halfway_admitted and deadline_admitted
-// for requests not sent (or not answered by the limiter), real_wait_s when
-// no request was admitted. no_answer says which request got no limiter
-// answer and ended the round's checks, "" if none.
-type JSONProbeRound struct {
-	TriggerRatePerS  float64             `json:"trigger_rate_per_s"`
-	RampRequests     int                 `json:"ramp_requests"`
-	RetryAfter       string              `json:"retry_after"`
-	Form             string              `json:"form"`
-	AdvertisedS      *float64            `json:"advertised_s"`
-	HalfwayAdmitted  *bool               `json:"halfway_admitted"`
-	DeadlineAdmitted *bool               `json:"deadline_admitted"`
-	RealWaitS        *float64            `json:"real_wait_s"`
-	RejectedUntilS   float64             `json:"rejected_until_s"`
-	Polls            int                 `json:"polls"`
-	Verdict          string              `json:"verdict"`
-	NoAnswer         string              `json:"no_answer"`
-	Exchanges        []JSONProbeExchange `json:"exchanges"`
-}
-
-// JSONProbeExchange is one request of a round: when it left, in seconds
-// after the round's 429, and what came back: status 0 and error after a
-// transport failure.
-type JSONProbeExchange struct {
-	Kind       string  `json:"kind"`
-	AtS        float64 `json:"at_s"`
-	Status     int     `json:"status"`
-	RetryAfter string  `json:"retry_after"`
-	Error      string  `json:"error,omitempty"`
-}
-
-// NewJSONProbeReport builds the JSON report.
-func NewJSONProbeReport(rep ProbeReport) JSONProbeReport {
-	res := rep.Result
-	b := res.Bounds
-	out := JSONProbeReport{
-		Schema: ProbeSchema, Target: rep.Target, Requests: res.Requests, Failures: res.Failures, MaxRequests: b.MaxRequests,
-		MaxTimeS: secs(b.MaxTime), ElapsedS: secs(res.Elapsed), Verdict: string(res.Verdict), Explanation: res.Explain(),
-		GaveUp: res.GaveUp, Stopped: string(res.Stopped),
-		Probe: JSONProbe{
-			Verdict: string(res.Verdict), StartRatePerS: b.StartRate, MaxRatePerS: b.MaxRate, StepS: secs(b.Step),
-			MarginS: secs(b.Margin), RoundsPlanned: b.Rounds, MaxInFlight: b.MaxInFlight, Rounds: []JSONProbeRound{},
-		},
-	}
-	for _, r := range res.Rounds {
-		jr := JSONProbeRound{
-			TriggerRatePerS: round(r.TriggerRate, 3), RampRequests: r.RampRequests, RetryAfter: r.RetryAfter, Form: r.Form.String(),
-			HalfwayAdmitted: r.Halfway, DeadlineAdmitted: r.Deadline, RejectedUntilS: secs(r.RejectedUntil),
-			Polls: r.Polls, Verdict: string(r.Verdict), NoAnswer: r.NoAnswer, Exchanges: make([]JSONProbeExchange, len(r.Exchanges)),
-		}
-		if r.Form.Valid() {
-			jr.AdvertisedS = ptrTo(secs(r.Advertised))
-		}
-		if r.Recovered {
-			jr.RealWaitS = ptrTo(secs(r.RealWait))
-		}
-		for i, e := range r.Exchanges {
-			jr.Exchanges[i] = JSONProbeExchange{Kind: e.Kind, AtS: secs(e.At), Status: e.Status, RetryAfter: e.RetryAfter, Error: e.Error}
-		}
-		out.Probe.Rounds = append(out.Probe.Rounds, jr)
-	}
-	return out
-}
-
-// ProbeJSON writes the probe's JSON report, indented.
+// ProbeJSON writes the probe's JSON report (probefile.Report), indented.
 func ProbeJSON(w io.Writer, rep ProbeReport) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(NewJSONProbeReport(rep))
+	return probefile.Write(w, probe.NewReport(rep.Target, rep.Result))
 }
-
-// secs is d in seconds, to the millisecond.
-func secs(d time.Duration) float64 { return round(d.Seconds(), 3) }
-
-func ptrTo[T any](v T) *T { return &v }
-
-// ProbePassed reports whether a probe's verdict lets a run pass: as for
-// `stampede probe`'s exit code, only an honest limiter does.
-func ProbePassed(verdict string) bool { return verdict == string(probe.Honest) }
 
 // probeLines renders the probes for the text and Markdown reports: one
 // line each, "<target>: <verdict>: <explanation>", cleaned for a terminal.
-func probeLines(probes []JSONProbeReport) []string {
+func probeLines(probes []probefile.Report) []string {
 	var out []string
 	for _, p := range probes {
 		out = append(out, oneLine(fmt.Sprintf("%s: %s: %s (%d rounds, %d requests)", p.Target, p.Verdict, p.Explanation, len(p.Probe.Rounds), p.Requests)))

@@ -10,6 +10,7 @@ import (
 	"github.com/stampede-dev/stampede/internal/golden"
 	"github.com/stampede-dev/stampede/probe"
 	"github.com/stampede-dev/stampede/ratelimit"
+	"github.com/stampede-dev/stampede/records/probefile"
 )
 
 const probeTarget = "POST http://127.0.0.1:8080/mira/v1/chat/completions?api_key=REDACTED"
@@ -141,12 +142,12 @@ func TestProbeJSON(t *testing.T) {
 	}
 	golden.Check(t, "json", buf.Bytes())
 
-	var doc JSONProbeReport
+	var doc probefile.Report
 	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatalf("not JSON: %v", err)
 	}
-	if doc.Schema != ProbeSchema || doc.Verdict != "inconsistent" || doc.Probe.Verdict != doc.Verdict || len(doc.Probe.Rounds) != 3 {
-		t.Errorf("schema %q, verdict %q/%q, %d rounds; want %q, inconsistent twice, 3", doc.Schema, doc.Verdict, doc.Probe.Verdict, len(doc.Probe.Rounds), ProbeSchema)
+	if doc.Schema != probefile.Schema || doc.Verdict != "inconsistent" || doc.Probe.Verdict != doc.Verdict || len(doc.Probe.Rounds) != 3 {
+		t.Errorf("schema %q, verdict %q/%q, %d rounds; want %q, inconsistent twice, 3", doc.Schema, doc.Verdict, doc.Probe.Verdict, len(doc.Probe.Rounds), probefile.Schema)
 	}
 	r := doc.Probe.Rounds[2]
 	if r.RealWaitS != nil || r.AdvertisedS == nil || *r.AdvertisedS != 0 || r.HalfwayAdmitted != nil || r.DeadlineAdmitted == nil || *r.DeadlineAdmitted {

@@ -10,6 +10,7 @@ import (
 	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/analyze/contract"
+	"github.com/stampede-dev/stampede/records/probefile"
 )
 
 // Run is everything a report shows about one run: the summary and the
@@ -43,7 +44,7 @@ type Run struct {
 	Notes   []string  // remarks on reading the results: damage skipped, parts unknown
 	// Probes are reports of `stampede probe --format json` read with the
 	// result files: the active check of the rate limiter's Retry-After.
-	Probes []JSONProbeReport
+	Probes []probefile.Report
 	// ResultFiles counts the stampede and vegeta result files read; 0 for
 	// a live run.
 	ResultFiles int
@@ -93,7 +94,7 @@ func (r Run) Verdict() Verdict {
 		unfinished(fmt.Sprintf("%d %s unanswered", r.Unanswered, plural(r.Unanswered, "attempt", "attempts")))
 	}
 	for _, p := range r.Probes {
-		if !ProbePassed(p.Verdict) {
+		if !p.Passed() {
 			v.Reasons = append(v.Reasons, fmt.Sprintf("probe of %s: %s", p.Target, p.Verdict))
 		}
 	}

@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/stampede-dev/stampede/reports"
+	"github.com/stampede-dev/stampede/records/probefile"
 	"github.com/stampede-dev/stampede/sim"
 )
 
@@ -49,12 +49,12 @@ func TestProbe(t *testing.T) {
 		if code != exitOK || stderr != "" {
 			t.Fatalf("exit %d; want 0\nstdout %s\nstderr %s", code, stdout, stderr)
 		}
-		var doc reports.JSONProbeReport
+		var doc probefile.Report
 		if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
 			t.Fatalf("not JSON: %v\n%s", err, stdout)
 		}
-		if doc.Schema != reports.ProbeSchema || doc.Verdict != "honest" || len(doc.Probe.Rounds) != 1 || doc.Probe.Rounds[0].Form != "delay-seconds" {
-			t.Errorf("schema %q, verdict %q, rounds %+v; want %q, honest, one round with delay-seconds", doc.Schema, doc.Verdict, doc.Probe.Rounds, reports.ProbeSchema)
+		if doc.Schema != probefile.Schema || doc.Verdict != "honest" || len(doc.Probe.Rounds) != 1 || doc.Probe.Rounds[0].Form != "delay-seconds" {
+			t.Errorf("schema %q, verdict %q, rounds %+v; want %q, honest, one round with delay-seconds", doc.Schema, doc.Verdict, doc.Probe.Rounds, probefile.Schema)
 		}
 		if got := s.Stats().Requests; int64(doc.Requests) != got || doc.Requests > 200 {
 			t.Errorf("report counts %d requests, the server answered %d; want equal, at most 200", doc.Requests, got)
@@ -89,7 +89,7 @@ func TestProbe(t *testing.T) {
 		if code != exitThreshold || stderr != "stampede: probe verdict: understated\n" {
 			t.Fatalf("exit %d, stderr %q; want 1, the verdict\nstdout %s", code, stderr, stdout)
 		}
-		var doc reports.JSONProbeReport
+		var doc probefile.Report
 		if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
 			t.Fatalf("not JSON: %v\n%s", err, stdout)
 		}

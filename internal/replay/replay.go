@@ -23,6 +23,7 @@ import (
 	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/internal/redact"
 	"github.com/stampede-dev/stampede/records"
+	"github.com/stampede-dev/stampede/records/probefile"
 	"github.com/stampede-dev/stampede/records/vegetafile"
 	"github.com/stampede-dev/stampede/reports"
 )
@@ -183,7 +184,7 @@ const maxProbeReport = 4 << 20
 // `stampede probe --format json`.
 func isProbeReport(prefix []byte) bool {
 	p := bytes.TrimLeft(prefix, " \t\r\n")
-	return len(p) > 0 && p[0] == '{' && bytes.Contains(p, []byte(`"schema"`)) && bytes.Contains(p, []byte(`"`+reports.ProbeSchema+`"`))
+	return len(p) > 0 && p[0] == '{' && bytes.Contains(p, []byte(`"schema"`)) && bytes.Contains(p, []byte(`"`+probefile.Schema+`"`))
 }
 
 // probe reads the JSON report of `stampede probe`, shown beside the
@@ -196,12 +197,12 @@ func (l *loader) probe(name string, in io.Reader) error {
 	if len(data) > maxProbeReport {
 		return fmt.Errorf("%s: a probe report of more than %d bytes", name, maxProbeReport)
 	}
-	var p reports.JSONProbeReport
+	var p probefile.Report
 	if err := json.Unmarshal(data, &p); err != nil {
 		return fmt.Errorf("%s: a probe report that does not parse: %w", name, err)
 	}
-	if p.Schema != reports.ProbeSchema {
-		return fmt.Errorf("%s: probe report of schema %q; this stampede reads %q", name, p.Schema, reports.ProbeSchema)
+	if p.Schema != probefile.Schema {
+		return fmt.Errorf("%s: probe report of schema %q; this stampede reads %q", name, p.Schema, probefile.Schema)
 	}
 	l.run.Probes = append(l.run.Probes, p)
 	return nil
