@@ -40,7 +40,7 @@ func TestTextSummaryContract(t *testing.T) {
 	run := fixedRun(t)
 	run.Contract = fixedContract().Report()
 	var b bytes.Buffer
-	if err := Text(&b, run); err != nil {
+	if err := Text(&b, run, fixtureView); err != nil {
 		t.Fatal(err)
 	}
 	golden.Check(t, "txt", b.Bytes())
@@ -82,7 +82,7 @@ func TestNoContractNoSection(t *testing.T) {
 	b.Reset()
 	run := fixedRun(t)
 	run.Contract = contract.New(contract.Options{}).Report()
-	if err := Text(&b, run); err != nil {
+	if err := Text(&b, run, fixtureView); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Contains(b.Bytes(), []byte("no 429, no 503 and no rate-limit header seen")) {

@@ -37,7 +37,7 @@ var csvSeriesColumns = []string{
 // true or false. code, pattern and message come from the target's
 // responses: a cell a spreadsheet would read as a formula is neutralised
 // (csvText).
-func CSV(w io.Writer, run Run) error {
+func CSV(w io.Writer, run analyze.Run) error {
 	s := run.Summary
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
@@ -87,7 +87,7 @@ func CSV(w io.Writer, run Run) error {
 // in the interval in which they were scheduled, so the rows of a class add
 // up to its count in CSV. The latency quantiles, in milliseconds, come
 // from the timeline's histograms of 2 significant digits: within 1 %.
-func CSVSeries(w io.Writer, run Run) error {
+func CSVSeries(w io.Writer, run analyze.Run) error {
 	s := run.Summary
 	tl := &s.Timeline
 	cw := csv.NewWriter(w)

@@ -47,7 +47,7 @@ var hostileTexts = []string{
 // hostileFormatsRun is a run whose classes carry hostile codes, patterns
 // and messages, and whose target, command and contract evidence are
 // hostile too.
-func hostileFormatsRun(t testing.TB) Run {
+func hostileFormatsRun(t testing.TB) analyze.Run {
 	t.Helper()
 	s := analyze.NewSummary()
 	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -66,7 +66,7 @@ func hostileFormatsRun(t testing.TB) Run {
 		h := hostileTexts[i]
 		examples = append(examples, contract.Example{At: t0, Status: 429, RetryAfter: h, RateLimit: h, Detail: h})
 	}
-	return Run{
+	return analyze.Run{
 		Summary:  s,
 		Target:   "GET http://127.0.0.1:8080/" + strings.Join(hostileTexts, ""),
 		Pacer:    "constant 10/s",
@@ -654,7 +654,7 @@ func TestJUnitIncomplete(t *testing.T) {
 		t.Errorf("failure %q of type %q; want %q", f.Message, f.Type, want)
 	}
 
-	empty := Run{Summary: analyze.NewSummary()}
+	empty := analyze.Run{Summary: analyze.NewSummary()}
 	doc = parseJUnit(t, renderFormat(t, func(b *bytes.Buffer) error { return JUnit(b, empty) }))
 	cases = doc.Suites[0].Cases
 	if len(cases) != 2 || cases[0].Failure != nil || cases[1].Name != "requests" || cases[1].Failure == nil || doc.Suites[0].Timestamp != "" || len(doc.Suites[0].Properties) != 0 {
@@ -900,7 +900,7 @@ func checkHGRM(t *testing.T, out []byte, h *hdrhistogram.Histogram) {
 
 // TestFormatsEmptyRun: every format copes with a run without requests.
 func TestFormatsEmptyRun(t *testing.T) {
-	run := Run{Summary: analyze.NewSummary()}
+	run := analyze.Run{Summary: analyze.NewSummary()}
 	if rows := readCSVRows(t, renderFormat(t, func(b *bytes.Buffer) error { return CSV(b, run) }), csvColumns); len(rows) != 0 {
 		t.Errorf("CSV of an empty run has rows: %q", rows)
 	}

@@ -56,7 +56,7 @@ var htmlTemplate = template.Must(template.New("report.html").Funcs(template.Func
 // forbids any fetch. Everything a target sent (codes, messages, samples)
 // is escaped by html/template, and the chart data is JSON that the page's
 // script reads, never markup.
-func HTML(w io.Writer, run Run) error {
+func HTML(w io.Writer, run analyze.Run) error {
 	page, err := newHTMLPage(run)
 	if err != nil {
 		return err
@@ -68,7 +68,7 @@ func HTML(w io.Writer, run Run) error {
 type htmlPage struct {
 	Title    string
 	Subtitle string // target, load and start, those known
-	Verdict  Verdict
+	Verdict  analyze.Verdict
 	Numbers  []htmlFact
 	Step     string // length of a timeline interval, "1s"
 	Classes  []htmlClass
@@ -124,7 +124,7 @@ type htmlRule struct {
 	Example               string
 }
 
-func newHTMLPage(run Run) (*htmlPage, error) {
+func newHTMLPage(run analyze.Run) (*htmlPage, error) {
 	s := run.Summary
 	if s == nil {
 		s = analyze.NewSummary()
@@ -295,7 +295,7 @@ func newHTMLProbe(p probefile.Report) htmlProbe {
 
 // htmlClassNotes says what the table of classes leaves out, as the text
 // report does.
-func htmlClassNotes(run Run, stats []*analyze.ClassStats) []string {
+func htmlClassNotes(run analyze.Run, stats []*analyze.ClassStats) []string {
 	notes := classNotes(run, stats)
 	for i := range notes {
 		notes[i] += "."
@@ -335,7 +335,7 @@ func newHTMLContract(c *contract.Report) *htmlContract {
 
 // htmlMeta lists the facts about the run that are not aggregates, the
 // empty ones left out.
-func htmlMeta(run Run, s *analyze.Summary) []htmlFact {
+func htmlMeta(run analyze.Run, s *analyze.Summary) []htmlFact {
 	var meta []htmlFact
 	add := func(label, value string) {
 		if value != "" {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/internal/browsertest"
 )
 
@@ -39,7 +40,7 @@ const legendJS = `new Promise(function (resolve) {
 func TestHTMLInBrowser(t *testing.T) {
 	p := browsertest.New(t)
 	dir := t.TempDir()
-	write := func(name string, run Run) string {
+	write := func(name string, run analyze.Run) string {
 		var b bytes.Buffer
 		if err := HTML(&b, run); err != nil {
 			t.Fatal(err)

@@ -22,7 +22,7 @@ import (
 )
 
 // htmlRender returns the HTML report of a run.
-func htmlRender(t testing.TB, run Run) string {
+func htmlRender(t testing.TB, run analyze.Run) string {
 	t.Helper()
 	var b bytes.Buffer
 	if err := HTML(&b, run); err != nil {
@@ -339,7 +339,7 @@ const (
 // htmlHostileRun is timedRun with a class whose code, message, sample and
 // example request are markup and script, and an interruption and a
 // command line that are too.
-func htmlHostileRun(t testing.TB) Run {
+func htmlHostileRun(t testing.TB) analyze.Run {
 	t.Helper()
 	run := timedRun(t)
 	s := run.Summary
@@ -424,7 +424,7 @@ func TestHTMLNoContract(t *testing.T) {
 // TestHTMLEmpty: a run without requests renders, fails and has empty
 // charts.
 func TestHTMLEmpty(t *testing.T) {
-	page := htmlRender(t, Run{})
+	page := htmlRender(t, analyze.Run{})
 	doc := htmlParse(t, page)
 	if !strings.Contains(page, "FAIL") || !strings.Contains(page, "no request was made") || !strings.Contains(page, "No requests.") {
 		t.Error("empty run: no FAIL, no reason or no empty table")
@@ -443,7 +443,7 @@ func TestHTMLEmpty(t *testing.T) {
 // the next. A timeline built by Add would widen its intervals to bound
 // its histograms; this one is built whole, its intervals sharing a few
 // histograms, to test the page at the timeline's longest.
-func htmlHourRun(t testing.TB) Run {
+func htmlHourRun(t testing.TB) analyze.Run {
 	t.Helper()
 	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	s := analyze.NewSummary()
@@ -485,7 +485,7 @@ func htmlHourRun(t testing.TB) Run {
 		}
 	}
 	s.Timeline = tl
-	return Run{Summary: s, Target: "GET http://127.0.0.1:8080/", Pacer: "constant 4/s", Planned: time.Hour, Start: t0}
+	return analyze.Run{Summary: s, Target: "GET http://127.0.0.1:8080/", Pacer: "constant 4/s", Planned: time.Hour, Start: t0}
 }
 
 // TestHTMLLongRun: an hour of one-second intervals stays a small page:
@@ -530,7 +530,7 @@ func TestHTMLOtherClasses(t *testing.T) {
 		}
 	}
 	var data htmlData
-	if err := json.Unmarshal(htmlChartData(t, htmlParse(t, htmlRender(t, Run{Summary: s}))), &data); err != nil {
+	if err := json.Unmarshal(htmlChartData(t, htmlParse(t, htmlRender(t, analyze.Run{Summary: s}))), &data); err != nil {
 		t.Fatal(err)
 	}
 	var labels []string

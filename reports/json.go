@@ -129,7 +129,7 @@ type LatencyMs struct {
 }
 
 // NewJSONSummary builds the JSON document of a run.
-func NewJSONSummary(run Run) JSONSummary {
+func NewJSONSummary(run analyze.Run) JSONSummary {
 	s := run.Summary
 	doc := JSONSummary{
 		Schema:               SummarySchema,
@@ -170,9 +170,9 @@ func NewJSONSummary(run Run) JSONSummary {
 			doc.Classification.Overflowed += st.Count
 		}
 	}
-	doc.Classification.MaxClasses = s.Classes.Max()
+	doc.Classification.MaxClasses = run.MaxClasses()
 	doc.Classification.Classes = len(stats)
-	doc.Classification.BodyLimitBytes = run.bodyLimit()
+	doc.Classification.BodyLimitBytes = run.ClassifiedBytes()
 	doc.Classification.TruncatedBodies = run.Truncated
 	doc.RateLimit = jsonRateLimit(run.Contract)
 	v := run.Verdict()
@@ -240,7 +240,7 @@ func utcOrNil(t time.Time) *time.Time {
 }
 
 // JSON writes the summary of a run as one indented JSON document.
-func JSON(w io.Writer, run Run) error {
+func JSON(w io.Writer, run analyze.Run) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false) // sample bodies keep their < > &, readably

@@ -88,7 +88,7 @@ type (
 // (xmlText), and names and examples are kept on one line (junitLine);
 // encoding/xml escapes the rest, and failure bodies and system-out are
 // CDATA, which it splits around "]]>".
-func JUnit(w io.Writer, run Run) error {
+func JUnit(w io.Writer, run analyze.Run) error {
 	s := run.Summary
 	duration := s.Duration()
 	suite := junitSuite{
@@ -107,7 +107,7 @@ func JUnit(w io.Writer, run Run) error {
 	}
 	requests := junitCase{Classname: junitRunClass, Name: "requests", Time: junitSeconds(0), SystemOut: &junitOutput{junitNumbers(s)}}
 	switch {
-	case run.probesOnly():
+	case run.ProbesOnly():
 		requests.Skipped = &junitSkipped{Message: "probe reports only, no result file"}
 	case s.Requests == 0:
 		requests.Failure = &junitFailure{Message: "no request was made", Type: "no-requests"}
@@ -153,7 +153,7 @@ func JUnit(w io.Writer, run Run) error {
 }
 
 // junitProperties lists what ran, leaving out what is unknown.
-func junitProperties(run Run) []junitProperty {
+func junitProperties(run analyze.Run) []junitProperty {
 	var props []junitProperty
 	add := func(name, value string) {
 		if value != "" {

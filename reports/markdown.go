@@ -29,7 +29,7 @@ const (
 // the operator (messages, codes, evidence, the target URL) is escaped by
 // mdEscape, so it cannot break a table, inject HTML or links, or mention
 // people.
-func Markdown(w io.Writer, run Run) error {
+func Markdown(w io.Writer, run analyze.Run) error {
 	s := run.Summary
 	p := &textPrinter{w: w}
 	v := run.Verdict()
@@ -78,7 +78,7 @@ func Markdown(w io.Writer, run Run) error {
 
 // mdMetadata renders what was tested, with what load, when and by what,
 // on one line; "" when nothing is known.
-func mdMetadata(run Run) string {
+func mdMetadata(run analyze.Run) string {
 	var parts []string
 	if run.Target != "" {
 		parts = append(parts, "**Target** "+mdEscape(run.Target))

@@ -47,11 +47,15 @@ func fixtureClassifier(t testing.TB, opts classify.Options) *classify.Classifier
 	return c
 }
 
+// fixtureView is how the text fixtures are shown: with the latency from
+// the actual send too.
+var fixtureView = Options{Uncorrected: true}
+
 // classifiedRun classifies one response per record, as the pipeline does
 // (body cut to the classifier's limit, record given the class), and sums
 // the records up: record i is scheduled at t0 + 10 ms·i, sent 100 µs·i
 // late and completes (i+1) ms after its schedule.
-func classifiedRun(t testing.TB, c *classify.Classifier, responses []response) Run {
+func classifiedRun(t testing.TB, c *classify.Classifier, responses []response) analyze.Run {
 	t.Helper()
 	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	s := analyze.NewSummaryFor(c.Classes())
@@ -63,9 +67,9 @@ func classifiedRun(t testing.TB, c *classify.Classifier, responses []response) R
 		}
 		addClassified(c, s, &r, resp)
 	}
-	return Run{
+	return analyze.Run{
 		Summary: s, Target: "GET http://127.0.0.1:8080/v1/items?api_key=REDACTED", Pacer: "constant 100/s",
-		Planned: time.Second, ResultFile: "r.bin", Records: uint64(len(responses)), Uncorrected: true,
+		Planned: time.Second, ResultFile: "r.bin", Records: uint64(len(responses)),
 		Truncated: c.Truncated(), BodyLimit: c.BodyLimit(),
 	}
 }
@@ -98,7 +102,7 @@ func addClassified(c *classify.Classifier, s *analyze.Summary, r *records.Record
 // mostly 200s without a body read, then rate limits (two messages of one
 // pattern), refused connections, server errors in two dialects, a timeout
 // and a rejected key.
-func fixedRun(t testing.TB) Run {
+func fixedRun(t testing.TB) analyze.Run {
 	t.Helper()
 	responses := make([]response, 100)
 	for i := range responses {
@@ -126,7 +130,7 @@ func fixedRun(t testing.TB) Run {
 
 func TestTextSummary(t *testing.T) {
 	var b bytes.Buffer
-	if err := Text(&b, fixedRun(t)); err != nil {
+	if err := Text(&b, fixedRun(t), fixtureView); err != nil {
 		t.Fatal(err)
 	}
 	golden.Check(t, "txt", b.Bytes())
@@ -134,9 +138,9 @@ func TestTextSummary(t *testing.T) {
 
 func TestTextSummaryInterrupted(t *testing.T) {
 	run := fixedRun(t)
-	run.Interrupted, run.Unanswered, run.Uncorrected, run.Planned = "SIGINT", 3, false, 0
+	run.Interrupted, run.Unanswered, run.Planned = "SIGINT", 3, 0
 	var b bytes.Buffer
-	if err := Text(&b, run); err != nil {
+	if err := Text(&b, run, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	golden.Check(t, "txt", b.Bytes())
@@ -145,9 +149,8 @@ func TestTextSummaryInterrupted(t *testing.T) {
 // TestTextSummaryHistogram draws the latency histograms of the top classes.
 func TestTextSummaryHistogram(t *testing.T) {
 	run := fixedRun(t)
-	run.Histogram, run.Uncorrected = true, false
 	var b bytes.Buffer
-	if err := Text(&b, run); err != nil {
+	if err := Text(&b, run, Options{Histogram: true}); err != nil {
 		t.Fatal(err)
 	}
 	golden.Check(t, "txt", b.Bytes())
@@ -156,7 +159,7 @@ func TestTextSummaryHistogram(t *testing.T) {
 // limitsRun is a run that meets every limit of the classification: more
 // codes than the class table holds, bodies longer than the body limit,
 // more classes than the text table lists.
-func limitsRun(t testing.TB) Run {
+func limitsRun(t testing.TB) analyze.Run {
 	t.Helper()
 	responses := make([]response, 30)
 	for i := range responses {
@@ -170,9 +173,7 @@ func limitsRun(t testing.TB) Run {
 		}
 		responses[i] = resp
 	}
-	run := classifiedRun(t, fixtureClassifier(t, classify.Options{MaxClasses: 3, BodyLimit: 64}), responses)
-	run.MaxClasses = 3
-	return run
+	return classifiedRun(t, fixtureClassifier(t, classify.Options{MaxClasses: 3, BodyLimit: 64}), responses)
 }
 
 // TestTextSummaryClassLimits shows the notes on classes left out of the
@@ -183,7 +184,7 @@ func TestTextSummaryClassLimits(t *testing.T) {
 		t.Fatal("fixture has no truncated body")
 	}
 	var b bytes.Buffer
-	if err := Text(&b, run); err != nil {
+	if err := Text(&b, run, Options{Uncorrected: true, ClassRows: 3}); err != nil {
 		t.Fatal(err)
 	}
 	golden.Check(t, "txt", b.Bytes())
@@ -282,9 +283,9 @@ func TestJSONSummary(t *testing.T) {
 }
 
 func TestEmptySummary(t *testing.T) {
-	run := Run{Summary: analyze.NewSummary(), Histogram: true}
+	run := analyze.Run{Summary: analyze.NewSummary()}
 	var b bytes.Buffer
-	if err := Text(&b, run); err != nil {
+	if err := Text(&b, run, Options{Histogram: true}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(b.String(), "(no requests)") {
@@ -316,42 +317,6 @@ func TestFormatters(t *testing.T) {
 	for _, tt := range tests {
 		if tt.got != tt.want {
 			t.Errorf("got %q; want %q", tt.got, tt.want)
-		}
-	}
-}
-
-// TestLineProgress: without a terminal, one line per interval, none at start.
-func TestLineProgress(t *testing.T) {
-	var b bytes.Buffer
-	p := NewProgress(&b, false, 30*time.Second, 5*time.Second)
-	for ms := 0; ms <= 12_000; ms += 250 {
-		p.Update(Snapshot{Elapsed: time.Duration(ms) * time.Millisecond, Total: 30 * time.Second, Requests: uint64(ms / 10), Successes: uint64(ms / 10), Rate: 100, P99: 3 * time.Millisecond, Status: "200:5"})
-	}
-	p.Close()
-	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
-	if len(lines) != 2 {
-		t.Fatalf("got %d lines; want 2 (at 5s and 10s):\n%s", len(lines), b.String())
-	}
-	want := "[progress] 5.0s/30.0s  500 req  100.0 req/s  ok 100.00 %  p99 3.000 ms  status 200:5"
-	if lines[0] != want {
-		t.Errorf("line = %q; want %q", lines[0], want)
-	}
-	if !strings.HasPrefix(lines[1], "[progress] 10.0s/30.0s") {
-		t.Errorf("second line = %q; want it at 10s", lines[1])
-	}
-}
-
-// TestBarProgress draws the terminal bar into a buffer and checks the
-// figures appear.
-func TestBarProgress(t *testing.T) {
-	var b bytes.Buffer
-	p := NewProgress(&b, true, 2*time.Second, 0)
-	p.Update(Snapshot{Elapsed: time.Second, Total: 2 * time.Second, Requests: 42, Successes: 21, Rate: 42, P99: time.Millisecond, Status: "200:21 500:21"})
-	p.Close()
-	out := b.String()
-	for _, want := range []string{"42 req", "ok 50.00 %", "200:21 500:21", "/2.0s"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("bar output lacks %q:\n%q", want, out)
 		}
 	}
 }

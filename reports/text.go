@@ -20,7 +20,7 @@ import (
 )
 
 // Text writes the summary of a run as aligned tables for people.
-func Text(w io.Writer, run Run) error {
+func Text(w io.Writer, run analyze.Run, opts Options) error {
 	s := run.Summary
 	tp := &textPrinter{w: w}
 	if run.Target != "" {
@@ -70,7 +70,7 @@ func Text(w io.Writer, run Run) error {
 
 	tp.printf("\nLatency\n")
 	rows := [][]string{latencyRow("from scheduled send", s.Latency)}
-	if run.Uncorrected {
+	if opts.Uncorrected {
 		rows = append(rows, latencyRow("from actual send", s.Uncorrected), latencyRow("send delay", s.SendDelay))
 	}
 	right := []tw.Align{tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight}
@@ -99,7 +99,7 @@ func Text(w io.Writer, run Run) error {
 
 	stats := s.ClassStats()
 	if len(stats) > 0 {
-		tp.classes(run, stats)
+		tp.classes(run, stats, opts.ClassRows)
 	}
 	tp.contract(run.Contract)
 	if len(run.Probes) > 0 {
@@ -108,7 +108,7 @@ func Text(w io.Writer, run Run) error {
 			tp.printf("- %s\n", line)
 		}
 	}
-	if run.Histogram && len(stats) > 0 {
+	if opts.Histogram && len(stats) > 0 {
 		tp.histograms(stats[:min(len(stats), HistogramClasses)])
 	}
 	if len(run.Notes) > 0 {
@@ -128,9 +128,8 @@ func Text(w io.Writer, run Run) error {
 // classes writes the table of classes, most frequent first, and the notes
 // on what it leaves out: the classes beyond the row limit, the overflow
 // class and the bodies too long to be read whole.
-func (p *textPrinter) classes(run Run, stats []*analyze.ClassStats) {
+func (p *textPrinter) classes(run analyze.Run, stats []*analyze.ClassStats, limit int) {
 	s := run.Summary
-	limit := run.MaxClasses
 	if limit < 1 {
 		limit = DefaultMaxClassRows
 	}
@@ -162,7 +161,7 @@ func (p *textPrinter) classes(run Run, stats []*analyze.ClassStats) {
 
 // classNotes says what a table of classes leaves out: the responses that
 // fell into the overflow classes, and the bodies too long to be read whole.
-func classNotes(run Run, stats []*analyze.ClassStats) []string {
+func classNotes(run analyze.Run, stats []*analyze.ClassStats) []string {
 	var notes []string
 	var overflowed uint64 // over the overflow classes, one per status
 	for _, st := range stats {
@@ -172,10 +171,10 @@ func classNotes(run Run, stats []*analyze.ClassStats) []string {
 	}
 	if overflowed > 0 && run.Summary != nil {
 		notes = append(notes, fmt.Sprintf("%d %s beyond the limit of %d classes and %s counted as 'other' of their status (raise --max-classes)",
-			overflowed, plural(overflowed, "response fell", "responses fell"), run.Summary.Classes.Max(), plural(overflowed, "is", "are")))
+			overflowed, plural(overflowed, "response fell", "responses fell"), run.MaxClasses(), plural(overflowed, "is", "are")))
 	}
 	if run.Truncated > 0 {
-		limit := FormatBytes(uint64(run.bodyLimit()))
+		limit := FormatBytes(uint64(run.ClassifiedBytes()))
 		notes = append(notes, fmt.Sprintf("%d %s longer than %s and %s classified from %s first %s", run.Truncated,
 			plural(run.Truncated, "response body was", "response bodies were"), limit,
 			plural(run.Truncated, "was", "were"), plural(run.Truncated, "its", "their"), limit))

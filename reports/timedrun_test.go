@@ -18,7 +18,7 @@ import (
 // limits in two messages, server errors in two dialects, refused
 // connections and timeouts at varying times, a rejected key, a contract
 // with violations and the run's metadata. Tests of every format share it.
-func timedRun(t testing.TB) Run {
+func timedRun(t testing.TB) analyze.Run {
 	t.Helper()
 	c := fixtureClassifier(t, classify.Options{})
 	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -61,7 +61,7 @@ func timedRun(t testing.TB) Run {
 		}
 		addClassified(c, s, &r, resp)
 	}
-	return Run{
+	return analyze.Run{
 		Summary: s, Target: "GET http://127.0.0.1:8080/v1/items?api_key=REDACTED", Pacer: "constant 40/s",
 		Planned: 30 * time.Second, ResultFile: "timed.bin", Records: n,
 		Truncated: c.Truncated(), BodyLimit: c.BodyLimit(), MaxLateness: time.Second,
@@ -102,7 +102,7 @@ func TestTextNoTerminalEscapes(t *testing.T) {
 	run.Contract.Rules[0].Name = "rule\x1b[5m"
 	run.Contract.Forms = map[string]uint64{"form\x07": 1}
 	var b bytes.Buffer
-	if err := Text(&b, run); err != nil {
+	if err := Text(&b, run, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if strings.ContainsAny(b.String(), "\x1b\x07\r") {

@@ -19,12 +19,14 @@ import (
 	"github.com/spf13/pflag"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/attack"
 	"github.com/stampede-dev/stampede/internal/pipeline"
 	"github.com/stampede-dev/stampede/internal/redact"
 	"github.com/stampede-dev/stampede/profiles"
+	"github.com/stampede-dev/stampede/progress"
 	"github.com/stampede-dev/stampede/records"
 	"github.com/stampede-dev/stampede/reports"
 )
@@ -231,8 +233,8 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 		return usageErrorf("--retry-after-max %s: want a positive duration, such as 1h", f.retryAfterMax)
 	}
 	run, interrupted, err := execute(cmd.Context(), e, execution{
-		opts: opts, header: header, records: out, quiet: f.quiet, timeout: f.timeout, uncorrected: f.uncorrected,
-		classify: classify, histogram: f.histogram, contract: contract.Options{MaxRetryAfter: f.retryAfterMax},
+		opts: opts, header: header, records: out, quiet: f.quiet, timeout: f.timeout,
+		classify: classify, contract: contract.Options{MaxRetryAfter: f.retryAfterMax},
 	})
 	if err != nil {
 		return err
@@ -247,10 +249,11 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 	if header.Shard != "" {
 		run.Shards = []string{header.Shard}
 	}
-	if err := printSummary(summaryOut, f.format, run); err != nil {
+	view := reports.Options{Uncorrected: f.uncorrected, Histogram: f.histogram}
+	if err := printSummary(summaryOut, f.format, run, view); err != nil {
 		return err
 	}
-	reportErr := writeReports(e, reportSpecs, run)
+	reportErr := writeReports(e, reportSpecs, run, view)
 	if interrupted != nil {
 		if reportErr != nil { // the signal decides the exit code; say what failed
 			fmt.Fprintf(e.stderr, "stampede: %s\n", oneLine(reportErr.Error()))
@@ -262,24 +265,22 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 
 // execution is one attack ready to run.
 type execution struct {
-	opts        attack.Options
-	header      records.Header
-	records     io.Writer // the result file; nil for none
-	quiet       bool      // no progress display
-	timeout     time.Duration
-	uncorrected bool
-	classify    classify.Options
-	histogram   bool // ASCII latency histograms of the top classes
-	contract    contract.Options
+	opts     attack.Options
+	header   records.Header
+	records  io.Writer // the result file; nil for none
+	quiet    bool      // no progress display
+	timeout  time.Duration
+	classify classify.Options
+	contract contract.Options
 }
 
 // execute runs an attack through the pipeline, with a progress display on
 // stderr unless quiet, and returns what the summary shows. interrupted is
 // the signal that cut the run short, if one did.
-func execute(ctx context.Context, e *env, x execution) (run reports.Run, interrupted *signalCause, err error) {
-	var progress reports.Progress = reports.Quiet{}
+func execute(ctx context.Context, e *env, x execution) (run analyze.Run, interrupted *signalCause, err error) {
+	var display progress.Display = progress.Quiet{}
 	if !x.quiet {
-		progress = reports.NewProgress(e.stderr, e.stderrTTY, x.opts.Duration, 5*time.Second)
+		display = progress.New(e.stderr, e.stderrTTY, x.opts.Duration, 5*time.Second)
 	}
 	// After an interrupt, attempts in flight end by their own timeout; the
 	// margin covers those that left at the very moment of the interrupt.
@@ -293,7 +294,7 @@ func execute(ctx context.Context, e *env, x execution) (run reports.Run, interru
 	}
 	outcome, err := pipeline.Run(ctx, e.abort, pipeline.Config{
 		Attack: x.opts, Classifier: classifier, Contract: contract.New(contractOptions(x)),
-		Header: x.header, Output: x.records, Progress: progress, Grace: grace,
+		Header: x.header, Output: x.records, Progress: display, Grace: grace,
 		Interruption: func() string {
 			var cause signalCause
 			if errors.As(context.Cause(ctx), &cause) {
@@ -305,11 +306,11 @@ func execute(ctx context.Context, e *env, x execution) (run reports.Run, interru
 	if err != nil {
 		return run, nil, runtimeError(err)
 	}
-	run = reports.Run{
+	run = analyze.Run{
 		Summary: outcome.Summary, Target: x.header.Target, Pacer: x.header.Pacer, Planned: x.opts.Duration,
-		Unanswered: outcome.Unanswered, Uncorrected: x.uncorrected, Records: outcome.Records,
+		Unanswered: outcome.Unanswered, Records: outcome.Records,
 		Unsent: outcome.Unsent, MaxLateness: attack.MaxLateness,
-		Truncated: outcome.Truncated, BodyLimit: classifier.BodyLimit(), Histogram: x.histogram,
+		Truncated: outcome.Truncated, BodyLimit: classifier.BodyLimit(),
 		Contract: outcome.Contract,
 	}
 	var cause signalCause
@@ -340,12 +341,12 @@ func openOutput(e *env, name string) (out, summary io.Writer, file *os.File, err
 }
 
 // printSummary writes the summary of a run in the chosen format.
-func printSummary(w io.Writer, format string, run reports.Run) error {
+func printSummary(w io.Writer, format string, run analyze.Run, view reports.Options) error {
 	var err error
 	if format == "json" {
 		err = reports.JSON(w, run)
 	} else {
-		err = reports.Text(w, run)
+		err = reports.Text(w, run, view)
 	}
 	if err != nil {
 		return runtimeError(fmt.Errorf("write summary: %w", err))

@@ -166,7 +166,6 @@ func runDemo(cmd *cobra.Command, e *env, f *demoFlags) error {
 		return runtimeError(fmt.Errorf("close result file: %w", err))
 	}
 	run.ResultFile = filepath.Join(f.dir, demoResults)
-	run.MaxClasses = 50 // the demo's point is the classes: show them all
 
 	// Shutdown waits for every handler, so the stats are complete.
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), serveShutdownTimeout)
@@ -180,7 +179,7 @@ func runDemo(cmd *cobra.Command, e *env, f *demoFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := printSummary(e.stdout, "text", run); err != nil {
+	if err := printSummary(e.stdout, "text", run, demoView); err != nil {
 		return err
 	}
 	if interrupted != nil {
@@ -219,6 +218,9 @@ func demoTargets(base string) ([]vegeta.Target, error) {
 	return targets, nil
 }
 
+// demoView shows the demo's classes: they are its point, so all of them.
+var demoView = reports.Options{ClassRows: 50}
+
 // demoReports are the reports the demo renders from its result file.
 var demoReports = []reportSpec{
 	{"html", "report.html"}, {"markdown", "report.md"}, {"junit", "junit.xml"},
@@ -228,9 +230,9 @@ var demoReports = []reportSpec{
 // writeDemoFiles writes the text and JSON summaries and the simulation's
 // stats into dir, then reads the result file back and renders every other
 // report from it alone, checking that it holds what the run saw.
-func writeDemoFiles(e *env, dir string, run reports.Run, stats sim.Stats) ([]string, error) {
+func writeDemoFiles(e *env, dir string, run analyze.Run, stats sim.Stats) ([]string, error) {
 	var text, js bytes.Buffer
-	if err := reports.Text(&text, run); err != nil {
+	if err := reports.Text(&text, run, demoView); err != nil {
 		return nil, runtimeError(fmt.Errorf("text summary: %w", err))
 	}
 	if err := reports.JSON(&js, run); err != nil {
@@ -254,14 +256,13 @@ func writeDemoFiles(e *env, dir string, run reports.Run, stats sim.Stats) ([]str
 		return nil, runtimeError(fmt.Errorf("the result file holds %d requests in %d classes; the run saw %d in %d",
 			replayed.Summary.Requests, len(replayed.Summary.ClassStats()), run.Summary.Requests, len(run.Summary.ClassStats())))
 	}
-	replayed.MaxClasses = run.MaxClasses
 	names := []string{demoResults, demoText, demoJSON, demoStats}
 	specs := make([]reportSpec, len(demoReports))
 	for i, r := range demoReports {
 		specs[i] = reportSpec{r.format, filepath.Join(dir, r.path)}
 		names = append(names, r.path)
 	}
-	if err := writeReports(e, specs, replayed); err != nil {
+	if err := writeReports(e, specs, replayed, demoView); err != nil {
 		return nil, err
 	}
 	return names, nil

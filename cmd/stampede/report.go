@@ -12,6 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/internal/field"
 	"github.com/stampede-dev/stampede/internal/replay"
 	"github.com/stampede-dev/stampede/reports"
 )
@@ -146,11 +148,9 @@ func runReport(ctx context.Context, e *env, f *reportFlags, paths []string) erro
 			}
 			return usageErrorf("%v", err)
 		}
-		run.Histogram = f.histogram
-		if err := reports.Render(w, format, run, reports.RenderOptions{Class: f.class}); err != nil {
-			var selector *reports.ClassSelectorError
-			if errors.As(err, &selector) {
-				return usageErrorf("%v", err)
+		if err := reports.Render(w, format, run, reports.Options{Class: f.class, Histogram: f.histogram}); err != nil {
+			if field.As(err) != nil {
+				return usageErrorf("--%v", err)
 			}
 			return runtimeError(fmt.Errorf("write %s report: %w", format, err))
 		}
@@ -314,11 +314,11 @@ func parseReportSpecs(values []string, output string) ([]reportSpec, error) {
 
 // writeReports writes each report of a finished run. A report that
 // cannot be written does not stop the others; the first error is returned.
-func writeReports(e *env, specs []reportSpec, run reports.Run) error {
+func writeReports(e *env, specs []reportSpec, run analyze.Run, view reports.Options) error {
 	var first error
 	for _, spec := range specs {
 		err := writeOutput(e, "--report "+spec.format, spec.path, func(w io.Writer) error {
-			if err := reports.Render(w, spec.format, run, reports.RenderOptions{}); err != nil {
+			if err := reports.Render(w, spec.format, run, view); err != nil {
 				return runtimeError(fmt.Errorf("write %s report %s: %w", spec.format, spec.path, err))
 			}
 			return nil

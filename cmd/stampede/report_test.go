@@ -261,7 +261,7 @@ func TestReportUsageErrors(t *testing.T) {
 		{[]string{"report", "--format", "pdf", file}, `unknown report format "pdf"`},
 		{[]string{"report", "--format", "json", "--class", "429", file}, "--class selects the histogram of --format hgrm"},
 		{[]string{"report", "--format", "json", "--csv-series", file}, "--csv-series goes with --format csv"},
-		{[]string{"report", "--format", "hgrm", "--class", "404", file}, `--class "404" matches no class; the classes are: 200, 429/rate_limit_exceeded`},
+		{[]string{"report", "--format", "hgrm", "--class", "404", file}, `--class "404": matches no class; the classes are: 200, 429/rate_limit_exceeded`},
 		{[]string{"report", "--format", "hgrm", "--class", "7", file}, "is not an HTTP status"},
 		{[]string{"report", "-", "-"}, "can be read only once"},
 		{[]string{"report", "--format", "html", "-o", out, text}, "not a stampede or vegeta result file"},

@@ -17,8 +17,8 @@ import (
 	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/attack"
+	"github.com/stampede-dev/stampede/progress"
 	"github.com/stampede-dev/stampede/records"
-	"github.com/stampede-dev/stampede/reports"
 )
 
 // FlushInterval bounds how long a record can sit in the result file's
@@ -35,7 +35,7 @@ type Config struct {
 	Contract   *contract.Checker    // rate-limit contract checks; nil for the defaults
 	Header     records.Header       // header of the result file
 	Output     io.Writer            // where the result file goes; nil for none
-	Progress   reports.Progress     // nil for none
+	Progress   progress.Display     // nil for none
 	Grace      time.Duration        // how long to wait for attempts in flight after an interrupt
 	Clock      func() time.Time     // nil for time.Now
 	// Interruption names what cut the run short (a signal), for the
@@ -63,9 +63,9 @@ func Run(ctx, abort context.Context, cfg Config) (Outcome, error) {
 	if now == nil {
 		now = time.Now
 	}
-	progress := cfg.Progress
-	if progress == nil {
-		progress = reports.Quiet{}
+	display := cfg.Progress
+	if display == nil {
+		display = progress.Quiet{}
 	}
 	classifier := cfg.Classifier
 	if classifier == nil {
@@ -110,9 +110,9 @@ func Run(ctx, abort context.Context, cfg Config) (Outcome, error) {
 		writeErr  error
 	)
 	attempts := atk.Records()
-	snapshot := func() reports.Snapshot {
+	snapshot := func() progress.Snapshot {
 		elapsed := now().Sub(start)
-		return reports.Snapshot{
+		return progress.Snapshot{
 			Elapsed:   elapsed,
 			Total:     cfg.Attack.Duration,
 			Requests:  out.Summary.Requests,
@@ -163,7 +163,7 @@ loop:
 				writeErr = w.Flush()
 			}
 		case <-tick.C:
-			progress.Update(snapshot())
+			display.Update(snapshot())
 		case <-interrupt:
 			interrupt = nil
 			out.Interrupted = true
@@ -196,8 +196,8 @@ loop:
 	}
 	final := snapshot()
 	final.Finished = !out.Interrupted && writeErr == nil
-	progress.Update(final)
-	progress.Close()
+	display.Update(final)
+	display.Close()
 	if w != nil {
 		if writeErr == nil {
 			writeErr = w.Flush()

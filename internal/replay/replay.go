@@ -25,7 +25,6 @@ import (
 	"github.com/stampede-dev/stampede/records"
 	"github.com/stampede-dev/stampede/records/probefile"
 	"github.com/stampede-dev/stampede/records/vegetafile"
-	"github.com/stampede-dev/stampede/reports"
 )
 
 // Options configure Load.
@@ -58,24 +57,24 @@ var ErrNotResults = errors.New("not a stampede or vegeta result file")
 // reader's own bound (records.MaxClasses): a report shows the classes of
 // the run, whatever --max-classes it ran with. Load stops with ctx's error
 // when ctx is cancelled.
-func Load(ctx context.Context, paths []string, opts Options) (reports.Run, error) {
+func Load(ctx context.Context, paths []string, opts Options) (analyze.Run, error) {
 	if len(paths) == 0 {
-		return reports.Run{}, errors.New("no result file given")
+		return analyze.Run{}, errors.New("no result file given")
 	}
 	classifier, err := classify.New(opts.Classify)
 	if err != nil {
-		return reports.Run{}, fmt.Errorf("classifier: %w", err)
+		return analyze.Run{}, fmt.Errorf("classifier: %w", err)
 	}
 	l := &loader{
 		ctx:        ctx,
-		run:        reports.Run{Summary: analyze.NewSummaryFor(classify.NewClassTable(records.MaxClasses))},
+		run:        analyze.Run{Summary: analyze.NewSummaryFor(classify.NewClassTable(records.MaxClasses))},
 		classifier: classifier,
 		policy:     redact.NewPolicy(),
 		seen:       map[string]string{},
 	}
 	for _, path := range paths {
 		if err := l.file(path, opts.Stdin); err != nil {
-			return reports.Run{}, err
+			return analyze.Run{}, err
 		}
 	}
 	l.finish()
@@ -85,7 +84,7 @@ func Load(ctx context.Context, paths []string, opts Options) (reports.Run, error
 // loader accumulates files into one run.
 type loader struct {
 	ctx        context.Context
-	run        reports.Run
+	run        analyze.Run
 	classifier *classify.Classifier // of vegeta results
 	vegetaIDs  map[uint32]uint32    // the classifier's class ids → the summary's
 	policy     redact.Policy

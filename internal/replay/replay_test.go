@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/records"
@@ -127,7 +128,7 @@ func TestMergeShardsEqualsWhole(t *testing.T) {
 	}
 	// The JSON summary holds every count, percentile, class and the
 	// timeline: apart from the sources and shards, both are equal.
-	render := func(run reports.Run) map[string]any {
+	render := func(run analyze.Run) map[string]any {
 		var buf bytes.Buffer
 		if err := reports.JSON(&buf, run); err != nil {
 			t.Fatal(err)

@@ -1,4 +1,7 @@
-package reports
+// Package progress shows a live run's progress on the terminal: a bar
+// redrawn in place when stderr is a terminal, one plain line every few
+// seconds otherwise (CI logs).
+package progress
 
 import (
 	"fmt"
@@ -6,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/stampede-dev/stampede/reports"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 )
@@ -42,18 +46,18 @@ func (s Snapshot) Figures() string {
 		status = "-"
 	}
 	return fmt.Sprintf("%d req  %.1f req/s  ok %s  p99 %s  status %s",
-		s.Requests, s.Rate, FormatShare(ok), FormatLatency(s.P99), status)
+		s.Requests, s.Rate, reports.FormatShare(ok), reports.FormatLatency(s.P99), status)
 }
 
-// Progress shows a run's progress while it runs.
-type Progress interface {
+// Display shows a run's progress while it runs.
+type Display interface {
 	Update(Snapshot)
 	Close()
 }
 
-// NewProgress returns the display for w: a live bar when w is a terminal,
+// New returns the display for w: a live bar when w is a terminal,
 // otherwise one plain line every interval (CI logs).
-func NewProgress(w io.Writer, terminal bool, total, interval time.Duration) Progress {
+func New(w io.Writer, terminal bool, total, interval time.Duration) Display {
 	if terminal {
 		return newBarProgress(w, total)
 	}
@@ -63,10 +67,10 @@ func NewProgress(w io.Writer, terminal bool, total, interval time.Duration) Prog
 // Quiet is the display of --quiet: it shows nothing.
 type Quiet struct{}
 
-// Update implements Progress.
+// Update implements Display.
 func (Quiet) Update(Snapshot) {}
 
-// Close implements Progress.
+// Close implements Display.
 func (Quiet) Close() {}
 
 // lineProgress prints a line whenever interval has passed since the last.

@@ -1,0 +1,44 @@
+package progress
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestLineProgress: without a terminal, one line per interval, none at start.
+func TestLineProgress(t *testing.T) {
+	var b bytes.Buffer
+	p := New(&b, false, 30*time.Second, 5*time.Second)
+	for ms := 0; ms <= 12_000; ms += 250 {
+		p.Update(Snapshot{Elapsed: time.Duration(ms) * time.Millisecond, Total: 30 * time.Second, Requests: uint64(ms / 10), Successes: uint64(ms / 10), Rate: 100, P99: 3 * time.Millisecond, Status: "200:5"})
+	}
+	p.Close()
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("got %d lines; want 2 (at 5s and 10s):\n%s", len(lines), b.String())
+	}
+	want := "[progress] 5.0s/30.0s  500 req  100.0 req/s  ok 100.00 %  p99 3.000 ms  status 200:5"
+	if lines[0] != want {
+		t.Errorf("line = %q; want %q", lines[0], want)
+	}
+	if !strings.HasPrefix(lines[1], "[progress] 10.0s/30.0s") {
+		t.Errorf("second line = %q; want it at 10s", lines[1])
+	}
+}
+
+// TestBarProgress draws the terminal bar into a buffer and checks the
+// figures appear.
+func TestBarProgress(t *testing.T) {
+	var b bytes.Buffer
+	p := New(&b, true, 2*time.Second, 0)
+	p.Update(Snapshot{Elapsed: time.Second, Total: 2 * time.Second, Requests: 42, Successes: 21, Rate: 42, P99: time.Millisecond, Status: "200:21 500:21"})
+	p.Close()
+	out := b.String()
+	for _, want := range []string{"42 req", "ok 50.00 %", "200:21 500:21", "/2.0s"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("bar output lacks %q:\n%q", want, out)
+		}
+	}
+}
