@@ -182,6 +182,14 @@ func (s *Summary) ImportClass(c records.Class, samples []string) uint32 {
 	return cls.ID
 }
 
+// AddSample adds a sample body to the class of an ID of the summary's
+// table, unless the class has it or has all the samples it keeps.
+func (s *Summary) AddSample(id uint32, sample string) {
+	if c := s.Classes.ByID(id); c != nil && len(c.Samples) < records.MaxSamplesPerClass && !slices.Contains(c.Samples, sample) {
+		c.Samples = append(c.Samples, sample)
+	}
+}
+
 // RecordClass describes the class of an unclassified record from its own
 // fields: its status, kind and error code, its category if it has one, and
 // otherwise the category of its status.

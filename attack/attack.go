@@ -52,28 +52,11 @@ func (c Capture) wants(status int) bool {
 	return c.Limit > 0 && c.Status != nil && status >= 0 && status <= 0xffff && c.Status(uint16(status))
 }
 
-// Attempt is one attempt as an attack delivers it: its record, and what
-// the analysis needs of the response that the record does not keep.
-type Attempt struct {
-	Record    records.Record
-	Header    http.Header // the response's headers; nil without a response
-	Body      []byte      // the first Capture.Limit bytes of the body, if captured; valid until Release
-	Method    string      // of the request
-	URL       string      // of the request, as sent (not redacted)
-	Scope     uint64      // the rate limiter the request falls under: its endpoint and credentials, hashed
-	Principal uint64      // whose limit it counts against: its host and credentials, hashed
-
-	buf *[]byte // Body's pooled memory
-}
-
-// Release hands the memory of Body back for reuse. Body must not be used
-// afterwards; calling Release again does nothing.
-func (a *Attempt) Release() {
-	if a.buf != nil {
-		if cap(*a.buf) <= maxPooledBody { // a larger one is left to the collector
-			bodyPool.Put(a.buf)
-		}
-		a.buf, a.Body = nil, nil
+// recycleBody takes a captured body's buffer back for reuse
+// (records.Attempt.Recycle).
+func recycleBody(buf *[]byte) {
+	if cap(*buf) <= maxPooledBody { // a larger one is left to the collector
+		bodyPool.Put(buf)
 	}
 }
 
@@ -118,7 +101,7 @@ type Attack struct {
 	sched    *pace.Schedule
 	atk      *vegeta.Attacker
 	meter    *meter
-	attempts chan Attempt
+	attempts chan records.Attempt
 	stopped  atomic.Bool
 	started  atomic.Uint64 // attempts the targeter let through
 }
@@ -136,7 +119,7 @@ func Start(o Options) (*Attack, error) {
 	a := &Attack{
 		sched:    pace.NewSchedule(o.Shape, o.Duration),
 		meter:    newMeter(tr, o.Capture),
-		attempts: make(chan Attempt, 1024),
+		attempts: make(chan records.Attempt, 1024),
 	}
 	client := &http.Client{
 		Timeout:   o.Transport.Timeout,
@@ -196,10 +179,14 @@ func (a *Attack) tooLate(d time.Duration) bool {
 	return ok && time.Since(began) > d+MaxLateness
 }
 
-// Records returns the stream of attempts, in completion order. It is closed
-// when the attack is over. The receiver calls Release on each attempt once
-// done with its Body.
-func (a *Attack) Records() <-chan Attempt { return a.attempts }
+// Attempts returns the stream of attempts, in completion order. It is
+// closed when the attack is over. The receiver calls Release on each
+// attempt once done with its Body.
+func (a *Attack) Attempts() <-chan records.Attempt { return a.attempts }
+
+// Planned returns the attempts the schedule plans in all, and whether it
+// is bounded (an attack of duration 0 runs until stopped).
+func (a *Attack) Planned() (uint64, bool) { return a.sched.Planned() }
 
 // Schedule returns the attack's schedule.
 func (a *Attack) Schedule() *pace.Schedule { return a.sched }
@@ -220,7 +207,7 @@ func (a *Attack) convert(vres <-chan *vegeta.Result) {
 		if vr.Method == "" && vr.Error == errStopped.Error() {
 			continue // refused after Stop: nothing was sent
 		}
-		var at Attempt
+		var at records.Attempt
 		a.fill(vr, &at)
 		a.attempts <- at
 	}
@@ -230,7 +217,7 @@ func (a *Attack) convert(vres <-chan *vegeta.Result) {
 // the schedule assigned to the result's sequence number: the n-th attempt a
 // worker takes is the n-th tick of the schedule, so a stalled target or a
 // shortage of workers shows up as latency instead of vanishing.
-func (a *Attack) fill(vr *vegeta.Result, at *Attempt) {
+func (a *Attack) fill(vr *vegeta.Result, at *records.Attempt) {
 	scheduled := a.sched.Scheduled(vr.Seq)
 	end := vr.Timestamp.Add(vr.Latency)
 	obs, _ := a.meter.take(vr.Seq)
@@ -259,6 +246,6 @@ func (a *Attack) fill(vr *vegeta.Result, at *Attempt) {
 	}
 	at.Header, at.Method, at.URL, at.Scope, at.Principal = vr.Headers, vr.Method, vr.URL, obs.scope, obs.principal
 	if obs.body != nil {
-		at.buf, at.Body = obs.body, *obs.body
+		at.Buffer, at.Body, at.Recycle = obs.body, *obs.body, recycleBody
 	}
 }

@@ -31,7 +31,7 @@ func collect(t *testing.T, o Options) []records.Record {
 	timeout := time.After(60 * time.Second)
 	for {
 		select {
-		case r, ok := <-a.Records():
+		case r, ok := <-a.Attempts():
 			if !ok {
 				return recs
 			}
@@ -276,7 +276,7 @@ func TestStopDeliversInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := 0
-	for range a.Records() {
+	for range a.Attempts() {
 		got++
 		if got == 50 {
 			a.Stop()
@@ -286,7 +286,7 @@ func TestStopDeliversInFlight(t *testing.T) {
 	deadline := time.After(30 * time.Second)
 	for done := false; !done; {
 		select {
-		case _, ok := <-a.Records():
+		case _, ok := <-a.Attempts():
 			if !ok {
 				done = true
 				break

@@ -37,7 +37,7 @@ func TestCaptureBodies(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := map[uint16]int{}
-	for at := range a.Records() {
+	for at := range a.Attempts() {
 		rec := at.Record
 		seen[rec.Status]++
 		switch rec.Status {
@@ -79,7 +79,7 @@ func TestCaptureNothingByDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for at := range a.Records() {
+	for at := range a.Attempts() {
 		if at.Body != nil || at.Record.BytesIn != 4 {
 			t.Errorf("kept %q, counted %d; want nothing kept, 4 counted", at.Body, at.Record.BytesIn)
 		}

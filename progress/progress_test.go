@@ -42,3 +42,14 @@ func TestBarProgress(t *testing.T) {
 		}
 	}
 }
+
+func TestRateWindow(t *testing.T) {
+	var r rateWindow
+	var got float64
+	for i := 0; i <= 20; i++ {
+		got = r.observe(time.Duration(i)*250*time.Millisecond, uint64(i*25))
+	}
+	if got != 100 {
+		t.Errorf("rate = %v; want 100/s", got)
+	}
+}

@@ -1,4 +1,4 @@
-// Package results holds the record of one HTTP attempt and the versioned,
+// Package records holds the record of one HTTP attempt and the versioned,
 // streaming result file that stores one record per attempt.
 //
 // A result file is a header (magic, format version, a checksummed JSON

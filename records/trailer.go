@@ -20,6 +20,10 @@ type Trailer struct {
 	Truncated   uint64    `json:"truncated,omitempty"`   // bodies longer than the classification limit
 	BodyLimit   int       `json:"body_limit,omitempty"`  // body bytes read for classification
 	MaxClasses  int       `json:"max_classes,omitempty"` // the classifier's limit on classes
+	// MaxLatenessMs is how far behind its schedule the generator could
+	// fall, in milliseconds, before it stopped sending (and counted the
+	// rest as Unsent); 0 if unknown.
+	MaxLatenessMs int64 `json:"max_lateness_ms,omitempty"`
 	// Contract is the outcome of the rate-limit contract checks
 	// (contract.Report as JSON), absent when the run made none.
 	Contract json.RawMessage `json:"contract,omitempty"`

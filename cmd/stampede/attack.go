@@ -23,7 +23,6 @@ import (
 	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/attack"
-	"github.com/stampede-dev/stampede/internal/pipeline"
 	"github.com/stampede-dev/stampede/internal/redact"
 	"github.com/stampede-dev/stampede/profiles"
 	"github.com/stampede-dev/stampede/progress"
@@ -245,10 +244,6 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 		}
 		run.ResultFile = f.output
 	}
-	run.Command, run.Start, run.Tool, run.RunID = header.Command, header.Start, header.Tool, header.RunID
-	if header.Shard != "" {
-		run.Shards = []string{header.Shard}
-	}
 	view := reports.Options{Uncorrected: f.uncorrected, Histogram: f.histogram}
 	if err := printSummary(summaryOut, f.format, run, view); err != nil {
 		return err
@@ -274,27 +269,57 @@ type execution struct {
 	contract contract.Options
 }
 
-// execute runs an attack through the pipeline, with a progress display on
-// stderr unless quiet, and returns what the summary shows. interrupted is
-// the signal that cut the run short, if one did.
+// execute runs an attack through the consume loop, with a progress
+// display on stderr unless quiet, and returns what the summary shows.
+// interrupted is the signal that cut the run short, if one did.
 func execute(ctx context.Context, e *env, x execution) (run analyze.Run, interrupted *signalCause, err error) {
 	var display progress.Display = progress.Quiet{}
 	if !x.quiet {
 		display = progress.New(e.stderr, e.stderrTTY, x.opts.Duration, 5*time.Second)
 	}
+	classifier, err := classify.New(x.classify)
+	if err != nil {
+		return run, nil, usageErrorf("--classify: %v", err)
+	}
+	src := analyze.Live(liveOptions(ctx, e, x, classifier))
+	sinks := []analyze.Sink{progress.NewSink(display, x.opts.Duration)}
+	if x.records != nil {
+		sinks = append([]analyze.Sink{analyze.NewResultFile(x.records)}, sinks...)
+	}
+	run, err = analyze.Consume(ctx, src, sinks...)
+	if err != nil {
+		return run, nil, runtimeError(err)
+	}
+	if x.records == nil {
+		run.Records = 0 // none written
+	}
+	var cause signalCause
+	if run.Interrupted != "" && errors.As(context.Cause(ctx), &cause) {
+		interrupted = &cause
+	}
+	return run, interrupted, nil
+}
+
+// liveOptions are the options of an execution's live source.
+func liveOptions(ctx context.Context, e *env, x execution, classifier *classify.Classifier) analyze.LiveOptions {
+	opts := x.opts
+	opts.Capture = attack.Capture{Limit: classifier.BodyLimit(), Status: classifier.NeedsBody}
 	// After an interrupt, attempts in flight end by their own timeout; the
 	// margin covers those that left at the very moment of the interrupt.
 	grace := x.timeout + 2*time.Second
 	if x.timeout <= 0 {
 		grace = attack.DefaultTimeout
 	}
-	classifier, err := classify.New(x.classify)
-	if err != nil {
-		return run, nil, usageErrorf("--classify: %v", err)
-	}
-	outcome, err := pipeline.Run(ctx, e.abort, pipeline.Config{
-		Attack: x.opts, Classifier: classifier, Contract: contract.New(contractOptions(x)),
-		Header: x.header, Output: x.records, Progress: display, Grace: grace,
+	return analyze.LiveOptions{
+		Header: x.header, Classifier: classifier, Checker: contract.New(contractOptions(x)),
+		Grace: grace, Abort: e.abort, MaxLateness: attack.MaxLateness,
+		Start: func() (analyze.Attack, error) {
+			atk, err := attack.Start(opts)
+			if err != nil {
+				return nil, err
+			}
+			return atk, nil
+		},
 		Interruption: func() string {
 			var cause signalCause
 			if errors.As(context.Cause(ctx), &cause) {
@@ -302,23 +327,7 @@ func execute(ctx context.Context, e *env, x execution) (run analyze.Run, interru
 			}
 			return "interrupted"
 		},
-	})
-	if err != nil {
-		return run, nil, runtimeError(err)
 	}
-	run = analyze.Run{
-		Summary: outcome.Summary, Target: x.header.Target, Pacer: x.header.Pacer, Planned: x.opts.Duration,
-		Unanswered: outcome.Unanswered, Records: outcome.Records,
-		Unsent: outcome.Unsent, MaxLateness: attack.MaxLateness,
-		Truncated: outcome.Truncated, BodyLimit: classifier.BodyLimit(),
-		Contract: outcome.Contract,
-	}
-	var cause signalCause
-	if outcome.Interrupted && errors.As(context.Cause(ctx), &cause) {
-		run.Interrupted = signalName(cause.sig)
-		interrupted = &cause
-	}
-	return run, interrupted, nil
 }
 
 // openOutput opens the result file named by -o: nothing for "", stdout for

@@ -22,7 +22,6 @@ import (
 	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/attack"
 	"github.com/stampede-dev/stampede/internal/redact"
-	"github.com/stampede-dev/stampede/internal/replay"
 	"github.com/stampede-dev/stampede/profiles"
 	"github.com/stampede-dev/stampede/records"
 	"github.com/stampede-dev/stampede/reports"
@@ -247,7 +246,7 @@ func writeDemoFiles(e *env, dir string, run analyze.Run, stats sim.Stats) ([]str
 			return nil, runtimeError(fmt.Errorf("write %s: %w", name, err))
 		}
 	}
-	replayed, err := replay.Load(context.Background(), []string{run.ResultFile}, replay.Options{})
+	replayed, err := analyze.Consume(context.Background(), analyze.Files([]string{run.ResultFile}, analyze.FileOptions{}))
 	if err != nil {
 		return nil, runtimeError(fmt.Errorf("read the demo's result file back: %w", err))
 	}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/internal/field"
-	"github.com/stampede-dev/stampede/internal/replay"
 	"github.com/stampede-dev/stampede/reports"
 )
 
@@ -132,16 +131,18 @@ func runReport(ctx context.Context, e *env, f *reportFlags, paths []string) erro
 	}
 	err := writeOutput(e, "--output", f.output, func(w io.Writer) error {
 		if format == vegetaJSON {
-			err := replay.ExportVegeta(ctx, w, paths, e.stdin)
+			src := analyze.Files(paths, analyze.FileOptions{Stdin: e.stdin, Strict: true})
+			_, err := analyze.Consume(ctx, src, analyze.NewVegetaJSON(w))
+			var write *analyze.WriteError
 			switch {
 			case err == nil || ctx.Err() != nil:
 				return err
-			case errors.Is(err, replay.ErrWrite):
+			case errors.As(err, &write):
 				return runtimeError(err)
 			}
 			return usageErrorf("%v", err)
 		}
-		run, err := replay.Load(ctx, paths, replay.Options{Stdin: e.stdin})
+		run, err := analyze.Consume(ctx, analyze.Files(paths, analyze.FileOptions{Stdin: e.stdin}))
 		if err != nil {
 			if ctx.Err() != nil {
 				return err // interrupted: the exit code comes from the signal

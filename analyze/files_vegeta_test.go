@@ -1,4 +1,4 @@
-package replay
+package analyze
 
 import (
 	"bytes"
@@ -13,8 +13,6 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
-
-	"github.com/stampede-dev/stampede/analyze"
 )
 
 // vegetaResults are results as vegeta's attacker makes them: 200s, 429s
@@ -74,7 +72,7 @@ func TestVegetaFiles(t *testing.T) {
 			if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			run, err := Load(context.Background(), []string{path}, Options{})
+			run, err := load(context.Background(), []string{path}, FileOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -116,10 +114,10 @@ func TestExportVegetaRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.bin")
 	shard(t, path, "", 400, func(int) bool { return true })
 	var out bytes.Buffer
-	if err := ExportVegeta(context.Background(), &out, []string{path}, nil); err != nil {
+	if err := exportVegeta(context.Background(), &out, []string{path}, nil); err != nil {
 		t.Fatal(err)
 	}
-	run, err := Load(context.Background(), []string{path}, Options{})
+	run, err := load(context.Background(), []string{path}, FileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +145,7 @@ func TestExportVegetaRoundTrip(t *testing.T) {
 }
 
 // classNames lists classes for a failure message.
-func classNames(stats []*analyze.ClassStats) string {
+func classNames(stats []*ClassStats) string {
 	var b strings.Builder
 	for _, st := range stats {
 		fmt.Fprintf(&b, "%d/%s ×%d; ", st.Class.Status, st.Class.Code, st.Count)
@@ -191,7 +189,7 @@ func TestVegetaDamageAndSecrets(t *testing.T) {
 	data := buf.Bytes()
 	cut := filepath.Join(dir, "cut.json")
 	os.WriteFile(cut, data[:len(data)-40], 0o644)
-	run, err := Load(context.Background(), []string{cut}, Options{})
+	run, err := load(context.Background(), []string{cut}, FileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,20 +200,20 @@ func TestVegetaDamageAndSecrets(t *testing.T) {
 	// A time zone cannot carry a timestamp past the year 9999.
 	late := filepath.Join(dir, "late.json")
 	os.WriteFile(late, []byte(`{"seq":0,"code":200,"timestamp":"9999-12-31T23:59:59-05:00","latency":1000}`+"\n"), 0o644)
-	if run, err := Load(context.Background(), []string{late}, Options{}); err != nil || run.Summary.Requests != 0 || len(run.Notes) != 1 {
+	if run, err := load(context.Background(), []string{late}, FileOptions{}); err != nil || run.Summary.Requests != 0 || len(run.Notes) != 1 {
 		t.Errorf("a result in the year 10000: %v, %d requests, notes %q", err, run.Summary.Requests, run.Notes)
 	}
 	if strings.Contains(run.Target, "SUPERSECRET") || len(run.Target) > 1000 || !strings.HasSuffix(run.Target, "and more") {
 		t.Errorf("target %q: want at most %d redacted targets, and more", run.Target, MaxTargets)
 	}
 	var discard bytes.Buffer
-	if err := ExportVegeta(context.Background(), &discard, []string{cut}, nil); err == nil || strings.Contains(err.Error(), "SUPERSECRET") || !strings.Contains(err.Error(), "entry 300") {
+	if err := exportVegeta(context.Background(), &discard, []string{cut}, nil); err == nil || strings.Contains(err.Error(), "SUPERSECRET") || !strings.Contains(err.Error(), "entry 300") {
 		t.Errorf("exporting a damaged file: %v; want an error naming entry 300, without its secret", err)
 	}
 	full := filepath.Join(dir, "full.json")
 	os.WriteFile(full, data, 0o644)
 	var out bytes.Buffer
-	if err := ExportVegeta(context.Background(), &out, []string{full}, nil); err != nil {
+	if err := exportVegeta(context.Background(), &out, []string{full}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if bytes.Contains(out.Bytes(), []byte("SUPERSECRET")) || bytes.Count(out.Bytes(), []byte("\n")) != 300 {

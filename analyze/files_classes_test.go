@@ -1,4 +1,4 @@
-package replay
+package analyze
 
 import (
 	"bytes"
@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/records"
 )
@@ -57,7 +56,7 @@ func classifiedFile(t *testing.T, path string, c *classify.Classifier, n int, tr
 
 // classesOf renders the classes of a summary as "status code category
 // count" lines, for comparing a live run with its replay.
-func classesOf(s *analyze.Summary) string {
+func classesOf(s *Summary) string {
 	var b strings.Builder
 	for _, st := range s.ClassStats() {
 		fmt.Fprintf(&b, "%d %q %s %s %d\n", st.Class.Status, st.Class.Code, st.Class.Category, st.Class.Dialect, st.Count)
@@ -79,7 +78,7 @@ func TestLoadKeepsTheRunsClasses(t *testing.T) {
 		classifiedFile(t, path, c, 800, true, func(i int) (uint16, string, string) {
 			return 400, "http://127.0.0.1:8080/", fmt.Sprintf(`{"error": {"code": "E%d", "message": "bad"}}`, i%400)
 		})
-		run, err := Load(context.Background(), []string{path}, Options{})
+		run, err := load(context.Background(), []string{path}, FileOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +105,7 @@ func TestLoadKeepsTheRunsClasses(t *testing.T) {
 		classifiedFile(t, path, c, 80, true, func(i int) (uint16, string, string) {
 			return 429, "http://127.0.0.1:8080/" + []string{"a", "b"}[i%2], `{"detail": "Too many requests"}`
 		})
-		run, err := Load(context.Background(), []string{path}, Options{})
+		run, err := load(context.Background(), []string{path}, FileOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +124,7 @@ func TestLoadUnfinishedAndDuplicates(t *testing.T) {
 	c, _ := classify.New(classify.Options{})
 	crashed := filepath.Join(dir, "crashed.bin")
 	classifiedFile(t, crashed, c, 50, false, func(int) (uint16, string, string) { return 200, "http://127.0.0.1:8080/", "" })
-	run, err := Load(context.Background(), []string{crashed}, Options{})
+	run, err := load(context.Background(), []string{crashed}, FileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +133,7 @@ func TestLoadUnfinishedAndDuplicates(t *testing.T) {
 	}
 	a := filepath.Join(dir, "a.bin")
 	shard(t, a, "a", 100, func(int) bool { return true })
-	run, err = Load(context.Background(), []string{a, a}, Options{})
+	run, err = load(context.Background(), []string{a, a}, FileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +148,7 @@ func TestLoadUnfinishedAndDuplicates(t *testing.T) {
 	})
 	v := vegetaFile(t, dir)
 	for _, order := range [][]string{{cut, v}, {v, cut}} {
-		run, err := Load(context.Background(), order, Options{})
+		run, err := load(context.Background(), order, FileOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,7 +164,7 @@ func TestLoadCancelled(t *testing.T) {
 	shard(t, path, "", 10000, func(int) bool { return true })
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Load(ctx, []string{path}, Options{}); err != context.Canceled {
+	if _, err := load(ctx, []string{path}, FileOptions{}); err != context.Canceled {
 		t.Errorf("Load with a cancelled context: %v; want context.Canceled", err)
 	}
 }
@@ -179,14 +178,14 @@ func TestLoadProbeWithEmptyResults(t *testing.T) {
 	classifiedFile(t, empty, c, 0, true, nil)
 	probe := filepath.Join(dir, "probe.json")
 	os.WriteFile(probe, []byte(`{"schema": "stampede/probe/v1", "target": "GET /", "verdict": "honest", "probe": {"rounds": []}}`), 0o644)
-	run, err := Load(context.Background(), []string{empty, probe}, Options{})
+	run, err := load(context.Background(), []string{empty, probe}, FileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if v := run.Verdict(); v.Pass || !strings.Contains(strings.Join(v.Reasons, ";"), "no request was made") {
 		t.Errorf("verdict %+v; want a failure: the result file has no request", v)
 	}
-	run, err = Load(context.Background(), []string{probe}, Options{})
+	run, err = load(context.Background(), []string{probe}, FileOptions{})
 	if err != nil || !run.Verdict().Pass {
 		t.Errorf("an honest probe alone: %v, verdict %+v; want a pass", err, run.Verdict())
 	}

@@ -1,4 +1,4 @@
-package replay
+package analyze
 
 import (
 	"context"
@@ -14,7 +14,7 @@ func BenchmarkLoad(b *testing.B) {
 	shard(b, path, "", n, func(int) bool { return true })
 	b.ResetTimer()
 	for b.Loop() {
-		run, err := Load(context.Background(), []string{path}, Options{})
+		run, err := load(context.Background(), []string{path}, FileOptions{})
 		if err != nil || run.Summary.Requests != n {
 			b.Fatalf("%v, %d requests", err, run.Summary.Requests)
 		}

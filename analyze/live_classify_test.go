@@ -1,4 +1,4 @@
-package pipeline
+package analyze
 
 import (
 	"bytes"
@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/records"
 )
@@ -49,7 +48,7 @@ func TestRunClassifiesAndStoresClasses(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Classifier = classifier
-	out, err := Run(context.Background(), context.Background(), cfg)
+	out, err := liveRun(context.Background(), context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +77,7 @@ func TestRunClassifiesAndStoresClasses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rebuilt := analyze.NewSummary()
+	rebuilt := NewSummary()
 	ids := map[uint32]uint32{} // file id → rebuilt table id
 	for {
 		var rec records.Record

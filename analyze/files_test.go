@@ -1,4 +1,4 @@
-package replay
+package analyze
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,15 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/records"
-	"github.com/stampede-dev/stampede/reports"
 )
-
-// t0 is the start of the fixture runs.
-var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
 // response is what the fixture target answered to request i: mostly
 // 200s, rate limits in the middle third, a few server errors and
@@ -101,79 +97,6 @@ func shard(t testing.TB, path, name string, n int, keep func(int) bool) {
 	}
 }
 
-// TestMergeShardsEqualsWhole: two shards of a run, split record by record
-// and classified apart, report the same counts, percentiles, classes,
-// timeline and contract as one file holding every record.
-func TestMergeShardsEqualsWhole(t *testing.T) {
-	dir := t.TempDir()
-	const n = 3000
-	whole, a, b := filepath.Join(dir, "whole.bin"), filepath.Join(dir, "a.bin"), filepath.Join(dir, "b.bin")
-	shard(t, whole, "all", n, func(int) bool { return true })
-	shard(t, a, "a", n, func(i int) bool { return (i*31)%7 < 3 }) // an uneven, interleaved split
-	shard(t, b, "b", n, func(i int) bool { return (i*31)%7 >= 3 })
-
-	one, err := Load(context.Background(), []string{whole}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	two, err := Load(context.Background(), []string{a, b}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if one.Summary.Requests != n || two.Summary.Requests != n || two.Records != n {
-		t.Fatalf("requests %d and %d (records %d); want %d", one.Summary.Requests, two.Summary.Requests, two.Records, n)
-	}
-	if !slices.Equal(two.Shards, []string{"a", "b"}) || two.RunID != "run-1" || two.Target != "GET http://127.0.0.1:8080/v1/items" {
-		t.Errorf("shards %v, run id %q, target %q", two.Shards, two.RunID, two.Target)
-	}
-	// The JSON summary holds every count, percentile, class and the
-	// timeline: apart from the sources and shards, both are equal.
-	render := func(run analyze.Run) map[string]any {
-		var buf bytes.Buffer
-		if err := reports.JSON(&buf, run); err != nil {
-			t.Fatal(err)
-		}
-		var doc map[string]any
-		if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
-			t.Fatal(err)
-		}
-		delete(doc, "sources")
-		delete(doc, "shards")
-		for _, c := range doc["classes"].([]any) {
-			// Ids are local to a file; the message and samples are
-			// examples, those of the file read first.
-			delete(c.(map[string]any), "id")
-			delete(c.(map[string]any), "message")
-			delete(c.(map[string]any), "samples")
-		}
-		// Rules that follow a sequence of responses judge each shard's
-		// own sequence: they add up per shard, not as one stream.
-		rl := doc["rate_limit"].(map[string]any)
-		rl["rules"] = slices.DeleteFunc(rl["rules"].([]any), func(r any) bool {
-			id := r.(map[string]any)["id"]
-			return id == "headers-consistent" || id == "admitted-after-wait"
-		})
-		delete(rl, "errors")
-		delete(rl, "warnings")
-		delete(doc, "verdict")
-		return doc
-	}
-	dOne, dTwo := render(one), render(two)
-	for _, key := range []string{"requests", "status", "latency_ms", "latency_uncorrected_ms", "send_delay_ms", "classes", "timeline", "rate_limit", "rate_per_s", "duration_s"} {
-		j1, _ := json.Marshal(dOne[key])
-		j2, _ := json.Marshal(dTwo[key])
-		if !bytes.Equal(j1, j2) {
-			t.Errorf("%s differs:\n one file: %s\n 2 shards: %s", key, j1, j2)
-		}
-	}
-	if len(dOne["classes"].([]any)) != 4 {
-		t.Errorf("%d classes; want 4 (200, 429, 500, refused)", len(dOne["classes"].([]any)))
-	}
-	if errs, _ := two.Contract.Violations(); errs == 0 {
-		t.Errorf("merged contract has no violation; half the 429s lack Retry-After")
-	}
-}
-
 // TestLoadErrors: what is not a result file is an error naming the file;
 // damage inside one is skipped and noted.
 func TestLoadErrors(t *testing.T) {
@@ -201,7 +124,7 @@ func TestLoadErrors(t *testing.T) {
 		{"newer format", write("v300.bin", append([]byte("STAMPEDE\x2c\x01"), data[10:]...)), "unsupported result file format version 300"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Load(context.Background(), []string{good, tc.path}, Options{})
+			_, err := load(context.Background(), []string{good, tc.path}, FileOptions{})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Load error = %v; want one containing %q", err, tc.want)
 			}
@@ -214,7 +137,7 @@ func TestLoadErrors(t *testing.T) {
 	flipped := bytes.Clone(data)
 	flipped[len(data)/2] ^= 0xff
 	bad := write("flipped.bin", flipped)
-	run, err := Load(context.Background(), []string{cut, bad}, Options{})
+	run, err := load(context.Background(), []string{cut, bad}, FileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +150,7 @@ func TestLoadErrors(t *testing.T) {
 			t.Errorf("notes lack %q:\n%s", want, notes)
 		}
 	}
-	if _, err := Load(context.Background(), nil, Options{}); err == nil {
+	if _, err := load(context.Background(), nil, FileOptions{}); err == nil {
 		t.Error("Load of no file: no error")
 	}
 }
@@ -238,14 +161,26 @@ func TestLoadStdin(t *testing.T) {
 	p := filepath.Join(dir, "r.bin")
 	shard(t, p, "", 200, func(int) bool { return true })
 	data, _ := os.ReadFile(p)
-	run, err := Load(context.Background(), []string{"-"}, Options{Stdin: bytes.NewReader(data)})
+	run, err := load(context.Background(), []string{"-"}, FileOptions{Stdin: bytes.NewReader(data)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if run.Summary.Requests != 200 || !slices.Equal(run.Sources, []string{"-"}) {
 		t.Errorf("%d requests from %v; want 200 from -", run.Summary.Requests, run.Sources)
 	}
-	if _, err := Load(context.Background(), []string{"-"}, Options{Stdin: bytes.NewReader(nil)}); !errors.Is(err, ErrNotResults) {
+	if _, err := load(context.Background(), []string{"-"}, FileOptions{Stdin: bytes.NewReader(nil)}); !errors.Is(err, ErrNotResults) {
 		t.Errorf("empty stdin: %v; want ErrNotResults", err)
 	}
+}
+
+// load reads result files into a run, as stampede report does.
+func load(ctx context.Context, paths []string, opts FileOptions) (Run, error) {
+	return Consume(ctx, Files(paths, opts))
+}
+
+// exportVegeta writes result files as vegeta JSON results, as stampede
+// report --format vegeta-json does.
+func exportVegeta(ctx context.Context, w io.Writer, paths []string, stdin io.Reader) error {
+	_, err := Consume(ctx, Files(paths, FileOptions{Stdin: stdin, Strict: true}), NewVegetaJSON(w))
+	return err
 }

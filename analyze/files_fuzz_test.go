@@ -1,4 +1,4 @@
-package replay
+package analyze
 
 import (
 	"bytes"
@@ -38,7 +38,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("STAMPEDE\x03\x00"))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, in []byte) {
-		run, err := Load(context.Background(), []string{"-"}, Options{Stdin: bytes.NewReader(in)})
+		run, err := load(context.Background(), []string{"-"}, FileOptions{Stdin: bytes.NewReader(in)})
 		if err != nil {
 			return
 		}

@@ -1,4 +1,4 @@
-package pipeline
+package analyze
 
 import (
 	"bytes"
@@ -14,13 +14,51 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/attack"
 	"github.com/stampede-dev/stampede/attack/pace"
 	"github.com/stampede-dev/stampede/records"
 )
 
-func config(url string, rate float64, d time.Duration, out io.Writer) Config {
-	return Config{
+// liveConfig is one live run of a test.
+type liveConfig struct {
+	Attack     attack.Options
+	Classifier *classify.Classifier // nil for one with the defaults
+	Header     records.Header
+	Output     io.Writer // the result file; nil for none
+	Grace      time.Duration
+}
+
+// liveRun runs an attack through the consume loop, as stampede attack
+// does: its records into a result file when cfg.Output is set.
+func liveRun(ctx, abort context.Context, cfg liveConfig) (Run, error) {
+	classifier := cfg.Classifier
+	if classifier == nil {
+		var err error
+		if classifier, err = classify.New(classify.Options{}); err != nil {
+			return Run{}, err
+		}
+	}
+	opts := cfg.Attack
+	opts.Capture = attack.Capture{Limit: classifier.BodyLimit(), Status: classifier.NeedsBody}
+	src := Live(LiveOptions{
+		Header: cfg.Header, Classifier: classifier, Grace: cfg.Grace, Abort: abort, MaxLateness: attack.MaxLateness,
+		Start: func() (Attack, error) {
+			atk, err := attack.Start(opts)
+			if err != nil {
+				return nil, err
+			}
+			return atk, nil
+		},
+	})
+	if cfg.Output == nil {
+		return Consume(ctx, src)
+	}
+	return Consume(ctx, src, NewResultFile(cfg.Output))
+}
+
+func config(url string, rate float64, d time.Duration, out io.Writer) liveConfig {
+	return liveConfig{
 		Attack: attack.Options{
 			Targets:   []vegeta.Target{{Method: "GET", URL: url}},
 			Shape:     pace.Constant{PerSecond: rate},
@@ -55,13 +93,13 @@ func TestRunWritesEveryRecord(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer srv.Close()
 	var buf bytes.Buffer
-	out, err := Run(context.Background(), context.Background(), config(srv.URL, 100, 500*time.Millisecond, &buf))
+	out, err := liveRun(context.Background(), context.Background(), config(srv.URL, 100, 500*time.Millisecond, &buf))
 	if err != nil {
 		t.Fatal(err)
 	}
 	recs := readAll(t, buf.Bytes())
-	if out.Summary.Requests != 50 || out.Records != 50 || len(recs) != 50 || out.Interrupted {
-		t.Errorf("summary %d, written %d, read back %d, interrupted %v; want 50, 50, 50, false", out.Summary.Requests, out.Records, len(recs), out.Interrupted)
+	if out.Summary.Requests != 50 || out.Records != 50 || len(recs) != 50 || out.Interrupted != "" {
+		t.Errorf("summary %d, written %d, read back %d, interrupted %q; want 50, 50, 50, none", out.Summary.Requests, out.Records, len(recs), out.Interrupted)
 	}
 }
 
@@ -82,13 +120,13 @@ func TestRunInterrupt(t *testing.T) {
 		cancel()
 	}()
 	var buf bytes.Buffer
-	out, err := Run(ctx, context.Background(), config(srv.URL, 200, 0, &buf))
+	out, err := liveRun(ctx, context.Background(), config(srv.URL, 200, 0, &buf))
 	if err != nil {
 		t.Fatal(err)
 	}
 	recs := readAll(t, buf.Bytes())
-	if !out.Interrupted || out.Unanswered != 0 {
-		t.Errorf("interrupted %v, unanswered %d; want true, 0", out.Interrupted, out.Unanswered)
+	if out.Interrupted == "" || out.Unanswered != 0 {
+		t.Errorf("interrupted %q, unanswered %d; want interrupted, 0", out.Interrupted, out.Unanswered)
 	}
 	if int64(len(recs)) != hits.Load() || out.Summary.Requests != uint64(len(recs)) {
 		t.Errorf("records %d, summary %d, server hits %d; want all equal", len(recs), out.Summary.Requests, hits.Load())
@@ -124,12 +162,12 @@ func TestRunAbortStopsWaiting(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 		kill()
 	}()
-	out, err := Run(ctx, abort, config(srv.URL, 100, 0, io.Discard))
+	out, err := liveRun(ctx, abort, config(srv.URL, 100, 0, io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !out.Interrupted || out.Unanswered == 0 || out.Unanswered != uint64(hits.Load())-out.Summary.Requests {
-		t.Errorf("interrupted %v, unanswered %d, answered %d, hits %d; want the hanging attempts unanswered", out.Interrupted, out.Unanswered, out.Summary.Requests, hits.Load())
+	if out.Interrupted == "" || out.Unanswered == 0 || out.Unanswered != uint64(hits.Load())-out.Summary.Requests {
+		t.Errorf("interrupted %q, unanswered %d, answered %d, hits %d; want the hanging attempts unanswered", out.Interrupted, out.Unanswered, out.Summary.Requests, hits.Load())
 	}
 }
 
@@ -145,20 +183,9 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 func TestRunReportsWriteFailure(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer srv.Close()
-	_, err := Run(context.Background(), context.Background(), config(srv.URL, 100, 3*time.Second, &failingWriter{after: 400}))
+	_, err := liveRun(context.Background(), context.Background(), config(srv.URL, 100, 3*time.Second, &failingWriter{after: 400}))
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Errorf("Run with a failing writer = %v; want the write error", err)
-	}
-}
-
-func TestRateWindow(t *testing.T) {
-	var r rateWindow
-	var got float64
-	for i := 0; i <= 20; i++ {
-		got = r.observe(time.Duration(i)*250*time.Millisecond, uint64(i*25))
-	}
-	if got != 100 {
-		t.Errorf("rate = %v; want 100/s", got)
 	}
 }
 
@@ -172,7 +199,7 @@ func TestRunReportsUnsent(t *testing.T) {
 	cfg := config(srv.URL, 2000, 300*time.Millisecond, io.Discard)
 	cfg.Attack.Workers, cfg.Attack.MaxWorkers = 1, 1
 	start := time.Now()
-	out, err := Run(context.Background(), context.Background(), cfg)
+	out, err := liveRun(context.Background(), context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

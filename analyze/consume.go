@@ -1,0 +1,265 @@
+package analyze
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/stampede-dev/stampede/analyze/classify"
+	"github.com/stampede-dev/stampede/analyze/contract"
+	"github.com/stampede-dev/stampede/records"
+)
+
+// MaxTargets bounds the distinct targets a run names; vegeta files of one
+// URL per id have many.
+const MaxTargets = 10
+
+// Consume is the one consume loop of stampede: it takes every event of
+// src into a Run, then hands it to each sink in order, until src ends.
+// A live attack and the result files it wrote go through the same loop and
+// give the same Run.
+//
+// The summary keeps as many classes as the streams describe, up to the
+// result file's own bound (records.MaxClasses): a report shows the classes
+// of the run, whatever bound its classifier had. Memory stays bounded
+// whatever the length of the streams. A source's error, or a sink's, ends
+// the loop and is returned with the Run so far; each Finisher sink is
+// finished either way.
+func Consume(ctx context.Context, src Source, sinks ...Sink) (Run, error) {
+	b := newBuilder()
+	var ev Event
+	var err error
+loop:
+	for {
+		ev.reset()
+		if err = src.Next(ctx, &ev); err != nil {
+			break
+		}
+		b.add(&ev)
+		for _, s := range sinks {
+			if err = s.Observe(&ev, &b.run); err != nil {
+				break loop
+			}
+		}
+	}
+	if errors.Is(err, io.EOF) {
+		err = nil
+	}
+	b.finish()
+	for _, s := range sinks {
+		if f, ok := s.(Finisher); ok {
+			if ferr := f.Finish(&b.run, err); err == nil {
+				err = ferr
+			}
+		}
+	}
+	return b.run, err
+}
+
+// builder takes events into a Run.
+type builder struct {
+	run Run
+
+	// Of the stream begun last.
+	ids     map[uint32]uint32 // the stream's class ids → the summary's (0: classify by the record's fields)
+	lastID  [2]uint32         // the last pair of ids: runs of one class skip the map
+	version int               // its format version; 0 for a stream that is no stampede file
+	name    string            // its file, "" for a live run
+	first   time.Time         // its earliest scheduled record, for a stream whose header has no start
+
+	targets, pacers, runIDs, tools, interrupted []string
+	moreTargets                                 int               // distinct targets beyond MaxTargets
+	contracts, withoutTrailer                   int               // streams with and without contract checks
+	seen                                        map[string]string // "run id/shard" → the stream that had it
+}
+
+func newBuilder() *builder {
+	return &builder{
+		run:  Run{Summary: NewSummaryFor(classify.NewClassTable(records.MaxClasses))},
+		seen: map[string]string{},
+	}
+}
+
+// add takes one event in.
+func (b *builder) add(ev *Event) {
+	switch ev.Kind {
+	case EventBegin:
+		b.begin(ev)
+	case EventRecord:
+		b.record(ev)
+	case EventEnd:
+		b.end(ev.End)
+	case EventProbe:
+		b.run.Sources = append(b.run.Sources, ev.Source)
+		b.run.Probes = append(b.run.Probes, *ev.Probe)
+	}
+}
+
+// begin starts a stream: what its header says about its run.
+func (b *builder) begin(ev *Event) {
+	h := ev.Header
+	b.ids, b.lastID, b.version, b.name, b.first = map[uint32]uint32{}, [2]uint32{}, h.Version, ev.Source, time.Time{}
+	if b.name == "-" {
+		b.name = "standard input"
+	}
+	if ev.Source != "" {
+		b.run.Sources = append(b.run.Sources, ev.Source)
+		b.run.ResultFiles++
+	}
+	if !h.Start.IsZero() && (b.run.Start.IsZero() || h.Start.Before(b.run.Start)) {
+		b.run.Start = h.Start
+	}
+	if h.Target != "" {
+		b.target(h.Target)
+	}
+	b.pacers = appendNew(b.pacers, h.Pacer)
+	b.runIDs = appendNew(b.runIDs, h.RunID)
+	b.tools = appendNew(b.tools, h.Tool)
+	b.run.Shards = appendNew(b.run.Shards, h.Shard)
+	b.run.Planned = max(b.run.Planned, h.Duration)
+	if b.run.Command == nil && len(h.Command) > 0 {
+		b.run.Command = h.Command
+	}
+	if h.RunID != "" {
+		key := h.RunID + "/" + h.Shard
+		if first, dup := b.seen[key]; dup {
+			b.note("%s and %s are both shard %q of run %s: the same records counted twice?", first, b.name, h.Shard, h.RunID)
+		} else {
+			b.seen[key] = b.name
+		}
+	}
+}
+
+// record adds a record to the summary, in the class its stream gave it.
+// The event is left as it is: sinks see the stream's own class ids.
+func (b *builder) record(ev *Event) {
+	r := ev.Record
+	rec := &r
+	if rec.Class != 0 && rec.Class == b.lastID[0] && ev.Sample == "" {
+		rec.Class = b.lastID[1]
+	} else if rec.Class != 0 {
+		id, ok := b.ids[rec.Class]
+		if !ok {
+			if ev.Class != nil {
+				id = b.run.Summary.ImportClass(*ev.Class, nil)
+			}
+			b.ids[rec.Class] = id // 0 for a class the stream does not describe: classified from the record
+		}
+		if ev.Sample != "" && id != 0 {
+			b.run.Summary.AddSample(id, ev.Sample)
+		}
+		b.lastID = [2]uint32{rec.Class, id}
+		rec.Class = id
+	}
+	if ev.Method != "" && ev.URL != "" {
+		b.target(ev.Method + " " + ev.URL)
+	}
+	if b.first.IsZero() || rec.Scheduled.Before(b.first) {
+		b.first = rec.Scheduled
+	}
+	b.run.Summary.Add(rec)
+	b.run.Records++
+}
+
+// end takes in how a stream ended.
+func (b *builder) end(e *End) {
+	for _, c := range e.Described { // samples may follow the records of their class
+		b.run.Summary.ImportClass(c.Class, c.Samples)
+	}
+	b.run.Notes = append(b.run.Notes, e.Notes...)
+	if b.version == 0 && !b.first.IsZero() && (b.run.Start.IsZero() || b.first.Before(b.run.Start)) {
+		b.run.Start = b.first // a vegeta file does not say when its run started: with its first record
+	}
+	b.run.Truncated += e.Truncated
+	b.trailer(e.Trailer)
+}
+
+// trailer takes in what a stream says of its end.
+func (b *builder) trailer(t *records.Trailer) {
+	if t == nil {
+		b.withoutTrailer++
+		switch {
+		case b.version >= 3:
+			b.run.Unfinished++
+			b.note("%s: no trailer, so the run did not end cleanly (a crash or a kill): its end and its rate-limit contract checks are not known", b.name)
+		case b.version > 0:
+			b.note("%s: written by an older stampede (format %d), before result files kept the rate-limit contract checks", b.name, b.version)
+		}
+		return
+	}
+	b.interrupted = appendNew(b.interrupted, t.Interrupted)
+	b.run.Unanswered += t.Unanswered
+	b.run.Unsent += t.Unsent
+	b.run.Truncated += t.Truncated
+	b.run.BodyLimit = max(b.run.BodyLimit, t.BodyLimit)
+	b.run.ClassLimit = max(b.run.ClassLimit, t.MaxClasses)
+	b.run.MaxLateness = max(b.run.MaxLateness, time.Duration(t.MaxLatenessMs)*time.Millisecond)
+	if len(t.Contract) == 0 {
+		return
+	}
+	var c contract.Report
+	if err := c.UnmarshalJSON(t.Contract); err != nil {
+		b.note("%s: the trailer's contract checks do not parse (%v): left out", b.name, err)
+		return
+	}
+	if b.run.Contract == nil {
+		b.run.Contract = &contract.Report{}
+	}
+	b.run.Contract.Merge(&c)
+	b.contracts++
+}
+
+// target adds a distinct target, counting those beyond MaxTargets.
+func (b *builder) target(t string) {
+	if slices.Contains(b.targets, t) {
+		return
+	}
+	if len(b.targets) >= MaxTargets {
+		b.moreTargets++ // may count one target twice: only "more" is said
+		return
+	}
+	b.targets = append(b.targets, t)
+}
+
+// finish settles what depends on every stream.
+func (b *builder) finish() {
+	b.run.Target = joinDistinct(b.targets, "targets")
+	if b.moreTargets > 0 {
+		b.run.Target += "; and more"
+	}
+	b.run.Pacer = joinDistinct(b.pacers, "load shapes")
+	b.run.RunID = joinDistinct(b.runIDs, "runs")
+	b.run.Tool = joinDistinct(b.tools, "tools")
+	b.run.Interrupted = strings.Join(b.interrupted, ", ")
+	if b.run.Contract != nil && b.withoutTrailer > 0 {
+		b.note("the rate-limit contract covers %d of %d files", b.contracts, b.contracts+b.withoutTrailer)
+	}
+}
+
+// note adds a remark for the report's reader.
+func (b *builder) note(format string, args ...any) {
+	b.run.Notes = append(b.run.Notes, fmt.Sprintf(format, args...))
+}
+
+// appendNew appends s unless it is empty or already there.
+func appendNew(list []string, s string) []string {
+	if s == "" || slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}
+
+// joinDistinct renders one value as itself and several as "n things: a; b".
+func joinDistinct(values []string, things string) string {
+	switch len(values) {
+	case 0:
+		return ""
+	case 1:
+		return values[0]
+	}
+	return fmt.Sprintf("%d %s: %s", len(values), things, strings.Join(values, "; "))
+}

@@ -1,0 +1,303 @@
+package analyze
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/stampede-dev/stampede/analyze/classify"
+	"github.com/stampede-dev/stampede/internal/redact"
+	"github.com/stampede-dev/stampede/records"
+	"github.com/stampede-dev/stampede/records/probefile"
+	"github.com/stampede-dev/stampede/records/vegetafile"
+)
+
+// ErrNotResults means a file is neither a stampede nor a vegeta result
+// file, nor a probe's report.
+var ErrNotResults = errors.New("not a stampede or vegeta result file")
+
+// checkEvery is how many records are read between two looks at the
+// context: a cancelled report stops within a few milliseconds.
+const checkEvery = 4096
+
+// FileOptions configure Files.
+type FileOptions struct {
+	// Classify configures the classifier of vegeta results, whose bodies
+	// are classified again (at most Classify.MaxClasses classes, the
+	// default 200 if 0); stampede files carry their classes.
+	Classify classify.Options
+	// Stdin is read for the path "-"; nil for os.Stdin.
+	Stdin io.Reader
+	// Strict makes a damaged vegeta entry an error instead of a note that
+	// keeps the results before it: for an export, which must not drop
+	// results silently.
+	Strict bool
+}
+
+// Files is the source of result files read back: stampede's own, of every
+// format version, vegeta's (gob, JSON or CSV; their bodies are classified
+// again), and probe reports, in the order given. Several files, the shards
+// of one run or repeated runs, make one run: Consume merges them exactly.
+//
+// A file that cannot be opened or is of no known kind is an error naming
+// it; damage inside a file (bad checksums, a cut end) is skipped and noted
+// in the stream's End. Next returns ctx's error when ctx is cancelled.
+func Files(paths []string, opts FileOptions) Source {
+	if opts.Stdin == nil {
+		opts.Stdin = os.Stdin
+	}
+	return &files{paths: paths, opts: opts, policy: redact.NewPolicy()}
+}
+
+// files reads the files one after the other.
+type files struct {
+	paths  []string
+	opts   FileOptions
+	policy redact.Policy
+
+	opened  bool       // a file was opened
+	current fileStream // the file being read; nil between files
+	close   func()
+
+	classifier *classify.Classifier // of vegeta results, made on the first one
+}
+
+// fileStream is one open file being read.
+type fileStream interface {
+	next(ctx context.Context, ev *Event) (done bool, err error)
+}
+
+// Next implements Source.
+func (f *files) Next(ctx context.Context, ev *Event) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	for f.current == nil {
+		if len(f.paths) == 0 {
+			if !f.opened {
+				return errors.New("no result file given")
+			}
+			return io.EOF
+		}
+		f.opened = true
+		path := f.paths[0]
+		f.paths = f.paths[1:]
+		opened, err := f.open(path, ev)
+		f.current = opened
+		if err != nil || ev.Kind != 0 {
+			return err // the file's Begin, its probe, or why it cannot be read
+		}
+	}
+	done, err := f.current.next(ctx, ev)
+	if done || err != nil {
+		f.close()
+		f.current = nil
+	}
+	return err
+}
+
+// open opens a file, tells its kind from its first bytes, and starts its
+// stream: a result file's Begin, or a probe report whole. A file of no
+// kind Files reads is an error naming it.
+func (f *files) open(path string, ev *Event) (fileStream, error) {
+	in, name, closeFile, err := open(path, f.opts.Stdin)
+	if err != nil {
+		return nil, err
+	}
+	br := bufio.NewReaderSize(in, 64<<10)
+	prefix, err := br.Peek(512)
+	if errors.Is(err, io.EOF) || errors.Is(err, bufio.ErrBufferFull) {
+		err = nil // a short file: its prefix is all of it
+	}
+	var s fileStream
+	switch {
+	case err != nil:
+		err = fmt.Errorf("read %s: %w", name, err)
+	case len(prefix) == 0:
+		err = fmt.Errorf("%s: empty file: %w", name, ErrNotResults)
+	case strings.HasPrefix(string(prefix), records.Magic):
+		s, err = f.stampede(name, br, ev)
+	case probefile.Detect(prefix):
+		err = f.probe(name, br, ev)
+	default:
+		if _, ok := vegetafile.Detect(prefix); ok {
+			s, err = f.vegeta(name, br, ev)
+		} else {
+			err = fmt.Errorf("%s: %w (a stampede file starts with %q; vegeta files are gob, JSON lines or CSV)", name, ErrNotResults, records.Magic)
+		}
+	}
+	if ev.Kind != 0 {
+		ev.Source = path // as given: "-" for standard input
+	}
+	if s == nil {
+		closeFile()
+		return nil, err
+	}
+	f.close = closeFile
+	return s, err
+}
+
+// probe reads a probe's report whole into ev.
+func (f *files) probe(name string, in io.Reader, ev *Event) error {
+	p, err := probefile.Read(in)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	ev.Kind, ev.Probe = EventProbe, &p
+	return nil
+}
+
+// open opens a result file, or stdin for "-".
+func open(path string, stdin io.Reader) (in io.Reader, name string, closeFile func(), err error) {
+	if path == "-" {
+		return stdin, "standard input", func() {}, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, path, nil, fmt.Errorf("open result file: %w", err)
+	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, path, nil, fmt.Errorf("%s: is a directory, not a result file", path)
+	}
+	return f, path, func() { f.Close() }, nil
+}
+
+// stampedeStream streams a stampede result file.
+type stampedeStream struct {
+	name      string
+	r         *records.Reader
+	n         uint64
+	described map[uint32]bool // classes whose description went with a record
+	last      uint32          // the class of the last record: runs of one class skip the map
+}
+
+// stampede starts a stampede result file's stream with its Begin.
+func (f *files) stampede(name string, in io.Reader, ev *Event) (fileStream, error) {
+	r, err := records.NewReader(in)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	ev.Kind, ev.Header = EventBegin, r.Header()
+	return &stampedeStream{name: name, r: r, described: map[uint32]bool{}}, nil
+}
+
+func (s *stampedeStream) next(ctx context.Context, ev *Event) (bool, error) {
+	err := s.r.Next(&ev.Record)
+	if errors.Is(err, io.EOF) {
+		s.end(ev)
+		return true, nil
+	}
+	if err != nil {
+		return true, fmt.Errorf("read %s after %d records: %w", s.name, s.n, err)
+	}
+	if s.n++; s.n%checkEvery == 0 && ctx.Err() != nil {
+		return true, ctx.Err()
+	}
+	ev.Kind = EventRecord
+	if id := ev.Record.Class; id != 0 && id != s.last && !s.described[id] {
+		s.last, s.described[id] = id, true
+		if c, ok := s.r.Class(id); ok {
+			ev.Class = &c
+		}
+	}
+	return false, nil
+}
+
+// end ends the file's stream: its trailer, its classes with their samples,
+// and the damage read past.
+func (s *stampedeStream) end(ev *Event) {
+	e := &End{Trailer: s.r.Trailer(), Described: s.r.Classes()}
+	if n := s.r.Skipped(); n > 0 {
+		e.Notes = append(e.Notes, fmt.Sprintf("%s: %d damaged bytes skipped (bad checksums or a cut end); the records around them were read", s.name, n))
+	}
+	if d := s.r.DroppedClasses(); d > 0 {
+		e.Notes = append(e.Notes, fmt.Sprintf("%s: %d class descriptions beyond the reader's limit ignored; their records were classified by status and code", s.name, d))
+	}
+	ev.Kind, ev.End = EventEnd, e
+}
+
+// vegetaStream streams a vegeta result file, classifying every result again
+// from its stored body.
+type vegetaStream struct {
+	name       string
+	r          *vegetafile.Reader
+	res        vegetafile.Result
+	n          uint64
+	classifier *classify.Classifier
+	truncated  uint64 // the classifier's count before this file
+	policy     redact.Policy
+	strict     bool
+	described  map[uint32]bool // classes whose description went with a record of this file
+}
+
+// vegeta starts a vegeta result file's stream with its Begin.
+func (f *files) vegeta(name string, in io.Reader, ev *Event) (fileStream, error) {
+	r, err := vegetafile.NewReader(in)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if f.classifier == nil {
+		if f.classifier, err = classify.New(f.opts.Classify); err != nil {
+			return nil, fmt.Errorf("classifier: %w", err)
+		}
+	}
+	ev.Kind, ev.Header.Tool = EventBegin, "vegeta ("+r.Encoding()+")"
+	return &vegetaStream{
+		name: name, r: r, classifier: f.classifier, truncated: f.classifier.Truncated(),
+		policy: f.policy, strict: f.opts.Strict, described: map[uint32]bool{},
+	}, nil
+}
+
+// next reads one result. A malformed entry ends the file, with a note: the
+// results before it count (unless strict).
+func (v *vegetaStream) next(ctx context.Context, ev *Event) (bool, error) {
+	err := v.r.Next(&v.res)
+	if errors.Is(err, io.EOF) {
+		ev.Kind, ev.End = EventEnd, &End{Truncated: v.classifier.Truncated() - v.truncated}
+		return true, nil
+	}
+	if err != nil {
+		problem := entryProblem(v.r.Encoding(), int(v.n+1), err)
+		if v.strict {
+			return true, fmt.Errorf("%s: %s", v.name, problem)
+		}
+		ev.Kind, ev.End = EventEnd, &End{
+			Truncated: v.classifier.Truncated() - v.truncated,
+			Notes:     []string{fmt.Sprintf("%s: %s; the %d results before it were read", v.name, problem, v.n)},
+		}
+		return true, nil
+	}
+	if v.n++; v.n%checkEvery == 0 && ctx.Err() != nil {
+		return true, ctx.Err()
+	}
+	res := &v.res
+	ev.Kind, ev.Record = EventRecord, res.Record
+	ev.Method = res.Method
+	if res.URL != "" {
+		ev.URL = v.policy.URL(res.URL)
+	}
+	cl := stamp(v.classifier, ev, &classify.Response{
+		Status: res.Record.Status, Kind: res.Record.ErrorKind, ContentType: res.ContentType, ContentEncoding: res.ContentEncoding,
+		Body: res.Body, BodyLen: res.Record.BytesIn, Method: res.Method, URL: res.URL,
+	})
+	if !v.described[cl.Class.ID] { // the classifier outlives the file: its class may be older
+		v.described[cl.Class.ID] = true
+		ev.Class = &cl.Class.Class
+	}
+	return false, nil
+}
+
+// entryProblem says what is wrong with entry n of a vegeta file, without
+// the decoder's words: they quote the entry, secrets and all.
+func entryProblem(encoding string, n int, err error) string {
+	how := "does not decode"
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		how = "is cut short"
+	}
+	return fmt.Sprintf("vegeta %s results: entry %d %s", encoding, n, how)
+}

@@ -1,0 +1,112 @@
+package progress
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stampede-dev/stampede/analyze"
+)
+
+// Sink shows a live run's progress on a Display: a snapshot of the run at
+// every tick of the stream, a last one when it is over, then the display
+// is closed. It is an analyze.Sink.
+type Sink struct {
+	d        Display
+	total    time.Duration // planned duration, 0 if unbounded
+	now      func() time.Time
+	start    time.Time
+	rate     rateWindow
+	finished bool // the stream ended without an interrupt
+}
+
+// NewSink returns the sink that shows a run planned to last total (0 if
+// unbounded) on d.
+func NewSink(d Display, total time.Duration) *Sink {
+	return &Sink{d: d, total: total, now: time.Now}
+}
+
+// Observe implements analyze.Sink.
+func (s *Sink) Observe(ev *analyze.Event, run *analyze.Run) error {
+	switch ev.Kind {
+	case analyze.EventBegin:
+		s.start = s.now()
+	case analyze.EventTick:
+		s.d.Update(s.snapshot(run))
+	case analyze.EventEnd:
+		s.finished = ev.End.Trailer != nil && ev.End.Trailer.Interrupted == ""
+	}
+	return nil
+}
+
+// Finish implements analyze.Finisher: the last snapshot, then the display
+// closes. A run that failed or was interrupted leaves its bar short.
+func (s *Sink) Finish(run *analyze.Run, err error) error {
+	final := s.snapshot(run)
+	final.Finished = s.finished && err == nil
+	s.d.Update(final)
+	s.d.Close()
+	return nil
+}
+
+// snapshot is the state of the run now.
+func (s *Sink) snapshot(run *analyze.Run) Snapshot {
+	elapsed := s.now().Sub(s.start)
+	sum := run.Summary
+	return Snapshot{
+		Elapsed:   elapsed,
+		Total:     s.total,
+		Requests:  sum.Requests,
+		Successes: sum.Successes,
+		Rate:      s.rate.observe(elapsed, sum.Requests),
+		P99:       time.Duration(sum.Latency.ValueAtQuantile(99)) * time.Microsecond,
+		Status:    statusCounts(sum.Status),
+	}
+}
+
+// statusCounts renders "200:4990 503:10", ascending by status.
+func statusCounts(m map[uint16]uint64) string {
+	codes := make([]uint16, 0, len(m))
+	for c := range m {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	var b strings.Builder
+	for i, c := range codes {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(strconv.Itoa(int(c)))
+		b.WriteByte(':')
+		b.WriteString(strconv.FormatUint(m[c], 10))
+	}
+	return b.String()
+}
+
+// rateWindow measures the completion rate over about the last second from
+// samples of a running count.
+type rateWindow struct {
+	samples [5]struct {
+		at    time.Duration
+		count uint64
+	}
+	n int
+}
+
+// observe records a sample and returns the rate since the oldest kept
+// sample: (count − oldCount) / (at − oldAt).
+func (r *rateWindow) observe(at time.Duration, count uint64) float64 {
+	i := r.n % len(r.samples)
+	r.samples[i].at, r.samples[i].count = at, count
+	r.n++
+	oldest := 0
+	if r.n > len(r.samples) {
+		oldest = r.n % len(r.samples)
+	}
+	o := r.samples[oldest]
+	if span := at - o.at; span > 0 {
+		return float64(count-o.count) / span.Seconds()
+	}
+	return 0
+}
