@@ -209,4 +209,7 @@ func TestRunReportsUnsent(t *testing.T) {
 	if out.Unsent == 0 || out.Summary.Requests+out.Unsent != 600 {
 		t.Errorf("sent %d, unsent %d; want unsent > 0 and the two adding up to the 600 planned", out.Summary.Requests, out.Unsent)
 	}
+	if out.MaxLateness != attack.MaxLateness {
+		t.Errorf("max lateness %s; want the attack's %s, for the report to say how far behind it fell", out.MaxLateness, attack.MaxLateness)
+	}
 }

@@ -366,3 +366,29 @@ func TestClassStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestTextUnsent says how far behind the generator fell when the run
+// knows its bound (a live run, a file with max_lateness_ms), and only that
+// it fell behind when it does not (older files).
+func TestTextUnsent(t *testing.T) {
+	for _, tc := range []struct {
+		lateness time.Duration
+		want     string
+	}{
+		{time.Second, "Unsent    7 scheduled requests never left: stampede fell more than 1s behind its schedule"},
+		{0, "Unsent    7 scheduled requests never left: stampede fell behind its schedule"},
+	} {
+		run := fixedRun(t)
+		run.Unsent, run.MaxLateness = 7, tc.lateness
+		var b bytes.Buffer
+		if err := Text(&b, run, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), tc.want) {
+			t.Errorf("max lateness %s: no line %q in:\n%s", tc.lateness, tc.want, b.String())
+		}
+		if !strings.Contains(b.String(), "Verdict: FAIL: 7 scheduled attempts were never sent") {
+			t.Errorf("max lateness %s: unsent attempts pass the verdict:\n%s", tc.lateness, b.String())
+		}
+	}
+}

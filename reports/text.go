@@ -53,7 +53,11 @@ func Text(w io.Writer, run analyze.Run, opts Options) error {
 		tp.printf("\n")
 	}
 	if run.Unsent > 0 {
-		tp.printf("Unsent    %d scheduled requests never left: stampede fell more than %s behind its schedule (raise --max-workers or lower the rate)\n", run.Unsent, run.MaxLateness)
+		behind := "behind its schedule"
+		if run.MaxLateness > 0 {
+			behind = fmt.Sprintf("more than %s behind its schedule", run.MaxLateness)
+		}
+		tp.printf("Unsent    %d scheduled requests never left: stampede fell %s (raise --max-workers or lower the rate)\n", run.Unsent, behind)
 	}
 	tp.printf("\n")
 
