@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/stampede-dev/stampede/attack/pace"
+	"github.com/stampede-dev/stampede/internal/field"
 	"github.com/stampede-dev/stampede/records"
 )
 
@@ -71,23 +73,24 @@ func DefaultTransport() TransportOptions {
 	return TransportOptions{Timeout: DefaultTimeout, Connections: DefaultConnections, KeepAlive: true}
 }
 
-// Validate reports every problem of the options at once.
+// Validate reports every problem of the options at once, each a
+// *field.Error named as the command's flags are ("workers 20: …").
 func (o Options) Validate() []error {
 	var errs []error
 	if len(o.Targets) == 0 {
-		errs = append(errs, errors.New("no targets"))
+		errs = append(errs, field.Errorf("targets", "", "none given"))
 	}
 	if o.Shape == nil {
-		errs = append(errs, errors.New("no load shape"))
+		errs = append(errs, field.Errorf("pace", "", "no load shape"))
 	}
 	if o.Duration < 0 {
-		errs = append(errs, fmt.Errorf("duration %s: must be >= 0 (0 runs until interrupted)", o.Duration))
+		errs = append(errs, field.Errorf("duration", o.Duration.String(), "must be >= 0 (0 runs until interrupted)"))
 	}
 	if o.Transport.Timeout < 0 {
-		errs = append(errs, fmt.Errorf("timeout %s: must be >= 0", o.Transport.Timeout))
+		errs = append(errs, field.Errorf("timeout", o.Transport.Timeout.String(), "must be >= 0"))
 	}
 	if o.MaxWorkers > 0 && o.Workers > o.MaxWorkers {
-		errs = append(errs, fmt.Errorf("workers %d: more than the maximum of %d workers", o.Workers, o.MaxWorkers))
+		errs = append(errs, field.Errorf("workers", strconv.FormatUint(o.Workers, 10), "more than the maximum of %d workers", o.MaxWorkers))
 	}
 	return errs
 }

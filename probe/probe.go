@@ -30,11 +30,13 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strconv"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/stampede-dev/stampede/attack/pace"
+	"github.com/stampede-dev/stampede/internal/field"
 	"github.com/stampede-dev/stampede/ratelimit"
 	"github.com/stampede-dev/stampede/records/probefile"
 )
@@ -103,45 +105,47 @@ type Options struct {
 	Redact func(text string) string
 }
 
-// Validate reports every problem of the options, naming each field as the
-// command's flags do ("max-rate 0: …").
+// Validate reports every problem of the options, each a *field.Error
+// naming its field as the command's flags do ("max-rate 0: …").
 func (o Options) Validate() []error {
 	var errs []error
-	addf := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	add := func(name, value, format string, args ...any) {
+		errs = append(errs, field.Errorf(name, value, format, args...))
+	}
 	if o.Target.URL == "" || o.Target.Method == "" {
-		addf("target: a method and a URL are required")
+		add("target", "", "a method and a URL are required")
 	}
 	b := o.Bounds
 	maxOK := b.MaxRate > 0 && b.MaxRate <= pace.MaxRate
 	if !maxOK {
-		addf("max-rate %v: want a rate above 0 and at most %g/s", b.MaxRate, float64(pace.MaxRate))
+		add("max-rate", fmt.Sprint(b.MaxRate), "want a rate above 0 and at most %g/s", float64(pace.MaxRate))
 	}
 	if !(b.StartRate > 0 && b.StartRate <= pace.MaxRate) {
-		addf("start-rate %v: want a rate above 0", b.StartRate)
+		add("start-rate", fmt.Sprint(b.StartRate), "want a rate above 0")
 	} else if maxOK && b.StartRate > b.MaxRate {
-		addf("start-rate %s: above max-rate %s", pace.RateString(b.StartRate), pace.RateString(b.MaxRate))
+		add("start-rate", pace.RateString(b.StartRate), "above max-rate %s", pace.RateString(b.MaxRate))
 	}
 	if b.Step <= 0 {
-		addf("step %s: must be above 0", b.Step)
+		add("step", b.Step.String(), "must be above 0")
 	}
 	if b.MaxTime <= 0 {
-		addf("max-time %s: must be above 0", b.MaxTime)
+		add("max-time", b.MaxTime.String(), "must be above 0")
 	}
 	if b.MaxRequests < 1 {
-		addf("max-requests %d: must be at least 1", b.MaxRequests)
+		add("max-requests", strconv.Itoa(b.MaxRequests), "must be at least 1")
 	}
 	if b.Rounds < 1 {
-		addf("rounds %d: must be at least 1", b.Rounds)
+		add("rounds", strconv.Itoa(b.Rounds), "must be at least 1")
 	}
 	if b.Margin < 0 {
-		addf("margin %s: must not be negative", b.Margin)
+		add("margin", b.Margin.String(), "must not be negative")
 	}
 	if b.MaxInFlight < 1 {
-		addf("max-in-flight %d: must be at least 1", b.MaxInFlight)
+		add("max-in-flight", strconv.Itoa(b.MaxInFlight), "must be at least 1")
 	}
 	if len(errs) == 0 {
 		if err := b.Ramp().Validate(); err != nil {
-			addf("start-rate %s and max-rate %s: %v", pace.RateString(b.StartRate), pace.RateString(b.MaxRate), err)
+			add("start-rate", pace.RateString(b.StartRate)+" and max-rate "+pace.RateString(b.MaxRate), "%v", err)
 		}
 	}
 	return errs

@@ -4,11 +4,11 @@
 package profiles
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/stampede-dev/stampede/attack/pace"
+	"github.com/stampede-dev/stampede/internal/field"
 )
 
 // Paces lists the load shapes, in the order help text shows them.
@@ -46,15 +46,6 @@ type Load struct {
 	SinePeriod    string `yaml:"sine-period"`
 }
 
-// FieldError is a problem with one field of a Load.
-type FieldError struct {
-	Field string // the yaml key, which is also the flag name
-	Msg   string
-}
-
-// Error implements error.
-func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
-
 // fieldsOf lists which fields belong to which pace, to reject a parameter
 // given for another shape.
 var fieldsOf = map[string][]string{
@@ -72,7 +63,8 @@ type Plan struct {
 }
 
 // Plan validates the load and builds its shape. It returns every problem
-// found, each a *FieldError.
+// found, each a *field.Error named by the field's yaml key, which is also
+// its flag's name.
 func (l Load) Plan() (Plan, []error) {
 	c := &collector{}
 	name := strings.ToLower(strings.TrimSpace(l.Pace))
@@ -175,8 +167,8 @@ func orDefault(v, def string) string {
 // collector gathers field errors so that all are reported at once.
 type collector struct{ errs []error }
 
-func (c *collector) add(field, format string, args ...any) {
-	c.errs = append(c.errs, &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)})
+func (c *collector) add(name, format string, args ...any) {
+	c.errs = append(c.errs, field.Errorf(name, "", format, args...))
 }
 
 // rate parses a rate in pace.ParseRate's grammar.

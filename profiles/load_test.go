@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stampede-dev/stampede/attack/pace"
+	"github.com/stampede-dev/stampede/internal/field"
 )
 
 func TestPlan(t *testing.T) {
@@ -64,9 +65,9 @@ func TestPlanErrors(t *testing.T) {
 				t.Fatalf("Plan(%+v) = %v; want %d errors for %v", tt.load, errs, len(tt.fields), tt.fields)
 			}
 			for i, err := range errs {
-				var fe *FieldError
+				var fe *field.Error
 				if !errors.As(err, &fe) || fe.Field != tt.fields[i] {
-					t.Errorf("error %d = %v; want a FieldError on %q", i, err, tt.fields[i])
+					t.Errorf("error %d = %v; want a field.Error on %q", i, err, tt.fields[i])
 				}
 			}
 		})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stampede-dev/stampede/attack/pace"
+	"github.com/stampede-dev/stampede/internal/field"
 )
 
 // Controls are the behaviours of the simulation that can be set for every
@@ -404,42 +405,44 @@ func parseControlDuration(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// validate reports every problem of c, each prefixed by at ("" or
-// "apis.mimo.") and naming its field.
+// validate reports every problem of c, each a *field.Error whose name is
+// prefixed by at ("" or "apis.mimo.").
 func (c Controls) validate(at string) []error {
 	var errs []error
-	addf := func(format string, args ...any) { errs = append(errs, fmt.Errorf(at+format, args...)) }
+	add := func(name, value, format string, args ...any) {
+		errs = append(errs, field.Errorf(at+name, value, format, args...))
+	}
 	rate := float64(c.RateLimit)
 	if math.IsNaN(rate) || rate < 0 || rate > MaxRateLimit || rate > 0 && rate < MinRateLimit {
-		addf("rate_limit %v: want 0 (each plan's limit) or requests per second from 1/86400 (one a day) to %g", rate, MaxRateLimit)
+		add("rate_limit", fmt.Sprint(rate), "want 0 (each plan's limit) or requests per second from 1/86400 (one a day) to %g", MaxRateLimit)
 	}
 	if c.Burst < 0 {
-		addf("burst %d: must be >= 0 (0: one second's worth of the rate limit)", c.Burst)
+		add("burst", strconv.Itoa(c.Burst), "must be >= 0 (0: one second's worth of the rate limit)")
 	} else if c.Burst > 0 && rate == 0 {
-		addf("burst %d: applies only with a rate limit for every key, which is not set", c.Burst)
+		add("burst", strconv.Itoa(c.Burst), "applies only with a rate limit for every key, which is not set")
 	}
 	if c.DailyLimit < 0 {
-		addf("daily_limit %d: must be >= 0 (0: each plan's daily limit)", c.DailyLimit)
+		add("daily_limit", strconv.Itoa(c.DailyLimit), "must be >= 0 (0: each plan's daily limit)")
 	}
 	if c.RetryAfter != "" && !slices.Contains(RetryAfterModes, c.RetryAfter) {
-		addf("retry_after %q: want one of %s", c.RetryAfter, strings.Join(RetryAfterModes, ", "))
+		add("retry_after", strconv.Quote(c.RetryAfter), "want one of %s", strings.Join(RetryAfterModes, ", "))
 	}
 	if c.LieFactor < 0 || c.LieFactor == 1 || c.LieFactor > 100 {
-		addf("lie_factor %d: want 2 to 100 (0: %d)", c.LieFactor, DefaultLieFactor)
+		add("lie_factor", strconv.Itoa(c.LieFactor), "want 2 to 100 (0: %d)", DefaultLieFactor)
 	}
 	if err := c.Errors.validate(); err != nil {
-		addf("errors: %v", err)
+		add("errors", "", "%v", err)
 	}
 	for i, w := range c.Outages {
 		if w.Duration <= 0 || w.Start < 0 || w.Start+w.Duration > 30*maxControlDuration {
-			addf("outages[%d] %s: want a start >= 0 and a duration > 0", i, w)
+			add(fmt.Sprintf("outages[%d]", i), w.String(), "want a start >= 0 and a duration > 0")
 		}
 	}
 	if c.Stall != (Stall{}) && (c.Stall.For <= 0 || c.Stall.Every <= c.Stall.For) {
-		addf("stall %s: want 0 < for < every", c.Stall)
+		add("stall", c.Stall.String(), "want 0 < for < every")
 	}
 	if c.Capacity < 0 {
-		addf("capacity %d: must be >= 0 (0: the API's default)", c.Capacity)
+		add("capacity", strconv.Itoa(c.Capacity), "must be >= 0 (0: the API's default)")
 	}
 	return errs
 }

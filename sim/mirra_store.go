@@ -185,9 +185,9 @@ type mirraInput struct {
 	err    *mirraErr
 }
 
-// field returns the field name decoded as a T: nil if absent or null,
+// decodeField returns the field name decoded as a T: nil if absent or null,
 // INVALID_INPUT if of another type.
-func field[T any](f mirraFields, name string) (*T, *mirraErr) {
+func decodeField[T any](f mirraFields, name string) (*T, *mirraErr) {
 	raw, has := f[name]
 	if !present(raw, has) {
 		return nil, nil
@@ -200,7 +200,7 @@ func field[T any](f mirraFields, name string) (*T, *mirraErr) {
 }
 
 // str returns the string field name: nil if absent or null.
-func (f mirraFields) str(name string) (*string, *mirraErr) { return field[string](f, name) }
+func (f mirraFields) str(name string) (*string, *mirraErr) { return decodeField[string](f, name) }
 
 // strs returns the fields names, in order, stopping at the first of the
 // wrong type.
@@ -236,7 +236,7 @@ func (f mirraFields) list(name string) ([]string, bool, *mirraErr) {
 }
 
 // integer returns the integer field name: nil if absent or null.
-func (f mirraFields) integer(name string) (*int64, *mirraErr) { return field[int64](f, name) }
+func (f mirraFields) integer(name string) (*int64, *mirraErr) { return decodeField[int64](f, name) }
 
 func mirraBlank(s string) bool { return strings.TrimSpace(s) == "" }
 

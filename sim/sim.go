@@ -33,9 +33,12 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/stampede-dev/stampede/internal/field"
 )
 
 // Config configures a simulation. It is a plain struct that a --config
@@ -97,16 +100,19 @@ var keyNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 // maxKeyLen bounds the length of a key's secret.
 const maxKeyLen = 256
 
-// Validate reports every problem of the configuration, each naming its
-// field. It never quotes a key's secret.
+// Validate reports every problem of the configuration, each a
+// *field.Error named by its YAML key ("apis.mimo.rate_limit",
+// "keys[0].plan"). It never quotes a key's secret.
 func (c Config) Validate() []error {
 	var errs []error
-	addf := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	add := func(name, value, format string, args ...any) {
+		errs = append(errs, field.Errorf(name, value, format, args...))
+	}
 
 	errs = append(errs, c.Controls.validate("")...)
 	for _, name := range slices.Sorted(maps.Keys(c.APIs)) {
 		if !slices.Contains(APINames(), name) {
-			addf("apis.%s: no such API; want one of %s", name, strings.Join(APINames(), ", "))
+			add("apis."+name, "", "no such API; want one of %s", strings.Join(APINames(), ", "))
 			continue
 		}
 		errs = append(errs, c.APIs[name].validate("apis."+name+".")...)
@@ -122,35 +128,35 @@ func (c Config) Validate() []error {
 		at := fmt.Sprintf("keys[%d]", i)
 		switch {
 		case !keyNameRE.MatchString(k.Name):
-			addf("%s.name %q: want 1 to 64 letters, digits, '.', '_' or '-'", at, k.Name)
+			add(at+".name", strconv.Quote(k.Name), "want 1 to 64 letters, digits, '.', '_' or '-'")
 		case names[k.Name] != "":
-			addf("%s.name %q: already taken by %s", at, k.Name, names[k.Name])
+			add(at+".name", strconv.Quote(k.Name), "already taken by %s", names[k.Name])
 		default:
 			names[k.Name] = at
 		}
 		switch {
 		case k.Key == "":
-			addf("%s.key: required", at)
+			add(at+".key", "", "required")
 		case len(k.Key) > maxKeyLen:
-			addf("%s.key: longer than %d bytes", at, maxKeyLen)
+			add(at+".key", "", "longer than %d bytes", maxKeyLen)
 		case strings.IndexFunc(k.Key, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0:
-			addf("%s.key: must not contain spaces or control characters", at)
+			add(at+".key", "", "must not contain spaces or control characters")
 		case k.Key == k.Name:
-			addf("%s.key: must differ from the name, which stats show", at)
+			add(at+".key", "", "must differ from the name, which stats show")
 		case secrets[k.Key] != "":
-			addf("%s.key: the same as the key of %s", at, secrets[k.Key])
+			add(at+".key", "", "the same as the key of %s", secrets[k.Key])
 		default:
 			secrets[k.Key] = at
 		}
 		if _, ok := Plans[k.Plan]; !ok {
-			addf("%s.plan %q: want one of %s", at, k.Plan, strings.Join(planNames(), ", "))
+			add(at+".plan", strconv.Quote(k.Plan), "want one of %s", strings.Join(planNames(), ", "))
 		}
 		if k.Balance != nil && *k.Balance < 0 {
-			addf("%s.balance %d: must be >= 0 (leave it out for unlimited)", at, *k.Balance)
+			add(at+".balance", strconv.FormatInt(int64(*k.Balance), 10), "must be >= 0 (leave it out for unlimited)")
 		}
 		for j, s := range k.Services {
 			if strings.TrimSpace(s) == "" {
-				addf("%s.services[%d]: empty service name", at, j)
+				add(fmt.Sprintf("%s.services[%d]", at, j), "", "empty service name")
 			}
 		}
 	}

@@ -369,11 +369,7 @@ func attackOptions(ctx context.Context, e *env, f *attackFlags, policy redact.Po
 	const none = ""
 	plan, errs := f.load.Plan()
 	if len(errs) > 0 {
-		msgs := make([]string, len(errs))
-		for i, err := range errs {
-			msgs[i] = "--" + err.Error()
-		}
-		return attack.Options{}, none, usageErrorf("%s", strings.Join(msgs, "; "))
+		return attack.Options{}, none, flagProblems(errs)
 	}
 	header, err := attack.ParseHeaders(f.headers)
 	if err != nil {
@@ -471,12 +467,7 @@ func attackOptions(ctx context.Context, e *env, f *attackFlags, policy redact.Po
 		},
 	}
 	if errs := opts.Validate(); len(errs) > 0 {
-		// Options name their fields as the flags do: "workers 20: …".
-		msgs := make([]string, len(errs))
-		for i, err := range errs {
-			msgs[i] = "--" + err.Error()
-		}
-		return attack.Options{}, none, usageErrorf("%s", strings.Join(msgs, "; "))
+		return attack.Options{}, none, flagProblems(errs) // options are named as the flags are
 	}
 	return opts, described, nil
 }

@@ -3,7 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"syscall"
+
+	"github.com/stampede-dev/stampede/internal/field"
 )
 
 // Exit codes of stampede.
@@ -61,4 +64,24 @@ func codeOf(err error) int {
 		return ee.code
 	}
 	return exitUsage
+}
+
+// flagProblems is a usage error listing the problems a layer found with
+// its options, each a *field.Error named as the command's flags are:
+// "--workers 20: more than the maximum of 10 workers".
+func flagProblems(errs []error) error {
+	msgs := make([]string, len(errs))
+	for i, err := range errs {
+		msgs[i] = flagProblem(err)
+	}
+	return usageErrorf("%s", strings.Join(msgs, "; "))
+}
+
+// flagProblem renders one problem: a field error as its flag's, anything
+// else as it is.
+func flagProblem(err error) string {
+	if fe := field.As(err); fe != nil {
+		return "--" + fe.Error()
+	}
+	return err.Error()
 }

@@ -203,7 +203,7 @@ func probeOptions(ctx context.Context, e *env, f *probeFlags) (probe.Options, st
 	o = probe.Options{Target: t, Bounds: b, Client: probeClient(f.timeout, f.maxInFlight)}
 	if len(msgs) == 0 {
 		for _, err := range o.Validate() {
-			msgs = append(msgs, "--"+err.Error())
+			msgs = append(msgs, flagProblem(err))
 		}
 	}
 	if len(msgs) > 0 {

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/stampede-dev/stampede/attack/pace"
+	"github.com/stampede-dev/stampede/internal/field"
 	"github.com/stampede-dev/stampede/sim"
 )
 
@@ -203,78 +204,21 @@ func serveConfig(fl *pflag.FlagSet, f *serveFlags) (sim.Config, error) {
 		}
 		cfg = c
 	}
-	set := func(name string) bool { return f.config == "" || fl.Changed(name) }
 	var errs []string
-	bad := func(flag string, err error) { errs = append(errs, "--"+flag+": "+err.Error()) }
-	if set("seed") {
-		cfg.Seed = f.seed
-	}
-	if fl.Changed("rate-limit") {
-		r, err := pace.ParseRate(f.rateLimit)
-		if err != nil {
-			bad("rate-limit", err)
+	for _, c := range serveControls {
+		given := fl.Changed(c.flag)
+		if !given && !(c.byDefault && f.config == "") {
+			continue
 		}
-		cfg.RateLimit = sim.Rate(r)
-		overrideAPIs(&cfg, func(c *sim.Controls) { c.RateLimit, c.Burst = 0, 0 })
-	}
-	if fl.Changed("burst") {
-		cfg.Burst = f.burst
-	}
-	if fl.Changed("daily-limit") {
-		cfg.DailyLimit = f.dailyLimit
-		overrideAPIs(&cfg, func(c *sim.Controls) { c.DailyLimit = 0 })
-	}
-	if set("retry-after") {
-		cfg.RetryAfter = f.retryAfter
-	}
-	if fl.Changed("retry-after") {
-		overrideAPIs(&cfg, func(c *sim.Controls) { c.RetryAfter = "" })
-	}
-	if fl.Changed("lie-factor") {
-		cfg.LieFactor = f.lieFactor
-		overrideAPIs(&cfg, func(c *sim.Controls) { c.LieFactor = 0 })
-	}
-	if fl.Changed("latency") {
-		l, err := sim.ParseLatency(f.latency)
-		if err != nil {
-			bad("latency", err)
+		for _, err := range unjoin(c.apply(f, &cfg)) {
+			errs = append(errs, "--"+c.flag+": "+err.Error())
 		}
-		cfg.Latency = l
-		overrideAPIs(&cfg, func(c *sim.Controls) { c.Latency = sim.Latency{} })
-	}
-	if fl.Changed("error-rate") {
-		r, err := sim.ParseErrorRates(f.errorRates)
-		if err != nil {
-			bad("error-rate", err)
-		}
-		cfg.Errors = r
-		overrideAPIs(&cfg, func(c *sim.Controls) { c.Errors = nil })
-	}
-	if fl.Changed("outage") {
-		cfg.Outages = nil
-		for _, o := range f.outages {
-			w, err := sim.ParseWindow(o)
-			if err != nil {
-				bad("outage", err)
+		if given && c.clear != nil { // a flag applies to every API, over the file's own
+			for name, api := range cfg.APIs {
+				c.clear(&api)
+				cfg.APIs[name] = api
 			}
-			cfg.Outages = append(cfg.Outages, w)
 		}
-		overrideAPIs(&cfg, func(c *sim.Controls) { c.Outages = nil })
-	}
-	if fl.Changed("stall") {
-		st, err := sim.ParseStall(f.stall)
-		if err != nil {
-			bad("stall", err)
-		}
-		cfg.Stall = st
-		overrideAPIs(&cfg, func(c *sim.Controls) { c.Stall = sim.Stall{} })
-	}
-	if fl.Changed("capacity") {
-		cfg.Capacity = f.capacity
-		overrideAPIs(&cfg, func(c *sim.Controls) { c.Capacity = 0 })
-	}
-	if fl.Changed("fault-header") {
-		cfg.AllowFaultHeader = f.faultHeader
 	}
 	if len(errs) > 0 {
 		return cfg, usageErrorf("%s", strings.Join(errs, "; "))
@@ -282,49 +226,102 @@ func serveConfig(fl *pflag.FlagSet, f *serveFlags) (sim.Config, error) {
 	if problems := cfg.Validate(); len(problems) > 0 {
 		msgs := make([]string, len(problems))
 		for i, err := range problems {
-			msgs[i] = configProblem(err.Error(), f.config)
+			msgs[i] = configProblem(err, f.config)
 		}
 		return cfg, usageErrorf("%s", strings.Join(msgs, "; "))
 	}
 	return cfg, nil
 }
 
-// overrideAPIs clears a control in every API's section of the file, so
-// that a flag given on the command line applies to every API, as its help
-// says.
-func overrideAPIs(cfg *sim.Config, clear func(*sim.Controls)) {
-	for name, c := range cfg.APIs {
-		clear(&c)
-		cfg.APIs[name] = c
+// unjoin lists the errors errors.Join joined, the one err is, or none.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
 	}
+	if err != nil {
+		return []error{err}
+	}
+	return nil
+}
+
+// serveControl is a flag of serve that sets a field of the simulation's
+// configuration.
+type serveControl struct {
+	flag, key string // the flag, and the YAML key of the field it sets
+	// byDefault applies the flag's default when there is no --config file.
+	byDefault bool
+	apply     func(f *serveFlags, cfg *sim.Config) error
+	// clear drops an API's own value of the control, so that the flag, given
+	// on the command line, applies to every API; nil for a global setting.
+	clear func(*sim.Controls)
+}
+
+// serveControls are serve's flags over the configuration, in the order
+// they apply.
+var serveControls = []serveControl{
+	{flag: "seed", key: "seed", byDefault: true, apply: func(f *serveFlags, cfg *sim.Config) error { cfg.Seed = f.seed; return nil }},
+	{flag: "rate-limit", key: "rate_limit", apply: func(f *serveFlags, cfg *sim.Config) error {
+		r, err := pace.ParseRate(f.rateLimit)
+		cfg.RateLimit = sim.Rate(r)
+		return err
+	}, clear: func(c *sim.Controls) { c.RateLimit, c.Burst = 0, 0 }},
+	{flag: "burst", key: "burst", apply: func(f *serveFlags, cfg *sim.Config) error { cfg.Burst = f.burst; return nil }},
+	{flag: "daily-limit", key: "daily_limit", apply: func(f *serveFlags, cfg *sim.Config) error { cfg.DailyLimit = f.dailyLimit; return nil },
+		clear: func(c *sim.Controls) { c.DailyLimit = 0 }},
+	{flag: "retry-after", key: "retry_after", byDefault: true, apply: func(f *serveFlags, cfg *sim.Config) error { cfg.RetryAfter = f.retryAfter; return nil },
+		clear: func(c *sim.Controls) { c.RetryAfter = "" }},
+	{flag: "lie-factor", key: "lie_factor", apply: func(f *serveFlags, cfg *sim.Config) error { cfg.LieFactor = f.lieFactor; return nil },
+		clear: func(c *sim.Controls) { c.LieFactor = 0 }},
+	{flag: "latency", key: "latency", apply: func(f *serveFlags, cfg *sim.Config) (err error) {
+		cfg.Latency, err = sim.ParseLatency(f.latency)
+		return err
+	}, clear: func(c *sim.Controls) { c.Latency = sim.Latency{} }},
+	{flag: "error-rate", key: "errors", apply: func(f *serveFlags, cfg *sim.Config) (err error) {
+		cfg.Errors, err = sim.ParseErrorRates(f.errorRates)
+		return err
+	}, clear: func(c *sim.Controls) { c.Errors = nil }},
+	{flag: "outage", key: "outages", apply: func(f *serveFlags, cfg *sim.Config) error {
+		cfg.Outages = nil
+		var errs []error
+		for _, o := range f.outages {
+			w, err := sim.ParseWindow(o)
+			errs = append(errs, err)
+			cfg.Outages = append(cfg.Outages, w)
+		}
+		return errors.Join(errs...)
+	}, clear: func(c *sim.Controls) { c.Outages = nil }},
+	{flag: "stall", key: "stall", apply: func(f *serveFlags, cfg *sim.Config) (err error) {
+		cfg.Stall, err = sim.ParseStall(f.stall)
+		return err
+	}, clear: func(c *sim.Controls) { c.Stall = sim.Stall{} }},
+	{flag: "capacity", key: "capacity", apply: func(f *serveFlags, cfg *sim.Config) error { cfg.Capacity = f.capacity; return nil },
+		clear: func(c *sim.Controls) { c.Capacity = 0 }},
+	{flag: "fault-header", key: "allow_fault_header", apply: func(f *serveFlags, cfg *sim.Config) error {
+		cfg.AllowFaultHeader = f.faultHeader
+		return nil
+	}},
 }
 
 // configProblem names where a problem of the configuration comes from: the
-// flag that set the field ("--rate-limit 5: …") or, for fields only a file
-// sets, the file ("sim.yaml: keys[0].plan …").
-func configProblem(msg, file string) string {
-	field, _, _ := strings.Cut(msg, " ")
-	field = strings.TrimSuffix(field, ":")
-	flag := "--" + flagName(msg)
-	switch {
-	case strings.HasPrefix(field, "apis.") || strings.HasPrefix(field, "keys["):
-		return file + ": " + msg
-	case field == "errors":
-		flag = "--error-rate: " + strings.TrimPrefix(msg, "errors: ")
-	case strings.HasPrefix(field, "outages["):
-		flag = "--outage: " + msg
+// flag that sets the field ("--rate-limit 5: …", and the file too when
+// there is one) or, for fields only a file sets, the file ("sim.yaml:
+// keys[0].plan …").
+func configProblem(err error, file string) string {
+	fe := field.As(err)
+	if fe == nil {
+		return err.Error()
 	}
-	if file != "" {
-		return file + " or " + flag
+	key, _, _ := strings.Cut(fe.Field, "[") // outages[2] is set by --outage
+	for _, c := range serveControls {
+		if c.key == key {
+			flag := "--" + field.Renamed(fe, c.flag).Error()
+			if file != "" {
+				return file + " or " + flag
+			}
+			return flag
+		}
 	}
-	return flag
-}
-
-// flagName turns a sim.Config problem ("rate_limit 5: …") into one about
-// the flag that set the field ("rate-limit 5: …").
-func flagName(msg string) string {
-	field, rest, _ := strings.Cut(msg, " ")
-	return strings.ReplaceAll(field, "_", "-") + " " + rest
+	return file + ": " + fe.Error() // apis.…, keys[…]: only a file sets them
 }
 
 // checkLoopback refuses to listen beyond this machine unless allowed: the

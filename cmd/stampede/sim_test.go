@@ -133,6 +133,13 @@ func TestServeUsageErrors(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("rate_limit: 5/s\nlatencyy: 5ms\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Fields a file and a flag both set are named by both; fields only a
+	// file sets, by the file.
+	fields := filepath.Join(dir, "fields.yaml")
+	yaml := "lie_factor: 1\napis:\n  nosuch: {}\n  mira: {capacity: -4}\nkeys:\n  - {name: k, key: secret-1, plan: gold}\n"
+	if err := os.WriteFile(fields, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -150,6 +157,11 @@ func TestServeUsageErrors(t *testing.T) {
 		{[]string{"serve", "--config", bad}, "--config " + bad + ": line 2: field latencyy not found"},
 		{[]string{"serve", "--addr", "0.0.0.0:8080"}, "listens on every interface"},
 		{[]string{"serve", "--addr", "8080"}, `--addr "8080": want host:port`},
+		{[]string{"serve", "--config", fields}, fields + " or --lie-factor 1: want 2 to 100 (0: 3); "},
+		{[]string{"serve", "--config", fields, "--daily-limit", "-1"}, fields + " or --daily-limit -1: must be >= 0"},
+		{[]string{"serve", "--config", fields}, fields + ": apis.mira.capacity -4: must be >= 0"},
+		{[]string{"serve", "--config", fields}, fields + ": apis.nosuch: no such API; want one of mimo, mira, mira-verify, mirra"},
+		{[]string{"serve", "--config", fields}, fields + `: keys[0].plan "gold": want one of free, full`},
 	} {
 		code, _, stderr := runInProcess(t, tc.args...)
 		if code != exitUsage || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 {
