@@ -62,12 +62,12 @@ func TestReadErrors(t *testing.T) {
 
 func TestDetect(t *testing.T) {
 	for in, want := range map[string]bool{
-		`{"schema": "stampede/probe/v1"}`:  true,
+		`{"schema": "stampede/probe/v1"}`:       true,
 		"\n  {\"schema\":\"stampede/probe/v1\"": true,
-		`{"schema": "stampede/summary/v1"}`: false,
-		`["stampede/probe/v1", "schema"]`:   false,
-		"STAMPEDE":                          false,
-		"":                                  false,
+		`{"schema": "stampede/summary/v1"}`:     false,
+		`["stampede/probe/v1", "schema"]`:       false,
+		"STAMPEDE":                              false,
+		"":                                      false,
 	} {
 		if got := Detect([]byte(in)); got != want {
 			t.Errorf("Detect(%q) = %v; want %v", in, got, want)
