@@ -6,7 +6,6 @@ package attack
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -124,13 +123,7 @@ func Start(o Options) (*Attack, error) {
 		meter:    newMeter(tr, o.Capture),
 		attempts: make(chan records.Attempt, 1024),
 	}
-	client := &http.Client{
-		Timeout:   o.Transport.Timeout,
-		Transport: a.meter,
-		// Follow no redirects: a load test measures the answer the target
-		// gives, and a 3xx is that answer.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	client := newClient(o.Transport, a.meter)
 	workers := o.Workers
 	if workers == 0 {
 		workers = DefaultWorkers

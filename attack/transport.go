@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/maphash"
 	"io"
 	"net"
@@ -30,6 +31,28 @@ type TransportOptions struct {
 	HTTP2          bool          // negotiate HTTP/2 over TLS
 	Insecure       bool          // skip TLS certificate verification
 	KeepAlive      bool          // reuse connections
+}
+
+// NewClient returns an HTTP client built as an attack's is: the transport
+// of o, o.Timeout for each request, and no redirect followed. The probe
+// sends with one.
+func NewClient(o TransportOptions) (*http.Client, error) {
+	tr, err := newTransport(o)
+	if err != nil {
+		return nil, fmt.Errorf("build transport: %w", err)
+	}
+	return newClient(o, tr), nil
+}
+
+// newClient is the client of an attack over rt.
+func newClient(o TransportOptions, rt http.RoundTripper) *http.Client {
+	return &http.Client{
+		Timeout:   o.Timeout,
+		Transport: rt,
+		// Follow no redirects: a load test measures the answer the target
+		// gives, and a 3xx is that answer.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 }
 
 // newTransport builds the http.Transport. vegeta's own options type-assert

@@ -8,10 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -540,11 +538,11 @@ const maxClassesLimit = records.MaxClasses
 
 // classifierOptions turns the classification flags into options.
 func classifierOptions(f *attackFlags, targets []vegeta.Target, policy redact.Policy) (classify.Options, error) {
-	o := classify.Options{MaxClasses: f.maxClasses, Redact: policy, Secrets: targetSecrets(targets, policy)}
+	o := classify.Options{MaxClasses: f.maxClasses, Redact: policy, Secrets: targetSecrets(policy, targets...)}
 	if f.maxClasses < 1 || f.maxClasses > maxClassesLimit {
 		return o, usageErrorf("--max-classes %d: want 1 to %d", f.maxClasses, maxClassesLimit)
 	}
-	limit, err := parseSize(f.classifyLimit)
+	limit, err := profiles.ParseSize(f.classifyLimit)
 	if err != nil || limit < 1 || limit > maxClassifyLimit {
 		return o, usageErrorf("--classify-limit %q: want a size from 1 B to 1MiB, such as 4096, 64KiB or 1MiB", f.classifyLimit)
 	}
@@ -568,33 +566,6 @@ func classifierOptions(f *attackFlags, targets []vegeta.Target, policy redact.Po
 // error body in flight or queued for the consume loop (up to some
 // thousand) is held in memory.
 const maxClassifyLimit = 1 << 20
-
-// parseSize parses a byte size: a whole number of bytes with an optional
-// unit B, KiB, MiB, GiB, or their decimal kin KB, MB, GB (case-insensitive,
-// a space allowed before the unit).
-func parseSize(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	i := 0
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-	}
-	if i == 0 {
-		return 0, fmt.Errorf("size %q: want a number of bytes", s)
-	}
-	n, err := strconv.ParseInt(s[:i], 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("size %q: %w", s, err)
-	}
-	units := map[string]int64{"": 1, "b": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "kb": 1e3, "mb": 1e6, "gb": 1e9, "k": 1 << 10, "m": 1 << 20}
-	mul, ok := units[strings.ToLower(strings.TrimSpace(s[i:]))]
-	if !ok {
-		return 0, fmt.Errorf("size %q: unknown unit (want B, KiB, MiB or GiB)", s)
-	}
-	if n > math.MaxInt64/mul {
-		return 0, fmt.Errorf("size %q: too large", s)
-	}
-	return n * mul, nil
-}
 
 // newRunID returns a random identifier for a run.
 func newRunID() string {
@@ -621,4 +592,13 @@ func interruptibly(ctx context.Context, fn func() error) error {
 		}
 		return ctx.Err()
 	}
+}
+
+// targetSecrets returns the secrets the targets carry (redact.Policy.Secrets).
+func targetSecrets(policy redact.Policy, targets ...vegeta.Target) []string {
+	reqs := make([]redact.Request, len(targets))
+	for i, t := range targets {
+		reqs[i] = redact.Request{Header: t.Header, URL: t.URL}
+	}
+	return policy.Secrets(reqs...)
 }

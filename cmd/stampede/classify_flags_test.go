@@ -125,25 +125,6 @@ func TestClassifyRuleApplies(t *testing.T) {
 	}
 }
 
-func TestParseSize(t *testing.T) {
-	tests := []struct {
-		in   string
-		want int64
-	}{
-		{"4096", 4096}, {"64KiB", 64 << 10}, {"64 kib", 64 << 10}, {"1MiB", 1 << 20}, {"2KB", 2000}, {"1m", 1 << 20}, {"7B", 7},
-	}
-	for _, tc := range tests {
-		if got, err := parseSize(tc.in); err != nil || got != tc.want {
-			t.Errorf("parseSize(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
-		}
-	}
-	for _, bad := range []string{"", "KiB", "-1", "1.5MiB", "3 parsecs", "99999999999999999999", "9999999999999GiB"} {
-		if got, err := parseSize(bad); err == nil {
-			t.Errorf("parseSize(%q) = %d; want an error", bad, got)
-		}
-	}
-}
-
 // TestHostileTargetClassesBounded: a target that answers every request with
 // a new error code, in a large body, fills --max-classes and the rest count
 // in the overflow class of their status; the run ends normally.

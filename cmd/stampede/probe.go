@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/stampede-dev/stampede/attack"
 	"github.com/stampede-dev/stampede/attack/pace"
@@ -200,7 +198,14 @@ func probeOptions(ctx context.Context, e *env, f *probeFlags) (probe.Options, st
 		}
 		*r.into = v
 	}
-	o = probe.Options{Target: t, Bounds: b, Client: probeClient(f.timeout, f.maxInFlight)}
+	// The attack's transport, a connection per request in flight: the
+	// probe sends only the headers given, and follows no redirect (every
+	// request the target receives counts against --max-requests).
+	client, err := attack.NewClient(attack.TransportOptions{Timeout: f.timeout, Connections: max(f.maxInFlight, 1), KeepAlive: true})
+	if err != nil {
+		return o, "", runtimeError(err)
+	}
+	o = probe.Options{Target: t, Bounds: b, Client: client}
 	if len(msgs) == 0 {
 		for _, err := range o.Validate() {
 			msgs = append(msgs, flagProblem(err))
@@ -213,22 +218,7 @@ func probeOptions(ctx context.Context, e *env, f *probeFlags) (probe.Options, st
 	// A target may echo the request's secrets back in a header the probe
 	// keeps (Retry-After): mask them, and bearer tokens and secret JSON
 	// members, before the probe stores or prints anything.
-	secrets := targetSecrets([]vegeta.Target{t}, policy)
+	secrets := targetSecrets(policy, t)
 	o.Redact = func(text string) string { return policy.Body(text, secrets) }
 	return o, t.Method + " " + policy.URL(t.URL), nil
-}
-
-// probeClient is the probe's HTTP client: Go's default transport (proxy
-// from the environment), without compression so that the probe sends only
-// the headers given, keeping a connection per request in flight. It
-// follows no redirect: every request the target receives is one the probe
-// counted against --max-requests, and a 3xx is an answer of its own.
-func probeClient(timeout time.Duration, inFlight int) *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.DisableCompression = true
-	tr.MaxIdleConnsPerHost = max(inFlight, 1)
-	return &http.Client{
-		Transport: tr, Timeout: timeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
 }

@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/spf13/cobra"
+	"github.com/stampede-dev/stampede/internal/redact"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -32,7 +33,7 @@ func run(ctx context.Context, e *env, args []string) int {
 		return exitOK
 	}
 	code := codeOf(err)
-	msg := scrub(oneLine(err.Error()), args)
+	msg := redact.Args(oneLine(err.Error()), args)
 	if code == exitUsage && !strings.Contains(msg, "--help") {
 		msg += " (see 'stampede " + commandPath(root, args) + "--help')"
 	}

@@ -1,32 +1,28 @@
-package main
+package redact
 
 import (
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
-
-	vegeta "github.com/tsenart/vegeta/v12/lib"
-
-	"github.com/stampede-dev/stampede/internal/redact"
 )
 
-// scrub removes from an error message every secret the command line holds:
+// Args removes from an error message every secret the command line args
+// hold:
 // values of secret headers (and their tokens), URL passwords and values of
 // secret query parameters. Errors come from many layers (flag parsing,
 // URL parsing, file formats) that cannot all be trusted to leave secrets
 // out, so the last step before printing makes sure.
-func scrub(msg string, args []string) string {
+func Args(msg string, args []string) string {
 	for _, s := range secretsIn(args) {
-		msg = strings.ReplaceAll(msg, s, redact.Mask)
+		msg = strings.ReplaceAll(msg, s, Mask)
 	}
 	return msg
 }
 
-// minSecretLen keeps scrub from masking short, common words.
-const minSecretLen = 4
-
-// authSchemes are words of header values that are no secret themselves.
-var authSchemes = []string{"bearer", "basic", "token", "digest", "apikey"}
+// schemeWords are words of header values that are no secret themselves:
+// the auth schemes.
+var schemeWords = []string{"bearer", "basic", "token", "digest", "apikey"}
 
 // secretsIn returns the secret values of a command line, longest first (so
 // that a value is masked whole before any part of it).
@@ -39,7 +35,7 @@ func secretsIn(args []string) []string {
 			names = append(names, args[i+1])
 		}
 	}
-	policy := redact.NewPolicy(names...)
+	policy := NewPolicy(names...)
 	var out []string
 	add := collect(&out)
 	for _, a := range args {
@@ -63,7 +59,7 @@ func secretsIn(args []string) []string {
 func collect(out *[]string) func(string) {
 	return func(s string) {
 		s = strings.TrimSpace(s)
-		if len(s) >= minSecretLen && !slices.Contains(authSchemes, strings.ToLower(s)) {
+		if len(s) >= MinSecretLen && !slices.Contains(schemeWords, strings.ToLower(s)) {
 			*out = append(*out, s)
 		}
 	}
@@ -81,16 +77,22 @@ func longestFirst(secrets []string) []string {
 	return slices.Compact(secrets)
 }
 
-// targetSecrets returns the secrets the targets carry: values (and their
-// words) of secret headers, URL passwords and secret query values. The
-// classifier masks them in the messages and bodies it keeps, since an API
-// may echo a key back in an error.
-func targetSecrets(targets []vegeta.Target, policy redact.Policy) []string {
+// Request is what a request carries that may hold secrets.
+type Request struct {
+	Header http.Header
+	URL    string
+}
+
+// Secrets returns the secrets requests carry: values (and their words) of
+// secret headers, URL passwords and secret query values, longest first.
+// The classifier masks them in the messages and bodies it keeps, since an
+// API may echo a key back in an error.
+func (p Policy) Secrets(reqs ...Request) []string {
 	var out []string
 	add := collect(&out)
-	for _, t := range targets {
-		for name, values := range t.Header {
-			if !policy.IsSecret(name) {
+	for _, r := range reqs {
+		for name, values := range r.Header {
+			if !p.IsSecret(name) {
 				continue
 			}
 			for _, v := range values {
@@ -100,8 +102,8 @@ func targetSecrets(targets []vegeta.Target, policy redact.Policy) []string {
 				}
 			}
 		}
-		if strings.Contains(t.URL, "://") {
-			addURLSecrets(t.URL, policy, add)
+		if strings.Contains(r.URL, "://") {
+			addURLSecrets(r.URL, p, add)
 		}
 	}
 	return longestFirst(out)
@@ -110,7 +112,7 @@ func targetSecrets(targets []vegeta.Target, policy redact.Policy) []string {
 // addURLSecrets adds the password and the secret query and fragment values
 // of a URL, parsed by hand so that a URL too broken for url.Parse still
 // gives up its secrets.
-func addURLSecrets(raw string, policy redact.Policy, add func(string)) {
+func addURLSecrets(raw string, policy Policy, add func(string)) {
 	rest := raw[strings.Index(raw, "://")+3:]
 	if at := strings.LastIndex(rest, "@"); at >= 0 {
 		userinfo := rest[:at]
