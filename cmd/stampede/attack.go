@@ -33,7 +33,7 @@ type attackFlags struct {
 	requestFlags
 	targets, targetsFormat        string
 	secretHeaders                 []string
-	load                          profiles.Load
+	load                          loadFlags
 	workers, maxWorkers           uint64
 	connections, maxConnections   int
 	timeout                       time.Duration
@@ -48,12 +48,8 @@ type attackFlags struct {
 	reports                       []string // FORMAT=PATH
 }
 
-func newAttackCmd(e *env) *cobra.Command {
-	f := &attackFlags{}
-	cmd := &cobra.Command{
-		Use:   "attack",
-		Short: "Send paced HTTP load and summarise every response",
-		Long: `Send HTTP requests on a schedule (an open model: requests leave on time
+// attackLong is the help text of stampede attack.
+const attackLong = `Send HTTP requests on a schedule (an open model: requests leave on time
 whatever the target does), write one record per response to a result file,
 and print a summary.
 
@@ -99,8 +95,10 @@ rule with its evidence; see docs/rate-limit-contract.md.
 
 Headers named Authorization, X-API-Key, Cookie and the like, and any named
 with --secret-header, are redacted in the result file and reports; their
-values are also masked in the error messages and sample bodies kept.`,
-		Example: `  # 500 requests per second for 5 seconds, records to r.bin
+values are also masked in the error messages and sample bodies kept.`
+
+// attackExample are the examples of stampede attack's help.
+const attackExample = `  # 500 requests per second for 5 seconds, records to r.bin
   stampede attack --url http://127.0.0.1:8080/ --rate 500/s --duration 5s -o r.bin
 
   # POST a JSON body with a bearer token, JSON summary on stdout
@@ -118,7 +116,15 @@ values are also masked in the error messages and sample bodies kept.`,
   # GraphQL errors arrive in 200s; latency histograms of the top classes
   stampede attack --url http://127.0.0.1:8080/graphql --rate 50/s --duration 30s \
     --classify 'status=429,code=insufficient_quota,category=payment,retryable=false' \
-    --classify 'status=200,code-path=$.errors[0].extensions.code' --histogram`,
+    --classify 'status=200,code-path=$.errors[0].extensions.code' --histogram`
+
+func newAttackCmd(e *env) *cobra.Command {
+	f := &attackFlags{}
+	cmd := &cobra.Command{
+		Use:     "attack",
+		Short:   "Send paced HTTP load and summarise every response",
+		Long:    attackLong,
+		Example: attackExample,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				// The arguments are not quoted: a header value split by the
@@ -137,82 +143,99 @@ values are also masked in the error messages and sample bodies kept.`,
 	f.requestFlags.register(fl, "attack")
 	fl.StringVar(&f.targets, "targets", "", "vegeta targets `file` (http or json format) instead of --url; - for stdin")
 	fl.StringVar(&f.targetsFormat, "targets-format", "", "`format` of --targets: http or json (default: detected)")
-
-	fl.StringVar(&f.load.Pace, "pace", "constant", "load `shape`: "+strings.Join(profiles.Paces, ", "))
-	fl.StringVarP(&f.load.Rate, "rate", "r", "", "request `rate` of --pace constant (default "+profiles.DefaultRate+")")
-	fl.StringVarP(&f.load.Duration, "duration", "d", "", "how long to attack (a `duration`); 0 runs until interrupted (default 30s; steps: their total)")
-	fl.StringVar(&f.load.RampFrom, "ramp-from", "", "ramp: starting `rate`")
-	fl.StringVar(&f.load.RampTo, "ramp-to", "", "ramp: final `rate`")
-	fl.StringVar(&f.load.RampOver, "ramp-over", "", "ramp: how long the ramp lasts, a `duration` (default: the whole attack)")
-	fl.StringVar(&f.load.Steps, "steps", "", "steps: `list` of rate@duration, e.g. 100/s@30s,200/s@30s")
-	fl.StringVar(&f.load.SpikeBase, "spike-base", "", "spike: `rate` outside the spike")
-	fl.StringVar(&f.load.SpikePeak, "spike-peak", "", "spike: `rate` during the spike")
-	fl.StringVar(&f.load.SpikeAt, "spike-at", "", "spike: `offset` at which the spike starts (default 10s)")
-	fl.StringVar(&f.load.SpikeFor, "spike-for", "", "spike: `duration` of the spike (default 5s)")
-	fl.StringVar(&f.load.SineMean, "sine-mean", "", "sine: mean `rate`")
-	fl.StringVar(&f.load.SineAmplitude, "sine-amplitude", "", "sine: amplitude, a `rate` at most the mean")
-	fl.StringVar(&f.load.SinePeriod, "sine-period", "", "sine: `period` of the wave (default 1m)")
-
-	fl.Uint64Var(&f.workers, "workers", attack.DefaultWorkers, "initial number of workers")
-	fl.Uint64Var(&f.maxWorkers, "max-workers", 0, "maximum number of workers, 0 for no limit (a limit makes requests queue; latency shows it)")
-	fl.IntVar(&f.connections, "connections", attack.DefaultConnections, "idle connections kept open per host (at least 1)")
-	fl.IntVar(&f.maxConnections, "max-connections", 0, "connections per host, 0 for no limit")
-	fl.DurationVar(&f.timeout, "timeout", attack.DefaultTimeout, "timeout of each request, response body included; 0 for none")
-	fl.BoolVar(&f.http2, "http2", false, "negotiate HTTP/2 with TLS targets")
-	fl.BoolVarP(&f.insecure, "insecure", "k", false, "skip TLS certificate verification")
-	fl.BoolVar(&f.keepalive, "keepalive", true, "reuse connections (--keepalive=false opens one per request)")
-
-	fl.StringVarP(&f.output, "output", "o", "stampede-results.bin", "result `file`; - for stdout (the summary then goes to stderr); '' for none")
-	fl.StringVar(&f.format, "format", "text", "summary `format`: text or json")
-	fl.BoolVar(&f.uncorrected, "uncorrected", false, "also show latency measured from the actual send (wrk2 -U)")
-	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress display")
-	fl.BoolVar(&f.histogram, "histogram", false, "show ASCII latency histograms of the top classes")
-	fl.StringArrayVar(&f.classify, "classify", nil, "classification `rule` of key=value pairs, e.g. status=429,code=insufficient_quota,retryable=false (repeatable; see above)")
-	fl.IntVar(&f.maxClasses, "max-classes", classify.DefaultMaxClasses, fmt.Sprintf("most distinct response classes read from bodies (1 to %d); the rest count as 'other' of their status", maxClassesLimit))
-	fl.DurationVar(&f.retryAfterMax, "retry-after-max", contract.DefaultMaxRetryAfter, "longest acceptable Retry-After wait; a longer one violates the rate-limit contract")
-	fl.StringVar(&f.classifyLimit, "classify-limit", "64KiB", "body `size` read to classify a response (1 B to 1MiB, e.g. 4KiB); the rest is drained and counted")
-	fl.StringArrayVar(&f.secretHeaders, "secret-header", nil, "another header `name` to redact (repeatable)")
-	fl.StringVar(&f.shard, "shard", "", "`name` of this machine's share of a distributed run (stored in the result file)")
-	fl.StringVar(&f.runID, "run-id", "", "`id` shared by the shards of one run (default: random)")
-	fl.StringArrayVar(&f.reports, "report", nil, "also write a report at the end of the run, as `FORMAT=PATH` (repeatable; FORMAT: "+strings.Join(reports.Formats, ", ")+")")
+	f.load.register(fl)
+	f.registerTransport(fl)
+	f.registerOutput(fl)
 	return cmd
 }
 
 func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
+	p, err := prepareAttack(cmd, e, f)
+	if err != nil {
+		return err
+	}
+	if p.file != nil {
+		defer p.file.Close()
+	}
+	run, interrupted, err := execute(cmd.Context(), e, p.x)
+	if err != nil {
+		return err
+	}
+	if p.file != nil {
+		if err := p.file.Close(); err != nil {
+			return runtimeError(fmt.Errorf("close result file: %w", err))
+		}
+		run.ResultFile = f.output
+	}
+	view := reports.Options{Uncorrected: f.uncorrected, Histogram: f.histogram}
+	if err := printSummary(p.summary, f.format, run, view); err != nil {
+		return err
+	}
+	reportErr := writeReports(e, p.reports, run, view)
+	if interrupted != nil {
+		if reportErr != nil { // the signal decides the exit code; say what failed
+			fmt.Fprintf(e.stderr, "stampede: %s\n", oneLine(reportErr.Error()))
+		}
+		return &exitError{code: interrupted.exitCode(), err: *interrupted}
+	}
+	return reportErr
+}
+
+// preparedAttack is an attack ready to run, and where what it writes goes.
+type preparedAttack struct {
+	x       execution
+	file    *os.File  // the result file, to close; nil for none or stdout
+	summary io.Writer // where the summary goes
+	reports []reportSpec
+}
+
+// prepareAttack checks every flag, then opens the result file (last: a
+// mistake in a flag leaves an existing file alone).
+func prepareAttack(cmd *cobra.Command, e *env, f *attackFlags) (preparedAttack, error) {
+	var p preparedAttack
 	policy := redact.NewPolicy(f.secretHeaders...)
 	opts, target, err := attackOptions(cmd.Context(), e, f, policy)
 	if err != nil {
-		return err
+		return p, err
 	}
 	if f.format != "text" && f.format != "json" {
-		return usageErrorf("--format %q: want text or json", f.format)
+		return p, usageErrorf("--format %q: want text or json", f.format)
 	}
 	if f.histogram && f.format != "text" {
-		return usageErrorf("--histogram draws in the text summary: drop it, or use --format text (the JSON has the quantiles of every class)")
+		return p, usageErrorf("--histogram draws in the text summary: drop it, or use --format text (the JSON has the quantiles of every class)")
 	}
-	reportSpecs, err := parseReportSpecs(f.reports, f.output)
+	if p.reports, err = parseReportSpecs(f.reports, f.output); err != nil {
+		return p, err
+	}
+	classify, err := classifierOptions(f, opts.Targets, policy)
 	if err != nil {
-		return err
+		return p, err
 	}
-
-	var out, summaryOut io.Writer
-	var file *os.File
+	if f.retryAfterMax <= 0 {
+		return p, usageErrorf("--retry-after-max %s: want a positive duration, such as 1h", f.retryAfterMax)
+	}
+	var out io.Writer
 	err = interruptibly(cmd.Context(), func() (err error) {
-		out, summaryOut, file, err = openOutput(e, f.output)
+		out, p.summary, p.file, err = openOutput(e, f.output)
 		return err
 	})
 	if err != nil {
-		return err
+		return p, err
 	}
-	if file != nil {
-		defer file.Close()
+	p.x = execution{
+		opts: opts, header: attackHeader(cmd, f, opts, target, policy), records: out, quiet: f.quiet, timeout: f.timeout,
+		classify: classify, contract: contract.Options{MaxRetryAfter: f.retryAfterMax},
 	}
+	return p, nil
+}
 
+// attackHeader is what the result file says of the run.
+func attackHeader(cmd *cobra.Command, f *attackFlags, opts attack.Options, target string, policy redact.Policy) records.Header {
 	runID := f.runID
 	if runID == "" {
 		runID = newRunID()
 	}
-	header := records.Header{
+	return records.Header{
 		Start:    time.Now(),
 		Command:  commandLine(cmd, policy),
 		Target:   target,
@@ -222,38 +245,6 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 		Shard:    f.shard,
 		Tool:     "stampede " + version,
 	}
-	classify, err := classifierOptions(f, opts.Targets, policy)
-	if err != nil {
-		return err
-	}
-	if f.retryAfterMax <= 0 {
-		return usageErrorf("--retry-after-max %s: want a positive duration, such as 1h", f.retryAfterMax)
-	}
-	run, interrupted, err := execute(cmd.Context(), e, execution{
-		opts: opts, header: header, records: out, quiet: f.quiet, timeout: f.timeout,
-		classify: classify, contract: contract.Options{MaxRetryAfter: f.retryAfterMax},
-	})
-	if err != nil {
-		return err
-	}
-	if file != nil {
-		if err := file.Close(); err != nil {
-			return runtimeError(fmt.Errorf("close result file: %w", err))
-		}
-		run.ResultFile = f.output
-	}
-	view := reports.Options{Uncorrected: f.uncorrected, Histogram: f.histogram}
-	if err := printSummary(summaryOut, f.format, run, view); err != nil {
-		return err
-	}
-	reportErr := writeReports(e, reportSpecs, run, view)
-	if interrupted != nil {
-		if reportErr != nil { // the signal decides the exit code; say what failed
-			fmt.Fprintf(e.stderr, "stampede: %s\n", oneLine(reportErr.Error()))
-		}
-		return &exitError{code: interrupted.exitCode(), err: *interrupted}
-	}
-	return reportErr
 }
 
 // execution is one attack ready to run.
@@ -364,95 +355,21 @@ func printSummary(w io.Writer, format string, run analyze.Run, view reports.Opti
 // attackOptions turns flags into attack options and a description of the
 // target with secrets masked, reporting every load problem at once.
 func attackOptions(ctx context.Context, e *env, f *attackFlags, policy redact.Policy) (attack.Options, string, error) {
-	const none = ""
 	plan, errs := f.load.Plan()
 	if len(errs) > 0 {
-		return attack.Options{}, none, flagProblems(errs)
+		return attack.Options{}, "", flagProblems(errs)
 	}
-	header, err := attack.ParseHeaders(f.headers)
+	req, err := f.requestFlags.parts(ctx)
 	if err != nil {
-		return attack.Options{}, none, usageErrorf("--header: %v", err)
+		return attack.Options{}, "", err
 	}
-	var body []byte
-	err = interruptibly(ctx, func() (err error) {
-		body, err = readBody(&f.requestFlags)
-		return err
-	})
+	if err := f.checkTransport(); err != nil {
+		return attack.Options{}, "", err
+	}
+	targets, described, err := attackTargets(ctx, e, f, req, policy)
 	if err != nil {
-		return attack.Options{}, none, err
+		return attack.Options{}, "", err
 	}
-	method, err := requestMethod(f.method, body)
-	if err != nil {
-		return attack.Options{}, none, err
-	}
-	if f.timeout < 0 {
-		return attack.Options{}, none, usageErrorf("--timeout %s: must not be negative (0 for no timeout)", f.timeout)
-	}
-	if f.connections < 1 {
-		return attack.Options{}, none, usageErrorf("--connections %d: must be at least 1", f.connections)
-	}
-	if f.maxConnections < 0 {
-		return attack.Options{}, none, usageErrorf("--max-connections %d: must not be negative (0 for no limit)", f.maxConnections)
-	}
-
-	var targets []vegeta.Target
-	var described string
-	switch {
-	case f.url != "" && f.targets != "":
-		return attack.Options{}, none, usageErrorf("--url and --targets: give one or the other")
-	case f.url != "":
-		t, err := attack.Static(method, f.url, header, body)
-		if err != nil {
-			return attack.Options{}, none, usageErrorf("--url: %v", err)
-		}
-		if f.http2 && strings.HasPrefix(t.URL, "http:") {
-			return attack.Options{}, none, usageErrorf("--http2: HTTP/2 is negotiated over TLS only; use an https:// URL or drop --http2")
-		}
-		targets, described = []vegeta.Target{t}, t.Method+" "+policy.URL(t.URL)
-	case f.targets != "":
-		if f.method != "" {
-			return attack.Options{}, none, usageErrorf("--method applies to --url; a targets file gives each target its own method")
-		}
-		src := e.stdin
-		if f.targets == "-" {
-			var data []byte
-			err := interruptibly(ctx, func() (err error) {
-				data, err = io.ReadAll(io.LimitReader(e.stdin, attack.MaxTargetsSize+1))
-				if err != nil {
-					return usageErrorf("--targets -: read standard input: %v", err)
-				}
-				return nil
-			})
-			if err != nil {
-				return attack.Options{}, none, err
-			}
-			src = bytes.NewReader(data)
-		}
-		err := interruptibly(ctx, func() (err error) {
-			if f.targets != "-" {
-				file, err := os.Open(f.targets)
-				if err != nil {
-					return usageErrorf("--targets: %v", err)
-				}
-				defer file.Close()
-				src = file
-			}
-			if targets, err = attack.LoadTargets(src, f.targetsFormat, header, body); err != nil {
-				return usageErrorf("--targets %s: %v", f.targets, err)
-			}
-			return nil
-		})
-		if err != nil {
-			return attack.Options{}, none, err
-		}
-		described = targets[0].Method + " " + policy.URL(targets[0].URL)
-		if len(targets) > 1 {
-			described += fmt.Sprintf(" and %d more targets from %s", len(targets)-1, f.targets)
-		}
-	default:
-		return attack.Options{}, none, usageErrorf("no target: give --url URL or --targets FILE")
-	}
-
 	if f.maxWorkers > 0 && f.workers > f.maxWorkers && !f.workersSet {
 		f.workers = f.maxWorkers // the default start of 10 yields to an explicit cap
 	}
@@ -465,9 +382,90 @@ func attackOptions(ctx context.Context, e *env, f *attackFlags, policy redact.Po
 		},
 	}
 	if errs := opts.Validate(); len(errs) > 0 {
-		return attack.Options{}, none, flagProblems(errs) // options are named as the flags are
+		return attack.Options{}, "", flagProblems(errs) // options are named as the flags are
 	}
 	return opts, described, nil
+}
+
+// checkTransport checks the flags of timeouts and connections.
+func (f *attackFlags) checkTransport() error {
+	switch {
+	case f.timeout < 0:
+		return usageErrorf("--timeout %s: must not be negative (0 for no timeout)", f.timeout)
+	case f.connections < 1:
+		return usageErrorf("--connections %d: must be at least 1", f.connections)
+	case f.maxConnections < 0:
+		return usageErrorf("--max-connections %d: must not be negative (0 for no limit)", f.maxConnections)
+	}
+	return nil
+}
+
+// attackTargets are the targets of --url or --targets, and a description
+// of them with secrets masked.
+func attackTargets(ctx context.Context, e *env, f *attackFlags, req request, policy redact.Policy) ([]vegeta.Target, string, error) {
+	switch {
+	case f.url != "" && f.targets != "":
+		return nil, "", usageErrorf("--url and --targets: give one or the other")
+	case f.url != "":
+		t, err := attack.Static(req.method, f.url, req.header, req.body)
+		if err != nil {
+			return nil, "", usageErrorf("--url: %v", err)
+		}
+		if f.http2 && strings.HasPrefix(t.URL, "http:") {
+			return nil, "", usageErrorf("--http2: HTTP/2 is negotiated over TLS only; use an https:// URL or drop --http2")
+		}
+		return []vegeta.Target{t}, t.Method + " " + policy.URL(t.URL), nil
+	case f.targets != "":
+		if f.method != "" {
+			return nil, "", usageErrorf("--method applies to --url; a targets file gives each target its own method")
+		}
+		targets, err := targetsFile(ctx, e, f.targets, f.targetsFormat, req)
+		if err != nil {
+			return nil, "", err
+		}
+		described := targets[0].Method + " " + policy.URL(targets[0].URL)
+		if len(targets) > 1 {
+			described += fmt.Sprintf(" and %d more targets from %s", len(targets)-1, f.targets)
+		}
+		return targets, described, nil
+	}
+	return nil, "", usageErrorf("no target: give --url URL or --targets FILE")
+}
+
+// targetsFile reads the targets of --targets: a file, or standard input
+// for "-". Reading gives up on an interrupt.
+func targetsFile(ctx context.Context, e *env, path, format string, req request) ([]vegeta.Target, error) {
+	src := e.stdin
+	if path == "-" {
+		var data []byte
+		err := interruptibly(ctx, func() (err error) {
+			data, err = io.ReadAll(io.LimitReader(e.stdin, attack.MaxTargetsSize+1))
+			if err != nil {
+				return usageErrorf("--targets -: read standard input: %v", err)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		src = bytes.NewReader(data)
+	}
+	var targets []vegeta.Target
+	err := interruptibly(ctx, func() (err error) {
+		if path != "-" {
+			file, err := os.Open(path)
+			if err != nil {
+				return usageErrorf("--targets: %v", err)
+			}
+			defer file.Close()
+			src = file
+		}
+		if targets, err = attack.LoadTargets(src, format, req.header, req.body); err != nil {
+			return usageErrorf("--targets %s: %v", path, err)
+		}
+		return nil
+	})
+	return targets, err
 }
 
 // requestFlags describe the request of --url, shared by the commands that
@@ -484,6 +482,32 @@ func (r *requestFlags) register(fl *pflag.FlagSet, verb string) {
 	fl.StringArrayVarP(&r.headers, "header", "H", nil, "request `header` 'Name: value' (repeatable)")
 	fl.StringVar(&r.body, "body", "", "request `body`")
 	fl.StringVar(&r.bodyFile, "body-file", "", "`file` holding the request body")
+}
+
+// request is what the request flags say of the request.
+type request struct {
+	method string
+	header http.Header
+	body   []byte
+}
+
+// parts reads the headers, the body (waiting on a terminal or a FIFO gives
+// up on an interrupt) and the method of the request.
+func (r *requestFlags) parts(ctx context.Context) (request, error) {
+	var req request
+	var err error
+	if req.header, err = attack.ParseHeaders(r.headers); err != nil {
+		return req, usageErrorf("--header: %v", err)
+	}
+	err = interruptibly(ctx, func() (err error) {
+		req.body, err = readBody(r)
+		return err
+	})
+	if err != nil {
+		return req, err
+	}
+	req.method, err = requestMethod(r.method, req.body)
+	return req, err
 }
 
 // requestMethod is the method of --method, upper-cased: GET by default,
@@ -601,4 +625,56 @@ func targetSecrets(policy redact.Policy, targets ...vegeta.Target) []string {
 		reqs[i] = redact.Request{Header: t.Header, URL: t.URL}
 	}
 	return policy.Secrets(reqs...)
+}
+
+// registerTransport adds the flags of workers and connections.
+func (f *attackFlags) registerTransport(fl *pflag.FlagSet) {
+	fl.Uint64Var(&f.workers, "workers", attack.DefaultWorkers, "initial number of workers")
+	fl.Uint64Var(&f.maxWorkers, "max-workers", 0, "maximum number of workers, 0 for no limit (a limit makes requests queue; latency shows it)")
+	fl.IntVar(&f.connections, "connections", attack.DefaultConnections, "idle connections kept open per host (at least 1)")
+	fl.IntVar(&f.maxConnections, "max-connections", 0, "connections per host, 0 for no limit")
+	fl.DurationVar(&f.timeout, "timeout", attack.DefaultTimeout, "timeout of each request, response body included; 0 for none")
+	fl.BoolVar(&f.http2, "http2", false, "negotiate HTTP/2 with TLS targets")
+	fl.BoolVarP(&f.insecure, "insecure", "k", false, "skip TLS certificate verification")
+	fl.BoolVar(&f.keepalive, "keepalive", true, "reuse connections (--keepalive=false opens one per request)")
+}
+
+// registerOutput adds the flags of what the attack writes and how it
+// classifies responses.
+func (f *attackFlags) registerOutput(fl *pflag.FlagSet) {
+	fl.StringVarP(&f.output, "output", "o", "stampede-results.bin", "result `file`; - for stdout (the summary then goes to stderr); '' for none")
+	fl.StringVar(&f.format, "format", "text", "summary `format`: text or json")
+	fl.BoolVar(&f.uncorrected, "uncorrected", false, "also show latency measured from the actual send (wrk2 -U)")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress display")
+	fl.BoolVar(&f.histogram, "histogram", false, "show ASCII latency histograms of the top classes")
+	fl.StringArrayVar(&f.classify, "classify", nil, "classification `rule` of key=value pairs, e.g. status=429,code=insufficient_quota,retryable=false (repeatable; see above)")
+	fl.IntVar(&f.maxClasses, "max-classes", classify.DefaultMaxClasses, fmt.Sprintf("most distinct response classes read from bodies (1 to %d); the rest count as 'other' of their status", maxClassesLimit))
+	fl.DurationVar(&f.retryAfterMax, "retry-after-max", contract.DefaultMaxRetryAfter, "longest acceptable Retry-After wait; a longer one violates the rate-limit contract")
+	fl.StringVar(&f.classifyLimit, "classify-limit", "64KiB", "body `size` read to classify a response (1 B to 1MiB, e.g. 4KiB); the rest is drained and counted")
+	fl.StringArrayVar(&f.secretHeaders, "secret-header", nil, "another header `name` to redact (repeatable)")
+	fl.StringVar(&f.shard, "shard", "", "`name` of this machine's share of a distributed run (stored in the result file)")
+	fl.StringVar(&f.runID, "run-id", "", "`id` shared by the shards of one run (default: random)")
+	fl.StringArrayVar(&f.reports, "report", nil, "also write a report at the end of the run, as `FORMAT=PATH` (repeatable; FORMAT: "+strings.Join(reports.Formats, ", ")+")")
+}
+
+// loadFlags are the load-shape flags, into a profiles.Load.
+type loadFlags struct{ profiles.Load }
+
+// register adds the load-shape flags: each is named as the key of the
+// load section of a profile.
+func (l *loadFlags) register(fl *pflag.FlagSet) {
+	fl.StringVar(&l.Pace, "pace", "constant", "load `shape`: "+strings.Join(profiles.Paces, ", "))
+	fl.StringVarP(&l.Rate, "rate", "r", "", "request `rate` of --pace constant (default "+profiles.DefaultRate+")")
+	fl.StringVarP(&l.Duration, "duration", "d", "", "how long to attack (a `duration`); 0 runs until interrupted (default 30s; steps: their total)")
+	fl.StringVar(&l.RampFrom, "ramp-from", "", "ramp: starting `rate`")
+	fl.StringVar(&l.RampTo, "ramp-to", "", "ramp: final `rate`")
+	fl.StringVar(&l.RampOver, "ramp-over", "", "ramp: how long the ramp lasts, a `duration` (default: the whole attack)")
+	fl.StringVar(&l.Steps, "steps", "", "steps: `list` of rate@duration, e.g. 100/s@30s,200/s@30s")
+	fl.StringVar(&l.SpikeBase, "spike-base", "", "spike: `rate` outside the spike")
+	fl.StringVar(&l.SpikePeak, "spike-peak", "", "spike: `rate` during the spike")
+	fl.StringVar(&l.SpikeAt, "spike-at", "", "spike: `offset` at which the spike starts (default 10s)")
+	fl.StringVar(&l.SpikeFor, "spike-for", "", "spike: `duration` of the spike (default 5s)")
+	fl.StringVar(&l.SineMean, "sine-mean", "", "sine: mean `rate`")
+	fl.StringVar(&l.SineAmplitude, "sine-amplitude", "", "sine: amplitude, a `rate` at most the mean")
+	fl.StringVar(&l.SinePeriod, "sine-period", "", "sine: `period` of the wave (default 1m)")
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/stampede-dev/stampede/attack"
 	"github.com/stampede-dev/stampede/attack/pace"
@@ -29,12 +30,8 @@ type probeFlags struct {
 	quiet                 bool
 }
 
-func newProbeCmd(e *env) *cobra.Command {
-	f := &probeFlags{}
-	cmd := &cobra.Command{
-		Use:   "probe",
-		Short: "Check whether a rate limiter's Retry-After tells the truth",
-		Long: `Probe the rate limiter in front of one endpoint, with bounded traffic, and
+// probeLong is the help text of stampede probe.
+const probeLong = `Probe the rate limiter in front of one endpoint, with bounded traffic, and
 tell whether the waits its 429s advertise are true. Each round:
 
   1. raises the rate step by step (--start-rate, doubled every --step, up to
@@ -69,15 +66,25 @@ once; a bound that stops the probe early is reported with what was measured.
 
 Exit codes: 0 honest; 1 any other verdict; 2 usage error; 3 the probe
 failed (5 ramp requests in a row failed in transport, or an answer from
-400 up other than 429 before any 429); 130/143 interrupted. See docs/probe.md.`,
-		Example: `  # against the simulation: stampede serve --rate-limit 5/s --retry-after lying
+400 up other than 429 before any 429); 130/143 interrupted. See docs/probe.md.`
+
+// probeExample are the examples of stampede probe's help.
+const probeExample = `  # against the simulation: stampede serve --rate-limit 5/s --retry-after lying
   stampede probe --url http://127.0.0.1:8080/mira/v1/chat/completions \
     -H 'Authorization: Bearer demo-full' -H 'Content-Type: application/json' \
     --body '{"model":"mira","messages":[{"role":"user","content":"Hi"}]}'
 
   # one quick round, machine-readable
   stampede probe --url http://127.0.0.1:8080/v1/items -H "X-API-Key: $KEY" \
-    --rounds 1 --max-requests 500 --format json -q`,
+    --rounds 1 --max-requests 500 --format json -q`
+
+func newProbeCmd(e *env) *cobra.Command {
+	f := &probeFlags{}
+	cmd := &cobra.Command{
+		Use:     "probe",
+		Short:   "Check whether a rate limiter's Retry-After tells the truth",
+		Long:    probeLong,
+		Example: probeExample,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return usageErrorf("probe takes no arguments, got %d: give the target with --url URL, and quote header values (-H 'Name: value')", len(args))
@@ -86,8 +93,13 @@ failed (5 ramp requests in a row failed in transport, or an answer from
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error { return runProbe(cmd.Context(), e, f) },
 	}
+	f.register(cmd.Flags())
+	return cmd
+}
+
+// register adds the probe's flags.
+func (f *probeFlags) register(fl *pflag.FlagSet) {
 	d := probe.DefaultBounds()
-	fl := cmd.Flags()
 	fl.SortFlags = false
 	f.requestFlags.register(fl, "probe")
 	fl.StringArrayVar(&f.secretHeaders, "secret-header", nil, "another header `name` whose value is secret (repeatable)")
@@ -102,7 +114,6 @@ failed (5 ramp requests in a row failed in transport, or an answer from
 	fl.DurationVar(&f.timeout, "timeout", attack.DefaultTimeout, "timeout of each request, response body included; 0 for none")
 	fl.StringVar(&f.format, "format", "text", "report `format`: text or json")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress lines on stderr")
-	return cmd
 }
 
 func runProbe(ctx context.Context, e *env, f *probeFlags) error {
@@ -158,46 +169,18 @@ func probeOptions(ctx context.Context, e *env, f *probeFlags) (probe.Options, st
 	if f.url == "" {
 		return o, "", usageErrorf("no target: give --url URL")
 	}
-	header, err := attack.ParseHeaders(f.headers)
-	if err != nil {
-		return o, "", usageErrorf("--header: %v", err)
-	}
-	var body []byte
-	err = interruptibly(ctx, func() (err error) {
-		body, err = readBody(&f.requestFlags)
-		return err
-	})
+	req, err := f.requestFlags.parts(ctx)
 	if err != nil {
 		return o, "", err
 	}
-	method, err := requestMethod(f.method, body)
-	if err != nil {
-		return o, "", err
-	}
-	t, err := attack.Static(method, f.url, header, body)
+	t, err := attack.Static(req.method, f.url, req.header, req.body)
 	if err != nil {
 		return o, "", usageErrorf("--url: %v", err)
 	}
 	if f.timeout < 0 {
 		return o, "", usageErrorf("--timeout %s: must not be negative (0 for no timeout)", f.timeout)
 	}
-
-	var msgs []string
-	b := probe.Bounds{
-		Step: f.step, MaxTime: f.maxTime, MaxRequests: f.maxRequests, Rounds: f.rounds,
-		Margin: f.margin, MaxInFlight: f.maxInFlight,
-	}
-	for _, r := range []struct {
-		name, value string
-		into        *float64
-	}{{"start-rate", f.startRate, &b.StartRate}, {"max-rate", f.maxRate, &b.MaxRate}} {
-		v, err := pace.ParseRate(r.value)
-		if err != nil {
-			msgs = append(msgs, fmt.Sprintf("--%s %q: %v", r.name, r.value, err))
-			continue
-		}
-		*r.into = v
-	}
+	b, msgs := f.bounds()
 	// The attack's transport, a connection per request in flight: the
 	// probe sends only the headers given, and follows no redirect (every
 	// request the target receives counts against --max-requests).
@@ -221,4 +204,26 @@ func probeOptions(ctx context.Context, e *env, f *probeFlags) (probe.Options, st
 	secrets := targetSecrets(policy, t)
 	o.Redact = func(text string) string { return policy.Body(text, secrets) }
 	return o, t.Method + " " + policy.URL(t.URL), nil
+}
+
+// bounds are the probe's bounds of the flags, and the problems of the
+// rates that do not parse.
+func (f *probeFlags) bounds() (probe.Bounds, []string) {
+	var msgs []string
+	b := probe.Bounds{
+		Step: f.step, MaxTime: f.maxTime, MaxRequests: f.maxRequests, Rounds: f.rounds,
+		Margin: f.margin, MaxInFlight: f.maxInFlight,
+	}
+	for _, r := range []struct {
+		name, value string
+		into        *float64
+	}{{"start-rate", f.startRate, &b.StartRate}, {"max-rate", f.maxRate, &b.MaxRate}} {
+		v, err := pace.ParseRate(r.value)
+		if err != nil {
+			msgs = append(msgs, fmt.Sprintf("--%s %q: %v", r.name, r.value, err))
+			continue
+		}
+		*r.into = v
+	}
+	return b, msgs
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/internal/field"
@@ -30,12 +31,8 @@ type reportFlags struct {
 	histogram bool
 }
 
-func newReportCmd(e *env) *cobra.Command {
-	f := &reportFlags{}
-	cmd := &cobra.Command{
-		Use:   "report [flags] FILE…",
-		Short: "Render result files again: text, JSON, CSV, HTML, JUnit, Markdown, HDR",
-		Long: `Render the results of earlier runs, with no access to the target. FILE is a
+// reportLong is the help text of stampede report.
+const reportLong = `Render the results of earlier runs, with no access to the target. FILE is a
 result file of 'stampede attack -o' (any format version) or of vegeta
 (gob, JSON or CSV encoding; bodies it stored are classified again), or the
 JSON report of 'stampede probe --format json', shown beside them; - reads
@@ -58,8 +55,10 @@ Formats (--format):
   vegeta-json the records as vegeta JSON results, for vegeta's tools
 
 Damage in a file (bad checksums, a cut end) is skipped and listed under
-Notes; a file that is not a result file is an error (exit 2).`,
-		Example: `  # the HTML report of a run
+Notes; a file that is not a result file is an error (exit 2).`
+
+// reportExample are the examples of stampede report's help.
+const reportExample = `  # the HTML report of a run
   stampede report --format html -o report.html run.bin
 
   # merge the shards of one run
@@ -73,7 +72,15 @@ Notes; a file that is not a result file is an error (exit 2).`,
 
   # analyse a vegeta run, and export a stampede run to vegeta's tools
   vegeta attack -targets t.txt -duration 10s > v.gob && stampede report v.gob
-  stampede report --format vegeta-json run.bin | vegeta report -type=hist[0,10ms,50ms]`,
+  stampede report --format vegeta-json run.bin | vegeta report -type=hist[0,10ms,50ms]`
+
+func newReportCmd(e *env) *cobra.Command {
+	f := &reportFlags{}
+	cmd := &cobra.Command{
+		Use:     "report [flags] FILE…",
+		Short:   "Render result files again: text, JSON, CSV, HTML, JUnit, Markdown, HDR",
+		Long:    reportLong,
+		Example: reportExample,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageErrorf("give one or more result files, such as: stampede report run.bin")
@@ -82,65 +89,31 @@ Notes; a file that is not a result file is an error (exit 2).`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error { return runReport(cmd.Context(), e, f, args) },
 	}
-	fl := cmd.Flags()
+	f.register(cmd.Flags())
+	return cmd
+}
+
+// register adds the flags of stampede report.
+func (f *reportFlags) register(fl *pflag.FlagSet) {
 	fl.StringVarP(&f.format, "format", "f", "text", "report `format`: "+strings.Join(reports.Formats, ", ")+" or "+vegetaJSON)
 	fl.StringVarP(&f.output, "output", "o", "-", "write the report to `file` (- for stdout)")
 	fl.BoolVar(&f.csvSeries, "csv-series", false, "with --format csv: the per-second time series instead of the class table")
 	fl.StringVar(&f.class, "class", "", "with --format hgrm: the `classes` to show: a status (429), status/code (429/rate_limited), a code or transport failure (timeout), or id=N")
 	fl.BoolVar(&f.histogram, "histogram", false, "with --format text: draw a latency histogram of each of the top classes")
-	return cmd
 }
 
 // runReport reads the files and writes the report.
 func runReport(ctx context.Context, e *env, f *reportFlags, paths []string) error {
-	format := f.format
-	if f.csvSeries {
-		if format != "csv" && format != "csv-series" {
-			return usageErrorf("--csv-series goes with --format csv, not %s", format)
-		}
-		format = "csv-series"
+	format, err := reportFormat(f)
+	if err != nil {
+		return err
 	}
-	if format != vegetaJSON {
-		if err := reports.CheckFormat(format); err != nil {
-			return usageErrorf("--format: %v, %s", err, vegetaJSON)
-		}
+	if err := checkReportPaths(e, f.output, paths); err != nil {
+		return err
 	}
-	if f.class != "" && format != "hgrm" {
-		return usageErrorf("--class selects the histogram of --format hgrm, not %s: drop it, or add --format hgrm", format)
-	}
-	if f.histogram && format != "text" {
-		return usageErrorf("--histogram draws in the text report, not %s: drop it, or use --format text", format)
-	}
-	if stdinCount(paths) > 1 {
-		return usageErrorf("- (standard input) can be read only once")
-	}
-	for _, p := range paths {
-		if p == "-" {
-			if in, ok := e.stdin.(*os.File); ok && sameFile(in, f.output) {
-				return usageErrorf("--output %s: is also standard input, the result file to read; write the report elsewhere", f.output)
-			}
-			continue
-		}
-		if samePath(p, f.output) {
-			return usageErrorf("--output %s: is also a result file to read; write the report elsewhere", f.output)
-		}
-		// Before -o opens anything (a FIFO's open waits for a reader).
-		if _, err := os.Stat(p); err != nil {
-			return usageErrorf("result file: %v", err)
-		}
-	}
-	err := writeOutput(e, "--output", f.output, func(w io.Writer) error {
+	err = writeOutput(e, "--output", f.output, func(w io.Writer) error {
 		if format == vegetaJSON {
-			src := analyze.Files(paths, analyze.FileOptions{Stdin: e.stdin, Strict: true})
-			_, err := analyze.Consume(ctx, src, analyze.NewVegetaJSON(w))
-			var write *analyze.WriteError
-			switch {
-			case err == nil || ctx.Err() != nil:
-				return err
-			case errors.As(err, &write):
-				return runtimeError(err)
-			}
-			return usageErrorf("%v", err)
+			return exportVegeta(ctx, e, w, paths)
 		}
 		run, err := analyze.Consume(ctx, analyze.Files(paths, analyze.FileOptions{Stdin: e.stdin}))
 		if err != nil {
@@ -151,7 +124,7 @@ func runReport(ctx context.Context, e *env, f *reportFlags, paths []string) erro
 		}
 		if err := reports.Render(w, format, run, reports.Options{Class: f.class, Histogram: f.histogram}); err != nil {
 			if field.As(err) != nil {
-				return usageErrorf("--%v", err)
+				return usageErrorf("%s", flagProblem(err))
 			}
 			return runtimeError(fmt.Errorf("write %s report: %w", format, err))
 		}
@@ -162,6 +135,69 @@ func runReport(ctx context.Context, e *env, f *reportFlags, paths []string) erro
 		return &exitError{code: cause.exitCode(), err: cause}
 	}
 	return err
+}
+
+// reportFormat is the format the flags ask for, checked with the flags
+// that go with it.
+func reportFormat(f *reportFlags) (string, error) {
+	format := f.format
+	if f.csvSeries {
+		if format != "csv" && format != "csv-series" {
+			return "", usageErrorf("--csv-series goes with --format csv, not %s", format)
+		}
+		format = "csv-series"
+	}
+	if format != vegetaJSON {
+		if err := reports.CheckFormat(format); err != nil {
+			return "", usageErrorf("--format: %v, %s", err, vegetaJSON)
+		}
+	}
+	if f.class != "" && format != "hgrm" {
+		return "", usageErrorf("--class selects the histogram of --format hgrm, not %s: drop it, or add --format hgrm", format)
+	}
+	if f.histogram && format != "text" {
+		return "", usageErrorf("--histogram draws in the text report, not %s: drop it, or use --format text", format)
+	}
+	return format, nil
+}
+
+// checkReportPaths checks, before -o opens anything (a FIFO's open waits
+// for a reader), that the result files exist and none is the output.
+func checkReportPaths(e *env, output string, paths []string) error {
+	if stdinCount(paths) > 1 {
+		return usageErrorf("- (standard input) can be read only once")
+	}
+	for _, p := range paths {
+		if p == "-" {
+			if in, ok := e.stdin.(*os.File); ok && sameFile(in, output) {
+				return usageErrorf("--output %s: is also standard input, the result file to read; write the report elsewhere", output)
+			}
+			continue
+		}
+		if samePath(p, output) {
+			return usageErrorf("--output %s: is also a result file to read; write the report elsewhere", output)
+		}
+		if _, err := os.Stat(p); err != nil {
+			return usageErrorf("result file: %v", err)
+		}
+	}
+	return nil
+}
+
+// exportVegeta writes the records of the result files as vegeta JSON
+// results. A damaged input is a usage error, a failure to write a runtime
+// one.
+func exportVegeta(ctx context.Context, e *env, w io.Writer, paths []string) error {
+	src := analyze.Files(paths, analyze.FileOptions{Stdin: e.stdin, Strict: true})
+	_, err := analyze.Consume(ctx, src, analyze.NewVegetaJSON(w))
+	var write *analyze.WriteError
+	switch {
+	case err == nil || ctx.Err() != nil:
+		return err
+	case errors.As(err, &write):
+		return runtimeError(err)
+	}
+	return usageErrorf("%v", err)
 }
 
 // stdinCount counts the "-" among paths.

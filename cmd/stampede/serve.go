@@ -44,11 +44,8 @@ const serveShutdownTimeout = 5 * time.Second
 func newServeCmd(e *env) *cobra.Command { return newServeCmdFor(e, &serveFlags{}) }
 
 // newServeCmdFor is newServeCmd with the flags parsed into f.
-func newServeCmdFor(e *env, f *serveFlags) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "serve",
-		Short: "Serve a simulation of the seed APIs, a target with known behaviour",
-		Long: `Serve a simulation of the seed APIs on a local address until interrupted:
+// serveLong is the help text of stampede serve.
+var serveLong = `Serve a simulation of the seed APIs on a local address until interrupted:
 a realistic target whose rate limits, errors and faults are under control,
 and whose ground truth (what it received and answered) is at /__sim/stats.
 
@@ -83,8 +80,10 @@ every API):
   --stall FOR/EVERY       hold every request, e.g. 2s/30s
   --capacity N            concurrent requests per API before 503 (mimo: 64)
 With --fault-header, a request header ` + sim.FaultHeader + `: 500, 502, 503 or 504 forces
-that error, in the dialect of the API called. See docs/sim.md.`,
-		Example: `  # serve on 127.0.0.1:8080
+that error, in the dialect of the API called. See docs/sim.md.`
+
+// serveExample are the examples of stampede serve's help.
+const serveExample = `  # serve on 127.0.0.1:8080
   stampede serve
 
   # then, in another terminal
@@ -100,7 +99,14 @@ that error, in the dialect of the API called. See docs/sim.md.`,
   stampede serve --latency lognormal:20ms,300ms --error-rate 500=1%,503=1% --outage 30s+10s
 
   # everything from a file (see examples/sim.yaml)
-  stampede serve --config examples/sim.yaml`,
+  stampede serve --config examples/sim.yaml`
+
+func newServeCmdFor(e *env, f *serveFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "serve",
+		Short:   "Serve a simulation of the seed APIs, a target with known behaviour",
+		Long:    serveLong,
+		Example: serveExample,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return usageErrorf("serve takes no arguments, got %d: give options as flags", len(args))
@@ -111,7 +117,12 @@ that error, in the dialect of the API called. See docs/sim.md.`,
 			return runServe(cmd.Context(), e, cmd.Flags(), f)
 		},
 	}
-	fl := cmd.Flags()
+	f.register(cmd.Flags())
+	return cmd
+}
+
+// register adds the flags of stampede serve.
+func (f *serveFlags) register(fl *pflag.FlagSet) {
 	fl.SortFlags = false
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:8080", "`address` to listen on, host:port (port 0: any free port)")
 	fl.BoolVar(&f.allowRemote, "allow-remote", false, "allow an --addr that is not a loopback address")
@@ -128,7 +139,6 @@ that error, in the dialect of the API called. See docs/sim.md.`,
 	fl.StringVar(&f.stall, "stall", "", "hold every request FOR every EVERY, e.g. 2s/30s (`FOR/EVERY`)")
 	fl.IntVar(&f.capacity, "capacity", 0, "concurrent requests per API before 503 (default: mimo 64, others unlimited)")
 	fl.BoolVar(&f.faultHeader, "fault-header", false, "honour the "+sim.FaultHeader+" request header (500, 502, 503, 504)")
-	return cmd
 }
 
 // demoKeysTable lists sim.DemoKeys, indented, for the help text.
