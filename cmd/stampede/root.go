@@ -75,21 +75,31 @@ Exit codes: 0 success, 1 thresholds failed, 2 usage or configuration error,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usageErrorf("%v", err)
 	})
+	// Arguments to stampede itself name no command; without any, the help.
+	root.Args, root.SuggestionsMinimumDistance = unknownCommand, 2
+	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 	root.AddCommand(newAttackCmd(e), newDemoCmd(e), newServeCmd(e), newVersionCmd(e), newCompletionCmd(e))
 	root.AddCommand(newProbeCmd(e), newReportCmd(e))
 	return root
 }
 
-// oneLine folds a multi-line error (cobra's "Did you mean this?" list) into
-// one line: `unknown command "attak" for "stampede"; did you mean attack?`.
-// Control and format characters (terminal escapes from a file or a
-// target) become spaces.
-func oneLine(msg string) string {
-	head, suggestions, found := strings.Cut(msg, "\n\nDid you mean this?\n")
-	if found {
-		names := strings.Fields(suggestions)
-		return head + "; did you mean " + strings.Join(names, " or ") + "?"
+// unknownCommand refuses arguments to stampede itself, which name no
+// command: `unknown command "attak" for "stampede"; did you mean attack?`.
+func unknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
 	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if names := cmd.SuggestionsFor(args[0]); len(names) > 0 {
+		msg += "; did you mean " + strings.Join(names, " or ") + "?"
+	}
+	return usageErrorf("%s", msg)
+}
+
+// oneLine folds an error message into one line: control and format
+// characters (line breaks, terminal escapes from a file or a target)
+// become spaces.
+func oneLine(msg string) string {
 	msg = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
 			return ' '
