@@ -34,7 +34,7 @@ var allowed = map[string][]string{
 	// Analysis: classification and the contract below the one consume loop.
 	"analyze/classify": {"records", "internal/redact", "internal/field"},
 	"analyze/contract": {"records", "ratelimit"},
-	"analyze": {"records", "records/vegetafile", "records/probefile", "analyze/classify", "analyze/contract",
+	"analyze": {"records", "records/vegetafile", "records/probefile", "ratelimit", "analyze/classify", "analyze/contract",
 		"internal/redact", "internal/field"},
 	// Configuration and the simulation.
 	"profiles": {"attack/pace", "internal/field"},
