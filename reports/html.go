@@ -275,19 +275,10 @@ func newHTMLProbe(p probefile.Report) htmlProbe {
 		}
 		return strconv.FormatFloat(*v, 'f', 3, 64) + " s"
 	}
-	admitted := func(b *bool) string {
-		switch {
-		case b == nil:
-			return "-"
-		case *b:
-			return "admitted"
-		}
-		return "rejected"
-	}
 	for _, r := range p.Probe.Rounds {
 		out.Rounds = append(out.Rounds, htmlProbeRound{
 			Trigger: FormatRate(r.TriggerRatePerS), RetryAfter: orDash(oneLine(r.RetryAfter)), Advertised: seconds(r.AdvertisedS),
-			Halfway: admitted(r.HalfwayAdmitted), Deadline: admitted(r.DeadlineAdmitted), RealWait: seconds(r.RealWaitS), Verdict: oneLine(r.Verdict),
+			Halfway: admittedText(r.HalfwayAdmitted), Deadline: admittedText(r.DeadlineAdmitted), RealWait: seconds(r.RealWaitS), Verdict: oneLine(r.Verdict),
 		})
 	}
 	return out

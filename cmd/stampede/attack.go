@@ -125,14 +125,9 @@ func newAttackCmd(e *env) *cobra.Command {
 		Short:   "Send paced HTTP load and summarise every response",
 		Long:    attackLong,
 		Example: attackExample,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				// The arguments are not quoted: a header value split by the
-				// shell (-H Authorization: Bearer sk-…) lands here.
-				return usageErrorf("attack takes no arguments, got %d: give the target with --url URL or --targets FILE, and quote header values (-H 'Name: value')", len(args))
-			}
-			return nil
-		},
+		// The arguments are not quoted: a header value split by the shell
+		// (-H Authorization: Bearer sk-…) lands here.
+		Args: noArgs("give the target with --url URL or --targets FILE, and quote header values (-H 'Name: value')"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.workersSet = cmd.Flags().Changed("workers")
 			return runAttack(cmd, e, f)

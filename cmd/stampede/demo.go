@@ -84,12 +84,7 @@ func newDemoCmd(e *env) *cobra.Command {
 
   # a shorter run into another directory
   stampede demo --duration 5s --dir /tmp/demo`,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return usageErrorf("demo takes no arguments (got %d)", len(args))
-			}
-			return nil
-		},
+		Args: noArgs("give options as flags"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDemo(cmd, e, f)
 		},

@@ -85,13 +85,8 @@ func newProbeCmd(e *env) *cobra.Command {
 		Short:   "Check whether a rate limiter's Retry-After tells the truth",
 		Long:    probeLong,
 		Example: probeExample,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return usageErrorf("probe takes no arguments, got %d: give the target with --url URL, and quote header values (-H 'Name: value')", len(args))
-			}
-			return nil
-		},
-		RunE: func(cmd *cobra.Command, _ []string) error { return runProbe(cmd.Context(), e, f) },
+		Args:    noArgs("give the target with --url URL, and quote header values (-H 'Name: value')"),
+		RunE:    func(cmd *cobra.Command, _ []string) error { return runProbe(cmd.Context(), e, f) },
 	}
 	f.register(cmd.Flags())
 	return cmd

@@ -96,6 +96,17 @@ func unknownCommand(cmd *cobra.Command, args []string) error {
 	return usageErrorf("%s", msg)
 }
 
+// noArgs refuses arguments to a command that takes none, with a hint of
+// what to give instead.
+func noArgs(hint string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return usageErrorf("%s takes no arguments, got %d: %s", cmd.Name(), len(args), hint)
+		}
+		return nil
+	}
+}
+
 // oneLine folds an error message into one line: control and format
 // characters (line breaks, terminal escapes from a file or a target)
 // become spaces.

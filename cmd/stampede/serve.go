@@ -107,12 +107,7 @@ func newServeCmdFor(e *env, f *serveFlags) *cobra.Command {
 		Short:   "Serve a simulation of the seed APIs, a target with known behaviour",
 		Long:    serveLong,
 		Example: serveExample,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return usageErrorf("serve takes no arguments, got %d: give options as flags", len(args))
-			}
-			return nil
-		},
+		Args:    noArgs("give options as flags"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runServe(cmd.Context(), e, cmd.Flags(), f)
 		},
