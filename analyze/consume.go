@@ -49,6 +49,9 @@ loop:
 	if errors.Is(err, io.EOF) {
 		err = nil
 	}
+	if c, ok := src.(io.Closer); ok {
+		_ = c.Close() // what it holds is let go of; the stream is what counts
+	}
 	b.finish()
 	for _, s := range sinks {
 		if f, ok := s.(Finisher); ok {

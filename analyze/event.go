@@ -11,7 +11,9 @@ import (
 // Source is a stream of results: a live attack (Live) or result files
 // (Files). Next fills ev with the next event, and returns io.EOF after the
 // last one. A source ends its streams itself: every Begin is followed, in
-// the end, by an End, unless Next fails.
+// the end, by an End, unless Next fails. A source that holds something
+// (an attack, an open file) is an io.Closer too: Consume closes it when
+// done with it, whether the stream ended or a sink failed.
 type Source interface {
 	Next(ctx context.Context, ev *Event) error
 }

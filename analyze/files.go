@@ -100,6 +100,16 @@ func (f *files) Next(ctx context.Context, ev *Event) error {
 	return err
 }
 
+// Close closes the file being read, if one is: a sink failed before its
+// end.
+func (f *files) Close() error {
+	if f.current != nil {
+		f.close()
+		f.current = nil
+	}
+	return nil
+}
+
 // open opens a file, tells its kind from its first bytes, and starts its
 // stream: a result file's Begin, or a probe report whole. A file of no
 // kind Files reads is an error naming it.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -208,5 +209,40 @@ func TestLoadEveryFormatVersion(t *testing.T) {
 		if noted != tc.older || run.Unfinished != 0 {
 			t.Errorf("%s: notes %q, unfinished %d; want the older-writer note %v and nothing unfinished", tc.path, run.Notes, run.Unfinished, tc.older)
 		}
+	}
+}
+
+// failingSink fails on the first record.
+type failingSink struct{}
+
+func (failingSink) Observe(ev *Event, _ *Run) error {
+	if ev.Kind == EventRecord {
+		return errors.New("sink full")
+	}
+	return nil
+}
+
+// TestFilesClosedWhenASinkFails: a sink that fails mid-file ends the loop
+// with its error, and the file being read is closed all the same.
+func TestFilesClosedWhenASinkFails(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.bin")
+	shard(t, path, "", 100, func(int) bool { return true })
+	fds := func() int {
+		entries, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Skip("no /proc/self/fd here")
+		}
+		return len(entries)
+	}
+	// Without a collection, no finalizer closes a file left open.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	before := fds()
+	for range 20 {
+		if _, err := Consume(context.Background(), Files([]string{path}, FileOptions{}), failingSink{}); err == nil || err.Error() != "sink full" {
+			t.Fatalf("Consume = %v; want the sink's error", err)
+		}
+	}
+	if after := fds(); after > before+2 {
+		t.Errorf("%d open files after 20 failed reports, %d before: the result file is not closed", after, before)
 	}
 }

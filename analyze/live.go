@@ -231,6 +231,23 @@ func stamp(c *classify.Classifier, ev *Event, resp *classify.Response) classify.
 	return cl
 }
 
+// Close stops the attack, if it still runs (a sink failed), and lets the
+// attempts still to come go: nothing waits for them.
+func (l *live) Close() error {
+	if l.atk == nil {
+		return nil
+	}
+	l.atk.Stop()
+	l.tick.Stop()
+	go func(attempts <-chan records.Attempt) {
+		for at := range attempts {
+			at.Release()
+		}
+	}(l.attempts)
+	l.atk = nil
+	return nil
+}
+
 // end ends the stream with its trailer.
 func (l *live) end(ev *Event) error {
 	l.stage = liveEnded

@@ -180,12 +180,26 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// TestRunReportsWriteFailure: a result file that cannot be written stops
+// the run with the write error, and stops the attack: no request leaves
+// after it.
 func TestRunReportsWriteFailure(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
 	defer srv.Close()
+	start := time.Now()
 	_, err := liveRun(context.Background(), context.Background(), config(srv.URL, 100, 3*time.Second, &failingWriter{after: 400}))
-	if err == nil || !strings.Contains(err.Error(), "disk full") {
-		t.Errorf("Run with a failing writer = %v; want the write error", err)
+	var write *WriteError
+	if err == nil || !strings.Contains(err.Error(), "disk full") || !errors.As(err, &write) {
+		t.Errorf("Run with a failing writer = %v; want the write error, a *WriteError", err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("run took %s; want it to stop at the failure, not at the end of its 3s", took)
+	}
+	stopped := hits.Load()
+	time.Sleep(300 * time.Millisecond) // 30 requests' worth at 100/s
+	if late := hits.Load() - stopped; late > 1 {
+		t.Errorf("%d requests after the run failed; want the attack stopped", late)
 	}
 }
 
