@@ -43,6 +43,10 @@ func (s *Sink) Observe(ev *analyze.Event, run *analyze.Run) error {
 // Finish implements analyze.Finisher: the last snapshot, then the display
 // closes. A run that failed or was interrupted leaves its bar short.
 func (s *Sink) Finish(run *analyze.Run, err error) error {
+	if s.start.IsZero() { // the stream never began: nothing to show
+		s.d.Close()
+		return nil
+	}
 	final := s.snapshot(run)
 	final.Finished = s.finished && err == nil
 	s.d.Update(final)

@@ -1,0 +1,84 @@
+package progress
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/records"
+)
+
+// recorder is a Display that keeps what it is shown.
+type recorder struct {
+	shown  []Snapshot
+	closed int
+}
+
+func (r *recorder) Update(s Snapshot) { r.shown = append(r.shown, s) }
+func (r *recorder) Close()            { r.closed++ }
+
+// drive feeds the sink a stream: Begin, ticks a second apart with 100
+// more records each, then End with trailer t (none if nil and end is
+// false), and finishes it with err.
+func drive(t *testing.T, end bool, trailer *records.Trailer, err error) *recorder {
+	t.Helper()
+	d := &recorder{}
+	s := NewSink(d, 10*time.Second)
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return clock }
+	run := &analyze.Run{Summary: analyze.NewSummary()}
+	observe := func(ev analyze.Event) {
+		if err := s.Observe(&ev, run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	observe(analyze.Event{Kind: analyze.EventBegin})
+	for i := range 3 {
+		for range 100 {
+			run.Summary.Add(&records.Record{Status: 200, Scheduled: clock, Latency: time.Millisecond})
+		}
+		clock = clock.Add(time.Second)
+		observe(analyze.Event{Kind: analyze.EventTick, Elapsed: time.Duration(i+1) * time.Second})
+	}
+	if end {
+		observe(analyze.Event{Kind: analyze.EventEnd, End: &analyze.End{Trailer: trailer}})
+	}
+	if ferr := s.Finish(run, err); ferr != nil {
+		t.Fatal(ferr)
+	}
+	return d
+}
+
+func TestSink(t *testing.T) {
+	d := drive(t, true, &records.Trailer{}, nil)
+	if len(d.shown) != 4 || d.closed != 1 {
+		t.Fatalf("%d snapshots, closed %d times; want 3 ticks and the last, closed once", len(d.shown), d.closed)
+	}
+	last := d.shown[3]
+	if !last.Finished || last.Requests != 300 || last.Successes != 300 || last.Elapsed != 3*time.Second || last.Total != 10*time.Second || last.Status != "200:300" {
+		t.Errorf("last snapshot %+v; want finished, 300 requests in 3s of 10s, status 200:300", last)
+	}
+	if r := d.shown[2].Rate; r != 100 {
+		t.Errorf("rate %v at the third tick; want 100/s", r)
+	}
+}
+
+// TestSinkUnfinished: an interrupted run, a failed one and one without an
+// end leave the bar short; a stream that never began shows nothing.
+func TestSinkUnfinished(t *testing.T) {
+	for name, d := range map[string]*recorder{
+		"interrupted": drive(t, true, &records.Trailer{Interrupted: "SIGINT"}, nil),
+		"failed":      drive(t, true, &records.Trailer{}, errors.New("disk full")),
+		"no end":      drive(t, false, nil, errors.New("disk full")),
+	} {
+		if n := len(d.shown); n == 0 || d.shown[n-1].Finished || d.closed != 1 {
+			t.Errorf("%s: snapshots %+v, closed %d; want the last unfinished, closed once", name, d.shown, d.closed)
+		}
+	}
+	d := &recorder{}
+	s := NewSink(d, time.Second)
+	if err := s.Finish(&analyze.Run{Summary: analyze.NewSummary()}, errors.New("header not written")); err != nil || len(d.shown) != 0 || d.closed != 1 {
+		t.Errorf("no Begin: %d snapshots, closed %d, %v; want none, closed once", len(d.shown), d.closed, err)
+	}
+}
