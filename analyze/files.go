@@ -73,10 +73,10 @@ type fileStream interface {
 
 // Next implements Source.
 func (f *files) Next(ctx context.Context, ev *Event) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
 	for f.current == nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		if len(f.paths) == 0 {
 			if !f.opened {
 				return errors.New("no result file given")
