@@ -178,6 +178,7 @@ func (b *builder) end(e *End) {
 		b.run.Start = b.first // a vegeta file does not say when its run started: with its first record
 	}
 	b.run.Truncated += e.Truncated
+	b.run.ClassLimit = max(b.run.ClassLimit, e.ClassLimit)
 	b.trailer(e.Trailer)
 }
 

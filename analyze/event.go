@@ -82,9 +82,11 @@ type End struct {
 	// later that did not end cleanly (a crash), an older file, a vegeta
 	// file.
 	Trailer *records.Trailer
-	// Truncated counts bodies classified from their start, for a stream
-	// without a Trailer that was classified as it was read (vegeta files).
-	Truncated uint64
+	// Truncated counts bodies classified from their start, and ClassLimit
+	// is the classifier's bound on classes, for a stream without a Trailer
+	// that was classified as it was read (vegeta files).
+	Truncated  uint64
+	ClassLimit int
 	// Described are the classes the stream described, with their samples,
 	// for streams whose samples may follow the records of their class
 	// (result files); nil when every sample came with a record.

@@ -268,7 +268,7 @@ func (f *files) vegeta(name string, in io.Reader, ev *Event) (fileStream, error)
 func (v *vegetaStream) next(ctx context.Context, ev *Event) (bool, error) {
 	err := v.r.Next(&v.res)
 	if errors.Is(err, io.EOF) {
-		ev.Kind, ev.End = EventEnd, &End{Truncated: v.classifier.Truncated() - v.truncated}
+		ev.Kind, ev.End = EventEnd, v.end()
 		return true, nil
 	}
 	if err != nil {
@@ -276,10 +276,8 @@ func (v *vegetaStream) next(ctx context.Context, ev *Event) (bool, error) {
 		if v.strict {
 			return true, fmt.Errorf("%s: %s", v.name, problem)
 		}
-		ev.Kind, ev.End = EventEnd, &End{
-			Truncated: v.classifier.Truncated() - v.truncated,
-			Notes:     []string{fmt.Sprintf("%s: %s; the %d results before it were read", v.name, problem, v.n)},
-		}
+		ev.Kind, ev.End = EventEnd, v.end()
+		ev.End.Notes = []string{fmt.Sprintf("%s: %s; the %d results before it were read", v.name, problem, v.n)}
 		return true, nil
 	}
 	if v.n++; v.n%checkEvery == 0 && ctx.Err() != nil {
@@ -300,6 +298,11 @@ func (v *vegetaStream) next(ctx context.Context, ev *Event) (bool, error) {
 		ev.Class = &cl.Class.Class
 	}
 	return false, nil
+}
+
+// end is how the file ends: what its classification cut and bounded.
+func (v *vegetaStream) end() *End {
+	return &End{Truncated: v.classifier.Truncated() - v.truncated, ClassLimit: v.classifier.Classes().Max()}
 }
 
 // entryProblem says what is wrong with entry n of a vegeta file, without

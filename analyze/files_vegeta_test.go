@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stampede-dev/stampede/analyze/classify"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
@@ -97,6 +98,9 @@ func TestVegetaFiles(t *testing.T) {
 			}
 			if !coded {
 				t.Errorf("no class 429/rate_limit_exceeded of 50 responses; classes: %v", classNames(run.Summary.ClassStats()))
+			}
+			if run.MaxClasses() != classify.DefaultMaxClasses {
+				t.Errorf("class limit %d; want the re-classifier's %d", run.MaxClasses(), classify.DefaultMaxClasses)
 			}
 			if want := time.Duration(40) * time.Millisecond; s.Latency.Max() < int64(want/time.Microsecond)-100 {
 				t.Errorf("max latency %d µs; want about %v", s.Latency.Max(), want)
@@ -218,5 +222,42 @@ func TestVegetaDamageAndSecrets(t *testing.T) {
 	}
 	if bytes.Contains(out.Bytes(), []byte("SUPERSECRET")) || bytes.Count(out.Bytes(), []byte("\n")) != 300 {
 		t.Errorf("export: %d lines, secret present %v", bytes.Count(out.Bytes(), []byte("\n")), bytes.Contains(out.Bytes(), []byte("SUPERSECRET")))
+	}
+}
+
+// TestExportVegetaKeepsEachFilesRequests: exported, a vegeta result keeps
+// its own request, even none (files of vegeta before v12.9), and never
+// takes one from a result of another file of the same class.
+func TestExportVegetaKeepsEachFilesRequests(t *testing.T) {
+	dir := t.TempDir()
+	with := vegetaFile(t, dir)
+	var buf bytes.Buffer
+	enc := vegeta.NewJSONEncoder(&buf)
+	res := vegetaResults()[:50]
+	for i := range res {
+		res[i].Method, res[i].URL = "", ""
+		if err := enc.Encode(&res[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	without := filepath.Join(dir, "old.json")
+	if err := os.WriteFile(without, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := exportVegeta(context.Background(), &out, []string{with, without}, nil); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 550 {
+		t.Fatalf("%d results exported; want 550", len(lines))
+	}
+	if !strings.Contains(lines[0], `"method":"GET","url":"http://127.0.0.1:8080/v1/items"`) {
+		t.Errorf("first result %s; want its own GET of /v1/items", lines[0])
+	}
+	for i, l := range lines[500:] {
+		if !strings.Contains(l, `"method":"","url":""`) {
+			t.Fatalf("result %d of the file without requests: %s; want no method and no URL", i, l)
+		}
 	}
 }

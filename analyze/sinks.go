@@ -119,14 +119,16 @@ func (f *ResultFile) wrap(err error) error {
 
 // VegetaJSON is the sink that writes the records of a stream as vegeta
 // JSON results, one per line, for vegeta's tools (vegeta report, plot,
-// encode). A record gets the method and URL of its request when the
-// stream knows them (vegeta files, redacted), or else those of its class's
-// example request on the stream's target, or the target itself: both are
-// redacted already. Probe reports have no records and are skipped.
+// encode). A record of a vegeta file keeps the method and URL of its own
+// request (redacted, "" where the file had none); a record of a stampede
+// file gets those of its class's example request on the stream's target,
+// or the target itself: both are redacted already. Probe reports have no
+// records and are skipped.
 type VegetaJSON struct {
 	w              *vegetafile.Writer
 	method, target string               // of the stream begun last
 	requests       map[uint32][2]string // the stream's class ids → method and URL of their example
+	own            bool                 // the stream gives each record its request (no stampede file)
 }
 
 // NewVegetaJSON returns the sink that writes vegeta JSON results to w.
@@ -140,9 +142,10 @@ func (x *VegetaJSON) Observe(ev *Event, _ *Run) error {
 	case EventBegin:
 		x.method, x.target = splitTarget(ev.Header.Target)
 		x.requests = map[uint32][2]string{}
+		x.own = ev.Header.Version == 0
 	case EventRecord:
 		m, u := ev.Method, ev.URL
-		if m == "" && u == "" {
+		if !x.own {
 			if ev.Class != nil {
 				em, eu := requestOf(ev.Class.Example, x.method, x.target)
 				x.requests[ev.Record.Class] = [2]string{em, eu}

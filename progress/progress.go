@@ -6,6 +6,7 @@ package progress
 import (
 	"fmt"
 	"io"
+	"math"
 	"sync/atomic"
 	"time"
 
@@ -91,8 +92,12 @@ func (p *lineProgress) Update(s Snapshot) {
 		}
 	}
 	fmt.Fprintf(p.w, "[progress] %s\n", s.Line())
-	for p.next <= s.Elapsed {
-		p.next += p.every
+	if p.every <= 0 {
+		return // a line at every update
+	}
+	// The next whole interval after Elapsed; none if that is beyond time.
+	if p.next = (s.Elapsed/p.every + 1) * p.every; p.next <= s.Elapsed {
+		p.next = math.MaxInt64
 	}
 }
 

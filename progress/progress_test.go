@@ -2,6 +2,7 @@ package progress
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -51,5 +52,34 @@ func TestRateWindow(t *testing.T) {
 	}
 	if got != 100 {
 		t.Errorf("rate = %v; want 100/s", got)
+	}
+}
+
+// TestLineProgressHugeElapsed: an elapsed time at the end of time (a clock
+// gone wrong) prints and returns; an interval of 0 prints every update.
+func TestLineProgressHugeElapsed(t *testing.T) {
+	var b bytes.Buffer
+	p := New(&b, false, time.Second, 5*time.Second)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.Update(Snapshot{Elapsed: math.MaxInt64 - 1, Total: time.Second})
+		p.Update(Snapshot{Elapsed: math.MaxInt64, Total: time.Second})
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Update does not return for an elapsed time near the end of time")
+	}
+	if n := strings.Count(b.String(), "\n"); n < 1 || n > 2 {
+		t.Errorf("%d lines for 2 updates; want 1 or 2:\n%s", n, b.String())
+	}
+	b.Reset()
+	p = New(&b, false, time.Second, 0)
+	for ms := range 3 {
+		p.Update(Snapshot{Elapsed: time.Duration(ms) * time.Millisecond})
+	}
+	if n := strings.Count(b.String(), "\n"); n != 3 {
+		t.Errorf("interval 0: %d lines for 3 updates; want 3", n)
 	}
 }

@@ -166,7 +166,8 @@ func TestAttackUsageErrors(t *testing.T) {
 		{"body twice", []string{"attack", "-u", "http://127.0.0.1:1/", "--body", "x", "--body-file", "y"}, "--body"},
 		{"missing body file", []string{"attack", "-u", "http://127.0.0.1:1/", "--body-file", "/nonexistent/body"}, "--body-file"},
 		{"missing targets file", []string{"attack", "--targets", "/nonexistent/targets"}, "--targets"},
-		{"unknown command", []string{"attak"}, "unknown command"},
+		{"unknown command", []string{"attak"}, `unknown command "attak" for "stampede"; did you mean attack?`},
+		{"unknown help topic", []string{"help", "attak"}, `unknown help topic "attak"; did you mean attack?`},
 		{"completion without shell", []string{"completion"}, "bash"},
 		{"stray argument", []string{"attack", "http://127.0.0.1:1/"}, "attack takes no arguments"},
 		{"method with targets", []string{"attack", "--targets", "/dev/null", "-m", "POST"}, "--method applies to --url"},
@@ -478,5 +479,31 @@ func TestBinaryInterruptWhileBlockedOnInput(t *testing.T) {
 	}
 	if hits.Load() != 0 {
 		t.Errorf("the server got %d requests; want none", hits.Load())
+	}
+}
+
+// TestAttackHeaderNotWritten: a result file whose header cannot be written
+// (a full disk) fails the run at once with exit 3, before any request
+// leaves, and the progress display shows nothing of a run that never
+// began.
+func TestAttackHeaderNotWritten(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full here")
+	}
+	srv, hits := countingServer(t)
+	done := make(chan struct{})
+	var code int
+	var stderr string
+	go func() {
+		defer close(done)
+		code, _, stderr = runInProcess(t, "attack", "--url", srv.URL, "--rate", "10/s", "--duration", "1s", "-o", "/dev/full")
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("attack with -o /dev/full did not end")
+	}
+	if code != exitRuntime || !strings.Contains(stderr, "write result file header") || strings.Contains(stderr, "[progress]") || hits.Load() != 0 {
+		t.Errorf("exit %d, %d requests, stderr %q; want %d, none, the header's write error and no progress line", code, hits.Load(), stderr, exitRuntime)
 	}
 }

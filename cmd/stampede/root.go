@@ -78,6 +78,7 @@ Exit codes: 0 success, 1 thresholds failed, 2 usage or configuration error,
 	// Arguments to stampede itself name no command; without any, the help.
 	root.Args, root.SuggestionsMinimumDistance = unknownCommand, 2
 	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	root.SetHelpCommand(newHelpCmd())
 	root.AddCommand(newAttackCmd(e), newDemoCmd(e), newServeCmd(e), newVersionCmd(e), newCompletionCmd(e))
 	root.AddCommand(newProbeCmd(e), newReportCmd(e))
 	return root
@@ -94,6 +95,38 @@ func unknownCommand(cmd *cobra.Command, args []string) error {
 		msg += "; did you mean " + strings.Join(names, " or ") + "?"
 	}
 	return usageErrorf("%s", msg)
+}
+
+// newHelpCmd is cobra's help command, but a topic that names no command
+// is a usage error, as an unknown command is.
+func newHelpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		Long: `Help provides help for any command in the application.
+Simply type stampede help [path to command] for full details.`,
+		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			var names []cobra.Completion
+			for _, sub := range c.Root().Commands() {
+				if sub.IsAvailableCommand() && strings.HasPrefix(sub.Name(), toComplete) {
+					names = append(names, cobra.CompletionWithDesc(sub.Name(), sub.Short))
+				}
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			cmd, rest, err := c.Root().Find(args)
+			if err != nil || cmd == c.Root() && len(rest) > 0 {
+				topic := strings.Join(args, " ")
+				msg := fmt.Sprintf("unknown help topic %q", topic)
+				if names := c.Root().SuggestionsFor(args[len(args)-1]); len(names) > 0 {
+					msg += "; did you mean " + strings.Join(names, " or ") + "?"
+				}
+				return usageErrorf("%s", msg)
+			}
+			return cmd.Help()
+		},
+	}
 }
 
 // noArgs refuses arguments to a command that takes none, with a hint of

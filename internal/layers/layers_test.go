@@ -29,7 +29,7 @@ var allowed = map[string][]string{
 	"internal/golden":    nil,
 	"attack/pace":        {"internal/field"},
 	// Sending load: the attack engine and the probe.
-	"attack": {"records", "attack/pace", "internal/redact", "internal/field"},
+	"attack": {"records", "attack/pace", "ratelimit", "internal/redact", "internal/field"},
 	"probe":  {"records/probefile", "ratelimit", "attack/pace", "internal/field"},
 	// Analysis: classification and the contract below the one consume loop.
 	"analyze/classify": {"records", "internal/redact", "internal/field"},
