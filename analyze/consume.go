@@ -18,6 +18,10 @@ import (
 // URL per id have many.
 const MaxTargets = 10
 
+// maxLatenessMs is the longest max_lateness_ms a trailer may say, a day:
+// a longer one is taken as unknown.
+const maxLatenessMs = int64(24 * time.Hour / time.Millisecond)
+
 // Consume is the one consume loop of stampede: it takes every event of
 // src into a Run, then hands it to each sink in order, until src ends.
 // A live attack and the result files it wrote go through the same loop and
@@ -201,7 +205,9 @@ func (b *builder) trailer(t *records.Trailer) {
 	b.run.Truncated += t.Truncated
 	b.run.BodyLimit = max(b.run.BodyLimit, t.BodyLimit)
 	b.run.ClassLimit = max(b.run.ClassLimit, t.MaxClasses)
-	b.run.MaxLateness = max(b.run.MaxLateness, time.Duration(t.MaxLatenessMs)*time.Millisecond)
+	if ms := t.MaxLatenessMs; ms > 0 && ms <= maxLatenessMs { // beyond: a crafted file, unknown
+		b.run.MaxLateness = max(b.run.MaxLateness, time.Duration(ms)*time.Millisecond)
+	}
 	if len(t.Contract) == 0 {
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -188,5 +189,23 @@ func TestLoadProbeWithEmptyResults(t *testing.T) {
 	run, err = load(context.Background(), []string{probe}, FileOptions{})
 	if err != nil || !run.Verdict().Pass {
 		t.Errorf("an honest probe alone: %v, verdict %+v; want a pass", err, run.Verdict())
+	}
+}
+
+// TestTrailerMaxLateness: a trailer's max_lateness_ms becomes the run's
+// bound; one that is negative or beyond a day (a crafted file) is unknown.
+func TestTrailerMaxLateness(t *testing.T) {
+	for _, tc := range []struct {
+		ms   int64
+		want time.Duration
+	}{
+		{1000, time.Second}, {0, 0}, {-5, 0}, {86_400_000, 24 * time.Hour}, {86_400_001, 0}, {18446744073710, 0}, {math.MaxInt64, 0},
+	} {
+		b := newBuilder()
+		b.begin(&Event{Kind: EventBegin, Header: records.Header{Version: records.FormatVersion}, Source: "r.bin"})
+		b.end(&End{Trailer: &records.Trailer{Unsent: 3, MaxLatenessMs: tc.ms}})
+		if b.run.MaxLateness != tc.want {
+			t.Errorf("max_lateness_ms %d: MaxLateness %s; want %s", tc.ms, b.run.MaxLateness, tc.want)
+		}
 	}
 }
