@@ -109,10 +109,7 @@ func (b *builder) add(ev *Event) {
 // begin starts a stream: what its header says about its run.
 func (b *builder) begin(ev *Event) {
 	h := ev.Header
-	b.ids, b.lastID, b.version, b.name, b.first = map[uint32]uint32{}, [2]uint32{}, h.Version, ev.Source, time.Time{}
-	if b.name == "-" {
-		b.name = "standard input"
-	}
+	b.ids, b.lastID, b.version, b.name, b.first = map[uint32]uint32{}, [2]uint32{}, h.Version, fileName(ev.Source), time.Time{}
 	if ev.Source != "" {
 		b.run.Sources = append(b.run.Sources, ev.Source)
 		b.run.ResultFiles++

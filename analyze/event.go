@@ -58,7 +58,7 @@ const (
 type Event struct {
 	Kind EventKind
 
-	Header records.Header // EventBegin
+	Header records.Header // EventBegin; its Version is 0 for a stream that is no stampede file (vegeta)
 	Source string         // EventBegin, EventProbe: the file ("-" for standard input); "" for a live run
 
 	Record records.Record // EventRecord
@@ -68,7 +68,7 @@ type Event struct {
 	// know it of every record (vegeta files); "" otherwise.
 	Method, URL string
 
-	Elapsed time.Duration // EventTick
+	Elapsed time.Duration // EventTick, and EventEnd of a live run: the time since the attack began
 
 	End *End // EventEnd
 

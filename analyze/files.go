@@ -161,10 +161,19 @@ func (f *files) probe(name string, in io.Reader, ev *Event) error {
 	return nil
 }
 
+// fileName names a file in messages: its path, or "standard input" for
+// "-".
+func fileName(path string) string {
+	if path == "-" {
+		return "standard input"
+	}
+	return path
+}
+
 // open opens a result file, or stdin for "-".
 func open(path string, stdin io.Reader) (in io.Reader, name string, closeFile func(), err error) {
 	if path == "-" {
-		return stdin, "standard input", func() {}, nil
+		return stdin, fileName(path), func() {}, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {

@@ -266,7 +266,7 @@ func (l *live) end(ev *Event) error {
 	} else if planned, bounded := l.atk.Planned(); bounded && planned > l.atk.Started() {
 		t.Unsent = planned - l.atk.Started()
 	}
-	ev.Kind, ev.End = EventEnd, &End{Trailer: t}
+	ev.Kind, ev.End, ev.Elapsed = EventEnd, &End{Trailer: t}, l.opts.Clock().Sub(l.start)
 	return nil
 }
 

@@ -27,6 +27,7 @@ type liveConfig struct {
 	Header     records.Header
 	Output     io.Writer // the result file; nil for none
 	Grace      time.Duration
+	Sinks      []Sink // more sinks, after the result file
 }
 
 // liveRun runs an attack through the consume loop, as stampede attack
@@ -51,10 +52,11 @@ func liveRun(ctx, abort context.Context, cfg liveConfig) (Run, error) {
 			return atk, nil
 		},
 	})
-	if cfg.Output == nil {
-		return Consume(ctx, src)
+	sinks := cfg.Sinks
+	if cfg.Output != nil {
+		sinks = append([]Sink{NewResultFile(cfg.Output)}, sinks...)
 	}
-	return Consume(ctx, src, NewResultFile(cfg.Output))
+	return Consume(ctx, src, sinks...)
 }
 
 func config(url string, rate float64, d time.Duration, out io.Writer) liveConfig {
@@ -225,5 +227,34 @@ func TestRunReportsUnsent(t *testing.T) {
 	}
 	if out.MaxLateness != attack.MaxLateness {
 		t.Errorf("max lateness %s; want the attack's %s, for the report to say how far behind it fell", out.MaxLateness, attack.MaxLateness)
+	}
+}
+
+// timeSink keeps what the stream says of time.
+type timeSink struct{ ticks, end time.Duration }
+
+func (s *timeSink) Observe(ev *Event, _ *Run) error {
+	switch ev.Kind {
+	case EventTick:
+		s.ticks = ev.Elapsed
+	case EventEnd:
+		s.end = ev.Elapsed
+	}
+	return nil
+}
+
+// TestLiveStreamTime: a live stream says how long the attack has run at
+// every tick and at its end, for the progress display.
+func TestLiveStreamTime(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	clock := &timeSink{}
+	cfg := config(srv.URL, 100, time.Second, nil)
+	cfg.Sinks = []Sink{clock}
+	if _, err := liveRun(context.Background(), context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	if clock.ticks < 500*time.Millisecond || clock.end < 900*time.Millisecond || clock.end > 5*time.Second || clock.end < clock.ticks {
+		t.Errorf("last tick at %s, end at %s; want ticks through the 1s run and the end at about 1s", clock.ticks, clock.end)
 	}
 }

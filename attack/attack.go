@@ -184,9 +184,6 @@ func (a *Attack) Attempts() <-chan records.Attempt { return a.attempts }
 // is bounded (an attack of duration 0 runs until stopped).
 func (a *Attack) Planned() (uint64, bool) { return a.sched.Planned() }
 
-// Schedule returns the attack's schedule.
-func (a *Attack) Schedule() *pace.Schedule { return a.sched }
-
 // Started returns the number of attempts sent so far.
 func (a *Attack) Started() uint64 { return a.started.Load() }
 

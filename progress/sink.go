@@ -15,8 +15,8 @@ import (
 type Sink struct {
 	d        Display
 	total    time.Duration // planned duration, 0 if unbounded
-	now      func() time.Time
-	start    time.Time
+	began    bool          // the stream began
+	elapsed  time.Duration // since the attack began, as the stream last said
 	rate     rateWindow
 	finished bool // the stream ended without an interrupt
 }
@@ -24,17 +24,19 @@ type Sink struct {
 // NewSink returns the sink that shows a run planned to last total (0 if
 // unbounded) on d.
 func NewSink(d Display, total time.Duration) *Sink {
-	return &Sink{d: d, total: total, now: time.Now}
+	return &Sink{d: d, total: total}
 }
 
 // Observe implements analyze.Sink.
 func (s *Sink) Observe(ev *analyze.Event, run *analyze.Run) error {
 	switch ev.Kind {
 	case analyze.EventBegin:
-		s.start = s.now()
+		s.began = true
 	case analyze.EventTick:
+		s.elapsed = ev.Elapsed
 		s.d.Update(s.snapshot(run))
 	case analyze.EventEnd:
+		s.elapsed = max(s.elapsed, ev.Elapsed)
 		s.finished = ev.End.Trailer != nil && ev.End.Trailer.Interrupted == ""
 	}
 	return nil
@@ -43,7 +45,7 @@ func (s *Sink) Observe(ev *analyze.Event, run *analyze.Run) error {
 // Finish implements analyze.Finisher: the last snapshot, then the display
 // closes. A run that failed or was interrupted leaves its bar short.
 func (s *Sink) Finish(run *analyze.Run, err error) error {
-	if s.start.IsZero() { // the stream never began: nothing to show
+	if !s.began { // nothing to show
 		s.d.Close()
 		return nil
 	}
@@ -54,9 +56,9 @@ func (s *Sink) Finish(run *analyze.Run, err error) error {
 	return nil
 }
 
-// snapshot is the state of the run now.
+// snapshot is the state of the run at the stream's last word on time.
 func (s *Sink) snapshot(run *analyze.Run) Snapshot {
-	elapsed := s.now().Sub(s.start)
+	elapsed := s.elapsed
 	sum := run.Summary
 	return Snapshot{
 		Elapsed:   elapsed,

@@ -26,7 +26,6 @@ func drive(t *testing.T, end bool, trailer *records.Trailer, err error) *recorde
 	d := &recorder{}
 	s := NewSink(d, 10*time.Second)
 	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	s.now = func() time.Time { return clock }
 	run := &analyze.Run{Summary: analyze.NewSummary()}
 	observe := func(ev analyze.Event) {
 		if err := s.Observe(&ev, run); err != nil {
@@ -42,7 +41,7 @@ func drive(t *testing.T, end bool, trailer *records.Trailer, err error) *recorde
 		observe(analyze.Event{Kind: analyze.EventTick, Elapsed: time.Duration(i+1) * time.Second})
 	}
 	if end {
-		observe(analyze.Event{Kind: analyze.EventEnd, End: &analyze.End{Trailer: trailer}})
+		observe(analyze.Event{Kind: analyze.EventEnd, End: &analyze.End{Trailer: trailer}, Elapsed: 3400 * time.Millisecond})
 	}
 	if ferr := s.Finish(run, err); ferr != nil {
 		t.Fatal(ferr)
@@ -56,8 +55,8 @@ func TestSink(t *testing.T) {
 		t.Fatalf("%d snapshots, closed %d times; want 3 ticks and the last, closed once", len(d.shown), d.closed)
 	}
 	last := d.shown[3]
-	if !last.Finished || last.Requests != 300 || last.Successes != 300 || last.Elapsed != 3*time.Second || last.Total != 10*time.Second || last.Status != "200:300" {
-		t.Errorf("last snapshot %+v; want finished, 300 requests in 3s of 10s, status 200:300", last)
+	if !last.Finished || last.Requests != 300 || last.Successes != 300 || last.Elapsed != 3400*time.Millisecond || last.Total != 10*time.Second || last.Status != "200:300" {
+		t.Errorf("last snapshot %+v; want finished, 300 requests in the 3.4s of the end of 10s, status 200:300", last)
 	}
 	if r := d.shown[2].Rate; r != 100 {
 		t.Errorf("rate %v at the third tick; want 100/s", r)
