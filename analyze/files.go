@@ -114,10 +114,11 @@ func (f *files) Close() error {
 // stream: a result file's Begin, or a probe report whole. A file of no
 // kind Files reads is an error naming it.
 func (f *files) open(path string, ev *Event) (fileStream, error) {
-	in, name, closeFile, err := open(path, f.opts.Stdin)
+	in, closeFile, err := open(path, f.opts.Stdin)
 	if err != nil {
 		return nil, err
 	}
+	name := fileName(path)
 	br := bufio.NewReaderSize(in, 64<<10)
 	prefix, err := br.Peek(512)
 	if errors.Is(err, io.EOF) || errors.Is(err, bufio.ErrBufferFull) {
@@ -171,19 +172,19 @@ func fileName(path string) string {
 }
 
 // open opens a result file, or stdin for "-".
-func open(path string, stdin io.Reader) (in io.Reader, name string, closeFile func(), err error) {
+func open(path string, stdin io.Reader) (in io.Reader, closeFile func(), err error) {
 	if path == "-" {
-		return stdin, fileName(path), func() {}, nil
+		return stdin, func() {}, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, path, nil, fmt.Errorf("open result file: %w", err)
+		return nil, nil, fmt.Errorf("open result file: %w", err)
 	}
 	if st, err := f.Stat(); err == nil && st.IsDir() {
 		f.Close()
-		return nil, path, nil, fmt.Errorf("%s: is a directory, not a result file", path)
+		return nil, nil, fmt.Errorf("%s: is a directory, not a result file", path)
 	}
-	return f, path, func() { f.Close() }, nil
+	return f, func() { f.Close() }, nil
 }
 
 // stampedeStream streams a stampede result file.

@@ -36,12 +36,13 @@ type LiveOptions struct {
 	// Header is what the stream says of its run, as the result file's
 	// header keeps it.
 	Header records.Header
-	// Start starts the attack; Live calls it once the stream's Begin has
-	// been taken in (so that a result file's header is written before the
-	// first request leaves).
-	Start func() (Attack, error)
+	// Start starts the attack, capturing the first bodyLimit bytes of the
+	// bodies of the responses whose status needsBody names: those the
+	// classifier reads. Live calls it once the stream's Begin has been
+	// taken in (so that a result file's header is written before the first
+	// request leaves).
+	Start func(bodyLimit int, needsBody func(status uint16) bool) (Attack, error)
 	// Classifier classifies every response; nil for one with the defaults.
-	// The attack must capture the bodies it needs (BodyLimit, NeedsBody).
 	Classifier *classify.Classifier
 	// Checker checks the rate-limit contract on every response; nil for
 	// one with the defaults.
@@ -147,7 +148,7 @@ func (l *live) begin(ctx context.Context) error {
 	if l.checker = l.opts.Checker; l.checker == nil {
 		l.checker = contract.New(contract.Options{})
 	}
-	if l.atk, err = l.opts.Start(); err != nil {
+	if l.atk, err = l.opts.Start(l.classifier.BodyLimit(), l.classifier.NeedsBody); err != nil {
 		l.stage = liveEnded
 		return err
 	}

@@ -33,18 +33,11 @@ type liveConfig struct {
 // liveRun runs an attack through the consume loop, as stampede attack
 // does: its records into a result file when cfg.Output is set.
 func liveRun(ctx, abort context.Context, cfg liveConfig) (Run, error) {
-	classifier := cfg.Classifier
-	if classifier == nil {
-		var err error
-		if classifier, err = classify.New(classify.Options{}); err != nil {
-			return Run{}, err
-		}
-	}
-	opts := cfg.Attack
-	opts.Capture = attack.Capture{Limit: classifier.BodyLimit(), Status: classifier.NeedsBody}
 	src := Live(LiveOptions{
-		Header: cfg.Header, Classifier: classifier, Grace: cfg.Grace, Abort: abort, MaxLateness: attack.MaxLateness,
-		Start: func() (Attack, error) {
+		Header: cfg.Header, Classifier: cfg.Classifier, Grace: cfg.Grace, Abort: abort, MaxLateness: attack.MaxLateness,
+		Start: func(bodyLimit int, needsBody func(uint16) bool) (Attack, error) {
+			opts := cfg.Attack
+			opts.Capture = attack.Capture{Limit: bodyLimit, Status: needsBody}
 			atk, err := attack.Start(opts)
 			if err != nil {
 				return nil, err

@@ -286,8 +286,6 @@ func execute(ctx context.Context, e *env, x execution) (run analyze.Run, interru
 
 // liveOptions are the options of an execution's live source.
 func liveOptions(ctx context.Context, e *env, x execution, classifier *classify.Classifier) analyze.LiveOptions {
-	opts := x.opts
-	opts.Capture = attack.Capture{Limit: classifier.BodyLimit(), Status: classifier.NeedsBody}
 	// After an interrupt, attempts in flight end by their own timeout; the
 	// margin covers those that left at the very moment of the interrupt.
 	grace := x.timeout + 2*time.Second
@@ -297,7 +295,9 @@ func liveOptions(ctx context.Context, e *env, x execution, classifier *classify.
 	return analyze.LiveOptions{
 		Header: x.header, Classifier: classifier, Checker: contract.New(contractOptions(x)),
 		Grace: grace, Abort: e.abort, MaxLateness: attack.MaxLateness,
-		Start: func() (analyze.Attack, error) {
+		Start: func(bodyLimit int, needsBody func(uint16) bool) (analyze.Attack, error) {
+			opts := x.opts
+			opts.Capture = attack.Capture{Limit: bodyLimit, Status: needsBody}
 			atk, err := attack.Start(opts)
 			if err != nil {
 				return nil, err
