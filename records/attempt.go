@@ -14,6 +14,7 @@ type Attempt struct {
 	URL       string      // of the request, as sent (not redacted)
 	Scope     uint64      // the rate limiter the request falls under: its endpoint and credentials, hashed
 	Principal uint64      // whose limit it counts against: its host and credentials, hashed
+	Request   string      // the name of the request it came from: a profile's request name, or "METHOD /path"
 
 	// Buffer is the memory behind Body, when the sender lends it, and
 	// Recycle takes it back: Release calls Recycle(Buffer).
