@@ -1,7 +1,6 @@
 package analyze
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/stampede-dev/stampede/analyze/classify"
@@ -47,6 +46,10 @@ type Run struct {
 	// Unfinished counts the result files that should end with a trailer
 	// (format 3 and later) but do not: runs that crashed or were killed.
 	Unfinished int
+	// Thresholds are the thresholds judged on the run, in the order given;
+	// nil when none were judged, and then Verdict judges the defaults
+	// (DefaultThresholds). An empty, non-nil slice judges none.
+	Thresholds []Threshold
 }
 
 // ProbesOnly reports whether the run holds probe reports and no result
@@ -68,60 +71,4 @@ func (r Run) MaxClasses() int {
 		return r.ClassLimit
 	}
 	return r.Summary.Classes.Max()
-}
-
-// Verdict is a run's headline: whether it passed, and why not.
-type Verdict struct {
-	Pass    bool
-	Reasons []string // what failed, for people; empty when Pass
-	// Unfinished holds the reasons about how the run ended (interrupted,
-	// attempts unsent or unanswered, a file without its end), also in
-	// Reasons.
-	Unfinished []string
-}
-
-// Verdict judges the run: it fails when the rate-limit contract has a
-// violation of severity error, when a probe found the limiter's waits
-// untrue, when the run was interrupted, when attempts went unsent or
-// unanswered, when a result file has no end (a crash), or when there was
-// no request.
-func (r Run) Verdict() Verdict {
-	var v Verdict
-	unfinished := func(reason string) {
-		v.Reasons = append(v.Reasons, reason)
-		v.Unfinished = append(v.Unfinished, reason)
-	}
-	if (r.Summary == nil || r.Summary.Requests == 0) && !r.ProbesOnly() {
-		v.Reasons = append(v.Reasons, "no request was made")
-	}
-	if errs, _ := r.Contract.Violations(); errs > 0 {
-		v.Reasons = append(v.Reasons, fmt.Sprintf("rate-limit contract: %d %s", errs, plural(errs, "violation", "violations")))
-	}
-	if r.Interrupted != "" {
-		unfinished("interrupted by " + r.Interrupted)
-	}
-	if r.Unsent > 0 {
-		unfinished(fmt.Sprintf("%d scheduled %s never sent: the generator fell behind", r.Unsent, plural(r.Unsent, "attempt was", "attempts were")))
-	}
-	if r.Unanswered > 0 {
-		unfinished(fmt.Sprintf("%d %s unanswered", r.Unanswered, plural(r.Unanswered, "attempt", "attempts")))
-	}
-	for _, p := range r.Probes {
-		if !p.Passed() {
-			v.Reasons = append(v.Reasons, fmt.Sprintf("probe of %s: %s", p.Target, p.Verdict))
-		}
-	}
-	if n := uint64(r.Unfinished); n > 0 {
-		unfinished(fmt.Sprintf("%d result %s no end: the run crashed or was killed, and its contract checks are unknown", n, plural(n, "file has", "files have")))
-	}
-	v.Pass = len(v.Reasons) == 0
-	return v
-}
-
-// plural picks the word for a count.
-func plural(n uint64, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

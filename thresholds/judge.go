@@ -1,0 +1,144 @@
+package thresholds
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/stampede-dev/stampede/analyze"
+)
+
+// matches runs a predicate on a group.
+func matches(pred *vm.Program, g Group) (bool, error) {
+	out, err := expr.Run(pred, g)
+	if err != nil {
+		return false, err
+	}
+	ok, _ := out.(bool)
+	return ok, nil
+}
+
+// Judge judges the thresholds on a run, with the metrics of baseline (nil
+// without one) available as baseline.
+func Judge(run analyze.Run, baseline *analyze.Run, ths []*Threshold) []analyze.Threshold {
+	scope := newScope(run)
+	if baseline != nil {
+		scope.Baseline = newScope(*baseline)
+	}
+	out := make([]analyze.Threshold, 0, len(ths))
+	for _, t := range ths {
+		out = append(out, t.judge(scope))
+	}
+	return out
+}
+
+// judge evaluates the threshold on a scope.
+func (t *Threshold) judge(scope *Scope) analyze.Threshold {
+	res := analyze.Threshold{Name: t.Name, Expr: t.Expr, Abort: t.Abort}
+	if t.cond.baseline && scope.Baseline == nil {
+		res.Reason = t.Name + ": needs a baseline run (--baseline FILE)"
+		return res
+	}
+	v, err := t.cond.run(scope)
+	if err != nil {
+		res.Reason = fmt.Sprintf("%s: %v", t.Name, err)
+		return res
+	}
+	res.Pass, _ = v.(bool)
+	var left, right any
+	if t.left != nil {
+		left, _ = t.left.run(scope)
+		right, _ = t.right.run(scope)
+		res.Measured = t.format(left)
+		if t.right.baseline {
+			res.Baseline = t.format(right)
+		}
+	}
+	if !res.Pass {
+		res.Reason = t.reason(left, right)
+	}
+	return res
+}
+
+// run runs a compiled program on a scope.
+func (c *compiled) run(scope *Scope) (any, error) {
+	out, err := expr.Run(c.prog, scope.withPredicates(c.preds))
+	if err != nil {
+		return nil, fmt.Errorf("%s", firstLine(err.Error()))
+	}
+	return out, nil
+}
+
+// negated is the operator that held instead.
+var negated = map[string]string{"<": "≥", "<=": ">", ">": "≤", ">=": "<", "==": "≠", "!=": "="}
+
+// reason says why the threshold failed: "latency.p99 412ms ≥ 300ms".
+func (t *Threshold) reason(left, right any) string {
+	prefix := ""
+	if t.Name != t.Expr {
+		prefix = t.Name + ": "
+	}
+	if t.left == nil || left == nil || right == nil {
+		return prefix + t.Expr + " is false"
+	}
+	return fmt.Sprintf("%s%s %s %s %s", prefix, t.leftText, t.format(left), negated[t.op], t.format(right))
+}
+
+// format renders a measured value for people, with its unit.
+func (t *Threshold) format(v any) string {
+	switch x := v.(type) {
+	case time.Duration:
+		return FormatDuration(x)
+	case float64:
+		if t.ratio {
+			return analyze.Percent(x)
+		}
+		return formatNumber(x)
+	case int:
+		if t.ratio {
+			return analyze.Percent(float64(x))
+		}
+		return strconv.Itoa(x)
+	case bool:
+		return strconv.FormatBool(x)
+	case string:
+		return strconv.Quote(x)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+// formatNumber renders a count without decimals, a rate with a few.
+func formatNumber(x float64) string {
+	if x == math.Trunc(x) && math.Abs(x) < 1e15 {
+		return strconv.FormatInt(int64(x), 10)
+	}
+	return strconv.FormatFloat(x, 'f', 2, 64)
+}
+
+// FormatDuration renders a duration as reports do (microseconds below
+// 1 ms, three decimals of milliseconds below 1 s, of seconds above) in
+// the threshold language's syntax: "850µs", "99.007ms", "1.09s".
+func FormatDuration(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return strconv.FormatInt(int64(d/time.Microsecond), 10) + "µs"
+	case d < time.Second:
+		return trimZeros(float64(d)/float64(time.Millisecond)) + "ms"
+	default:
+		return trimZeros(d.Seconds()) + "s"
+	}
+}
+
+// trimZeros renders f with at most three decimals, without trailing
+// zeros.
+func trimZeros(f float64) string {
+	s := strconv.FormatFloat(f, 'f', 3, 64)
+	return strings.TrimRight(strings.TrimRight(s, "0"), ".")
+}

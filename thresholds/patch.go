@@ -1,0 +1,201 @@
+package thresholds
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/stampede-dev/stampede/records"
+)
+
+// patcher turns the calls expressions make in the terms of thresholds
+// into calls of the Go methods behind them: count(P) becomes CountOf(i),
+// where i is P compiled apart as a predicate over Group; request("x")
+// becomes Request("x"). It notes the first error and whether the
+// expression reads the baseline.
+type patcher struct {
+	src      rewritten
+	preds    []*vm.Program
+	baseline bool
+	err      *Error
+}
+
+// Visit patches one node; the library walks the tree children first.
+func (p *patcher) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.IdentifierNode:
+		if n.Value == "baseline" {
+			p.baseline = true
+		}
+	case *ast.BuiltinNode: // count is a builtin to the parser, even disabled
+		if n.Name == "count" {
+			p.call(node, "count", nil, n.Arguments)
+		}
+	case *ast.CallNode:
+		switch callee := n.Callee.(type) {
+		case *ast.IdentifierNode:
+			p.call(node, callee.Value, nil, n.Arguments)
+		case *ast.MemberNode:
+			if prop, ok := callee.Property.(*ast.StringNode); ok && callee.Method {
+				p.call(node, prop.Value, callee.Node, n.Arguments)
+			}
+		}
+	}
+}
+
+// call patches a call of name, on receiver (nil: the scope itself).
+func (p *patcher) call(node *ast.Node, name string, receiver ast.Node, args []ast.Node) {
+	goName, ok := methods[name]
+	if !ok || p.err != nil {
+		return
+	}
+	if predicated[name] {
+		if len(args) != 1 {
+			p.fail((*node).Location().From, fmt.Sprintf("%s() takes one condition on the responses, e.g. %s(status >= 500); got %d arguments", name, name, len(args)))
+			return
+		}
+		arg := args[0]
+		if c, ok := arg.(*ast.PredicateNode); ok {
+			arg = c.Node
+		}
+		i, ok := p.predicate(name, arg)
+		if !ok {
+			return
+		}
+		args = []ast.Node{&ast.IntegerNode{Value: i}}
+	}
+	var callee ast.Node = &ast.IdentifierNode{Value: goName}
+	if receiver != nil {
+		callee = &ast.MemberNode{Node: receiver, Property: &ast.StringNode{Value: goName}, Method: true}
+	}
+	ast.Patch(node, &ast.CallNode{Callee: callee, Arguments: args})
+}
+
+// predicate compiles the condition of a count(), rate() or class() call
+// and returns its index.
+func (p *patcher) predicate(name string, arg ast.Node) (int, bool) {
+	src := arg.String()
+	prog, err := expr.Compile(src, expr.Env(Group{}), expr.AsBool())
+	at := arg.Location().From
+	if err != nil {
+		msg := firstLine(err.Error())
+		if strings.HasPrefix(msg, "unknown name ") {
+			field := strings.Fields(strings.TrimPrefix(msg, "unknown name "))[0]
+			msg = fmt.Sprintf("%s() looks at the responses: %q is not one of their fields (%s)", name, field, strings.Join(groupFields(), ", "))
+			if s := suggest(field, groupFields()); s != "" {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			}
+		}
+		p.fail(at, msg)
+		return 0, false
+	}
+	if msg := checkValues(arg); msg != "" {
+		p.fail(at, msg)
+		return 0, false
+	}
+	p.preds = append(p.preds, prog)
+	return len(p.preds) - 1, true
+}
+
+// fail notes the first error, at rune index at of the rewritten text.
+func (p *patcher) fail(at int, msg string) {
+	if p.err == nil {
+		p.err = &Error{Col: p.src.column(at), Msg: msg}
+	}
+}
+
+// checkValues finds a comparison of a field that has a fixed set of
+// values with a value not in the set: category == "server_eror".
+func checkValues(n ast.Node) string {
+	var msg string
+	ast.Walk(&n, visitor(func(node *ast.Node) {
+		b, ok := (*node).(*ast.BinaryNode)
+		if !ok || msg != "" || (b.Operator != "==" && b.Operator != "!=") {
+			return
+		}
+		id, ok1 := b.Left.(*ast.IdentifierNode)
+		lit, ok2 := b.Right.(*ast.StringNode)
+		if !ok1 || !ok2 {
+			id, ok1 = b.Right.(*ast.IdentifierNode)
+			lit, ok2 = b.Left.(*ast.StringNode)
+		}
+		if !ok1 || !ok2 {
+			return
+		}
+		switch id.Value {
+		case "category":
+			if _, err := records.ParseCategory(lit.Value); err != nil {
+				msg = err.Error()
+			}
+		case "kind":
+			if _, err := records.ParseErrorKind(lit.Value); err != nil {
+				msg = err.Error() + ` ("" when a response arrived)`
+			}
+		case "family":
+			if !slices.Contains([]string{"", "1xx", "2xx", "3xx", "4xx", "5xx"}, lit.Value) {
+				msg = fmt.Sprintf("unknown family %q (want 1xx, 2xx, 3xx, 4xx or 5xx)", lit.Value)
+			}
+		}
+	}))
+	return msg
+}
+
+// visitor adapts a function to ast.Visitor.
+type visitor func(*ast.Node)
+
+// Visit calls the function.
+func (v visitor) Visit(n *ast.Node) { v(n) }
+
+// groupFields lists the fields a predicate may use.
+func groupFields() []string {
+	return []string{"status", "family", "category", "code", "kind", "request", "pattern", "retryable"}
+}
+
+// firstLine is the first line of a message (the library appends the
+// source and a caret).
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if i := strings.LastIndex(s, " ("); i >= 0 && strings.HasSuffix(s, ")") {
+		s = s[:i] // the library's "(1:7)"
+	}
+	return s
+}
+
+// suggest returns the candidate nearest to name, if near enough to be a
+// typo.
+func suggest(name string, candidates []string) string {
+	best, bestD := "", len(name)/2+2
+	for _, c := range candidates {
+		if d := editDistance(name, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
