@@ -40,8 +40,9 @@ var allowed = map[string][]string{
 	"profiles": {"attack/pace", "internal/field"},
 	"sim":      {"attack/pace", "internal/field"},
 	// Output: renderers, then the terminal.
-	"reports":  {"analyze", "analyze/classify", "analyze/contract", "records", "records/probefile", "probe", "attack/pace"},
-	"progress": {"analyze", "reports"},
+	"reports":    {"analyze", "analyze/classify", "analyze/contract", "records", "records/probefile", "probe", "attack/pace"},
+	"thresholds": {"analyze", "analyze/contract", "records", "records/probefile"},
+	"progress":   {"analyze", "reports"},
 	// Wiring: the command imports anything.
 	"cmd/stampede": nil,
 	// Test helpers and scripts.
