@@ -50,6 +50,10 @@ type Run struct {
 	// nil when none were judged, and then Verdict judges the defaults
 	// (DefaultThresholds). An empty, non-nil slice judges none.
 	Thresholds []Threshold
+	// Baseline is the run this one is compared with (--baseline): reports
+	// show the deltas of the headline numbers, classes and requests; nil
+	// without one.
+	Baseline *Run
 }
 
 // ProbesOnly reports whether the run holds probe reports and no result

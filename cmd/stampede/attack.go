@@ -46,6 +46,7 @@ type attackFlags struct {
 	classifyLimit                 string
 	retryAfterMax                 time.Duration
 	reports                       []string // FORMAT=PATH
+	judge                         judgeFlags
 }
 
 // attackLong is the help text of stampede attack.
@@ -141,6 +142,7 @@ func newAttackCmd(e *env) *cobra.Command {
 	f.load.register(fl)
 	f.registerTransport(fl)
 	f.registerOutput(fl)
+	f.judge.register(fl)
 	return cmd
 }
 
@@ -162,6 +164,7 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 		}
 		run.ResultFile = f.output
 	}
+	p.judge.apply(&run)
 	view := reports.Options{Uncorrected: f.uncorrected, Histogram: f.histogram}
 	if err := printSummary(p.summary, f.format, run, view); err != nil {
 		return err
@@ -173,7 +176,10 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 		}
 		return &exitError{code: interrupted.exitCode(), err: *interrupted}
 	}
-	return reportErr
+	if reportErr != nil {
+		return reportErr
+	}
+	return verdictError(run)
 }
 
 // preparedAttack is an attack ready to run, and where what it writes goes.
@@ -182,6 +188,7 @@ type preparedAttack struct {
 	file    *os.File  // the result file, to close; nil for none or stdout
 	summary io.Writer // where the summary goes
 	reports []reportSpec
+	judge   judge
 }
 
 // prepareAttack checks every flag, then opens the result file (last: a
@@ -208,6 +215,9 @@ func prepareAttack(cmd *cobra.Command, e *env, f *attackFlags) (preparedAttack, 
 	}
 	if f.retryAfterMax <= 0 {
 		return p, usageErrorf("--retry-after-max %s: want a positive duration, such as 1h", f.retryAfterMax)
+	}
+	if p.judge, err = f.judge.prepare(cmd.Context()); err != nil {
+		return p, err
 	}
 	var out io.Writer
 	err = interruptibly(cmd.Context(), func() (err error) {

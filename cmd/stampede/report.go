@@ -29,6 +29,7 @@ type reportFlags struct {
 	csvSeries bool
 	class     string
 	histogram bool
+	judge     judgeFlags
 }
 
 // reportLong is the help text of stampede report.
@@ -64,8 +65,11 @@ const reportExample = `  # the HTML report of a run
   # merge the shards of one run
   stampede report shard-a.bin shard-b.bin shard-c.bin
 
-  # a job summary on GitHub Actions
-  stampede report --format markdown run.bin >> "$GITHUB_STEP_SUMMARY"
+  # a job summary on GitHub Actions; exit 1 if the p99 is over 300 ms
+  stampede report --format markdown --threshold 'latency.p99 < 300ms' run.bin >> "$GITHUB_STEP_SUMMARY"
+
+  # tonight against last night: fail on a 20 % slower p99
+  stampede report --baseline last-night.bin --threshold 'latency.p99 < 1.2 * baseline.latency.p99' tonight.bin
 
   # latency distribution of the 429s, for HdrHistogram's plotter
   stampede report --format hgrm --class 429 -o 429.hgrm run.bin
@@ -100,6 +104,7 @@ func (f *reportFlags) register(fl *pflag.FlagSet) {
 	fl.BoolVar(&f.csvSeries, "csv-series", false, "with --format csv: the per-second time series instead of the class table")
 	fl.StringVar(&f.class, "class", "", "with --format hgrm: the `classes` to show: a status (429), status/code (429/rate_limited), a code or transport failure (timeout), or id=N")
 	fl.BoolVar(&f.histogram, "histogram", false, "with --format text: draw a latency histogram of each of the top classes")
+	f.judge.register(fl)
 }
 
 // runReport reads the files and writes the report.
@@ -111,6 +116,11 @@ func runReport(ctx context.Context, e *env, f *reportFlags, paths []string) erro
 	if err := checkReportPaths(e, f.output, paths); err != nil {
 		return err
 	}
+	j, err := f.judge.prepare(ctx)
+	if err != nil {
+		return err
+	}
+	var judged *analyze.Run
 	err = writeOutput(e, "--output", f.output, func(w io.Writer) error {
 		if format == vegetaJSON {
 			return exportVegeta(ctx, e, w, paths)
@@ -122,6 +132,8 @@ func runReport(ctx context.Context, e *env, f *reportFlags, paths []string) erro
 			}
 			return usageErrorf("%v", err)
 		}
+		j.apply(&run)
+		judged = &run
 		if err := reports.Render(w, format, run, reports.Options{Class: f.class, Histogram: f.histogram}); err != nil {
 			if field.As(err) != nil {
 				return usageErrorf("%s", flagProblem(err))
@@ -134,7 +146,10 @@ func runReport(ctx context.Context, e *env, f *reportFlags, paths []string) erro
 	if ctx.Err() != nil && errors.As(context.Cause(ctx), &cause) {
 		return &exitError{code: cause.exitCode(), err: cause}
 	}
-	return err
+	if err != nil || judged == nil {
+		return err
+	}
+	return verdictError(*judged)
 }
 
 // reportFormat is the format the flags ask for, checked with the flags
