@@ -6,6 +6,7 @@ package attack
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -38,6 +39,11 @@ type Options struct {
 	MaxWorkers uint64          // upper bound on workers, 0 for no bound
 	Transport  TransportOptions
 	Capture    Capture // which response bodies to keep the start of, for classification
+	// Next, when set, makes each request instead of Targets: it fills t
+	// with a target of its own (a fresh Header) for a request due elapsed
+	// after the attack began, and returns the request's name. Requests of
+	// Targets are named by their method and path, "GET /v1/items".
+	Next func(elapsed time.Duration, t *vegeta.Target) (name string, err error)
 }
 
 // Capture says which response bodies an attack keeps the first bytes of.
@@ -76,7 +82,7 @@ func DefaultTransport() TransportOptions {
 // *field.Error named as the command's flags are ("workers 20: …").
 func (o Options) Validate() []error {
 	var errs []error
-	if len(o.Targets) == 0 {
+	if len(o.Targets) == 0 && o.Next == nil {
 		errs = append(errs, field.Errorf("targets", "", "none given"))
 	}
 	if o.Shape == nil {
@@ -150,6 +156,9 @@ func Start(o Options) (*Attack, error) {
 			a.started.Add(^uint64(0))
 			return errStopped
 		}
+		if o.Next != nil {
+			return a.next(o.Next, t)
+		}
 		return static(t)
 	}
 	// The schedule ends the attack exactly on time; vegeta's own clock is
@@ -161,6 +170,24 @@ func Start(o Options) (*Attack, error) {
 	vres := a.atk.Attack(targeter, a.sched, deadline, "")
 	go a.convert(vres)
 	return a, nil
+}
+
+// next makes a request with Options.Next, its name in RequestHeader for
+// the meter.
+func (a *Attack) next(next func(time.Duration, *vegeta.Target) (string, error), t *vegeta.Target) error {
+	var elapsed time.Duration
+	if began, ok := a.sched.Began(); ok {
+		elapsed = time.Since(began)
+	}
+	name, err := next(elapsed, t)
+	if err != nil {
+		return err
+	}
+	if t.Header == nil {
+		t.Header = make(http.Header, 1)
+	}
+	t.Header[RequestHeader] = []string{name}
+	return nil
 }
 
 // tooLate reports whether a bounded attack of duration d is past its end
@@ -237,7 +264,7 @@ func (a *Attack) fill(vr *vegeta.Result, at *records.Attempt) {
 	if vr.Headers != nil {
 		rec.RetryAfter = vr.Headers.Get("Retry-After")
 	}
-	at.Header, at.Method, at.URL, at.Scope, at.Principal = vr.Headers, vr.Method, vr.URL, obs.scope, obs.principal
+	at.Header, at.Method, at.URL, at.Scope, at.Principal, at.Request = vr.Headers, vr.Method, vr.URL, obs.scope, obs.principal, obs.request
 	if obs.body != nil {
 		at.Buffer, at.Body, at.Recycle = obs.body, *obs.body, recycleBody
 	}

@@ -142,6 +142,51 @@ type observation struct {
 	body      *[]byte // the first bytes of the body, when captured (pooled)
 	scope     uint64  // the limiter the request falls under (scopesOf)
 	principal uint64  // whose limit it counts against (scopesOf)
+	request   string  // the request's name (requestName)
+}
+
+// RequestHeader carries the name of a request from Options.Next to the
+// meter, which removes it before the request leaves.
+const RequestHeader = "X-Stampede-Request"
+
+// maxCachedNames bounds the names the meter remembers per method and path.
+const maxCachedNames = 4096
+
+// names remembers the name of each method and path, "GET /v1/items", so
+// that naming a request of a static target does not allocate.
+type names struct {
+	mu sync.RWMutex
+	m  map[nameKey]string
+}
+
+type nameKey struct{ method, path string }
+
+// of returns the name of a request: the one Options.Next gave it (in
+// RequestHeader, removed here), else its method and path without the
+// query.
+func (n *names) of(req *http.Request) string {
+	if v := req.Header[RequestHeader]; len(v) > 0 {
+		delete(req.Header, RequestHeader)
+		return v[0]
+	}
+	path := req.URL.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	key := nameKey{req.Method, path}
+	n.mu.RLock()
+	name, ok := n.m[key]
+	n.mu.RUnlock()
+	if ok {
+		return name
+	}
+	name = req.Method + " " + path
+	n.mu.Lock()
+	if len(n.m) < maxCachedNames {
+		n.m[nameKey{strings.Clone(req.Method), strings.Clone(path)}] = name
+	}
+	n.mu.Unlock()
+	return name
 }
 
 // secretNames decides which request headers and query parameters carry
@@ -224,19 +269,21 @@ var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &
 type meter struct {
 	next    http.RoundTripper
 	capture Capture
+	names   names
 
 	mu  sync.Mutex // guards obs; held only for map operations
 	obs map[uint64]*observation
 }
 
 func newMeter(next http.RoundTripper, capture Capture) *meter {
-	return &meter{next: next, capture: capture, obs: make(map[uint64]*observation)}
+	return &meter{next: next, capture: capture, obs: make(map[uint64]*observation), names: names{m: make(map[nameKey]string)}}
 }
 
 // RoundTrip implements http.RoundTripper.
 func (m *meter) RoundTrip(req *http.Request) (*http.Response, error) {
 	seq, err := strconv.ParseUint(req.Header.Get(seqHeader), 10, 64)
 	if err != nil {
+		delete(req.Header, RequestHeader)
 		return m.next.RoundTrip(req)
 	}
 	// Redirects repeat the header: reuse the attempt's observation.
@@ -249,6 +296,9 @@ func (m *meter) RoundTrip(req *http.Request) (*http.Response, error) {
 	m.mu.Unlock()
 	if req.ContentLength > 0 {
 		o.bytesOut = uint64(req.ContentLength)
+	}
+	if o.request == "" { // a redirect keeps the name of the first request
+		o.request = m.names.of(req)
 	}
 	o.scope, o.principal = scopesOf(req)
 
