@@ -119,6 +119,9 @@ type Options struct {
 	// Redact masks secrets in the header values kept as evidence (a
 	// target may echo a key in any header); nil keeps them as they are.
 	Redact func(string) string
+	// Severity overrides the severity of rules: a profile may hold a 503
+	// without Retry-After as an error rather than a warning.
+	Severity map[RuleID]Severity
 }
 
 // DefaultSettle is Options.Settle's default.
@@ -533,8 +536,14 @@ func (c *Checker) Results() []RuleResult {
 			hc.Examples = append(hc.Examples, ex)
 		}
 	}
+	for id, sev := range c.opts.Severity {
+		if int(id) < len(out) {
+			out[id].Severity = sev
+		}
+	}
 	return out
 }
+
 
 // Forms returns how many responses carried Retry-After in each form,
 // absent excluded, as "form": count.

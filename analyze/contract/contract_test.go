@@ -232,3 +232,28 @@ func TestContractAddAllocs(t *testing.T) {
 		}
 	}
 }
+
+func TestSeverityOverride(t *testing.T) {
+	rule, ok := RuleByName("retry-after-on-503")
+	if !ok {
+		t.Fatal("no rule retry-after-on-503")
+	}
+	c := New(Options{Severity: map[RuleID]Severity{rule.ID: SeverityError}})
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	c.Add(&Response{Status: 503, Header: http.Header{}, Sent: now, Received: now})
+	r := c.Report()
+	if errs, warns := r.Violations(); errs != 1 || warns != 0 {
+		t.Errorf("a 503 without Retry-After held as an error: %d errors, %d warnings; want 1 and 0", errs, warns)
+	}
+	if errs, warns := New(Options{}).Report().Violations(); errs != 0 || warns != 0 {
+		t.Errorf("no response: %d errors, %d warnings", errs, warns)
+	}
+	plain := New(Options{})
+	plain.Add(&Response{Status: 503, Header: http.Header{}, Sent: now, Received: now})
+	if errs, warns := plain.Report().Violations(); errs != 0 || warns != 1 {
+		t.Errorf("by default a 503 without Retry-After is a warning: %d errors, %d warnings", errs, warns)
+	}
+	if _, ok := RuleByName("no-such-rule"); ok {
+		t.Error("RuleByName found a rule that does not exist")
+	}
+}
