@@ -25,6 +25,7 @@ type Snapshot struct {
 	P99       time.Duration // corrected p99 so far
 	Status    string        // counts per status, e.g. "200:4990 503:10"
 	Finished  bool          // the run reached its planned end (last snapshot only)
+	Phase     string        // the profile's phase running, "" outside a profile
 }
 
 // Line renders the snapshot on one line: the clock, then the figures.
@@ -46,8 +47,12 @@ func (s Snapshot) Figures() string {
 	if status == "" {
 		status = "-"
 	}
-	return fmt.Sprintf("%d req  %.1f req/s  ok %s  p99 %s  status %s",
+	figures := fmt.Sprintf("%d req  %.1f req/s  ok %s  p99 %s  status %s",
 		s.Requests, s.Rate, reports.FormatShare(ok), reports.FormatLatency(s.P99), status)
+	if s.Phase != "" {
+		figures = "phase " + s.Phase + "  " + figures
+	}
+	return figures
 }
 
 // Display shows a run's progress while it runs.

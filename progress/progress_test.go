@@ -83,3 +83,14 @@ func TestLineProgressHugeElapsed(t *testing.T) {
 		t.Errorf("interval 0: %d lines for 3 updates; want 3", n)
 	}
 }
+
+func TestFiguresNameThePhase(t *testing.T) {
+	s := Snapshot{Requests: 10, Successes: 10, Phase: "burst"}
+	if got := s.Figures(); !strings.HasPrefix(got, "phase burst  10 req") {
+		t.Errorf("Figures() = %q, want it to start with the phase", got)
+	}
+	s.Phase = ""
+	if got := s.Figures(); strings.Contains(got, "phase") {
+		t.Errorf("Figures() = %q: no phase outside a profile", got)
+	}
+}

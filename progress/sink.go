@@ -19,6 +19,8 @@ type Sink struct {
 	elapsed  time.Duration // since the attack began, as the stream last said
 	rate     rateWindow
 	finished bool // the stream ended without an interrupt
+	// Phase, when set, names the phase of a profile running now.
+	Phase func() string
 }
 
 // NewSink returns the sink that shows a run planned to last total (0 if
@@ -68,7 +70,16 @@ func (s *Sink) snapshot(run *analyze.Run) Snapshot {
 		Rate:      s.rate.observe(elapsed, sum.Requests),
 		P99:       time.Duration(sum.Latency.ValueAtQuantile(99)) * time.Microsecond,
 		Status:    statusCounts(sum.Status),
+		Phase:     s.phase(),
 	}
+}
+
+// phase names the phase running, "" without phases.
+func (s *Sink) phase() string {
+	if s.Phase == nil {
+		return ""
+	}
+	return s.Phase()
 }
 
 // statusCounts renders "200:4990 503:10", ascending by status.

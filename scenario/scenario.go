@@ -1,0 +1,182 @@
+// Package scenario turns a profile into load: its phases into legs (the
+// load and pause phases between two probes are one attack, paced by one
+// pace.Sequence; a probe phase runs the Retry-After probe), its requests
+// into targets drawn by weight with their templates expanded, and the
+// legs into one attack whose attempts stream into one run.
+package scenario
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/stampede-dev/stampede/attack/pace"
+	"github.com/stampede-dev/stampede/profiles"
+)
+
+// Leg is a stretch of the profile run by one engine: a load leg (an
+// attack through consecutive load and pause phases) or a probe.
+type Leg struct {
+	// Phases are the indices (into the profile's Phases) the leg runs.
+	Phases []int
+	// Sequence paces a load leg; nil for a probe leg.
+	Sequence *pace.Sequence
+	// Probe is the probe phase of a probe leg.
+	Probe *profiles.Phase
+}
+
+// Plan is a profile ready to run.
+type Plan struct {
+	Profile *profiles.Profile
+	Legs    []Leg
+	bodies  map[string][]byte // body files, read once
+	counter atomic.Uint64     // {{counter}}
+}
+
+// New plans a profile: its legs, with every body file read.
+func New(p *profiles.Profile) (*Plan, error) {
+	plan := &Plan{Profile: p, bodies: map[string][]byte{}}
+	var segs []pace.Segment
+	var idx []int
+	flush := func() error {
+		if len(segs) == 0 {
+			return nil
+		}
+		seq, err := pace.NewSequence(segs)
+		if err != nil {
+			return err
+		}
+		plan.Legs = append(plan.Legs, Leg{Phases: idx, Sequence: seq})
+		segs, idx = nil, nil
+		return nil
+	}
+	for i := range p.Phases {
+		ph := &p.Phases[i]
+		switch ph.Kind {
+		case profiles.PhaseLoad:
+			if ph.Plan.Duration <= 0 {
+				return nil, fmt.Errorf("phase %s: a profile's load phase needs a duration above 0", ph.Name)
+			}
+			segs, idx = append(segs, pace.Segment{Name: ph.Name, Shape: ph.Plan.Shape, Duration: ph.Plan.Duration}), append(idx, i)
+		case profiles.PhasePause:
+			segs, idx = append(segs, pace.Segment{Name: ph.Name, Duration: ph.Pause}), append(idx, i)
+		case profiles.PhaseProbe:
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			plan.Legs = append(plan.Legs, Leg{Phases: []int{i}, Probe: ph})
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	for _, r := range p.Requests {
+		if r.BodyFile == "" {
+			continue
+		}
+		b, err := os.ReadFile(r.BodyFile)
+		if err != nil {
+			return nil, fmt.Errorf("request %s: body-file: %w", r.Name, err)
+		}
+		plan.bodies[r.Name] = b
+	}
+	return plan, nil
+}
+
+// Planned is the requests the load legs send, and how long the profile
+// runs (probes counted at their bound).
+func (p *Plan) Planned() (requests uint64, d time.Duration) {
+	for _, leg := range p.Legs {
+		if leg.Sequence != nil {
+			n, _ := pace.NewSchedule(leg.Sequence, leg.Sequence.Duration()).Planned()
+			requests += n
+			d += leg.Sequence.Duration()
+		} else {
+			d += leg.Probe.Probe.MaxTime
+		}
+	}
+	return requests, d
+}
+
+// Next returns the request maker of a load leg, for attack.Options.Next:
+// the phase is the one running elapsed into the leg, the request drawn
+// from the phase's requests by weight.
+func (p *Plan) Next(leg Leg) func(elapsed time.Duration, t *vegeta.Target) (string, error) {
+	mixes := make([]mix, len(leg.Phases))
+	for i, ph := range leg.Phases {
+		mixes[i] = p.mixOf(p.Profile.Phases[ph])
+	}
+	return func(elapsed time.Duration, t *vegeta.Target) (string, error) {
+		i := leg.Sequence.At(elapsed)
+		phase := p.Profile.Phases[leg.Phases[i]]
+		r := mixes[i].draw()
+		return r.Name, p.Target(r, phase.Name, t)
+	}
+}
+
+// Target fills t with one request of r, sent in the named phase.
+func (p *Plan) Target(r *profiles.Request, phase string, t *vegeta.Target) error {
+	ctx := profiles.TemplateContext{Counter: p.counter.Add(1), Phase: phase}
+	h := make(http.Header, len(p.Profile.Target.Headers)+len(r.Header)+1)
+	for k, v := range p.Profile.Target.Headers {
+		h[k] = append([]string(nil), v...)
+	}
+	for k, v := range r.Header {
+		h.Set(k, v.Expand(ctx))
+	}
+	if a := p.Profile.Target.Auth; a != nil {
+		h.Set(a.Header, a.Value())
+	}
+	body := p.bodies[r.Name]
+	if body == nil && r.Body != nil {
+		body = []byte(r.Body.Expand(ctx))
+	}
+	*t = vegeta.Target{Method: r.Method, URL: r.URL.Expand(ctx), Header: h, Body: body}
+	return nil
+}
+
+// mix draws requests in proportion to their weights.
+type mix struct {
+	reqs  []*profiles.Request
+	upto  []int // cumulative weights
+	total int
+}
+
+// mixOf is the mix of a phase: its requests, or all of the profile's.
+func (p *Plan) mixOf(ph profiles.Phase) mix {
+	var m mix
+	add := func(r *profiles.Request) {
+		m.total += max(r.Weight, 1)
+		m.reqs, m.upto = append(m.reqs, r), append(m.upto, m.total)
+	}
+	if len(ph.Requests) == 0 {
+		for i := range p.Profile.Requests {
+			add(&p.Profile.Requests[i])
+		}
+	}
+	for _, name := range ph.Requests {
+		if r := p.Profile.Request(name); r != nil {
+			add(r)
+		}
+	}
+	return m
+}
+
+// draw picks a request.
+func (m mix) draw() *profiles.Request {
+	if len(m.reqs) == 1 {
+		return m.reqs[0]
+	}
+	n := rand.IntN(m.total)
+	for i, upto := range m.upto {
+		if n < upto {
+			return m.reqs[i]
+		}
+	}
+	return m.reqs[len(m.reqs)-1]
+}

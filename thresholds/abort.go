@@ -1,0 +1,52 @@
+package thresholds
+
+import (
+	"time"
+
+	"github.com/stampede-dev/stampede/analyze"
+)
+
+// CheckInterval is how often Abort judges its thresholds on the live run.
+const CheckInterval = time.Second
+
+// Abort is an analyze.Sink that judges the abortable thresholds on the
+// run so far, every CheckInterval of the stream's time, and calls stop
+// with the reason of the first that fails (once): a run that can no
+// longer pass stops early (--abort-on-fail).
+type Abort struct {
+	ths     []*Threshold
+	stop    func(reason string)
+	next    time.Duration
+	stopped bool
+}
+
+// NewAbort returns the sink for the thresholds marked abortable among ths;
+// nil when none is.
+func NewAbort(ths []*Threshold, stop func(reason string)) *Abort {
+	var abortable []*Threshold
+	for _, t := range ths {
+		if t.Abort && !t.UsesBaseline() {
+			abortable = append(abortable, t)
+		}
+	}
+	if len(abortable) == 0 {
+		return nil
+	}
+	return &Abort{ths: abortable, stop: stop, next: CheckInterval}
+}
+
+// Observe implements analyze.Sink.
+func (a *Abort) Observe(ev *analyze.Event, run *analyze.Run) error {
+	if a.stopped || ev.Kind != analyze.EventTick || ev.Elapsed < a.next || run.Summary == nil || run.Summary.Requests == 0 {
+		return nil
+	}
+	a.next = (ev.Elapsed/CheckInterval + 1) * CheckInterval
+	for _, res := range Judge(*run, nil, a.ths) {
+		if !res.Pass {
+			a.stopped = true
+			a.stop(res.Reason)
+			return nil
+		}
+	}
+	return nil
+}
