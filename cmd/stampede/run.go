@@ -1,0 +1,339 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/analyze/classify"
+	"github.com/stampede-dev/stampede/analyze/contract"
+	"github.com/stampede-dev/stampede/attack"
+	"github.com/stampede-dev/stampede/internal/redact"
+	"github.com/stampede-dev/stampede/probe"
+	"github.com/stampede-dev/stampede/profiles"
+	"github.com/stampede-dev/stampede/records"
+	"github.com/stampede-dev/stampede/records/probefile"
+	"github.com/stampede-dev/stampede/reports"
+	"github.com/stampede-dev/stampede/scenario"
+	"github.com/stampede-dev/stampede/thresholds"
+)
+
+// runFlags are the flags of `stampede run`.
+type runFlags struct {
+	output, format, baseURL, shard, runID string
+	list, dryRun, abortOnFail, quiet      bool
+	allowLiteralSecrets                   bool
+	timeout                               time.Duration
+	workers, maxWorkers                   uint64
+	reports                               []string
+	judge                                 judgeFlags
+}
+
+// runLong is the help text of stampede run.
+const runLong = `Run a profile: a load test kept as a YAML file (docs/profiles.md) with
+its target, its requests, its phases in order (load, pause, probe), its
+thresholds and its reports. NAME is a bundled profile (stampede run --list):
+one per simulated seed API, and the demo's.
+
+The live display names the phase running. At the end: the summary, the
+thresholds with what each measured, the reports the profile names, and the
+exit code: 0 when every threshold held, 1 when one failed, 2 for a profile
+or flag error, 3 when the run itself failed, 130/143 when interrupted.
+Without thresholds in the profile or --threshold, the defaults apply: the
+rate-limit contract holds, transport failures and server errors (5xx) are
+at most 1 % each, and the run finished.`
+
+// runExample are the examples of stampede run's help.
+const runExample = `  # a bundled profile against the simulation (stampede serve in another terminal)
+  stampede run mira-chat
+
+  # your own profile against staging; what it would do first
+  stampede run load/checkout.yaml --base-url https://staging.example.com --dry-run
+  stampede run load/checkout.yaml --base-url https://staging.example.com
+
+  # tonight against last night: a 20 % slower p99 fails the job
+  stampede run nightly.yaml -o tonight.bin --baseline last-night.bin \
+    --threshold 'latency.p99 < 1.2 * baseline.latency.p99'
+
+  # stop as soon as an abortable threshold can no longer hold
+  stampede run nightly.yaml --abort-on-fail`
+
+func newRunCmd(e *env) *cobra.Command {
+	f := &runFlags{}
+	cmd := &cobra.Command{
+		Use:     "run FILE|NAME",
+		Short:   "Run a profile: phases, thresholds and reports from a YAML file",
+		Long:    runLong,
+		Example: runExample,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usageErrorf("give one profile, a file or a bundled name; got %d", len(args))
+			}
+			if len(args) == 0 && !f.list {
+				return usageErrorf("give a profile file or a bundled profile's name (stampede run --list)")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.list {
+				return listProfiles(e)
+			}
+			return runProfile(cmd, e, f, args[0])
+		},
+	}
+	f.register(cmd.Flags())
+	return cmd
+}
+
+func (f *runFlags) register(fl *pflag.FlagSet) {
+	fl.SortFlags = false
+	fl.BoolVar(&f.list, "list", false, "list the bundled profiles")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "check the profile and print the plan (phases, rates, requests expected, thresholds); send nothing")
+	fl.StringVar(&f.baseURL, "base-url", "", "send the profile's requests to this `URL` instead of its target.base-url")
+	fl.BoolVar(&f.abortOnFail, "abort-on-fail", false, "stop the run once a threshold marked abort: true fails (checked every second)")
+	fl.StringVarP(&f.output, "output", "o", "stampede-results.bin", "result `file`; '' for none")
+	fl.StringVar(&f.format, "format", "text", "summary `format`: text or json")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress display")
+	fl.StringArrayVar(&f.reports, "report", nil, "also write a report, as `FORMAT=PATH` (repeatable; beside the profile's reports:)")
+	f.judge.register(fl)
+	fl.BoolVar(&f.allowLiteralSecrets, "allow-literal-secrets", false, "accept secrets written in the profile itself (refused by default: read them from the environment)")
+	fl.DurationVar(&f.timeout, "timeout", attack.DefaultTimeout, "timeout of each request, response body included; 0 for none")
+	fl.Uint64Var(&f.workers, "workers", attack.DefaultWorkers, "initial number of workers")
+	fl.Uint64Var(&f.maxWorkers, "max-workers", 0, "maximum number of workers, 0 for no limit")
+	fl.StringVar(&f.shard, "shard", "", "`name` of this machine's share of a distributed run")
+	fl.StringVar(&f.runID, "run-id", "", "`id` shared by the shards of one run (default: random)")
+}
+
+// listProfiles prints the bundled profiles.
+func listProfiles(e *env) error {
+	rows := [][]string{}
+	for _, name := range profiles.Bundled() {
+		p, errs := profiles.LoadBundled(name, profiles.LoadOptions{})
+		desc := ""
+		if len(errs) == 0 {
+			desc = p.Description
+		}
+		rows = append(rows, []string{name, desc})
+	}
+	return reports.Table(e.stdout, []string{"Profile", "What it runs"}, rows)
+}
+
+// loadProfile reads a profile file, or a bundled profile by name; every
+// problem of the file is a usage error, one per line.
+func loadProfile(arg string, f *runFlags) (*profiles.Profile, error) {
+	opts := profiles.LoadOptions{
+		AllowLiteralSecrets: f.allowLiteralSecrets, BaseURL: f.baseURL,
+		CheckThreshold: func(expr string) error { _, err := thresholds.Compile("", expr, false); return err },
+	}
+	var p *profiles.Profile
+	var errs []error
+	if _, err := os.Stat(arg); err == nil || strings.ContainsAny(arg, "/.") {
+		p, errs = profiles.LoadFile(arg, opts)
+	} else if _, ok := profiles.BundledSource(arg); ok {
+		p, errs = profiles.LoadBundled(arg, opts)
+	} else {
+		return nil, usageErrorf("no profile file %s and no bundled profile of that name (bundled: %s)", arg, strings.Join(profiles.Bundled(), ", "))
+	}
+	if len(errs) > 0 {
+		return nil, usageErrorf("%s", problemLines(errs))
+	}
+	return p, nil
+}
+
+// problemLines renders a profile's problems, one per line.
+func problemLines(errs []error) string {
+	lines := make([]string, len(errs))
+	for i, err := range errs {
+		lines[i] = err.Error()
+	}
+	if len(lines) == 1 {
+		return lines[0]
+	}
+	return fmt.Sprintf("%d problems:\n  %s", len(lines), strings.Join(lines, "\n  "))
+}
+
+// profileThresholds compiles the profile's thresholds and those of
+// --threshold (which add to them).
+func profileThresholds(p *profiles.Profile, extra []string) ([]*thresholds.Threshold, error) {
+	var out []*thresholds.Threshold
+	for _, t := range p.Thresholds {
+		th, err := thresholds.Compile(t.Name, t.Expr, t.Abort)
+		if err != nil { // the loader checked it: cannot happen
+			return nil, usageErrorf("%s:%d:%d: threshold %q: %v", p.File, t.Line, t.Col, t.Expr, err)
+		}
+		out = append(out, th)
+	}
+	for _, src := range extra {
+		th, err := thresholds.Compile("", src, false)
+		if err != nil {
+			return nil, usageErrorf("--threshold %q: %v", src, err)
+		}
+		out = append(out, th)
+	}
+	return out, nil
+}
+
+// runProfile runs a profile end to end.
+func runProfile(cmd *cobra.Command, e *env, f *runFlags, arg string) error {
+	pr, err := prepareProfile(cmd, e, f, arg)
+	if err != nil || f.dryRun {
+		return err
+	}
+	if pr.file != nil {
+		defer pr.file.Close()
+	}
+	run, interrupted, err := pr.execute(cmd.Context(), e)
+	if err != nil {
+		return err
+	}
+	if pr.file != nil {
+		if err := pr.file.Close(); err != nil {
+			return runtimeError(fmt.Errorf("close result file: %w", err))
+		}
+		run.ResultFile = f.output
+	}
+	pr.judge.apply(&run)
+	if err := printSummary(e.stdout, f.format, run, reports.Options{}); err != nil {
+		return err
+	}
+	if err := writeReports(e, pr.reports, run, reports.Options{}); err != nil && interrupted == nil {
+		return err
+	}
+	if interrupted != nil {
+		return &exitError{code: interrupted.exitCode(), err: *interrupted}
+	}
+	return verdictError(run)
+}
+
+// preparedProfile is a profile ready to run.
+type preparedProfile struct {
+	plan     *scenario.Plan
+	judge    judge
+	header   records.Header
+	file     *os.File
+	records  io.Writer
+	reports  []reportSpec
+	classify classify.Options
+	contract contract.Options
+	f        *runFlags
+	probes   []probefile.Report
+	mu       sync.Mutex
+}
+
+// prepareProfile loads and plans the profile, compiles its thresholds,
+// reads the baseline, and opens the result file (last).
+func prepareProfile(cmd *cobra.Command, e *env, f *runFlags, arg string) (*preparedProfile, error) {
+	p, err := loadProfile(arg, f)
+	if err != nil {
+		return nil, err
+	}
+	pr := &preparedProfile{f: f}
+	if pr.plan, err = scenario.New(p); err != nil {
+		return nil, usageErrorf("%s: %v", p.File, err)
+	}
+	ths, err := profileThresholds(p, f.judge.thresholds)
+	if err != nil {
+		return nil, err
+	}
+	pr.judge = judge{thresholds: ths, defaults: f.judge.defaults}
+	if err := pr.judge.readBaseline(cmd.Context(), f.judge.baseline); err != nil {
+		return nil, err
+	}
+	if f.format != "text" && f.format != "json" {
+		return nil, usageErrorf("--format %q: want text or json", f.format)
+	}
+	if f.dryRun {
+		return pr, printPlan(e.stdout, pr.plan, pr.judge)
+	}
+	if err := pr.options(p); err != nil {
+		return nil, err
+	}
+	if pr.reports, err = profileReports(p, f); err != nil {
+		return nil, err
+	}
+	pr.header = profileHeader(cmd, f, pr.plan)
+	err = interruptibly(cmd.Context(), func() (err error) {
+		pr.records, _, pr.file, err = openOutput(e, f.output)
+		return err
+	})
+	return pr, err
+}
+
+// options are the classifier's and the contract checker's options of a
+// profile.
+func (pr *preparedProfile) options(p *profiles.Profile) error {
+	policy := redact.NewPolicy()
+	var secrets []string
+	if p.Target.Auth != nil && p.Target.Auth.Secret != "" {
+		secrets = append(secrets, p.Target.Auth.Secret)
+	}
+	pr.classify = classify.Options{Redact: policy, Secrets: secrets}
+	for _, s := range p.Target.Classify {
+		r, err := classify.ParseRule(s)
+		if err != nil {
+			return usageErrorf("%s: classify %q: %v", p.File, s, err)
+		}
+		pr.classify.Rules = append(pr.classify.Rules, r)
+	}
+	c := p.Target.Contract
+	pr.contract = contract.Options{MaxRetryAfter: c.MaxRetryAfter, AdmitMargin: c.AdmitMargin, Settle: pr.f.timeout, Severity: map[contract.RuleID]contract.Severity{}}
+	for name, sev := range c.Severity {
+		rule, ok := contract.RuleByName(name)
+		if !ok {
+			return usageErrorf("%s: contract severity: no rule %q", p.File, name)
+		}
+		var s contract.Severity
+		_ = s.UnmarshalText([]byte(sev))
+		pr.contract.Severity[rule.ID] = s
+	}
+	pr.contract.Redact = func(s string) string { return policy.Body(s, secrets) }
+	return nil
+}
+
+// profileReports are the profile's reports and those of --report.
+func profileReports(p *profiles.Profile, f *runFlags) ([]reportSpec, error) {
+	values := make([]string, 0, len(p.Reports)+len(f.reports))
+	for _, r := range p.Reports {
+		values = append(values, r.Format+"="+r.Path)
+	}
+	return parseReportSpecs(append(values, f.reports...), f.output)
+}
+
+// profileHeader is what the result file says of a profile's run.
+func profileHeader(cmd *cobra.Command, f *runFlags, plan *scenario.Plan) records.Header {
+	_, d := plan.Planned()
+	runID := f.runID
+	if runID == "" {
+		runID = newRunID()
+	}
+	p := plan.Profile
+	return records.Header{
+		Start: time.Now(), Command: commandLine(cmd, redact.NewPolicy()),
+		Target: "profile " + p.Name + " at " + redact.NewPolicy().URL(p.Target.BaseURL), Pacer: phasesLine(plan),
+		Duration: d, RunID: runID, Shard: f.shard, Tool: "stampede " + version,
+	}
+}
+
+// phasesLine describes the phases on one line.
+func phasesLine(plan *scenario.Plan) string {
+	var parts []string
+	for _, ph := range plan.Profile.Phases {
+		switch ph.Kind {
+		case profiles.PhaseLoad:
+			parts = append(parts, fmt.Sprintf("%s: %s for %s", ph.Name, ph.Plan.Shape, ph.Plan.Duration))
+		case profiles.PhasePause:
+			parts = append(parts, fmt.Sprintf("%s: pause %s", ph.Name, ph.Pause))
+		case profiles.PhaseProbe:
+			parts = append(parts, fmt.Sprintf("%s: probe %s", ph.Name, ph.Probe.Request))
+		}
+	}
+	return strings.Join(parts, ", then ")
+}

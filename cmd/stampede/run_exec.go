@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/analyze/classify"
+	"github.com/stampede-dev/stampede/analyze/contract"
+	"github.com/stampede-dev/stampede/attack"
+	"github.com/stampede-dev/stampede/attack/pace"
+	"github.com/stampede-dev/stampede/probe"
+	"github.com/stampede-dev/stampede/progress"
+	"github.com/stampede-dev/stampede/reports"
+	"github.com/stampede-dev/stampede/scenario"
+	"github.com/stampede-dev/stampede/thresholds"
+)
+
+// abortCause is the cause of a run stopped by --abort-on-fail.
+type abortCause struct{ reason string }
+
+func (a abortCause) Error() string { return "aborted: " + a.reason }
+
+// execute runs the profile's legs as one live run through the consume
+// loop; interrupted is the signal that cut it short, if one did.
+func (pr *preparedProfile) execute(parent context.Context, e *env) (run analyze.Run, interrupted *signalCause, err error) {
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	classifier, err := classify.New(pr.classify)
+	if err != nil {
+		return run, nil, usageErrorf("classify: %v", err)
+	}
+	_, total := pr.plan.Planned()
+	var chain *scenario.Chain
+	src := analyze.Live(analyze.LiveOptions{
+		Header: pr.header, Classifier: classifier, Checker: contract.New(pr.contract),
+		Grace: pr.f.timeout + 2*time.Second, Abort: e.abort, MaxLateness: attack.MaxLateness,
+		Start: func(bodyLimit int, needsBody func(uint16) bool) (analyze.Attack, error) {
+			chain = scenario.Start(pr.plan, pr.engines(ctx, e, attack.Capture{Limit: bodyLimit, Status: needsBody}))
+			return chain, nil
+		},
+		Interruption: func() string { return interruption(ctx) },
+	})
+	var display progress.Display = progress.Quiet{}
+	if !pr.f.quiet {
+		display = progress.New(e.stderr, e.stderrTTY, total, 5*time.Second)
+	}
+	bar := progress.NewSink(display, total)
+	bar.Phase = func() string { return chainPhase(chain) }
+	sinks := []analyze.Sink{bar}
+	if pr.records != nil {
+		sinks = append([]analyze.Sink{analyze.NewResultFile(pr.records)}, sinks...)
+	}
+	if pr.f.abortOnFail {
+		if a := thresholds.NewAbort(pr.judge.thresholds, func(reason string) { cancel(abortCause{reason}) }); a != nil {
+			sinks = append(sinks, a)
+		}
+	}
+	run, err = analyze.Consume(ctx, src, sinks...)
+	if err == nil && chain != nil {
+		err = chain.Err()
+	}
+	if err != nil {
+		return run, nil, runtimeError(err)
+	}
+	run.Probes = append(run.Probes, pr.probes...)
+	var cause signalCause
+	if run.Interrupted != "" && errors.As(context.Cause(ctx), &cause) {
+		interrupted = &cause
+	}
+	return run, interrupted, nil
+}
+
+// interruption names what cut a run short: a signal, or a threshold.
+func interruption(ctx context.Context) string {
+	var cause signalCause
+	var abort abortCause
+	switch {
+	case errors.As(context.Cause(ctx), &cause):
+		return signalName(cause.sig)
+	case errors.As(context.Cause(ctx), &abort):
+		return "--abort-on-fail: " + abort.reason
+	}
+	return "interrupted"
+}
+
+// chainPhase names the phase running, "" before the chain starts.
+func chainPhase(c *scenario.Chain) string {
+	if c == nil {
+		return ""
+	}
+	return c.Phase()
+}
+
+// engines start the legs of the profile: attacks, and probes whose
+// reports join the run.
+func (pr *preparedProfile) engines(ctx context.Context, e *env, capture attack.Capture) scenario.Engines {
+	return scenario.Engines{
+		Attack: func(leg scenario.Leg) (scenario.Attack, error) {
+			return attack.Start(attack.Options{
+				Next: pr.plan.Next(leg), Shape: leg.Sequence, Duration: leg.Sequence.Duration(),
+				Workers: pr.f.workers, MaxWorkers: pr.f.maxWorkers, Capture: capture,
+				Transport: pr.transport(),
+			})
+		},
+		Probe: func(legCtx context.Context, leg scenario.Leg) error {
+			return pr.runProbe(legCtx, e, leg)
+		},
+	}
+}
+
+// transport is the attack's transport for the profile.
+func (pr *preparedProfile) transport() attack.TransportOptions {
+	t := attack.DefaultTransport()
+	t.Timeout = pr.f.timeout
+	tls := pr.plan.Profile.Target.TLS
+	t.Insecure = tls.Insecure
+	return t
+}
+
+// runProbe runs a probe phase and keeps its report.
+func (pr *preparedProfile) runProbe(ctx context.Context, e *env, leg scenario.Leg) error {
+	opts, target, err := pr.probeOptions(leg)
+	if err != nil {
+		return err
+	}
+	if !pr.f.quiet && !e.stderrTTY {
+		opts.Progress = func(line string) { fmt.Fprintf(e.stderr, "probe: %s\n", line) }
+	}
+	res, err := probe.Run(ctx, opts)
+	if err != nil && res.Requests == 0 {
+		return fmt.Errorf("probe phase %s: %w", leg.Probe.Name, err)
+	}
+	pr.mu.Lock()
+	pr.probes = append(pr.probes, probe.NewReport(target, res))
+	pr.mu.Unlock()
+	return nil
+}
+
+// probeOptions are the probe's options of a probe phase: the phase's
+// request, made once, repeated.
+func (pr *preparedProfile) probeOptions(leg scenario.Leg) (probe.Options, string, error) {
+	ph := leg.Probe
+	p := pr.plan.Profile
+	req := p.Request(ph.Probe.Request)
+	if req == nil {
+		return probe.Options{}, "", fmt.Errorf("probe phase %s: no request %q", ph.Name, ph.Probe.Request)
+	}
+	var t vegeta.Target
+	if err := pr.plan.Target(req, ph.Name, &t); err != nil {
+		return probe.Options{}, "", err
+	}
+	o := ph.Probe
+	timeout := o.Timeout
+	if timeout == 0 {
+		timeout = pr.f.timeout
+	}
+	client, err := attack.NewClient(attack.TransportOptions{Timeout: timeout, Connections: max(o.MaxInFlight, 1), KeepAlive: true, Insecure: p.Target.TLS.Insecure})
+	if err != nil {
+		return probe.Options{}, "", err
+	}
+	opts := probe.Options{Target: t, Client: client, Bounds: probe.Bounds{
+		StartRate: o.StartRate, MaxRate: o.MaxRate, Step: o.Step, MaxTime: o.MaxTime, MaxRequests: o.MaxRequests,
+		Rounds: o.Rounds, Margin: o.Margin, MaxInFlight: o.MaxInFlight,
+	}}
+	policy, secrets := pr.classify.Redact, pr.classify.Secrets
+	opts.Redact = func(s string) string { return policy.Body(s, secrets) }
+	return opts, req.Method + " " + policy.URL(t.URL), errors.Join(opts.Validate()...)
+}
+
+// printPlan prints what a profile would do (--dry-run).
+func printPlan(w io.Writer, plan *scenario.Plan, j judge) error {
+	p := plan.Profile
+	requests, d := plan.Planned()
+	fmt.Fprintf(w, "Profile   %s (%s)\nTarget    %s, auth %s\nPlan      %d phases, about %d requests over %s (probes at their bound)\n\n",
+		p.Name, p.File, p.Target.BaseURL, p.Target.Auth, len(p.Phases), requests, d)
+	var rows [][]string
+	for _, leg := range plan.Legs {
+		rows = append(rows, legRows(plan, leg)...)
+	}
+	if err := reports.Table(w, []string{"Phase", "Kind", "Load", "Duration", "Requests", "Draws from"}, rows); err != nil {
+		return err
+	}
+	rows = nil
+	for _, t := range j.thresholds {
+		abort := ""
+		if t.Abort {
+			abort = "abort"
+		}
+		rows = append(rows, []string{t.Name, t.Expr, abort})
+	}
+	if len(rows) == 0 && j.defaults {
+		for _, t := range analyze.DefaultThresholds(analyze.Run{}) {
+			rows = append(rows, []string{t.Name + " (default)", t.Expr, ""})
+		}
+	}
+	fmt.Fprintln(w)
+	return reports.Table(w, []string{"Threshold", "Expression", "On fail"}, rows)
+}
+
+// legRows are the plan's rows of one leg.
+func legRows(plan *scenario.Plan, leg scenario.Leg) [][]string {
+	var rows [][]string
+	for i, idx := range leg.Phases {
+		ph := plan.Profile.Phases[idx]
+		draws := "all requests"
+		if len(ph.Requests) > 0 {
+			draws = fmt.Sprint(ph.Requests)
+		}
+		switch {
+		case leg.Sequence == nil:
+			rows = append(rows, []string{ph.Name, "probe", fmt.Sprintf("%s/s up to %s/s", pace.RateString(ph.Probe.StartRate), pace.RateString(ph.Probe.MaxRate)), "≤ " + ph.Probe.MaxTime.String(), "≤ " + strconv.Itoa(ph.Probe.MaxRequests), ph.Probe.Request})
+		case ph.Kind == 1: // pause
+			rows = append(rows, []string{ph.Name, "pause", "-", ph.Pause.String(), "0", "-"})
+		default:
+			hits, _ := leg.Sequence.Planned(i)
+			rows = append(rows, []string{ph.Name, "load", ph.Plan.Shape.String(), ph.Plan.Duration.String(), strconv.FormatUint(hits, 10), draws})
+		}
+	}
+	return rows
+}
