@@ -28,6 +28,11 @@ type RequestName struct {
 	Name string // at most MaxRequestNameLen bytes
 }
 
+// CutString returns s cut to at most n bytes without splitting a UTF-8
+// encoded character, as the Writer cuts strings beyond their limits:
+// CutString(name, MaxRequestNameLen) is the name a Reader returns.
+func CutString(s string, n int) string { return truncate(s, n) }
+
 // errRequestZero is returned for the reserved request id 0.
 var errRequestZero = errors.New("request name: id 0 is reserved for records without a name")
 
