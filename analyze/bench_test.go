@@ -44,6 +44,7 @@ func BenchmarkHotPath(b *testing.B) {
 			Status: []uint16{200, 200, 200, 429, 503}[i%5], BytesIn: 512, Attempt: 1, RequestID: uint64(i),
 		}
 		a.Header, a.Method, a.URL, a.Scope, a.Principal = admitted, "GET", "http://127.0.0.1:8080/v1/x", 1, 1
+		a.Request = []string{"list items", "GET /v1/x", ""}[i%3]
 		if a.Record.Status == 429 {
 			a.Record.RetryAfter, a.Header = "7", limited
 		}

@@ -74,6 +74,8 @@ type builder struct {
 	// Of the stream begun last.
 	ids     map[uint32]uint32 // the stream's class ids → the summary's (0: classify by the record's fields)
 	lastID  [2]uint32         // the last pair of ids: runs of one class skip the map
+	reqIDs  map[uint32]uint32 // the stream's request ids → the summary's; at most maxStreamRequests
+	lastReq [2]uint32         // the last pair of request ids: runs of one request skip the map
 	version int               // its format version; 0 for a stream that is no stampede file
 	name    string            // its file, "" for a live run
 	first   time.Time         // its earliest scheduled record, for a stream whose header has no start
@@ -110,6 +112,7 @@ func (b *builder) add(ev *Event) {
 func (b *builder) begin(ev *Event) {
 	h := ev.Header
 	b.ids, b.lastID, b.version, b.name, b.first = map[uint32]uint32{}, [2]uint32{}, h.Version, fileName(ev.Source), time.Time{}
+	b.reqIDs, b.lastReq = map[uint32]uint32{}, [2]uint32{}
 	if ev.Source != "" {
 		b.run.Sources = append(b.run.Sources, ev.Source)
 		b.run.ResultFiles++
@@ -159,6 +162,9 @@ func (b *builder) record(ev *Event) {
 		b.lastID = [2]uint32{rec.Class, id}
 		rec.Class = id
 	}
+	if rec.Request != 0 {
+		rec.Request = b.request(rec.Request, ev.RequestName)
+	}
 	if ev.Method != "" && ev.URL != "" {
 		b.target(ev.Method + " " + ev.URL)
 	}
@@ -167,6 +173,33 @@ func (b *builder) record(ev *Event) {
 	}
 	b.run.Summary.Add(rec)
 	b.run.Records++
+}
+
+// maxStreamRequests bounds the request ids of a stream the builder
+// remembers: those of the names a stream gives (at most records.MaxRequests
+// in a result file) and room for ids it never names. Beyond it (a crafted
+// stream) an id without a name is looked up again on every record.
+const maxStreamRequests = 4 * records.MaxRequests
+
+// request returns the summary's id of a stream's request id, importing its
+// name on the stream's first record of it: OtherRequests if the stream
+// never names it.
+func (b *builder) request(id uint32, name string) uint32 {
+	if id == b.lastReq[0] {
+		return b.lastReq[1]
+	}
+	mapped, ok := b.reqIDs[id]
+	if !ok {
+		if name == "" {
+			name = OtherRequests
+		}
+		mapped = b.run.Summary.ImportRequest(name)
+		if len(b.reqIDs) < maxStreamRequests {
+			b.reqIDs[id] = mapped
+		}
+	}
+	b.lastReq = [2]uint32{id, mapped}
+	return mapped
 }
 
 // end takes in how a stream ended.

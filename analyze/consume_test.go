@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stampede-dev/stampede/records"
 )
 
 // mixedTarget answers like a rate-limited API: successes with rate-limit
@@ -84,6 +86,9 @@ func TestLiveAndReplayGiveEqualRuns(t *testing.T) {
 			}
 			cfg := config(srv.URL+"/v1/items", 200, tc.duration, file)
 			cfg.Header.Pacer, cfg.Header.RunID, cfg.Header.Shard, cfg.Header.Duration = "constant 200/s", "run-1", "a", tc.duration
+			cfg.Name = func(at *records.Attempt) string { // three requests, and some without a name
+				return []string{"list items", "GET /v1/items", "", "create item"}[at.Record.Seq%4]
+			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			if tc.interrupt {
@@ -116,8 +121,24 @@ func TestLiveAndReplayGiveEqualRuns(t *testing.T) {
 			if diff := runDiff(live, replayed); diff != "" {
 				t.Errorf("live and replayed runs differ: %s", diff)
 			}
+			requests := live.Summary.RequestStats()
+			if len(requests) != 3 || requests[0].Count+requests[1].Count+requests[2].Count >= live.Summary.Requests {
+				t.Fatalf("live run's requests %s; want 3 names, and records without one in none", requestsOf(live.Summary))
+			}
+			if !reflect.DeepEqual(requests, replayed.Summary.RequestStats()) {
+				t.Errorf("per-request stats differ: live %s, replayed %s", requestsOf(live.Summary), requestsOf(replayed.Summary))
+			}
 		})
 	}
+}
+
+// requestsOf lists the requests of a summary with their counts.
+func requestsOf(s *Summary) string {
+	var b bytes.Buffer
+	for _, r := range s.RequestStats() {
+		fmt.Fprintf(&b, "[%s: %d, %d ok, %v, classes %v] ", r.Name, r.Count, r.Successes, r.Status, r.Classes)
+	}
+	return b.String()
 }
 
 // slices0 reports whether list is exactly [s].

@@ -40,9 +40,10 @@ const (
 	// EventBegin starts a stream: a live run, or one result file. Header
 	// says what the stream knows of its run; Source names a file.
 	EventBegin EventKind = iota + 1
-	// EventRecord is one attempt's record, stamped with its class. Class
-	// describes the class on the stream's first record of it; Sample is a
-	// sample body its class gained with this record.
+	// EventRecord is one attempt's record, stamped with its class and its
+	// request. Class describes the class on the stream's first record of
+	// it; Sample is a sample body its class gained with this record;
+	// RequestName names the request on the stream's first record of it.
 	EventRecord
 	// EventTick marks the passing of time in a live run (Elapsed since it
 	// began): for the progress display and for flushing the result file.
@@ -64,6 +65,11 @@ type Event struct {
 	Record records.Record // EventRecord
 	Class  *records.Class // EventRecord: the description of Record.Class, on its first record; nil otherwise
 	Sample string         // EventRecord: a new sample body of Record's class, "" if none
+	// RequestName is the name of Record.Request on the stream's first
+	// record of it, "" otherwise: a stream's request ids are its own, as
+	// its class ids are. A Request the stream never names counts as
+	// OtherRequests.
+	RequestName string // EventRecord
 	// Method and URL (redacted) are the record's request, for streams that
 	// know it of every record (vegeta files); "" otherwise.
 	Method, URL string

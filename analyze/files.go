@@ -194,6 +194,8 @@ type stampedeStream struct {
 	n         uint64
 	described map[uint32]bool // classes whose description went with a record
 	last      uint32          // the class of the last record: runs of one class skip the map
+	named     map[uint32]bool // requests whose name went with a record: at most the reader's records.MaxRequests
+	lastNamed uint32          // the request of the last record: runs of one request skip the map
 }
 
 // stampede starts a stampede result file's stream with its Begin.
@@ -203,7 +205,7 @@ func (f *files) stampede(name string, in io.Reader, ev *Event) (fileStream, erro
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	ev.Kind, ev.Header = EventBegin, r.Header()
-	return &stampedeStream{name: name, r: r, described: map[uint32]bool{}}, nil
+	return &stampedeStream{name: name, r: r, described: map[uint32]bool{}, named: map[uint32]bool{}}, nil
 }
 
 func (s *stampedeStream) next(ctx context.Context, ev *Event) (bool, error) {
@@ -225,6 +227,11 @@ func (s *stampedeStream) next(ctx context.Context, ev *Event) (bool, error) {
 			ev.Class = &c
 		}
 	}
+	if id := ev.Record.Request; id != 0 && id != s.lastNamed && !s.named[id] {
+		if name, ok := s.r.Request(id); ok { // else OtherRequests: its name frame was dropped or damaged
+			s.lastNamed, s.named[id], ev.RequestName = id, true, name
+		}
+	}
 	return false, nil
 }
 
@@ -237,6 +244,9 @@ func (s *stampedeStream) end(ev *Event) {
 	}
 	if d := s.r.DroppedClasses(); d > 0 {
 		e.Notes = append(e.Notes, fmt.Sprintf("%s: %d class descriptions beyond the reader's limit ignored; their records were classified by status and code", s.name, d))
+	}
+	if d := s.r.DroppedRequests(); d > 0 {
+		e.Notes = append(e.Notes, fmt.Sprintf("%s: %d request names beyond the reader's limit ignored; their records count as %s", s.name, d, OtherRequests))
 	}
 	ev.Kind, ev.End = EventEnd, e
 }
@@ -253,6 +263,7 @@ type vegetaStream struct {
 	policy     redact.Policy
 	strict     bool
 	described  map[uint32]bool // classes whose description went with a record of this file
+	names      requestNames    // "METHOD /path" of the file's requests → their ids in the stream
 }
 
 // vegeta starts a vegeta result file's stream with its Begin.
@@ -299,6 +310,7 @@ func (v *vegetaStream) next(ctx context.Context, ev *Event) (bool, error) {
 	if res.URL != "" {
 		ev.URL = v.policy.URL(res.URL)
 	}
+	ev.Record.Request, ev.RequestName = v.names.id(pathName(ev.Method, ev.URL))
 	cl := stamp(v.classifier, ev, &classify.Response{
 		Status: res.Record.Status, Kind: res.Record.ErrorKind, ContentType: res.ContentType, ContentEncoding: res.ContentEncoding,
 		Body: res.Body, BodyLen: res.Record.BytesIn, Method: res.Method, URL: res.URL,

@@ -51,6 +51,7 @@ func shard(t testing.TB, path, name string, n int, keep func(int) bool) {
 		t.Fatal(err)
 	}
 	checker := contract.New(contract.Options{})
+	named := map[uint32]bool{}
 	for i := range n {
 		if !keep(i) {
 			continue
@@ -79,6 +80,12 @@ func shard(t testing.TB, path, name string, n int, keep func(int) bool) {
 			}
 			checker.Add(&contract.Response{Status: status, Header: h, Sent: rec.Scheduled, Received: rec.Scheduled.Add(rec.Latency), Scope: 1, Principal: 1, Class: rec.Class})
 		}
+		if rec.Request = shardRequest(i); rec.Request != 0 && !named[rec.Request] {
+			named[rec.Request] = true
+			if err := w.WriteRequest(rec.Request, shardNames[rec.Request-1]); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if err := w.Write(&rec); err != nil {
 			t.Fatal(err)
 		}
@@ -96,6 +103,18 @@ func shard(t testing.TB, path, name string, n int, keep func(int) bool) {
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// shardNames are the requests of the records of shard files.
+var shardNames = []string{"list items", "GET /v1/items/{id}", "create item"}
+
+// shardRequest is the request of record i of a shard file: one of
+// shardNames, or none for every 13th record.
+func shardRequest(i int) uint32 {
+	if i%13 == 0 {
+		return 0
+	}
+	return uint32(1 + (i*7)%len(shardNames))
 }
 
 // TestLoadErrors: what is not a result file is an error naming the file;
@@ -192,11 +211,13 @@ func exportVegeta(ctx context.Context, w io.Writer, paths []string, stdin io.Rea
 func TestLoadEveryFormatVersion(t *testing.T) {
 	for _, tc := range []struct {
 		path  string
-		older bool // written before result files had a trailer
+		older bool     // written before result files had a trailer
+		names []string // the requests named, by count
 	}{
-		{"../records/testdata/v1.bin", true},
-		{"../records/testdata/v2.bin", true},
-		{"../records/testdata/TestGoldenFile.golden.bin", false},
+		{"../records/testdata/v1.bin", true, nil},
+		{"../records/testdata/v2.bin", true, nil},
+		{"../records/testdata/v3.bin", false, nil},
+		{"../records/testdata/TestGoldenFile.golden.bin", false, []string{"get order", "GET /" + strings.Repeat("😀", 62), "POST /orders"}},
 	} {
 		run, err := load(context.Background(), []string{tc.path}, FileOptions{})
 		if err != nil {
@@ -204,6 +225,13 @@ func TestLoadEveryFormatVersion(t *testing.T) {
 		}
 		if run.Summary.Requests == 0 || run.Summary.Requests != run.Records || run.ResultFiles != 1 {
 			t.Errorf("%s: %d requests from %d records in %d files", tc.path, run.Summary.Requests, run.Records, run.ResultFiles)
+		}
+		var names []string
+		for _, r := range run.Summary.RequestStats() {
+			names = append(names, r.Name)
+		}
+		if !slices.Equal(names, tc.names) {
+			t.Errorf("%s: requests %q; want %q", tc.path, names, tc.names)
 		}
 		noted := strings.Contains(strings.Join(run.Notes, "\n"), "written by an older stampede")
 		if noted != tc.older || run.Unfinished != 0 {

@@ -108,6 +108,9 @@ func TestVegetaFiles(t *testing.T) {
 			if run.Target != "GET http://127.0.0.1:8080/v1/items" || run.Tool != "vegeta ("+enc.name+")" {
 				t.Errorf("target %q, tool %q", run.Target, run.Tool)
 			}
+			if rs := s.RequestStats(); len(rs) != 1 || rs[0].Name != "GET /v1/items" || rs[0].Count != m.Requests {
+				t.Errorf("requests %s; want every result under GET /v1/items, from its method and URL", requestsOf(s))
+			}
 		})
 	}
 }
@@ -258,6 +261,24 @@ func TestExportVegetaKeepsEachFilesRequests(t *testing.T) {
 	for i, l := range lines[500:] {
 		if !strings.Contains(l, `"method":"","url":""`) {
 			t.Fatalf("result %d of the file without requests: %s; want no method and no URL", i, l)
+		}
+	}
+}
+
+// TestPathName: a vegeta result's request is named by its method and its
+// URL's path, without the query or fragment.
+func TestPathName(t *testing.T) {
+	for _, tc := range []struct{ method, url, want string }{
+		{"GET", "http://127.0.0.1:8080/v1/items?page=2&key=%5BREDACTED%5D", "GET /v1/items"},
+		{"POST", "https://api.example/v1/items#frag", "POST /v1/items"},
+		{"GET", "http://host", "GET /"},
+		{"GET", "http://host?x=1", "GET /"},
+		{"DELETE", "/relative/path?q", "DELETE /relative/path"},
+		{"", "http://host/x", ""},
+		{"GET", "", ""},
+	} {
+		if got := pathName(tc.method, tc.url); got != tc.want {
+			t.Errorf("pathName(%q, %q) = %q; want %q", tc.method, tc.url, got, tc.want)
 		}
 	}
 }

@@ -101,6 +101,7 @@ type live struct {
 	start       time.Time
 	tick        *time.Ticker
 	received    uint64
+	names       requestNames // the requests' names → their ids in the stream
 	interrupted bool
 	interrupt   <-chan struct{} // the context's Done, until it fires
 	deadline    <-chan time.Time
@@ -197,6 +198,7 @@ func (l *live) record(at *records.Attempt, ev *Event) {
 	l.received++
 	ev.Kind, ev.Record = EventRecord, at.Record
 	rec := &ev.Record
+	rec.Request, ev.RequestName = l.names.id(at.Request)
 	cl := stamp(l.classifier, ev, &classify.Response{
 		Status: rec.Status, Kind: rec.ErrorKind, ContentType: at.Header.Get("Content-Type"),
 		Body: at.Body, BodyLen: rec.BytesIn, ContentEncoding: at.Header.Get("Content-Encoding"),

@@ -28,6 +28,9 @@ type liveConfig struct {
 	Output     io.Writer // the result file; nil for none
 	Grace      time.Duration
 	Sinks      []Sink // more sinks, after the result file
+	// Name, when set, names the request of each attempt, as a sender
+	// does (the attack of this branch names none).
+	Name func(*records.Attempt) string
 }
 
 // liveRun runs an attack through the consume loop, as stampede attack
@@ -42,6 +45,9 @@ func liveRun(ctx, abort context.Context, cfg liveConfig) (Run, error) {
 			if err != nil {
 				return nil, err
 			}
+			if cfg.Name != nil {
+				return naming(atk, cfg.Name), nil
+			}
 			return atk, nil
 		},
 	})
@@ -51,6 +57,29 @@ func liveRun(ctx, abort context.Context, cfg liveConfig) (Run, error) {
 	}
 	return Consume(ctx, src, sinks...)
 }
+
+// namingAttack is an Attack whose attempts are those of another, with
+// their request named.
+type namingAttack struct {
+	Attack
+	out chan records.Attempt
+}
+
+// naming returns atk with the request of every attempt named by name.
+func naming(atk Attack, name func(*records.Attempt) string) Attack {
+	n := &namingAttack{Attack: atk, out: make(chan records.Attempt)}
+	go func() {
+		defer close(n.out)
+		for at := range atk.Attempts() {
+			at.Request = name(&at)
+			n.out <- at
+		}
+	}()
+	return n
+}
+
+// Attempts implements Attack.
+func (n *namingAttack) Attempts() <-chan records.Attempt { return n.out }
 
 func config(url string, rate float64, d time.Duration, out io.Writer) liveConfig {
 	return liveConfig{

@@ -30,7 +30,7 @@ func (e *WriteError) Error() string { return "write " + e.What + ": " + e.Err.Er
 func (e *WriteError) Unwrap() error { return e.Err }
 
 // ResultFile is the sink that writes a stream as a result file: the
-// header at Begin, each record after the class and sample frames it
+// header at Begin, each record after the class, sample and name frames it
 // brings, a flush every FlushInterval of a live run, and the trailer at
 // End. It holds one stream.
 type ResultFile struct {
@@ -84,9 +84,15 @@ func (f *ResultFile) Observe(ev *Event, _ *Run) error {
 }
 
 // record writes a record, preceded by the frame of its class when the
-// record describes it and by the frame of the sample it added: a class
-// frame always comes before the records of the class.
+// record describes it, by the frame of the sample it added and by the
+// frame of its request's name when the record gives it: a class or name
+// frame always comes before the records that refer to it.
 func (f *ResultFile) record(ev *Event) error {
+	if ev.RequestName != "" && ev.Record.Request != 0 {
+		if err := f.w.WriteRequest(ev.Record.Request, ev.RequestName); err != nil {
+			return err
+		}
+	}
 	if ev.Class != nil {
 		if err := f.w.WriteClass(ev.Class); err != nil {
 			return err

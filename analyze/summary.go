@@ -65,6 +65,11 @@ type Summary struct {
 	Timeline Timeline
 
 	lastUnclassified *classify.Class // the class of the last record without one
+
+	// The per-request breakdown (RequestStats): by ID - 1, at most
+	// records.MaxRequests names and OtherRequests.
+	requests   []*RequestStats
+	requestIDs map[string]uint32 // name → ID
 }
 
 // ClassStats aggregates the records of one class.
@@ -94,6 +99,7 @@ func NewSummaryFor(classes *classify.ClassTable) *Summary {
 		Status:      make(map[uint16]uint64),
 		Transport:   make(map[records.ErrorKind]uint64),
 		Classes:     classes,
+		requestIDs:  make(map[string]uint32),
 	}
 }
 
@@ -102,11 +108,16 @@ func NewSummaryFor(classes *classify.ClassTable) *Summary {
 // ID ImportClass returned for the file's class). A record without one (0,
 // as in files of older versions), or whose class does not match its
 // status, kind and code, is classified by those fields and its category.
-// Add does not allocate once the record's status and class have been
-// seen before.
+// Its Request is 0 (no name) or an ID ImportRequest returned; the record
+// then counts in that request's RequestStats too. Add does not allocate
+// once the record's status and class have been seen before, of its
+// request too.
 func (s *Summary) Add(r *records.Record) {
 	c := s.classOf(r)
 	s.addToClass(c, r)
+	if r.Request != 0 {
+		s.addToRequest(r, c.ID)
+	}
 	s.Timeline.Add(r, c.ID)
 	s.Requests++
 	if r.Success() {
@@ -125,7 +136,8 @@ func (s *Summary) Add(r *records.Record) {
 }
 
 // Merge adds other into s, exactly: merging the summaries of two halves of
-// a run gives the summary of the whole.
+// a run gives the summary of the whole. Requests are matched by name, as
+// long as the names of both fit in the bound of records.MaxRequests.
 func (s *Summary) Merge(other *Summary) {
 	if other.Requests == 0 {
 		return
@@ -145,6 +157,7 @@ func (s *Summary) Merge(other *Summary) {
 		s.Transport[k] += v
 	}
 	ids := s.mergeClasses(other)
+	s.mergeRequests(other, ids)
 	s.Timeline.Merge(&other.Timeline, func(id uint32) uint32 { return ids[id] })
 }
 

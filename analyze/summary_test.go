@@ -125,7 +125,12 @@ func TestLatencyQuantilesWithinHDRPrecision(t *testing.T) {
 
 func TestAddDoesNotAllocate(t *testing.T) {
 	recs := mixedRecords(100, 3)
-	s := summarise(recs)
+	s := NewSummary()
+	names := []string{"", "list items", "create item"}
+	for i := range recs {
+		recs[i].Request = s.ImportRequest(names[i%3])
+		s.Add(&recs[i])
+	}
 	allocs := testing.AllocsPerRun(1000, func() { s.Add(&recs[5]) })
 	if allocs != 0 {
 		t.Errorf("Add allocates %v times per record; want 0", allocs)
@@ -135,7 +140,11 @@ func TestAddDoesNotAllocate(t *testing.T) {
 // BenchmarkSummaryAdd adds classified records, as the pipeline does.
 func BenchmarkSummaryAdd(b *testing.B) {
 	recs := mixedRecords(1024, 4)
-	s := summarise(recs)
+	s := NewSummary()
+	for i := range recs {
+		recs[i].Request = s.ImportRequest([]string{"", "list items", "create item"}[i%3])
+		s.Add(&recs[i])
+	}
 	for i := range recs {
 		recs[i].Class = s.classOf(&recs[i]).ID
 	}

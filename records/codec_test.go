@@ -41,6 +41,7 @@ func (quickRecord) Generate(rng *mrand.Rand, _ int) reflect.Value {
 		Attempt:   rng.Uint32() >> rng.Intn(32),
 		RequestID: rng.Uint64() >> rng.Intn(64),
 		Class:     rng.Uint32() >> rng.Intn(33),
+		Request:   rng.Uint32() >> rng.Intn(33),
 	}
 	// math/rand/v2 for the strings, seeded from the quick generator.
 	r.ErrorCode = randString(newRand(rng.Uint64()), 2*MaxCodeLen)
@@ -273,11 +274,11 @@ func TestCorruptHeader(t *testing.T) {
 		{"truncated version", good[:9], ErrCorruptHeader,
 			"corrupt result file header: truncated in the version: the file ends after 9 bytes"},
 		{"version 0", withVersion(0), ErrUnsupportedVersion,
-			"unsupported result file format version 0: this stampede writes version 3 and reads versions 1 to 255"},
+			"unsupported result file format version 0: this stampede writes version 4 and reads versions 1 to 255"},
 		{"version 256", withVersion(256), ErrUnsupportedVersion,
-			"unsupported result file format version 256: this stampede writes version 3 and reads versions 1 to 255; the file was written by a newer, incompatible stampede"},
+			"unsupported result file format version 256: this stampede writes version 4 and reads versions 1 to 255; the file was written by a newer, incompatible stampede"},
 		{"version 65535", withVersion(65535), ErrUnsupportedVersion,
-			"unsupported result file format version 65535: this stampede writes version 3 and reads versions 1 to 255; the file was written by a newer, incompatible stampede"},
+			"unsupported result file format version 65535: this stampede writes version 4 and reads versions 1 to 255; the file was written by a newer, incompatible stampede"},
 		{"truncated length", good[:11], ErrCorruptHeader,
 			"corrupt result file header: truncated in the JSON length: the file ends after 11 bytes"},
 		{"length overflows", []byte("STAMPEDE\x01\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f"), ErrCorruptHeader,
@@ -330,7 +331,7 @@ func TestForwardCompatible(t *testing.T) {
 	file := buildHeader(7, `{"version":7,`+start+`,"string_tables":true}`)
 	full := payload(
 		1, int64(-1500), 1000, 2000000, 429, 512, 64, byte(ErrNone), byte(CatRateLimit),
-		"rate_limited", "30", 2, 77, 5,
+		"rate_limited", "30", 2, 77, 5, 9,
 	)
 	future := append(bytes.Clone(full), payload(12345, "a field from the future", byte(9))...)
 	file = append(file, buildFrame('R', future)...)
@@ -344,7 +345,7 @@ func TestForwardCompatible(t *testing.T) {
 
 	want := []Record{
 		{Seq: 1, Scheduled: testStart.Add(-1500), Sent: 1000, Latency: 2000000, Status: 429, BytesIn: 512, BytesOut: 64,
-			Category: CatRateLimit, ErrorCode: "rate_limited", RetryAfter: "30", Attempt: 2, RequestID: 77, Class: 5},
+			Category: CatRateLimit, ErrorCode: "rate_limited", RetryAfter: "30", Attempt: 2, RequestID: 77, Class: 5, Request: 9},
 		{Seq: 2, Scheduled: testStart.Add(5), Sent: 1, Latency: 2, Status: 200, BytesIn: 3, BytesOut: 4, Category: CatSuccess, Attempt: 1},
 		{Seq: 3, Scheduled: testStart, ErrorKind: ErrTimeout, Category: CatTimeout},
 		{Seq: 4},
@@ -379,6 +380,8 @@ func TestMalformedPayload(t *testing.T) {
 		{"attempt beyond uint32", payload(1, int64(0), 0, 0, 200, 0, 0, byte(0), byte(0), "", "", uint64(math.MaxUint32)+1)},
 		{"class beyond uint32", payload(1, int64(0), 0, 0, 200, 0, 0, byte(0), byte(0), "", "", 1, 0, uint64(math.MaxUint32)+1)},
 		{"class cut in the middle", append(payload(1, int64(0), 0, 0, 200, 0, 0, byte(0), byte(0), "", "", 1, 0), 0x80)},
+		{"request beyond uint32", payload(1, int64(0), 0, 0, 200, 0, 0, byte(0), byte(0), "", "", 1, 0, 1, uint64(math.MaxUint32)+1)},
+		{"request cut in the middle", append(payload(1, int64(0), 0, 0, 200, 0, 0, byte(0), byte(0), "", "", 1, 0, 1), 0x80)},
 	}
 	recs := sampleRecords(4)
 	clean, ends := writeFile(t, testHeader(), recs)
@@ -457,7 +460,7 @@ func TestWriteAllocs(t *testing.T) {
 		Seq: 1, Scheduled: testStart.Add(time.Second), Sent: time.Millisecond, Latency: 20 * time.Millisecond,
 		Status: 429, BytesIn: 1234, BytesOut: 56, Category: CatRateLimit,
 		ErrorCode:  strings.Repeat("é", MaxCodeLen), // truncated on every write
-		RetryAfter: "Wed, 21 Oct 2015 07:28:00 GMT", Attempt: 1, RequestID: 1,
+		RetryAfter: "Wed, 21 Oct 2015 07:28:00 GMT", Attempt: 1, RequestID: 1, Request: 3,
 	}
 	allocs := testing.AllocsPerRun(1000, func() {
 		rec.Seq++
@@ -509,18 +512,18 @@ func TestNextAllocs(t *testing.T) {
 func goldenRecords() []Record {
 	return []Record{
 		{Seq: 0, Scheduled: testStart, Sent: 150 * time.Microsecond, Latency: 12345678 * time.Nanosecond,
-			Status: 200, BytesIn: 512, BytesOut: 0, Category: CatSuccess, Attempt: 1, RequestID: 0, Class: 1},
+			Status: 200, BytesIn: 512, BytesOut: 0, Category: CatSuccess, Attempt: 1, RequestID: 0, Class: 1, Request: 1},
 		{Seq: 1, Scheduled: testStart.Add(20 * time.Millisecond), Sent: 2 * time.Millisecond, Latency: 30 * time.Millisecond,
 			Status: 429, BytesIn: 64, BytesOut: 17, Category: CatRateLimit, ErrorCode: "rate_limited",
-			RetryAfter: "Wed, 21 Oct 2015 07:28:00 GMT", Attempt: 1, RequestID: 1, Class: 2},
+			RetryAfter: "Wed, 21 Oct 2015 07:28:00 GMT", Attempt: 1, RequestID: 1, Class: 2, Request: 1},
 		{Seq: 2, Scheduled: testStart.Add(40 * time.Millisecond), Sent: 5 * time.Second, Latency: 10 * time.Second,
-			ErrorKind: ErrTimeout, Category: CatTimeout, Attempt: 2, RequestID: 1, Class: 3},
+			ErrorKind: ErrTimeout, Category: CatTimeout, Attempt: 2, RequestID: 1, Class: 3, Request: 2},
 		{Seq: 3, Scheduled: testStart.Add(-time.Nanosecond), Sent: -1, Latency: -time.Second,
 			Status: 503, Category: CatUnavailable, ErrorCode: "überlastet" + strings.Repeat("ü", 100), RetryAfter: "120",
 			Attempt: math.MaxUint32, RequestID: math.MaxUint64, Class: 4},
 		{Seq: math.MaxUint64, Scheduled: testStart.Add(100 * 365 * 24 * time.Hour), Latency: math.MaxInt64,
 			Status: 65535, BytesIn: math.MaxUint64, BytesOut: 1 << 40, ErrorKind: ErrDNS, Category: CatTransport,
-			RetryAfter: strings.Repeat("9", 70), Class: math.MaxUint32},
+			RetryAfter: strings.Repeat("9", 70), Class: math.MaxUint32, Request: math.MaxUint32},
 	}
 }
 
@@ -552,17 +555,39 @@ func goldenSamples() []sample {
 	}
 }
 
-// goldenItems interleaves the golden classes, samples and records as a
-// Writer in the attacker would: each class just before its first record.
-func goldenItems() []any {
-	recs, classes, samples := goldenRecords(), goldenClasses(), goldenSamples()
-	return []any{
-		classes[0], recs[0],
-		classes[1], samples[0], recs[1], samples[1],
-		classes[2], recs[2],
-		classes[3], samples[2], recs[3],
-		classes[4], recs[4],
+// goldenNames are the request names of the golden records: a profile's
+// name, "METHOD /path", and a name beyond the length limit with the
+// largest id. Record 3 has none.
+func goldenNames() []RequestName {
+	return []RequestName{
+		{ID: 1, Name: "get order"},
+		{ID: 2, Name: "POST /orders"},
+		{ID: math.MaxUint32, Name: "GET /" + strings.Repeat("😀", 100)},
 	}
+}
+
+// goldenItems interleaves the golden classes, samples, request names and
+// records as a Writer in the attacker would: each class and each name just
+// before its first record.
+func goldenItems() []any {
+	recs, classes, samples, names := goldenRecords(), goldenClasses(), goldenSamples(), goldenNames()
+	return []any{
+		names[0], classes[0], recs[0],
+		classes[1], samples[0], recs[1], samples[1],
+		names[1], classes[2], recs[2],
+		classes[3], samples[2], recs[3],
+		names[2], classes[4], recs[4],
+	}
+}
+
+// goldenRequests returns the name table a reader builds from the golden
+// file.
+func goldenRequests() []RequestName {
+	names := goldenNames()
+	for i := range names {
+		names[i].Name = truncate(names[i].Name, MaxRequestNameLen)
+	}
+	return names
 }
 
 // goldenEntries returns the class table a reader builds from the golden file.
@@ -599,8 +624,9 @@ func TestGoldenFile(t *testing.T) {
 	}
 	checkRecords(t, path, read, wantRecs)
 	checkClasses(t, path, r, goldenEntries())
-	if r.Skipped() != 0 || r.UnknownFrames() != 0 || r.DroppedClasses() != 0 || r.Header().Tool != "stampede test" || r.Header().Version != 3 {
-		t.Errorf("%s: Skipped(), UnknownFrames(), DroppedClasses() = %d, %d, %d, Header().Tool = %q, Version %d; want 0, 0, 0, %q, 3",
+	checkRequests(t, path, r, goldenRequests())
+	if r.Skipped() != 0 || r.UnknownFrames() != 0 || r.DroppedClasses() != 0 || r.Header().Tool != "stampede test" || r.Header().Version != 4 {
+		t.Errorf("%s: Skipped(), UnknownFrames(), DroppedClasses() = %d, %d, %d, Header().Tool = %q, Version %d; want 0, 0, 0, %q, 4",
 			path, r.Skipped(), r.UnknownFrames(), r.DroppedClasses(), r.Header().Tool, r.Header().Version, "stampede test")
 	}
 	if tr := r.Trailer(); tr == nil || !reflect.DeepEqual(*tr, goldenTrailer()) {
@@ -632,11 +658,47 @@ func TestReadV2File(t *testing.T) {
 	want := make([]Record, len(recs))
 	for i := range recs {
 		want[i] = normalized(recs[i], testStart)
+		want[i].Request = 0
 	}
 	checkRecords(t, path, read, want)
 	checkClasses(t, path, r, goldenEntries())
+	checkRequests(t, path, r, []RequestName{})
 	if r.Skipped() != 0 || r.UnknownFrames() != 0 || r.Trailer() != nil || r.Header().Version != 2 {
 		t.Errorf("%s: Skipped() %d, UnknownFrames() %d, Trailer() %v, Version %d; want 0, 0, nil, 2", path, r.Skipped(), r.UnknownFrames(), r.Trailer(), r.Header().Version)
+	}
+}
+
+// TestReadV3File reads the golden file of format version 3, written before
+// records named their request: records, classes and trailer as before,
+// every record with Request 0 and no names.
+func TestReadV3File(t *testing.T) {
+	const path = "testdata/v3.bin"
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(data, []byte("STAMPEDE\x03\x00")) {
+		t.Fatalf("%s does not start with the magic and version 3", path)
+	}
+	read, r := readAll(t, data)
+	recs := goldenRecords()
+	want := make([]Record, len(recs))
+	for i := range recs {
+		want[i] = normalized(recs[i], testStart)
+		want[i].Request = 0
+	}
+	checkRecords(t, path, read, want)
+	checkClasses(t, path, r, goldenEntries())
+	checkRequests(t, path, r, []RequestName{})
+	if r.Skipped() != 0 || r.UnknownFrames() != 0 || r.DroppedRequests() != 0 || r.Header().Version != 3 {
+		t.Errorf("%s: Skipped() %d, UnknownFrames() %d, DroppedRequests() %d, Version %d; want 0, 0, 0, 3",
+			path, r.Skipped(), r.UnknownFrames(), r.DroppedRequests(), r.Header().Version)
+	}
+	if tr := r.Trailer(); tr == nil || !reflect.DeepEqual(*tr, goldenTrailer()) {
+		t.Errorf("%s: Trailer() = %+v; want %+v", path, tr, goldenTrailer())
+	}
+	if len(data) != 4225 {
+		t.Errorf("%s has %d bytes; want the 4225 of the version 3 golden file", path, len(data))
 	}
 }
 
@@ -671,10 +733,11 @@ func TestReadV1File(t *testing.T) {
 	want := make([]Record, len(recs))
 	for i := range recs {
 		want[i] = normalized(recs[i], testStart)
-		want[i].Class = 0
+		want[i].Class, want[i].Request = 0, 0
 	}
 	checkRecords(t, path, read, want)
 	checkClasses(t, path, r, []ClassEntry{})
+	checkRequests(t, path, r, []RequestName{})
 	if r.Skipped() != 0 || r.UnknownFrames() != 0 || r.DroppedClasses() != 0 || r.Header().Version != 1 {
 		t.Errorf("%s: Skipped(), UnknownFrames(), DroppedClasses() = %d, %d, %d, Header().Version = %d; want 0, 0, 0, 1",
 			path, r.Skipped(), r.UnknownFrames(), r.DroppedClasses(), r.Header().Version)

@@ -15,8 +15,9 @@ const Magic = "STAMPEDE"
 //
 // Version history: 1 has the record fields 1 to 13 and the record frame;
 // 2 appends the record field 14 (Record.Class) and the class and sample frames;
-// 3 appends the trailer frame.
-const FormatVersion = 3
+// 3 appends the trailer frame; 4 appends the record field 15 (Record.Request)
+// and the request name frame.
+const FormatVersion = 4
 
 // maxCompatibleVersion is the highest format version this package reads.
 // Versions 1 to 255 are one compatible family: each only appends record
@@ -38,6 +39,7 @@ const (
 	frameClass   byte = 'C' // a Class, since version 2
 	frameSample  byte = 'S' // a sample body of a class, since version 2
 	frameTrailer byte = 'T' // the Trailer, since version 3
+	frameRequest byte = 'N' // a RequestName, since version 4
 )
 
 // castagnoli is the CRC-32C table used for every checksum in the file.

@@ -24,6 +24,10 @@ func FuzzReader(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	v3, err := os.ReadFile("testdata/v3.bin")
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Add([]byte{})
 	f.Add(good)
 	f.Add(good[:ends[0]])
@@ -35,6 +39,22 @@ func FuzzReader(f *testing.F) {
 	f.Add(goldenFile[goldenEnds[0]:goldenEnds[5]])
 	f.Add(v1)
 	f.Add(v1[ends[0]:])
+	f.Add(v3)
+	f.Add(goldenFile[goldenEnds[0]:goldenEnds[3]]) // a name, a class, a record
+	damaged := bytes.Clone(goldenFile)
+	damaged[goldenEnds[0]+3] ^= 0x20 // inside the first name frame
+	f.Add(damaged)
+	f.Add(slices.Concat(
+		buildFrame('N', payload(3, "list items", "future")),
+		buildFrame('N', payload(3, "again")),
+		buildFrame('N', payload(0, "no id")),
+		buildFrame('N', payload(4, strings.Repeat("€", 100))),
+		buildFrame('R', payload(1, int64(0), 2, 3, 200, 4, 5, byte(0), byte(CatSuccess), "", "", 1, 1, 0, 3)),
+		buildFrame('R', payload(2, int64(0), 2, 3, 200, 4, 5, byte(0), byte(CatSuccess), "", "", 1, 1, 0, 9)),
+	))
+	f.Add(buildFrame('N', nil))
+	f.Add(buildFrame('N', []byte{0x80}))
+	f.Add(buildFrame('N', payload(2, []byte{9, 'x'})))
 	f.Add(buildFrame('R', nil))
 	f.Add(buildFrame('Z', []byte("unknown kind")))
 	f.Add(buildFrame('R', payload(1, int64(-1), 2, 3, 200, 4, 5, byte(0), byte(1), "code", "1", 1, 1, 7, 99, "future")))
@@ -141,6 +161,22 @@ func checkReader(t *testing.T, data []byte) {
 	if err != nil {
 		t.Fatalf("NewWriter(header read back) = %v", err)
 	}
+	names := r.Requests()
+	if len(names) > MaxRequests {
+		t.Fatalf("%d request names; want at most %d", len(names), MaxRequests)
+	}
+	for i, n := range names {
+		if n.ID == 0 || i > 0 && n.ID <= names[i-1].ID || len(n.Name) > MaxRequestNameLen {
+			t.Fatalf("request name %d = %+v after id %d; want ids above 0 in increasing order, names of at most %d bytes",
+				i, n, names[max(i-1, 0)].ID, MaxRequestNameLen)
+		}
+		if got, ok := r.Request(n.ID); !ok || got != n.Name {
+			t.Fatalf("Request(%d) = %q, %v; want %q, true", n.ID, got, ok, n.Name)
+		}
+		if err := w.WriteRequest(n.ID, n.Name); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, e := range classes {
 		if err := w.WriteClass(&e.Class); err != nil {
 			t.Fatal(err)
@@ -162,7 +198,8 @@ func checkReader(t *testing.T, data []byte) {
 	got, r2 := readAll(t, buf.Bytes())
 	checkRecords(t, "rewritten", got, want)
 	checkClasses(t, "rewritten", r2, classes)
-	if r2.Skipped() != 0 || r2.UnknownFrames() != 0 || r2.DroppedClasses() != 0 {
+	checkRequests(t, "rewritten", r2, names)
+	if r2.Skipped() != 0 || r2.UnknownFrames() != 0 || r2.DroppedClasses() != 0 || r2.DroppedRequests() != 0 {
 		t.Fatalf("rewritten file: Skipped(), UnknownFrames(), DroppedClasses() = %d, %d, %d; want 0, 0, 0",
 			r2.Skipped(), r2.UnknownFrames(), r2.DroppedClasses())
 	}
@@ -174,17 +211,17 @@ func checkReader(t *testing.T, data []byte) {
 func FuzzRoundTrip(f *testing.F) {
 	for _, r := range append(goldenRecords(), sampleRecords(4)...) {
 		f.Add(r.Seq, int64(r.Scheduled.Sub(testStart)), int64(r.Sent), int64(r.Latency), r.Status, r.BytesIn, r.BytesOut,
-			uint8(r.ErrorKind), uint8(r.Category), r.ErrorCode, r.RetryAfter, r.Attempt, r.RequestID, r.Class)
+			uint8(r.ErrorKind), uint8(r.Category), r.ErrorCode, r.RetryAfter, r.Attempt, r.RequestID, r.Class, r.Request)
 	}
 	f.Add(uint64(0), int64(-1<<63), int64(-1<<63), int64(1<<63-1), uint16(0), uint64(0), uint64(0),
-		uint8(255), uint8(255), "\xff\xfe\xfd", "é€😀", uint32(0), uint64(0), uint32(math.MaxUint32))
+		uint8(255), uint8(255), "\xff\xfe\xfd", "é€😀", uint32(0), uint64(0), uint32(math.MaxUint32), uint32(math.MaxUint32))
 
 	f.Fuzz(func(t *testing.T, seq uint64, sched, sent, latency int64, status uint16, bytesIn, bytesOut uint64,
-		kind, cat uint8, code, retryAfter string, attempt uint32, requestID uint64, class uint32) {
+		kind, cat uint8, code, retryAfter string, attempt uint32, requestID uint64, class, request uint32) {
 		in := Record{
 			Seq: seq, Scheduled: testStart.Add(time.Duration(sched)), Sent: time.Duration(sent), Latency: time.Duration(latency),
 			Status: status, BytesIn: bytesIn, BytesOut: bytesOut, ErrorKind: ErrorKind(kind), Category: Category(cat),
-			ErrorCode: code, RetryAfter: retryAfter, Attempt: attempt, RequestID: requestID, Class: class,
+			ErrorCode: code, RetryAfter: retryAfter, Attempt: attempt, RequestID: requestID, Class: class, Request: request,
 		}
 		want := normalized(in, testStart)
 		if len(want.ErrorCode) > MaxCodeLen || len(want.RetryAfter) > MaxRetryAfterLen {

@@ -59,6 +59,7 @@ func sampleRecords(n int) []Record {
 		} else {
 			r.RetryAfter = retry[rng.IntN(len(retry))]
 		}
+		r.Request = uint32(rng.IntN(3)) // after the others, so that they stay as they were
 		recs[i] = r
 	}
 	return recs
@@ -104,6 +105,8 @@ func writeItems(tb testing.TB, h Header, items ...any) (data []byte, ends []int)
 			err = w.WriteSample(v.class, []byte(v.body))
 		case Trailer:
 			err = w.WriteTrailer(&v)
+		case RequestName:
+			err = w.WriteRequest(v.ID, v.Name)
 		default:
 			tb.Fatalf("writeItems: unsupported item %T", it)
 		}
@@ -183,6 +186,23 @@ func checkAccounting(tb testing.TB, r *Reader, n int) {
 	}
 	if len(r.classes) != len(r.classIndex) || len(r.classes) > MaxClasses {
 		tb.Fatalf("class table of %d entries with an index of %d; want the same, at most %d", len(r.classes), len(r.classIndex), MaxClasses)
+	}
+	if len(r.requests) != len(r.requestIndex) || len(r.requests) > MaxRequests {
+		tb.Fatalf("name table of %d entries with an index of %d; want the same, at most %d", len(r.requests), len(r.requestIndex), MaxRequests)
+	}
+}
+
+// checkRequests fails the test unless the reader's name table equals want,
+// both through Requests and through Request.
+func checkRequests(tb testing.TB, what string, r *Reader, want []RequestName) {
+	tb.Helper()
+	if got := r.Requests(); !reflect.DeepEqual(got, want) {
+		tb.Fatalf("%s: Requests() = %+v; want %+v", what, got, want)
+	}
+	for _, n := range want {
+		if name, ok := r.Request(n.ID); !ok || name != n.Name {
+			tb.Fatalf("%s: Request(%d) = %q, %v; want %q, true", what, n.ID, name, ok, n.Name)
+		}
 	}
 }
 

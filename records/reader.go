@@ -30,7 +30,8 @@ const (
 )
 
 // Reader reads records from a result file, and keeps a table of the classes
-// described by the file's class and sample frames (see Classes). It tolerates
+// described by the file's class and sample frames (see Classes) and one of
+// the request names of its name frames (see Requests). It tolerates
 // damage: it skips corrupt bytes to the next valid frame and stops quietly at
 // a truncated last frame, counting the bytes it skipped. Its memory is bounded
 // whatever the input. A Reader is not safe for concurrent use.
@@ -49,6 +50,10 @@ type Reader struct {
 	classIndex map[uint32]int // class id to its index in classes
 	dropped    uint64         // class frames ignored: duplicate ids or beyond MaxClasses
 	trailer    *Trailer       // the last trailer frame read; nil for none
+
+	requests        []RequestName  // the name table, in the order read; at most MaxRequests
+	requestIndex    map[uint32]int // request id to its index in requests
+	droppedRequests uint64         // name frames ignored: duplicate ids or beyond MaxRequests
 }
 
 // NewReader reads and checks the header of a result file. Its errors wrap
@@ -56,9 +61,10 @@ type Reader struct {
 // saying what was found, or are the underlying reader's error.
 func NewReader(r io.Reader) (*Reader, error) {
 	rd := &Reader{
-		br:         bufio.NewReaderSize(r, readBufferSize),
-		intern:     make(map[string]string),
-		classIndex: make(map[uint32]int),
+		br:           bufio.NewReaderSize(r, readBufferSize),
+		intern:       make(map[string]string),
+		classIndex:   make(map[uint32]int),
+		requestIndex: make(map[uint32]int),
 	}
 	if err := rd.readHeader(); err != nil {
 		return nil, err
@@ -178,16 +184,17 @@ func (r *Reader) UnknownFrames() uint64 { return r.unknown }
 
 // Next reads the next record into rec, reusing the memory of its strings when
 // the values repeat. Class and sample frames on the way are added to the class
-// table (see Classes); Next returns only records. It returns io.EOF at the end
+// table (see Classes), name frames to the name table (see Requests); Next
+// returns only records. It returns io.EOF at the end
 // of the file, or the underlying reader's error. It does not fail on damage:
 //
 //   - bytes that do not start a valid frame (bad checksum, impossible
 //     length) are skipped one at a time until a valid frame starts;
 //   - a frame cut short by the end of the file is skipped, and Next returns
 //     io.EOF;
-//   - a valid record, class or sample frame whose payload does not decode (a
-//     field cut in the middle, a value out of its field's range, a class id
-//     of 0) is skipped whole;
+//   - a valid record, class, sample or name frame whose payload does not
+//     decode (a field cut in the middle, a value out of its field's range, a
+//     class or request id of 0) is skipped whole;
 //   - a valid frame of an unknown kind is skipped and counted by
 //     UnknownFrames.
 //
@@ -208,6 +215,8 @@ func (r *Reader) Next(rec *Record) error {
 				ok = r.decodeSample(payload)
 			case frameTrailer:
 				ok = r.decodeTrailer(payload)
+			case frameRequest:
+				ok = r.decodeRequest(payload)
 			}
 			_, _ = r.br.Discard(size) // cannot fail: the frame is buffered
 			switch {
@@ -217,7 +226,7 @@ func (r *Reader) Next(rec *Record) error {
 				r.records++
 				r.frameBytes += int64(size)
 				return nil
-			case kind == frameClass || kind == frameSample || kind == frameTrailer:
+			case kind == frameClass || kind == frameSample || kind == frameTrailer || kind == frameRequest:
 				r.frameBytes += int64(size)
 			default:
 				r.unknown++
@@ -333,6 +342,9 @@ func (r *Reader) decode(p []byte, rec *Record) bool {
 	}
 	if d.more() {
 		out.Class = uint32(d.uvarint(math.MaxUint32))
+	}
+	if d.more() {
+		out.Request = uint32(d.uvarint(math.MaxUint32))
 	}
 	if d.bad {
 		return false

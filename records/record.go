@@ -4,7 +4,8 @@
 // A result file is a header (magic, format version, a checksummed JSON
 // object) followed by checksummed frames: one per record, and since version 2
 // frames that describe the classes of responses the records refer to (Class)
-// and a few sample bodies of each. A Writer appends frames through a buffer,
+// and a few sample bodies of each; since version 4 frames that name the
+// requests the records came from (RequestName). A Writer appends frames through a buffer,
 // records without allocating; a Reader returns the records one at a time and
 // keeps a bounded table of the classes, skipping corrupt or truncated bytes
 // instead of failing, so a file cut short by a crash is still readable up to
@@ -43,6 +44,7 @@ type Record struct {
 	Attempt    uint32        // 1 for a first attempt, 2.. for retries (0 in files of older writers: unknown, treat as 1)
 	RequestID  uint64        // logical request id shared by all attempts of one request
 	Class      uint32        // class id from the file's class frames; 0 = unclassified (and in files of older writers)
+	Request    uint32        // id of the request's name from the file's name frames; 0 = none (and in files of older writers)
 }
 
 // Uncorrected returns the latency as a closed-loop tool would report it, from

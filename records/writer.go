@@ -18,10 +18,10 @@ const writeBufferSize = 32 << 10
 // Bounds of the payloads the Writer builds, which size its scratch buffers so
 // that they never grow.
 const (
-	// maxRecordPayload bounds a record payload: eleven uvarints (two of them
+	// maxRecordPayload bounds a record payload: twelve uvarints (two of them
 	// string lengths) and one varint of at most 10 bytes each, the two kind
 	// bytes, and the two strings.
-	maxRecordPayload = 12*binary.MaxVarintLen64 + 2 + MaxCodeLen + MaxRetryAfterLen
+	maxRecordPayload = 13*binary.MaxVarintLen64 + 2 + MaxCodeLen + MaxRetryAfterLen
 	// maxClassPayload bounds a class payload: seven uvarints (five of them
 	// string lengths), the kind, category and flags bytes, and the five
 	// strings.
@@ -30,11 +30,11 @@ const (
 	// length and the body.
 	maxSamplePayload = 2*binary.MaxVarintLen64 + MaxSampleLen
 	// maxWritePayload is the largest of them; it is well below MaxPayloadLen.
-	maxWritePayload = max(maxRecordPayload, maxClassPayload, maxSamplePayload)
+	maxWritePayload = max(maxRecordPayload, maxClassPayload, maxSamplePayload, maxRequestPayload)
 )
 
-// Writer appends records, and the classes and samples they refer to, to a
-// result file. It buffers its output: call Flush regularly and at the end. A
+// Writer appends records, and the classes, samples and request names they
+// refer to, to a result file. It buffers its output: call Flush regularly and at the end. A
 // Writer is not safe for concurrent use.
 type Writer struct {
 	bw      *bufio.Writer
@@ -106,6 +106,7 @@ func (w *Writer) Write(r *Record) error {
 	p = binary.AppendUvarint(p, uint64(r.Attempt))
 	p = binary.AppendUvarint(p, r.RequestID)
 	p = binary.AppendUvarint(p, uint64(r.Class))
+	p = binary.AppendUvarint(p, uint64(r.Request))
 	w.payload = p
 	if err := w.writeFrame(frameRecord, p); err != nil {
 		return err

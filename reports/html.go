@@ -73,11 +73,14 @@ type htmlPage struct {
 	Step     string // length of a timeline interval, "1s"
 	Classes  []htmlClass
 	Notes    []string // what the table of classes leaves out
-	Contract *htmlContract
-	Probes   []htmlProbe
-	Meta     []htmlFact
-	RunNotes []string // remarks on reading the result files
-	Data     htmlData
+	Requests []htmlRequest
+	// RequestNotes say what the table of requests leaves out.
+	RequestNotes []string
+	Contract     *htmlContract
+	Probes       []htmlProbe
+	Meta         []htmlFact
+	RunNotes     []string // remarks on reading the result files
+	Data         htmlData
 
 	UPlotVersion string
 	UPlotLicense string
@@ -182,6 +185,7 @@ func newHTMLPage(run analyze.Run) (*htmlPage, error) {
 		p.Classes = append(p.Classes, newHTMLClass(st, s.Requests))
 	}
 	p.Notes = htmlClassNotes(run, stats)
+	p.Requests, p.RequestNotes = htmlRequests(s)
 	for _, n := range run.Notes {
 		p.RunNotes = append(p.RunNotes, oneLine(n))
 	}

@@ -44,6 +44,7 @@ type JSONSummary struct {
 	ResultFile           string             `json:"result_file,omitempty"`
 	RecordsWritten       uint64             `json:"records_written"`
 	Classes              []JSONClass        `json:"classes"`
+	ByRequest            []JSONRequest      `json:"by_request,omitempty"` // absent when no record names its request
 	Classification       JSONClassification `json:"classification"`
 	RateLimit            *JSONRateLimit     `json:"rate_limit,omitempty"` // absent when the run had no contract checks
 	Verdict              JSONVerdict        `json:"verdict"`
@@ -163,6 +164,7 @@ func NewJSONSummary(run analyze.Run) JSONSummary {
 		doc.TransportErrors[k.String()] = s.Transport[k]
 	}
 	stats := s.ClassStats()
+	doc.ByRequest = jsonRequests(s)
 	doc.Classes = make([]JSONClass, 0, len(stats))
 	for _, st := range stats {
 		doc.Classes = append(doc.Classes, jsonClass(st, s.Requests))

@@ -52,6 +52,7 @@ func Markdown(w io.Writer, run analyze.Run) error {
 	if stats := s.ClassStats(); len(stats) > 0 {
 		mdClasses(p, s.Requests, stats)
 	}
+	mdRequests(p, s)
 	if run.Contract != nil {
 		mdContract(p, run.Contract)
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 // Formats lists the formats Render writes, in the order help shows them.
-var Formats = []string{"text", "json", "csv", "csv-series", "html", "junit", "markdown", "hgrm"}
+var Formats = []string{"text", "json", "csv", "csv-series", "csv-requests", "html", "junit", "markdown", "hgrm"}
 
 // Options tune how a report shows a run; the zero value shows it as
 // stampede report does by default.
@@ -48,6 +48,8 @@ func Render(w io.Writer, format string, run analyze.Run, opts Options) error {
 		return CSV(w, run)
 	case "csv-series":
 		return CSVSeries(w, run)
+	case "csv-requests":
+		return CSVRequests(w, run)
 	case "html":
 		return HTML(w, run)
 	case "junit":

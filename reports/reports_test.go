@@ -57,6 +57,13 @@ var fixtureView = Options{Uncorrected: true}
 // late and completes (i+1) ms after its schedule.
 func classifiedRun(t testing.TB, c *classify.Classifier, responses []response) analyze.Run {
 	t.Helper()
+	return namedRun(t, c, responses, nil)
+}
+
+// namedRun is classifiedRun with the request of record i named name(i)
+// ("" for none); nil names none.
+func namedRun(t testing.TB, c *classify.Classifier, responses []response, name func(i int) string) analyze.Run {
+	t.Helper()
 	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	s := analyze.NewSummaryFor(c.Classes())
 	for i, resp := range responses {
@@ -64,6 +71,9 @@ func classifiedRun(t testing.TB, c *classify.Classifier, responses []response) a
 			Seq: uint64(i), Scheduled: t0.Add(time.Duration(i) * 10 * time.Millisecond),
 			Sent: time.Duration(i) * 100 * time.Microsecond, Latency: time.Duration(i+1) * time.Millisecond,
 			Status: resp.status, ErrorKind: resp.kind, BytesIn: uint64(len(resp.body)), BytesOut: 64,
+		}
+		if name != nil {
+			r.Request = s.ImportRequest(name(i))
 		}
 		addClassified(c, s, &r, resp)
 	}
@@ -98,12 +108,32 @@ func addClassified(c *classify.Classifier, s *analyze.Summary, r *records.Record
 	s.Add(r)
 }
 
+// fixedNamedRun is fixedRun with its requests named: three names, one of
+// them hostile to tables and spreadsheets, and every tenth request
+// without a name.
+func fixedNamedRun(t testing.TB) analyze.Run {
+	t.Helper()
+	names := []string{"list items", "GET /v1/items/{id}", "=cmd|' /C calc'!A0 | <b>create</b>"}
+	responses := fixedResponses()
+	return namedRun(t, fixtureClassifier(t, classify.Options{}), responses, func(i int) string {
+		if i%10 == 9 {
+			return ""
+		}
+		return names[(i*7)%len(names)]
+	})
+}
+
 // fixedRun is a deterministic run: 100 records at 100/s, fixed latencies,
 // mostly 200s without a body read, then rate limits (two messages of one
 // pattern), refused connections, server errors in two dialects, a timeout
 // and a rejected key.
 func fixedRun(t testing.TB) analyze.Run {
 	t.Helper()
+	return classifiedRun(t, fixtureClassifier(t, classify.Options{}), fixedResponses())
+}
+
+// fixedResponses are the responses of fixedRun.
+func fixedResponses() []response {
 	responses := make([]response, 100)
 	for i := range responses {
 		resp := response{status: 200, ctype: "application/json"}
@@ -125,7 +155,7 @@ func fixedRun(t testing.TB) analyze.Run {
 		}
 		responses[i] = resp
 	}
-	return classifiedRun(t, fixtureClassifier(t, classify.Options{}), responses)
+	return responses
 }
 
 func TestTextSummary(t *testing.T) {
@@ -389,6 +419,79 @@ func TestTextUnsent(t *testing.T) {
 		}
 		if !strings.Contains(b.String(), "Verdict: FAIL: 7 scheduled attempts were never sent") {
 			t.Errorf("max lateness %s: unsent attempts pass the verdict:\n%s", tc.lateness, b.String())
+		}
+	}
+}
+
+// renderGolden checks what render writes of the run against the test's
+// golden file with extension ext.
+func renderGolden(t *testing.T, ext string, render func(*bytes.Buffer) error) {
+	t.Helper()
+	var b bytes.Buffer
+	if err := render(&b); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, ext, b.Bytes())
+}
+
+// TestTextRequests: the text summary of a run whose requests have names
+// has a table of them, aligned, after the classes.
+func TestTextRequests(t *testing.T) {
+	run := fixedNamedRun(t)
+	renderGolden(t, "txt", func(b *bytes.Buffer) error { return Text(b, run, Options{}) })
+}
+
+// TestMarkdownRequests: the Markdown summary's table of requests.
+func TestMarkdownRequests(t *testing.T) {
+	run := fixedNamedRun(t)
+	renderGolden(t, "md", func(b *bytes.Buffer) error { return Markdown(b, run) })
+}
+
+// TestJSONSummaryRequests: the JSON summary's by_request array.
+func TestJSONSummaryRequests(t *testing.T) {
+	run := fixedNamedRun(t)
+	renderGolden(t, "json", func(b *bytes.Buffer) error { return JSON(b, run) })
+}
+
+// TestCSVRequests: the csv-requests table.
+func TestCSVRequests(t *testing.T) {
+	run := fixedNamedRun(t)
+	renderGolden(t, "csv", func(b *bytes.Buffer) error { return CSVRequests(b, run) })
+}
+
+// TestHTMLRequests: the HTML page's table of requests, names escaped.
+func TestHTMLRequests(t *testing.T) {
+	run := fixedNamedRun(t)
+	var page bytes.Buffer
+	if err := HTML(&page, run); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`<section id="requests">`, `<td class="code" data-v="list items">list items</td>`,
+		"=cmd|&#39; /C calc&#39;!A0 | &lt;b&gt;create&lt;/b&gt;", "10 attempts without a request name are in no row."} {
+		if !strings.Contains(page.String(), want) {
+			t.Errorf("HTML page lacks %q", want)
+		}
+	}
+	if strings.Contains(page.String(), "<b>create</b>") {
+		t.Error("HTML page holds a request name unescaped")
+	}
+}
+
+// TestNoRequestsNoBreakdown: a run whose records name no request shows
+// no table of requests in any format.
+func TestNoRequestsNoBreakdown(t *testing.T) {
+	run := fixedRun(t)
+	for _, format := range Formats {
+		var b bytes.Buffer
+		if err := Render(&b, format, run, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		if strings.Contains(out, "Requests by name") || strings.Contains(out, "by_request") || strings.Contains(out, "Top classes") {
+			t.Errorf("%s: a table of requests in a run without names", format)
+		}
+		if format == "csv-requests" && out != "request,count,successes,success_ratio,share,latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_max_ms,status,transport_errors,classes\r\n" {
+			t.Errorf("csv-requests of a run without names = %q; want the header alone", out)
 		}
 	}
 }

@@ -105,6 +105,7 @@ func Text(w io.Writer, run analyze.Run, opts Options) error {
 	if len(stats) > 0 {
 		tp.classes(run, stats, opts.ClassRows)
 	}
+	tp.requests(s)
 	tp.contract(run.Contract)
 	if len(run.Probes) > 0 {
 		tp.printf("\nProbes of the Retry-After (stampede probe)\n")
