@@ -57,12 +57,15 @@ type JSONSummary struct {
 	Sources              []string           `json:"sources,omitempty"` // result files the report was made from
 	Notes                []string           `json:"notes,omitempty"`   // remarks on reading the result files
 	Probes               []probefile.Report `json:"probes,omitempty"`  // reports of stampede probe read with the result files
+	Baseline             []Delta            `json:"baseline,omitempty"` // the headline numbers beside the baseline run's (--baseline)
 }
 
-// JSONVerdict is the run's headline: pass, or fail with reasons.
+// JSONVerdict is the run's headline: pass, or fail with reasons, and
+// every threshold judged (the defaults when none was given).
 type JSONVerdict struct {
-	Pass    bool     `json:"pass"`
-	Reasons []string `json:"reasons"`
+	Pass       bool                `json:"pass"`
+	Reasons    []string            `json:"reasons"`
+	Thresholds []analyze.Threshold `json:"thresholds"`
 }
 
 // JSONTimeline is the run over time, in columns: element i of each array
@@ -178,7 +181,8 @@ func NewJSONSummary(run analyze.Run) JSONSummary {
 	doc.Classification.TruncatedBodies = run.Truncated
 	doc.RateLimit = jsonRateLimit(run.Contract)
 	v := run.Verdict()
-	doc.Verdict = JSONVerdict{Pass: v.Pass, Reasons: append([]string{}, v.Reasons...)}
+	doc.Verdict = JSONVerdict{Pass: v.Pass, Reasons: append([]string{}, v.Reasons...), Thresholds: append([]analyze.Threshold{}, v.Thresholds...)}
+	doc.Baseline = Deltas(run)
 	doc.Timeline = jsonTimeline(&s.Timeline)
 	doc.PlannedDurationS = round(run.Planned.Seconds(), 6)
 	doc.Command, doc.Tool, doc.RunID, doc.Shards, doc.Sources, doc.Notes = run.Command, run.Tool, run.RunID, run.Shards, run.Sources, run.Notes

@@ -41,6 +41,7 @@ func Markdown(w io.Writer, run analyze.Run) error {
 	if meta := mdMetadata(run); meta != "" {
 		p.printf("%s\n\n", meta)
 	}
+	mdThresholds(p, v)
 
 	q := analyze.LatencyQuantiles(s.Latency)
 	p.printf("| Requests | Duration | Offered rate | Throughput | Success | p50 | p90 | p99 | Max |\n")
@@ -53,6 +54,7 @@ func Markdown(w io.Writer, run analyze.Run) error {
 		mdClasses(p, s.Requests, stats)
 	}
 	mdRequests(p, s)
+	mdDeltas(p, run)
 	if run.Contract != nil {
 		mdContract(p, run.Contract)
 	}

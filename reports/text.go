@@ -122,7 +122,10 @@ func Text(w io.Writer, run analyze.Run, opts Options) error {
 			tp.printf("- %s\n", oneLine(n))
 		}
 	}
-	if v := run.Verdict(); v.Pass {
+	tp.deltas(run)
+	v := run.Verdict()
+	tp.thresholds(v)
+	if v.Pass {
 		tp.printf("\nVerdict: PASS\n")
 	} else {
 		tp.printf("\nVerdict: FAIL: %s\n", oneLine(strings.Join(v.Reasons, "; ")))
