@@ -189,6 +189,9 @@ type parser struct {
 	dir  string
 	// requests by name, with the node of each name, for phase subsets.
 	names map[string]*yaml.Node
+	// badBase is set once a bad base URL is reported, so that paths are
+	// not reported again for lack of one.
+	badBase bool
 }
 
 func (p *parser) profile(root *yaml.Node) *Profile {
@@ -252,6 +255,8 @@ func (p *parser) target(n *yaml.Node) Target {
 	case raw.BaseURL != nil:
 		if tpl := p.text(raw.BaseURL, "target.base-url", false); tpl != nil {
 			t.BaseURL = p.baseURL(raw.BaseURL, tpl.lit)
+		} else {
+			p.badBase = true
 		}
 	}
 	if raw.Auth != nil {
@@ -280,6 +285,7 @@ func (p *parser) target(n *yaml.Node) Target {
 func (p *parser) baseURL(n *yaml.Node, s string) string {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		p.badBase = true
 		if n == nil {
 			p.errs = append(p.errs, &field.Error{Field: "base-url", Value: strconv.Quote(s), Msg: "want an http or https URL, e.g. http://127.0.0.1:8080"})
 		} else {
@@ -617,6 +623,8 @@ func (p *parser) joinURL(n *yaml.Node, path, base string, t *Template) *Template
 	case !strings.HasPrefix(first, "/"):
 		p.at(n, path, strconv.Quote(t.src), "want a path starting with / (or an http or https URL)")
 		return nil
+	case base == "" && p.badBase:
+		return nil // reported once, at the base URL
 	case base == "":
 		p.at(n, path, strconv.Quote(t.src), "a path needs target.base-url to join it to (or write a URL)")
 		return nil
@@ -676,7 +684,9 @@ func (p *parser) phase(n *yaml.Node, path string, i int, reqs []Request) (Phase,
 	}
 	switch len(kinds) {
 	case 0:
-		p.at(n, path, "", "a phase needs one of load:, pause: or probe:")
+		if !hasKey(n, "compare") { // a compare phase is reported as reserved
+			p.at(n, path, "", "a phase needs one of load:, pause: or probe:")
+		}
 		return ph, false
 	case 1:
 	default:
@@ -946,4 +956,14 @@ func (p *parser) reports(n *yaml.Node) []Report {
 		out = append(out, Report{Format: k.Value, Path: s})
 	})
 	return out
+}
+
+// hasKey reports whether mapping m has key.
+func hasKey(m *yaml.Node, key string) bool {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return true
+		}
+	}
+	return false
 }

@@ -4,7 +4,7 @@ import "strings"
 
 // nearest returns the candidate closest to s by edit distance, if it is
 // close enough to be a likely typo (at most a third of the longer word, and
-// at least 1 edit allowed), or "".
+// at least 1 edit allowed, but never all of s), or "".
 func nearest(s string, candidates []string) string {
 	best, bestD := "", -1
 	low := strings.ToLower(s)
@@ -18,7 +18,7 @@ func nearest(s string, candidates []string) string {
 	if limit < 1 {
 		limit = 1
 	}
-	if bestD < 0 || bestD > limit {
+	if bestD < 0 || bestD > limit || bestD >= len(s) {
 		return ""
 	}
 	return best

@@ -25,7 +25,7 @@ import (
 //	        | "uuid"                           ; a random version 4 UUID
 //	        | "randint" space+ INT space+ INT  ; a random integer in [a, b]
 //	        | "phase"                          ; the name of the phase
-//	        | '"' chars '"'                    ; the chars themselves, e.g. {{"{{"}}
+//	        | '"' chars '"'                    ; the chars themselves (not "}}"), e.g. {{"{{"}}
 //
 // An environment variable's value is taken as it is: braces in it are not
 // actions.
