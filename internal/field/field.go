@@ -23,10 +23,15 @@ type Error struct {
 	// file; "" and 0 otherwise.
 	File string
 	Line int
+	// Col is the column (1-based, in characters) of the offending key or
+	// value on Line, when the file's reader knows it; 0 otherwise.
+	Col int
 }
 
 // Error renders "field value: msg", and "file:line: " before it when the
-// field came from a file.
+// field came from a file ("file:line:col: " when the column is known too).
+// An Error with a column and no Field (a problem of the file itself, such
+// as an unknown key) renders as "file:line:col: msg".
 func (e *Error) Error() string {
 	s := e.Field
 	if e.Value != "" {
@@ -34,6 +39,11 @@ func (e *Error) Error() string {
 	}
 	s += ": " + e.Msg
 	switch {
+	case e.File != "" && e.Line > 0 && e.Col > 0:
+		if e.Field == "" && e.Value == "" {
+			s = e.Msg
+		}
+		s = e.File + ":" + strconv.Itoa(e.Line) + ":" + strconv.Itoa(e.Col) + ": " + s
 	case e.File != "" && e.Line > 0:
 		s = e.File + ":" + strconv.Itoa(e.Line) + ": " + s
 	case e.File != "":

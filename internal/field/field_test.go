@@ -15,6 +15,9 @@ func TestError(t *testing.T) {
 		{Errorf("ramp-to", "", "required, e.g. --ramp-to 200/s"), "ramp-to: required, e.g. --ramp-to 200/s"},
 		{&Error{Field: "keys[0].plan", Value: `"gold"`, Msg: "want one of free, full", File: "sim.yaml"}, `sim.yaml: keys[0].plan "gold": want one of free, full`},
 		{&Error{Field: "rate", Value: `"x"`, Msg: "not a rate", File: "load.yaml", Line: 7}, `load.yaml:7: rate "x": not a rate`},
+		{&Error{Field: "phases[0].load.rate", Value: `"x"`, Msg: "not a rate", File: "p.yaml", Line: 7, Col: 13}, `p.yaml:7:13: phases[0].load.rate "x": not a rate`},
+		{&Error{Msg: `unknown field "treshold"; did you mean "thresholds"?`, File: "p.yaml", Line: 12, Col: 5}, `p.yaml:12:5: unknown field "treshold"; did you mean "thresholds"?`},
+		{&Error{Field: "rate", Msg: "not a rate", File: "p.yaml", Col: 5}, `p.yaml: rate: not a rate`},
 	} {
 		if got := tc.err.Error(); got != tc.want {
 			t.Errorf("Error() = %q; want %q", got, tc.want)
