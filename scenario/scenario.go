@@ -126,11 +126,11 @@ func (p *Plan) Target(r *profiles.Request, phase string, t *vegeta.Target) error
 	for k, v := range p.Profile.Target.Headers {
 		h[k] = append([]string(nil), v...)
 	}
-	for k, v := range r.Header {
-		h.Set(k, v.Expand(ctx))
-	}
 	if a := p.Profile.Target.Auth; a != nil {
 		h.Set(a.Header, a.Value())
+	}
+	for k, v := range r.Header { // a request's own headers win: an error path may need another key
+		h.Set(k, v.Expand(ctx))
 	}
 	body := p.bodies[r.Name]
 	if body == nil && r.Body != nil {

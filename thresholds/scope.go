@@ -134,6 +134,7 @@ func newScope(run analyze.Run) *Scope {
 		g.count, g.class = st.Count, len(sc.classes)-1
 		sc.groups = append(sc.groups, g)
 	}
+	sc.groups = splitByRequest(s, sc.groups)
 	sc.byName = requestScopes(s, sc)
 	return sc
 }
@@ -231,6 +232,9 @@ func (s *Scope) ClassOf(i int) (*Scope, error) {
 	pred, err := s.pred(i)
 	if err != nil {
 		return nil, err
+	}
+	if s.classes == nil {
+		return nil, fmt.Errorf("class() selects classes of the whole run, not of %s", s.what)
 	}
 	h := analyze.NewLatencyHistogram()
 	out := &Scope{preds: s.preds, what: "the classes selected", Baseline: nil}

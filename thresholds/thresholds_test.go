@@ -236,3 +236,46 @@ func TestDefaultsAgree(t *testing.T) {
 		}
 	}
 }
+
+func TestPerRequestMetrics(t *testing.T) {
+	s := analyze.NewSummary()
+	create, list := s.ImportRequest("create-agent"), s.ImportRequest("list-agents")
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 40 {
+		r := records.Record{Scheduled: t0.Add(time.Duration(i) * time.Millisecond), Latency: 10 * time.Millisecond, Status: 200, Request: list}
+		if i%4 == 0 { // 10 creates: 600 ms, and 2 of them 409
+			r.Request, r.Latency, r.Status = create, 600*time.Millisecond, 201
+			if i%8 == 0 && i < 16 {
+				r.Status, r.ErrorCode = 409, "CONFLICT"
+			}
+		}
+		if i == 39 {
+			r.Request = 0 // a record without a name
+			r.Status = 500
+		}
+		s.Add(&r)
+	}
+	run := analyze.Run{Summary: s}
+	for _, c := range []struct {
+		pass, fail, measured string
+	}{
+		{`request("create-agent").latency.p95 > 500ms`, `request("create-agent").latency.p95 < 500ms`, "600.063ms"},
+		{`request("list-agents").latency.p99 < 11ms`, `request("list-agents").latency.p99 < 10ms`, "10.007ms"},
+		{`request("create-agent").requests == 10`, `request("create-agent").requests != 10`, "10"},
+		{`request("create-agent").count(status == 409) == 2`, `request("create-agent").count(status == 409) == 0`, "2"},
+		{`request("create-agent").rate(status == 409) == 20%`, `request("create-agent").rate(status == 409) < 20%`, "20 %"},
+		{`count(request == "create-agent" && code == "CONFLICT") == 2`, `count(request == "list-agents" && code == "CONFLICT") == 2`, "2"},
+		{`count(request == "" && status == 500) == 1`, `count(request == "list-agents" && status == 500) == 1`, "1"},
+		{`count(request == "list-agents") == 29`, `count(request == "list-agents") != 29`, "29"},
+	} {
+		if got := judge(t, run, nil, c.pass); !got.Pass || got.Measured != c.measured {
+			t.Errorf("%s: want pass measuring %s, got %+v", c.pass, c.measured, got)
+		}
+		if got := judge(t, run, nil, c.fail); got.Pass {
+			t.Errorf("%s: want fail, got %+v", c.fail, got)
+		}
+	}
+	if got := judge(t, run, nil, `request("create-agent").class(status == 409).latency.p99 < 1s`); got.Pass || !strings.Contains(got.Reason, "not of request") {
+		t.Errorf("class() within request(): %+v", got)
+	}
+}

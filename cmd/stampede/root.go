@@ -80,7 +80,7 @@ Exit codes: 0 success, 1 thresholds failed, 2 usage or configuration error,
 	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 	root.SetHelpCommand(newHelpCmd())
 	root.AddCommand(newAttackCmd(e), newDemoCmd(e), newServeCmd(e), newVersionCmd(e), newCompletionCmd(e))
-	root.AddCommand(newProbeCmd(e), newReportCmd(e))
+	root.AddCommand(newProbeCmd(e), newReportCmd(e), newRunCmd(e), newValidateCmd(e))
 	return root
 }
 

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -12,12 +12,10 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/attack"
 	"github.com/stampede-dev/stampede/internal/redact"
-	"github.com/stampede-dev/stampede/probe"
 	"github.com/stampede-dev/stampede/profiles"
 	"github.com/stampede-dev/stampede/records"
 	"github.com/stampede-dev/stampede/records/probefile"
@@ -129,23 +127,32 @@ func listProfiles(e *env) error {
 // loadProfile reads a profile file, or a bundled profile by name; every
 // problem of the file is a usage error, one per line.
 func loadProfile(arg string, f *runFlags) (*profiles.Profile, error) {
+	p, problems, err := readProfile(arg, f)
+	if err != nil {
+		return nil, err
+	}
+	if len(problems) > 0 {
+		return nil, usageErrorf("%s", problemLines(problems))
+	}
+	return p, nil
+}
+
+// readProfile reads a profile file, or a bundled profile by name, and
+// returns it or its problems; err says that there is no such profile.
+func readProfile(arg string, f *runFlags) (*profiles.Profile, []error, error) {
 	opts := profiles.LoadOptions{
 		AllowLiteralSecrets: f.allowLiteralSecrets, BaseURL: f.baseURL,
 		CheckThreshold: func(expr string) error { _, err := thresholds.Compile("", expr, false); return err },
 	}
-	var p *profiles.Profile
-	var errs []error
 	if _, err := os.Stat(arg); err == nil || strings.ContainsAny(arg, "/.") {
-		p, errs = profiles.LoadFile(arg, opts)
-	} else if _, ok := profiles.BundledSource(arg); ok {
-		p, errs = profiles.LoadBundled(arg, opts)
-	} else {
-		return nil, usageErrorf("no profile file %s and no bundled profile of that name (bundled: %s)", arg, strings.Join(profiles.Bundled(), ", "))
+		p, problems := profiles.LoadFile(arg, opts)
+		return p, problems, nil
 	}
-	if len(errs) > 0 {
-		return nil, usageErrorf("%s", problemLines(errs))
+	if _, ok := profiles.BundledSource(arg); ok {
+		p, problems := profiles.LoadBundled(arg, opts)
+		return p, problems, nil
 	}
-	return p, nil
+	return nil, nil, usageErrorf("no profile file %s and no bundled profile of that name (bundled: %s)", arg, strings.Join(profiles.Bundled(), ", "))
 }
 
 // problemLines renders a profile's problems, one per line.
@@ -303,6 +310,10 @@ func profileReports(p *profiles.Profile, f *runFlags) ([]reportSpec, error) {
 	values := make([]string, 0, len(p.Reports)+len(f.reports))
 	for _, r := range p.Reports {
 		values = append(values, r.Format+"="+r.Path)
+		// A profile's reports go where it says, as CI jobs expect them.
+		if err := os.MkdirAll(filepath.Dir(r.Path), 0o755); err != nil {
+			return nil, usageErrorf("%s: reports: %s: %v", p.File, r.Format, err)
+		}
 	}
 	return parseReportSpecs(append(values, f.reports...), f.output)
 }

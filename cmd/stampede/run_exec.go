@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -211,11 +212,11 @@ func legRows(plan *scenario.Plan, leg scenario.Leg) [][]string {
 		ph := plan.Profile.Phases[idx]
 		draws := "all requests"
 		if len(ph.Requests) > 0 {
-			draws = fmt.Sprint(ph.Requests)
+			draws = strings.Join(ph.Requests, ", ")
 		}
 		switch {
 		case leg.Sequence == nil:
-			rows = append(rows, []string{ph.Name, "probe", fmt.Sprintf("%s/s up to %s/s", pace.RateString(ph.Probe.StartRate), pace.RateString(ph.Probe.MaxRate)), "≤ " + ph.Probe.MaxTime.String(), "≤ " + strconv.Itoa(ph.Probe.MaxRequests), ph.Probe.Request})
+			rows = append(rows, []string{ph.Name, "probe", fmt.Sprintf("%s up to %s", pace.RateString(ph.Probe.StartRate), pace.RateString(ph.Probe.MaxRate)), "≤ " + ph.Probe.MaxTime.String(), "≤ " + strconv.Itoa(ph.Probe.MaxRequests), ph.Probe.Request})
 		case ph.Kind == 1: // pause
 			rows = append(rows, []string{ph.Name, "pause", "-", ph.Pause.String(), "0", "-"})
 		default:

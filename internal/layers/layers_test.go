@@ -42,6 +42,7 @@ var allowed = map[string][]string{
 	// Output: renderers, then the terminal.
 	"reports":    {"analyze", "analyze/classify", "analyze/contract", "records", "records/probefile", "probe", "attack/pace"},
 	"thresholds": {"analyze", "analyze/contract", "records", "records/probefile"},
+	"scenario":   {"profiles", "attack", "attack/pace", "records"},
 	"progress":   {"analyze", "reports"},
 	// Wiring: the command imports anything.
 	"cmd/stampede": nil,
