@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/records"
+	"github.com/stampede-dev/stampede/records/probefile"
 )
 
 // MaxTargets bounds the distinct targets a run names; vegeta files of one
@@ -108,6 +110,10 @@ func (b *builder) add(ev *Event) {
 	}
 }
 
+// maxConditions bounds the thresholds a report takes from its files'
+// headers: a crafted header may list any number.
+const maxConditions = 256
+
 // begin starts a stream: what its header says about its run.
 func (b *builder) begin(ev *Event) {
 	h := ev.Header
@@ -119,6 +125,11 @@ func (b *builder) begin(ev *Event) {
 	}
 	if !h.Start.IsZero() && (b.run.Start.IsZero() || h.Start.Before(b.run.Start)) {
 		b.run.Start = h.Start
+	}
+	for _, t := range h.Thresholds {
+		if !slices.ContainsFunc(b.run.Conditions, func(c records.HeaderThreshold) bool { return c.Expr == t.Expr }) && len(b.run.Conditions) < maxConditions {
+			b.run.Conditions = append(b.run.Conditions, t)
+		}
 	}
 	if h.Target != "" {
 		b.target(h.Target)
@@ -230,6 +241,14 @@ func (b *builder) trailer(t *records.Trailer) {
 		return
 	}
 	b.interrupted = appendNew(b.interrupted, t.Interrupted)
+	for _, raw := range t.Probes {
+		rep, err := probefile.Read(bytes.NewReader(raw))
+		if err != nil {
+			b.note("%s: a probe report in the trailer is unreadable: %v", b.name, err)
+			continue
+		}
+		b.run.Probes = append(b.run.Probes, rep)
+	}
 	b.run.Unanswered += t.Unanswered
 	b.run.Unsent += t.Unsent
 	b.run.Truncated += t.Truncated

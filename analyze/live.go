@@ -10,6 +10,7 @@ import (
 	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/records"
+	"github.com/stampede-dev/stampede/records/probefile"
 )
 
 // TickInterval is how often a live run emits EventTick: the progress
@@ -61,6 +62,9 @@ type LiveOptions struct {
 	Interruption func() string
 	// Clock is the time; nil for time.Now.
 	Clock func() time.Time
+	// Probes, if set, returns the reports of the probes run during the
+	// attack (a profile's probe phases), for the trailer.
+	Probes func() []probefile.Report
 }
 
 // Live is the source of a live run: it starts the attack, classifies every
@@ -258,7 +262,10 @@ func (l *live) end(ev *Event) error {
 	t := &records.Trailer{
 		End: l.opts.Clock().UTC(), Truncated: l.classifier.Truncated(), BodyLimit: l.classifier.BodyLimit(),
 		MaxClasses: l.classifier.Classes().Max(), MaxLatenessMs: l.opts.MaxLateness.Milliseconds(),
-		Contract: contractJSON(l.checker.Report(), records.MaxPayloadLen-1024),
+		Contract: contractJSON(l.checker.Report(), records.MaxPayloadLen/2),
+	}
+	if l.opts.Probes != nil {
+		t.Probes = probesJSON(l.opts.Probes(), records.MaxPayloadLen/2-1024)
 	}
 	if l.interrupted {
 		t.Unanswered = l.atk.Started() - l.received
@@ -271,6 +278,22 @@ func (l *live) end(ev *Event) error {
 	}
 	ev.Kind, ev.End, ev.Elapsed = EventEnd, &End{Trailer: t}, l.opts.Clock().Sub(l.start)
 	return nil
+}
+
+// probesJSON encodes probe reports in at most limit bytes in all: the
+// reports that do not fit are left out (a probe's report is a few
+// hundred bytes per round).
+func probesJSON(reps []probefile.Report, limit int) []json.RawMessage {
+	var out []json.RawMessage
+	for _, rep := range reps {
+		b, err := json.Marshal(rep)
+		if err != nil || len(b) > limit {
+			continue
+		}
+		limit -= len(b)
+		out = append(out, b)
+	}
+	return out
 }
 
 // contractJSON encodes a contract report in at most limit bytes, dropping

@@ -5,6 +5,7 @@ import (
 
 	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/analyze/contract"
+	"github.com/stampede-dev/stampede/records"
 	"github.com/stampede-dev/stampede/records/probefile"
 )
 
@@ -46,6 +47,10 @@ type Run struct {
 	// Unfinished counts the result files that should end with a trailer
 	// (format 3 and later) but do not: runs that crashed or were killed.
 	Unfinished int
+	// Conditions are the thresholds the run's header says it is judged by
+	// (a profile's, or --threshold), those of every shard once each; none
+	// for the defaults.
+	Conditions []records.HeaderThreshold
 	// Thresholds are the thresholds judged on the run, in the order given;
 	// nil when none were judged, and then Verdict judges the defaults
 	// (DefaultThresholds). An empty, non-nil slice judges none.

@@ -180,7 +180,7 @@ type (
 
 // reportFormats are reports.Formats (a test keeps them equal): profiles
 // sits below reports.
-var reportFormats = []string{"text", "json", "csv", "csv-series", "html", "junit", "markdown", "hgrm"}
+var reportFormats = []string{"text", "json", "csv", "csv-series", "csv-requests", "html", "junit", "markdown", "hgrm"}
 
 // parser reads one profile.
 type parser struct {

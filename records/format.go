@@ -71,6 +71,18 @@ type Header struct {
 	RunID    string        `json:"run_id,omitempty"`      // identifies the run; shards of one run share it
 	Shard    string        `json:"shard,omitempty"`       // identifies this shard (machine) within the run
 	Tool     string        `json:"tool,omitempty"`        // "stampede <version>"
+	// Thresholds are the conditions the run is judged by (a profile's, or
+	// --threshold), so that a report of its results judges it the same;
+	// none for the defaults.
+	Thresholds []HeaderThreshold `json:"thresholds,omitempty"`
+}
+
+// HeaderThreshold is a threshold as the header keeps it: its expression
+// in the threshold language (docs/thresholds.md).
+type HeaderThreshold struct {
+	Name  string `json:"name,omitempty"` // for people, when not the expression
+	Expr  string `json:"expr"`
+	Abort bool   `json:"abort,omitempty"`
 }
 
 // Validate reports every problem that keeps h from being written, joined into

@@ -27,6 +27,10 @@ type Trailer struct {
 	// Contract is the outcome of the rate-limit contract checks
 	// (contract.Report as JSON), absent when the run made none.
 	Contract json.RawMessage `json:"contract,omitempty"`
+	// Probes are the reports of the probe phases of a profile's run
+	// (stampede/probe/v1 documents, as `stampede probe --format json`
+	// writes them), absent without any.
+	Probes []json.RawMessage `json:"probes,omitempty"`
 }
 
 // WriteTrailer writes the trailer frame. Its JSON must fit in one frame

@@ -69,11 +69,15 @@ type htmlPage struct {
 	Title    string
 	Subtitle string // target, load and start, those known
 	Verdict  analyze.Verdict
-	Numbers  []htmlFact
-	Step     string // length of a timeline interval, "1s"
-	Classes  []htmlClass
-	Notes    []string // what the table of classes leaves out
-	Requests []htmlRequest
+	// DefaultThresholds says the thresholds judged are the defaults, and
+	// ThresholdBaseline that one of them has a baseline's value.
+	DefaultThresholds, ThresholdBaseline bool
+	Deltas                               []Delta // the comparison with the baseline run
+	Numbers                              []htmlFact
+	Step                                 string // length of a timeline interval, "1s"
+	Classes                              []htmlClass
+	Notes                                []string // what the table of classes leaves out
+	Requests                             []htmlRequest
 	// RequestNotes say what the table of requests leaves out.
 	RequestNotes []string
 	Contract     *htmlContract
@@ -135,8 +139,13 @@ func newHTMLPage(run analyze.Run) (*htmlPage, error) {
 	p := &htmlPage{
 		Title:        "stampede report",
 		Verdict:      run.Verdict(),
+		Deltas:       Deltas(run),
 		Step:         max(s.Timeline.Step(), time.Second).String(), // an empty timeline's is 0
 		UPlotVersion: UPlotVersion,
+	}
+	for _, t := range p.Verdict.Thresholds {
+		p.DefaultThresholds = p.DefaultThresholds || t.Default
+		p.ThresholdBaseline = p.ThresholdBaseline || t.Baseline != ""
 	}
 	if run.Target != "" {
 		p.Title += " — " + cutText(run.Target, 120)

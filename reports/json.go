@@ -54,9 +54,9 @@ type JSONSummary struct {
 	Tool                 string             `json:"tool,omitempty"`
 	RunID                string             `json:"run_id,omitempty"`
 	Shards               []string           `json:"shards,omitempty"`
-	Sources              []string           `json:"sources,omitempty"` // result files the report was made from
-	Notes                []string           `json:"notes,omitempty"`   // remarks on reading the result files
-	Probes               []probefile.Report `json:"probes,omitempty"`  // reports of stampede probe read with the result files
+	Sources              []string           `json:"sources,omitempty"`  // result files the report was made from
+	Notes                []string           `json:"notes,omitempty"`    // remarks on reading the result files
+	Probes               []probefile.Report `json:"probes,omitempty"`   // reports of stampede probe read with the result files
 	Baseline             []Delta            `json:"baseline,omitempty"` // the headline numbers beside the baseline run's (--baseline)
 }
 

@@ -85,11 +85,11 @@ func mdThresholds(p *textPrinter, v analyze.Verdict) {
 
 // Delta is one headline number of a run beside its baseline's.
 type Delta struct {
-	What      string  `json:"what"`     // "p99", "success ratio", "request create-agent p99", "class 429 RATE_LIMITED"
-	Now       string  `json:"now"`      // the value, with its unit
-	Before    string  `json:"baseline"` // the baseline's
-	Change    string  `json:"change"`   // "+12.5 %", "+0.25 pt", "new"
-	Worse     bool    `json:"worse"`    // the change is for the worse
+	What      string  `json:"what"`           // "p99", "success ratio", "request create-agent p99", "class 429 RATE_LIMITED"
+	Now       string  `json:"now"`            // the value, with its unit
+	Before    string  `json:"baseline"`       // the baseline's
+	Change    string  `json:"change"`         // "+12.5 %", "+0.25 pt", "new"
+	Worse     bool    `json:"worse"`          // the change is for the worse
 	NowKey    float64 `json:"now_value"`      // the value as a number (latency in ns, shares as fractions)
 	BeforeKey float64 `json:"baseline_value"` // the baseline's as a number
 }

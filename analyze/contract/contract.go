@@ -544,7 +544,6 @@ func (c *Checker) Results() []RuleResult {
 	return out
 }
 
-
 // Forms returns how many responses carried Retry-After in each form,
 // absent excluded, as "form": count.
 func (c *Checker) Forms() map[string]uint64 {

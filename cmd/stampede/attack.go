@@ -231,6 +231,7 @@ func prepareAttack(cmd *cobra.Command, e *env, f *attackFlags) (preparedAttack, 
 		opts: opts, header: attackHeader(cmd, f, opts, target, policy), records: out, quiet: f.quiet, timeout: f.timeout,
 		classify: classify, contract: contract.Options{MaxRetryAfter: f.retryAfterMax},
 	}
+	p.x.header.Thresholds = headerThresholds(p.judge.thresholds)
 	return p, nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/stampede-dev/stampede/analyze/contract"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -48,8 +49,19 @@ func TestContractInEveryRetryAfterMode(t *testing.T) {
 				t.Fatal(err)
 			}
 			code, stdout, stderr := runInProcess(t, "attack", "--targets", targets, "-r", "30/s", "-d", "3s", "-o", "", "--format", "json", "-q")
-			if code != 0 {
-				t.Fatalf("exit %d: %s", code, stderr)
+			// The verdict fails, exit 1, exactly when a rule of severity
+			// error is broken, and names it.
+			wantCode := 0
+			for id := range tc.want {
+				if rule, ok := contract.RuleByName(id); ok && rule.Severity == contract.SeverityError {
+					wantCode = exitThreshold
+					if !strings.Contains(stderr, "rate-limit contract") || !strings.Contains(stderr, id) {
+						t.Errorf("stderr %q: want the contract's failed rule %s named", stderr, id)
+					}
+				}
+			}
+			if code != wantCode {
+				t.Fatalf("exit %d, want %d: %s", code, wantCode, stderr)
 			}
 			var doc reports.JSONSummary
 			if err := json.Unmarshal([]byte(stdout), &doc); err != nil || doc.RateLimit == nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -16,13 +15,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/attack"
-	"github.com/stampede-dev/stampede/internal/redact"
 	"github.com/stampede-dev/stampede/profiles"
-	"github.com/stampede-dev/stampede/records"
 	"github.com/stampede-dev/stampede/reports"
 	"github.com/stampede-dev/stampede/sim"
 )
@@ -105,31 +101,46 @@ func runDemo(cmd *cobra.Command, e *env, f *demoFlags) error {
 	if err := os.MkdirAll(f.dir, 0o755); err != nil {
 		return usageErrorf("--dir: %v", err)
 	}
-	file, err := os.Create(filepath.Join(f.dir, demoResults))
-	if err != nil {
-		return usageErrorf("--dir: %v", err)
-	}
-	defer file.Close()
 	target, err := startDemoSim(plan.Duration)
 	if err != nil {
 		return runtimeError(err)
 	}
 	defer target.srv.Close()
-	x, err := demoExecution(cmd, target.base, plan, file, f.quiet)
-	if err != nil {
-		return runtimeError(err) // a bug: the demo's attack is fixed
-	}
-	fmt.Fprintf(e.stderr, "stampede demo: simulation of the seed APIs on %s; attacking for %s\n", target.base, plan.Duration)
-	run, interrupted, err := execute(cmd.Context(), e, x)
+	pr, err := demoProfile(cmd, e, target.base, plan, f)
 	if err != nil {
 		return err
 	}
-	if err := file.Close(); err != nil {
+	if pr.file != nil {
+		defer pr.file.Close()
+	}
+	var stats *sim.Stats
+	pr.beforeProbe = func() { // the probe's requests are not in the result file
+		if stats == nil {
+			st := target.sim.Stats()
+			stats = &st
+		}
+	}
+	fmt.Fprintf(e.stderr, "stampede demo: simulation of the seed APIs on %s; running the demo profile (%s of load)\n", target.base, plan.Duration)
+	run, interrupted, err := pr.execute(cmd.Context(), e)
+	if err != nil {
+		return err
+	}
+	return finishDemo(e, f, pr, run, interrupted, target, stats)
+}
+
+// finishDemo writes the demo's files, prints its summary and checks the
+// counts against the simulation's ground truth.
+func finishDemo(e *env, f *demoFlags, pr *preparedProfile, run analyze.Run, interrupted *signalCause, target *demoSim, stats *sim.Stats) error {
+	if err := pr.file.Close(); err != nil {
 		return runtimeError(fmt.Errorf("close result file: %w", err))
 	}
 	run.ResultFile = filepath.Join(f.dir, demoResults)
-	stats := target.stop()
-	replayed, written, err := writeDemoFiles(e, f.dir, run, stats)
+	final := target.stop()
+	if stats == nil {
+		stats = &final
+	}
+	pr.judge.apply(&run)
+	replayed, written, err := writeDemoFiles(e, f.dir, run, *stats, pr.judge)
 	if err != nil {
 		return err
 	}
@@ -142,7 +153,31 @@ func runDemo(cmd *cobra.Command, e *env, f *demoFlags) error {
 	fmt.Fprintf(e.stdout, "\nReports in %s/: %s\n", f.dir, strings.Join(written, ", "))
 	fmt.Fprintf(e.stdout, "Open %s in a browser; re-render any of them with: stampede report --format html %s\n",
 		filepath.Join(f.dir, "report.html"), run.ResultFile)
-	return groundTruth(e, stats, replayed)
+	if err := groundTruth(e, *stats, replayed); err != nil {
+		return err
+	}
+	return verdictError(run)
+}
+
+// demoProfile is the bundled demo profile aimed at the simulation at base,
+// its load phase over the demo's duration, its records into --dir.
+func demoProfile(cmd *cobra.Command, e *env, base string, plan profiles.Plan, f *demoFlags) (*preparedProfile, error) {
+	p, errs := profiles.LoadBundled("demo", profiles.LoadOptions{BaseURL: base, Env: func(string) (string, bool) { return "", false }})
+	if len(errs) > 0 {
+		return nil, runtimeError(fmt.Errorf("the demo profile: %w", errors.Join(errs...))) // a bug: it is bundled
+	}
+	p.Reports = nil // the demo writes its own, into --dir
+	for i := range p.Phases {
+		if p.Phases[i].Kind == profiles.PhaseLoad {
+			p.Phases[i].Plan = plan // the mix over --duration
+			break
+		}
+	}
+	rf := &runFlags{
+		output: filepath.Join(f.dir, demoResults), format: "text", baseURL: base, quiet: f.quiet,
+		timeout: attack.DefaultTimeout, workers: attack.DefaultWorkers, judge: judgeFlags{defaults: true},
+	}
+	return preparePlan(cmd, e, rf, p)
 }
 
 // demoPlan is the demo's load over --duration.
@@ -192,48 +227,6 @@ func (d *demoSim) stop() sim.Stats {
 	return d.sim.Stats()
 }
 
-// demoExecution is the demo's attack on the simulation at base, its
-// records into file.
-func demoExecution(cmd *cobra.Command, base string, plan profiles.Plan, file io.Writer, quiet bool) (execution, error) {
-	targets, err := demoTargets(base)
-	if err != nil {
-		return execution{}, err
-	}
-	opts := attack.Options{
-		Targets: targets, Shape: plan.Shape, Duration: plan.Duration, Workers: attack.DefaultWorkers, Transport: attack.DefaultTransport(),
-	}
-	if errs := opts.Validate(); len(errs) > 0 {
-		return execution{}, fmt.Errorf("demo attack: %w", errors.Join(errs...))
-	}
-	header := records.Header{
-		Start:    time.Now(),
-		Command:  commandLine(cmd, redact.NewPolicy()),
-		Target:   fmt.Sprintf("stampede demo: a mix of %d kinds of request to the simulated seed APIs at %s", len(targets), base),
-		Pacer:    opts.Shape.String(),
-		Duration: opts.Duration,
-		RunID:    newRunID(),
-		Tool:     "stampede " + version,
-	}
-	return execution{opts: opts, header: header, records: file, quiet: quiet, timeout: attack.DefaultTimeout}, nil
-}
-
-// demoTargets turns the demo mix into attack targets at base.
-func demoTargets(base string) ([]vegeta.Target, error) {
-	var targets []vegeta.Target
-	for _, r := range sim.DemoRequests() {
-		h := http.Header{}
-		for k, v := range r.Header {
-			h.Set(k, v)
-		}
-		t, err := attack.Static(r.Method, base+r.Path, h, []byte(r.Body))
-		if err != nil {
-			return nil, fmt.Errorf("demo target %s %s: %w", r.Method, r.Path, err)
-		}
-		targets = append(targets, t)
-	}
-	return targets, nil
-}
-
 // demoView shows the demo's classes: they are its point, so all of them.
 var demoView = reports.Options{ClassRows: 50}
 
@@ -247,7 +240,7 @@ var demoReports = []reportSpec{
 // stats into dir, then reads the result file back and renders every other
 // report from it alone. It returns the run read back and the files
 // written.
-func writeDemoFiles(e *env, dir string, run analyze.Run, stats sim.Stats) (analyze.Run, []string, error) {
+func writeDemoFiles(e *env, dir string, run analyze.Run, stats sim.Stats, j judge) (analyze.Run, []string, error) {
 	var text, js bytes.Buffer
 	if err := reports.Text(&text, run, demoView); err != nil {
 		return run, nil, runtimeError(fmt.Errorf("text summary: %w", err))
@@ -268,6 +261,7 @@ func writeDemoFiles(e *env, dir string, run analyze.Run, stats sim.Stats) (analy
 	if err != nil {
 		return run, nil, runtimeError(fmt.Errorf("read the demo's result file back: %w", err))
 	}
+	j.apply(&replayed)
 	names := []string{demoResults, demoText, demoJSON, demoStats}
 	specs := make([]reportSpec, len(demoReports))
 	for i, r := range demoReports {

@@ -379,8 +379,8 @@ func TestReportWithProbe(t *testing.T) {
 		"json":     {`"probes": [`, `"schema": "stampede/probe/v1"`, `"probe of `},
 	} {
 		code, out, stderr := runInProcess(t, "report", "--format", format, file, probeFile)
-		if code != 0 {
-			t.Fatalf("%s: exit %d: %s", format, code, stderr)
+		if code != exitThreshold || !strings.Contains(stderr, "understated") {
+			t.Fatalf("%s: exit %d (%s): want 1, the probe's understated verdict failing the run", format, code, stderr)
 		}
 		for _, w := range want {
 			if !strings.Contains(out, w) {

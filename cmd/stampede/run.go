@@ -233,6 +233,9 @@ type preparedProfile struct {
 	f        *runFlags
 	probes   []probefile.Report
 	mu       sync.Mutex
+	// beforeProbe, if set, is called as each probe phase starts (the demo
+	// takes its simulation's count of the load phases then).
+	beforeProbe func()
 }
 
 // prepareProfile loads and plans the profile, compiles its thresholds,
@@ -242,7 +245,13 @@ func prepareProfile(cmd *cobra.Command, e *env, f *runFlags, arg string) (*prepa
 	if err != nil {
 		return nil, err
 	}
+	return preparePlan(cmd, e, f, p)
+}
+
+// preparePlan plans a loaded profile (see prepareProfile).
+func preparePlan(cmd *cobra.Command, e *env, f *runFlags, p *profiles.Profile) (*preparedProfile, error) {
 	pr := &preparedProfile{f: f}
+	var err error
 	if pr.plan, err = scenario.New(p); err != nil {
 		return nil, usageErrorf("%s: %v", p.File, err)
 	}
@@ -267,6 +276,7 @@ func prepareProfile(cmd *cobra.Command, e *env, f *runFlags, arg string) (*prepa
 		return nil, err
 	}
 	pr.header = profileHeader(cmd, f, pr.plan)
+	pr.header.Thresholds = headerThresholds(ths)
 	err = interruptibly(cmd.Context(), func() (err error) {
 		pr.records, _, pr.file, err = openOutput(e, f.output)
 		return err

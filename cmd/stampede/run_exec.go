@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/stampede-dev/stampede/attack/pace"
 	"github.com/stampede-dev/stampede/probe"
 	"github.com/stampede-dev/stampede/progress"
+	"github.com/stampede-dev/stampede/records/probefile"
 	"github.com/stampede-dev/stampede/reports"
 	"github.com/stampede-dev/stampede/scenario"
 	"github.com/stampede-dev/stampede/thresholds"
@@ -47,6 +49,11 @@ func (pr *preparedProfile) execute(parent context.Context, e *env) (run analyze.
 			return chain, nil
 		},
 		Interruption: func() string { return interruption(ctx) },
+		Probes: func() []probefile.Report {
+			pr.mu.Lock()
+			defer pr.mu.Unlock()
+			return slices.Clone(pr.probes)
+		},
 	})
 	var display progress.Display = progress.Quiet{}
 	if !pr.f.quiet {
@@ -70,7 +77,6 @@ func (pr *preparedProfile) execute(parent context.Context, e *env) (run analyze.
 	if err != nil {
 		return run, nil, runtimeError(err)
 	}
-	run.Probes = append(run.Probes, pr.probes...)
 	var cause signalCause
 	if run.Interrupted != "" && errors.As(context.Cause(ctx), &cause) {
 		interrupted = &cause
@@ -111,6 +117,9 @@ func (pr *preparedProfile) engines(ctx context.Context, e *env, capture attack.C
 			})
 		},
 		Probe: func(legCtx context.Context, leg scenario.Leg) error {
+			if pr.beforeProbe != nil {
+				pr.beforeProbe()
+			}
 			return pr.runProbe(legCtx, e, leg)
 		},
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/records"
 	"github.com/stampede-dev/stampede/thresholds"
 )
 
@@ -68,18 +69,53 @@ func (j *judge) readBaseline(ctx context.Context, paths []string) error {
 	return nil
 }
 
-// apply judges the run: its thresholds if any were given, the defaults
-// (Run.Verdict's) otherwise, none when the defaults are dropped.
+// apply judges the run: by the thresholds given, or else by those its
+// result files say it was judged by, or else by the defaults (none when
+// they are dropped).
 func (j judge) apply(run *analyze.Run) {
 	run.Baseline = j.baseline
+	ths, broken := j.thresholds, []analyze.Threshold(nil)
+	if len(ths) == 0 {
+		ths, broken = compileConditions(run.Conditions)
+	}
 	switch {
-	case len(j.thresholds) > 0:
-		run.Thresholds = thresholds.Judge(*run, j.baseline, j.thresholds)
+	case len(ths) > 0 || len(broken) > 0:
+		run.Thresholds = append(thresholds.Judge(*run, j.baseline, ths), broken...)
 	case j.defaults:
 		run.Thresholds = analyze.DefaultThresholds(*run)
 	default:
 		run.Thresholds = []analyze.Threshold{}
 	}
+}
+
+// compileConditions compiles the thresholds a result file's header
+// names; one that does not compile (a file of a later version, or a
+// crafted one) is judged failed, not dropped.
+func compileConditions(conds []records.HeaderThreshold) ([]*thresholds.Threshold, []analyze.Threshold) {
+	var ths []*thresholds.Threshold
+	var broken []analyze.Threshold
+	for _, c := range conds {
+		th, err := thresholds.Compile(c.Name, c.Expr, c.Abort)
+		if err != nil {
+			broken = append(broken, analyze.Threshold{Name: c.Expr, Expr: c.Expr, Reason: fmt.Sprintf("threshold %q of the result file: %v", c.Expr, err)})
+			continue
+		}
+		ths = append(ths, th)
+	}
+	return ths, broken
+}
+
+// headerThresholds are the thresholds as a result file's header keeps them.
+func headerThresholds(ths []*thresholds.Threshold) []records.HeaderThreshold {
+	var out []records.HeaderThreshold
+	for _, t := range ths {
+		h := records.HeaderThreshold{Expr: t.Expr, Abort: t.Abort}
+		if t.Name != t.Expr {
+			h.Name = t.Name
+		}
+		out = append(out, h)
+	}
+	return out
 }
 
 // verdictError is the exit of a run whose verdict failed: exit code 1,
