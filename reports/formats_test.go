@@ -279,7 +279,7 @@ func TestCSVText(t *testing.T) {
 func TestMarkdown(t *testing.T) {
 	out := renderFormat(t, func(b *bytes.Buffer) error { return Markdown(b, timedRun(t)) })
 	golden.Check(t, "md", out)
-	for _, want := range []string{"### ❌ stampede: FAIL — rate-limit contract: 3 violations\n", "| ❌ | retry-after-on-429 |", "| ⚠️ | headers-consistent |"} {
+	for _, want := range []string{"### ❌ stampede: FAIL — rate-limit contract: 3 violations: 1 retry-after-on-429, 1 retry-after-valid, 1 admitted-after-wait; transport failures 1.083 % &gt; 1 %", "| ❌ | retry-after-on-429 |", "| ⚠️ | headers-consistent |"} {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Errorf("Markdown lacks %q", want)
 		}
@@ -288,9 +288,11 @@ func TestMarkdown(t *testing.T) {
 }
 
 // TestMarkdownNoContract: a run without contract checks has no contract
-// section; with no reason to fail, it passes.
+// section; with no reason to fail (its thresholds held), it passes.
 func TestMarkdownNoContract(t *testing.T) {
-	out := renderFormat(t, func(b *bytes.Buffer) error { return Markdown(b, fixedRun(t)) })
+	run := fixedRun(t)
+	run.Thresholds = []analyze.Threshold{{Name: "latency.p99 < 1s", Expr: "latency.p99 < 1s", Pass: true, Measured: "98.047ms"}}
+	out := renderFormat(t, func(b *bytes.Buffer) error { return Markdown(b, run) })
 	golden.Check(t, "md", out)
 	if !bytes.HasPrefix(out, []byte("### ✅ stampede: PASS\n")) || bytes.Contains(out, []byte("contract")) {
 		t.Errorf("want a pass without contract section:\n%s", out)
@@ -595,8 +597,18 @@ func TestJUnit(t *testing.T) {
 	}
 
 	rules := run.Contract.Rules
-	if len(s.Cases) != 2+len(rules) {
-		t.Fatalf("%d testcases; want 2 + %d rules", len(s.Cases), len(rules))
+	ths := run.Verdict().Thresholds
+	if len(s.Cases) != 2+len(rules)+len(ths) {
+		t.Fatalf("%d testcases; want 2 + %d rules + %d thresholds", len(s.Cases), len(rules), len(ths))
+	}
+	for i, th := range ths { // the thresholds come last, each failing as the verdict says
+		c := s.Cases[2+len(rules)+i]
+		if c.Classname != "threshold" || c.Name != th.Name || (c.Failure == nil) != th.Pass {
+			t.Errorf("testcase %+v for threshold %+v", c, th)
+		}
+		if c.Failure != nil && c.Failure.Message != th.Reason {
+			t.Errorf("threshold failure %q; want the reason %q", c.Failure.Message, th.Reason)
+		}
 	}
 	for _, c := range s.Cases[:2] {
 		if c.Classname != "run" || c.Failure != nil || c.Skipped != nil {
@@ -633,7 +645,12 @@ func TestJUnit(t *testing.T) {
 		}
 	}
 	errs, _ := run.Contract.Violations()
-	if failed != 3 || uint64(failed) > errs || skipped == 0 || warned != 1 || s.Failures != failed || s.Skipped != skipped {
+	for _, c := range s.Cases {
+		if c.Classname == "threshold" && c.Failure != nil {
+			failed++ // the thresholds the contract's violations fail
+		}
+	}
+	if failed != 5 || uint64(failed) > errs+2 || skipped == 0 || warned != 1 || s.Failures != failed || s.Skipped != skipped {
 		t.Errorf("%d failed, %d skipped, %d warned; suite says %d failures, %d skipped", failed, skipped, warned, s.Failures, s.Skipped)
 	}
 }
@@ -646,7 +663,7 @@ func TestJUnitIncomplete(t *testing.T) {
 	run.Contract, run.Interrupted, run.Unsent, run.Unanswered = nil, "SIGINT", 2, 3
 	doc := parseJUnit(t, renderFormat(t, func(b *bytes.Buffer) error { return JUnit(b, run) }))
 	cases := doc.Suites[0].Cases
-	if len(cases) != 2 || cases[0].Name != "completed" || cases[0].Failure == nil || cases[1].Failure != nil {
+	if len(cases) != 2+len(run.Verdict().Thresholds) || cases[0].Name != "completed" || cases[0].Failure == nil || cases[1].Failure != nil {
 		t.Fatalf("testcases %+v; want completed failed, requests passed", cases)
 	}
 	want := "interrupted by SIGINT; 2 scheduled attempts were never sent: the generator fell behind; 3 attempts unanswered"
@@ -657,7 +674,7 @@ func TestJUnitIncomplete(t *testing.T) {
 	empty := analyze.Run{Summary: analyze.NewSummary()}
 	doc = parseJUnit(t, renderFormat(t, func(b *bytes.Buffer) error { return JUnit(b, empty) }))
 	cases = doc.Suites[0].Cases
-	if len(cases) != 2 || cases[0].Failure != nil || cases[1].Name != "requests" || cases[1].Failure == nil || doc.Suites[0].Timestamp != "" || len(doc.Suites[0].Properties) != 0 {
+	if len(cases) != 2+len(empty.Verdict().Thresholds) || cases[0].Failure != nil || cases[1].Name != "requests" || cases[1].Failure == nil || doc.Suites[0].Timestamp != "" || len(doc.Suites[0].Properties) != 0 {
 		t.Errorf("empty run: %+v; want completed passed, requests failed, no timestamp nor properties", doc.Suites[0])
 	}
 }

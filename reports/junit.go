@@ -113,13 +113,6 @@ func JUnit(w io.Writer, run analyze.Run) error {
 		requests.Failure = &junitFailure{Message: "no request was made", Type: "no-requests"}
 	}
 	suite.Cases = append(suite.Cases, completed, requests)
-	for _, t := range run.Verdict().Thresholds {
-		c := junitCase{Classname: "threshold", Name: junitLine(t.Name), Time: junitSeconds(0), SystemOut: &junitOutput{xmlText(fmt.Sprintf("%s\nmeasured: %s\nbaseline: %s", t.Expr, orDash(t.Measured), orDash(t.Baseline)))}}
-		if !t.Pass {
-			c.Failure = &junitFailure{Message: xmlText(t.Reason), Type: "threshold", Body: xmlText(t.Expr)}
-		}
-		suite.Cases = append(suite.Cases, c)
-	}
 	if run.Contract != nil {
 		for _, r := range run.Contract.Rules {
 			suite.Cases = append(suite.Cases, junitRule(r))
@@ -137,6 +130,13 @@ func JUnit(w io.Writer, run analyze.Run) error {
 		suite.Cases = append(suite.Cases, c)
 	}
 
+	for _, t := range run.Verdict().Thresholds {
+		c := junitCase{Classname: "threshold", Name: junitLine(t.Name), Time: junitSeconds(0), SystemOut: &junitOutput{xmlText(fmt.Sprintf("%s\nmeasured: %s\nbaseline: %s", t.Expr, orDash(t.Measured), orDash(t.Baseline)))}}
+		if !t.Pass {
+			c.Failure = &junitFailure{Message: xmlText(t.Reason), Type: "threshold", Body: xmlText(t.Expr)}
+		}
+		suite.Cases = append(suite.Cases, c)
+	}
 	for _, c := range suite.Cases {
 		suite.Tests++
 		if c.Failure != nil {

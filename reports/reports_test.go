@@ -417,7 +417,7 @@ func TestTextUnsent(t *testing.T) {
 		if !strings.Contains(b.String(), tc.want) {
 			t.Errorf("max lateness %s: no line %q in:\n%s", tc.lateness, tc.want, b.String())
 		}
-		if !strings.Contains(b.String(), "Verdict: FAIL: 7 scheduled attempts were never sent") {
+		if !strings.Contains(b.String(), "run not finished: 7 scheduled attempts were never sent") {
 			t.Errorf("max lateness %s: unsent attempts pass the verdict:\n%s", tc.lateness, b.String())
 		}
 	}
