@@ -1,0 +1,216 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stampede-dev/stampede/profiles"
+)
+
+// TestBundledProfilesAgainstTheSimulation runs every bundled seed profile
+// against the simulation: each passes against its defaults, and fails,
+// naming the threshold, against a lying limiter and against injected
+// server errors.
+func TestBundledProfilesAgainstTheSimulation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs each bundled profile for about 30 s")
+	}
+	type result struct {
+		code           int
+		stdout, stderr string
+	}
+	type profileCase struct {
+		name, mode   string
+		serve, extra []string
+		code         int
+		want         string // in the verdict
+		out          result
+	}
+	var cases []profileCase
+	for _, name := range profiles.Bundled() {
+		if name == "demo" {
+			continue // made for the demo's simulation: TestDemo runs it
+		}
+		cases = append(cases,
+			profileCase{name: name, mode: "defaults", code: exitOK},
+			profileCase{name: name, mode: "lying", serve: []string{"--retry-after", "lying"}, code: exitThreshold, want: `probe.verdict "inconsistent" ≠ "honest"`},
+			profileCase{name: name, mode: "5xx", serve: []string{"--error-rate", "500=10%"}, extra: []string{"--abort-on-fail"}, code: exitThreshold, want: "count("},
+		)
+	}
+	// The runs mostly wait: all at once, rather than GOMAXPROCS at a time.
+	var wg sync.WaitGroup
+	for i := range cases {
+		c := &cases[i]
+		url := simServer(t, c.serve...)
+		out := filepath.Join(t.TempDir(), "r.bin")
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			args := append([]string{"run", c.name, "--base-url", url, "-q", "-o", out}, c.extra...)
+			c.out.code, c.out.stdout, c.out.stderr = runInProcess(t, args...)
+		}()
+	}
+	wg.Wait()
+	for _, c := range cases {
+		t.Run(c.name+"/"+c.mode, func(t *testing.T) {
+			if c.out.code != c.code {
+				t.Fatalf("exit %d, want %d\n%s\n%s", c.out.code, c.code, tail(c.out.stdout, 40), c.out.stderr)
+			}
+			if c.want != "" && !strings.Contains(c.out.stderr, c.want) {
+				t.Errorf("stderr %q: want the failed threshold %q", c.out.stderr, c.want)
+			}
+			if c.code == exitOK && !strings.Contains(c.out.stdout, "Verdict: PASS") {
+				t.Errorf("no PASS:\n%s", tail(c.out.stdout, 40))
+			}
+		})
+	}
+}
+
+// tail is the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// TestValidateTenMistakes: a profile with ten different mistakes gets ten
+// precise FILE:LINE:COL errors, all at once, and exit 2.
+func TestValidateTenMistakes(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "bad.yaml")
+	profile := `name: bad
+target:
+  base-url: ${NO_SUCH_STAMPEDE_VAR}
+  auth: {type: bearer, token: sk-literal}
+  tiemout: 5s
+requests:
+  - name: a
+    weight: -1
+    method: GET
+    path: /a
+  - name: b
+    path: /b/{{nope}}
+phases:
+  - name: warm
+    load: {pace: constant, rate: fast, duration: 10s}
+    requests: [a, c]
+  - name: rest
+    pause: soon
+thresholds:
+  - latncy.p99 < 300ms
+  - rate(category == "server_eror") < 1%
+reports:
+  pdf: out.pdf
+`
+	if err := os.WriteFile(path, []byte(profile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runInProcess(t, "validate", path)
+	if code != exitUsage {
+		t.Fatalf("exit %d, want 2\n%s\n%s", code, stdout, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	want := []string{
+		`:3:13: `, `:4:31: `, `:5:3: `, `:8:13: `, `:12:14: `, `:15:34: `, `:16:19: `, `:18:12: `, `:20:6: `, `:21:20: `, `:23:3: `,
+	}
+	pos := regexp.MustCompile(`^` + regexp.QuoteMeta(path) + `:(\d+):(\d+): \S`)
+	for _, l := range lines {
+		if !pos.MatchString(l) {
+			t.Errorf("line %q is not FILE:LINE:COL: message", l)
+		}
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("%d problems, want %d:\n%s", len(lines), len(want), stdout)
+	}
+	for _, w := range want {
+		found := false
+		for _, l := range lines {
+			found = found || strings.Contains(l, w)
+		}
+		if !found {
+			t.Errorf("no problem at %s in:\n%s", w, stdout)
+		}
+	}
+	for _, w := range []string{"NO_SUCH_STAMPEDE_VAR", `"tiemout"`, `did you mean "latency"?`, `unknown category "server_eror"`, "sk-literal"} {
+		if w == "sk-literal" {
+			if strings.Contains(stdout+stderr, w) {
+				t.Errorf("the literal secret is shown:\n%s", stdout)
+			}
+			continue
+		}
+		if !strings.Contains(stdout, w) {
+			t.Errorf("no %q in:\n%s", w, stdout)
+		}
+	}
+	if !strings.Contains(stderr, "problems") {
+		t.Errorf("stderr %q: want the count of problems", stderr)
+	}
+	code, stdout, _ = runInProcess(t, "validate", "mira-chat")
+	if code != exitOK || !strings.Contains(stdout, "valid") {
+		t.Errorf("validate mira-chat: exit %d, %s", code, stdout)
+	}
+}
+
+// TestRunDryRunSendsNothing: --dry-run prints the plan and sends nothing.
+func TestRunDryRunSendsNothing(t *testing.T) {
+	srv, hits := countingServer(t)
+	code, stdout, stderr := runInProcess(t, "run", "mira-chat", "--base-url", srv.URL, "--dry-run")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, w := range []string{"about 190 requests over 32s", "warmup", "constant 10/s", "│ honesty │ probe", `probe.verdict == "honest"`} {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("plan lacks %q:\n%s", w, stdout)
+		}
+	}
+	if hits.Load() != 0 {
+		t.Errorf("--dry-run sent %d requests", hits.Load())
+	}
+	code, _, stderr = runInProcess(t, "run", "no-such-profile")
+	if code != exitUsage || !strings.Contains(stderr, "bundled: demo, mimo, mira-chat, mira-verify, mirra") {
+		t.Errorf("unknown profile: exit %d, %s", code, stderr)
+	}
+}
+
+// TestBaselineCatchesALatencyRegression: a nightly-style run against last
+// night's result file fails when the simulation is twice as slow, and
+// passes when it is not.
+func TestBaselineCatchesALatencyRegression(t *testing.T) {
+	dir := t.TempDir()
+	profile := filepath.Join(dir, "nightly.yaml")
+	if err := os.WriteFile(profile, []byte(`name: nightly
+target:
+  base-url: http://127.0.0.1:1
+  auth: {type: header, header: X-API-Key, env: "${NIGHTLY_KEY:-demo-full}"}
+requests:
+  - {name: list-agents, path: /mirra/api/v1/agents}
+phases:
+  - {name: steady, load: {rate: 20/s, duration: 2s}}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	last := filepath.Join(dir, "last-night.bin")
+	if code, _, stderr := runInProcess(t, "run", profile, "--base-url", simServer(t, "--latency", "20ms"), "-q", "-o", last); code != exitOK {
+		t.Fatalf("last night: exit %d: %s", code, stderr)
+	}
+	const rule = "request(\"list-agents\").latency.p99 < 1.5 * baseline.request(\"list-agents\").latency.p99"
+	for _, tc := range []struct {
+		latency string
+		code    int
+	}{{"40ms", exitThreshold}, {"20ms", exitOK}} {
+		code, stdout, stderr := runInProcess(t, "run", profile, "--base-url", simServer(t, "--latency", tc.latency), "-q", "-o", filepath.Join(dir, "tonight.bin"),
+			"--baseline", last, "--threshold", rule, "--threshold", "latency.p99 < 1.5 * baseline.latency.p99")
+		if code != tc.code {
+			t.Fatalf("latency %s: exit %d, want %d\n%s\n%s", tc.latency, code, tc.code, tail(stdout, 30), stderr)
+		}
+		if !strings.Contains(stdout, "Compared with the baseline") || !strings.Contains(stdout, "request list-agents p99") {
+			t.Errorf("latency %s: no comparison with the baseline:\n%s", tc.latency, tail(stdout, 40))
+		}
+		if tc.code == exitThreshold && !strings.Contains(stderr, `request("list-agents").latency.p99 4`) {
+			t.Errorf("latency %s: the verdict does not name the regressed threshold: %s", tc.latency, stderr)
+		}
+	}
+}
