@@ -92,8 +92,7 @@ func New(p *profiles.Profile) (*Plan, error) {
 // runs (probes counted at their bound).
 func (p *Plan) Planned() (requests uint64, d time.Duration) {
 	for _, leg := range p.Legs {
-		if leg.Sequence != nil {
-			n, _ := pace.NewSchedule(leg.Sequence, leg.Sequence.Duration()).Planned()
+		if n, ok := NewPlanned(leg); ok {
 			requests += n
 			d += leg.Sequence.Duration()
 		} else {
@@ -101,6 +100,14 @@ func (p *Plan) Planned() (requests uint64, d time.Duration) {
 		}
 	}
 	return requests, d
+}
+
+// NewPlanned is the requests a load leg sends; false for a probe leg.
+func NewPlanned(leg Leg) (uint64, bool) {
+	if leg.Sequence == nil {
+		return 0, false
+	}
+	return pace.NewSchedule(leg.Sequence, leg.Sequence.Duration()).Planned()
 }
 
 // Next returns the request maker of a load leg, for attack.Options.Next:

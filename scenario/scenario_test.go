@@ -1,0 +1,160 @@
+package scenario
+
+import (
+	"context"
+	"math"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/stampede-dev/stampede/profiles"
+	"github.com/stampede-dev/stampede/records"
+)
+
+const testProfile = `name: t
+target:
+  base-url: http://127.0.0.1:1
+  auth: {type: bearer, env: TOKEN}
+  headers: {Accept: application/json}
+requests:
+  - {name: create, weight: 3, method: POST, path: "/items/{{counter}}", body: '{"phase":"{{phase}}"}'}
+  - {name: list, path: /items}
+  - {name: other-key, path: /items, headers: {Authorization: "Bearer ${OTHER}"}}
+phases:
+  - {name: warm, load: {rate: 10/s, duration: 1s}, requests: [list]}
+  - {name: rest, pause: 1s}
+  - {name: mixed, load: {rate: 100/s, duration: 1s}, requests: [create, list]}
+  - {name: honesty, probe: {request: list, max-time: 5s}}
+  - {name: after, load: {rate: 10/s, duration: 1s}}
+`
+
+func testPlan(t *testing.T) *Plan {
+	t.Helper()
+	p, errs := profiles.Parse("t.yaml", []byte(testProfile), profiles.LoadOptions{Env: func(k string) (string, bool) { return map[string]string{"TOKEN": "sekret", "OTHER": "other"}[k], k == "TOKEN" || k == "OTHER" }})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	plan, err := New(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
+func TestPlanSplitsLegsAtProbes(t *testing.T) {
+	plan := testPlan(t)
+	if len(plan.Legs) != 3 || plan.Legs[0].Sequence == nil || plan.Legs[1].Probe == nil || plan.Legs[2].Sequence == nil {
+		t.Fatalf("legs %+v: want load (warm, rest, mixed), probe, load (after)", plan.Legs)
+	}
+	if got := plan.Legs[0].Phases; len(got) != 3 || got[2] != 2 {
+		t.Errorf("first leg phases %v, want [0 1 2]", got)
+	}
+	requests, d := plan.Planned()
+	if requests != 10+100+10 || d != 3*time.Second+5*time.Second+time.Second {
+		t.Errorf("planned %d requests over %s; want 120 over 9s", requests, d)
+	}
+}
+
+func TestNextDrawsThePhasesRequestsByWeight(t *testing.T) {
+	plan := testPlan(t)
+	next := plan.Next(plan.Legs[0])
+	var tgt vegeta.Target
+	for range 20 { // the warm phase draws only list
+		name, err := next(500*time.Millisecond, &tgt)
+		if err != nil || name != "list" || tgt.URL != "http://127.0.0.1:1/items" || tgt.Method != "GET" {
+			t.Fatalf("warm: %s %s %s %v", name, tgt.Method, tgt.URL, err)
+		}
+	}
+	counts := map[string]int{}
+	for range 4000 {
+		name, err := next(2500*time.Millisecond, &tgt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts[name]++
+		if name == "create" && (tgt.Method != "POST" || string(tgt.Body) != `{"phase":"mixed"}`) {
+			t.Fatalf("create: %s %s", tgt.Method, tgt.Body)
+		}
+	}
+	if counts["other-key"] != 0 || math.Abs(float64(counts["create"])/4000-0.75) > 0.04 {
+		t.Errorf("mixed draws %v: want create:list about 3:1, nothing else", counts)
+	}
+}
+
+func TestTargetHeadersAndTemplates(t *testing.T) {
+	plan := testPlan(t)
+	var a, b vegeta.Target
+	if err := plan.Target(plan.Profile.Request("create"), "p", &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := plan.Target(plan.Profile.Request("create"), "p", &b); err != nil {
+		t.Fatal(err)
+	}
+	if a.URL == b.URL {
+		t.Errorf("{{counter}} repeats: %s and %s", a.URL, b.URL)
+	}
+	if a.Header.Get("Authorization") != "Bearer sekret" || a.Header.Get("Accept") != "application/json" {
+		t.Errorf("headers %v: want the target's and the auth", a.Header)
+	}
+	var o vegeta.Target
+	_ = plan.Target(plan.Profile.Request("other-key"), "p", &o)
+	if o.Header.Get("Authorization") != "Bearer other" {
+		t.Errorf("a request's own Authorization %q: it must win over the auth", o.Header.Get("Authorization"))
+	}
+	a.Header.Set("Accept", "x") // each target owns its header
+	if plan.Profile.Target.Headers.Get("Accept") != "application/json" {
+		t.Error("a target's header is the profile's map")
+	}
+}
+
+// fakeAttack delivers n attempts numbered from 0 and closes.
+type fakeAttack struct {
+	ch      chan records.Attempt
+	started atomic.Uint64
+}
+
+func newFake(n int) *fakeAttack {
+	f := &fakeAttack{ch: make(chan records.Attempt, n)}
+	for i := range n {
+		f.ch <- records.Attempt{Record: records.Record{Seq: uint64(i), RequestID: uint64(i)}}
+	}
+	f.started.Store(uint64(n))
+	close(f.ch)
+	return f
+}
+
+func (f *fakeAttack) Attempts() <-chan records.Attempt { return f.ch }
+func (f *fakeAttack) Started() uint64                  { return f.started.Load() }
+func (f *fakeAttack) Planned() (uint64, bool)          { return f.started.Load(), true }
+func (f *fakeAttack) Stop()                            {}
+
+func TestChainRunsTheLegsInTurn(t *testing.T) {
+	plan := testPlan(t)
+	var order []string
+	c := Start(plan, Engines{
+		Attack: func(leg Leg) (Attack, error) {
+			order = append(order, "attack")
+			n, _ := NewPlanned(leg)
+			return newFake(int(n)), nil
+		},
+		Probe: func(context.Context, Leg) error { order = append(order, "probe"); return nil },
+	})
+	var seqs []uint64
+	for at := range c.Attempts() {
+		seqs = append(seqs, at.Record.Seq)
+	}
+	if len(order) != 3 || order[0] != "attack" || order[1] != "probe" || order[2] != "attack" {
+		t.Errorf("legs ran %v", order)
+	}
+	if len(seqs) != 120 || seqs[110] != 110 || seqs[119] != 119 {
+		t.Errorf("%d attempts, numbered %v…: want 120 numbered on across the legs", len(seqs), seqs[max(0, len(seqs)-3):])
+	}
+	if c.Started() != 120 || c.Err() != nil {
+		t.Errorf("started %d, err %v", c.Started(), c.Err())
+	}
+	if p, ok := c.Planned(); p != 120 || !ok {
+		t.Errorf("planned %d %v", p, ok)
+	}
+}
