@@ -53,17 +53,19 @@ const (
 
 // demoLong is the help text of stampede demo.
 var demoLong = `Start the simulation of the seed APIs (as 'stampede serve' does) on a free
-127.0.0.1 port, attack it with a bundled mix of valid and invalid requests
-to all four APIs, print the summary, and write the report files into
---dir: ` + demoResults + ` (the result file), ` + demoText + `, ` + demoJSON + ` and
-` + demoStats + ` (the simulation's own count of what it answered).
+127.0.0.1 port, run the bundled demo profile against it (stampede run
+--list; its source: stampede validate demo), print the summary, and write
+the report files into --dir: ` + demoResults + ` (the result file), ` + demoText + `,
+` + demoJSON + ` and ` + demoStats + ` (the simulation's own count of what it answered).
 
-The mix: ` + strconv.Itoa(len(sim.DemoRequests())) + ` requests sent in turn at 60/s, with a burst to 240/s
-from 30% to 60% of the run (3 s to 6 s by default). Mira chat is limited to
-10 requests/s, so the burst gets 429s with Retry-After; Mira Verify has an
-outage from 60% to 80% of the run (503 with Retry-After); MiMo injects 2% of
-500s and 2% of 503s; every API gets requests that fail validation,
-authentication, plan or balance checks.
+The profile: ` + strconv.Itoa(len(sim.DemoRequests())) + ` named requests to all four APIs at 60/s, with a
+burst to 240/s from 30% to 60% of the load phase (3 s to 6 s by default),
+then a pause and a probe of Mira's Retry-After. Mira chat is limited to 10
+requests/s, so the burst gets 429s with Retry-After; Mira Verify has an
+outage from 60% to 80% of the load (503 with Retry-After); MiMo injects 2%
+of 500s and 2% of 503s; every API gets requests that fail validation,
+authentication, plan or balance checks. The profile's thresholds state
+what the simulation must do; the verdict and the exit code follow them.
 
 At the end, the demo checks stampede's counts against the simulation's
 ground truth and says so; a mismatch exits with status 1. Nothing leaves
