@@ -141,9 +141,17 @@ func classLabel(st *analyze.ClassStats) string {
 	return label
 }
 
+// Changes smaller than these are noise, not for the worse: a latency 10 %
+// higher, a throughput 5 % lower, a share 0.5 percentage points off.
+const (
+	noiseLatency    = 0.10
+	noiseThroughput = 0.05
+	noiseShare      = 0.005
+)
+
 func latencyDelta(what string, now, before time.Duration) Delta {
 	d := Delta{What: what, Now: FormatLatency(now), Before: FormatLatency(before), NowKey: float64(now), BeforeKey: float64(before)}
-	d.Change, d.Worse = relative(float64(now), float64(before)), now > before
+	d.Change, d.Worse = relative(float64(now), float64(before)), float64(now) > float64(before)*(1+noiseLatency)
 	return d
 }
 
@@ -155,7 +163,7 @@ func countDelta(what string, now, before uint64, moreIsWorse bool) Delta {
 
 func rateDelta(what string, now, before float64) Delta {
 	d := Delta{What: what, Now: FormatRate(now), Before: FormatRate(before), NowKey: now, BeforeKey: before}
-	d.Change, d.Worse = relative(now, before), now < before
+	d.Change, d.Worse = relative(now, before), now < before*(1-noiseThroughput)
 	return d
 }
 
@@ -164,7 +172,7 @@ func rateDelta(what string, now, before float64) Delta {
 func shareDelta(what string, now, before float64, moreIsWorse bool) Delta {
 	d := Delta{What: what, Now: FormatShare(now), Before: FormatShare(before), NowKey: now, BeforeKey: before}
 	d.Change = fmt.Sprintf("%+.2f pt", 100*(now-before))
-	d.Worse = moreIsWorse && now > before || !moreIsWorse && now < before
+	d.Worse = moreIsWorse && now > before+noiseShare || !moreIsWorse && now < before-noiseShare
 	return d
 }
 

@@ -330,7 +330,6 @@ func profileReports(p *profiles.Profile, f *runFlags) ([]reportSpec, error) {
 
 // profileHeader is what the result file says of a profile's run.
 func profileHeader(cmd *cobra.Command, f *runFlags, plan *scenario.Plan) records.Header {
-	_, d := plan.Planned()
 	runID := f.runID
 	if runID == "" {
 		runID = newRunID()
@@ -339,22 +338,23 @@ func profileHeader(cmd *cobra.Command, f *runFlags, plan *scenario.Plan) records
 	return records.Header{
 		Start: time.Now(), Command: commandLine(cmd, redact.NewPolicy()),
 		Target: "profile " + p.Name + " at " + redact.NewPolicy().URL(p.Target.BaseURL), Pacer: phasesLine(plan),
-		Duration: d, RunID: runID, Shard: f.shard, Tool: "stampede " + version,
+		RunID: runID, Shard: f.shard, Tool: "stampede " + version,
 	}
 }
 
-// phasesLine describes the phases on one line.
+// phasesLine describes the phases on one line, with the planned total.
 func phasesLine(plan *scenario.Plan) string {
 	var parts []string
 	for _, ph := range plan.Profile.Phases {
 		switch ph.Kind {
 		case profiles.PhaseLoad:
-			parts = append(parts, fmt.Sprintf("%s: %s for %s", ph.Name, ph.Plan.Shape, ph.Plan.Duration))
+			parts = append(parts, fmt.Sprintf("%s: %s (%s)", ph.Name, ph.Plan.Shape, ph.Plan.Duration))
 		case profiles.PhasePause:
-			parts = append(parts, fmt.Sprintf("%s: pause %s", ph.Name, ph.Pause))
+			parts = append(parts, fmt.Sprintf("%s: pause (%s)", ph.Name, ph.Pause))
 		case profiles.PhaseProbe:
-			parts = append(parts, fmt.Sprintf("%s: probe %s", ph.Name, ph.Probe.Request))
+			parts = append(parts, fmt.Sprintf("%s: probe of %s (≤ %s)", ph.Name, ph.Probe.Request, ph.Probe.MaxTime))
 		}
 	}
-	return strings.Join(parts, ", then ")
+	_, d := plan.Planned()
+	return strings.Join(parts, ", then ") + fmt.Sprintf("; %s planned", d)
 }
