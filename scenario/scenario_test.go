@@ -32,7 +32,9 @@ phases:
 
 func testPlan(t *testing.T) *Plan {
 	t.Helper()
-	p, errs := profiles.Parse("t.yaml", []byte(testProfile), profiles.LoadOptions{Env: func(k string) (string, bool) { return map[string]string{"TOKEN": "sekret", "OTHER": "other"}[k], k == "TOKEN" || k == "OTHER" }})
+	p, errs := profiles.Parse("t.yaml", []byte(testProfile), profiles.LoadOptions{Env: func(k string) (string, bool) {
+		return map[string]string{"TOKEN": "sekret", "OTHER": "other"}[k], k == "TOKEN" || k == "OTHER"
+	}})
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
