@@ -1,6 +1,8 @@
 package profiles
 
 import (
+	"github.com/stampede-dev/stampede/internal/suggest"
+
 	"embed"
 	"io/fs"
 	"path"
@@ -41,7 +43,7 @@ func LoadBundled(name string, opts LoadOptions) (*Profile, []error) {
 	data, ok := BundledSource(name)
 	if !ok {
 		msg := "no bundled profile of that name (want one of " + strings.Join(Bundled(), ", ") + ")"
-		if near := nearest(name, Bundled()); near != "" {
+		if near := suggest.Nearest(name, Bundled()); near != "" {
 			msg = "no bundled profile of that name; did you mean \"" + near + "\"?"
 		}
 		return nil, []error{field.Errorf("profile", `"`+name+`"`, "%s", msg)}

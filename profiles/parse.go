@@ -1,6 +1,8 @@
 package profiles
 
 import (
+	"github.com/stampede-dev/stampede/internal/suggest"
+
 	"bytes"
 	"errors"
 	"fmt"
@@ -505,7 +507,7 @@ func (p *parser) contract(n *yaml.Node) Contract {
 		p.pairs(raw.Severity, "target.contract.severity", false, func(k, v *yaml.Node) {
 			path := "target.contract.severity." + k.Value
 			if _, ok := contract.RuleByName(k.Value); !ok {
-				if near := nearest(k.Value, ids); near != "" {
+				if near := suggest.Nearest(k.Value, ids); near != "" {
 					p.at(k, "", "", "unknown contract rule %q; did you mean %q?", k.Value, near)
 				} else {
 					p.at(k, "", "", "unknown contract rule %q (see docs/rate-limit-contract.md for the rule ids)", k.Value)
@@ -756,7 +758,7 @@ func (p *parser) knownRequest(n *yaml.Node, path, name string) bool {
 	for k := range p.names {
 		names = append(names, k)
 	}
-	if near := nearest(name, names); near != "" {
+	if near := suggest.Nearest(name, names); near != "" {
 		p.at(n, path, strconv.Quote(name), "no such request; did you mean %q?", near)
 	} else {
 		p.at(n, path, strconv.Quote(name), "no such request in requests:")
@@ -939,7 +941,7 @@ func (p *parser) reports(n *yaml.Node) []Report {
 	p.pairs(n, "reports", false, func(k, v *yaml.Node) {
 		if !contains(reportFormats, k.Value) {
 			msg := fmt.Sprintf("unknown report format %q (want one of %s)", k.Value, strings.Join(reportFormats, ", "))
-			if near := nearest(k.Value, reportFormats); near != "" {
+			if near := suggest.Nearest(k.Value, reportFormats); near != "" {
 				msg = fmt.Sprintf("unknown report format %q; did you mean %q?", k.Value, near)
 			}
 			p.at(k, "", "", "%s", msg)

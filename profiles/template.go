@@ -1,6 +1,8 @@
 package profiles
 
 import (
+	"github.com/stampede-dev/stampede/internal/suggest"
+
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -303,7 +305,7 @@ func parseAction(s string) (piece, string) {
 		return piece{kind: pieceRandInt, a: a, b: b}, ""
 	}
 	msg := fmt.Sprintf("unknown template function %q (want counter, uuid, randint or phase)", words[0])
-	if near := nearest(words[0], templateFuncs); near != "" {
+	if near := suggest.Nearest(words[0], templateFuncs); near != "" {
 		msg = fmt.Sprintf("unknown template function %q; did you mean %q?", words[0], near)
 	}
 	return piece{}, msg

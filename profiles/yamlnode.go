@@ -1,6 +1,8 @@
 package profiles
 
 import (
+	"github.com/stampede-dev/stampede/internal/suggest"
+
 	"fmt"
 	"reflect"
 	"sort"
@@ -144,7 +146,7 @@ func (d *decoder) fields(m *yaml.Node, path, where string, into any) (map[string
 		}
 		idx, ok := byKey[key]
 		if !ok {
-			if near := nearest(key, keys); near != "" {
+			if near := suggest.Nearest(key, keys); near != "" {
 				d.at(k, "", "", "unknown field %q%s; did you mean %q?", key, in, near)
 			} else {
 				d.at(k, "", "", "unknown field %q%s (want one of %s)", key, in, strings.Join(keys, ", "))

@@ -19,6 +19,8 @@ import (
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
+
+	"github.com/stampede-dev/stampede/internal/suggest"
 )
 
 // Threshold is a compiled threshold.
@@ -200,7 +202,7 @@ func explain(msg string) string {
 		return "a latency or duration is compared with a plain number: give the number a unit, e.g. 300ms or 1.5s (" + msg + ")"
 	case strings.HasPrefix(msg, "unknown name "):
 		name := strings.TrimPrefix(msg, "unknown name ")
-		if s := suggest(name, metricNames()); s != "" {
+		if s := suggest.Nearest(name, metricNames()); s != "" {
 			return fmt.Sprintf("unknown metric %q; did you mean %q?", name, s)
 		}
 		return fmt.Sprintf("unknown metric %q; metrics are %s", name, strings.Join(metricNames(), ", "))

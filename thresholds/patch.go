@@ -9,6 +9,7 @@ import (
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm"
 
+	"github.com/stampede-dev/stampede/internal/suggest"
 	"github.com/stampede-dev/stampede/records"
 )
 
@@ -86,7 +87,7 @@ func (p *patcher) predicate(name string, arg ast.Node) (int, bool) {
 		if strings.HasPrefix(msg, "unknown name ") {
 			field := strings.Fields(strings.TrimPrefix(msg, "unknown name "))[0]
 			msg = fmt.Sprintf("%s() looks at the responses: %q is not one of their fields (%s)", name, field, strings.Join(groupFields(), ", "))
-			if s := suggest(field, groupFields()); s != "" {
+			if s := suggest.Nearest(field, groupFields()); s != "" {
 				msg += fmt.Sprintf("; did you mean %q?", s)
 			}
 		}
@@ -165,37 +166,4 @@ func firstLine(s string) string {
 		s = s[:i] // the library's "(1:7)"
 	}
 	return s
-}
-
-// suggest returns the candidate nearest to name, if near enough to be a
-// typo.
-func suggest(name string, candidates []string) string {
-	best, bestD := "", len(name)/2+2
-	for _, c := range candidates {
-		if d := editDistance(name, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }

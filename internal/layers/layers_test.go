@@ -25,6 +25,7 @@ var allowed = map[string][]string{
 	"records/probefile":  nil,
 	"ratelimit":          nil,
 	"internal/field":     nil,
+	"internal/suggest":   nil,
 	"internal/redact":    nil,
 	"internal/golden":    nil,
 	"attack/pace":        {"internal/field"},
@@ -37,11 +38,11 @@ var allowed = map[string][]string{
 	"analyze": {"records", "records/vegetafile", "records/probefile", "ratelimit", "analyze/classify", "analyze/contract",
 		"internal/redact", "internal/field"},
 	// Configuration and the simulation.
-	"profiles": {"attack/pace", "internal/field", "analyze/classify", "analyze/contract"},
+	"profiles": {"attack/pace", "internal/field", "internal/suggest", "analyze/classify", "analyze/contract"},
 	"sim":      {"attack/pace", "internal/field"},
 	// Output: renderers, then the terminal.
 	"reports":    {"analyze", "analyze/classify", "analyze/contract", "records", "records/probefile", "probe", "attack/pace"},
-	"thresholds": {"analyze", "analyze/contract", "records", "records/probefile"},
+	"thresholds": {"analyze", "analyze/contract", "records", "records/probefile", "internal/suggest"},
 	"scenario":   {"profiles", "attack", "attack/pace", "records"},
 	"progress":   {"analyze", "reports"},
 	// Wiring: the command imports anything.

@@ -1,11 +1,13 @@
-package profiles
+// Package suggest finds the word a typo meant: the nearest of the valid
+// names, by edit distance.
+package suggest
 
 import "strings"
 
-// nearest returns the candidate closest to s by edit distance, if it is
+// Nearest returns the candidate closest to s by edit distance, if it is
 // close enough to be a likely typo (at most a third of the longer word, and
 // at least 1 edit allowed, but never all of s), or "".
-func nearest(s string, candidates []string) string {
+func Nearest(s string, candidates []string) string {
 	best, bestD := "", -1
 	low := strings.ToLower(s)
 	for _, c := range candidates {
