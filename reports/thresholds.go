@@ -13,26 +13,39 @@ import (
 // thresholdRows are the rows of the table of thresholds: name, measured
 // value, baseline value (when one is), and the outcome.
 func thresholdRows(v analyze.Verdict) (header []string, rows [][]string) {
-	withBase := false
+	withBase, named := false, false
 	for _, t := range v.Thresholds {
 		withBase = withBase || t.Baseline != ""
+		named = named || t.Name != t.Expr
 	}
-	header = []string{"Threshold", "Measured", "Result"}
+	header = []string{"Threshold"}
+	if named {
+		header = append(header, "Name")
+	}
+	header = append(header, "Measured")
 	if withBase {
-		header = []string{"Threshold", "Measured", "Baseline", "Result"}
+		header = append(header, "Baseline")
 	}
+	header = append(header, "Result")
 	for _, t := range v.Thresholds {
-		name := t.Name
+		name := ""
+		if t.Name != t.Expr {
+			name = t.Name
+		}
 		if t.Default {
 			name += " (default)"
+		}
+		row := []string{cutText(oneLine(t.Expr), 70)}
+		if named {
+			row = append(row, cutText(oneLine(name), 40))
+		}
+		row = append(row, orDash(t.Measured))
+		if withBase {
+			row = append(row, orDash(t.Baseline))
 		}
 		result := "pass"
 		if !t.Pass {
 			result = "FAIL"
-		}
-		row := []string{cutText(oneLine(name), 80), orDash(t.Measured)}
-		if withBase {
-			row = append(row, orDash(t.Baseline))
 		}
 		rows = append(rows, append(row, result))
 	}
@@ -47,10 +60,12 @@ func (p *textPrinter) thresholds(v analyze.Verdict) {
 	}
 	header, rows := thresholdRows(v)
 	align := make([]tw.Align, len(header))
-	for i := range align {
+	for i, h := range header {
 		align[i] = tw.AlignLeft
+		if h == "Measured" || h == "Baseline" {
+			align[i] = tw.AlignRight
+		}
 	}
-	align[1] = tw.AlignRight
 	p.printf("\nThresholds\n")
 	p.table(header, align, rows)
 }
