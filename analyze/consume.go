@@ -105,6 +105,7 @@ func (b *builder) add(ev *Event) {
 	case EventEnd:
 		b.end(ev.End)
 	case EventProbe:
+		b.run.ProbeFiles++
 		b.run.Sources = append(b.run.Sources, ev.Source)
 		b.run.Probes = append(b.run.Probes, *ev.Probe)
 	}
@@ -122,6 +123,8 @@ func (b *builder) begin(ev *Event) {
 	if ev.Source != "" {
 		b.run.Sources = append(b.run.Sources, ev.Source)
 		b.run.ResultFiles++
+	} else {
+		b.run.Live = true
 	}
 	if !h.Start.IsZero() && (b.run.Start.IsZero() || h.Start.Before(b.run.Start)) {
 		b.run.Start = h.Start

@@ -117,7 +117,10 @@ func TestLiveAndReplayGiveEqualRuns(t *testing.T) {
 			if !slices0(replayed.Sources, path) || replayed.ResultFiles != 1 {
 				t.Errorf("replay read %v (%d result files); want [%s]", replayed.Sources, replayed.ResultFiles, path)
 			}
-			replayed.Sources, replayed.ResultFiles = nil, 0 // where the records came from
+			if !live.Live || replayed.Live {
+				t.Errorf("live run says Live %v, its replay %v", live.Live, replayed.Live)
+			}
+			replayed.Sources, replayed.ResultFiles, replayed.Live = nil, 0, true // where the records came from
 			if diff := runDiff(live, replayed); diff != "" {
 				t.Errorf("live and replayed runs differ: %s", diff)
 			}

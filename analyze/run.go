@@ -42,8 +42,10 @@ type Run struct {
 	// result files: the active check of the rate limiter's Retry-After.
 	Probes []probefile.Report
 	// ResultFiles counts the stampede and vegeta result files read; 0 for
-	// a live run.
-	ResultFiles int
+	// a live run. ProbeFiles counts the probe reports read beside them.
+	ResultFiles, ProbeFiles int
+	// Live says the run is a live attack, not files read back.
+	Live bool
 	// Unfinished counts the result files that should end with a trailer
 	// (format 3 and later) but do not: runs that crashed or were killed.
 	Unfinished int
@@ -61,9 +63,10 @@ type Run struct {
 	Baseline *Run
 }
 
-// ProbesOnly reports whether the run holds probe reports and no result
-// file: no request is then expected.
-func (r Run) ProbesOnly() bool { return len(r.Probes) > 0 && r.ResultFiles == 0 }
+// ProbesOnly reports whether the run is probe reports read alone, with no
+// result file and no live attack: no request is then expected. (A live
+// run's own probes, a profile's, do not make it one.)
+func (r Run) ProbesOnly() bool { return r.ProbeFiles > 0 && r.ResultFiles == 0 && !r.Live }
 
 // ClassifiedBytes is the body limit the run classified with.
 func (r Run) ClassifiedBytes() int {

@@ -43,9 +43,13 @@ func TestVerdict(t *testing.T) {
 		}, "probe of GET /x: understated", false},
 		{"honest probe", func(r *Run) { r.Probes = []probefile.Report{{Verdict: probefile.Honest}} }, "", false},
 		{"honest probe alone", func(r *Run) {
-			r.Summary, r.ResultFiles = NewSummary(), 0
+			r.Summary, r.ResultFiles, r.ProbeFiles = NewSummary(), 0, 1
 			r.Probes = []probefile.Report{{Verdict: probefile.Honest}}
 		}, "", false},
+		{"a live run with a probe phase and no request", func(r *Run) {
+			r.Summary, r.ResultFiles, r.Live = NewSummary(), 0, true
+			r.Probes = []probefile.Report{{Verdict: probefile.Honest}}
+		}, "no request was made", false},
 		{"probe beside an empty result file", func(r *Run) {
 			r.Summary = NewSummary()
 			r.Probes = []probefile.Report{{Verdict: probefile.Honest}}

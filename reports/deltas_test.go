@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -48,5 +49,22 @@ func TestDeltasFlagRegressionsNotNoise(t *testing.T) {
 	}
 	if len(Deltas(base)) != 0 {
 		t.Error("deltas without a baseline")
+	}
+	// A run against itself: every change is none, even with several
+	// classes of one status and code (their messages differ).
+	mixed := analyze.NewSummary()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 30 {
+		r := records.Record{Scheduled: t0.Add(time.Duration(i) * time.Millisecond), Latency: time.Millisecond, Status: 400, ErrorCode: "BAD"}
+		mixed.ImportClass(records.Class{Status: 400, Code: "BAD", Pattern: fmt.Sprint("message ", i%3)}, nil)
+		r.Class = uint32(i%3 + 1)
+		mixed.Add(&r)
+	}
+	self := analyze.Run{Summary: mixed}
+	self.Baseline = &analyze.Run{Summary: mixed}
+	for _, d := range Deltas(self) {
+		if d.Worse || (d.Change != "+0.0 %" && d.Change != "+0.00 pt" && d.Change != "0 %") {
+			t.Errorf("a run against itself: %+v", d)
+		}
 	}
 }

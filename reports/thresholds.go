@@ -131,14 +131,25 @@ func Deltas(run analyze.Run) []Delta {
 			out = append(out, latencyDelta("request "+r.Name+" p99", analyze.LatencyQuantiles(r.Latency).P99, analyze.LatencyQuantiles(br.Latency).P99))
 		}
 	}
-	before := map[string]uint64{}
+	// Classes are compared by status and code: several classes of one
+	// (messages told apart) count as one.
+	before, now := map[string]uint64{}, map[string]uint64{}
+	var labels []string
+	errorish := map[string]bool{}
 	for _, st := range bs.ClassStats() {
 		before[classLabel(st)] += st.Count
 	}
 	for _, st := range s.ClassStats() {
 		label := classLabel(st)
-		now, was := float64(st.Count)/float64(max(s.Requests, 1)), float64(before[label])/float64(max(bs.Requests, 1))
-		out = append(out, shareDelta("class "+label, now, was, st.Class.Category.String() != "success"))
+		if _, seen := now[label]; !seen {
+			labels = append(labels, label)
+		}
+		now[label] += st.Count
+		errorish[label] = errorish[label] || st.Class.Category.String() != "success"
+	}
+	for _, label := range labels {
+		share, was := float64(now[label])/float64(max(s.Requests, 1)), float64(before[label])/float64(max(bs.Requests, 1))
+		out = append(out, shareDelta("class "+label, share, was, errorish[label]))
 	}
 	return out
 }

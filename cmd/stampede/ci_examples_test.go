@@ -274,7 +274,7 @@ func runCILine(t *testing.T, bin, dir, simURL string, vars map[string]string, l 
 	}
 	t.Logf("%s → exit %d%s", l, code, cmd.droppedNote())
 	if code != cmd.expect {
-		t.Fatalf("%s\n  exit %d; want %d\n  stderr: %s\n  stdout (end): %s", l, code, cmd.expect, stderr.String(), tail(stdout.String(), 2000))
+		t.Fatalf("%s\n  exit %d; want %d\n  stderr: %s\n  stdout (end): %s", l, code, cmd.expect, stderr.String(), tailBytes(stdout.String(), 2000))
 	}
 	if cmd.stdout != "" {
 		flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
@@ -728,8 +728,8 @@ func writeFile(t *testing.T, path string, data []byte) {
 	}
 }
 
-// tail is the end of s, at most n bytes.
-func tail(s string, n int) string {
+// tailBytes is the end of s, at most n bytes.
+func tailBytes(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

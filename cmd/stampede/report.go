@@ -146,10 +146,20 @@ func runReport(ctx context.Context, e *env, f *reportFlags, paths []string) erro
 	if ctx.Err() != nil && errors.As(context.Cause(ctx), &cause) {
 		return &exitError{code: cause.exitCode(), err: cause}
 	}
-	if err != nil || judged == nil {
+	if err != nil || judged == nil || !showsVerdict(format) {
 		return err
 	}
 	return verdictError(*judged)
+}
+
+// showsVerdict reports whether a format shows the verdict: those that do
+// exit with it, the data exports (CSV, HDR) do not.
+func showsVerdict(format string) bool {
+	switch format {
+	case "text", "json", "html", "junit", "markdown":
+		return true
+	}
+	return false
 }
 
 // reportFormat is the format the flags ask for, checked with the flags

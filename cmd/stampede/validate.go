@@ -15,6 +15,7 @@ const validateExample = `  # check a profile before committing it
 
 func newValidateCmd(e *env) *cobra.Command {
 	var allowLiteral bool
+	var baseURL string
 	cmd := &cobra.Command{
 		Use:   "validate FILE|NAME",
 		Short: "Check a profile: every problem at once, as FILE:LINE:COL: message",
@@ -32,16 +33,17 @@ code is 2 when there is one, 0 when the profile is valid.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return validateProfile(e, args[0], allowLiteral)
+			return validateProfile(e, args[0], &runFlags{allowLiteralSecrets: allowLiteral, baseURL: baseURL})
 		},
 	}
 	cmd.Flags().BoolVar(&allowLiteral, "allow-literal-secrets", false, "accept secrets written in the profile itself")
+	cmd.Flags().StringVar(&baseURL, "base-url", "", "check the profile as `stampede run --base-url URL` would run it (its target.base-url is then not read)")
 	return cmd
 }
 
 // validateProfile prints every problem of a profile, one per line.
-func validateProfile(e *env, arg string, allowLiteral bool) error {
-	p, problems, err := readProfile(arg, &runFlags{allowLiteralSecrets: allowLiteral})
+func validateProfile(e *env, arg string, f *runFlags) error {
+	p, problems, err := readProfile(arg, f)
 	if err != nil {
 		return err
 	}

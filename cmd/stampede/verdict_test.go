@@ -101,6 +101,11 @@ func TestReportJudgesMergedShards(t *testing.T) {
 	if code != exitThreshold || !strings.Contains(out, "server errors (5xx) 16.7 % > 1 %: 10 HTTP 500") {
 		t.Fatalf("report of the merged shards: exit %d\n%s\n%s", code, out, stderr)
 	}
+	for _, format := range []string{"csv", "csv-series", "csv-requests", "hgrm"} { // data, no verdict shown
+		if code, _, stderr := runInProcess(t, "report", "--format", format, a, b); code != exitOK {
+			t.Errorf("report --format %s of a failed run: exit %d (%s); a data export shows no verdict, want 0", format, code, stderr)
+		}
+	}
 	if code, _, stderr := runInProcess(t, "report", a); code != exitOK {
 		t.Errorf("report of the healthy shard alone: exit %d: %s", code, stderr)
 	}
