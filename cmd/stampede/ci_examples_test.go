@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -19,6 +20,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/stampede-dev/stampede/records"
 	"github.com/stampede-dev/stampede/sim"
 )
 
@@ -55,8 +57,9 @@ import (
 // Commands run in the order of the file, with the built binary, in that
 // directory and with only ciVars (and PATH, HOME) as environment. A
 // `--baseline FILE` that does not exist yet is made from the result file of
-// the previous command (-o), as the previous night's cache would give it:
-// so both branches of the workflows' if (first night, later nights) run. Each
+// the previous command (-o), as the previous night's cache would give it,
+// its latencies doubled (slowerCopy) so that the comparison cannot fail on
+// a busy machine's noise: so both branches of the workflows' if (first night, later nights) run. Each
 // command must exit 0, or N when its line ends with "# expect exit N".
 // Afterwards every file the workflow uploads (GitHub: the path: of
 // actions/upload-artifact; GitLab: artifacts: paths: and reports: junit:)
@@ -245,11 +248,7 @@ func runCILine(t *testing.T, bin, dir, simURL string, vars map[string]string, l 
 	if base := flagValues(args, "--baseline"); lastResult != "" {
 		for _, b := range base {
 			if _, err := os.Stat(filepath.Join(dir, b)); errors.Is(err, os.ErrNotExist) {
-				data, err := os.ReadFile(filepath.Join(dir, lastResult))
-				if err != nil {
-					t.Fatal(err)
-				}
-				writeFile(t, filepath.Join(dir, b), data)
+				slowerCopy(t, filepath.Join(dir, lastResult), filepath.Join(dir, b))
 			}
 		}
 	}
@@ -726,6 +725,65 @@ func writeFile(t *testing.T, path string, data []byte) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// slowerCopy writes the result file src to dst with every latency
+// doubled: last night as the cache would restore it, but slower, so that
+// tonight's comparison with it (latency.p99 < 1.2 * baseline.latency.p99)
+// does not hang on the noise of a busy machine between two runs.
+func slowerCopy(t *testing.T, src, dst string) {
+	t.Helper()
+	in, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	r, err := records.NewReader(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []records.Record
+	for {
+		var rec records.Record
+		if err := r.Next(&rec); err != nil {
+			if !errors.Is(err, io.EOF) {
+				t.Fatal(err)
+			}
+			break
+		}
+		rec.Latency *= 2
+		recs = append(recs, rec)
+	}
+	var out bytes.Buffer
+	w, err := records.NewWriter(&out, r.Header())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range r.Classes() {
+		cl := c.Class
+		if err := w.WriteClass(&cl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, n := range r.Requests() {
+		if err := w.WriteRequest(n.ID, n.Name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range recs {
+		if err := w.Write(&recs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if tr := r.Trailer(); tr != nil {
+		if err := w.WriteTrailer(tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dst, out.Bytes())
 }
 
 // tailBytes is the end of s, at most n bytes.

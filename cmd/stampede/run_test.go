@@ -193,14 +193,14 @@ phases:
 		t.Fatal(err)
 	}
 	last := filepath.Join(dir, "last-night.bin")
-	if code, _, stderr := runInProcess(t, "run", profile, "--base-url", simServer(t, "--latency", "20ms"), "-q", "-o", last); code != exitOK {
+	if code, _, stderr := runInProcess(t, "run", profile, "--base-url", simServer(t, "--latency", "100ms"), "-q", "-o", last); code != exitOK {
 		t.Fatalf("last night: exit %d: %s", code, stderr)
 	}
 	const rule = "request(\"list-agents\").latency.p99 < 1.5 * baseline.request(\"list-agents\").latency.p99"
 	for _, tc := range []struct {
 		latency string
 		code    int
-	}{{"40ms", exitThreshold}, {"20ms", exitOK}} {
+	}{{"200ms", exitThreshold}, {"100ms", exitOK}} { // 50 ms of room for a busy machine's noise
 		code, stdout, stderr := runInProcess(t, "run", profile, "--base-url", simServer(t, "--latency", tc.latency), "-q", "-o", filepath.Join(dir, "tonight.bin"),
 			"--baseline", last, "--threshold", rule, "--threshold", "latency.p99 < 1.5 * baseline.latency.p99")
 		if code != tc.code {
@@ -209,7 +209,7 @@ phases:
 		if !strings.Contains(stdout, "Compared with the baseline") || !strings.Contains(stdout, "request list-agents p99") {
 			t.Errorf("latency %s: no comparison with the baseline:\n%s", tc.latency, tail(stdout, 40))
 		}
-		if tc.code == exitThreshold && !strings.Contains(stderr, `request("list-agents").latency.p99 4`) {
+		if tc.code == exitThreshold && !strings.Contains(stderr, `request("list-agents").latency.p99 2`) {
 			t.Errorf("latency %s: the verdict does not name the regressed threshold: %s", tc.latency, stderr)
 		}
 	}
