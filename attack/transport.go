@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +32,10 @@ type TransportOptions struct {
 	HTTP2          bool          // negotiate HTTP/2 over TLS
 	Insecure       bool          // skip TLS certificate verification
 	KeepAlive      bool          // reuse connections
+	// CAFile names PEM certificates to trust instead of the system's;
+	// CertFile and KeyFile a client certificate and its key (PEM). ""
+	// for none.
+	CAFile, CertFile, KeyFile string
 }
 
 // NewClient returns an HTTP client built as an attack's is: the transport
@@ -63,10 +68,14 @@ func newTransport(o TransportOptions) (*http.Transport, error) {
 	if !o.KeepAlive {
 		dialer.KeepAlive = -1
 	}
+	tlsConfig, err := tlsConfigOf(o)
+	if err != nil {
+		return nil, err
+	}
 	tr := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         dialer.DialContext,
-		TLSClientConfig:     &tls.Config{InsecureSkipVerify: o.Insecure}, //nolint:gosec // user asked for it with --insecure
+		TLSClientConfig:     tlsConfig,
 		MaxIdleConnsPerHost: o.Connections,
 		MaxConnsPerHost:     o.MaxConnections,
 		DisableKeepAlives:   !o.KeepAlive,
@@ -84,6 +93,34 @@ func newTransport(o TransportOptions) (*http.Transport, error) {
 		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
 	}
 	return tr, nil
+}
+
+// tlsConfigOf is the TLS configuration of o: its trusted certificates and
+// client certificate read from their files.
+func tlsConfigOf(o TransportOptions) (*tls.Config, error) {
+	c := &tls.Config{InsecureSkipVerify: o.Insecure} //nolint:gosec // the user asked for it
+	if o.CAFile != "" {
+		pem, err := os.ReadFile(o.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("ca-file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("ca-file %s: no PEM certificate in it", o.CAFile)
+		}
+		c.RootCAs = pool
+	}
+	if o.CertFile != "" || o.KeyFile != "" {
+		if o.CertFile == "" || o.KeyFile == "" {
+			return nil, errors.New("a client certificate needs both cert-file and key-file")
+		}
+		cert, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("cert-file %s, key-file %s: %w", o.CertFile, o.KeyFile, err)
+		}
+		c.Certificates = []tls.Certificate{cert}
+	}
+	return c, nil
 }
 
 // KindOf sorts a transport error into a kind. It works on typed errors,

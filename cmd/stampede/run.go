@@ -272,6 +272,9 @@ func preparePlan(cmd *cobra.Command, e *env, f *runFlags, p *profiles.Profile) (
 	if err := pr.options(p); err != nil {
 		return nil, err
 	}
+	if _, err := attack.NewClient(pr.transport()); err != nil { // the TLS files, before anything is sent
+		return nil, usageErrorf("%s: target.tls: %v", p.File, err)
+	}
 	if pr.reports, err = profileReports(p, f); err != nil {
 		return nil, err
 	}

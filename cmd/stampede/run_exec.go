@@ -130,7 +130,7 @@ func (pr *preparedProfile) transport() attack.TransportOptions {
 	t := attack.DefaultTransport()
 	t.Timeout = pr.f.timeout
 	tls := pr.plan.Profile.Target.TLS
-	t.Insecure = tls.Insecure
+	t.Insecure, t.CAFile, t.CertFile, t.KeyFile = tls.Insecure, tls.CAFile, tls.CertFile, tls.KeyFile
 	return t
 }
 
@@ -171,7 +171,9 @@ func (pr *preparedProfile) probeOptions(leg scenario.Leg) (probe.Options, string
 	if timeout == 0 {
 		timeout = pr.f.timeout
 	}
-	client, err := attack.NewClient(attack.TransportOptions{Timeout: timeout, Connections: max(o.MaxInFlight, 1), KeepAlive: true, Insecure: p.Target.TLS.Insecure})
+	tr := pr.transport()
+	tr.Timeout, tr.Connections = timeout, max(o.MaxInFlight, 1)
+	client, err := attack.NewClient(tr)
 	if err != nil {
 		return probe.Options{}, "", err
 	}

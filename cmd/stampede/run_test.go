@@ -1,11 +1,17 @@
 package main
 
 import (
+	"encoding/pem"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stampede-dev/stampede/profiles"
@@ -212,5 +218,44 @@ phases:
 		if tc.code == exitThreshold && !strings.Contains(stderr, `request("list-agents").latency.p99 2`) {
 			t.Errorf("latency %s: the verdict does not name the regressed threshold: %s", tc.latency, stderr)
 		}
+	}
+}
+
+// TestRunTLS: a profile's target.tls trusts a CA file; without it the
+// target's certificate fails every request (exit 1); a CA file that is
+// no certificate is a profile error (exit 2) before anything is sent.
+func TestRunTLS(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { hits.Add(1) }))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshakes refused on purpose
+	srv.StartTLS()
+	defer srv.Close()
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bogus := filepath.Join(dir, "bogus.pem")
+	os.WriteFile(bogus, []byte("not a certificate"), 0o644)
+	write := func(tlsLine string) string {
+		path := filepath.Join(dir, "p.yaml")
+		body := "target:\n  base-url: " + srv.URL + "\n" + tlsLine + "requests:\n  - {name: r, path: /}\nphases:\n  - {name: p, load: {rate: 10/s, duration: 1s}}\n"
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	if code, _, stderr := runInProcess(t, "run", write("  tls: {ca-file: ca.pem}\n"), "-q", "-o", ""); code != exitOK {
+		t.Errorf("with the CA: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runInProcess(t, "run", write(""), "-q", "-o", ""); code != exitThreshold || !strings.Contains(stderr, "tls") {
+		t.Errorf("without the CA: exit %d (%s); want 1, transport failures of kind tls", code, stderr)
+	}
+	before := hits.Load()
+	if code, _, stderr := runInProcess(t, "run", write("  tls: {ca-file: bogus.pem}\n"), "-q", "-o", ""); code != exitUsage || !strings.Contains(stderr, "target.tls: ") || !strings.Contains(stderr, "bogus.pem: no PEM certificate") {
+		t.Errorf("a bogus CA file: exit %d (%s); want 2 naming target.tls", code, stderr)
+	}
+	if hits.Load() != before {
+		t.Error("requests sent despite a bad CA file")
 	}
 }
