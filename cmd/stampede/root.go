@@ -58,14 +58,21 @@ func newRootCmd(e *env) *cobra.Command {
 in a streaming result file and summarises latency (measured from the time
 each request was scheduled to leave), status codes and transport errors.
 
-Exit codes: 0 success, 1 thresholds failed, 2 usage or configuration error,
-3 the run failed (e.g. the result file could not be written),
-130/143 interrupted by SIGINT/SIGTERM.`,
+Every run is judged by thresholds (a profile's, --threshold, or the
+defaults: the rate-limit contract holds, transport failures and 5xx at
+most 1 % each, the run finished) and gets a verdict.
+
+Exit codes: 0 the verdict passed, 1 a threshold failed, 2 usage, profile or
+configuration error, 3 the run failed (e.g. the result file could not be
+written), 130/143 interrupted by SIGINT/SIGTERM.`,
 		Example: `  # 500 requests per second for 10 seconds
   stampede attack --url http://127.0.0.1:8080/ --rate 500/s --duration 10s
 
-  # machine-readable summary
-  stampede attack --url http://127.0.0.1:8080/ --format json -o run.bin`,
+  # a load test kept as a profile, with its phases and thresholds
+  stampede run mira-chat --base-url http://127.0.0.1:8080
+
+  # machine-readable summary, failing on a slow p99
+  stampede attack --url http://127.0.0.1:8080/ --format json -o run.bin --threshold 'latency.p99 < 300ms'`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
