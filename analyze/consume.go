@@ -83,6 +83,9 @@ type builder struct {
 	first   time.Time         // its earliest scheduled record, for a stream whose header has no start
 
 	targets, pacers, runIDs, tools, interrupted []string
+
+	streams          int  // streams begun
+	conditionsDiffer bool // their headers name different thresholds
 	moreTargets                                 int               // distinct targets beyond MaxTargets
 	contracts, withoutTrailer                   int               // streams with and without contract checks
 	seen                                        map[string]string // "run id/shard" → the stream that had it
@@ -111,6 +114,21 @@ func (b *builder) add(ev *Event) {
 	}
 }
 
+// conditions takes in the thresholds a stream's header names. The shards
+// of one run name the same; files that name different ones (or some none)
+// are not judged by any of them: one file's thresholds must not switch
+// off another's defaults.
+func (b *builder) conditions(ths []records.HeaderThreshold) {
+	ths = ths[:min(len(ths), maxConditions)]
+	if b.streams++; b.streams == 1 {
+		b.run.Conditions = slices.Clone(ths)
+		return
+	}
+	if !slices.Equal(b.run.Conditions, ths) {
+		b.conditionsDiffer = true
+	}
+}
+
 // maxConditions bounds the thresholds a report takes from its files'
 // headers: a crafted header may list any number.
 const maxConditions = 256
@@ -129,11 +147,7 @@ func (b *builder) begin(ev *Event) {
 	if !h.Start.IsZero() && (b.run.Start.IsZero() || h.Start.Before(b.run.Start)) {
 		b.run.Start = h.Start
 	}
-	for _, t := range h.Thresholds {
-		if !slices.ContainsFunc(b.run.Conditions, func(c records.HeaderThreshold) bool { return c.Expr == t.Expr }) && len(b.run.Conditions) < maxConditions {
-			b.run.Conditions = append(b.run.Conditions, t)
-		}
-	}
+	b.conditions(h.Thresholds)
 	if h.Target != "" {
 		b.target(h.Target)
 	}
@@ -297,6 +311,10 @@ func (b *builder) finish() {
 	b.run.RunID = joinDistinct(b.runIDs, "runs")
 	b.run.Tool = joinDistinct(b.tools, "tools")
 	b.run.Interrupted = strings.Join(b.interrupted, ", ")
+	if b.conditionsDiffer {
+		b.run.Conditions = nil
+		b.note("the files were judged by different thresholds: they are judged by the defaults (or the --threshold given)")
+	}
 	if b.run.Contract != nil && b.withoutTrailer > 0 {
 		b.note("the rate-limit contract covers %d of %d files", b.contracts, b.contracts+b.withoutTrailer)
 	}

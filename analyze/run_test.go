@@ -69,3 +69,36 @@ func TestVerdict(t *testing.T) {
 		}
 	}
 }
+
+// TestVerdictWhateverTheThresholds: thresholds replace the defaults, but
+// never make an unfinished run, or one whose probe found the waits
+// untrue, pass.
+func TestVerdictWhateverTheThresholds(t *testing.T) {
+	held := []Threshold{{Name: "latency.p99 < 10s", Expr: "latency.p99 < 10s", Pass: true}}
+	for _, tc := range []struct {
+		name   string
+		change func(*Run)
+		want   string
+	}{
+		{"interrupted", func(r *Run) { r.Interrupted = "SIGINT" }, "run not finished: interrupted by SIGINT"},
+		{"aborted", func(r *Run) { r.Interrupted = "--abort-on-fail: x" }, "run not finished: interrupted by --abort-on-fail: x"},
+		{"unsent", func(r *Run) { r.Unsent = 3 }, "run not finished: 3 scheduled attempts were never sent"},
+		{"crashed file", func(r *Run) { r.Unfinished = 1 }, "run not finished: 1 result file has no end"},
+		{"dishonest probe", func(r *Run) { r.Probes = []probefile.Report{{Target: "GET /x", Verdict: "understated"}} }, "probe of GET /x: understated"},
+	} {
+		run := passingRun()
+		run.Thresholds = held
+		if v := run.Verdict(); !v.Pass {
+			t.Fatalf("%s: the run before the change fails: %q", tc.name, v.Reasons)
+		}
+		tc.change(&run)
+		v := run.Verdict()
+		if v.Pass || !strings.Contains(strings.Join(v.Reasons, "; "), tc.want) {
+			t.Errorf("%s with thresholds that held: %+v; want a fail because %q", tc.name, v, tc.want)
+		}
+		run.Thresholds = []Threshold{} // none judged at all
+		if run.Verdict().Pass {
+			t.Errorf("%s with no threshold: passes", tc.name)
+		}
+	}
+}

@@ -236,8 +236,10 @@ type Verdict struct {
 }
 
 // Verdict judges the run: it fails when no request was made (and no probe
-// report was read), and when any of its thresholds failed: the run's
-// Thresholds, or DefaultThresholds when they are nil.
+// report was read), when any of its thresholds failed (the run's
+// Thresholds, or DefaultThresholds when they are nil), and, whatever the
+// thresholds, when the run did not finish or a probe found the limiter's
+// waits untrue.
 func (r Run) Verdict() Verdict {
 	v := Verdict{Unfinished: r.unfinished(), Thresholds: r.Thresholds}
 	if v.Thresholds == nil {
@@ -246,7 +248,9 @@ func (r Run) Verdict() Verdict {
 	if (r.Summary == nil || r.Summary.Requests == 0) && !r.ProbesOnly() {
 		v.Reasons = append(v.Reasons, "no request was made")
 	}
+	judged := map[string]bool{}
 	for _, t := range v.Thresholds {
+		judged[t.Expr] = true
 		if !t.Pass {
 			reason := t.Reason
 			if reason == "" {
@@ -254,6 +258,15 @@ func (r Run) Verdict() Verdict {
 			}
 			v.Reasons = append(v.Reasons, reason)
 		}
+	}
+	// Whatever the thresholds, a run that did not finish, or whose
+	// probes found the limiter's waits untrue, does not pass: what it
+	// measured is not what it set out to measure.
+	if len(v.Unfinished) > 0 && !judged[ExprFinished] {
+		v.Reasons = append(v.Reasons, "run not finished: "+strings.Join(v.Unfinished, "; "))
+	}
+	if p := probesThreshold(r); !p.Pass && !judged[ExprProbes] {
+		v.Reasons = append(v.Reasons, p.Reason)
 	}
 	v.Pass = len(v.Reasons) == 0
 	return v

@@ -159,3 +159,26 @@ func TestThresholdErrors(t *testing.T) {
 		t.Errorf("%d requests sent despite a bad threshold", hits.Load())
 	}
 }
+
+// TestReportJudgesByTheFilesThresholds: report judges a file by the
+// thresholds it was run with; files that name different thresholds are
+// judged by the defaults, so one file's thresholds cannot switch off
+// another's.
+func TestReportJudgesByTheFilesThresholds(t *testing.T) {
+	dir := t.TempDir()
+	dead := "http://" + closedPort(t) + "/"
+	plain, lenient := filepath.Join(dir, "plain.bin"), filepath.Join(dir, "lenient.bin")
+	if code, _, _ := runInProcess(t, "attack", "--url", dead, "-r", "20/s", "-d", "1s", "-o", plain, "-q"); code != exitThreshold {
+		t.Fatalf("dead port: exit %d, want 1", code)
+	}
+	if code, _, stderr := runInProcess(t, "attack", "--url", dead, "-r", "20/s", "-d", "1s", "-o", lenient, "-q", "--threshold", "latency.p99 < 10s"); code != exitOK {
+		t.Fatalf("dead port with a lenient threshold: exit %d (%s), want 0", code, stderr)
+	}
+	if code, out, _ := runInProcess(t, "report", lenient); code != exitOK || !strings.Contains(out, "latency.p99 < 10s") {
+		t.Errorf("report of the lenient file alone: exit %d; want 0, judged by its own threshold\n%s", code, out)
+	}
+	code, out, _ := runInProcess(t, "report", plain, lenient)
+	if code != exitThreshold || !strings.Contains(out, "transport failures 100.0 % > 1 %") || !strings.Contains(out, "judged by different thresholds") {
+		t.Errorf("report of both: exit %d; want 1, by the defaults, with a note\n%s", code, out)
+	}
+}
