@@ -17,6 +17,7 @@ import (
 
 	"github.com/stampede-dev/stampede/probe"
 	"github.com/stampede-dev/stampede/ratelimit"
+	"github.com/stampede-dev/stampede/records/probefile"
 	"github.com/stampede-dev/stampede/sim"
 )
 
@@ -700,4 +701,18 @@ func TestRunRedact(t *testing.T) {
 			t.Errorf("a secret leaked, or nothing was masked:\n%s", all)
 		}
 	})
+}
+
+// TestVerdictsListed: probefile.Verdicts, which thresholds check names
+// against, lists every verdict of the probe.
+func TestVerdictsListed(t *testing.T) {
+	want := []probe.Verdict{probe.Honest, probe.Overstated, probe.Understated, probe.NoRetryAfter, probe.MalformedRetryAfter, probe.Inconsistent, probe.NoLimit, probe.Inconclusive}
+	if len(want) != len(probefile.Verdicts) {
+		t.Fatalf("probefile.Verdicts %v; want %v", probefile.Verdicts, want)
+	}
+	for i, v := range want {
+		if probefile.Verdicts[i] != string(v) {
+			t.Errorf("probefile.Verdicts[%d] = %q, want %q", i, probefile.Verdicts[i], v)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"github.com/stampede-dev/stampede/internal/suggest"
+	"slices"
 
 	"bytes"
 	"errors"
@@ -36,7 +37,7 @@ type LoadOptions struct {
 	// CheckThreshold, if set, checks each threshold's expression. An error
 	// with a method Column() int is reported at that column of the
 	// expression (0 for its first character).
-	CheckThreshold func(expr string) error
+	CheckThreshold func(expr string, requests []string) error
 	// BaseURL, if set, replaces target.base-url (the --base-url flag).
 	BaseURL string
 }
@@ -217,9 +218,12 @@ func (p *parser) profile(root *yaml.Node) *Profile {
 		p.atPos(max(root.Line, 1), max(root.Column, 1), "", "", "no phases: a profile needs phases:, e.g. - {name: main, load: {rate: 10/s, duration: 30s}}")
 	} else {
 		prof.Phases = p.phases(raw.Phases, prof.Requests)
+		if len(prof.Phases) > 0 && !slices.ContainsFunc(prof.Phases, func(ph Phase) bool { return ph.Kind == PhaseLoad }) {
+			p.atPos(raw.Phases.Line, raw.Phases.Column, "phases", "", "no load phase: a profile sends load (to probe a limiter alone, use stampede probe)")
+		}
 	}
 	if raw.Thresholds != nil {
-		prof.Thresholds = p.thresholds(raw.Thresholds)
+		prof.Thresholds = p.thresholds(raw.Thresholds, prof.Requests)
 	}
 	if raw.Reports != nil {
 		prof.Reports = p.reports(raw.Reports)
@@ -779,11 +783,11 @@ func (p *parser) load(n *yaml.Node, path string) (Load, Plan) {
 		return l, Plan{}
 	}
 	n = resolve(n)
-	if nodes["duration"] != nil && strings.TrimSpace(l.Duration) == "0" {
-		p.at(nodes["duration"], path+".duration", `"0"`, "a phase must end: give a duration above 0")
+	plan, errs := l.Plan()
+	if nodes["duration"] != nil && len(errs) == 0 && plan.Duration == 0 {
+		p.at(nodes["duration"], path+".duration", strconv.Quote(l.Duration), "a phase must end: give a duration above 0")
 		return l, Plan{}
 	}
-	plan, errs := l.Plan()
 	for _, err := range errs {
 		fe := field.As(err)
 		if fe == nil {
@@ -860,9 +864,18 @@ func (p *parser) probe(n *yaml.Node, path string, reqs []Request) ProbeOptions {
 
 // columner is an error that knows the column of an expression it is
 // about (0 for the first character).
-type columner interface{ Column() int }
+// columner is an error that knows the column of its expression it is
+// about (thresholds.Error), and its message without it.
+type columner interface {
+	Column() int
+	Message() string
+}
 
-func (p *parser) thresholds(n *yaml.Node) []Threshold {
+func (p *parser) thresholds(n *yaml.Node, reqs []Request) []Threshold {
+	names := make([]string, len(reqs))
+	for i, r := range reqs {
+		names[i] = r.Name
+	}
 	items, ok := p.items(n, "thresholds")
 	if !ok {
 		return nil
@@ -907,13 +920,15 @@ func (p *parser) thresholds(n *yaml.Node) []Threshold {
 			th.Name = expr
 		}
 		if p.opts.CheckThreshold != nil {
-			if err := p.opts.CheckThreshold(expr); err != nil {
+			if err := p.opts.CheckThreshold(expr, names); err != nil {
 				line, col := exprNode.Line, exprNode.Column
+				msg := err.Error()
 				var c columner
 				if errors.As(err, &c) {
 					line, col = textPos(exprNode, byteOffset(expr, c.Column()))
+					msg = c.Message() // the position says the column
 				}
-				p.atPos(line, col, path, "", "%s", strings.ReplaceAll(err.Error(), "\n", "; "))
+				p.atPos(line, col, path, "", "%s", strings.ReplaceAll(msg, "\n", "; "))
 				continue
 			}
 		}

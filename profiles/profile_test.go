@@ -207,7 +207,7 @@ thresholds:
 // TestTenMistakes: ten mistakes give ten errors, in the order of the file,
 // each at its line and column.
 func TestTenMistakes(t *testing.T) {
-	check := func(expr string) error {
+	check := func(expr string, _ []string) error {
 		if i := strings.Index(expr, "parsecs"); i >= 0 {
 			return columnError{i, "unknown unit parsecs"}
 		}
@@ -242,12 +242,13 @@ type columnError struct {
 	msg string
 }
 
-func (e columnError) Error() string { return e.msg }
-func (e columnError) Column() int   { return e.col }
+func (e columnError) Error() string   { return e.msg }
+func (e columnError) Column() int     { return e.col }
+func (e columnError) Message() string { return e.msg }
 
 // TestUnknownKeySuggestion: the example of the brief, exactly.
 func TestUnknownKeySuggestion(t *testing.T) {
-	src := "target: {base-url: http://x}\nrequests: [{name: a, path: /}]\nphases: [{pause: 1s}]\n\n\n\n\n\n\n\n\n    \ntreshold: []\n"
+	src := "target: {base-url: http://x}\nrequests: [{name: a, path: /}]\nphases: [{load: {duration: 1s}}]\n\n\n\n\n\n\n\n\n    \ntreshold: []\n"
 	_, errs := Parse("profile.yaml", []byte(src), LoadOptions{Env: noEnv})
 	if len(errs) != 1 || errs[0].Error() != `profile.yaml:13:1: unknown field "treshold"; did you mean "thresholds"?` {
 		t.Errorf("errors = %v", errs)
@@ -404,7 +405,7 @@ func TestBaseURLOption(t *testing.T) {
 // TestLiteralSecretsAllowed: with AllowLiteralSecrets, a token and a
 // literal secret header are accepted.
 func TestLiteralSecretsAllowed(t *testing.T) {
-	src := "target:\n  base-url: http://x\n  auth: {type: bearer, token: abc}\n  headers: {Cookie: s=1}\nrequests: [{name: a, path: /}]\nphases: [{pause: 1s}]\n"
+	src := "target:\n  base-url: http://x\n  auth: {type: bearer, token: abc}\n  headers: {Cookie: s=1}\nrequests: [{name: a, path: /}]\nphases: [{load: {duration: 1s}}]\n"
 	p, errs := Parse("p.yaml", []byte(src), LoadOptions{Env: noEnv, AllowLiteralSecrets: true})
 	if len(errs) > 0 {
 		t.Fatal(errs)
@@ -428,7 +429,7 @@ func TestAuthEnv(t *testing.T) {
 		{"TOKEN", "", "$TOKEN is empty", map[string]string{"TOKEN": ""}},
 		{"9LIVES", "", "want a variable name", nil},
 	} {
-		src := fmt.Sprintf("target: {base-url: http://x, auth: {type: bearer, env: %q}}\nrequests: [{name: a, path: /}]\nphases: [{pause: 1s}]\n", tc.env)
+		src := fmt.Sprintf("target: {base-url: http://x, auth: {type: bearer, env: %q}}\nrequests: [{name: a, path: /}]\nphases: [{load: {duration: 1s}}]\n", tc.env)
 		p, errs := Parse("p.yaml", []byte(src), LoadOptions{Env: envOf(tc.vars)})
 		switch {
 		case tc.err == "" && (len(errs) > 0 || p.Target.Auth.Secret != tc.want):

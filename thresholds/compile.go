@@ -43,7 +43,8 @@ type Threshold struct {
 type compiled struct {
 	prog     *vm.Program
 	preds    []*vm.Program
-	baseline bool // it reads the baseline
+	baseline bool     // it reads the baseline
+	requests []string // the request names it names
 }
 
 // Error is a threshold that does not compile: the column (1-based, in
@@ -55,6 +56,10 @@ type Error struct {
 
 // Error renders "column 12: unknown name latncy; did you mean latency?".
 func (e *Error) Error() string { return fmt.Sprintf("column %d: %s", e.Col, e.Msg) }
+
+// Message is what is wrong, without the column: for a reader that shows
+// the position itself (a profile's FILE:LINE:COL).
+func (e *Error) Message() string { return e.Msg }
 
 // Column is where the problem is, 1-based: a profile's loader adds it to
 // the expression's own position.
@@ -98,8 +103,12 @@ func compileText(rw rewritten, extra ...expr.Option) (*compiled, error) {
 	if err != nil {
 		return nil, compileError(rw, err)
 	}
-	return &compiled{prog: prog, preds: p.preds, baseline: p.baseline}, nil
+	return &compiled{prog: prog, preds: p.preds, baseline: p.baseline, requests: p.requests}, nil
 }
+
+// Requests are the request names the threshold names (request("x"),
+// request == "x"), for checking them against a profile's requests.
+func (t *Threshold) Requests() []string { return slices.Clone(t.cond.requests) }
 
 // UsesBaseline reports whether the threshold reads the baseline run.
 func (t *Threshold) UsesBaseline() bool { return t.cond.baseline }

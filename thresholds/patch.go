@@ -9,8 +9,10 @@ import (
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm"
 
+	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/internal/suggest"
 	"github.com/stampede-dev/stampede/records"
+	"github.com/stampede-dev/stampede/records/probefile"
 )
 
 // patcher turns the calls expressions make in the terms of thresholds
@@ -22,6 +24,7 @@ type patcher struct {
 	src      rewritten
 	preds    []*vm.Program
 	baseline bool
+	requests []string // the request names it names
 	err      *Error
 }
 
@@ -31,6 +34,10 @@ func (p *patcher) Visit(node *ast.Node) {
 	case *ast.IdentifierNode:
 		if n.Value == "baseline" {
 			p.baseline = true
+		}
+	case *ast.BinaryNode:
+		if msg := p.checkVerdict(n); msg != "" {
+			p.fail(n.Location().From, msg)
 		}
 	case *ast.BuiltinNode: // count is a builtin to the parser, even disabled
 		if n.Name == "count" {
@@ -53,6 +60,21 @@ func (p *patcher) call(node *ast.Node, name string, receiver ast.Node, args []as
 	goName, ok := methods[name]
 	if !ok || p.err != nil {
 		return
+	}
+	if lit, isLit := firstString(args); isLit {
+		switch name {
+		case "request":
+			p.requests = append(p.requests, lit)
+		case "rule":
+			if _, known := contract.RuleByName(lit); !known {
+				msg := fmt.Sprintf("no rate-limit rule %q", lit)
+				if s := suggest.Nearest(lit, ruleIDs()); s != "" {
+					msg += fmt.Sprintf("; did you mean %q?", s)
+				}
+				p.fail((*node).Location().From, msg+" (rules: "+ruleNames()+")")
+				return
+			}
+		}
 	}
 	if predicated[name] {
 		if len(args) != 1 {
@@ -94,7 +116,7 @@ func (p *patcher) predicate(name string, arg ast.Node) (int, bool) {
 		p.fail(at, msg)
 		return 0, false
 	}
-	if msg := checkValues(arg); msg != "" {
+	if msg := p.checkValues(arg); msg != "" {
 		p.fail(at, msg)
 		return 0, false
 	}
@@ -110,39 +132,119 @@ func (p *patcher) fail(at int, msg string) {
 }
 
 // checkValues finds a comparison of a field that has a fixed set of
-// values with a value not in the set: category == "server_eror".
-func checkValues(n ast.Node) string {
+// values with a value not in the set (category == "server_eror",
+// family in ["5XX"]), and notes the request names compared with.
+func (p *patcher) checkValues(n ast.Node) string {
 	var msg string
 	ast.Walk(&n, visitor(func(node *ast.Node) {
 		b, ok := (*node).(*ast.BinaryNode)
-		if !ok || msg != "" || (b.Operator != "==" && b.Operator != "!=") {
+		if !ok || msg != "" {
 			return
 		}
+		id, lits := comparedLiterals(b)
+		for _, lit := range lits {
+			if m := p.checkValue(id, lit); m != "" && msg == "" {
+				msg = m
+			}
+		}
+	}))
+	return msg
+}
+
+// comparedLiterals returns the field and the string literals of a
+// comparison field == "x", "x" == field, field != "x", or field in [...].
+func comparedLiterals(b *ast.BinaryNode) (string, []string) {
+	switch b.Operator {
+	case "==", "!=":
 		id, ok1 := b.Left.(*ast.IdentifierNode)
 		lit, ok2 := b.Right.(*ast.StringNode)
 		if !ok1 || !ok2 {
 			id, ok1 = b.Right.(*ast.IdentifierNode)
 			lit, ok2 = b.Left.(*ast.StringNode)
 		}
-		if !ok1 || !ok2 {
-			return
+		if ok1 && ok2 {
+			return id.Value, []string{lit.Value}
 		}
-		switch id.Value {
-		case "category":
-			if _, err := records.ParseCategory(lit.Value); err != nil {
-				msg = err.Error()
+	case "in", "not in":
+		id, ok1 := b.Left.(*ast.IdentifierNode)
+		arr, ok2 := b.Right.(*ast.ArrayNode)
+		if ok1 && ok2 {
+			var lits []string
+			for _, e := range arr.Nodes {
+				if s, ok := e.(*ast.StringNode); ok {
+					lits = append(lits, s.Value)
+				}
 			}
-		case "kind":
-			if _, err := records.ParseErrorKind(lit.Value); err != nil {
-				msg = err.Error() + ` ("" when a response arrived)`
-			}
-		case "family":
-			if !slices.Contains([]string{"", "1xx", "2xx", "3xx", "4xx", "5xx"}, lit.Value) {
-				msg = fmt.Sprintf("unknown family %q (want 1xx, 2xx, 3xx, 4xx or 5xx)", lit.Value)
-			}
+			return id.Value, lits
 		}
-	}))
-	return msg
+	}
+	return "", nil
+}
+
+// checkValue checks one value a field is compared with.
+func (p *patcher) checkValue(field, lit string) string {
+	switch field {
+	case "category":
+		if _, err := records.ParseCategory(lit); err != nil {
+			return err.Error()
+		}
+	case "kind":
+		if _, err := records.ParseErrorKind(lit); err != nil {
+			return err.Error() + ` ("" when a response arrived)`
+		}
+	case "family":
+		if !slices.Contains([]string{"", "1xx", "2xx", "3xx", "4xx", "5xx"}, lit) {
+			return fmt.Sprintf("unknown family %q (want 1xx, 2xx, 3xx, 4xx or 5xx)", lit)
+		}
+	case "request":
+		p.requests = append(p.requests, lit)
+	}
+	return ""
+}
+
+// checkVerdict checks a comparison of probe.verdict with a string.
+func (p *patcher) checkVerdict(b *ast.BinaryNode) string {
+	if b.Operator != "==" && b.Operator != "!=" {
+		return ""
+	}
+	m, ok1 := b.Left.(*ast.MemberNode)
+	lit, ok2 := b.Right.(*ast.StringNode)
+	if !ok1 || !ok2 {
+		m, ok1 = b.Right.(*ast.MemberNode)
+		lit, ok2 = b.Left.(*ast.StringNode)
+	}
+	if !ok1 || !ok2 {
+		return ""
+	}
+	prop, ok := m.Property.(*ast.StringNode)
+	if !ok || prop.Value != "verdict" {
+		return ""
+	}
+	if lit.Value == "none" || slices.Contains(probefile.Verdicts, lit.Value) {
+		return ""
+	}
+	return fmt.Sprintf("no probe verdict %q (verdicts: %s, or none without a probe)", lit.Value, strings.Join(probefile.Verdicts, ", "))
+}
+
+// firstString is the first argument of a call when it is a string literal.
+func firstString(args []ast.Node) (string, bool) {
+	if len(args) == 0 {
+		return "", false
+	}
+	s, ok := args[0].(*ast.StringNode)
+	if !ok {
+		return "", false
+	}
+	return s.Value, true
+}
+
+// ruleIDs are the ids of the contract's rules.
+func ruleIDs() []string {
+	out := make([]string, len(contract.Rules))
+	for i, r := range contract.Rules {
+		out[i] = r.Name
+	}
+	return out
 }
 
 // visitor adapts a function to ast.Visitor.

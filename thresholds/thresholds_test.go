@@ -94,7 +94,6 @@ func TestReasonNamesTheMeasuredValue(t *testing.T) {
 		`rate(category == "server_error") < 1%`:    `rate(category == "server_error") 10 % ≥ 1 %`,
 		`count(code == "INTERNAL_ERROR") == 0`:     `count(code == "INTERNAL_ERROR") 10 ≠ 0`,
 		`request("create-agent").latency.p95 < 1s`: `request("create-agent").latency.p95 < 1s: the run has no request named "create-agent"`,
-		`rate_limit.rule("nope") == 0`:             `rate_limit.rule("nope") == 0: no rate-limit rule "nope"`,
 		"latency.p99 < 1.2 * baseline.latency.p99": "needs a baseline run (--baseline FILE)",
 	} {
 		got := judge(t, run, nil, src)
@@ -140,17 +139,21 @@ func TestBaseline(t *testing.T) {
 
 func TestCompileErrors(t *testing.T) {
 	for src, want := range map[string]string{
-		"":                                     "column 1: empty expression",
-		"latncy.p99 < 3ms":                     `column 1: unknown metric "latncy"; did you mean "latency"?`,
-		"latency.p99 < 300":                    "give the number a unit, e.g. 300ms",
-		`rate(categry == "x") < 1%`:            `"categry" is not one of their fields`,
-		`rate(category == "server_eror") < 1%`: `unknown category "server_eror"`,
-		`count(kind == "refused") == 0`:        `unknown error kind "refused"`,
-		`count(family == "5XX") == 0`:          `unknown family "5XX"`,
-		"latency.p99 <":                        "column 13: the expression ends too early",
-		"requests":                             "not a condition",
-		"count(status == 1, status == 2) == 0": "count() takes one condition",
-		"latency.p99 < 300ms &&":               "ends too early",
+		"":                                           "column 1: empty expression",
+		"latncy.p99 < 3ms":                           `column 1: unknown metric "latncy"; did you mean "latency"?`,
+		"latency.p99 < 300":                          "give the number a unit, e.g. 300ms",
+		`rate(categry == "x") < 1%`:                  `"categry" is not one of their fields`,
+		`rate(category == "server_eror") < 1%`:       `unknown category "server_eror"`,
+		`count(kind == "refused") == 0`:              `unknown error kind "refused"`,
+		`count(family == "5XX") == 0`:                `unknown family "5XX"`,
+		"latency.p99 <":                              "column 13: the expression ends too early",
+		"requests":                                   "not a condition",
+		"count(status == 1, status == 2) == 0":       "count() takes one condition",
+		"latency.p99 < 300ms &&":                     "ends too early",
+		`rate_limit.rule("admited-after-wait") == 0`: `no rate-limit rule "admited-after-wait"; did you mean "admitted-after-wait"?`,
+		`count(category in ["server_eror"]) == 0`:    `unknown category "server_eror"`,
+		`count(family not in ["5XX"]) == 0`:          `unknown family "5XX"`,
+		`probe.verdict != "dishonest"`:               `no probe verdict "dishonest"`,
 	} {
 		_, err := Compile("", src, false)
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -159,6 +162,16 @@ func TestCompileErrors(t *testing.T) {
 		if e, ok := err.(*Error); !ok || e.Column() < 1 {
 			t.Errorf("Compile(%q): error %T without a column", src, err)
 		}
+	}
+}
+
+func TestRequestsNamed(t *testing.T) {
+	th, err := Compile("", `request("a").latency.p99 < 1s && count(request == "b" || request in ["c", "d"]) == 0`, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := th.Requests(); strings.Join(got, ",") != "a,b,c,d" {
+		t.Errorf("Requests() = %v, want [a b c d]", got)
 	}
 }
 

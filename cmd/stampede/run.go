@@ -1,10 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/attack"
 	"github.com/stampede-dev/stampede/internal/redact"
+	"github.com/stampede-dev/stampede/internal/suggest"
 	"github.com/stampede-dev/stampede/profiles"
 	"github.com/stampede-dev/stampede/records"
 	"github.com/stampede-dev/stampede/records/probefile"
@@ -142,17 +145,40 @@ func loadProfile(arg string, f *runFlags) (*profiles.Profile, error) {
 func readProfile(arg string, f *runFlags) (*profiles.Profile, []error, error) {
 	opts := profiles.LoadOptions{
 		AllowLiteralSecrets: f.allowLiteralSecrets, BaseURL: f.baseURL,
-		CheckThreshold: func(expr string) error { _, err := thresholds.Compile("", expr, false); return err },
+		CheckThreshold: checkThreshold,
 	}
+	var p *profiles.Profile
+	var problems []error
 	if _, err := os.Stat(arg); err == nil || strings.ContainsAny(arg, "/.") {
-		p, problems := profiles.LoadFile(arg, opts)
-		return p, problems, nil
+		p, problems = profiles.LoadFile(arg, opts)
+	} else if _, ok := profiles.BundledSource(arg); ok {
+		p, problems = profiles.LoadBundled(arg, opts)
+	} else {
+		return nil, nil, usageErrorf("no profile file %s and no bundled profile of that name (bundled: %s)", arg, strings.Join(profiles.Bundled(), ", "))
 	}
-	if _, ok := profiles.BundledSource(arg); ok {
-		p, problems := profiles.LoadBundled(arg, opts)
-		return p, problems, nil
+	if len(problems) > 0 {
+		return nil, problems, nil
 	}
-	return nil, nil, usageErrorf("no profile file %s and no bundled profile of that name (bundled: %s)", arg, strings.Join(profiles.Bundled(), ", "))
+	return p, nil, nil
+}
+
+// checkThreshold checks a profile's threshold: it compiles, and the
+// request names it reads are the profile's.
+func checkThreshold(expr string, requests []string) error {
+	th, err := thresholds.Compile("", expr, false)
+	if err != nil {
+		return err
+	}
+	for _, name := range th.Requests() {
+		if !slices.Contains(requests, name) {
+			msg := fmt.Sprintf("no request %q in requests:", name)
+			if near := suggest.Nearest(name, requests); near != "" {
+				msg += fmt.Sprintf(" did you mean %q?", near)
+			}
+			return errors.New(msg)
+		}
+	}
+	return nil
 }
 
 // problemLines renders a profile's problems, one per line.

@@ -18,6 +18,10 @@ const Schema = "stampede/probe/v1"
 // the only verdict that lets a run pass.
 const Honest = "honest"
 
+// Verdicts are every verdict a probe reaches (the probe package's, which
+// a test keeps equal), for checking the thresholds that name one.
+var Verdicts = []string{Honest, "overstated", "understated", "no_retry_after", "malformed_retry_after", "inconsistent", "no_limit", "inconclusive"}
+
 // MaxSize bounds the size of a report Read accepts: a real one is a few
 // kilobytes per round.
 const MaxSize = 4 << 20
