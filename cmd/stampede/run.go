@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -317,10 +318,10 @@ func preparePlan(cmd *cobra.Command, e *env, f *runFlags, p *profiles.Profile) (
 // profile.
 func (pr *preparedProfile) options(p *profiles.Profile) error {
 	policy := redact.NewPolicy()
-	var secrets []string
-	if p.Target.Auth != nil && p.Target.Auth.Secret != "" {
-		secrets = append(secrets, p.Target.Auth.Secret)
+	if a := p.Target.Auth; a != nil {
+		policy = redact.NewPolicy(a.Header) // whatever its name, the auth's header is secret
 	}
+	secrets := profileSecrets(p, policy)
 	pr.classify = classify.Options{Redact: policy, Secrets: secrets}
 	for _, s := range p.Target.Classify {
 		r, err := classify.ParseRule(s)
@@ -342,6 +343,33 @@ func (pr *preparedProfile) options(p *profiles.Profile) error {
 	}
 	pr.contract.Redact = func(s string) string { return policy.Body(s, secrets) }
 	return nil
+}
+
+// profileSecrets are the secrets a profile's requests carry: its auth's,
+// and the values of secret headers and query parameters (Authorization,
+// X-API-Key, ?api_key=…) of the target and of every request, as the
+// environment filled them in. They are masked wherever the target may
+// echo them: messages, samples, evidence.
+func profileSecrets(p *profiles.Profile, policy redact.Policy) []string {
+	var reqs []redact.Request
+	if a := p.Target.Auth; a != nil && a.Secret != "" {
+		h := http.Header{}
+		h.Set(a.Header, a.Value())
+		reqs = append(reqs, redact.Request{Header: h})
+	}
+	reqs = append(reqs, redact.Request{Header: p.Target.Headers, URL: p.Target.BaseURL})
+	for _, r := range p.Requests {
+		h := http.Header{}
+		for k, v := range r.Header {
+			h.Set(k, v.Expand(profiles.TemplateContext{}))
+		}
+		reqs = append(reqs, redact.Request{Header: h, URL: r.URL.Expand(profiles.TemplateContext{})})
+	}
+	secrets := policy.Secrets(reqs...)
+	if a := p.Target.Auth; a != nil && a.Secret != "" && !slices.Contains(secrets, a.Secret) {
+		secrets = append(secrets, a.Secret) // a header the policy does not know as secret still carries it
+	}
+	return secrets
 }
 
 // profileReports are the profile's reports and those of --report.

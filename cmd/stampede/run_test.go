@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -257,5 +259,55 @@ func TestRunTLS(t *testing.T) {
 	}
 	if hits.Load() != before {
 		t.Error("requests sent despite a bad CA file")
+	}
+}
+
+// TestRunMasksEverySecret: a target that echoes the request's headers in
+// its error bodies gets the auth's secret and a request's own secret
+// header; neither reaches the result file, the reports or the terminal.
+func TestRunMasksEverySecret(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(401)
+		fmt.Fprintf(w, `{"error": {"code": "BAD_KEY", "message": "key %s and %s refused"}}`, r.Header.Get("X-Api-Key"), r.Header.Get("X-Service-Token"))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	profile := filepath.Join(dir, "p.yaml")
+	os.WriteFile(profile, []byte(`target:
+  base-url: `+srv.URL+`
+  auth: {type: header, header: X-Service-Token, env: SVC_TOKEN}
+requests:
+  - {name: other, path: /, headers: {X-Api-Key: "${OTHER_KEY}"}}
+phases:
+  - {name: p, load: {rate: 20/s, duration: 1s}}
+`), 0o644)
+	t.Setenv("SVC_TOKEN", "svc-secret-4711")
+	t.Setenv("OTHER_KEY", "sk-other-777")
+	out := filepath.Join(dir, "r.bin")
+	code, stdout, stderr := runInProcess(t, "run", profile, "-q", "-o", out, "--report", "json="+filepath.Join(dir, "r.json"), "--report", "html="+filepath.Join(dir, "r.html"))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for name, text := range map[string]string{"stdout": stdout, "stderr": stderr} {
+		for _, secret := range []string{"svc-secret-4711", "sk-other-777"} {
+			if strings.Contains(text, secret) {
+				t.Errorf("%s shows %s", name, secret)
+			}
+		}
+	}
+	for _, f := range []string{"r.bin", "r.json", "r.html"} {
+		data, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, secret := range []string{"svc-secret-4711", "sk-other-777"} {
+			if bytes.Contains(data, []byte(secret)) {
+				t.Errorf("%s holds %s", f, secret)
+			}
+		}
+	}
+	if !strings.Contains(stdout, "BAD_KEY") {
+		t.Errorf("the echoing class is not in the summary:\n%s", stdout)
 	}
 }
