@@ -84,11 +84,11 @@ type builder struct {
 
 	targets, pacers, runIDs, tools, interrupted []string
 
-	streams          int  // streams begun
-	conditionsDiffer bool // their headers name different thresholds
-	moreTargets                                 int               // distinct targets beyond MaxTargets
-	contracts, withoutTrailer                   int               // streams with and without contract checks
-	seen                                        map[string]string // "run id/shard" → the stream that had it
+	streams                   int               // streams begun
+	conditionsDiffer          bool              // their headers name different thresholds
+	moreTargets               int               // distinct targets beyond MaxTargets
+	contracts, withoutTrailer int               // streams with and without contract checks
+	seen                      map[string]string // "run id/shard" → the stream that had it
 }
 
 func newBuilder() *builder {

@@ -102,3 +102,15 @@ func TestVerdictWhateverTheThresholds(t *testing.T) {
 		}
 	}
 }
+
+func TestPercent(t *testing.T) {
+	for f, want := range map[float64]string{
+		0: "0 %", 0.01: "1 %", 1: "100.0 %", 0.05: "5 %",
+		0.99967: "99.97 %", 0.9999: "99.99 %", 0.999999: "99.9999 %",
+		0.0100001: "1.00001 %", 0.00789: "0.789 %", 0.16667: "16.7 %", 0.1083: "10.8 %", 0.123: "12.3 %",
+	} {
+		if got := Percent(f); got != want {
+			t.Errorf("Percent(%v) = %q, want %q", f, got, want)
+		}
+	}
+}

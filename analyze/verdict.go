@@ -2,7 +2,9 @@ package analyze
 
 import (
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/stampede-dev/stampede/analyze/contract"
@@ -209,17 +211,27 @@ func (r Run) unfinished() []string {
 }
 
 // Percent renders a fraction as a percentage for people: "1 %", "0.25 %",
-// "100.0 %".
+// "100.0 %", "16.667 %", with as many decimals as keep a value that is
+// not whole from reading as a whole one (99.967 % is never "100.0 %",
+// nor 1.00001 % "1 %").
 func Percent(f float64) string {
 	p := 100 * f
-	switch {
-	case p == float64(int64(p)) && p < 100:
+	if p == math.Trunc(p) {
+		if p >= 100 {
+			return fmt.Sprintf("%.1f %%", p)
+		}
 		return fmt.Sprintf("%d %%", int64(p))
-	case p >= 10:
-		return fmt.Sprintf("%.1f %%", p)
-	default:
-		return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.3f", p), "0"), ".") + " %"
 	}
+	for decimals := 1; decimals <= 6; decimals++ {
+		s := strconv.FormatFloat(p, 'f', decimals, 64)
+		if p < 10 && decimals < 3 {
+			continue // small shares with three decimals: 0.789 %
+		}
+		if v, _ := strconv.ParseFloat(s, 64); v != math.Trunc(v) {
+			return strings.TrimRight(strings.TrimRight(s, "0"), ".") + " %"
+		}
+	}
+	return strconv.FormatFloat(p, 'g', -1, 64) + " %"
 }
 
 // Verdict is a run's headline: whether it passed, and why not.

@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/olekukonko/tablewriter/tw"
@@ -255,7 +256,7 @@ func baselineName(run analyze.Run) string {
 		return ""
 	}
 	if len(b.Sources) > 0 {
-		return fmt.Sprint(b.Sources)
+		return strings.Join(b.Sources, ", ")
 	}
 	return b.RunID
 }

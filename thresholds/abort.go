@@ -11,8 +11,11 @@ const CheckInterval = time.Second
 
 // Abort is an analyze.Sink that judges the abortable thresholds on the
 // run so far, every CheckInterval of the stream's time, and calls stop
-// with the reason of the first that fails (once): a run that can no
-// longer pass stops early (--abort-on-fail).
+// with the reason of the first that fails and cannot hold any more
+// (once): a run that can no longer pass stops early (--abort-on-fail). A
+// count above its upper bound cannot come back; a count below a lower
+// bound, or a condition on a request not yet sent, may still come true
+// and does not stop the run; rates and latencies stop it as they stand.
 type Abort struct {
 	ths     []*Threshold
 	stop    func(reason string)
@@ -41,8 +44,10 @@ func (a *Abort) Observe(ev *analyze.Event, run *analyze.Run) error {
 		return nil
 	}
 	a.next = (ev.Elapsed/CheckInterval + 1) * CheckInterval
-	for _, res := range Judge(*run, nil, a.ths) {
-		if !res.Pass {
+	scope := newScope(*run)
+	for _, t := range a.ths {
+		res, sd := t.judgeSides(scope)
+		if !res.Pass && t.cannotHold(sd) {
 			a.stopped = true
 			a.stop(res.Reason)
 			return nil

@@ -23,6 +23,9 @@ func TestAbortStopsOnceAnAbortableThresholdFails(t *testing.T) {
 	a := NewAbort([]*Threshold{
 		must("", "latency.p99 < 1ms", false), // fails, but is not abortable
 		must("holds", "requests > 0", true),
+		must("may still come", "count(status == 429) > 0", true),               // a lower bound on a count
+		must("not yet sent", `request("later").latency.p99 < 1s`, true),        // a request of a later phase
+		must("may still reach", `count(code == "INTERNAL_ERROR") == 20`, true), // 10 so far
 		must("no internal errors", `count(code == "INTERNAL_ERROR") == 0`, true),
 	}, func(r string) { reasons = append(reasons, r) })
 	tick := func(at time.Duration) {

@@ -36,6 +36,7 @@ type Threshold struct {
 	left, right *compiled
 	leftText    string
 	ratio       bool // the left side is a fraction: show it as a percentage
+	leftCount   bool // the left side is a count(…), which only grows during a run
 }
 
 // compiled is a program and the predicates its count(), rate() and
@@ -180,6 +181,26 @@ func (t *Threshold) compileSides(rw rewritten) {
 	t.op, t.left, t.right = top.Operator, left, right
 	t.leftText = durationCalls.ReplaceAllString(leftText, "$1")
 	t.ratio = isRatio(t.leftText)
+	t.leftCount = isCount(top.Left)
+}
+
+// isCount reports whether a side is a call of count() on the run or a
+// request (request("x").count(…)): a number that only grows as a run goes
+// on.
+func isCount(n ast.Node) bool {
+	switch c := n.(type) {
+	case *ast.BuiltinNode:
+		return c.Name == "count"
+	case *ast.CallNode:
+		if id, ok := c.Callee.(*ast.IdentifierNode); ok {
+			return id.Value == "count"
+		}
+		if m, ok := c.Callee.(*ast.MemberNode); ok {
+			p, ok := m.Property.(*ast.StringNode)
+			return ok && p.Value == "count"
+		}
+	}
+	return false
 }
 
 // durationCalls are the duration literals as rewritten, to show them as

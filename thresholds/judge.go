@@ -39,30 +39,85 @@ func Judge(run analyze.Run, baseline *analyze.Run, ths []*Threshold) []analyze.T
 
 // judge evaluates the threshold on a scope.
 func (t *Threshold) judge(scope *Scope) analyze.Threshold {
+	res, _ := t.judgeSides(scope)
+	return res
+}
+
+// sides are the values of a comparison's two sides, and whether the
+// evaluation failed.
+type sides struct {
+	left, right any
+	failed      bool
+}
+
+// judgeSides evaluates the threshold on a scope, with the values of its
+// sides. The Baseline shown is the measured side's value in the baseline
+// run (the same metric, there).
+func (t *Threshold) judgeSides(scope *Scope) (analyze.Threshold, sides) {
 	res := analyze.Threshold{Name: t.Name, Expr: t.Expr, Abort: t.Abort}
 	if t.cond.baseline && scope.Baseline == nil {
 		res.Reason = t.Name + ": needs a baseline run (--baseline FILE)"
-		return res
+		return res, sides{failed: true}
 	}
 	v, err := t.cond.run(scope)
 	if err != nil {
 		res.Reason = fmt.Sprintf("%s: %v", t.Name, err)
-		return res
+		return res, sides{failed: true}
 	}
 	res.Pass, _ = v.(bool)
-	var left, right any
+	var sd sides
 	if t.left != nil {
-		left, _ = t.left.run(scope)
-		right, _ = t.right.run(scope)
-		res.Measured = t.format(left)
-		if t.right.baseline {
-			res.Baseline = t.format(right)
+		sd.left, _ = t.left.run(scope)
+		sd.right, _ = t.right.run(scope)
+		res.Measured = t.format(sd.left)
+		if scope.Baseline != nil && !t.left.baseline {
+			if before, err := t.left.run(scope.Baseline); err == nil {
+				res.Baseline = t.format(before)
+			}
 		}
 	}
 	if !res.Pass {
-		res.Reason = t.reason(left, right)
+		res.Reason = t.reason(sd.left, sd.right)
 	}
-	return res
+	return res, sd
+}
+
+// cannotHold reports whether a threshold that failed on a run so far
+// cannot pass once the run goes on: a count above its upper bound
+// (count(…) < 5, == 0) can only grow. Other conditions (rates, latency)
+// are judged as they stand; a lower bound on a count (count(…) > 0), and
+// a condition on what the run has not yet done (a request not yet sent),
+// may still come true.
+func (t *Threshold) cannotHold(sd sides) bool {
+	if sd.failed {
+		return false
+	}
+	if t.left == nil || !t.leftCount {
+		return true
+	}
+	l, lok := sd.left.(float64)
+	r, rok := toFloat(sd.right)
+	if !lok || !rok {
+		return true
+	}
+	switch t.op {
+	case "<", "<=":
+		return true
+	case "==":
+		return l > r
+	}
+	return false // >, >=, !=: a count may still get there
+}
+
+// toFloat reads a number.
+func toFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case int:
+		return float64(x), true
+	}
+	return 0, false
 }
 
 // run runs a compiled program on a scope.
