@@ -199,6 +199,9 @@ func compileText(src string, lookup func(string) (string, bool), actions bool) (
 			}
 			lit.WriteString(val)
 			i += end + 1
+		case !actions && strings.HasPrefix(src[i:], "{{"):
+			probs = append(probs, textProblem{i, "template actions are not expanded here: put them in a request's path, headers or body"})
+			i = len(src)
 		case actions && strings.HasPrefix(src[i:], "{{"):
 			end := strings.Index(src[i+2:], "}}")
 			if end < 0 {

@@ -290,17 +290,20 @@ func preparePlan(cmd *cobra.Command, e *env, f *runFlags, p *profiles.Profile) (
 	if err := pr.judge.readBaseline(cmd.Context(), f.judge.baseline); err != nil {
 		return nil, err
 	}
-	if f.format != "text" && f.format != "json" {
-		return nil, usageErrorf("--format %q: want text or json", f.format)
-	}
-	if f.dryRun {
-		return pr, printPlan(e.stdout, pr.plan, pr.judge)
+	if err := f.check(p); err != nil {
+		return nil, err
 	}
 	if err := pr.options(p); err != nil {
 		return nil, err
 	}
 	if _, err := attack.NewClient(pr.transport()); err != nil { // the TLS files, before anything is sent
 		return nil, usageErrorf("%s: target.tls: %v", p.File, err)
+	}
+	if f.dryRun {
+		if _, err := parseReportSpecs(f.reports, f.output); err != nil {
+			return nil, err
+		}
+		return pr, printPlan(e.stdout, pr.plan, pr.judge)
 	}
 	if pr.reports, err = profileReports(p, f); err != nil {
 		return nil, err
@@ -312,6 +315,29 @@ func preparePlan(cmd *cobra.Command, e *env, f *runFlags, p *profiles.Profile) (
 		return err
 	})
 	return pr, err
+}
+
+// check checks the flags of run against each other and the profile.
+func (f *runFlags) check(p *profiles.Profile) error {
+	switch {
+	case f.format != "text" && f.format != "json":
+		return usageErrorf("--format %q: want text or json", f.format)
+	case f.timeout < 0:
+		return usageErrorf("--timeout %s: must not be negative (0 for no timeout)", f.timeout)
+	case f.workers == 0:
+		return usageErrorf("--workers 0: want at least 1")
+	case f.maxWorkers > 0 && f.workers > f.maxWorkers:
+		return usageErrorf("--workers %d: more than --max-workers %d", f.workers, f.maxWorkers)
+	}
+	if f.baseURL == "" {
+		return nil
+	}
+	for _, r := range p.Requests { // a request written with its own URL would go elsewhere, with the auth
+		if u := r.URL.Expand(profiles.TemplateContext{}); !strings.HasPrefix(u, strings.TrimSuffix(f.baseURL, "/")) {
+			return usageErrorf("--base-url %s: request %s has a URL of its own (%s), which --base-url does not move; write its path relative to target.base-url", f.baseURL, r.Name, redact.NewPolicy().URL(u))
+		}
+	}
+	return nil
 }
 
 // options are the classifier's and the contract checker's options of a
@@ -387,6 +413,7 @@ func profileReports(p *profiles.Profile, f *runFlags) ([]reportSpec, error) {
 
 // profileHeader is what the result file says of a profile's run.
 func profileHeader(cmd *cobra.Command, f *runFlags, plan *scenario.Plan) records.Header {
+	_, d := plan.Planned()
 	runID := f.runID
 	if runID == "" {
 		runID = newRunID()
@@ -395,7 +422,7 @@ func profileHeader(cmd *cobra.Command, f *runFlags, plan *scenario.Plan) records
 	return records.Header{
 		Start: time.Now(), Command: commandLine(cmd, redact.NewPolicy()),
 		Target: "profile " + p.Name + " at " + redact.NewPolicy().URL(p.Target.BaseURL), Pacer: phasesLine(plan),
-		RunID: runID, Shard: f.shard, Tool: "stampede " + version,
+		Duration: d, RunID: runID, Shard: f.shard, Tool: "stampede " + version,
 	}
 }
 
@@ -412,6 +439,5 @@ func phasesLine(plan *scenario.Plan) string {
 			parts = append(parts, fmt.Sprintf("%s: probe of %s (≤ %s)", ph.Name, ph.Probe.Request, ph.Probe.MaxTime))
 		}
 	}
-	_, d := plan.Planned()
-	return strings.Join(parts, ", then ") + fmt.Sprintf("; %s planned", d)
+	return strings.Join(parts, ", then ") + "; in all" // reports add "for 32s", the plan's total
 }
