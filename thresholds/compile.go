@@ -84,6 +84,9 @@ func Compile(name, src string, abort bool) (*Threshold, error) {
 		return nil, &Error{Col: 1, Msg: "empty expression; want a condition such as latency.p99 < 300ms"}
 	}
 	rw := rewriteLiterals(src)
+	if rw.badUnit != "" {
+		return nil, &Error{Col: rw.badAt + 1, Msg: fmt.Sprintf("%q: not a number with a unit; durations take ns, us, µs, ms, s, m or h (300ms, 1.5s, 1m30s), percentages %% (1%%)", rw.badUnit)}
+	}
 	cond, err := compileText(rw, expr.AsBool())
 	if err != nil {
 		return nil, err
@@ -227,6 +230,7 @@ func compileError(rw rewritten, err error) *Error {
 
 // explain rewords the library's messages in the terms of thresholds.
 func explain(msg string) string {
+	msg = goNames.Replace(msg)
 	switch {
 	case strings.Contains(msg, "mismatched types time.Duration and"), strings.Contains(msg, "and time.Duration)"):
 		return "a latency or duration is compared with a plain number: give the number a unit, e.g. 300ms or 1.5s (" + msg + ")"
@@ -237,11 +241,47 @@ func explain(msg string) string {
 		}
 		return fmt.Sprintf("unknown metric %q; metrics are %s", name, strings.Join(metricNames(), ", "))
 	case strings.HasPrefix(msg, "expected bool, but got "):
-		return "not a condition: it gives a " + strings.TrimPrefix(msg, "expected bool, but got ") + "; compare it, e.g. latency.p99 < 300ms"
+		return "not a condition: it gives a value (" + strings.TrimPrefix(msg, "expected bool, but got ") + "); compare it, e.g. latency.p99 < 300ms"
 	case msg == "unexpected token EOF":
 		return "the expression ends too early; want a value after the operator, e.g. latency.p99 < 300ms"
+	case strings.HasPrefix(msg, `unexpected token Operator("=")`):
+		return "= is not a comparison: write == (or !=, <, <=, >, >=)"
+	}
+	if m := noField.FindStringSubmatch(msg); m != nil {
+		if fields := fieldsOf[m[1]]; fields != "" {
+			return fmt.Sprintf("%s has no %q: want one of %s", displayNames[m[1]], m[2], fields)
+		}
 	}
 	return msg
+}
+
+// goNames turns the Go names of Scope's methods, which the library's
+// messages show, back into the names expressions use.
+var goNames = strings.NewReplacer("CountOf", "count", "RateOf", "rate", "ClassOf", "class", "Request", "request", "Rule", "rule", "thresholds.", "")
+
+// noField is the library's message for a field that a struct has not.
+var noField = regexp.MustCompile(`^type (\w+) has no field (\w+)`)
+
+// displayNames name the types expressions reach into as expressions do.
+var displayNames = map[string]string{"Latency": "a latency", "RateLimit": "rate_limit", "Probe": "probe", "Scope": "the run"}
+
+// fieldsOf lists the fields of the types expressions reach into.
+var fieldsOf = map[string]string{
+	"Latency":   tagsOf(reflect.TypeFor[Latency]()),
+	"RateLimit": tagsOf(reflect.TypeFor[RateLimit]()) + ", rule(id)",
+	"Probe":     tagsOf(reflect.TypeFor[Probe]()),
+	"Scope":     strings.Join(metricNames(), ", "),
+}
+
+// tagsOf lists the expr tags of a struct's fields.
+func tagsOf(t reflect.Type) string {
+	var out []string
+	for i := range t.NumField() {
+		if tag := t.Field(i).Tag.Get("expr"); tag != "" {
+			out = append(out, tag)
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // metricNames lists the names a threshold may start with.

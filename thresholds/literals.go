@@ -15,6 +15,10 @@ type rewritten struct {
 	// orig maps a rune index of text to the rune index of the original
 	// it came from.
 	orig []int
+	// badUnit is a number followed by a word that is no unit ("1sec",
+	// "2d"), and where it starts; "" if none.
+	badUnit string
+	badAt   int
 }
 
 // column returns the 1-based column in the original of rune index i of
@@ -35,6 +39,7 @@ func (r rewritten) column(i int) int {
 func rewriteLiterals(src string) rewritten {
 	var out strings.Builder
 	var orig []int
+	badUnit, badAt := "", 0
 	runes := []rune(src)
 	emit := func(s string, from int) {
 		for range utf8.RuneCountInString(s) {
@@ -62,6 +67,15 @@ func rewriteLiterals(src string) rewritten {
 				i = end
 				continue
 			}
+			if j < len(runes) && isLetter(runes[j]) && badUnit == "" && !strings.ContainsAny(number, "_") {
+				k := j
+				for k < len(runes) && isIdentRune(runes[k]) {
+					k++
+				}
+				if w := string(runes[j:k]); !strings.EqualFold(w, "e") && !(len(w) > 1 && (w[0] == 'e' || w[0] == 'E') && isDigit(rune(w[1]))) {
+					badUnit, badAt = string(runes[i:k]), i
+				}
+			}
 			if k := skipSpaces(runes, j); k < len(runes) && runes[k] == '%' && !operandFollows(runes, k+1) {
 				if v, err := strconv.ParseFloat(strings.ReplaceAll(number, "_", ""), 64); err == nil {
 					emit("("+strconv.FormatFloat(v/100, 'g', -1, 64)+")", i)
@@ -78,7 +92,7 @@ func rewriteLiterals(src string) rewritten {
 			i++
 		}
 	}
-	return rewritten{text: out.String(), orig: orig}
+	return rewritten{text: out.String(), orig: orig, badUnit: badUnit, badAt: badAt}
 }
 
 // durationEnd returns the end of a duration literal starting at i, such

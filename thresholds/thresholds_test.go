@@ -292,3 +292,26 @@ func TestPerRequestMetrics(t *testing.T) {
 		t.Errorf("class() within request(): %+v", got)
 	}
 }
+
+func TestMessagesSpeakThresholds(t *testing.T) {
+	for src, want := range map[string]string{
+		"latency.p100 < 1s":              `a latency has no "p100": want one of min, mean, p50, p75, p90, p95, p99, p999, max`,
+		"rate_limit.nope > 1":            `rate_limit has no "nope": want one of errors, warnings, violations, checked, rule(id)`,
+		"latency.p99 < 1sec":             `"1sec": not a number with a unit`,
+		"latency.p99 < 2d":               `"2d": not a number with a unit`,
+		"count(status = 500) == 0":       "= is not a comparison: write ==",
+		"requests":                       "not a condition: it gives a value (float64)",
+		`request(1).latency.p99 < 1s`:    "request",
+		"requests > 1e3 && requests < 2": "",
+	} {
+		_, err := Compile("", src, false)
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("Compile(%q): %v", src, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("Compile(%q) = %v, want %q", src, err, want)
+		case err != nil && (strings.Contains(err.Error(), "thresholds.") || strings.Contains(err.Error(), "Request")):
+			t.Errorf("Compile(%q) = %v: a Go name", src, err)
+		}
+	}
+}

@@ -54,8 +54,9 @@ func validateProfile(e *env, arg string, f *runFlags) error {
 		return &exitError{code: exitUsage, err: fmt.Errorf("%s: %d %s", arg, len(problems), pluralWord(len(problems), "problem", "problems"))}
 	}
 	requests, d := p.Planned()
-	fmt.Fprintf(e.stdout, "%s: valid: %d requests, %d phases (about %.0f requests over %s), %d thresholds\n",
-		p.File, len(p.Requests), len(p.Phases), requests, d, len(p.Thresholds))
+	fmt.Fprintf(e.stdout, "%s: valid: %d %s, %d %s (about %.0f requests over %s), %d %s\n",
+		p.File, len(p.Requests), pluralWord(len(p.Requests), "request", "requests"), len(p.Phases), pluralWord(len(p.Phases), "phase", "phases"),
+		requests, d, len(p.Thresholds), pluralWord(len(p.Thresholds), "threshold", "thresholds"))
 	return nil
 }
 
