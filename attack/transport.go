@@ -11,7 +11,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ import (
 
 	"golang.org/x/net/http2"
 
+	"github.com/stampede-dev/stampede/internal/readfile"
 	"github.com/stampede-dev/stampede/internal/redact"
 	"github.com/stampede-dev/stampede/records"
 )
@@ -95,14 +95,17 @@ func newTransport(o TransportOptions) (*http.Transport, error) {
 	return tr, nil
 }
 
+// maxPEM bounds a certificate or key file.
+const maxPEM = 1 << 20
+
 // tlsConfigOf is the TLS configuration of o: its trusted certificates and
 // client certificate read from their files.
 func tlsConfigOf(o TransportOptions) (*tls.Config, error) {
 	c := &tls.Config{InsecureSkipVerify: o.Insecure} //nolint:gosec // the user asked for it
 	if o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
+		pem, err := readfile.Regular(o.CAFile, maxPEM)
 		if err != nil {
-			return nil, fmt.Errorf("ca-file: %w", err)
+			return nil, fmt.Errorf("ca-file %s: %w", o.CAFile, err)
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
@@ -114,7 +117,15 @@ func tlsConfigOf(o TransportOptions) (*tls.Config, error) {
 		if o.CertFile == "" || o.KeyFile == "" {
 			return nil, errors.New("a client certificate needs both cert-file and key-file")
 		}
-		cert, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
+		certPEM, err := readfile.Regular(o.CertFile, maxPEM)
+		if err != nil {
+			return nil, fmt.Errorf("cert-file %s: %w", o.CertFile, err)
+		}
+		keyPEM, err := readfile.Regular(o.KeyFile, maxPEM)
+		if err != nil {
+			return nil, fmt.Errorf("key-file %s: %w", o.KeyFile, err)
+		}
+		cert, err := tls.X509KeyPair(certPEM, keyPEM)
 		if err != nil {
 			return nil, fmt.Errorf("cert-file %s, key-file %s: %w", o.CertFile, o.KeyFile, err)
 		}

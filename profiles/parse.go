@@ -1,14 +1,14 @@
 package profiles
 
 import (
-	"github.com/stampede-dev/stampede/internal/suggest"
 	"slices"
+
+	"github.com/stampede-dev/stampede/internal/suggest"
 
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -24,6 +24,7 @@ import (
 	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/attack/pace"
 	"github.com/stampede-dev/stampede/internal/field"
+	"github.com/stampede-dev/stampede/internal/readfile"
 )
 
 // LoadOptions say how a profile is read.
@@ -47,17 +48,19 @@ type LoadOptions struct {
 // (It is not named Load: that is the load section's type, which the
 // attack flags fill in.)
 func LoadFile(path string, opts LoadOptions) (*Profile, []error) {
-	data, err := os.ReadFile(path)
+	data, err := readfile.Regular(path, MaxProfileSize)
 	if err != nil {
-		msg := err.Error()
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			msg = pe.Err.Error()
-		}
-		return nil, []error{&field.Error{Field: "profile", Msg: msg, File: path}}
+		return nil, []error{&field.Error{Field: "profile", Msg: err.Error(), File: path}}
 	}
 	return Parse(path, data, opts)
 }
+
+// Bounds on the files a profile reads.
+const (
+	MaxProfileSize = 4 << 20  // a profile file
+	MaxBodyFile    = 64 << 20 // a body-file (as a request body of stampede attack)
+	MaxTLSFile     = 1 << 20  // a certificate or key (PEM)
+)
 
 // Parse validates the profile data read from file (a name for messages;
 // relative body-file and tls paths are resolved against its directory).
@@ -457,8 +460,8 @@ func (p *parser) tls(n *yaml.Node) TLS {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(p.dir, path)
 		}
-		if _, err := os.Stat(path); err != nil {
-			p.at(nodes[key], "target.tls."+key, strconv.Quote(v), "no such file (relative paths are read from the profile's directory)")
+		if _, err := readfile.Regular(path, MaxTLSFile); err != nil {
+			p.at(nodes[key], "target.tls."+key, strconv.Quote(v), "%v (relative paths are read from the profile's directory)", err)
 		}
 		return path
 	}
@@ -607,9 +610,9 @@ func (p *parser) request(n *yaml.Node, path, base string) (Request, bool) {
 		if !filepath.IsAbs(r.BodyFile) {
 			r.BodyFile = filepath.Join(p.dir, r.BodyFile)
 		}
-		data, err := os.ReadFile(r.BodyFile)
+		data, err := readfile.Regular(r.BodyFile, MaxBodyFile)
 		if err != nil {
-			p.at(nodes["body-file"], path+".body-file", strconv.Quote(raw.BodyFile), "cannot read it (relative paths are read from the profile's directory)")
+			p.at(nodes["body-file"], path+".body-file", strconv.Quote(raw.BodyFile), "%v (relative paths are read from the profile's directory)", err)
 		}
 		r.Body = LiteralTemplate(string(data))
 	}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"sync/atomic"
 	"time"
 
@@ -34,7 +33,7 @@ type Leg struct {
 type Plan struct {
 	Profile *profiles.Profile
 	Legs    []Leg
-	bodies  map[string][]byte // body files, read once
+	bodies  map[string][]byte // the bodies that are the same for every request
 	counter atomic.Uint64     // {{counter}}
 }
 
@@ -76,14 +75,9 @@ func New(p *profiles.Profile) (*Plan, error) {
 		return nil, err
 	}
 	for _, r := range p.Requests {
-		if r.BodyFile == "" {
-			continue
+		if r.BodyFile != "" || r.Body.Static() && r.Body != nil {
+			plan.bodies[r.Name] = []byte(r.Body.Expand(profiles.TemplateContext{})) // once, not per request
 		}
-		b, err := os.ReadFile(r.BodyFile)
-		if err != nil {
-			return nil, fmt.Errorf("request %s: body-file: %w", r.Name, err)
-		}
-		plan.bodies[r.Name] = b
 	}
 	return plan, nil
 }

@@ -83,7 +83,13 @@ func Compile(name, src string, abort bool) (*Threshold, error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, &Error{Col: 1, Msg: "empty expression; want a condition such as latency.p99 < 300ms"}
 	}
+	if len(src) > MaxExprLen {
+		return nil, &Error{Col: 1, Msg: fmt.Sprintf("an expression of %d bytes: at most %d", len(src), MaxExprLen)}
+	}
 	rw := rewriteLiterals(src)
+	if bad := checkShape(rw); bad != nil {
+		return nil, bad
+	}
 	if rw.badUnit != "" {
 		return nil, &Error{Col: rw.badAt + 1, Msg: fmt.Sprintf("%q: not a number with a unit; durations take ns, us, µs, ms, s, m or h (300ms, 1.5s, 1m30s), percentages %% (1%%)", rw.badUnit)}
 	}

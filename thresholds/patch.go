@@ -102,7 +102,11 @@ func (p *patcher) call(node *ast.Node, name string, receiver ast.Node, args []as
 // and returns its index.
 func (p *patcher) predicate(name string, arg ast.Node) (int, bool) {
 	src := arg.String()
-	prog, err := expr.Compile(src, expr.Env(Group{}), expr.AsBool())
+	if bad := refusedIn(arg); bad != "" {
+		p.fail(arg.Location().From, bad)
+		return 0, false
+	}
+	prog, err := expr.Compile(src, expr.Env(Group{}), expr.AsBool(), expr.DisableAllBuiltins())
 	at := arg.Location().From
 	if err != nil {
 		msg := firstLine(err.Error())
@@ -122,6 +126,24 @@ func (p *patcher) predicate(name string, arg ast.Node) (int, bool) {
 	}
 	p.preds = append(p.preds, prog)
 	return len(p.preds) - 1, true
+}
+
+// refusedIn says why a predicate has no place in a threshold: what
+// refused refuses, and any call.
+func refusedIn(n ast.Node) string {
+	var msg string
+	ast.Walk(&n, visitor(func(node *ast.Node) {
+		if msg != "" {
+			return
+		}
+		switch (*node).(type) {
+		case *ast.CallNode, *ast.BuiltinNode:
+			msg = "a condition on the responses compares their fields, with no function call (fields: " + strings.Join(groupFields(), ", ") + ")"
+		default:
+			msg = refused(*node)
+		}
+	}))
+	return msg
 }
 
 // fail notes the first error, at rune index at of the rewritten text.

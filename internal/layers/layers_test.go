@@ -26,11 +26,12 @@ var allowed = map[string][]string{
 	"ratelimit":          nil,
 	"internal/field":     nil,
 	"internal/suggest":   nil,
+	"internal/readfile":  nil,
 	"internal/redact":    nil,
 	"internal/golden":    nil,
 	"attack/pace":        {"internal/field"},
 	// Sending load: the attack engine and the probe.
-	"attack": {"records", "attack/pace", "ratelimit", "internal/redact", "internal/field"},
+	"attack": {"records", "attack/pace", "ratelimit", "internal/redact", "internal/field", "internal/readfile"},
 	"probe":  {"records/probefile", "ratelimit", "attack/pace", "internal/field"},
 	// Analysis: classification and the contract below the one consume loop.
 	"analyze/classify": {"records", "internal/redact", "internal/field"},
@@ -38,7 +39,7 @@ var allowed = map[string][]string{
 	"analyze": {"records", "records/vegetafile", "records/probefile", "ratelimit", "analyze/classify", "analyze/contract",
 		"internal/redact", "internal/field"},
 	// Configuration and the simulation.
-	"profiles": {"attack/pace", "internal/field", "internal/suggest", "analyze/classify", "analyze/contract"},
+	"profiles": {"attack/pace", "internal/field", "internal/suggest", "internal/readfile", "analyze/classify", "analyze/contract"},
 	"sim":      {"attack/pace", "internal/field"},
 	// Output: renderers, then the terminal.
 	"reports":    {"analyze", "analyze/classify", "analyze/contract", "records", "records/probefile", "probe", "attack/pace"},
