@@ -55,6 +55,12 @@ func LoadFile(path string, opts LoadOptions) (*Profile, []error) {
 	return Parse(path, data, opts)
 }
 
+// MaxThresholds bounds a profile's thresholds.
+const MaxThresholds = 200
+
+// MaxWeight bounds a request's weight: weights are proportions.
+const MaxWeight = 1_000_000
+
 // Bounds on the files a profile reads.
 const (
 	MaxProfileSize = 4 << 20  // a profile file
@@ -564,7 +570,7 @@ func (p *parser) request(n *yaml.Node, path, base string) (Request, bool) {
 		return r, false
 	}
 	n = resolve(n)
-	before := len(p.errs)
+	before := p.problems()
 	r.Name = raw.Name
 	switch {
 	case raw.Name == "":
@@ -580,8 +586,8 @@ func (p *parser) request(n *yaml.Node, path, base string) (Request, bool) {
 	}
 	if raw.Weight != nil {
 		if w, ok := p.integer(raw.Weight, path+".weight"); ok {
-			if w < 1 {
-				p.at(raw.Weight, path+".weight", strconv.Itoa(w), "must be at least 1")
+			if w < 1 || w > MaxWeight {
+				p.at(raw.Weight, path+".weight", strconv.Itoa(w), "must be from 1 to %d", MaxWeight)
 			}
 			r.Weight = w
 		}
@@ -616,7 +622,7 @@ func (p *parser) request(n *yaml.Node, path, base string) (Request, bool) {
 		}
 		r.Body = LiteralTemplate(string(data))
 	}
-	return r, len(p.errs) == before
+	return r, p.problems() == before
 }
 
 // joinURL joins the base URL and a request's path, unless the path is a
@@ -678,7 +684,7 @@ func (p *parser) phase(n *yaml.Node, path string, i int, reqs []Request) (Phase,
 		return ph, false
 	}
 	n = resolve(n)
-	before := len(p.errs)
+	before := p.problems()
 	ph.Name = raw.Name
 	if ph.Name == "" {
 		ph.Name = "phase-" + strconv.Itoa(i+1)
@@ -726,7 +732,7 @@ func (p *parser) phase(n *yaml.Node, path string, i int, reqs []Request) (Phase,
 		needRequests()
 		ph.Probe = p.probe(raw.Probe, path+".probe", reqs)
 	}
-	return ph, len(p.errs) == before
+	return ph, p.problems() == before
 }
 
 // subset reads a phase's list of request names.
@@ -881,6 +887,10 @@ func (p *parser) thresholds(n *yaml.Node, reqs []Request) []Threshold {
 	}
 	items, ok := p.items(n, "thresholds")
 	if !ok {
+		return nil
+	}
+	if len(items) > MaxThresholds {
+		p.at(n, "thresholds", "", "%d thresholds: at most %d (a result file keeps them in its header)", len(items), MaxThresholds)
 		return nil
 	}
 	var out []Threshold

@@ -217,7 +217,7 @@ func TestTenMistakes(t *testing.T) {
 	want := []string{
 		`ten.yaml:4:31: target.auth.token: a literal secret is refused: put it in an environment variable and name it with env: (or allow literal secrets)`,
 		`ten.yaml:5:21: target.headers.Cookie: a literal secret is refused: take it from the environment (Cookie: ${VAR}, or target.auth), or allow literal secrets`,
-		`ten.yaml:7:33: requests[0].weight -2: must be at least 1`,
+		`ten.yaml:7:33: requests[0].weight -2: must be from 1 to 1000000`,
 		`ten.yaml:8:12: requests[1].name "a": duplicate request name (first at line 7)`,
 		`ten.yaml:8:25: requests[1].path: {{uuid}} takes no arguments`,
 		`ten.yaml:9:32: requests[2].body: ${NOPE} is not set and has no default (use ${NOPE:-value})`,
@@ -631,6 +631,26 @@ func TestFileErrors(t *testing.T) {
 		_, errs := Parse("p.yaml", []byte(tc.src), LoadOptions{})
 		if len(errs) != 1 || errs[0].Error() != tc.want {
 			t.Errorf("Parse(%q) = %v; want %s", tc.src, errs, tc.want)
+		}
+	}
+}
+
+// TestProblemsBounded: a file of aliases to one long mistake gets at most
+// MaxProblems problems, each short, and a count of the rest.
+func TestProblemsBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("target: {base-url: http://x}\nrequests:\n  - &r {name: a, path: /, weight: &w \"" + strings.Repeat("x", 100_000) + "\"}\n")
+	for range 1000 {
+		b.WriteString("  - *r\n")
+	}
+	b.WriteString("phases: [{load: {duration: 1s}}]\n")
+	_, errs := Parse("amp.yaml", []byte(b.String()), LoadOptions{Env: noEnv})
+	if len(errs) != MaxProblems+1 || !strings.Contains(errs[len(errs)-1].Error(), "more problems") {
+		t.Fatalf("%d problems, the last %v; want %d and a count of the rest", len(errs), errs[len(errs)-1], MaxProblems+1)
+	}
+	for _, err := range errs {
+		if len(err.Error()) > 1000 {
+			t.Fatalf("a problem of %d bytes", len(err.Error()))
 		}
 	}
 }

@@ -19,9 +19,13 @@ import (
 // decoder walks a profile's YAML nodes, collecting every problem with its
 // position.
 type decoder struct {
-	file string
-	errs []error
+	file    string
+	errs    []error
+	dropped int // problems beyond MaxProblems, counted, not kept
 }
+
+// problems counts the problems found so far, those dropped included.
+func (d *decoder) problems() int { return len(d.errs) + d.dropped }
 
 // at records a problem of the value at n, named by path (the key path
 // "phases[1].load.rate"), showing value ("" for none).
@@ -30,7 +34,30 @@ func (d *decoder) at(n *yaml.Node, path, value, format string, args ...any) {
 }
 
 func (d *decoder) atPos(line, col int, path, value, format string, args ...any) {
-	d.errs = append(d.errs, &field.Error{Field: path, Value: value, Msg: fmt.Sprintf(format, args...), File: d.file, Line: line, Col: col})
+	if len(d.errs) >= MaxProblems {
+		d.dropped++
+		return
+	}
+	d.errs = append(d.errs, &field.Error{Field: clip(path), Value: clip(value), Msg: clip(fmt.Sprintf(format, args...)), File: d.file, Line: line, Col: col})
+}
+
+// MaxProblems bounds the problems reported of one profile: a file of
+// aliases to one mistake would otherwise repeat it without end.
+const MaxProblems = 100
+
+// maxShown bounds a value, path or message shown in a problem.
+const maxShown = 300
+
+// clip shortens a text shown in a problem, at a UTF-8 boundary.
+func clip(s string) string {
+	if len(s) <= maxShown {
+		return s
+	}
+	cut := maxShown
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // sorted returns the errors in the order of their positions in the file.
@@ -42,6 +69,10 @@ func (d *decoder) sorted() []error {
 		}
 		return a.Col < b.Col
 	})
+	if d.dropped > 0 {
+		last := field.As(d.errs[len(d.errs)-1])
+		d.errs = append(d.errs, &field.Error{Msg: fmt.Sprintf("and %d more problems", d.dropped), File: d.file, Line: last.Line, Col: last.Col})
+	}
 	return d.errs
 }
 

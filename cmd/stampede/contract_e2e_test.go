@@ -2,12 +2,13 @@ package main
 
 import (
 	"encoding/json"
-	"github.com/stampede-dev/stampede/analyze/contract"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stampede-dev/stampede/analyze/contract"
 
 	"github.com/stampede-dev/stampede/reports"
 	"github.com/stampede-dev/stampede/sim"

@@ -155,7 +155,11 @@ func readProfile(arg string, f *runFlags) (*profiles.Profile, []error, error) {
 	} else if _, ok := profiles.BundledSource(arg); ok {
 		p, problems = profiles.LoadBundled(arg, opts)
 	} else {
-		return nil, nil, usageErrorf("no profile file %s and no bundled profile of that name (bundled: %s)", arg, strings.Join(profiles.Bundled(), ", "))
+		msg := fmt.Sprintf("no profile file %q and no bundled profile of that name (bundled: %s)", arg, strings.Join(profiles.Bundled(), ", "))
+		if near := suggest.Nearest(strings.TrimSuffix(arg, ".yaml"), profiles.Bundled()); near != "" {
+			msg += fmt.Sprintf("; did you mean %s?", near)
+		}
+		return nil, nil, usageErrorf("%s", msg)
 	}
 	if len(problems) > 0 {
 		return nil, problems, nil
@@ -191,7 +195,7 @@ func problemLines(errs []error) string {
 	if len(lines) == 1 {
 		return lines[0]
 	}
-	return fmt.Sprintf("%d problems:\n  %s", len(lines), strings.Join(lines, "\n  "))
+	return fmt.Sprintf("%d problems: %s (stampede validate lists them one per line)", len(lines), strings.Join(lines, "; "))
 }
 
 // profileThresholds compiles the profile's thresholds and those of
@@ -208,7 +212,7 @@ func profileThresholds(p *profiles.Profile, extra []string) ([]*thresholds.Thres
 	for _, src := range extra {
 		th, err := thresholds.Compile("", src, false)
 		if err != nil {
-			return nil, usageErrorf("--threshold %q: %v", src, err)
+			return nil, usageErrorf("--threshold %q: %v", clipped(src, 120), err)
 		}
 		out = append(out, th)
 	}
@@ -277,6 +281,9 @@ func prepareProfile(cmd *cobra.Command, e *env, f *runFlags, arg string) (*prepa
 
 // preparePlan plans a loaded profile (see prepareProfile).
 func preparePlan(cmd *cobra.Command, e *env, f *runFlags, p *profiles.Profile) (*preparedProfile, error) {
+	if err := runnable(p, f); err != nil {
+		return nil, usageErrorf("%v", err)
+	}
 	pr := &preparedProfile{f: f}
 	var err error
 	if pr.plan, err = scenario.New(p); err != nil {
@@ -296,9 +303,6 @@ func preparePlan(cmd *cobra.Command, e *env, f *runFlags, p *profiles.Profile) (
 	if err := pr.options(p); err != nil {
 		return nil, err
 	}
-	if _, err := attack.NewClient(pr.transport()); err != nil { // the TLS files, before anything is sent
-		return nil, usageErrorf("%s: target.tls: %v", p.File, err)
-	}
 	if f.dryRun {
 		if _, err := parseReportSpecs(f.reports, f.output); err != nil {
 			return nil, err
@@ -315,6 +319,20 @@ func preparePlan(cmd *cobra.Command, e *env, f *runFlags, p *profiles.Profile) (
 		return err
 	})
 	return pr, err
+}
+
+// runnable checks what loading a profile does not: that its phases can
+// be planned (their total length), and its TLS files make a transport.
+// validate and run both ask.
+func runnable(p *profiles.Profile, f *runFlags) error {
+	if _, err := scenario.New(p); err != nil {
+		return fmt.Errorf("%s: phases: %v", p.File, err)
+	}
+	pr := &preparedProfile{f: f, plan: &scenario.Plan{Profile: p}}
+	if _, err := attack.NewClient(pr.transport()); err != nil {
+		return fmt.Errorf("%s: target.tls: %v", p.File, err)
+	}
+	return nil
 }
 
 // check checks the flags of run against each other and the profile.

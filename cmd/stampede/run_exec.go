@@ -17,6 +17,7 @@ import (
 	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/attack"
 	"github.com/stampede-dev/stampede/attack/pace"
+	"github.com/stampede-dev/stampede/internal/redact"
 	"github.com/stampede-dev/stampede/probe"
 	"github.com/stampede-dev/stampede/progress"
 	"github.com/stampede-dev/stampede/records/probefile"
@@ -191,7 +192,7 @@ func printPlan(w io.Writer, plan *scenario.Plan, j judge) error {
 	p := plan.Profile
 	requests, d := plan.Planned()
 	fmt.Fprintf(w, "Profile   %s (%s)\nTarget    %s, auth %s\nPlan      %d phases, about %d requests over %s (probes at their bound)\n\n",
-		p.Name, p.File, p.Target.BaseURL, p.Target.Auth, len(p.Phases), requests, d)
+		oneLine(p.Name), oneLine(p.File), oneLine(redact.NewPolicy().URL(p.Target.BaseURL)), oneLine(p.Target.Auth.String()), len(p.Phases), requests, d)
 	var rows [][]string
 	for _, leg := range plan.Legs {
 		rows = append(rows, legRows(plan, leg)...)
@@ -205,7 +206,7 @@ func printPlan(w io.Writer, plan *scenario.Plan, j judge) error {
 		if t.Abort {
 			abort = "abort"
 		}
-		rows = append(rows, []string{t.Name, t.Expr, abort})
+		rows = append(rows, []string{oneLine(t.Name), oneLine(t.Expr), abort})
 	}
 	if len(rows) == 0 && j.defaults {
 		for _, t := range analyze.DefaultThresholds(analyze.Run{}) {
@@ -221,9 +222,10 @@ func legRows(plan *scenario.Plan, leg scenario.Leg) [][]string {
 	var rows [][]string
 	for i, idx := range leg.Phases {
 		ph := plan.Profile.Phases[idx]
+		ph.Name = oneLine(ph.Name)
 		draws := "all requests"
 		if len(ph.Requests) > 0 {
-			draws = strings.Join(ph.Requests, ", ")
+			draws = oneLine(strings.Join(ph.Requests, ", "))
 		}
 		switch {
 		case leg.Sequence == nil:

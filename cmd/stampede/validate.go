@@ -49,13 +49,17 @@ func validateProfile(e *env, arg string, f *runFlags) error {
 	}
 	if len(problems) > 0 {
 		for _, problem := range problems {
-			fmt.Fprintln(e.stdout, problem.Error())
+			fmt.Fprintln(e.stdout, oneLine(problem.Error())) // a file's text may hold terminal escapes
 		}
 		return &exitError{code: exitUsage, err: fmt.Errorf("%s: %d %s", arg, len(problems), pluralWord(len(problems), "problem", "problems"))}
 	}
+	if err := runnable(p, f); err != nil {
+		fmt.Fprintln(e.stdout, oneLine(err.Error()))
+		return &exitError{code: exitUsage, err: fmt.Errorf("%s: 1 problem", arg)}
+	}
 	requests, d := p.Planned()
 	fmt.Fprintf(e.stdout, "%s: valid: %d %s, %d %s (about %.0f requests over %s), %d %s\n",
-		p.File, len(p.Requests), pluralWord(len(p.Requests), "request", "requests"), len(p.Phases), pluralWord(len(p.Phases), "phase", "phases"),
+		oneLine(p.File), len(p.Requests), pluralWord(len(p.Requests), "request", "requests"), len(p.Phases), pluralWord(len(p.Phases), "phase", "phases"),
 		requests, d, len(p.Thresholds), pluralWord(len(p.Thresholds), "threshold", "thresholds"))
 	return nil
 }

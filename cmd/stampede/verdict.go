@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/pflag"
 
@@ -40,7 +41,7 @@ func (j *judgeFlags) prepare(ctx context.Context) (judge, error) {
 	for _, src := range j.thresholds {
 		th, err := thresholds.Compile("", src, false)
 		if err != nil {
-			return out, usageErrorf("--threshold %q: %v", src, err)
+			return out, usageErrorf("--threshold %q: %v", clipped(src, 120), err)
 		}
 		out.thresholds = append(out.thresholds, th)
 	}
@@ -126,4 +127,16 @@ func verdictError(run analyze.Run) error {
 		return nil
 	}
 	return &exitError{code: exitThreshold, err: fmt.Errorf("verdict FAIL: %s", oneLine(strings.Join(v.Reasons, "; ")))}
+}
+
+// clipped shortens a text a user gave, to quote it in a message.
+func clipped(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
