@@ -119,7 +119,10 @@ func (b *builder) add(ev *Event) {
 // are not judged by any of them: one file's thresholds must not switch
 // off another's defaults.
 func (b *builder) conditions(ths []records.HeaderThreshold) {
-	ths = ths[:min(len(ths), maxConditions)]
+	if len(ths) > maxConditions {
+		b.note("%s names %d thresholds: only the first %d are judged", orStdin(b.name), len(ths), maxConditions)
+		ths = ths[:maxConditions]
+	}
 	if b.streams++; b.streams == 1 {
 		b.run.Conditions = slices.Clone(ths)
 		return
@@ -127,6 +130,14 @@ func (b *builder) conditions(ths []records.HeaderThreshold) {
 	if !slices.Equal(b.run.Conditions, ths) {
 		b.conditionsDiffer = true
 	}
+}
+
+// orStdin names a stream for notes.
+func orStdin(name string) string {
+	if name == "" {
+		return "the run"
+	}
+	return name
 }
 
 // maxConditions bounds the thresholds a report takes from its files'

@@ -119,6 +119,9 @@ func headerThresholds(ths []*thresholds.Threshold) []records.HeaderThreshold {
 	return out
 }
 
+// maxReasons bounds the reasons the line on stderr names.
+const maxReasons = 5
+
 // verdictError is the exit of a run whose verdict failed: exit code 1,
 // with the reasons; nil when it passed.
 func verdictError(run analyze.Run) error {
@@ -126,7 +129,11 @@ func verdictError(run analyze.Run) error {
 	if v.Pass {
 		return nil
 	}
-	return &exitError{code: exitThreshold, err: fmt.Errorf("verdict FAIL: %s", oneLine(strings.Join(v.Reasons, "; ")))}
+	reasons := v.Reasons
+	if len(reasons) > maxReasons { // the summary and reports list them all
+		reasons = append(reasons[:maxReasons:maxReasons], fmt.Sprintf("and %d more", len(v.Reasons)-maxReasons))
+	}
+	return &exitError{code: exitThreshold, err: fmt.Errorf("verdict FAIL: %s", oneLine(strings.Join(reasons, "; ")))}
 }
 
 // clipped shortens a text a user gave, to quote it in a message.
