@@ -304,7 +304,11 @@ func (p *parser) baseURL(n *yaml.Node, s string) string {
 		if n == nil {
 			p.errs = append(p.errs, &field.Error{Field: "base-url", Value: strconv.Quote(s), Msg: "want an http or https URL, e.g. http://127.0.0.1:8080"})
 		} else {
-			p.at(n, "target.base-url", strconv.Quote(s), "want an http or https URL, e.g. http://127.0.0.1:8080")
+			shown := strconv.Quote(s)
+			if n.Value != s { // expanded from the environment: show what the file says, not the value
+				shown = strconv.Quote(n.Value) + " (as the environment expands it)"
+			}
+			p.at(n, "target.base-url", shown, "want an http or https URL, e.g. http://127.0.0.1:8080")
 		}
 		return ""
 	}
