@@ -27,6 +27,9 @@ func TestBundledProfilesAgainstTheSimulation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs each bundled profile for about 30 s")
 	}
+	// The profiles write their reports under stampede-out/, relative to
+	// the working directory: a directory of the test's own.
+	t.Chdir(t.TempDir())
 	type result struct {
 		code           int
 		stdout, stderr string
@@ -73,6 +76,12 @@ func TestBundledProfilesAgainstTheSimulation(t *testing.T) {
 			}
 			if c.code == exitOK && !strings.Contains(c.out.stdout, "Verdict: PASS") {
 				t.Errorf("no PASS:\n%s", tail(c.out.stdout, 40))
+			}
+			p, _ := profiles.LoadBundled(c.name, profiles.LoadOptions{})
+			for _, r := range p.Reports {
+				if st, err := os.Stat(r.Path); err != nil || st.Size() == 0 {
+					t.Errorf("report %s %s: %v", r.Format, r.Path, err)
+				}
 			}
 		})
 	}
