@@ -121,7 +121,7 @@ func Deltas(run analyze.Run) []Delta {
 	q, bq := analyze.LatencyQuantiles(s.Latency), analyze.LatencyQuantiles(bs.Latency)
 	out := []Delta{
 		countDelta("requests", s.Requests, bs.Requests, false),
-		shareDelta("success ratio", s.SuccessRatio(), bs.SuccessRatio(), false),
+		shareDelta("success ratio", s.SuccessRatio(), bs.SuccessRatio(), false, shareNoise(s, bs)),
 		rateDelta("throughput", s.Throughput(), bs.Throughput()),
 		latencyDelta("p50", q.P50, bq.P50),
 		latencyDelta("p99", q.P99, bq.P99),
@@ -150,7 +150,7 @@ func Deltas(run analyze.Run) []Delta {
 	}
 	for _, label := range labels {
 		share, was := float64(now[label])/float64(max(s.Requests, 1)), float64(before[label])/float64(max(bs.Requests, 1))
-		out = append(out, shareDelta("class "+label, share, was, errorish[label]))
+		out = append(out, shareDelta("class "+label, share, was, errorish[label], shareNoise(s, bs)))
 	}
 	return out
 }
@@ -194,12 +194,20 @@ func rateDelta(what string, now, before float64) Delta {
 	return d
 }
 
+// shareNoise is the change of a share that is noise: 0.5 points, or two
+// requests of the smaller run, whichever is more (one request of 190 is
+// half a point).
+func shareNoise(s, b *analyze.Summary) float64 {
+	n := max(min(s.Requests, b.Requests), 1)
+	return max(noiseShare, 2/float64(n))
+}
+
 // shareDelta compares two fractions in percentage points; more is worse
 // for an error class, less for the success ratio.
-func shareDelta(what string, now, before float64, moreIsWorse bool) Delta {
+func shareDelta(what string, now, before float64, moreIsWorse bool, noise float64) Delta {
 	d := Delta{What: what, Now: FormatShare(now), Before: FormatShare(before), NowKey: now, BeforeKey: before}
 	d.Change = fmt.Sprintf("%+.2f pt", 100*(now-before))
-	d.Worse = moreIsWorse && now > before+noiseShare || !moreIsWorse && now < before-noiseShare
+	d.Worse = moreIsWorse && now > before+noise || !moreIsWorse && now < before-noise
 	return d
 }
 
