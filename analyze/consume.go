@@ -120,7 +120,7 @@ func (b *builder) add(ev *Event) {
 // off another's defaults.
 func (b *builder) conditions(ths []records.HeaderThreshold) {
 	if len(ths) > maxConditions {
-		b.note("%s names %d thresholds: only the first %d are judged", orStdin(b.name), len(ths), maxConditions)
+		b.run.ConditionsDropped += len(ths) - maxConditions
 		ths = ths[:maxConditions]
 	}
 	if b.streams++; b.streams == 1 {
@@ -139,6 +139,9 @@ func orStdin(name string) string {
 	}
 	return name
 }
+
+// maxDuplicateNotes bounds the notes on shards read twice.
+const maxDuplicateNotes = 5
 
 // maxConditions bounds the thresholds a report takes from its files'
 // headers: a crafted header may list any number.
@@ -173,7 +176,9 @@ func (b *builder) begin(ev *Event) {
 	if h.RunID != "" {
 		key := h.RunID + "/" + h.Shard
 		if first, dup := b.seen[key]; dup {
-			b.note("%s and %s are both shard %q of run %s: the same records counted twice?", first, b.name, h.Shard, h.RunID)
+			if b.run.Duplicates++; b.run.Duplicates <= maxDuplicateNotes {
+				b.note("%s and %s are both shard %q of run %s: the same records counted twice?", first, b.name, h.Shard, h.RunID)
+			}
 		} else {
 			b.seen[key] = b.name
 		}
@@ -265,6 +270,8 @@ func (b *builder) trailer(t *records.Trailer) {
 			b.note("%s: no trailer, so the run did not end cleanly (a crash or a kill): its end and its rate-limit contract checks are not known", b.name)
 		case b.version > 0:
 			b.note("%s: written by an older stampede (format %d), before result files kept the rate-limit contract checks", b.name, b.version)
+		case b.name != "":
+			b.note("%s: a vegeta file does not say whether its run finished, nor how it met the rate-limit contract", b.name)
 		}
 		return
 	}

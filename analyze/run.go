@@ -53,6 +53,13 @@ type Run struct {
 	// (a profile's, or --threshold), those of every shard once each; none
 	// for the defaults.
 	Conditions []records.HeaderThreshold
+	// ConditionsDropped counts the thresholds headers named beyond the
+	// bound the reader keeps (a crafted file): a run whose thresholds are
+	// not all judged does not pass.
+	ConditionsDropped int
+	// Duplicates counts result files that are a shard of a run read
+	// already: their records would count twice, and the run does not pass.
+	Duplicates int
 	// Thresholds are the thresholds judged on the run, in the order given;
 	// nil when none were judged, and then Verdict judges the defaults
 	// (DefaultThresholds). An empty, non-nil slice judges none.

@@ -280,6 +280,12 @@ func (r Run) Verdict() Verdict {
 	if p := probesThreshold(r); !p.Pass && !judged[ExprProbes] {
 		v.Reasons = append(v.Reasons, p.Reason)
 	}
+	if r.Duplicates > 0 {
+		v.Reasons = append(v.Reasons, fmt.Sprintf("%d %s a shard read already: their records count twice", r.Duplicates, plural(uint64(r.Duplicates), "file is", "files are")))
+	}
+	if r.ConditionsDropped > 0 {
+		v.Reasons = append(v.Reasons, fmt.Sprintf("%d thresholds of the result files were not judged: more than a report reads", r.ConditionsDropped))
+	}
 	v.Pass = len(v.Reasons) == 0
 	return v
 }

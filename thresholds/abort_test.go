@@ -26,6 +26,9 @@ func TestAbortStopsOnceAnAbortableThresholdFails(t *testing.T) {
 		must("may still come", "count(status == 429) > 0", true),               // a lower bound on a count
 		must("not yet sent", `request("later").latency.p99 < 1s`, true),        // a request of a later phase
 		must("may still reach", `count(code == "INTERNAL_ERROR") == 20`, true), // 10 so far
+		must("either", `count(status == 500) < 5 || requests > 1000`, true),    // no plain comparison
+		must("swapped", `300 < count(status == 200)`, true),                    // a lower bound, written the other way
+		must("grows", `requests > 1000`, true),
 		must("no internal errors", `count(code == "INTERNAL_ERROR") == 0`, true),
 	}, func(r string) { reasons = append(reasons, r) })
 	tick := func(at time.Duration) {

@@ -36,7 +36,7 @@ type Threshold struct {
 	left, right *compiled
 	leftText    string
 	ratio       bool // the left side is a fraction: show it as a percentage
-	leftCount   bool // the left side is a count(…), which only grows during a run
+	leftCount   bool // the measured side only grows during a run (a count, requests)
 }
 
 // compiled is a program and the predicates its count(), rate() and
@@ -178,7 +178,11 @@ func (t *Threshold) compileSides(rw rewritten) {
 	if !ok || !slices.Contains([]string{"<", "<=", ">", ">=", "==", "!="}, top.Operator) {
 		return
 	}
-	leftText, rightText := top.Left.String(), top.Right.String()
+	lnode, rnode, op := top.Left, top.Right, top.Operator
+	if isConstant(lnode) && !isConstant(rnode) { // 300ms > latency.p99: measure the metric
+		lnode, rnode, op = rnode, lnode, mirrored[op]
+	}
+	leftText, rightText := lnode.String(), rnode.String()
 	left, err := compileText(rewritten{text: leftText})
 	if err != nil {
 		return
@@ -187,10 +191,41 @@ func (t *Threshold) compileSides(rw rewritten) {
 	if err != nil {
 		return
 	}
-	t.op, t.left, t.right = top.Operator, left, right
+	t.op, t.left, t.right = op, left, right
 	t.leftText = durationCalls.ReplaceAllString(leftText, "$1")
 	t.ratio = isRatio(t.leftText)
-	t.leftCount = isCount(top.Left)
+	t.leftCount = isGrowing(lnode)
+}
+
+// mirrored is the operator with its sides swapped: a < b is b > a.
+var mirrored = map[string]string{"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+
+// isConstant reports whether a side is a literal: a number, a string, a
+// duration or a percentage.
+func isConstant(n ast.Node) bool {
+	switch c := n.(type) {
+	case *ast.IntegerNode, *ast.FloatNode, *ast.StringNode, *ast.BoolNode:
+		return true
+	case *ast.CallNode:
+		id, ok := c.Callee.(*ast.IdentifierNode)
+		return ok && id.Value == "lit_duration"
+	case *ast.UnaryNode:
+		return isConstant(c.Node)
+	}
+	return false
+}
+
+// isGrowing reports whether a side only grows as a run goes on: a count
+// of responses (count(…), request("x").count(…)), requests, successes.
+func isGrowing(n ast.Node) bool {
+	switch c := n.(type) {
+	case *ast.IdentifierNode:
+		return c.Value == "requests" || c.Value == "successes"
+	case *ast.MemberNode:
+		p, ok := c.Property.(*ast.StringNode)
+		return ok && (p.Value == "requests" || p.Value == "successes")
+	}
+	return isCount(n)
 }
 
 // isCount reports whether a side is a call of count() on the run or a

@@ -83,22 +83,23 @@ func (t *Threshold) judgeSides(scope *Scope) (analyze.Threshold, sides) {
 }
 
 // cannotHold reports whether a threshold that failed on a run so far
-// cannot pass once the run goes on: a count above its upper bound
-// (count(…) < 5, == 0) can only grow. Other conditions (rates, latency)
-// are judged as they stand; a lower bound on a count (count(…) > 0), and
-// a condition on what the run has not yet done (a request not yet sent),
-// may still come true.
+// cannot pass once the run goes on. A number that only grows (a count,
+// requests) over its upper bound (count(…) < 5, == 0) cannot come back; a
+// lower bound (count(status == 429) > 0) may still be reached. Rates and
+// latencies are judged as they stand. Conditions that are no comparison
+// of a metric (a && b), or that cannot be evaluated yet (a request not yet
+// sent), do not stop a run.
 func (t *Threshold) cannotHold(sd sides) bool {
-	if sd.failed {
+	if sd.failed || t.left == nil {
 		return false
 	}
-	if t.left == nil || !t.leftCount {
+	if !t.leftCount {
 		return true
 	}
-	l, lok := sd.left.(float64)
+	l, lok := toFloat(sd.left)
 	r, rok := toFloat(sd.right)
 	if !lok || !rok {
-		return true
+		return false
 	}
 	switch t.op {
 	case "<", "<=":

@@ -315,3 +315,17 @@ func TestMessagesSpeakThresholds(t *testing.T) {
 		}
 	}
 }
+
+// TestSwappedSides: a condition written with the literal first measures
+// the metric, not the literal.
+func TestSwappedSides(t *testing.T) {
+	run := testRun(t)
+	got := judge(t, run, nil, "50ms > latency.p99")
+	if got.Pass || got.Measured != "99.007ms" || got.Reason != "latency.p99 99.007ms ≥ 50ms" {
+		t.Errorf("50ms > latency.p99: %+v", got)
+	}
+	got = judge(t, run, nil, `5 >= count(status == 500)`)
+	if got.Pass || got.Measured != "10" || got.Reason != `count(status == 500) 10 > 5` {
+		t.Errorf("5 >= count(...): %+v", got)
+	}
+}

@@ -219,6 +219,11 @@ func prepareAttack(cmd *cobra.Command, e *env, f *attackFlags) (preparedAttack, 
 	if p.judge, err = f.judge.prepare(cmd.Context()); err != nil {
 		return p, err
 	}
+	for _, b := range f.judge.baseline {
+		if samePath(b, f.output) {
+			return p, usageErrorf("--baseline %s is the result file (-o): the run would overwrite what it is compared with", b)
+		}
+	}
 	var out io.Writer
 	err = interruptibly(cmd.Context(), func() (err error) {
 		out, p.summary, p.file, err = openOutput(e, f.output)

@@ -209,12 +209,19 @@ func profileThresholds(p *profiles.Profile, extra []string) ([]*thresholds.Thres
 		}
 		out = append(out, th)
 	}
+	names := make([]string, len(p.Requests))
+	for i, r := range p.Requests {
+		names[i] = r.Name
+	}
 	for _, src := range extra {
-		th, err := thresholds.Compile("", src, false)
-		if err != nil {
+		if err := checkThreshold(src, names); err != nil {
 			return nil, usageErrorf("--threshold %q: %v", clipped(src, 120), err)
 		}
+		th, _ := thresholds.Compile("", src, false)
 		out = append(out, th)
+	}
+	if len(out) > profiles.MaxThresholds {
+		return nil, usageErrorf("%d thresholds (the profile's and --threshold): at most %d", len(out), profiles.MaxThresholds)
 	}
 	return out, nil
 }
@@ -346,6 +353,11 @@ func (f *runFlags) check(p *profiles.Profile) error {
 		return usageErrorf("--workers 0: want at least 1")
 	case f.maxWorkers > 0 && f.workers > f.maxWorkers:
 		return usageErrorf("--workers %d: more than --max-workers %d", f.workers, f.maxWorkers)
+	}
+	for _, b := range f.judge.baseline {
+		if samePath(b, f.output) {
+			return usageErrorf("--baseline %s is the result file (-o): the run would overwrite what it is compared with", b)
+		}
 	}
 	if f.baseURL == "" {
 		return nil

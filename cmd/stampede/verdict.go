@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/spf13/pflag"
 
 	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/internal/suggest"
+	"github.com/stampede-dev/stampede/profiles"
 	"github.com/stampede-dev/stampede/records"
 	"github.com/stampede-dev/stampede/thresholds"
 )
@@ -32,12 +35,19 @@ type judge struct {
 	thresholds []*thresholds.Threshold
 	defaults   bool
 	baseline   *analyze.Run
+	// checkNames holds the thresholds given to the request names of the
+	// run: a name it has not (a typo) fails its threshold rather than
+	// count nothing. A profile's are checked against its requests.
+	checkNames bool
 }
 
 // prepare compiles the thresholds and reads the baseline; a bad
 // expression or an unreadable baseline is a usage error.
 func (j *judgeFlags) prepare(ctx context.Context) (judge, error) {
-	out := judge{defaults: j.defaults}
+	out := judge{defaults: j.defaults, checkNames: true}
+	if len(j.thresholds) > profiles.MaxThresholds {
+		return out, usageErrorf("%d --threshold flags: at most %d", len(j.thresholds), profiles.MaxThresholds)
+	}
 	for _, src := range j.thresholds {
 		th, err := thresholds.Compile("", src, false)
 		if err != nil {
@@ -82,10 +92,35 @@ func (j judge) apply(run *analyze.Run) {
 	switch {
 	case len(ths) > 0 || len(broken) > 0:
 		run.Thresholds = append(thresholds.Judge(*run, j.baseline, ths), broken...)
+		if j.checkNames && len(j.thresholds) > 0 {
+			unknownNames(run, j.thresholds)
+		}
 	case j.defaults:
 		run.Thresholds = analyze.DefaultThresholds(*run)
 	default:
 		run.Thresholds = []analyze.Threshold{}
+	}
+}
+
+// unknownNames fails each threshold that names a request the run has
+// not: count(request == "chta") == 0 would hold for a typo.
+func unknownNames(run *analyze.Run, ths []*thresholds.Threshold) {
+	var names []string
+	for _, r := range run.Summary.RequestStats() {
+		names = append(names, r.Name)
+	}
+	for i, th := range ths {
+		for _, name := range th.Requests() {
+			if slices.Contains(names, name) {
+				continue
+			}
+			msg := fmt.Sprintf("%s: the run has no request named %q", th.Name, name)
+			if near := suggest.Nearest(name, names); near != "" {
+				msg += fmt.Sprintf("; did you mean %q?", near)
+			}
+			run.Thresholds[i].Pass, run.Thresholds[i].Reason = false, msg
+			break
+		}
 	}
 }
 

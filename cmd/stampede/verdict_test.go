@@ -182,3 +182,30 @@ func TestReportJudgesByTheFilesThresholds(t *testing.T) {
 		t.Errorf("report of both: exit %d; want 1, by the defaults, with a note\n%s", code, out)
 	}
 }
+
+// TestNoWayAroundTheVerdict: a shard read twice, a typo in a request
+// name, a baseline overwritten by its own run: none passes quietly.
+func TestNoWayAroundTheVerdict(t *testing.T) {
+	dir := t.TempDir()
+	healthy, _ := countingServer(t)
+	a := filepath.Join(dir, "a.bin")
+	if code, _, stderr := runInProcess(t, "attack", "--url", healthy.URL+"/v1/items", "-r", "20/s", "-d", "1s", "-o", a, "-q", "--run-id", "r", "--shard", "a"); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if code, out, _ := runInProcess(t, "report", a, a); code != exitThreshold || !strings.Contains(out, "1 file is a shard read already") {
+		t.Errorf("a shard read twice: exit %d\n%s", code, tail(out, 5))
+	}
+	code, out, _ := runInProcess(t, "report", "--threshold", `count(request == "GET /v1/itmes") == 0`, a)
+	if code != exitThreshold || !strings.Contains(out, `the run has no request named "GET /v1/itmes"; did you mean "GET /v1/items"?`) {
+		t.Errorf("a typo in a request name: exit %d\n%s", code, tail(out, 5))
+	}
+	if code, _, _ := runInProcess(t, "report", "--threshold", `count(request == "GET /v1/items") == 20`, a); code != exitOK {
+		t.Errorf("the request's right name: exit %d", code)
+	}
+	if code, _, stderr := runInProcess(t, "attack", "--url", healthy.URL, "-d", "1s", "-q", "-o", a, "--baseline", a); code != exitUsage || !strings.Contains(stderr, "would overwrite") {
+		t.Errorf("-o the baseline: exit %d, %s", code, stderr)
+	}
+	if code, _, stderr := runInProcess(t, "run", "mira-chat", "--dry-run", "--threshold", `request("chta").latency.p99 < 1s`); code != exitUsage || !strings.Contains(stderr, `no request "chta"`) {
+		t.Errorf("run --threshold with a typo: exit %d, %s", code, stderr)
+	}
+}
