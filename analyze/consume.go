@@ -132,14 +132,6 @@ func (b *builder) conditions(ths []records.HeaderThreshold) {
 	}
 }
 
-// orStdin names a stream for notes.
-func orStdin(name string) string {
-	if name == "" {
-		return "the run"
-	}
-	return name
-}
-
 // maxDuplicateNotes bounds the notes on shards read twice.
 const maxDuplicateNotes = 5
 
