@@ -349,9 +349,18 @@ func (s *Summary) Statuses() []uint16 {
 	return slices.Sorted(maps.Keys(s.Status))
 }
 
-// Quantiles of a latency distribution, the fixed set every report shows.
+// Quantiles of a latency distribution: the fixed set reports show, and
+// what thresholds read (latency.p95; the expr tags are their names).
 type Quantiles struct {
-	Min, Mean, P50, P90, P99, P999, Max time.Duration
+	Min  time.Duration `expr:"min"`
+	Mean time.Duration `expr:"mean"`
+	P50  time.Duration `expr:"p50"`
+	P75  time.Duration `expr:"p75"`
+	P90  time.Duration `expr:"p90"`
+	P95  time.Duration `expr:"p95"`
+	P99  time.Duration `expr:"p99"`
+	P999 time.Duration `expr:"p999"`
+	Max  time.Duration `expr:"max"`
 }
 
 // LatencyQuantiles reads the fixed quantiles out of an HDR histogram of
@@ -365,7 +374,9 @@ func LatencyQuantiles(h *hdrhistogram.Histogram) Quantiles {
 		Min:  us(h.Min()),
 		Mean: time.Duration(h.Mean() * float64(time.Microsecond)),
 		P50:  us(h.ValueAtQuantile(50)),
+		P75:  us(h.ValueAtQuantile(75)),
 		P90:  us(h.ValueAtQuantile(90)),
+		P95:  us(h.ValueAtQuantile(95)),
 		P99:  us(h.ValueAtQuantile(99)),
 		P999: us(h.ValueAtQuantile(99.9)),
 		Max:  us(h.Max()),

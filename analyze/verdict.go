@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -104,7 +105,7 @@ func serverErrorCounts(s *Summary) []count {
 }
 
 func sortCounts(c []count) []count {
-	slices.SortStableFunc(c, func(a, b count) int { return int(min(max(int64(b.n)-int64(a.n), -1), 1)) })
+	slices.SortStableFunc(c, func(a, b count) int { return cmp.Compare(b.n, a.n) })
 	return c
 }
 

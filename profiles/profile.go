@@ -2,7 +2,6 @@ package profiles
 
 import (
 	"fmt"
-	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -192,27 +191,6 @@ type Threshold struct {
 type Report struct {
 	Format string // one of reports.Formats
 	Path   string // as written (relative paths are the caller's to resolve)
-}
-
-// Planned returns the requests the load phases are expected to send (each
-// shape's Hits over its duration) and the profile's planned length: load
-// phases and pauses, plus each probe's max-time (its bound; a probe
-// usually ends sooner). A probe's requests are not counted.
-func (p *Profile) Planned() (requests float64, d time.Duration) {
-	for _, ph := range p.Phases {
-		switch ph.Kind {
-		case PhaseLoad:
-			if ph.Plan.Shape != nil {
-				requests += math.Floor(ph.Plan.Shape.Hits(ph.Plan.Duration))
-			}
-			d += ph.Plan.Duration
-		case PhasePause:
-			d += ph.Pause
-		case PhaseProbe:
-			d += ph.Probe.MaxTime
-		}
-	}
-	return requests, d
 }
 
 // Request returns the request named name, or nil.

@@ -144,8 +144,8 @@ func (c *Chain) Stop() {
 	}
 }
 
-// Phase names the phase running, and how far into the whole profile's
-// plan the chain is (legs before, plus the time into this one).
+// Phase names the phase running: a load leg's by the time into the leg, a
+// probe leg's own with "(probe)"; "" before the first leg.
 func (c *Chain) Phase() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -160,3 +160,34 @@ func TestChainRunsTheLegsInTurn(t *testing.T) {
 		t.Errorf("planned %d %v", p, ok)
 	}
 }
+
+// TestBundledProfilesPlan: what runs plans each bundled profile as its
+// phases say: the demo's 1140 requests, every seed profile 20 to 40 s.
+func TestBundledProfilesPlan(t *testing.T) {
+	for _, name := range profiles.Bundled() {
+		p, errs := profiles.LoadBundled(name, profiles.LoadOptions{})
+		if len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		plan, err := New(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, d := plan.Planned()
+		if name == "demo" && n != 1140 {
+			t.Errorf("demo: %d requests planned, want the demo's 1140", n)
+		}
+		if d < 20*time.Second || d > 40*time.Second {
+			t.Errorf("%s: %s planned, want 20 to 40 s", name, d)
+		}
+		var hits float64
+		for _, ph := range p.Phases {
+			if ph.Kind == profiles.PhaseLoad {
+				hits += math.Floor(ph.Plan.Shape.Hits(ph.Plan.Duration))
+			}
+		}
+		if float64(n) != hits {
+			t.Errorf("%s: %d requests planned, its load phases' shapes say %.0f", name, n, hits)
+		}
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 
+	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/internal/suggest"
 )
 
@@ -298,17 +299,17 @@ func explain(msg string) string {
 
 // goNames turns the Go names of Scope's methods, which the library's
 // messages show, back into the names expressions use.
-var goNames = strings.NewReplacer("CountOf", "count", "RateOf", "rate", "ClassOf", "class", "Request", "request", "Rule", "rule", "thresholds.", "")
+var goNames = strings.NewReplacer("CountOf", "count", "RateOf", "rate", "ClassOf", "class", "Request", "request", "Rule", "rule", "thresholds.", "", "analyze.", "")
 
 // noField is the library's message for a field that a struct has not.
 var noField = regexp.MustCompile(`^type (\w+) has no field (\w+)`)
 
 // displayNames name the types expressions reach into as expressions do.
-var displayNames = map[string]string{"Latency": "a latency", "RateLimit": "rate_limit", "Probe": "probe", "Scope": "the run"}
+var displayNames = map[string]string{"Quantiles": "a latency", "RateLimit": "rate_limit", "Probe": "probe", "Scope": "the run"}
 
 // fieldsOf lists the fields of the types expressions reach into.
 var fieldsOf = map[string]string{
-	"Latency":   tagsOf(reflect.TypeFor[Latency]()),
+	"Quantiles": tagsOf(reflect.TypeFor[analyze.Quantiles]()),
 	"RateLimit": tagsOf(reflect.TypeFor[RateLimit]()) + ", rule(id)",
 	"Probe":     tagsOf(reflect.TypeFor[Probe]()),
 	"Scope":     strings.Join(metricNames(), ", "),

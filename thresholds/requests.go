@@ -1,6 +1,8 @@
 package thresholds
 
 import (
+	"strconv"
+
 	"github.com/stampede-dev/stampede/analyze"
 )
 
@@ -48,7 +50,7 @@ func requestScopes(s *analyze.Summary, run *Scope) map[string]*Scope {
 	for _, r := range s.RequestStats() {
 		sc := &Scope{
 			Requests: float64(r.Count), Successes: float64(r.Successes), SuccessRatio: r.SuccessRatio(),
-			Latency: latencyOf(r.Latency), what: "request " + quote(r.Name),
+			Latency: analyze.LatencyQuantiles(r.Latency), what: "request " + strconv.Quote(r.Name),
 		}
 		for _, g := range run.groups {
 			if g.Request == r.Name {
@@ -59,5 +61,3 @@ func requestScopes(s *analyze.Summary, run *Scope) map[string]*Scope {
 	}
 	return out
 }
-
-func quote(s string) string { return `"` + s + `"` }

@@ -15,41 +15,28 @@ import (
 // name of it (request("name")), or of some of its classes (class(…)). The
 // expr tags are the names expressions use; docs/thresholds.md lists them.
 type Scope struct {
-	Requests     float64       `expr:"requests"`      // attempts recorded
-	Successes    float64       `expr:"successes"`     // attempts answered 2xx or 3xx
-	SuccessRatio float64       `expr:"success_ratio"` // successes / requests, 0 without requests
-	Throughput   float64       `expr:"throughput"`    // successes per second
-	OfferedRate  float64       `expr:"offered_rate"`  // attempts scheduled per second
-	Duration     time.Duration `expr:"duration"`      // from the first scheduled send to the last answer
-	Latency      Latency       `expr:"latency"`       // corrected latency, from the scheduled send
-	Uncorrected  Latency       `expr:"uncorrected"`   // latency from the actual send
-	SendDelay    Latency       `expr:"send_delay"`    // stampede's own lag: scheduled to actual send
-	RateLimit    RateLimit     `expr:"rate_limit"`    // the rate-limit contract
-	Probe        Probe         `expr:"probe"`         // the Retry-After probes read with the run
-	Finished     bool          `expr:"finished"`      // not interrupted, nothing unsent or unanswered, every file ended
-	Interrupted  bool          `expr:"interrupted"`   // a signal or an abort cut the run short
-	Unsent       float64       `expr:"unsent"`        // scheduled attempts never sent
-	Unanswered   float64       `expr:"unanswered"`    // attempts in flight when the run gave up
-	Baseline     *Scope        `expr:"baseline"`      // the same metrics of the baseline run; nil without --baseline
+	Requests     float64           `expr:"requests"`      // attempts recorded
+	Successes    float64           `expr:"successes"`     // attempts answered 2xx or 3xx
+	SuccessRatio float64           `expr:"success_ratio"` // successes / requests, 0 without requests
+	Throughput   float64           `expr:"throughput"`    // successes per second
+	OfferedRate  float64           `expr:"offered_rate"`  // attempts scheduled per second
+	Duration     time.Duration     `expr:"duration"`      // from the first scheduled send to the last answer
+	Latency      analyze.Quantiles `expr:"latency"`       // corrected latency, from the scheduled send
+	Uncorrected  analyze.Quantiles `expr:"uncorrected"`   // latency from the actual send
+	SendDelay    analyze.Quantiles `expr:"send_delay"`    // stampede's own lag: scheduled to actual send
+	RateLimit    RateLimit         `expr:"rate_limit"`    // the rate-limit contract
+	Probe        Probe             `expr:"probe"`         // the Retry-After probes read with the run
+	Finished     bool              `expr:"finished"`      // not interrupted, nothing unsent or unanswered, every file ended
+	Interrupted  bool              `expr:"interrupted"`   // a signal or an abort cut the run short
+	Unsent       float64           `expr:"unsent"`        // scheduled attempts never sent
+	Unanswered   float64           `expr:"unanswered"`    // attempts in flight when the run gave up
+	Baseline     *Scope            `expr:"baseline"`      // the same metrics of the baseline run; nil without --baseline
 
-	groups  []Group           // request × class counts, for count() and rate()
-	classes []classLatency    // per class, for class()
-	byName  map[string]*Scope // by request name, for request()
-	preds   []*vm.Program     // the predicates of the expression being run
-	what    string            // "the run", "request \"x\"", for errors
-}
-
-// Latency is a latency distribution's quantiles.
-type Latency struct {
-	Min  time.Duration `expr:"min"`
-	Mean time.Duration `expr:"mean"`
-	P50  time.Duration `expr:"p50"`
-	P75  time.Duration `expr:"p75"`
-	P90  time.Duration `expr:"p90"`
-	P95  time.Duration `expr:"p95"`
-	P99  time.Duration `expr:"p99"`
-	P999 time.Duration `expr:"p999"`
-	Max  time.Duration `expr:"max"`
+	groups  []Group                   // request × class counts, for count() and rate()
+	classes []*hdrhistogram.Histogram // latency per class, for class()
+	byName  map[string]*Scope         // by request name, for request()
+	preds   []*vm.Program             // the predicates of the expression being run
+	what    string                    // "the run", "request \"x\"", for errors
 }
 
 // RateLimit is the outcome of the rate-limit contract checks.
@@ -94,12 +81,6 @@ type Group struct {
 	class     int // index into Scope.classes
 }
 
-// classLatency is one class's latency histogram.
-type classLatency struct {
-	group Group
-	hist  *hdrhistogram.Histogram
-}
-
 // newScope gathers the metrics of a run.
 func newScope(run analyze.Run) *Scope {
 	s := run.Summary
@@ -113,9 +94,9 @@ func newScope(run analyze.Run) *Scope {
 		Throughput:   s.Throughput(),
 		OfferedRate:  s.Rate(),
 		Duration:     s.Duration(),
-		Latency:      latencyOf(s.Latency),
-		Uncorrected:  latencyOf(s.Uncorrected),
-		SendDelay:    latencyOf(s.SendDelay),
+		Latency:      analyze.LatencyQuantiles(s.Latency),
+		Uncorrected:  analyze.LatencyQuantiles(s.Uncorrected),
+		SendDelay:    analyze.LatencyQuantiles(s.SendDelay),
 		RateLimit:    rateLimitOf(run.Contract),
 		Finished:     run.Finished(),
 		Interrupted:  run.Interrupted != "",
@@ -130,7 +111,7 @@ func newScope(run analyze.Run) *Scope {
 	}
 	for _, st := range s.ClassStats() {
 		g := groupOf(st)
-		sc.classes = append(sc.classes, classLatency{group: g, hist: st.Latency})
+		sc.classes = append(sc.classes, st.Latency)
 		g.count, g.class = st.Count, len(sc.classes)-1
 		sc.groups = append(sc.groups, g)
 	}
@@ -147,20 +128,6 @@ func groupOf(st *analyze.ClassStats) Group {
 		g.Family = fmt.Sprintf("%dxx", c.Status/100)
 	}
 	return g
-}
-
-// latencyOf reads the quantiles of a histogram of microseconds.
-func latencyOf(h *hdrhistogram.Histogram) Latency {
-	if h == nil || h.TotalCount() == 0 {
-		return Latency{}
-	}
-	us := func(q float64) time.Duration { return time.Duration(h.ValueAtQuantile(q)) * time.Microsecond }
-	return Latency{
-		Min:  time.Duration(h.Min()) * time.Microsecond,
-		Mean: time.Duration(h.Mean() * float64(time.Microsecond)),
-		P50:  us(50), P75: us(75), P90: us(90), P95: us(95), P99: us(99), P999: us(99.9),
-		Max: time.Duration(h.Max()) * time.Microsecond,
-	}
 }
 
 // rateLimitOf counts the contract's violations by severity and rule.
@@ -254,13 +221,13 @@ func (s *Scope) ClassOf(i int) (*Scope, error) {
 		}
 		if !seen[g.class] && g.class < len(s.classes) {
 			seen[g.class] = true
-			h.Merge(s.classes[g.class].hist)
+			h.Merge(s.classes[g.class])
 		}
 	}
 	if out.Requests > 0 {
 		out.SuccessRatio = out.Successes / out.Requests
 	}
-	out.Latency = latencyOf(h)
+	out.Latency = analyze.LatencyQuantiles(h)
 	return out, nil
 }
 

@@ -288,14 +288,11 @@ func prepareProfile(cmd *cobra.Command, e *env, f *runFlags, arg string) (*prepa
 
 // preparePlan plans a loaded profile (see prepareProfile).
 func preparePlan(cmd *cobra.Command, e *env, f *runFlags, p *profiles.Profile) (*preparedProfile, error) {
-	if err := runnable(p, f); err != nil {
+	plan, err := runnable(p, f)
+	if err != nil {
 		return nil, usageErrorf("%v", err)
 	}
-	pr := &preparedProfile{f: f}
-	var err error
-	if pr.plan, err = scenario.New(p); err != nil {
-		return nil, usageErrorf("%s: %v", p.File, err)
-	}
+	pr := &preparedProfile{f: f, plan: plan}
 	ths, err := profileThresholds(p, f.judge.thresholds)
 	if err != nil {
 		return nil, err
@@ -328,18 +325,18 @@ func preparePlan(cmd *cobra.Command, e *env, f *runFlags, p *profiles.Profile) (
 	return pr, err
 }
 
-// runnable checks what loading a profile does not: that its phases can
-// be planned (their total length), and its TLS files make a transport.
-// validate and run both ask.
-func runnable(p *profiles.Profile, f *runFlags) error {
-	if _, err := scenario.New(p); err != nil {
-		return fmt.Errorf("%s: phases: %v", p.File, err)
+// runnable plans a profile, checking what loading it does not: that its
+// phases can be planned (their total length), and its TLS files make a
+// transport. validate and run both ask.
+func runnable(p *profiles.Profile, f *runFlags) (*scenario.Plan, error) {
+	plan, err := scenario.New(p)
+	if err != nil {
+		return nil, fmt.Errorf("%s: phases: %v", p.File, err)
 	}
-	pr := &preparedProfile{f: f, plan: &scenario.Plan{Profile: p}}
-	if _, err := attack.NewClient(pr.transport()); err != nil {
-		return fmt.Errorf("%s: target.tls: %v", p.File, err)
+	if _, err := attack.NewClient(transportOf(p.Target.TLS, f.timeout)); err != nil {
+		return nil, fmt.Errorf("%s: target.tls: %v", p.File, err)
 	}
-	return nil
+	return plan, nil
 }
 
 // check checks the flags of run against each other and the profile.

@@ -19,6 +19,7 @@ import (
 	"github.com/stampede-dev/stampede/attack/pace"
 	"github.com/stampede-dev/stampede/internal/redact"
 	"github.com/stampede-dev/stampede/probe"
+	"github.com/stampede-dev/stampede/profiles"
 	"github.com/stampede-dev/stampede/progress"
 	"github.com/stampede-dev/stampede/records/probefile"
 	"github.com/stampede-dev/stampede/reports"
@@ -128,9 +129,13 @@ func (pr *preparedProfile) engines(ctx context.Context, e *env, capture attack.C
 
 // transport is the attack's transport for the profile.
 func (pr *preparedProfile) transport() attack.TransportOptions {
+	return transportOf(pr.plan.Profile.Target.TLS, pr.f.timeout)
+}
+
+// transportOf is the transport of a profile's TLS settings and --timeout.
+func transportOf(tls profiles.TLS, timeout time.Duration) attack.TransportOptions {
 	t := attack.DefaultTransport()
-	t.Timeout = pr.f.timeout
-	tls := pr.plan.Profile.Target.TLS
+	t.Timeout = timeout
 	t.Insecure, t.CAFile, t.CertFile, t.KeyFile = tls.Insecure, tls.CAFile, tls.CertFile, tls.KeyFile
 	return t
 }
@@ -230,7 +235,7 @@ func legRows(plan *scenario.Plan, leg scenario.Leg) [][]string {
 		switch {
 		case leg.Sequence == nil:
 			rows = append(rows, []string{ph.Name, "probe", fmt.Sprintf("%s up to %s", pace.RateString(ph.Probe.StartRate), pace.RateString(ph.Probe.MaxRate)), "≤ " + ph.Probe.MaxTime.String(), "≤ " + strconv.Itoa(ph.Probe.MaxRequests), ph.Probe.Request})
-		case ph.Kind == 1: // pause
+		case ph.Kind == profiles.PhasePause:
 			rows = append(rows, []string{ph.Name, "pause", "-", ph.Pause.String(), "0", "-"})
 		default:
 			hits, _ := leg.Sequence.Planned(i)

@@ -53,12 +53,13 @@ func validateProfile(e *env, arg string, f *runFlags) error {
 		}
 		return &exitError{code: exitUsage, err: fmt.Errorf("%s: %d %s", arg, len(problems), pluralWord(len(problems), "problem", "problems"))}
 	}
-	if err := runnable(p, f); err != nil {
+	plan, err := runnable(p, f)
+	if err != nil {
 		fmt.Fprintln(e.stdout, oneLine(err.Error()))
 		return &exitError{code: exitUsage, err: fmt.Errorf("%s: 1 problem", arg)}
 	}
-	requests, d := p.Planned()
-	fmt.Fprintf(e.stdout, "%s: valid: %d %s, %d %s (about %.0f requests over %s), %d %s\n",
+	requests, d := plan.Planned()
+	fmt.Fprintf(e.stdout, "%s: valid: %d %s, %d %s (about %d requests over %s), %d %s\n",
 		oneLine(p.File), len(p.Requests), pluralWord(len(p.Requests), "request", "requests"), len(p.Phases), pluralWord(len(p.Phases), "phase", "phases"),
 		requests, d, len(p.Thresholds), pluralWord(len(p.Thresholds), "threshold", "thresholds"))
 	return nil
