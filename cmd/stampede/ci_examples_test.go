@@ -57,9 +57,9 @@ import (
 // Commands run in the order of the file, with the built binary, in that
 // directory and with only ciVars (and PATH, HOME) as environment. A
 // `--baseline FILE` that does not exist yet is made from the result file of
-// the previous command (-o), as the previous night's cache would give it,
-// its latencies doubled (slowerCopy) so that the comparison cannot fail on
-// a busy machine's noise: so both branches of the workflows' if (first night, later nights) run. Each
+// the previous command (-o), as the previous night's cache would give it;
+// every baseline read has its latencies doubled (slowerCopy) so that the
+// comparison cannot fail on a busy machine's noise: so both branches of the workflows' if (first night, later nights) run. Each
 // command must exit 0, or N when its line ends with "# expect exit N".
 // Afterwards every file the workflow uploads (GitHub: the path: of
 // actions/upload-artifact; GitLab: artifacts: paths: and reports: junit:)
@@ -244,12 +244,17 @@ func runCILine(t *testing.T, bin, dir, simURL string, vars map[string]string, l 
 	for i := range args {
 		args[i] = strings.ReplaceAll(args[i], "http://127.0.0.1:8080", simURL)
 	}
-	// The previous night's result file, as the cache would restore it.
-	if base := flagValues(args, "--baseline"); lastResult != "" {
-		for _, b := range base {
-			if _, err := os.Stat(filepath.Join(dir, b)); errors.Is(err, os.ErrNotExist) {
-				slowerCopy(t, filepath.Join(dir, lastResult), filepath.Join(dir, b))
-			}
+	// The previous night's result file, as the cache would restore it, or
+	// as an earlier command of the block wrote it: in both cases twice as
+	// slow, so that comparing two runs of a busy machine cannot fail on
+	// noise.
+	for _, b := range flagValues(args, "--baseline") {
+		path := filepath.Join(dir, b)
+		switch _, err := os.Stat(path); {
+		case errors.Is(err, os.ErrNotExist) && lastResult != "":
+			slowerCopy(t, filepath.Join(dir, lastResult), path)
+		case err == nil:
+			slowerCopy(t, path, path)
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
