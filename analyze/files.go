@@ -221,15 +221,23 @@ func (s *stampedeStream) next(ctx context.Context, ev *Event) (bool, error) {
 		return true, ctx.Err()
 	}
 	ev.Kind = EventRecord
-	if id := ev.Record.Class; id != 0 && id != s.last && !s.described[id] {
-		s.last, s.described[id] = id, true
-		if c, ok := s.r.Class(id); ok {
-			ev.Class = &c
+	// Runs of one class or request skip the maps: each id is looked at
+	// once per run of it, and described on its first record.
+	if id := ev.Record.Class; id != 0 && id != s.last {
+		s.last = id
+		if !s.described[id] {
+			s.described[id] = true
+			if c, ok := s.r.Class(id); ok {
+				ev.Class = &c
+			}
 		}
 	}
-	if id := ev.Record.Request; id != 0 && id != s.lastNamed && !s.named[id] {
-		if name, ok := s.r.Request(id); ok { // else OtherRequests: its name frame was dropped or damaged
-			s.lastNamed, s.named[id], ev.RequestName = id, true, name
+	if id := ev.Record.Request; id != 0 && id != s.lastNamed {
+		s.lastNamed = id
+		if !s.named[id] {
+			if name, ok := s.r.Request(id); ok { // else OtherRequests: its name frame was dropped or damaged
+				s.named[id], ev.RequestName = true, name
+			}
 		}
 	}
 	return false, nil

@@ -180,26 +180,11 @@ func (n *requestNames) id(name string) (id uint32, isNew string) {
 	return id, name
 }
 
-// pathName returns "METHOD /path" of a request: the URL's path without
-// its scheme, host, query and fragment; "" without a method or a URL.
+// pathName names a request of a vegeta file as a live run names it
+// (records.PathName); "" without a method or a URL.
 func pathName(method, rawURL string) string {
 	if method == "" || rawURL == "" {
 		return ""
 	}
-	u := rawURL
-	if i := strings.Index(u, "://"); i >= 0 {
-		u = u[i+3:]
-		if j := strings.IndexByte(u, '/'); j >= 0 {
-			u = u[j:]
-		} else {
-			u = "/"
-		}
-	}
-	if i := strings.IndexAny(u, "?#"); i >= 0 {
-		u = u[:i]
-	}
-	if u == "" {
-		u = "/"
-	}
-	return method + " " + u
+	return records.PathName(method, records.URLPath(rawURL))
 }

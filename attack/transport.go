@@ -200,40 +200,6 @@ const RequestHeader = "X-Stampede-Request"
 // maxCachedNames bounds the names the meter remembers per method and path.
 const maxCachedNames = 4096
 
-// templatePath masks the ids in a path, so that /users/1 and /users/2
-// are one request, "/users/{id}": a segment of digits, or of 8 or more
-// hex digits and dashes holding a digit (UUIDs, hashes).
-func templatePath(path string) string {
-	if !strings.ContainsAny(path, "0123456789") {
-		return path
-	}
-	segs := strings.Split(path, "/")
-	for i, seg := range segs {
-		if isID(seg) {
-			segs[i] = "{id}"
-		}
-	}
-	return strings.Join(segs, "/")
-}
-
-// isID reports whether a path segment is an identifier rather than a name.
-func isID(seg string) bool {
-	if seg == "" {
-		return false
-	}
-	digits, hex := 0, true
-	for _, c := range seg {
-		switch {
-		case c >= '0' && c <= '9':
-			digits++
-		case c >= 'a' && c <= 'f', c >= 'A' && c <= 'F', c == '-':
-		default:
-			hex = false
-		}
-	}
-	return digits == len(seg) || hex && digits > 0 && len(seg) >= 8
-}
-
 // names remembers the name of each method and path, "GET /v1/items", so
 // that naming a request of a static target does not allocate.
 type names struct {
@@ -262,7 +228,7 @@ func (n *names) of(req *http.Request) string {
 	if ok {
 		return name
 	}
-	name = req.Method + " " + templatePath(path)
+	name = records.PathName(req.Method, path)
 	n.mu.Lock()
 	if len(n.m) < maxCachedNames {
 		n.m[nameKey{strings.Clone(req.Method), strings.Clone(path)}] = name

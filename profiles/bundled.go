@@ -1,8 +1,6 @@
 package profiles
 
 import (
-	"github.com/stampede-dev/stampede/internal/suggest"
-
 	"embed"
 	"io/fs"
 	"path"
@@ -10,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/stampede-dev/stampede/internal/field"
+	"github.com/stampede-dev/stampede/internal/suggest"
 )
 
 // bundledFS holds the bundled profiles: one per simulated seed API and the
@@ -42,8 +41,9 @@ func BundledSource(name string) ([]byte, bool) {
 func LoadBundled(name string, opts LoadOptions) (*Profile, []error) {
 	data, ok := BundledSource(name)
 	if !ok {
-		msg := "no bundled profile of that name (want one of " + strings.Join(Bundled(), ", ") + ")"
-		if near := suggest.Nearest(name, Bundled()); near != "" {
+		names := Bundled()
+		msg := "no bundled profile of that name (want one of " + strings.Join(names, ", ") + ")"
+		if near := suggest.Nearest(name, names); near != "" {
 			msg = "no bundled profile of that name; did you mean \"" + near + "\"?"
 		}
 		return nil, []error{field.Errorf("profile", `"`+name+`"`, "%s", msg)}

@@ -1,10 +1,6 @@
 package profiles
 
 import (
-	"slices"
-
-	"github.com/stampede-dev/stampede/internal/suggest"
-
 	"bytes"
 	"errors"
 	"fmt"
@@ -14,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +22,8 @@ import (
 	"github.com/stampede-dev/stampede/attack/pace"
 	"github.com/stampede-dev/stampede/internal/field"
 	"github.com/stampede-dev/stampede/internal/readfile"
+	"github.com/stampede-dev/stampede/internal/redact"
+	"github.com/stampede-dev/stampede/internal/suggest"
 )
 
 // LoadOptions say how a profile is read.
@@ -410,24 +409,6 @@ var headerToken = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 func validHeaderName(s string) bool { return headerToken.MatchString(s) }
 
-// secretHeader reports whether a header's value is a secret, by the names
-// internal/redact masks: Authorization, Proxy-Authorization, X-API-Key,
-// Cookie, and any name containing auth, token, secret, password, passwd,
-// apikey, api-key, api_key, session, cookie, signature or credential, or
-// ending in -key or _key, or key itself.
-func secretHeader(name string) bool {
-	n := strings.ToLower(name)
-	if n == "key" || strings.HasSuffix(n, "-key") || strings.HasSuffix(n, "_key") {
-		return true
-	}
-	for _, w := range []string{"auth", "token", "secret", "password", "passwd", "apikey", "api-key", "api_key", "session", "cookie", "signature", "credential"} {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	return false
-}
-
 // headers reads a mapping of header names to templated values. A secret
 // header's value must come from the environment unless literal secrets
 // are allowed.
@@ -439,7 +420,7 @@ func (p *parser) headers(n *yaml.Node, path string, actions bool) map[string]*Te
 			p.at(k, hp, "", "%q is not a header name", k.Value)
 			return
 		}
-		if secretHeader(k.Value) {
+		if (redact.Policy{}).IsSecret(k.Value) { // the names masked at run time
 			if s, ok := p.str(v, hp); ok && !strings.Contains(s, "${") && !p.opts.AllowLiteralSecrets {
 				p.at(v, hp, "", "a literal secret is refused: take it from the environment (%s: ${VAR}, or target.auth), or allow literal secrets", k.Value)
 				return
@@ -682,7 +663,7 @@ func (p *parser) phases(n *yaml.Node, reqs []Request) []Phase {
 
 func (p *parser) phase(n *yaml.Node, path string, i int, reqs []Request) (Phase, bool) {
 	var raw rawPhase
-	ph := Phase{Name: raw.Name}
+	var ph Phase
 	nodes, ok := p.fields(n, path, path, &raw)
 	if !ok {
 		return ph, false
@@ -875,8 +856,6 @@ func (p *parser) probe(n *yaml.Node, path string, reqs []Request) ProbeOptions {
 	return o
 }
 
-// columner is an error that knows the column of an expression it is
-// about (0 for the first character).
 // columner is an error that knows the column of its expression it is
 // about (thresholds.Error), and its message without it.
 type columner interface {
@@ -971,7 +950,7 @@ func byteOffset(s string, col int) int {
 func (p *parser) reports(n *yaml.Node) []Report {
 	var out []Report
 	p.pairs(n, "reports", false, func(k, v *yaml.Node) {
-		if !contains(reportFormats, k.Value) {
+		if !slices.Contains(reportFormats, k.Value) {
 			msg := fmt.Sprintf("unknown report format %q (want one of %s)", k.Value, strings.Join(reportFormats, ", "))
 			if near := suggest.Nearest(k.Value, reportFormats); near != "" {
 				msg = fmt.Sprintf("unknown report format %q; did you mean %q?", k.Value, near)

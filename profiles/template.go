@@ -1,12 +1,12 @@
 package profiles
 
 import (
-	"github.com/stampede-dev/stampede/internal/suggest"
-
 	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"strings"
+
+	"github.com/stampede-dev/stampede/internal/suggest"
 )
 
 // Template is a text of a profile compiled at load time: a path, a header

@@ -1,10 +1,9 @@
 package profiles
 
 import (
-	"github.com/stampede-dev/stampede/internal/suggest"
-
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/stampede-dev/stampede/internal/field"
+	"github.com/stampede-dev/stampede/internal/suggest"
 )
 
 // decoder walks a profile's YAML nodes, collecting every problem with its
@@ -171,7 +171,7 @@ func (d *decoder) fields(m *yaml.Node, path, where string, into any) (map[string
 			continue
 		}
 		seen[key] = k
-		if contains(reserved, key) {
+		if slices.Contains(reserved, key) {
 			d.at(k, "", "", "%q%s is reserved for a later version", key, in)
 			continue
 		}
@@ -319,12 +319,3 @@ func join(path, key string) string {
 
 // index makes the path of a list element.
 func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Bounds of request names, whatever the file holds.
@@ -113,4 +114,65 @@ func (r *Reader) decodeRequest(p []byte) bool {
 	r.requestIndex[id] = len(r.requests)
 	r.requests = append(r.requests, RequestName{ID: id, Name: truncateBytes(name, MaxRequestNameLen)})
 	return true
+}
+
+// PathName is the name of a request that has none of its own: its
+// method and path, with the ids in the path masked so that /users/1 and
+// /users/2 are one request, "GET /users/{id}" (a segment of digits, or of
+// 8 or more hex digits and dashes holding a digit: UUIDs, hashes). Live
+// runs and vegeta files name requests alike with it.
+func PathName(method, path string) string {
+	if path == "" {
+		path = "/"
+	}
+	return method + " " + maskIDs(path)
+}
+
+// maskIDs masks the id segments of a path as "{id}".
+func maskIDs(path string) string {
+	if !strings.ContainsAny(path, "0123456789") {
+		return path
+	}
+	segs := strings.Split(path, "/")
+	for i, seg := range segs {
+		if isID(seg) {
+			segs[i] = "{id}"
+		}
+	}
+	return strings.Join(segs, "/")
+}
+
+// isID reports whether a path segment is an identifier rather than a name.
+func isID(seg string) bool {
+	if seg == "" {
+		return false
+	}
+	digits, hex := 0, true
+	for _, c := range seg {
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c >= 'a' && c <= 'f', c >= 'A' && c <= 'F', c == '-':
+		default:
+			hex = false
+		}
+	}
+	return digits == len(seg) || hex && digits > 0 && len(seg) >= 8
+}
+
+// URLPath returns the path of a URL without parsing it (and without
+// allocating): what follows the authority, up to a query or fragment.
+func URLPath(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		u = u[i+3:]
+		j := strings.IndexByte(u, '/')
+		if j < 0 {
+			return "/"
+		}
+		u = u[j:]
+	}
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	return u
 }

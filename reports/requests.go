@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -143,7 +144,7 @@ func (p *textPrinter) requests(s *analyze.Summary) {
 	for _, r := range stats[:min(len(stats), MaxRequestRows)] {
 		q := analyze.LatencyQuantiles(r.Latency)
 		rows = append(rows, []string{
-			cutText(oneLine(r.Name), nameWidth), strconv.FormatUint(r.Count, 10), FormatShare(r.SuccessRatio()),
+			cutText(r.Name, nameWidth), strconv.FormatUint(r.Count, 10), FormatShare(r.SuccessRatio()),
 			FormatLatency(q.P50), FormatLatency(q.P99), FormatLatency(q.Max), requestOutcomes(s, r),
 		})
 	}
@@ -242,7 +243,7 @@ func CSVRequests(w io.Writer, run analyze.Run) error {
 	for _, r := range s.RequestStats() {
 		q := analyze.LatencyQuantiles(r.Latency)
 		var status, transport, classes []string
-		for _, code := range sortedKeys(r.Status) {
+		for _, code := range slices.Sorted(maps.Keys(r.Status)) {
 			status = append(status, fmt.Sprintf("%d:%d", code, r.Status[code]))
 		}
 		for _, k := range records.ErrorKinds {
@@ -250,7 +251,7 @@ func CSVRequests(w io.Writer, run analyze.Run) error {
 				transport = append(transport, fmt.Sprintf("%s:%d", k, n))
 			}
 		}
-		for _, id := range sortedKeys(r.Classes) {
+		for _, id := range slices.Sorted(maps.Keys(r.Classes)) {
 			classes = append(classes, fmt.Sprintf("%d:%d", id, r.Classes[id]))
 		}
 		err := cw.Write([]string{
@@ -268,14 +269,4 @@ func CSVRequests(w io.Writer, run analyze.Run) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// sortedKeys returns the keys of m, ascending.
-func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
-	keys := make([]K, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -162,7 +162,7 @@ func (c *Classifier) NeedsBody(status uint16) bool {
 func (c *Classifier) Classify(r *Response) Classified {
 	var path string
 	if c.paths {
-		path = urlPath(r.URL)
+		path = records.URLPath(r.URL)
 	}
 	rules := c.pathMask(path)
 	var rule *Rule
@@ -412,21 +412,4 @@ func (c *Classifier) example(r *Response) string {
 	var masked []byte
 	u = string(c.maskSecrets([]byte(u), &masked)) // longest secret first, as in codes
 	return string(cutUTF8([]byte(strings.TrimSpace(r.Method+" "+u)), records.MaxExampleLen))
-}
-
-// urlPath returns the path of a URL without parsing it (and without
-// allocating): what follows the authority, up to a query or fragment.
-func urlPath(u string) string {
-	if i := strings.Index(u, "://"); i >= 0 {
-		u = u[i+3:]
-		j := strings.IndexByte(u, '/')
-		if j < 0 {
-			return "/"
-		}
-		u = u[j:]
-	}
-	if i := strings.IndexAny(u, "?#"); i >= 0 {
-		u = u[:i]
-	}
-	return u
 }
