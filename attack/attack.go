@@ -6,6 +6,7 @@ package attack
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -14,6 +15,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/stampede-dev/stampede/attack/pace"
+	"github.com/stampede-dev/stampede/attack/retry"
 	"github.com/stampede-dev/stampede/internal/field"
 	"github.com/stampede-dev/stampede/records"
 )
@@ -44,6 +46,19 @@ type Options struct {
 	// after the attack began, and returns the request's name. Requests of
 	// Targets are named by their method and path, "GET /v1/items".
 	Next func(elapsed time.Duration, t *vegeta.Target) (name string, err error)
+	// Retry is how the simulated clients retry a failed attempt; the
+	// zero value never retries. Retries are attempts of their own, sent
+	// when the policy says, beside the schedule of first attempts.
+	Retry retry.Options
+	// Retryable decides whether a failed attempt may be retried; nil for
+	// RetryableStatus. Called on one goroutine at a time.
+	Retryable func(*records.Attempt) bool
+	// Rand draws the retries' jitter; nil for a randomly seeded source.
+	Rand *rand.Rand
+
+	// roundTripper, when set (by tests), sends instead of a transport
+	// built from Transport.
+	roundTripper http.RoundTripper
 }
 
 // Capture says which response bodies an attack keeps the first bytes of.
@@ -97,7 +112,7 @@ func (o Options) Validate() []error {
 	if o.MaxWorkers > 0 && o.Workers > o.MaxWorkers {
 		errs = append(errs, field.Errorf("workers", strconv.FormatUint(o.Workers, 10), "more than the maximum of %d workers", o.MaxWorkers))
 	}
-	return errs
+	return append(errs, o.Retry.Validate()...)
 }
 
 // errStopped is what the targeter answers once the attack is stopped, so
@@ -112,6 +127,8 @@ type Attack struct {
 	attempts chan records.Attempt
 	stopped  atomic.Bool
 	started  atomic.Uint64 // attempts the targeter let through
+	retries  atomic.Uint64 // retries sent
+	retrier  *retrier      // nil without retries
 }
 
 // Start begins an attack. Records arrive on Records until the schedule ends
@@ -120,9 +137,13 @@ func Start(o Options) (*Attack, error) {
 	if errs := o.Validate(); len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	tr, err := newTransport(o.Transport)
-	if err != nil {
-		return nil, fmt.Errorf("build transport: %w", err)
+	var tr http.RoundTripper = o.roundTripper
+	if tr == nil {
+		t, err := newTransport(o.Transport)
+		if err != nil {
+			return nil, fmt.Errorf("build transport: %w", err)
+		}
+		tr = t
 	}
 	a := &Attack{
 		sched:    pace.NewSchedule(o.Shape, o.Duration),
@@ -130,6 +151,10 @@ func Start(o Options) (*Attack, error) {
 		attempts: make(chan records.Attempt, 1024),
 	}
 	client := newClient(o.Transport, a.meter)
+	if o.Retry.Enabled() {
+		a.retrier = newRetrier(a, o, client)
+		a.meter.keepRequests = true
+	}
 	workers := o.Workers
 	if workers == 0 {
 		workers = DefaultWorkers
@@ -207,37 +232,68 @@ func (a *Attack) tooLate(d time.Duration) bool {
 // attempt once done with its Body.
 func (a *Attack) Attempts() <-chan records.Attempt { return a.attempts }
 
-// Planned returns the attempts the schedule plans in all, and whether it
-// is bounded (an attack of duration 0 runs until stopped).
-func (a *Attack) Planned() (uint64, bool) { return a.sched.Planned() }
+// Planned returns the attempts planned in all: those the schedule plans
+// and the retries sent so far; and whether it is bounded (an attack of
+// duration 0 runs until stopped).
+func (a *Attack) Planned() (uint64, bool) {
+	n, bounded := a.sched.Planned()
+	return n + a.retries.Load(), bounded
+}
 
-// Started returns the number of attempts sent so far.
-func (a *Attack) Started() uint64 { return a.started.Load() }
+// Started returns the number of attempts sent so far, retries included.
+func (a *Attack) Started() uint64 { return a.started.Load() + a.retries.Load() }
 
-// Stop stops scheduling: no new attempt is sent; those in flight complete
-// and are delivered.
+// Stop stops scheduling: no new attempt is sent, and no retry not yet
+// due; those in flight complete and are delivered.
 func (a *Attack) Stop() {
 	a.stopped.Store(true)
 	a.sched.Stop()
+	if a.retrier != nil {
+		a.retrier.stop()
+	}
 }
 
+// convert turns vegeta's results and the retries' into attempts, deciding
+// about the retry of each, until both are over.
 func (a *Attack) convert(vres <-chan *vegeta.Result) {
 	defer close(a.attempts)
-	for vr := range vres {
-		if vr.Method == "" && vr.Error == errStopped.Error() {
-			continue // refused after Stop: nothing was sent
-		}
+	var done chan retried
+	if a.retrier != nil {
+		done = a.retrier.done
+	}
+	for vres != nil || (a.retrier != nil && a.retrier.outstanding > 0) {
 		var at records.Attempt
-		a.fill(vr, &at)
+		select {
+		case vr, ok := <-vres:
+			if !ok {
+				vres = nil
+				continue
+			}
+			if vr.Method == "" && vr.Error == errStopped.Error() {
+				continue // refused after Stop: nothing was sent
+			}
+			req := a.fill(vr, &at)
+			if a.retrier != nil {
+				a.retrier.settle(&at, nil, req)
+			}
+		case rt := <-done:
+			a.retrier.outstanding--
+			if rt.cancelled {
+				continue
+			}
+			a.retrier.fill(rt, &at)
+			a.retrier.settle(&at, rt.lg, nil)
+		}
 		a.attempts <- at
 	}
 }
 
-// fill converts a vegeta result into a record. Latency runs from the time
+// fill converts a vegeta result into a record, and returns the request
+// that was sent when the meter kept it (for a retry). Latency runs from the time
 // the schedule assigned to the result's sequence number: the n-th attempt a
 // worker takes is the n-th tick of the schedule, so a stalled target or a
 // shortage of workers shows up as latency instead of vanishing.
-func (a *Attack) fill(vr *vegeta.Result, at *records.Attempt) {
+func (a *Attack) fill(vr *vegeta.Result, at *records.Attempt) *http.Request {
 	scheduled := a.sched.Scheduled(vr.Seq)
 	end := vr.Timestamp.Add(vr.Latency)
 	obs, _ := a.meter.take(vr.Seq)
@@ -268,4 +324,5 @@ func (a *Attack) fill(vr *vegeta.Result, at *records.Attempt) {
 	if obs.body != nil {
 		at.Buffer, at.Body, at.Recycle = obs.body, *obs.body, recycleBody
 	}
+	return obs.req
 }

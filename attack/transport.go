@@ -187,10 +187,11 @@ type observation struct {
 	bytesIn   uint64
 	bytesOut  uint64 // request body, unless no connection was made
 	kind      records.ErrorKind
-	body      *[]byte // the first bytes of the body, when captured (pooled)
-	scope     uint64  // the limiter the request falls under (scopesOf)
-	principal uint64  // whose limit it counts against (scopesOf)
-	request   string  // the request's name (requestName)
+	body      *[]byte       // the first bytes of the body, when captured (pooled)
+	scope     uint64        // the limiter the request falls under (scopesOf)
+	principal uint64        // whose limit it counts against (scopesOf)
+	request   string        // the request's name (requestName)
+	req       *http.Request // the request sent, when the meter keeps requests (for retries)
 }
 
 // RequestHeader carries the name of a request from Options.Next to the
@@ -318,6 +319,9 @@ type meter struct {
 	next    http.RoundTripper
 	capture Capture
 	names   names
+	// keepRequests keeps each attempt's request in its observation, for
+	// a retry to repeat it.
+	keepRequests bool
 
 	mu  sync.Mutex // guards obs; held only for map operations
 	obs map[uint64]*observation
@@ -349,6 +353,9 @@ func (m *meter) RoundTrip(req *http.Request) (*http.Response, error) {
 		o.request = m.names.of(req)
 	}
 	o.scope, o.principal = scopesOf(req)
+	if m.keepRequests && o.req == nil {
+		o.req = req
+	}
 
 	resp, err := m.next.RoundTrip(req)
 	if err != nil {

@@ -281,7 +281,7 @@ func TestClassForwardCompatible(t *testing.T) {
 		buildFrame('C', payload(7, 200, byte(0), byte(0), byte(0), strings.Repeat("c", MaxCodeLen+1),
 			strings.Repeat("€", 200), strings.Repeat("d", 100), strings.Repeat("m", 600), strings.Repeat("e", 513))),
 		buildFrame('S', payload(7, strings.Repeat("é", MaxSampleLen))),
-		buildFrame('R', payload(1, int64(0), 0, 0, 429, 0, 0, byte(0), byte(CatRateLimit), "", "", 1, 0, 1, 0, "future")),
+		buildFrame('R', payload(1, int64(0), 0, 0, 429, 0, 0, byte(0), byte(CatRateLimit), "", "", 1, 0, 1, 0, byte(0), 0, "future")),
 		buildFrame('Q', []byte("a frame kind from the future")),
 	}
 	for _, f := range frames {

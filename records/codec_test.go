@@ -274,11 +274,11 @@ func TestCorruptHeader(t *testing.T) {
 		{"truncated version", good[:9], ErrCorruptHeader,
 			"corrupt result file header: truncated in the version: the file ends after 9 bytes"},
 		{"version 0", withVersion(0), ErrUnsupportedVersion,
-			"unsupported result file format version 0: this stampede writes version 4 and reads versions 1 to 255"},
+			"unsupported result file format version 0: this stampede writes version 5 and reads versions 1 to 255"},
 		{"version 256", withVersion(256), ErrUnsupportedVersion,
-			"unsupported result file format version 256: this stampede writes version 4 and reads versions 1 to 255; the file was written by a newer, incompatible stampede"},
+			"unsupported result file format version 256: this stampede writes version 5 and reads versions 1 to 255; the file was written by a newer, incompatible stampede"},
 		{"version 65535", withVersion(65535), ErrUnsupportedVersion,
-			"unsupported result file format version 65535: this stampede writes version 4 and reads versions 1 to 255; the file was written by a newer, incompatible stampede"},
+			"unsupported result file format version 65535: this stampede writes version 5 and reads versions 1 to 255; the file was written by a newer, incompatible stampede"},
 		{"truncated length", good[:11], ErrCorruptHeader,
 			"corrupt result file header: truncated in the JSON length: the file ends after 11 bytes"},
 		{"length overflows", []byte("STAMPEDE\x01\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f"), ErrCorruptHeader,
@@ -331,7 +331,7 @@ func TestForwardCompatible(t *testing.T) {
 	file := buildHeader(7, `{"version":7,`+start+`,"string_tables":true}`)
 	full := payload(
 		1, int64(-1500), 1000, 2000000, 429, 512, 64, byte(ErrNone), byte(CatRateLimit),
-		"rate_limited", "30", 2, 77, 5, 9,
+		"rate_limited", "30", 2, 77, 5, 9, byte(RetryFollows|RetryEarly), 96,
 	)
 	future := append(bytes.Clone(full), payload(12345, "a field from the future", byte(9))...)
 	file = append(file, buildFrame('R', future)...)
@@ -345,7 +345,8 @@ func TestForwardCompatible(t *testing.T) {
 
 	want := []Record{
 		{Seq: 1, Scheduled: testStart.Add(-1500), Sent: 1000, Latency: 2000000, Status: 429, BytesIn: 512, BytesOut: 64,
-			Category: CatRateLimit, ErrorCode: "rate_limited", RetryAfter: "30", Attempt: 2, RequestID: 77, Class: 5, Request: 9},
+			Category: CatRateLimit, ErrorCode: "rate_limited", RetryAfter: "30", Attempt: 2, RequestID: 77, Class: 5, Request: 9,
+			Retry: RetryFollows | RetryEarly, SinceFirst: 96},
 		{Seq: 2, Scheduled: testStart.Add(5), Sent: 1, Latency: 2, Status: 200, BytesIn: 3, BytesOut: 4, Category: CatSuccess, Attempt: 1},
 		{Seq: 3, Scheduled: testStart, ErrorKind: ErrTimeout, Category: CatTimeout},
 		{Seq: 4},
@@ -515,12 +516,13 @@ func goldenRecords() []Record {
 			Status: 200, BytesIn: 512, BytesOut: 0, Category: CatSuccess, Attempt: 1, RequestID: 0, Class: 1, Request: 1},
 		{Seq: 1, Scheduled: testStart.Add(20 * time.Millisecond), Sent: 2 * time.Millisecond, Latency: 30 * time.Millisecond,
 			Status: 429, BytesIn: 64, BytesOut: 17, Category: CatRateLimit, ErrorCode: "rate_limited",
-			RetryAfter: "Wed, 21 Oct 2015 07:28:00 GMT", Attempt: 1, RequestID: 1, Class: 2, Request: 1},
+			RetryAfter: "Wed, 21 Oct 2015 07:28:00 GMT", Attempt: 1, RequestID: 1, Class: 2, Request: 1, Retry: RetryFollows},
 		{Seq: 2, Scheduled: testStart.Add(40 * time.Millisecond), Sent: 5 * time.Second, Latency: 10 * time.Second,
-			ErrorKind: ErrTimeout, Category: CatTimeout, Attempt: 2, RequestID: 1, Class: 3, Request: 2},
+			ErrorKind: ErrTimeout, Category: CatTimeout, Attempt: 2, RequestID: 1, Class: 3, Request: 2,
+			Retry: RetryEarly | RetryExhausted, SinceFirst: 20 * time.Millisecond},
 		{Seq: 3, Scheduled: testStart.Add(-time.Nanosecond), Sent: -1, Latency: -time.Second,
 			Status: 503, Category: CatUnavailable, ErrorCode: "überlastet" + strings.Repeat("ü", 100), RetryAfter: "120",
-			Attempt: math.MaxUint32, RequestID: math.MaxUint64, Class: 4},
+			Attempt: math.MaxUint32, RequestID: math.MaxUint64, Class: 4, Retry: 0xff, SinceFirst: -time.Second},
 		{Seq: math.MaxUint64, Scheduled: testStart.Add(100 * 365 * 24 * time.Hour), Latency: math.MaxInt64,
 			Status: 65535, BytesIn: math.MaxUint64, BytesOut: 1 << 40, ErrorKind: ErrDNS, Category: CatTransport,
 			RetryAfter: strings.Repeat("9", 70), Class: math.MaxUint32, Request: math.MaxUint32},
@@ -625,8 +627,8 @@ func TestGoldenFile(t *testing.T) {
 	checkRecords(t, path, read, wantRecs)
 	checkClasses(t, path, r, goldenEntries())
 	checkRequests(t, path, r, goldenRequests())
-	if r.Skipped() != 0 || r.UnknownFrames() != 0 || r.DroppedClasses() != 0 || r.Header().Tool != "stampede test" || r.Header().Version != 4 {
-		t.Errorf("%s: Skipped(), UnknownFrames(), DroppedClasses() = %d, %d, %d, Header().Tool = %q, Version %d; want 0, 0, 0, %q, 4",
+	if r.Skipped() != 0 || r.UnknownFrames() != 0 || r.DroppedClasses() != 0 || r.Header().Tool != "stampede test" || r.Header().Version != 5 {
+		t.Errorf("%s: Skipped(), UnknownFrames(), DroppedClasses() = %d, %d, %d, Header().Tool = %q, Version %d; want 0, 0, 0, %q, 5",
 			path, r.Skipped(), r.UnknownFrames(), r.DroppedClasses(), r.Header().Tool, r.Header().Version, "stampede test")
 	}
 	if tr := r.Trailer(); tr == nil || !reflect.DeepEqual(*tr, goldenTrailer()) {
@@ -658,7 +660,7 @@ func TestReadV2File(t *testing.T) {
 	want := make([]Record, len(recs))
 	for i := range recs {
 		want[i] = normalized(recs[i], testStart)
-		want[i].Request = 0
+		want[i].Request, want[i].Retry, want[i].SinceFirst = 0, 0, 0
 	}
 	checkRecords(t, path, read, want)
 	checkClasses(t, path, r, goldenEntries())
@@ -685,7 +687,7 @@ func TestReadV3File(t *testing.T) {
 	want := make([]Record, len(recs))
 	for i := range recs {
 		want[i] = normalized(recs[i], testStart)
-		want[i].Request = 0
+		want[i].Request, want[i].Retry, want[i].SinceFirst = 0, 0, 0
 	}
 	checkRecords(t, path, read, want)
 	checkClasses(t, path, r, goldenEntries())
@@ -699,6 +701,36 @@ func TestReadV3File(t *testing.T) {
 	}
 	if len(data) != 4225 {
 		t.Errorf("%s has %d bytes; want the 4225 of the version 3 golden file", path, len(data))
+	}
+}
+
+// TestReadV4File reads the golden file of format version 4, written before
+// records told of retries: records, classes, names and trailer as before,
+// every record with Retry and SinceFirst 0.
+func TestReadV4File(t *testing.T) {
+	const path = "testdata/v4.bin"
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(data, []byte("STAMPEDE\x04\x00")) {
+		t.Fatalf("%s does not start with the magic and version 4", path)
+	}
+	read, r := readAll(t, data)
+	recs := goldenRecords()
+	want := make([]Record, len(recs))
+	for i := range recs {
+		want[i] = normalized(recs[i], testStart)
+		want[i].Retry, want[i].SinceFirst = 0, 0
+	}
+	checkRecords(t, path, read, want)
+	checkClasses(t, path, r, goldenEntries())
+	checkRequests(t, path, r, goldenRequests())
+	if r.Skipped() != 0 || r.UnknownFrames() != 0 || r.Header().Version != 4 {
+		t.Errorf("%s: Skipped() %d, UnknownFrames() %d, Version %d; want 0, 0, 4", path, r.Skipped(), r.UnknownFrames(), r.Header().Version)
+	}
+	if tr := r.Trailer(); tr == nil || !reflect.DeepEqual(*tr, goldenTrailer()) {
+		t.Errorf("%s: Trailer() = %+v; want %+v", path, tr, goldenTrailer())
 	}
 }
 
@@ -733,7 +765,7 @@ func TestReadV1File(t *testing.T) {
 	want := make([]Record, len(recs))
 	for i := range recs {
 		want[i] = normalized(recs[i], testStart)
-		want[i].Class, want[i].Request = 0, 0
+		want[i].Class, want[i].Request, want[i].Retry, want[i].SinceFirst = 0, 0, 0, 0
 	}
 	checkRecords(t, path, read, want)
 	checkClasses(t, path, r, []ClassEntry{})

@@ -16,8 +16,9 @@ const Magic = "STAMPEDE"
 // Version history: 1 has the record fields 1 to 13 and the record frame;
 // 2 appends the record field 14 (Record.Class) and the class and sample frames;
 // 3 appends the trailer frame; 4 appends the record field 15 (Record.Request)
-// and the request name frame.
-const FormatVersion = 4
+// and the request name frame; 5 appends the record fields 16 and 17
+// (Record.Retry, Record.SinceFirst), written only when either is not 0.
+const FormatVersion = 5
 
 // maxCompatibleVersion is the highest format version this package reads.
 // Versions 1 to 255 are one compatible family: each only appends record

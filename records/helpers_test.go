@@ -249,6 +249,8 @@ func normalized(rec Record, start time.Time) Record {
 	}
 	rec.ErrorCode = truncate(rec.ErrorCode, MaxCodeLen)
 	rec.RetryAfter = truncate(rec.RetryAfter, MaxRetryAfterLen)
+	rec.Retry &= retryFlagsKnown
+	rec.SinceFirst = max(rec.SinceFirst, 0)
 	return rec
 }
 

@@ -346,6 +346,12 @@ func (r *Reader) decode(p []byte, rec *Record) bool {
 	if d.more() {
 		out.Request = uint32(d.uvarint(math.MaxUint32))
 	}
+	if d.more() {
+		out.Retry = RetryFlags(d.byte()) & retryFlagsKnown
+	}
+	if d.more() {
+		out.SinceFirst = time.Duration(d.uvarint(math.MaxInt64))
+	}
 	if d.bad {
 		return false
 	}

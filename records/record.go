@@ -45,6 +45,34 @@ type Record struct {
 	RequestID  uint64        // logical request id shared by all attempts of one request
 	Class      uint32        // class id from the file's class frames; 0 = unclassified (and in files of older writers)
 	Request    uint32        // id of the request's name from the file's name frames; 0 = none (and in files of older writers)
+	Retry      RetryFlags    // what the sender did about retrying this attempt; 0 without retries (and in files of older writers)
+	SinceFirst time.Duration // from the first attempt's Scheduled to this one's; 0 for a first attempt (and in files of older writers)
+}
+
+// RetryFlags say what a retrying sender did about one attempt: whether
+// it retried it, and why not when it did not.
+type RetryFlags uint8
+
+// The retry flags. RetryFollows is set on an attempt the sender will
+// retry; an attempt that failed without it is its logical request's
+// last. RetryEarly marks a retry that left before the Retry-After of
+// the attempt before it had passed. The others say why a failed,
+// retryable attempt was not retried.
+const (
+	RetryFollows   RetryFlags = 1 << iota // a retry of this attempt was scheduled
+	RetryEarly                            // this retry left before the previous attempt's Retry-After had passed
+	RetryExhausted                        // not retried: the attempts allowed per request were used up
+	RetryBudget                           // not retried: the retry budget was spent
+	RetryTooLong                          // not retried: the Retry-After asked for a wait beyond the policy's cap
+	RetryStopped                          // not retried: the attack was stopped before the retry was due
+
+	retryFlagsKnown = RetryStopped<<1 - 1
+)
+
+// GaveUp reports whether the sender gave up on a retryable failure: it
+// did not retry for one of the reasons the flags name.
+func (f RetryFlags) GaveUp() bool {
+	return f&(RetryExhausted|RetryBudget|RetryTooLong|RetryStopped) != 0
 }
 
 // Uncorrected returns the latency as a closed-loop tool would report it, from

@@ -107,6 +107,10 @@ func (w *Writer) Write(r *Record) error {
 	p = binary.AppendUvarint(p, r.RequestID)
 	p = binary.AppendUvarint(p, uint64(r.Class))
 	p = binary.AppendUvarint(p, uint64(r.Request))
+	if r.Retry != 0 || r.SinceFirst > 0 { // a reader takes absent fields as 0
+		p = append(p, byte(r.Retry&retryFlagsKnown))
+		p = binary.AppendUvarint(p, uint64(max(r.SinceFirst, 0)))
+	}
 	w.payload = p
 	if err := w.writeFrame(frameRecord, p); err != nil {
 		return err

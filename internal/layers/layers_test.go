@@ -30,8 +30,9 @@ var allowed = map[string][]string{
 	"internal/redact":    nil,
 	"internal/golden":    nil,
 	"attack/pace":        {"internal/field"},
+	"attack/retry":       {"internal/field"},
 	// Sending load: the attack engine and the probe.
-	"attack": {"records", "attack/pace", "ratelimit", "internal/redact", "internal/field", "internal/readfile"},
+	"attack": {"records", "attack/pace", "attack/retry", "ratelimit", "internal/redact", "internal/field", "internal/readfile"},
 	"probe":  {"records/probefile", "ratelimit", "attack/pace", "internal/field"},
 	// Analysis: classification and the contract below the one consume loop.
 	"analyze/classify": {"records", "internal/redact", "internal/field"},

@@ -1,0 +1,323 @@
+// Package retry holds the retry policies of a simulated client: when to
+// retry a failed attempt and how long to wait first. The backoff formulas
+// are those of the AWS Architecture Blog's "Exponential Backoff and
+// Jitter" (exponential with no, full or equal jitter, and decorrelated
+// jitter); a Retry-After the server sent can take the place of the wait,
+// and a budget bounds the share of retries in the load, as Envoy's and
+// gRPC's retry budgets do.
+//
+// The package is pure: it decides and computes, the attack sends.
+package retry
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stampede-dev/stampede/internal/field"
+)
+
+// Policy is how a client retries.
+type Policy uint8
+
+// The policies.
+const (
+	None         Policy = iota // never retries
+	Immediate                  // retries at once, as a naive client does
+	Exponential                // waits Base·2ⁿ⁻¹ before the n-th retry, capped, with Jitter
+	Decorrelated               // waits a random time between Base and 3× the previous wait, capped
+)
+
+var policyNames = [...]string{None: "none", Immediate: "immediate", Exponential: "exponential", Decorrelated: "decorrelated"}
+
+// String returns the policy's name, as ParsePolicy reads it.
+func (p Policy) String() string {
+	if int(p) < len(policyNames) {
+		return policyNames[p]
+	}
+	return "policy(" + strconv.Itoa(int(p)) + ")"
+}
+
+// Policies returns the names of every policy, in order.
+func Policies() []string { return policyNames[:] }
+
+// ParsePolicy reads a policy's name.
+func ParsePolicy(s string) (Policy, error) {
+	for i, n := range policyNames {
+		if strings.EqualFold(strings.TrimSpace(s), n) {
+			return Policy(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown retry policy %q (want one of %s)", s, strings.Join(policyNames[:], ", "))
+}
+
+// Backs reports whether the policy backs off: waits longer as the
+// retries go (exponential, decorrelated).
+func (p Policy) Backs() bool { return p == Exponential || p == Decorrelated }
+
+// Jitter is how an exponential wait is randomised.
+type Jitter uint8
+
+// The jitters of the AWS formulas.
+const (
+	NoJitter    Jitter = iota // the wait itself: min(cap, base·2ⁿ⁻¹)
+	FullJitter                // uniform in [0, wait)
+	EqualJitter               // wait/2 plus uniform in [0, wait/2)
+)
+
+var jitterNames = [...]string{NoJitter: "none", FullJitter: "full", EqualJitter: "equal"}
+
+// String returns the jitter's name, as ParseJitter reads it.
+func (j Jitter) String() string {
+	if int(j) < len(jitterNames) {
+		return jitterNames[j]
+	}
+	return "jitter(" + strconv.Itoa(int(j)) + ")"
+}
+
+// Jitters returns the names of every jitter, in order.
+func Jitters() []string { return jitterNames[:] }
+
+// ParseJitter reads a jitter's name.
+func ParseJitter(s string) (Jitter, error) {
+	for i, n := range jitterNames {
+		if strings.EqualFold(strings.TrimSpace(s), n) {
+			return Jitter(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown jitter %q (want one of %s)", s, strings.Join(jitterNames[:], ", "))
+}
+
+// Defaults of Options.
+const (
+	DefaultMax  = 3                      // retries per logical request
+	DefaultBase = 100 * time.Millisecond // the first backoff wait
+	DefaultCap  = 10 * time.Second       // the longest wait
+	// MaxRetries bounds Options.Max: a client that retries more is a
+	// storm in itself, and the record's attempt number stays small.
+	MaxRetries = 100
+)
+
+// Options are a retry policy and its parameters.
+type Options struct {
+	Policy Policy
+	Max    int           // retries per logical request after its first attempt
+	Base   time.Duration // the first backoff wait (Exponential, Decorrelated)
+	Cap    time.Duration // the longest wait; a Retry-After beyond it makes the client give up
+	Jitter Jitter        // of Exponential waits
+	// HonorRetryAfter waits at least the Retry-After a response carries
+	// (seconds or HTTP-date) before retrying it.
+	HonorRetryAfter bool
+	// Budget bounds the retries to this share of the first attempts sent
+	// so far (0.1: retries add at most 10 % to the offered load); 0 for
+	// no budget.
+	Budget float64
+}
+
+// Defaults returns the options of a policy with its defaults: the
+// backoff policies honour Retry-After and use full jitter; the
+// immediate one does neither, as a naive client.
+func Defaults(p Policy) Options {
+	o := Options{Policy: p, Max: DefaultMax, Base: DefaultBase, Cap: DefaultCap}
+	if p.Backs() {
+		o.HonorRetryAfter, o.Jitter = true, FullJitter
+	}
+	if p == None {
+		o.Max = 0
+	}
+	return o
+}
+
+// Enabled reports whether the options retry at all.
+func (o Options) Enabled() bool { return o.Policy != None && o.Max > 0 }
+
+// Validate reports every problem of the options, each a *field.Error
+// named as the command's flags are.
+func (o Options) Validate() []error {
+	var errs []error
+	if int(o.Policy) >= len(policyNames) {
+		errs = append(errs, field.Errorf("retry", o.Policy.String(), "unknown policy (want one of %s)", strings.Join(policyNames[:], ", ")))
+	}
+	if o.Max < 0 || o.Max > MaxRetries {
+		errs = append(errs, field.Errorf("retry-max", strconv.Itoa(o.Max), "must be between 0 and %d", MaxRetries))
+	}
+	if o.Base < 0 {
+		errs = append(errs, field.Errorf("retry-base", o.Base.String(), "must be >= 0"))
+	}
+	if o.Cap < 0 {
+		errs = append(errs, field.Errorf("retry-cap", o.Cap.String(), "must be >= 0"))
+	} else if o.Policy.Backs() && o.Cap < o.Base {
+		errs = append(errs, field.Errorf("retry-cap", o.Cap.String(), "is below --retry-base %s: no wait could grow", o.Base))
+	}
+	if o.Policy.Backs() && o.Base == 0 {
+		errs = append(errs, field.Errorf("retry-base", "0s", "a backoff from 0 never grows; give the first wait, e.g. 100ms"))
+	}
+	if int(o.Jitter) >= len(jitterNames) {
+		errs = append(errs, field.Errorf("jitter", o.Jitter.String(), "unknown jitter (want one of %s)", strings.Join(jitterNames[:], ", ")))
+	}
+	if o.Budget < 0 || o.Budget > 100 || o.Budget != o.Budget {
+		errs = append(errs, field.Errorf("retry-budget", FormatBudget(o.Budget), "must be between 0%% and 10000%%"))
+	}
+	return errs
+}
+
+// String describes the options for people: "exponential (3 retries, 100ms
+// to 10s, full jitter, honours Retry-After, budget 10%)".
+func (o Options) String() string {
+	if !o.Enabled() {
+		return "none"
+	}
+	var parts []string
+	parts = append(parts, plural(o.Max, "retry", "retries"))
+	switch o.Policy {
+	case Exponential:
+		parts = append(parts, fmt.Sprintf("%s to %s", o.Base, o.Cap), o.Jitter.String()+" jitter")
+	case Decorrelated:
+		parts = append(parts, fmt.Sprintf("%s to %s", o.Base, o.Cap))
+	}
+	if o.HonorRetryAfter {
+		parts = append(parts, "honours Retry-After")
+	} else {
+		parts = append(parts, "ignores Retry-After")
+	}
+	if o.Budget > 0 {
+		parts = append(parts, "budget "+FormatBudget(o.Budget))
+	}
+	return o.Policy.String() + " (" + strings.Join(parts, ", ") + ")"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// ParseBudget reads a retry budget: a percentage ("10%") of the first
+// attempts, or "none" (also "0" and "0%") for no budget.
+func ParseBudget(s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	if t == "" || strings.EqualFold(t, "none") {
+		return 0, nil
+	}
+	num, ok := strings.CutSuffix(t, "%")
+	if !ok && t != "0" {
+		return 0, fmt.Errorf("retry budget %q: want a percentage of the first attempts, e.g. 10%%, or none", s)
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	if err != nil || v < 0 || v > 10000 || v != v {
+		return 0, fmt.Errorf("retry budget %q: want a percentage between 0%% and 10000%%, e.g. 10%%", s)
+	}
+	return v / 100, nil
+}
+
+// FormatBudget writes a budget as ParseBudget reads it.
+func FormatBudget(b float64) string {
+	if b == 0 {
+		return "none"
+	}
+	return strconv.FormatFloat(b*100, 'f', -1, 64) + "%"
+}
+
+// Backoff computes the waits of one logical request's retries. Its zero
+// value is not usable: get one with Options.Backoff.
+type Backoff struct {
+	o    Options
+	rand *rand.Rand
+	prev time.Duration // the last wait (Decorrelated)
+}
+
+// Backoff returns the wait calculator of one logical request, drawing
+// its jitter from r.
+func (o Options) Backoff(r *rand.Rand) Backoff { return Backoff{o: o, rand: r, prev: o.Base} }
+
+// Wait returns the wait before retry n (1 for the first retry), from the
+// policy's formula alone: Retry-After is the caller's to apply.
+//
+//	immediate:    0
+//	exponential:  w = min(cap, base·2ⁿ⁻¹); none: w; full: rand[0, w); equal: w/2 + rand[0, w/2)
+//	decorrelated: w = min(cap, rand[base, 3·previous)), previous starting at base
+func (b *Backoff) Wait(n int) time.Duration {
+	switch b.o.Policy {
+	case Exponential:
+		w := b.o.Cap
+		if n-1 < 62 && b.o.Base <= b.o.Cap>>(n-1) { // base·2ⁿ⁻¹ ≤ cap, without overflow
+			w = b.o.Base << (n - 1)
+		}
+		switch b.o.Jitter {
+		case FullJitter:
+			return b.between(0, w)
+		case EqualJitter:
+			return w/2 + b.between(0, w-w/2)
+		}
+		return w
+	case Decorrelated:
+		hi := b.prev * 3
+		if hi < b.prev { // overflow
+			hi = b.o.Cap
+		}
+		b.prev = min(b.o.Cap, b.between(b.o.Base, hi))
+		return b.prev
+	}
+	return 0
+}
+
+// between draws uniformly from [lo, hi), or returns lo when the range is
+// empty.
+func (b *Backoff) between(lo, hi time.Duration) time.Duration {
+	if hi <= lo {
+		return lo
+	}
+	return lo + time.Duration(b.rand.Int64N(int64(hi-lo)))
+}
+
+// Decision is what to do about a failed attempt.
+type Decision uint8
+
+// The decisions.
+const (
+	Retry     Decision = iota // retry after the wait
+	Exhausted                 // give up: the attempts allowed are used up
+	OverCap                   // give up: the Retry-After asks for a wait beyond the cap
+)
+
+// Plan decides about the failure of attempt number attempt (1 for the
+// first) of a logical request and returns the wait before its retry:
+// the policy's backoff, or the Retry-After when honouring it asks for
+// longer (retryAfter ≤ 0 for none). The budget is the caller's.
+func (b *Backoff) Plan(attempt int, retryAfter time.Duration) (time.Duration, Decision) {
+	if attempt > b.o.Max {
+		return 0, Exhausted
+	}
+	if b.o.HonorRetryAfter && retryAfter > 0 && b.o.Cap > 0 && retryAfter > b.o.Cap {
+		return 0, OverCap
+	}
+	w := b.Wait(attempt)
+	if b.o.HonorRetryAfter && retryAfter > w {
+		w = retryAfter
+	}
+	return w, Retry
+}
+
+// Budget is a retry budget: retries at most a share of the first
+// attempts sent so far. Not safe for concurrent use.
+type Budget struct {
+	Share   float64 // 0 for no budget
+	firsts  uint64
+	retries uint64
+}
+
+// First counts a first attempt sent.
+func (b *Budget) First() { b.firsts++ }
+
+// Take spends one retry if the budget allows it, and reports whether it
+// did.
+func (b *Budget) Take() bool {
+	if b.Share > 0 && float64(b.retries+1) > b.Share*float64(b.firsts) {
+		return false
+	}
+	b.retries++
+	return true
+}
