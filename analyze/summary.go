@@ -64,6 +64,9 @@ type Summary struct {
 	// quantiles over time, overall and per class.
 	Timeline Timeline
 
+	// Retries follows the logical requests and their retries.
+	Retries Retries
+
 	lastUnclassified *classify.Class // the class of the last record without one
 
 	// The per-request breakdown (RequestStats): by ID - 1, at most
@@ -99,6 +102,7 @@ func NewSummaryFor(classes *classify.ClassTable) *Summary {
 		Status:      make(map[uint16]uint64),
 		Transport:   make(map[records.ErrorKind]uint64),
 		Classes:     classes,
+		Retries:     newRetries(),
 		requestIDs:  make(map[string]uint32),
 	}
 }
@@ -119,6 +123,7 @@ func (s *Summary) Add(r *records.Record) {
 		s.addToRequest(r, c.ID)
 	}
 	s.Timeline.Add(r, c.ID)
+	s.Retries.add(r, c)
 	s.Requests++
 	if r.Success() {
 		s.Successes++
@@ -159,6 +164,7 @@ func (s *Summary) Merge(other *Summary) {
 	ids := s.mergeClasses(other)
 	s.mergeRequests(other, ids)
 	s.Timeline.Merge(&other.Timeline, func(id uint32) uint32 { return ids[id] })
+	s.Retries.merge(&other.Retries)
 }
 
 // classOf returns the class of a record.

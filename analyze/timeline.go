@@ -54,6 +54,8 @@ type TimeBucket struct {
 	Offered   uint64                             // attempts scheduled in the interval
 	Sent      uint64                             // attempts that left in the interval
 	Successes uint64                             // attempts scheduled in it answered 2xx or 3xx
+	Logical   uint64                             // first attempts scheduled in it: the logical requests the pacer offered
+	Faults    uint64                             // attempts scheduled in it answered 5xx or failed in transport
 	Latency   *hdrhistogram.Histogram            // of the attempts scheduled in it; nil when none
 	Classes   map[uint32]*hdrhistogram.Histogram // the same, per class id; nil when none
 }
@@ -70,6 +72,12 @@ func (t *Timeline) Add(r *records.Record, class uint32) {
 	b.Offered++
 	if r.Success() {
 		b.Successes++
+	}
+	if r.Attempt <= 1 {
+		b.Logical++
+	}
+	if r.ErrorKind != records.ErrNone || r.Status >= 500 {
+		b.Faults++
 	}
 	if b.Latency == nil {
 		b.Latency = NewTimelineHistogram()
@@ -149,6 +157,8 @@ func (b *TimeBucket) add(o *TimeBucket, id func(uint32) uint32) {
 	b.Offered += o.Offered
 	b.Sent += o.Sent
 	b.Successes += o.Successes
+	b.Logical += o.Logical
+	b.Faults += o.Faults
 	if o.Latency != nil {
 		if b.Latency == nil {
 			b.Latency = NewTimelineHistogram()
@@ -226,6 +236,8 @@ type TimePoint struct {
 	Start              time.Time     // beginning of the interval
 	Offered, Sent      uint64        // attempts scheduled, and sent, in it
 	Successes          uint64        // attempts scheduled in it answered 2xx or 3xx
+	Logical            uint64        // first attempts scheduled in it (Offered − Logical are retries)
+	Faults             uint64        // attempts scheduled in it answered 5xx or failed in transport
 	Count              uint64        // attempts scheduled in it (of the class, for ClassPoints)
 	P50, P90, P99, Max time.Duration // latency quantiles, 0 when empty
 }
@@ -238,6 +250,7 @@ func (t *Timeline) Points() []TimePoint {
 		b := &t.Buckets[i]
 		out[i] = point(t.Start().Add(time.Duration(i)*t.Step()), b.Latency)
 		out[i].Offered, out[i].Sent, out[i].Successes = b.Offered, b.Sent, b.Successes
+		out[i].Logical, out[i].Faults = b.Logical, b.Faults
 	}
 	return out
 }
