@@ -110,7 +110,9 @@ func TestRetryScheduleFollowsTheFormula(t *testing.T) {
 		{"exponential, no jitter", retry.Options{Policy: retry.Exponential, Max: 5, Base: base, Cap: cap},
 			func(_ *rand.Rand, n int, _ time.Duration) time.Duration { return expo(n) }},
 		{"exponential, full jitter", retry.Options{Policy: retry.Exponential, Max: 5, Base: base, Cap: cap, Jitter: retry.FullJitter},
-			func(r *rand.Rand, n int, _ time.Duration) time.Duration { return time.Duration(r.Int64N(int64(expo(n)))) }},
+			func(r *rand.Rand, n int, _ time.Duration) time.Duration {
+				return time.Duration(r.Int64N(int64(expo(n))))
+			}},
 		{"exponential, equal jitter", retry.Options{Policy: retry.Exponential, Max: 5, Base: base, Cap: cap, Jitter: retry.EqualJitter},
 			func(r *rand.Rand, n int, _ time.Duration) time.Duration {
 				w := expo(n)
