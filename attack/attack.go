@@ -50,6 +50,10 @@ type Options struct {
 	// zero value never retries. Retries are attempts of their own, sent
 	// when the policy says, beside the schedule of first attempts.
 	Retry retry.Options
+	// RetryOf, when set, gives the retry options of a logical request
+	// from its first failed attempt (a profile's phase or request has
+	// its own) instead of Retry.
+	RetryOf func(first *records.Attempt) retry.Options
 	// Retryable decides whether a failed attempt may be retried; nil for
 	// RetryableStatus. Called on one goroutine at a time.
 	Retryable func(*records.Attempt) bool
@@ -112,7 +116,10 @@ func (o Options) Validate() []error {
 	if o.MaxWorkers > 0 && o.Workers > o.MaxWorkers {
 		errs = append(errs, field.Errorf("workers", strconv.FormatUint(o.Workers, 10), "more than the maximum of %d workers", o.MaxWorkers))
 	}
-	return append(errs, o.Retry.Validate()...)
+	if o.Retry.Enabled() {
+		errs = append(errs, o.Retry.Validate()...)
+	}
+	return errs
 }
 
 // errStopped is what the targeter answers once the attack is stopped, so
@@ -151,7 +158,7 @@ func Start(o Options) (*Attack, error) {
 		attempts: make(chan records.Attempt, 1024),
 	}
 	client := newClient(o.Transport, a.meter)
-	if o.Retry.Enabled() {
+	if o.Retry.Enabled() || o.RetryOf != nil {
 		a.retrier = newRetrier(a, o, client)
 		a.meter.keepRequests = true
 	}

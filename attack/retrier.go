@@ -45,6 +45,7 @@ func RetryableStatus(at *records.Attempt) bool {
 type retrier struct {
 	a         *Attack
 	o         retry.Options
+	of        func(*records.Attempt) retry.Options // nil: o for every request
 	retryable func(*records.Attempt) bool
 	rand      *rand.Rand
 	budget    retry.Budget
@@ -66,6 +67,7 @@ type logical struct {
 	id        uint64        // the logical request id
 	first     time.Time     // when its first attempt was scheduled
 	backoff   retry.Backoff // its waits
+	budget    float64       // its policy's retry budget, 0 for none
 	notBefore time.Time     // the previous answer's end plus its Retry-After; zero for none
 }
 
@@ -83,10 +85,9 @@ type retried struct {
 
 func newRetrier(a *Attack, o Options, client *http.Client) *retrier {
 	r := &retrier{
-		a: a, o: o.Retry, retryable: o.Retryable, rand: o.Rand, client: client,
+		a: a, o: o.Retry, of: o.RetryOf, retryable: o.Retryable, rand: o.Rand, client: client,
 		done: make(chan retried, 64), timers: make(map[uint64]*time.Timer),
 	}
-	r.budget.Share = o.Retry.Budget
 	if r.retryable == nil {
 		r.retryable = RetryableStatus
 	}
@@ -115,7 +116,14 @@ func (r *retrier) settle(at *records.Attempt, lg *logical, req *http.Request) {
 		}
 	}
 	if lg == nil {
-		lg = &logical{req: req, name: at.Request, id: rec.RequestID, first: rec.Scheduled, backoff: r.o.Backoff(r.rand)}
+		o := r.o
+		if r.of != nil {
+			o = r.of(at)
+		}
+		if !o.Enabled() {
+			return // this request's clients do not retry
+		}
+		lg = &logical{req: req, name: at.Request, id: rec.RequestID, first: rec.Scheduled, backoff: o.Backoff(r.rand), budget: o.Budget}
 	}
 	wait, decision := lg.backoff.Plan(int(rec.Attempt), ra)
 	switch {
@@ -125,7 +133,7 @@ func (r *retrier) settle(at *records.Attempt, lg *logical, req *http.Request) {
 		rec.Retry |= records.RetryTooLong
 	case r.isStopped():
 		rec.Retry |= records.RetryStopped
-	case !r.budget.Take():
+	case !r.budget.Take(lg.budget):
 		rec.Retry |= records.RetryBudget
 	default:
 		rec.Retry |= records.RetryFollows

@@ -180,9 +180,13 @@ func formatNumber(x float64) string {
 
 // FormatDuration renders a duration as reports do (microseconds below
 // 1 ms, three decimals of milliseconds below 1 s, of seconds above) in
-// the threshold language's syntax: "850µs", "99.007ms", "1.09s".
+// the threshold language's syntax: "850µs", "99.007ms", "1.09s"; the
+// largest duration, which stands for a time that never came (a recovery),
+// as "never".
 func FormatDuration(d time.Duration) string {
 	switch {
+	case d == math.MaxInt64: // a recovery that never came
+		return "never"
 	case d < time.Millisecond:
 		return strconv.FormatInt(int64(d/time.Microsecond), 10) + "µs"
 	case d < time.Second:

@@ -2,6 +2,7 @@ package thresholds
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -30,6 +31,7 @@ type Scope struct {
 	Interrupted  bool              `expr:"interrupted"`   // a signal or an abort cut the run short
 	Unsent       float64           `expr:"unsent"`        // scheduled attempts never sent
 	Unanswered   float64           `expr:"unanswered"`    // attempts in flight when the run gave up
+	Retries      Retries           `expr:"retries"`       // the logical requests and their retries
 	Baseline     *Scope            `expr:"baseline"`      // the same metrics of the baseline run; nil without --baseline
 
 	groups  []Group                   // request × class counts, for count() and rate()
@@ -37,6 +39,44 @@ type Scope struct {
 	byName  map[string]*Scope         // by request name, for request()
 	preds   []*vm.Program             // the predicates of the expression being run
 	what    string                    // "the run", "request \"x\"", for errors
+}
+
+// Retries are the retry metrics of a run (analyze.Retries): how the
+// simulated clients' retries went.
+type Retries struct {
+	Logical       float64           `expr:"logical"`         // logical requests: first attempts
+	Attempts      float64           `expr:"attempts"`        // every attempt, retries included
+	Retries       float64           `expr:"retries"`         // attempts after the first
+	Amplification float64           `expr:"amplification"`   // attempts per logical request; 1 without retries
+	SuccessRatio  float64           `expr:"success_ratio"`   // logical requests that eventually succeeded, 0 to 1
+	GiveUpRatio   float64           `expr:"give_up_ratio"`   // logical requests given up on a retryable failure, 0 to 1
+	GaveUp        float64           `expr:"gave_up"`         // those logical requests
+	Early         float64           `expr:"early"`           // retries sent before the Retry-After had passed
+	NonRetryable  float64           `expr:"non_retryable"`   // non-retryable responses retried
+	Unsettled     float64           `expr:"unsettled"`       // logical requests whose last attempt the run never saw
+	TimeToSuccess analyze.Quantiles `expr:"time_to_success"` // first send to final success
+	Recovered     bool              `expr:"recovered"`       // after a fault window, back within 10 % (true when there was no fault)
+	RecoveryTime  time.Duration     `expr:"recovery_time"`   // from the fault window's end to the recovery; 0 without a fault
+	PeakLoad      float64           `expr:"peak_load"`       // most attempts per second the target saw in one interval
+}
+
+func retriesOf(s *analyze.Summary) Retries {
+	r := &s.Retries
+	rec := s.Timeline.Recovery()
+	out := Retries{
+		Logical: float64(r.Logical), Attempts: float64(r.Attempts()), Retries: float64(r.Retries),
+		Amplification: r.Amplification(), SuccessRatio: r.SuccessRatio(), GiveUpRatio: r.GiveUpRatio(),
+		GaveUp: float64(r.GaveUp), Early: float64(r.Early), NonRetryable: float64(r.NonRetryable),
+		Unsettled: float64(r.Unsettled()), TimeToSuccess: analyze.LatencyQuantiles(r.TimeToSuccess),
+		Recovered: !rec.Fault || rec.Recovered, PeakLoad: s.Timeline.PeakSent(),
+	}
+	switch {
+	case rec.Recovered:
+		out.RecoveryTime = rec.Time
+	case rec.Fault: // never: no bound on the recovery time holds
+		out.RecoveryTime = math.MaxInt64
+	}
+	return out
 }
 
 // RateLimit is the outcome of the rate-limit contract checks.
@@ -98,6 +138,7 @@ func newScope(run analyze.Run) *Scope {
 		Uncorrected:  analyze.LatencyQuantiles(s.Uncorrected),
 		SendDelay:    analyze.LatencyQuantiles(s.SendDelay),
 		RateLimit:    rateLimitOf(run.Contract),
+		Retries:      retriesOf(s),
 		Finished:     run.Finished(),
 		Interrupted:  run.Interrupted != "",
 		Unsent:       float64(run.Unsent),

@@ -12,6 +12,7 @@ package retry
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -304,7 +305,6 @@ func (b *Backoff) Plan(attempt int, retryAfter time.Duration) (time.Duration, De
 // Budget is a retry budget: retries at most a share of the first
 // attempts sent so far. Not safe for concurrent use.
 type Budget struct {
-	Share   float64 // 0 for no budget
 	firsts  uint64
 	retries uint64
 }
@@ -312,12 +312,95 @@ type Budget struct {
 // First counts a first attempt sent.
 func (b *Budget) First() { b.firsts++ }
 
-// Take spends one retry if the budget allows it, and reports whether it
-// did.
-func (b *Budget) Take() bool {
-	if b.Share > 0 && float64(b.retries+1) > b.Share*float64(b.firsts) {
+// Take spends one retry if a budget of share (0 for none) allows it,
+// and reports whether it did.
+func (b *Budget) Take(share float64) bool {
+	if share > 0 && float64(b.retries+1) > share*float64(b.firsts) {
 		return false
 	}
 	b.retries++
 	return true
+}
+
+// On says which failed attempts a client retries: those of the classes
+// the classifier marks retryable (the default), and any statuses,
+// status families or transport failures named.
+type On struct {
+	Retryable bool         // the classes marked retryable (429 rate, 500, 503…; not a quota 429)
+	Statuses  map[int]bool // statuses named, e.g. 404
+	Families  [6]bool      // families named, by their first digit: Families[5] for 5xx
+	Transport bool         // every transport failure
+}
+
+// DefaultOn retries the classes the classifier marks retryable.
+func DefaultOn() On { return On{Retryable: true} }
+
+// ParseOn reads a comma-separated list of what to retry: retryable (the
+// classes marked retryable), transport, a status (429) or a family
+// (5xx). "" is DefaultOn.
+func ParseOn(s string) (On, error) {
+	if strings.TrimSpace(s) == "" {
+		return DefaultOn(), nil
+	}
+	var o On
+	for item := range strings.SplitSeq(s, ",") {
+		t := strings.ToLower(strings.TrimSpace(item))
+		switch {
+		case t == "retryable":
+			o.Retryable = true
+		case t == "transport":
+			o.Transport = true
+		case len(t) == 3 && t[0] >= '1' && t[0] <= '5' && t[1:] == "xx":
+			o.Families[t[0]-'0'] = true
+		default:
+			n, err := strconv.Atoi(t)
+			if err != nil || n < 100 || n > 599 {
+				return On{}, fmt.Errorf("retry on %q: want retryable, transport, a status from 100 to 599 (429) or a family (5xx), comma-separated", item)
+			}
+			if o.Statuses == nil {
+				o.Statuses = make(map[int]bool)
+			}
+			o.Statuses[n] = true
+		}
+	}
+	return o, nil
+}
+
+// Match reports whether a failed attempt is to be retried: status is its
+// HTTP status (0 without a response), transport whether it failed in
+// transport, and retryable whether its class is marked retryable (called
+// only when that decides).
+func (o On) Match(status uint16, transport bool, retryable func() bool) bool {
+	switch {
+	case transport && o.Transport:
+		return true
+	case status >= 100 && status <= 599 && (o.Families[status/100] || o.Statuses[int(status)]):
+		return true
+	}
+	return o.Retryable && retryable()
+}
+
+// String writes o as ParseOn reads it.
+func (o On) String() string {
+	var parts []string
+	if o.Retryable {
+		parts = append(parts, "retryable")
+	}
+	if o.Transport {
+		parts = append(parts, "transport")
+	}
+	for f, on := range o.Families {
+		if on {
+			parts = append(parts, strconv.Itoa(f)+"xx")
+		}
+	}
+	statuses := make([]int, 0, len(o.Statuses))
+	for s := range o.Statuses {
+		statuses = append(statuses, s)
+	}
+	slices.Sort(statuses)
+	for _, s := range statuses {
+		parts = append(parts, strconv.Itoa(s))
+	}
+	return strings.Join(parts, ",")
 }

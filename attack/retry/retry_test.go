@@ -154,11 +154,11 @@ func TestExponentialDoesNotOverflow(t *testing.T) {
 }
 
 func TestBudget(t *testing.T) {
-	b := Budget{Share: 0.25}
+	b := Budget{}
 	taken := 0
 	for range 100 {
 		b.First()
-		if b.Take() {
+		if b.Take(0.25) {
 			taken++
 		}
 	}
@@ -167,7 +167,7 @@ func TestBudget(t *testing.T) {
 	}
 	free := Budget{}
 	for range 10 {
-		if !free.Take() {
+		if !free.Take(0) {
 			t.Fatal("no budget refused a retry")
 		}
 	}

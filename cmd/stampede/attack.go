@@ -21,6 +21,7 @@ import (
 	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/attack"
+	"github.com/stampede-dev/stampede/attack/retry"
 	"github.com/stampede-dev/stampede/internal/redact"
 	"github.com/stampede-dev/stampede/profiles"
 	"github.com/stampede-dev/stampede/progress"
@@ -34,6 +35,7 @@ type attackFlags struct {
 	targets, targetsFormat        string
 	secretHeaders                 []string
 	load                          loadFlags
+	retry                         retryFlags
 	workers, maxWorkers           uint64
 	connections, maxConnections   int
 	timeout                       time.Duration
@@ -140,6 +142,7 @@ func newAttackCmd(e *env) *cobra.Command {
 	fl.StringVar(&f.targets, "targets", "", "vegeta targets `file` (http or json format) instead of --url; - for stdin")
 	fl.StringVar(&f.targetsFormat, "targets-format", "", "`format` of --targets: http or json (default: detected)")
 	f.load.register(fl)
+	f.retry.register(fl)
 	f.registerTransport(fl)
 	f.registerOutput(fl)
 	f.judge.register(fl)
@@ -236,6 +239,7 @@ func prepareAttack(cmd *cobra.Command, e *env, f *attackFlags) (preparedAttack, 
 		opts: opts, header: attackHeader(cmd, f, opts, target, policy), records: out, quiet: f.quiet, timeout: f.timeout,
 		classify: classify, contract: contract.Options{MaxRetryAfter: f.retryAfterMax},
 	}
+	_, p.x.retryOn, _ = f.retry.options() // checked with the other options
 	p.x.header.Thresholds = headerThresholds(p.judge.thresholds)
 	return p, nil
 }
@@ -267,6 +271,7 @@ type execution struct {
 	timeout  time.Duration
 	classify classify.Options
 	contract contract.Options
+	retryOn  retry.On // what the clients retry, when opts.Retry retries
 }
 
 // execute runs an attack through the consume loop, with a progress
@@ -314,6 +319,10 @@ func liveOptions(ctx context.Context, e *env, x execution, classifier *classify.
 		Start: func(bodyLimit int, needsBody func(uint16) bool) (analyze.Attack, error) {
 			opts := x.opts
 			opts.Capture = attack.Capture{Limit: bodyLimit, Status: needsBody}
+			var err error
+			if opts.Retryable, err = retryPredicate(x.retryOn, x.classify); err != nil {
+				return nil, err
+			}
 			atk, err := attack.Start(opts)
 			if err != nil {
 				return nil, err
@@ -391,6 +400,9 @@ func attackOptions(ctx context.Context, e *env, f *attackFlags, policy redact.Po
 			Timeout: f.timeout, Connections: f.connections, MaxConnections: f.maxConnections,
 			HTTP2: f.http2, Insecure: f.insecure, KeepAlive: f.keepalive,
 		},
+	}
+	if opts.Retry, _, err = f.retry.options(); err != nil {
+		return attack.Options{}, "", err
 	}
 	if errs := opts.Validate(); len(errs) > 0 {
 		return attack.Options{}, "", flagProblems(errs) // options are named as the flags are
