@@ -40,7 +40,7 @@ var allowed = map[string][]string{
 	"analyze": {"records", "records/vegetafile", "records/probefile", "ratelimit", "analyze/classify", "analyze/contract",
 		"internal/redact", "internal/field"},
 	// Configuration and the simulation.
-	"profiles": {"attack/pace", "internal/field", "internal/suggest", "internal/readfile", "internal/redact", "analyze/classify", "analyze/contract"},
+	"profiles": {"attack/pace", "attack/retry", "internal/field", "internal/suggest", "internal/readfile", "internal/redact", "analyze/classify", "analyze/contract"},
 	"sim":      {"attack/pace", "internal/field"},
 	// Output: renderers, then the terminal.
 	"reports":    {"analyze", "analyze/classify", "analyze/contract", "records", "records/probefile", "probe", "attack/pace"},
