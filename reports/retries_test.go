@@ -184,3 +184,13 @@ func TestRetryFixtureShow(t *testing.T) {
 	Text(&b, run, Options{})
 	t.Log(b.String())
 }
+
+// retryComparison is the comparison of the fixture's three policies.
+func retryComparison(t testing.TB) analyze.Comparison {
+	t.Helper()
+	var cmp analyze.Comparison
+	for _, p := range []retryPolicy{policyNone, policyImmediate, policyBackoff} {
+		cmp.Runs = append(cmp.Runs, analyze.PolicyRun{Policy: p.name, Detail: p.detail, Run: retryRunOf(t, p)})
+	}
+	return cmp
+}
