@@ -23,7 +23,7 @@ import (
 // The page's template, style and script, and uPlot, the chart library
 // (assets/uplot/README.md says which version and where it comes from).
 //
-//go:embed assets/report.html assets/report.css assets/report.js assets/uplot
+//go:embed assets/report.html assets/compare.html assets/report.css assets/report.js assets/uplot
 var htmlAssets embed.FS
 
 // UPlotVersion is the version of uPlot the HTML report embeds.
