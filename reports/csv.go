@@ -3,6 +3,7 @@ package reports
 import (
 	"encoding/csv"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,10 @@ var csvColumns = []string{
 var csvSeriesColumns = []string{
 	"start", "second", "width_s", "class_id", "class", "count", "latency_p50_ms", "latency_p99_ms",
 }
+
+// csvRetryColumns are the columns CSVSeries adds, last, for a run whose
+// clients retried.
+var csvRetryColumns = []string{"logical", "amplification"}
 
 // CSV writes the classes of a run as an RFC 4180 table (CRLF line ends)
 // with a header row and one row per class, most frequent first as in
@@ -87,12 +92,22 @@ func CSV(w io.Writer, run analyze.Run) error {
 // in the interval in which they were scheduled, so the rows of a class add
 // up to its count in CSV. The latency quantiles, in milliseconds, come
 // from the timeline's histograms of 2 significant digits: within 1 %.
+//
+// For a run whose clients retried, two columns follow, csvRetryColumns:
+// logical, the first attempts scheduled in the interval (the logical
+// requests offered), and amplification, count / logical with 3 decimals
+// (empty when logical is 0); both are empty on the rows of a class.
 func CSVSeries(w io.Writer, run analyze.Run) error {
 	s := run.Summary
 	tl := &s.Timeline
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
-	if err := cw.Write(csvSeriesColumns); err != nil {
+	retries := retried(run)
+	header := csvSeriesColumns
+	if retries {
+		header = append(slices.Clip(header), csvRetryColumns...)
+	}
+	if err := cw.Write(header); err != nil {
 		return err
 	}
 	stats := s.ClassStats()
@@ -110,11 +125,22 @@ func CSVSeries(w io.Writer, run analyze.Run) error {
 		if p.Count > 0 {
 			p50, p99 = csvMs(p.P50), csvMs(p.P99)
 		}
-		return cw.Write([]string{
+		cells := []string{
 			p.Start.UTC().Format(time.RFC3339),
 			strconv.FormatInt(int64(p.Start.Sub(origin)/time.Second), 10),
 			width, id, label, strconv.FormatUint(p.Count, 10), p50, p99,
-		})
+		}
+		if retries {
+			logical, amplification := "", ""
+			if id == "" { // the all row: the timeline knows logical requests of all classes only
+				logical = strconv.FormatUint(p.Logical, 10)
+				if a, ok := intervalAmplification(p); ok {
+					amplification = strconv.FormatFloat(a, 'f', 3, 64)
+				}
+			}
+			cells = append(cells, logical, amplification)
+		}
+		return cw.Write(cells)
 	}
 	for _, p := range tl.Points() {
 		if err := row(p, "", "all"); err != nil {

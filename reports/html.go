@@ -23,7 +23,7 @@ import (
 // The page's template, style and script, and uPlot, the chart library
 // (assets/uplot/README.md says which version and where it comes from).
 //
-//go:embed assets/report.html assets/report.css assets/report.js assets/uplot
+//go:embed assets/report.html assets/compare.html assets/report.css assets/report.js assets/uplot
 var htmlAssets embed.FS
 
 // UPlotVersion is the version of uPlot the HTML report embeds.
@@ -74,6 +74,11 @@ type htmlPage struct {
 	DefaultThresholds, ThresholdBaseline bool
 	Deltas                               []Delta // the comparison with the baseline run
 	Numbers                              []htmlFact
+	// Retries are the retry figures of a run whose clients retried; nil
+	// for the others, whose page has no retries section.
+	Retries []retryFact
+	// RetryNumbers are the headline figures of the retries.
+	RetryNumbers []htmlFact
 	Step                                 string // length of a timeline interval, "1s"
 	Classes                              []htmlClass
 	Notes                                []string // what the table of classes leaves out
@@ -203,6 +208,20 @@ func newHTMLPage(run analyze.Run) (*htmlPage, error) {
 		p.Probes = append(p.Probes, newHTMLProbe(pr))
 	}
 	p.Data = newHTMLData(s, stats)
+	if retried(run) {
+		p.Retries = retryFacts(run)
+		f := retryFigures(run)
+		p.RetryNumbers = []htmlFact{
+			{"amplification", FormatAmplification(f.Amplification)},
+			{"eventual success", FormatShare(f.SuccessRatio)},
+			{"given up", FormatShare(f.GiveUpRatio)},
+			{"time to success p99", FormatLatency(f.TimeToSuccess.P99)},
+			{"peak load", FormatRate(f.PeakLoad)},
+			{"recovery", recoveryShort(f.Recovery)},
+		}
+		load := htmlLoadChart(s)
+		p.Data.Load = &load
+	}
 	return p, nil
 }
 
@@ -395,6 +414,16 @@ type htmlData struct {
 	Percentiles htmlChart `json:"percentiles"` // x = 1/(1−q), the latency at quantile q, overall and of the top classes
 	Classes     htmlChart `json:"classes"`     // responses per interval of the top classes and "other", unstacked
 	Rates       htmlChart `json:"rates"`       // offered, achieved and successful requests per second
+	// Load is the load the clients offered (logical requests) and the
+	// attempts their retries made of it, per second; only for a run
+	// whose clients retried.
+	Load *htmlChart `json:"load,omitempty"`
+	// Elapsed says the x of the load charts is seconds since the run's
+	// start, not a time (the comparison's runs ran at different times).
+	Elapsed bool `json:"elapsed,omitempty"`
+	// LoadMax is the top of the y axis of every load chart, so that the
+	// comparison's charts share a scale; 0 for each its own.
+	LoadMax float64 `json:"load_max,omitempty"`
 }
 
 // htmlChart is the data of one chart: x and the series drawn over it,
@@ -495,6 +524,25 @@ func newHTMLData(s *analyze.Summary, stats []*analyze.ClassStats) htmlData {
 	}
 	d.Percentiles = htmlPercentileChart(names, hists)
 	return d
+}
+
+// htmlLoadChart computes the chart of the load the clients offered and
+// the attempts sent for it: per interval, the logical requests (first
+// attempts) and all the attempts scheduled in it, per second of the
+// interval the run covered.
+func htmlLoadChart(s *analyze.Summary) htmlChart {
+	t := &s.Timeline
+	points := t.Points()
+	x := make(htmlValues, len(points))
+	logical, attempts := make(htmlValues, len(points)), make(htmlValues, len(points))
+	for i, p := range points {
+		span := htmlCovered(s, p.Start, t.Step())
+		x[i], logical[i], attempts[i] = float64(p.Start.Unix()), float64(p.Logical)/span, float64(p.Offered)/span
+	}
+	return htmlDownsampled(htmlChart{X: x, Series: []htmlSeries{
+		{"offered: logical requests", logical},
+		{"attempted: retries included", attempts},
+	}})
 }
 
 // htmlMillis converts a duration to milliseconds.

@@ -47,6 +47,7 @@ type JSONSummary struct {
 	ByRequest            []JSONRequest      `json:"by_request,omitempty"` // absent when no record names its request
 	Classification       JSONClassification `json:"classification"`
 	RateLimit            *JSONRateLimit     `json:"rate_limit,omitempty"` // absent when the run had no contract checks
+	Retries              JSONRetries        `json:"retries"`              // always present: 1× amplification for a run without retries
 	Verdict              JSONVerdict        `json:"verdict"`
 	Timeline             JSONTimeline       `json:"timeline"`
 	PlannedDurationS     float64            `json:"planned_duration_s,omitempty"`
@@ -71,14 +72,18 @@ type JSONVerdict struct {
 // JSONTimeline is the run over time, in columns: element i of each array
 // is the interval from start + i·step_s seconds, for step_s seconds.
 type JSONTimeline struct {
-	Start        *time.Time `json:"start,omitempty"`
-	StepS        int64      `json:"step_s"`
-	Offered      []uint64   `json:"offered"`        // attempts scheduled in the interval
-	Sent         []uint64   `json:"sent"`           // attempts sent in the interval
-	LatencyP50Ms []float64  `json:"latency_p50_ms"` // of the attempts scheduled in the interval; 0 when none
-	LatencyP90Ms []float64  `json:"latency_p90_ms"`
-	LatencyP99Ms []float64  `json:"latency_p99_ms"`
-	LatencyMaxMs []float64  `json:"latency_max_ms"`
+	Start   *time.Time `json:"start,omitempty"`
+	StepS   int64      `json:"step_s"`
+	Offered []uint64   `json:"offered"` // attempts scheduled in the interval
+	Sent    []uint64   `json:"sent"`    // attempts sent in the interval
+	Logical []uint64   `json:"logical"` // first attempts scheduled in the interval: the logical requests offered
+	// Amplification is offered / logical of the interval: null when no
+	// logical request was scheduled in it.
+	Amplification []*float64 `json:"amplification"`
+	LatencyP50Ms  []float64  `json:"latency_p50_ms"` // of the attempts scheduled in the interval; 0 when none
+	LatencyP90Ms  []float64  `json:"latency_p90_ms"`
+	LatencyP99Ms  []float64  `json:"latency_p99_ms"`
+	LatencyMaxMs  []float64  `json:"latency_max_ms"`
 }
 
 // JSONClass is one class of responses with its aggregates.
@@ -183,6 +188,7 @@ func NewJSONSummary(run analyze.Run) JSONSummary {
 	v := run.Verdict()
 	doc.Verdict = JSONVerdict{Pass: v.Pass, Reasons: append([]string{}, v.Reasons...), Thresholds: append([]analyze.Threshold{}, v.Thresholds...)}
 	doc.Baseline = Deltas(run)
+	doc.Retries = NewJSONRetries(run)
 	doc.Timeline = jsonTimeline(&s.Timeline)
 	doc.PlannedDurationS = round(run.Planned.Seconds(), 6)
 	doc.Command, doc.Tool, doc.RunID, doc.Shards, doc.Sources, doc.Notes = run.Command, run.Tool, run.RunID, run.Shards, run.Sources, run.Notes
@@ -196,11 +202,16 @@ func jsonTimeline(t *analyze.Timeline) JSONTimeline {
 	out := JSONTimeline{
 		Start: utcOrNil(t.Start()), StepS: t.Width,
 		Offered: make([]uint64, len(points)), Sent: make([]uint64, len(points)),
+		Logical: make([]uint64, len(points)), Amplification: make([]*float64, len(points)),
 		LatencyP50Ms: make([]float64, len(points)), LatencyP90Ms: make([]float64, len(points)),
 		LatencyP99Ms: make([]float64, len(points)), LatencyMaxMs: make([]float64, len(points)),
 	}
 	for i, p := range points {
-		out.Offered[i], out.Sent[i] = p.Offered, p.Sent
+		out.Offered[i], out.Sent[i], out.Logical[i] = p.Offered, p.Sent, p.Logical
+		if a, ok := intervalAmplification(p); ok {
+			a = round(a, 3)
+			out.Amplification[i] = &a
+		}
 		out.LatencyP50Ms[i], out.LatencyP90Ms[i] = ms(p.P50), ms(p.P90)
 		out.LatencyP99Ms[i], out.LatencyMaxMs[i] = ms(p.P99), ms(p.Max)
 	}

@@ -77,7 +77,8 @@ type (
 //     interrupted or attempts went unsent or unanswered (Verdict's reasons);
 //     its time is the run's duration;
 //   - classname "run", name "requests": fails when no request was made;
-//     its system-out has the key numbers of the run;
+//     its system-out has the key numbers of the run and, when its
+//     clients retried, a line of the retry figures;
 //   - classname "rate-limit contract", name "<rule id>: <title>", one per
 //     rule when the run had contract checks: a rule of severity error with
 //     violations fails, with the counts as the message and the examples as
@@ -105,7 +106,11 @@ func JUnit(w io.Writer, run analyze.Run) error {
 	if reasons := run.Verdict().Unfinished; len(reasons) > 0 {
 		completed.Failure = &junitFailure{Message: xmlText(strings.Join(reasons, "; ")), Type: "incomplete", Body: xmlText(strings.Join(reasons, "\n"))}
 	}
-	requests := junitCase{Classname: junitRunClass, Name: "requests", Time: junitSeconds(0), SystemOut: &junitOutput{junitNumbers(s)}}
+	numbers := junitNumbers(s)
+	if retried(run) {
+		numbers += retryLine(run)
+	}
+	requests := junitCase{Classname: junitRunClass, Name: "requests", Time: junitSeconds(0), SystemOut: &junitOutput{xmlText(numbers)}}
 	switch {
 	case run.ProbesOnly():
 		requests.Skipped = &junitSkipped{Message: "probe reports only, no result file"}

@@ -50,6 +50,9 @@ func Markdown(w io.Writer, run analyze.Run) error {
 		FormatRate(s.Rate()), FormatRate(s.Throughput()), FormatShare(s.SuccessRatio()),
 		FormatLatency(q.P50), FormatLatency(q.P90), FormatLatency(q.P99), FormatLatency(q.Max))
 
+	if retried(run) {
+		mdRetries(p, run)
+	}
 	if stats := s.ClassStats(); len(stats) > 0 {
 		mdClasses(p, s.Requests, stats)
 	}
@@ -125,6 +128,15 @@ func mdClasses(p *textPrinter, requests uint64, stats []*analyze.ClassStats) {
 		}
 		p.printf("… and %d more %s (%d %s)\n\n", len(more), plural(uint64(len(more)), "class", "classes"), n, plural(n, "request", "requests"))
 	}
+}
+
+// mdRetries writes the retry figures of a run whose clients retried.
+func mdRetries(p *textPrinter, run analyze.Run) {
+	p.printf("**Retries**\n\n| | Value | |\n|---|---:|---|\n")
+	for _, f := range retryFacts(run) {
+		p.printf("| %s | %s | %s |\n", mdEscape(f.Label), mdEscape(f.Value), mdEscape(f.Detail))
+	}
+	p.printf("\n")
 }
 
 // mdContract writes the rules of the rate-limit contract that applied to

@@ -101,6 +101,15 @@ func Text(w io.Writer, run analyze.Run, opts Options) error {
 		tp.table([]string{"Kind", "Count", "Share"}, []tw.Align{tw.AlignLeft, tw.AlignRight, tw.AlignRight}, rows)
 	}
 
+	if retried(run) {
+		tp.printf("\nRetries\n")
+		var rows [][]string
+		for _, f := range retryFacts(run) {
+			rows = append(rows, []string{f.Label, f.Value, f.Detail})
+		}
+		tp.table([]string{"", "Value", ""}, []tw.Align{tw.AlignLeft, tw.AlignRight, tw.AlignLeft}, rows)
+	}
+
 	stats := s.ClassStats()
 	if len(stats) > 0 {
 		tp.classes(run, stats, opts.ClassRows)

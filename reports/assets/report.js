@@ -246,7 +246,44 @@
 		});
 	}
 
-	var makers = { latency: latencyChart, percentiles: percentilesChart, classes: classesChart, rates: ratesChart };
+	// elapsedAxis labels seconds since the start of the run.
+	function elapsedAxis() {
+		return {
+			label: "seconds since the start", labelSize: 20, size: 40, space: 60,
+			incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600],
+			values: function (u, splits) { return splits.map(function (v) { return v == null ? "" : v + " s"; }); }
+		};
+	}
+
+	// loadChart draws the offered load (logical requests) and the
+	// attempts sent for it: the attempts' area is filled, so the retries
+	// read as the band between the lines without hovering. Its data is
+	// data[data-key] (data.load by default); data.elapsed puts seconds
+	// since the start on x, data.load_max fixes the top of y, so that the
+	// charts of a comparison share their scale.
+	function loadChart(el) {
+		var c = data[el.getAttribute("data-key") || "load"];
+		var elapsed = !!data.elapsed;
+		var perSecond = function (v) { return v == null ? "—" : fmtCount(v) + "/s"; };
+		draw(el, c, {
+			data: c ? seriesData(c) : [],
+			scales: {
+				x: { time: !elapsed },
+				y: { range: function (u, min, max) { var top = data.load_max || max; return [0, top > 0 ? top * 1.1 : 1]; } }
+			},
+			axes: [elapsed ? elapsedAxis() : timeAxis(c ? c.x : []), { label: "requests per second", labelSize: 20, size: 56 }],
+			series: [elapsed ? { label: "second", value: function (u, v) { return v == null ? "—" : v + " s"; } } :
+				{ label: "interval", value: function (u, v) { return fmtTime(v); } }].concat(
+				(c ? c.series : []).map(function (s, i) {
+					var l = line(s.label, i, perSecond);
+					if (i === 1) { l.fill = colors[1] + "33"; }
+					else { l.width = 2.5; }
+					return l;
+				}))
+		});
+	}
+
+	var makers = { latency: latencyChart, percentiles: percentilesChart, classes: classesChart, rates: ratesChart, load: loadChart };
 	Array.prototype.forEach.call(document.querySelectorAll(".chart[data-chart]"), function (el) {
 		var make = makers[el.getAttribute("data-chart")];
 		if (make) make(el);
