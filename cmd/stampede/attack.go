@@ -36,6 +36,7 @@ type attackFlags struct {
 	secretHeaders                 []string
 	load                          loadFlags
 	retry                         retryFlags
+	compare                       compareFlags
 	workers, maxWorkers           uint64
 	connections, maxConnections   int
 	timeout                       time.Duration
@@ -133,6 +134,9 @@ func newAttackCmd(e *env) *cobra.Command {
 		Args: noArgs("give the target with --url URL or --targets FILE, and quote header values (-H 'Name: value')"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.workersSet = cmd.Flags().Changed("workers")
+			if f.compare.policies != "" {
+				return runCompare(cmd, e, f)
+			}
 			return runAttack(cmd, e, f)
 		},
 	}
@@ -143,6 +147,7 @@ func newAttackCmd(e *env) *cobra.Command {
 	fl.StringVar(&f.targetsFormat, "targets-format", "", "`format` of --targets: http or json (default: detected)")
 	f.load.register(fl)
 	f.retry.register(fl)
+	f.compare.register(fl)
 	f.registerTransport(fl)
 	f.registerOutput(fl)
 	f.judge.register(fl)

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stampede-dev/stampede/sim"
+)
+
+// TestRetryStormComparison runs the same load against the simulation,
+// whose API is down 2 s of 6, once per policy: immediate retries send
+// more attempts per request than exponential backoff honouring
+// Retry-After, which gets more requests through.
+func TestRetryStormComparison(t *testing.T) {
+	t.Parallel()
+	s, err := sim.New(sim.Config{Seed: 1, Controls: sim.Controls{Outages: []sim.Window{{Start: 2 * time.Second, Duration: 2 * time.Second}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	dir := t.TempDir()
+	code, stdout, stderr := runInProcess(t, "attack", "-q", "--url", ts.URL+"/mira/v1/chat/completions",
+		"-H", "Authorization: Bearer demo-full", "--body", `{"model":"mira","messages":[{"role":"user","content":"hi"}]}`,
+		"--rate", "40/s", "--duration", "6s", "--compare-retry", "none,immediate,exponential", "--cool-down", "0s",
+		"-o", filepath.Join(dir, "r.bin"), "--format", "json", "--report", "html="+filepath.Join(dir, "cmp.html"),
+		"--threshold", "retries.amplification < 1.5")
+	if code != exitThreshold || !strings.Contains(stderr, "immediate: verdict FAIL: retries.amplification") ||
+		strings.Contains(stderr, "exponential: verdict") || strings.Contains(stderr, "none: verdict") {
+		t.Fatalf("exit %d, stderr %q; want 1, the immediate policy alone failing its amplification threshold", code, stderr)
+	}
+	var cmp struct {
+		Schema   string
+		Policies []struct {
+			Policy        string
+			Goodput       float64 `json:"goodput_per_s"`
+			Amplification float64
+			Success       float64 `json:"eventual_success_ratio"`
+			Peak          float64 `json:"peak_load_per_s"`
+		}
+	}
+	if err := json.Unmarshal([]byte(stdout), &cmp); err != nil || len(cmp.Policies) != 3 {
+		t.Fatalf("comparison JSON: %v, %d policies; want 3\n%s", err, len(cmp.Policies), stdout)
+	}
+	none, imm, exp := cmp.Policies[0], cmp.Policies[1], cmp.Policies[2]
+	t.Logf("none %+v\nimmediate %+v\nexponential %+v", none, imm, exp)
+	if none.Amplification != 1 || imm.Amplification <= exp.Amplification || exp.Amplification <= 1 {
+		t.Errorf("amplification none %.2f, immediate %.2f, exponential %.2f; want 1 < exponential < immediate", none.Amplification, imm.Amplification, exp.Amplification)
+	}
+	if exp.Goodput < imm.Goodput || exp.Success <= imm.Success {
+		t.Errorf("goodput exponential %.1f/s, immediate %.1f/s; success %.2f, %.2f; want exponential ahead", exp.Goodput, imm.Goodput, exp.Success, imm.Success)
+	}
+	if imm.Peak < 2*none.Peak {
+		t.Errorf("peak load immediate %.0f/s, none %.0f/s; want the storm to at least double it", imm.Peak, none.Peak)
+	}
+	for _, p := range []string{"none", "immediate", "exponential"} {
+		if _, err := os.Stat(filepath.Join(dir, "r-"+p+".bin")); err != nil {
+			t.Errorf("result file of %s: %v", p, err)
+		}
+	}
+	if html, err := os.ReadFile(filepath.Join(dir, "cmp.html")); err != nil || !strings.Contains(string(html), "exponential") {
+		t.Errorf("HTML comparison: %v", err)
+	}
+}
+
+func TestRetryUsageErrors(t *testing.T) {
+	t.Parallel()
+	u := []string{"attack", "-u", "http://127.0.0.1:1/", "-o", ""}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--retry", "exponentail"}, `--retry exponentail: want one of none, immediate, exponential, decorrelated`},
+		{[]string{"--retry-max", "3"}, "--retry-max 3: applies to a retrying client: give a policy"},
+		{[]string{"--retry", "immediate", "--jitter", "full"}, "--jitter full: applies to the exponential policy"},
+		{[]string{"--retry", "exponential", "--retry-budget", "10"}, "--retry-budget 10: want a percentage"},
+		{[]string{"--retry", "exponential", "--retry-max", "1000"}, "--retry-max 1000: must be between 0 and 100"},
+		{[]string{"--retry", "exponential", "--retry-base", "1s", "--retry-cap", "10ms"}, "--retry-cap 10ms: is below --retry-base 1s"},
+		{[]string{"--retry", "exponential", "--honor-retry-after=maybe"}, "--honor-retry-after maybe: want true or false"},
+		{[]string{"--retry", "exponential", "--retry-on", "4xx,teapot"}, "--retry-on 4xx,teapot: want retryable"},
+		{[]string{"--compare-retry", "none"}, "compare at least two policies"},
+		{[]string{"--compare-retry", "none,none"}, "none is listed twice"},
+		{[]string{"--compare-retry", "none,bogus"}, `unknown retry policy "bogus"`},
+		{[]string{"--compare-retry", "none,immediate", "--retry", "exponential"}, "drop --retry"},
+		{[]string{"--compare-retry", "none,immediate", "-d", "0"}, "--compare-retry needs runs that end"},
+		{[]string{"--compare-retry", "none,immediate", "--report", "csv=x.csv"}, "a comparison is written as text, json, markdown, html"},
+	}
+	for _, tc := range tests {
+		code, _, stderr := runInProcess(t, append(append([]string{}, u...), tc.args...)...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, stderr, tc.want)
+		}
+	}
+}
