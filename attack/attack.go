@@ -50,13 +50,17 @@ type Options struct {
 	// zero value never retries. Retries are attempts of their own, sent
 	// when the policy says, beside the schedule of first attempts.
 	Retry retry.Options
+	// RetryOn says which failed attempts the clients retry.
+	RetryOn retry.On
 	// RetryOf, when set, gives the retry options of a logical request
-	// from its first failed attempt (a profile's phase or request has
-	// its own) instead of Retry.
-	RetryOf func(first *records.Attempt) retry.Options
-	// Retryable decides whether a failed attempt may be retried; nil for
-	// RetryableStatus. Called on one goroutine at a time.
-	Retryable func(*records.Attempt) bool
+	// instead of Retry and RetryOn (a profile's phase or request has its
+	// own): from its name and when its first attempt was scheduled,
+	// elapsed after the attack began.
+	RetryOf func(elapsed time.Duration, request string) (retry.Options, retry.On)
+	// Retryable decides whether a failed attempt is one on says to
+	// retry; nil for RetryableStatus (which ignores on). Called on one
+	// goroutine at a time.
+	Retryable func(at *records.Attempt, on retry.On) bool
 	// Rand draws the retries' jitter; nil for a randomly seeded source.
 	Rand *rand.Rand
 

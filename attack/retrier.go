@@ -23,7 +23,7 @@ const RetrySeqBase = 1 << 62
 // seed documents tell clients to retry (408, 429, 500, 502, 503, 504) and
 // the transport failures a new connection can cure (timeout, refused,
 // reset).
-func RetryableStatus(at *records.Attempt) bool {
+func RetryableStatus(at *records.Attempt, _ retry.On) bool {
 	switch at.Record.ErrorKind {
 	case records.ErrNone:
 	case records.ErrTimeout, records.ErrRefused, records.ErrReset:
@@ -45,8 +45,9 @@ func RetryableStatus(at *records.Attempt) bool {
 type retrier struct {
 	a         *Attack
 	o         retry.Options
-	of        func(*records.Attempt) retry.Options // nil: o for every request
-	retryable func(*records.Attempt) bool
+	on        retry.On
+	of        func(time.Duration, string) (retry.Options, retry.On) // nil: o and on for every request
+	retryable func(*records.Attempt, retry.On) bool
 	rand      *rand.Rand
 	budget    retry.Budget
 	client    *http.Client
@@ -67,6 +68,7 @@ type logical struct {
 	id        uint64        // the logical request id
 	first     time.Time     // when its first attempt was scheduled
 	backoff   retry.Backoff // its waits
+	on        retry.On      // what its clients retry
 	budget    float64       // its policy's retry budget, 0 for none
 	notBefore time.Time     // the previous answer's end plus its Retry-After; zero for none
 }
@@ -85,7 +87,7 @@ type retried struct {
 
 func newRetrier(a *Attack, o Options, client *http.Client) *retrier {
 	r := &retrier{
-		a: a, o: o.Retry, of: o.RetryOf, retryable: o.Retryable, rand: o.Rand, client: client,
+		a: a, o: o.Retry, on: o.RetryOn, of: o.RetryOf, retryable: o.Retryable, rand: o.Rand, client: client,
 		done: make(chan retried, 64), timers: make(map[uint64]*time.Timer),
 	}
 	if r.retryable == nil {
@@ -105,8 +107,25 @@ func (r *retrier) settle(at *records.Attempt, lg *logical, req *http.Request) {
 	if lg == nil {
 		r.budget.First()
 	}
-	if rec.Success() || !r.retryable(at) || (lg == nil && req == nil) {
-		return // done, or a failure not to retry, or one that never reached the transport
+	if rec.Success() || (lg == nil && req == nil) {
+		return // done, or a failure that never reached the transport
+	}
+	if lg == nil {
+		o, on := r.o, r.on
+		if r.of != nil {
+			var elapsed time.Duration
+			if began, ok := r.a.sched.Began(); ok {
+				elapsed = rec.Scheduled.Sub(began)
+			}
+			o, on = r.of(elapsed, at.Request)
+		}
+		if !o.Enabled() {
+			return // this request's clients do not retry
+		}
+		lg = &logical{req: req, name: at.Request, id: rec.RequestID, first: rec.Scheduled, backoff: o.Backoff(r.rand), budget: o.Budget, on: on}
+	}
+	if !r.retryable(at, lg.on) {
+		return // a failure not to retry
 	}
 	end := rec.Scheduled.Add(rec.Latency)
 	var ra time.Duration
@@ -114,16 +133,6 @@ func (r *retrier) settle(at *records.Attempt, lg *logical, req *http.Request) {
 		if p := ratelimit.ParseRetryAfter(v, ratelimit.ResponseDate(at.Header, end)); p.Form.Valid() {
 			ra = max(p.Delay, 0)
 		}
-	}
-	if lg == nil {
-		o := r.o
-		if r.of != nil {
-			o = r.of(at)
-		}
-		if !o.Enabled() {
-			return // this request's clients do not retry
-		}
-		lg = &logical{req: req, name: at.Request, id: rec.RequestID, first: rec.Scheduled, backoff: o.Backoff(r.rand), budget: o.Budget}
 	}
 	wait, decision := lg.backoff.Plan(int(rec.Attempt), ra)
 	switch {

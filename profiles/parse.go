@@ -159,7 +159,7 @@ type (
 		Headers  *yaml.Node `yaml:"headers"`
 		Body     *yaml.Node `yaml:"body"`
 		BodyFile string     `yaml:"body-file"`
-		Retry    *yaml.Node `yaml:"retry,reserved"`
+		Retry    *yaml.Node `yaml:"retry"`
 	}
 	rawPhase struct {
 		Name     string     `yaml:"name"`
@@ -167,7 +167,7 @@ type (
 		Pause    *yaml.Node `yaml:"pause"`
 		Probe    *yaml.Node `yaml:"probe"`
 		Requests *yaml.Node `yaml:"requests"`
-		Retry    *yaml.Node `yaml:"retry,reserved"`
+		Retry    *yaml.Node `yaml:"retry"`
 		Compare  *yaml.Node `yaml:"compare,reserved"`
 	}
 	rawProbe struct {
@@ -607,8 +607,42 @@ func (p *parser) request(n *yaml.Node, path, base string) (Request, bool) {
 		}
 		r.Body = LiteralTemplate(string(data))
 	}
+	if raw.Retry != nil {
+		r.Retry = p.retry(raw.Retry, path+".retry")
+	}
 	return r, p.problems() == before
 }
+
+// retry reads a retry section, reporting its problems at their keys.
+func (p *parser) retry(n *yaml.Node, path string) *RetrySpec {
+	var r Retry
+	nodes, ok := p.fields(n, path, path, &r)
+	if !ok {
+		return nil
+	}
+	o, on, errs := r.Options()
+	for _, err := range errs {
+		fe := field.As(err)
+		if fe == nil {
+			p.at(n, path, "", "%v", err)
+			continue
+		}
+		at := nodes[fe.Field]
+		if at == nil {
+			at = resolve(n)
+		}
+		p.at(at, join(path, fe.Field), fe.Value, "%s", retryFlagForm.ReplaceAllStringFunc(fe.Msg, func(flag string) string {
+			if key, ok := retryKeys[strings.TrimSpace(strings.TrimPrefix(flag, "--"))]; ok {
+				return key + ": "
+			}
+			return flag
+		}))
+	}
+	return &RetrySpec{Options: o, On: on, Section: r}
+}
+
+// retryFlagForm finds a flag's name in a message, to name its key instead.
+var retryFlagForm = regexp.MustCompile(`--[a-z-]+ `)
 
 // joinURL joins the base URL and a request's path, unless the path is a
 // URL itself.
@@ -693,6 +727,9 @@ func (p *parser) phase(n *yaml.Node, path string, i int, reqs []Request) (Phase,
 		p.at(nodes[kinds[1]], path+"."+kinds[1], "", "a phase does one thing: give one of load:, pause: or probe:, not %s", strings.Join(kinds, " and "))
 		return ph, false
 	}
+	if raw.Retry != nil && kinds[0] != "load" {
+		p.at(nodes["retry"], path+".retry", "", "only a load phase's clients retry")
+	}
 	if raw.Requests != nil && kinds[0] != "load" {
 		p.at(nodes["requests"], path+".requests", "", "only a load phase draws from requests: (a probe names its request with probe.request)")
 	}
@@ -705,6 +742,9 @@ func (p *parser) phase(n *yaml.Node, path string, i int, reqs []Request) (Phase,
 	case "load":
 		ph.Kind = PhaseLoad
 		ph.Load, ph.Plan = p.load(raw.Load, path+".load")
+		if raw.Retry != nil {
+			ph.Retry = p.retry(raw.Retry, path+".retry")
+		}
 		needRequests()
 		if raw.Requests != nil {
 			ph.Requests = p.subset(raw.Requests, path+".requests")

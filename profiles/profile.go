@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/stampede-dev/stampede/attack/retry"
 )
 
 // Profile is a load test read from a profile file (docs/profiles.md),
@@ -111,6 +113,16 @@ type Request struct {
 	// profile's directory), "" for an inline body. A file's body is taken
 	// as it is: neither env references nor actions are expanded in it.
 	BodyFile string
+	// Retry is how clients retry this request, over its phase's; nil to
+	// follow the phase.
+	Retry *RetrySpec
+}
+
+// RetrySpec is a retry: section read and checked.
+type RetrySpec struct {
+	Options retry.Options // the policy and its parameters
+	On      retry.On      // what its clients retry
+	Section Retry         // as written
 }
 
 // PhaseKind is what a phase does.
@@ -151,6 +163,9 @@ type Phase struct {
 	// Requests are the names of the requests a load phase draws from; nil
 	// for all.
 	Requests []string
+	// Retry is how the clients of a load phase retry; nil for not at
+	// all (a request's own retry: wins).
+	Retry *RetrySpec
 }
 
 // ProbeOptions are the options of a probe phase, named as the flags of

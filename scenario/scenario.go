@@ -15,6 +15,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/stampede-dev/stampede/attack/pace"
+	"github.com/stampede-dev/stampede/attack/retry"
 	"github.com/stampede-dev/stampede/profiles"
 )
 
@@ -118,6 +119,38 @@ func (p *Plan) Next(leg Leg) func(elapsed time.Duration, t *vegeta.Target) (stri
 		r := mixes[i].draw()
 		return r.Name, p.Target(r, phase.Name, t)
 	}
+}
+
+// RetryOf returns how the clients of a load leg retry, for
+// attack.Options.RetryOf: a request's own retry: section, else that of
+// the phase running elapsed into the leg, else not at all.
+func (p *Plan) RetryOf(leg Leg) func(elapsed time.Duration, request string) (retry.Options, retry.On) {
+	return func(elapsed time.Duration, request string) (retry.Options, retry.On) {
+		if r := p.Profile.Request(request); r != nil && r.Retry != nil {
+			return r.Retry.Options, r.Retry.On
+		}
+		if leg.Sequence != nil {
+			if ph := p.Profile.Phases[leg.Phases[leg.Sequence.At(elapsed)]]; ph.Retry != nil {
+				return ph.Retry.Options, ph.Retry.On
+			}
+		}
+		return retry.Options{}, retry.On{}
+	}
+}
+
+// Retries reports whether any phase or request of the profile retries.
+func (p *Plan) Retries() bool {
+	for _, r := range p.Profile.Requests {
+		if r.Retry != nil && r.Retry.Options.Enabled() {
+			return true
+		}
+	}
+	for _, ph := range p.Profile.Phases {
+		if ph.Retry != nil && ph.Retry.Options.Enabled() {
+			return true
+		}
+	}
+	return false
 }
 
 // Target fills t with one request of r, sent in the named phase.

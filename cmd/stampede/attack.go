@@ -21,7 +21,6 @@ import (
 	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/attack"
-	"github.com/stampede-dev/stampede/attack/retry"
 	"github.com/stampede-dev/stampede/internal/redact"
 	"github.com/stampede-dev/stampede/profiles"
 	"github.com/stampede-dev/stampede/progress"
@@ -244,7 +243,7 @@ func prepareAttack(cmd *cobra.Command, e *env, f *attackFlags) (preparedAttack, 
 		opts: opts, header: attackHeader(cmd, f, opts, target, policy), records: out, quiet: f.quiet, timeout: f.timeout,
 		classify: classify, contract: contract.Options{MaxRetryAfter: f.retryAfterMax},
 	}
-	_, p.x.retryOn, _ = f.retry.options() // checked with the other options
+	_, p.x.opts.RetryOn, _ = f.retry.options() // checked with the other options
 	p.x.header.Thresholds = headerThresholds(p.judge.thresholds)
 	return p, nil
 }
@@ -276,7 +275,6 @@ type execution struct {
 	timeout  time.Duration
 	classify classify.Options
 	contract contract.Options
-	retryOn  retry.On // what the clients retry, when opts.Retry retries
 }
 
 // execute runs an attack through the consume loop, with a progress
@@ -325,7 +323,7 @@ func liveOptions(ctx context.Context, e *env, x execution, classifier *classify.
 			opts := x.opts
 			opts.Capture = attack.Capture{Limit: bodyLimit, Status: needsBody}
 			var err error
-			if opts.Retryable, err = retryPredicate(x.retryOn, x.classify); err != nil {
+			if opts.Retryable, err = retryPredicate(x.classify); err != nil {
 				return nil, err
 			}
 			atk, err := attack.Start(opts)

@@ -2,10 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -95,5 +97,45 @@ func TestRetryUsageErrors(t *testing.T) {
 		if code != exitUsage || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, stderr, tc.want)
 		}
+	}
+}
+
+// TestProfileRetrySections: a phase's retry: section makes its clients
+// retry, a request's own section wins over it, and a phase without one
+// does not retry; thresholds on retries judge the run.
+func TestProfileRetrySections(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	profile := filepath.Join(dir, "p.yaml")
+	body := "target: {base-url: " + srv.URL + "}\n" +
+		"requests:\n  - {name: a, path: /a}\n  - {name: b, path: /b, retry: {policy: none}}\n" +
+		"phases:\n" +
+		"  - {name: retrying, requests: [a], load: {rate: 10/s, duration: 1s}, retry: {policy: immediate, max: 2}}\n" +
+		"  - {name: overridden, requests: [b], load: {rate: 10/s, duration: 1s}, retry: {policy: immediate, max: 2}}\n" +
+		"  - {name: plain, requests: [a], load: {rate: 10/s, duration: 1s}}\n" +
+		"thresholds:\n  - expr: retries.amplification < 1.5\n"
+	if err := os.WriteFile(profile, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "r.bin")
+	code, _, stderr := runInProcess(t, "run", profile, "-q", "-o", out)
+	if code != exitThreshold || !strings.Contains(stderr, "retries.amplification 1.67 ≥ 1.50") {
+		t.Errorf("exit %d, stderr %q; want 1: 50 attempts for 30 logical requests", code, stderr)
+	}
+	_, recs, _ := readResults(t, out)
+	start := recs[0].Scheduled
+	for _, r := range recs {
+		if r.Attempt > 1 && r.Scheduled.Sub(start) > 1500*time.Millisecond {
+			t.Errorf("a retry at %v into the run, attempt %d; want retries in the first phase only", r.Scheduled.Sub(start), r.Attempt)
+		}
+	}
+	if len(recs) != 50 || hits.Load() != 50 {
+		t.Errorf("records %d, hits %d; want 50: 10 requests of 3 attempts, then 10 and 10 of 1", len(recs), hits.Load())
 	}
 }

@@ -44,18 +44,15 @@ func (r *retryFlags) options() (retry.Options, retry.On, error) {
 }
 
 // retryPredicate decides which failed attempts the clients retry: by
-// on, and for the classes marked retryable, by a classifier of its own
-// built with the run's classification options (the attack's goroutine
-// calls it, one attempt at a time).
-func retryPredicate(on retry.On, opts classify.Options) (func(*records.Attempt) bool, error) {
-	var c *classify.Classifier
-	if on.Retryable {
-		var err error
-		if c, err = classify.New(opts); err != nil {
-			return nil, err
-		}
+// what on names, and for the classes marked retryable, by a classifier
+// of its own built with the run's classification options (the attack's
+// goroutine calls it, one attempt at a time).
+func retryPredicate(opts classify.Options) (func(*records.Attempt, retry.On) bool, error) {
+	c, err := classify.New(opts)
+	if err != nil {
+		return nil, err
 	}
-	return func(at *records.Attempt) bool {
+	return func(at *records.Attempt, on retry.On) bool {
 		rec := &at.Record
 		return on.Match(rec.Status, rec.ErrorKind != records.ErrNone, func() bool {
 			cl := c.Classify(&classify.Response{

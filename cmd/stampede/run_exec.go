@@ -112,11 +112,19 @@ func chainPhase(c *scenario.Chain) string {
 func (pr *preparedProfile) engines(ctx context.Context, e *env, capture attack.Capture) scenario.Engines {
 	return scenario.Engines{
 		Attack: func(leg scenario.Leg) (scenario.Attack, error) {
-			return attack.Start(attack.Options{
+			o := attack.Options{
 				Next: pr.plan.Next(leg), Shape: leg.Sequence, Duration: leg.Sequence.Duration(),
 				Workers: pr.f.workers, MaxWorkers: pr.f.maxWorkers, Capture: capture,
 				Transport: pr.transport(),
-			})
+			}
+			if pr.plan.Retries() {
+				var err error
+				if o.Retryable, err = retryPredicate(pr.classify); err != nil {
+					return nil, err
+				}
+				o.RetryOf = pr.plan.RetryOf(leg)
+			}
+			return attack.Start(o)
 		},
 		Probe: func(legCtx context.Context, leg scenario.Leg) error {
 			if pr.beforeProbe != nil {

@@ -45,7 +45,7 @@ var allowed = map[string][]string{
 	// Output: renderers, then the terminal.
 	"reports":    {"analyze", "analyze/classify", "analyze/contract", "records", "records/probefile", "probe", "attack/pace"},
 	"thresholds": {"analyze", "analyze/contract", "records", "records/probefile", "internal/suggest"},
-	"scenario":   {"profiles", "attack", "attack/pace", "records"},
+	"scenario":   {"profiles", "attack", "attack/pace", "attack/retry", "records"},
 	"progress":   {"analyze", "reports"},
 	// Wiring: the command imports anything.
 	"cmd/stampede": nil,
