@@ -79,10 +79,10 @@ type htmlPage struct {
 	Retries []retryFact
 	// RetryNumbers are the headline figures of the retries.
 	RetryNumbers []htmlFact
-	Step                                 string // length of a timeline interval, "1s"
-	Classes                              []htmlClass
-	Notes                                []string // what the table of classes leaves out
-	Requests                             []htmlRequest
+	Step         string // length of a timeline interval, "1s"
+	Classes      []htmlClass
+	Notes        []string // what the table of classes leaves out
+	Requests     []htmlRequest
 	// RequestNotes say what the table of requests leaves out.
 	RequestNotes []string
 	Contract     *htmlContract

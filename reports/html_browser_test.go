@@ -34,8 +34,10 @@ const legendJS = `new Promise(function (resolve) {
 // no request but the page itself, the four charts drawn, the legend of
 // the stacked chart showing each class's own count, the classes table
 // sorted by a click, a screenshot of the full page that is not blank;
-// then opens the report of htmlHostileRun and checks that none of the
-// target's script runs.
+// then the report of a run with retries (its load chart drawn too) and
+// the retry-storm comparison (a chart per policy), each with a clean
+// console and no request; then the report of htmlHostileRun, checking
+// that none of the target's script runs.
 // Without Chromium it is skipped, unless STAMPEDE_REQUIRE_BROWSER=1.
 func TestHTMLInBrowser(t *testing.T) {
 	p := browsertest.New(t)
@@ -115,6 +117,42 @@ func TestHTMLInBrowser(t *testing.T) {
 	if got := p.Requests(); !slices.Equal(got, []string{p.URL()}) {
 		t.Errorf("requests %q; want only the page, %s", got, p.URL())
 	}
+
+	// The page of a run whose clients retried: the load chart is drawn
+	// first, then the four of every page.
+	retries := write("retries.html", retryRun(t))
+	p.Load(retries)
+	browsertest.CheckCharts(t, p.Charts(), append([]string{"chart-load"}, htmlCharts...)...)
+	for _, problem := range p.Problems() {
+		t.Errorf("retries report: %s", problem)
+	}
+	if got := p.Requests(); !slices.Equal(got, []string{p.URL()}) {
+		t.Errorf("retries report: requests %q; want only the page", got)
+	}
+
+	// The comparison: one chart per policy, on one scale.
+	cmp := retryComparison(t)
+	var page bytes.Buffer
+	if err := CompareHTML(&page, cmp); err != nil {
+		t.Fatal(err)
+	}
+	comparison := filepath.Join(dir, "compare.html")
+	if err := os.WriteFile(comparison, page.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.Load(comparison)
+	var ids []string
+	for i := range cmp.Runs {
+		ids = append(ids, fmt.Sprintf("chart-load-%d", i))
+	}
+	browsertest.CheckCharts(t, p.Charts(), ids...)
+	for _, problem := range p.Problems() {
+		t.Errorf("comparison: %s", problem)
+	}
+	if got := p.Requests(); !slices.Equal(got, []string{p.URL()}) {
+		t.Errorf("comparison: requests %q; want only the page", got)
+	}
+	browsertest.CheckScreenshot(t, p.Screenshot())
 
 	// The hostile page: the target's markup is text, its script never
 	// runs (no dialog), and the page works as the other.
