@@ -96,6 +96,14 @@ X-RateLimit-* / RateLimit headers are valid and consistent, and a request
 sent once an advertised wait has passed is admitted. The summary lists each
 rule with its evidence; see docs/rate-limit-contract.md.
 
+With --retry the simulated clients retry failed requests (immediate,
+exponential with --jitter none|full|equal, or decorrelated backoff; by
+default the classes marked retryable, honouring Retry-After for the
+backoff policies); every attempt is a record, and the summary shows the
+amplification, eventual success, time to success and recovery.
+--compare-retry runs the same load once per policy and sets them side by
+side: the storm that naive retries cause. See docs/retries.md.
+
 Headers named Authorization, X-API-Key, Cookie and the like, and any named
 with --secret-header, are redacted in the result file and reports; their
 values are also masked in the error messages and sample bodies kept.`
@@ -119,7 +127,15 @@ const attackExample = `  # 500 requests per second for 5 seconds, records to r.b
   # GraphQL errors arrive in 200s; latency histograms of the top classes
   stampede attack --url http://127.0.0.1:8080/graphql --rate 50/s --duration 30s \
     --classify 'status=429,code=insufficient_quota,category=payment,retryable=false' \
-    --classify 'status=200,code-path=$.errors[0].extensions.code' --histogram`
+    --classify 'status=200,code-path=$.errors[0].extensions.code' --histogram
+
+  # clients that retry with exponential backoff and jitter, at most 10 % more load
+  stampede attack --url http://127.0.0.1:8080/ --rate 100/s --duration 30s \
+    --retry exponential --retry-max 3 --retry-budget 10% --threshold 'retries.amplification < 1.5'
+
+  # the retry storm: the same load with no, immediate and exponential retries
+  stampede attack --url http://127.0.0.1:8080/ --rate 40/s --duration 20s \
+    --compare-retry none,immediate,exponential --report html=storm.html`
 
 func newAttackCmd(e *env) *cobra.Command {
 	f := &attackFlags{}
