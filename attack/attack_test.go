@@ -145,14 +145,6 @@ func TestAttackEndsWithinMaxLateness(t *testing.T) {
 }
 
 func TestTransportErrorKinds(t *testing.T) {
-	// refused: a port that was just closed.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	refusedURL := "http://" + ln.Addr().String() + "/"
-	ln.Close()
-
 	// reset: accept, then close with SO_LINGER 0 so the peer gets an RST.
 	resetLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -198,6 +190,15 @@ func TestTransportErrorKinds(t *testing.T) {
 		c.Close()
 	}))
 	defer partial.Close()
+
+	// refused: a port that was just closed, the last one taken, so that
+	// none of the servers above is given it again.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refusedURL := "http://" + ln.Addr().String() + "/"
+	ln.Close()
 
 	tests := []struct {
 		name     string
