@@ -27,7 +27,7 @@ type compareFlags struct {
 
 func (c *compareFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&c.policies, "compare-retry", "", "run the load once per retry `policy` of this list, one after the other, and compare them side by side, e.g. none,immediate,exponential")
-	fl.DurationVar(&c.coolDown, "cool-down", 5*time.Second, "pause between the runs of --compare-retry (a target that is `stampede serve` is also reset)")
+	fl.DurationVar(&c.coolDown, "cool-down", 5*time.Second, "pause between the runs of --compare-retry, a `duration` (a target run by stampede serve is also reset)")
 }
 
 // comparePolicies reads the list of --compare-retry: at least two
@@ -64,16 +64,27 @@ func checkCompare(cmd *cobra.Command, f *attackFlags) error {
 	case f.compare.coolDown < 0:
 		return usageErrorf("--cool-down %s: must not be negative", f.compare.coolDown)
 	}
-	for _, spec := range f.reports {
-		format, _, _ := strings.Cut(spec, "=")
-		if reports.CheckComparisonFormat(format) != nil {
-			return usageErrorf("--report %q: a comparison is written as %s", spec, strings.Join(reports.ComparisonFormats, ", "))
-		}
+	if err := checkCompareReports(f.reports); err != nil {
+		return err
 	}
 	if !cmd.Flags().Changed("threshold-defaults") {
 		// A comparison measures: it is judged by the thresholds given
 		// (each run by all), not by the defaults an outage always breaks.
 		f.judge.defaults = false
+	}
+	return nil
+}
+
+// checkCompareReports checks the --report values of a comparison.
+func checkCompareReports(specs []string) error {
+	for _, spec := range specs {
+		format, path, ok := strings.Cut(spec, "=")
+		if !ok || path == "" || path == "-" {
+			return usageErrorf("--report %q: want FORMAT=PATH, such as html=storm.html", spec)
+		}
+		if reports.CheckComparisonFormat(format) != nil {
+			return usageErrorf("--report %q: a comparison is written as %s", spec, strings.Join(reports.ComparisonFormats, ", "))
+		}
 	}
 	return nil
 }
@@ -109,7 +120,7 @@ func runCompare(cmd *cobra.Command, e *env, f *attackFlags) error {
 			}
 		}
 	}
-	return finishCompare(cmd.Context(), e, f, cmp, specs)
+	return finishCompare(cmd.Context(), e, f.format, cmp, specs)
 }
 
 // comparePolicy runs the attack with the retry flags of one policy,
@@ -231,8 +242,7 @@ func resetSim(ctx context.Context, e *env, target string) {
 
 // finishCompare writes the comparison (summary and reports) and returns
 // the exit: 1 when a policy's run failed its thresholds.
-func finishCompare(ctx context.Context, e *env, f *attackFlags, cmp analyze.Comparison, specs []string) error {
-	format := f.format
+func finishCompare(ctx context.Context, e *env, format string, cmp analyze.Comparison, specs []string) error {
 	if err := reports.RenderComparison(e.stdout, format, cmp); err != nil {
 		return runtimeError(fmt.Errorf("write comparison: %w", err))
 	}

@@ -139,3 +139,48 @@ func TestProfileRetrySections(t *testing.T) {
 		t.Errorf("records %d, hits %d; want 50: 10 requests of 3 attempts, then 10 and 10 of 1", len(recs), hits.Load())
 	}
 }
+
+// TestRunCompareRetry runs a profile once per policy: every load phase
+// takes the policy, the profile's thresholds judge each run.
+func TestRunCompareRetry(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	profile := filepath.Join(dir, "p.yaml")
+	body := "target: {base-url: " + srv.URL + "}\nrequests:\n  - {name: a, path: /a, retry: {policy: immediate, max: 5}}\n" +
+		"phases:\n  - {name: one, load: {rate: 10/s, duration: 1s}, retry: {policy: exponential, max: 2, base: 10ms, cap: 20ms}}\n" +
+		"thresholds:\n  - expr: retries.amplification <= 2\n"
+	if err := os.WriteFile(profile, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runInProcess(t, "run", profile, "-q", "-o", filepath.Join(dir, "r.bin"),
+		"--compare-retry", "none,immediate,decorrelated", "--cool-down", "0s", "--format", "json")
+	// immediate and decorrelated both retry twice (the phase's max; the
+	// request's own section is set aside): 3 attempts per request.
+	if code != exitThreshold || !strings.Contains(stderr, "immediate: verdict FAIL: retries.amplification 3 > 2") ||
+		!strings.Contains(stderr, "decorrelated: verdict FAIL") || strings.Contains(stderr, "none: verdict") {
+		t.Fatalf("exit %d, stderr %q; want 1, immediate and decorrelated failing", code, stderr)
+	}
+	var cmp struct {
+		Policies []struct {
+			Policy        string
+			Amplification float64
+		}
+	}
+	if err := json.Unmarshal([]byte(stdout), &cmp); err != nil || len(cmp.Policies) != 3 {
+		t.Fatalf("comparison JSON: %v\n%s", err, stdout)
+	}
+	for i, want := range []float64{1, 3, 3} {
+		if got := cmp.Policies[i].Amplification; got != want {
+			t.Errorf("%s: amplification %v; want %v", cmp.Policies[i].Policy, got, want)
+		}
+	}
+	for _, p := range []string{"none", "immediate", "decorrelated"} {
+		if _, err := os.Stat(filepath.Join(dir, "r-"+p+".bin")); err != nil {
+			t.Errorf("result file of %s: %v", p, err)
+		}
+	}
+}

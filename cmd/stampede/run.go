@@ -37,6 +37,7 @@ type runFlags struct {
 	workers, maxWorkers                   uint64
 	reports                               []string
 	judge                                 judgeFlags
+	compare                               compareFlags
 }
 
 // runLong is the help text of stampede run.
@@ -66,7 +67,10 @@ const runExample = `  # a bundled profile against the simulation (stampede serve
     --threshold 'latency.p99 < 1.2 * baseline.latency.p99'
 
   # stop as soon as an abortable threshold can no longer hold
-  stampede run nightly.yaml --abort-on-fail`
+  stampede run nightly.yaml --abort-on-fail
+
+  # the whole profile once per retry policy, side by side
+  stampede run mira-chat --compare-retry none,immediate,exponential --report html=storm.html`
 
 func newRunCmd(e *env) *cobra.Command {
 	f := &runFlags{}
@@ -87,6 +91,9 @@ func newRunCmd(e *env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if f.list {
 				return listProfiles(e)
+			}
+			if f.compare.policies != "" {
+				return runCompareProfile(cmd, e, f, args[0])
 			}
 			return runProfile(cmd, e, f, args[0])
 		},
@@ -112,6 +119,7 @@ func (f *runFlags) register(fl *pflag.FlagSet) {
 	fl.Uint64Var(&f.maxWorkers, "max-workers", 0, "maximum number of workers, 0 for no limit")
 	fl.StringVar(&f.shard, "shard", "", "`name` of this machine's share of a distributed run")
 	fl.StringVar(&f.runID, "run-id", "", "`id` shared by the shards of one run (default: random)")
+	f.compare.register(fl)
 }
 
 // listProfiles prints the bundled profiles.

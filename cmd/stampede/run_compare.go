@@ -1,0 +1,110 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/attack/retry"
+	"github.com/stampede-dev/stampede/profiles"
+)
+
+// runCompareProfile runs the profile once per policy of --compare-retry,
+// every load phase's clients retrying by that policy (with the
+// parameters of the phase's retry: section, if it has one), and writes
+// the comparison.
+func runCompareProfile(cmd *cobra.Command, e *env, f *runFlags, arg string) error {
+	policies, err := comparePolicies(f.compare.policies)
+	if err != nil {
+		return err
+	}
+	if err := checkCompareReports(f.reports); err != nil {
+		return err
+	}
+	if f.compare.coolDown < 0 {
+		return usageErrorf("--cool-down %s: must not be negative", f.compare.coolDown)
+	}
+	if !cmd.Flags().Changed("threshold-defaults") {
+		f.judge.defaults = false // a comparison measures; see checkCompare
+	}
+	specs, output := f.reports, f.output
+	f.reports = nil // the comparison's, written at the end
+	var cmp analyze.Comparison
+	for i, p := range policies {
+		f.output = policyPath(output, p)
+		run, detail, err := comparePolicyProfile(cmd, e, f, arg, p)
+		if err != nil || f.dryRun {
+			return err
+		}
+		cmp.Runs = append(cmp.Runs, analyze.PolicyRun{Policy: p.String(), Detail: detail, Run: run})
+		if run.Interrupted != "" {
+			break
+		}
+		if i < len(policies)-1 && pause(cmd.Context(), f.compare.coolDown) != nil {
+			break
+		}
+	}
+	return finishCompare(cmd.Context(), e, f.format, cmp, specs)
+}
+
+// comparePolicyProfile runs the profile with one policy.
+func comparePolicyProfile(cmd *cobra.Command, e *env, f *runFlags, arg string, policy retry.Policy) (analyze.Run, string, error) {
+	pr, err := prepareProfile(cmd, e, f, arg)
+	if err != nil || f.dryRun {
+		return analyze.Run{}, "", err
+	}
+	if pr.file != nil {
+		defer pr.file.Close()
+	}
+	detail, err := retryAll(pr.plan.Profile, policy)
+	if err != nil {
+		return analyze.Run{}, "", err
+	}
+	pr.reports = nil // the profile's own reports are of one run
+	resetSim(cmd.Context(), e, pr.plan.Profile.Target.BaseURL)
+	fmt.Fprintf(e.stderr, "stampede: retry policy %s\n", detail)
+	run, _, err := pr.execute(cmd.Context(), e)
+	if err != nil {
+		return run, "", err
+	}
+	if pr.file != nil {
+		if err := pr.file.Close(); err != nil {
+			return run, "", runtimeError(fmt.Errorf("close result file: %w", err))
+		}
+		run.ResultFile = f.output
+	}
+	pr.judge.apply(&run)
+	return run, detail, nil
+}
+
+// retryAll makes every load phase of p retry by policy, with the
+// parameters its retry: section gives that apply to the policy; the
+// requests' own sections are set aside. It returns the first phase's
+// policy, for people.
+func retryAll(p *profiles.Profile, policy retry.Policy) (string, error) {
+	detail := ""
+	for i := range p.Requests {
+		p.Requests[i].Retry = nil
+	}
+	for i := range p.Phases {
+		ph := &p.Phases[i]
+		if ph.Kind != profiles.PhaseLoad {
+			continue
+		}
+		var given retryFlags
+		if ph.Retry != nil {
+			given.Retry = ph.Retry.Section
+		}
+		r := policyRetry(given, policy)
+		o, on, err := r.options()
+		if err != nil {
+			return "", usageErrorf("%s: phases %s: retry: %v", p.File, ph.Name, err)
+		}
+		ph.Retry = &profiles.RetrySpec{Options: o, On: on, Section: r.Retry}
+		if detail == "" {
+			detail = o.String()
+		}
+	}
+	return detail, nil
+}
