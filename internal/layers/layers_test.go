@@ -33,6 +33,8 @@ var allowed = map[string][]string{
 	// Sending load: the attack engine and the probe.
 	"attack": {"records", "attack/pace", "ratelimit", "internal/redact", "internal/field", "internal/readfile"},
 	"probe":  {"records/probefile", "ratelimit", "attack/pace", "internal/field"},
+	// Grading a client's retries: its own server, runner and reports.
+	"gradeclient": {"internal/field", "internal/readfile", "internal/suggest"},
 	// Analysis: classification and the contract below the one consume loop.
 	"analyze/classify": {"records", "internal/redact", "internal/field"},
 	"analyze/contract": {"records", "ratelimit"},
