@@ -53,6 +53,7 @@ var allowed = map[string][]string{
 	// Test helpers and scripts.
 	"internal/browsertest": {"internal/golden"},
 	"internal/layers":      nil,
+	"internal/gradetest":   nil,
 	"scripts/benchtarget":  nil,
 }
 
