@@ -34,9 +34,11 @@ type Behaviour struct {
 	MaxAttempts int
 }
 
-// Base is the first wait of the clients' own backoff: doubled at every
-// retry, and jittered up to half of it again.
-const Base = 100 * time.Millisecond
+// Base is the first wait of the clients' own backoff: four times longer
+// at every retry, and jittered up to as much again (50–100 ms, 200–400 ms,
+// 800–1600 ms): each wait longer than any the one before could be, and
+// jitter that stands out across a few runs.
+const Base = 50 * time.Millisecond
 
 // Clients are the clients by name.
 var Clients = map[string]Behaviour{
@@ -51,6 +53,8 @@ var Clients = map[string]Behaviour{
 	"retries-4xx": {Seconds: true, Date: true, Retry4xx: true, MaxAttempts: 4},
 	// never-gives-up is compliant but retries forever.
 	"never-gives-up": {Seconds: true, Date: true},
+	// hammers retries at once, forever.
+	"hammers": {AtOnce: true},
 	// crashes-on-invalid exits 2 on a Retry-After it cannot read.
 	"crashes-on-invalid": {Seconds: true, Date: true, CrashOnInvalid: true, MaxAttempts: 4},
 }
@@ -115,8 +119,8 @@ func (b Behaviour) wait(ra string, n int) (time.Duration, bool) {
 	ra = strings.TrimSpace(ra)
 	backoff := time.Duration(0)
 	if !b.AtOnce {
-		d := Base << (n - 1)
-		backoff = d + time.Duration(rand.Int64N(int64(d/2)))
+		d := Base << (2 * (n - 1))
+		backoff = d + time.Duration(rand.Int64N(int64(d)))
 	}
 	if ra == "" {
 		return backoff, true
