@@ -63,6 +63,7 @@ func TestGradeClients(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs clients for seconds")
 	}
+	t.Parallel()
 	cases := []struct {
 		client  string
 		runs    int

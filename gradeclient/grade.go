@@ -123,8 +123,13 @@ func (v *Verdict) set(j judgement, mandatory bool) {
 	}
 }
 
-// judge judges one per-run rule.
+// judge judges one per-run rule. Without any request, only
+// succeeds-once-recovered is judged (and fails): the others are not
+// exercised.
 func judge(id RuleID, ex Exchange) judgement {
+	if len(ex.Attempts) == 0 && id != Succeeds {
+		return judgement{state: Skip, observed: "not exercised: made no request (" + endText(ex.Client) + ")"}
+	}
 	switch id {
 	case WaitsSeconds:
 		return waitsSeconds(ex)
@@ -165,12 +170,12 @@ func endText(c ClientResult) string {
 // next attempt comes at least N seconds (less Tolerance) after the answer
 // ended. A client that does not retry breaks no wait.
 func waitsSeconds(ex Exchange) judgement {
-	j := judgement{state: Pass}
+	j := judgement{state: Pass, expected: "≥ the seconds Retry-After states"}
 	for i, a := range ex.Attempts {
 		if a.RetryAfter != RetryAfterSeconds {
 			continue
 		}
-		if j.expected == "" {
+		if len(j.gaps) == 0 {
 			j.expected = "≥ " + Seconds(a.Wait) + " (Retry-After: " + a.Header + ")"
 		}
 		if i+1 >= len(ex.Attempts) {
@@ -199,12 +204,12 @@ func waitedText(gaps []time.Duration, ex Exchange) string {
 // less Tolerance (a date has whole-second resolution: the client may
 // retry as soon as that second begins).
 func waitsDate(ex Exchange) judgement {
-	j := judgement{state: Pass}
+	j := judgement{state: Pass, expected: "≥ the start of the second Retry-After names"}
 	for i, a := range ex.Attempts {
 		if a.RetryAfter != RetryAfterDate {
 			continue
 		}
-		if j.expected == "" {
+		if len(j.gaps) == 0 {
 			j.expected = fmt.Sprintf("≥ %s (until %s begins)", Seconds(a.NotBefore.Sub(a.Ended)), a.NotBefore.UTC().Format("15:04:05"))
 		}
 		if i+1 >= len(ex.Attempts) {
