@@ -34,6 +34,8 @@ var allowed = map[string][]string{
 	// Sending load: the attack engine and the probe.
 	"attack": {"records", "attack/pace", "attack/retry", "ratelimit", "internal/redact", "internal/field", "internal/readfile"},
 	"probe":  {"records/probefile", "ratelimit", "attack/pace", "internal/field"},
+	// Grading a client's retries: its own server, runner and reports.
+	"gradeclient": {"internal/field", "internal/readfile", "internal/suggest"},
 	// Analysis: classification and the contract below the one consume loop.
 	"analyze/classify": {"records", "internal/redact", "internal/field"},
 	"analyze/contract": {"records", "ratelimit"},
@@ -52,6 +54,7 @@ var allowed = map[string][]string{
 	// Test helpers and scripts.
 	"internal/browsertest": {"internal/golden"},
 	"internal/layers":      nil,
+	"internal/gradetest":   nil,
 	"scripts/benchtarget":  nil,
 }
 
