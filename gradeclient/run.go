@@ -180,21 +180,16 @@ func (r Result) Summary() []RuleSummary {
 }
 
 // Failed lists the mandatory rules that failed.
-func (r Result) Failed() []RuleID {
-	var out []RuleID
-	for _, s := range r.Summary() {
-		if s.Outcome == Fail {
-			out = append(out, s.Rule)
-		}
-	}
-	return out
-}
+func (r Result) Failed() []RuleID { return r.rulesWith(Fail) }
 
 // Warned lists the advisory rules that warned.
-func (r Result) Warned() []RuleID {
+func (r Result) Warned() []RuleID { return r.rulesWith(Warn) }
+
+// rulesWith lists the rules whose summary has outcome o.
+func (r Result) rulesWith(o Outcome) []RuleID {
 	var out []RuleID
 	for _, s := range r.Summary() {
-		if s.Outcome == Warn {
+		if s.Outcome == o {
 			out = append(out, s.Rule)
 		}
 	}

@@ -621,23 +621,14 @@ func (p *parser) retry(n *yaml.Node, path string) *RetrySpec {
 		return nil
 	}
 	o, on, errs := r.Options()
-	for _, err := range errs {
-		fe := field.As(err)
-		if fe == nil {
-			p.at(n, path, "", "%v", err)
-			continue
-		}
-		at := nodes[fe.Field]
-		if at == nil {
-			at = resolve(n)
-		}
-		p.at(at, join(path, fe.Field), fe.Value, "%s", retryFlagForm.ReplaceAllStringFunc(fe.Msg, func(flag string) string {
+	p.atKeys(resolve(n), nodes, path, errs, func(msg string) string {
+		return retryFlagForm.ReplaceAllStringFunc(msg, func(flag string) string {
 			if key, ok := retryKeys[strings.TrimSpace(strings.TrimPrefix(flag, "--"))]; ok {
 				return key + ": "
 			}
 			return flag
-		}))
-	}
+		})
+	})
 	return &RetrySpec{Options: o, On: on, Section: r}
 }
 
@@ -822,6 +813,14 @@ func (p *parser) load(n *yaml.Node, path string) (Load, Plan) {
 		p.at(nodes["duration"], path+".duration", strconv.Quote(l.Duration), "a phase must end: give a duration above 0")
 		return l, Plan{}
 	}
+	p.atKeys(n, nodes, path, errs, func(msg string) string { return flagForm.ReplaceAllString(msg, "$1: ") })
+	return l, plan
+}
+
+// atKeys reports a section's problems, each *field.Error at the key it
+// names (the section itself when the key is not written), its message
+// rewritten for a file by form.
+func (p *parser) atKeys(n *yaml.Node, nodes map[string]*yaml.Node, path string, errs []error, form func(string) string) {
 	for _, err := range errs {
 		fe := field.As(err)
 		if fe == nil {
@@ -832,9 +831,8 @@ func (p *parser) load(n *yaml.Node, path string) (Load, Plan) {
 		if at == nil {
 			at = n
 		}
-		p.at(at, join(path, fe.Field), fe.Value, "%s", flagForm.ReplaceAllString(fe.Msg, "$1: "))
+		p.at(at, join(path, fe.Field), fe.Value, "%s", form(fe.Msg))
 	}
-	return l, plan
 }
 
 func (p *parser) probe(n *yaml.Node, path string, reqs []Request) ProbeOptions {

@@ -268,7 +268,7 @@ func CompareJSON(w io.Writer, cmp analyze.Comparison) error {
 	return enc.Encode(NewJSONComparison(cmp))
 }
 
-var compareTemplate = template.Must(template.ParseFS(htmlAssets, "assets/compare.html"))
+var compareTemplate = template.Must(template.ParseFS(htmlAssets, "assets/compare.html", "assets/page.html"))
 
 // comparePage is what the comparison's template renders.
 type comparePage struct {
@@ -279,12 +279,7 @@ type comparePage struct {
 	Notes           []string
 	Data            map[string]any // the charts' data, as report.js reads it
 
-	UPlotVersion string
-	UPlotLicense string
-	UPlotJS      template.JS
-	UPlotCSS     template.CSS
-	JS           template.JS
-	CSS          template.CSS
+	pageAssets
 }
 
 // compareChart is the chart of one policy.
@@ -299,27 +294,14 @@ type compareChart struct {
 // and the attempts sent for it, over the seconds since the run's start,
 // all on one scale. The page loads nothing.
 func CompareHTML(w io.Writer, cmp analyze.Comparison) error {
-	p := &comparePage{Title: "stampede retry-storm comparison", Header: compareHeader, Rows: compareRows(cmp), UPlotVersion: UPlotVersion}
+	p := &comparePage{Title: "stampede retry-storm comparison", Header: compareHeader, Rows: compareRows(cmp)}
 	p.Subtitle = compareAbout(cmp)
 	for _, n := range compareNotes {
 		p.Notes = append(p.Notes, upperFirst(n)+".")
 	}
-	assets := []struct {
-		name string
-		to   *string
-	}{
-		{"assets/uplot/LICENSE", &p.UPlotLicense},
-		{"assets/uplot/uPlot.iife.min.js", (*string)(&p.UPlotJS)},
-		{"assets/uplot/uPlot.min.css", (*string)(&p.UPlotCSS)},
-		{"assets/report.js", (*string)(&p.JS)},
-		{"assets/report.css", (*string)(&p.CSS)},
-	}
-	for _, a := range assets {
-		b, err := htmlAssets.ReadFile(a.name)
-		if err != nil {
-			return err
-		}
-		*a.to = string(b)
+	var err error
+	if p.pageAssets, err = loadPageAssets(); err != nil {
+		return err
 	}
 	p.Data = map[string]any{"elapsed": true}
 	var top float64

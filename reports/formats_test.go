@@ -19,6 +19,7 @@ import (
 	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/internal/golden"
+	"github.com/stampede-dev/stampede/internal/junit"
 	"github.com/stampede-dev/stampede/records"
 )
 
@@ -580,7 +581,7 @@ func TestJUnit(t *testing.T) {
 	golden.Check(t, "xml", out)
 	doc := parseJUnit(t, out)
 	s := doc.Suites[0]
-	if s.Name != "stampede: "+run.Target || s.Timestamp != "2026-11-23T12:00:00" || s.Time != junitSeconds(run.Summary.Duration()) {
+	if s.Name != "stampede: "+run.Target || s.Timestamp != "2026-11-23T12:00:00" || s.Time != junit.Seconds(run.Summary.Duration()) {
 		t.Errorf("suite %q at %q for %q", s.Name, s.Timestamp, s.Time)
 	}
 	props := map[string]string{}

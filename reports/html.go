@@ -23,7 +23,7 @@ import (
 // The page's template, style and script, and uPlot, the chart library
 // (assets/uplot/README.md says which version and where it comes from).
 //
-//go:embed assets/report.html assets/compare.html assets/report.css assets/report.js assets/uplot
+//go:embed assets/report.html assets/compare.html assets/page.html assets/report.css assets/report.js assets/uplot
 var htmlAssets embed.FS
 
 // UPlotVersion is the version of uPlot the HTML report embeds.
@@ -46,7 +46,7 @@ const (
 
 var htmlTemplate = template.Must(template.New("report.html").Funcs(template.FuncMap{
 	"inc": func(i int) int { return i + 1 }, // 1-based numbering
-}).ParseFS(htmlAssets, "assets/report.html"))
+}).ParseFS(htmlAssets, "assets/report.html", "assets/page.html"))
 
 // HTML writes the report of a run as one self-contained HTML page: the
 // verdict, key numbers, charts of latency, classes and rates over time and
@@ -91,12 +91,41 @@ type htmlPage struct {
 	RunNotes     []string // remarks on reading the result files
 	Data         htmlData
 
+	pageAssets
+}
+
+// pageAssets are what every HTML page embeds to be read offline: uPlot
+// (its version and licence), the report's script and style.
+type pageAssets struct {
 	UPlotVersion string
 	UPlotLicense string
 	UPlotJS      template.JS
 	UPlotCSS     template.CSS
 	JS           template.JS
 	CSS          template.CSS
+}
+
+// loadPageAssets reads the embedded assets of a page.
+func loadPageAssets() (pageAssets, error) {
+	a := pageAssets{UPlotVersion: UPlotVersion}
+	files := []struct {
+		name string
+		to   *string
+	}{
+		{"assets/uplot/LICENSE", &a.UPlotLicense},
+		{"assets/uplot/uPlot.iife.min.js", (*string)(&a.UPlotJS)},
+		{"assets/uplot/uPlot.min.css", (*string)(&a.UPlotCSS)},
+		{"assets/report.js", (*string)(&a.JS)},
+		{"assets/report.css", (*string)(&a.CSS)},
+	}
+	for _, f := range files {
+		b, err := htmlAssets.ReadFile(f.name)
+		if err != nil {
+			return a, err
+		}
+		*f.to = string(b)
+	}
+	return a, nil
 }
 
 // htmlFact is a labelled value.
@@ -142,11 +171,10 @@ func newHTMLPage(run analyze.Run) (*htmlPage, error) {
 		s = analyze.NewSummary()
 	}
 	p := &htmlPage{
-		Title:        "stampede report",
-		Verdict:      run.Verdict(),
-		Deltas:       Deltas(run),
-		Step:         max(s.Timeline.Step(), time.Second).String(), // an empty timeline's is 0
-		UPlotVersion: UPlotVersion,
+		Title:   "stampede report",
+		Verdict: run.Verdict(),
+		Deltas:  Deltas(run),
+		Step:    max(s.Timeline.Step(), time.Second).String(), // an empty timeline's is 0
 	}
 	for _, t := range p.Verdict.Thresholds {
 		p.DefaultThresholds = p.DefaultThresholds || t.Default
@@ -163,22 +191,9 @@ func newHTMLPage(run analyze.Run) (*htmlPage, error) {
 		}
 	}
 	p.Subtitle = strings.Join(sub, " · ")
-	assets := []struct {
-		name string
-		to   *string
-	}{
-		{"assets/uplot/LICENSE", &p.UPlotLicense},
-		{"assets/uplot/uPlot.iife.min.js", (*string)(&p.UPlotJS)},
-		{"assets/uplot/uPlot.min.css", (*string)(&p.UPlotCSS)},
-		{"assets/report.js", (*string)(&p.JS)},
-		{"assets/report.css", (*string)(&p.CSS)},
-	}
-	for _, a := range assets {
-		b, err := htmlAssets.ReadFile(a.name)
-		if err != nil {
-			return nil, err
-		}
-		*a.to = string(b)
+	var err error
+	if p.pageAssets, err = loadPageAssets(); err != nil {
+		return nil, err
 	}
 
 	q := analyze.LatencyQuantiles(s.Latency)

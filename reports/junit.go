@@ -1,13 +1,13 @@
 package reports
 
 import (
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/stampede-dev/stampede/internal/junit"
 
 	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/analyze/contract"
@@ -18,54 +18,6 @@ import (
 const (
 	junitContractClass = "rate-limit contract"
 	junitRunClass      = "run"
-)
-
-// The JUnit XML document, as GitLab, Jenkins and GitHub's test reporters
-// read it (the Ant/Jenkins schema).
-type (
-	junitSuites struct {
-		XMLName  xml.Name     `xml:"testsuites"`
-		Name     string       `xml:"name,attr"`
-		Tests    int          `xml:"tests,attr"`
-		Failures int          `xml:"failures,attr"`
-		Errors   int          `xml:"errors,attr"`
-		Time     string       `xml:"time,attr"`
-		Suites   []junitSuite `xml:"testsuite"`
-	}
-	junitSuite struct {
-		Name       string          `xml:"name,attr"`
-		Tests      int             `xml:"tests,attr"`
-		Failures   int             `xml:"failures,attr"`
-		Errors     int             `xml:"errors,attr"`
-		Skipped    int             `xml:"skipped,attr"`
-		Time       string          `xml:"time,attr"`
-		Timestamp  string          `xml:"timestamp,attr,omitempty"`
-		Properties []junitProperty `xml:"properties>property,omitempty"`
-		Cases      []junitCase     `xml:"testcase"`
-	}
-	junitProperty struct {
-		Name  string `xml:"name,attr"`
-		Value string `xml:"value,attr"`
-	}
-	junitCase struct {
-		Classname string        `xml:"classname,attr"`
-		Name      string        `xml:"name,attr"`
-		Time      string        `xml:"time,attr"`
-		Failure   *junitFailure `xml:"failure,omitempty"`
-		Skipped   *junitSkipped `xml:"skipped,omitempty"`
-		SystemOut *junitOutput  `xml:"system-out,omitempty"`
-	}
-	junitFailure struct {
-		Message string `xml:"message,attr"`
-		Type    string `xml:"type,attr"`
-		Body    string `xml:",cdata"` // CDATA: the lines stay lines in the file
-	}
-	junitOutput struct {
-		Text string `xml:",cdata"`
-	}
-	junitSkipped struct {
-		Message string `xml:"message,attr"`
-	}
 )
 
 // JUnit writes the verdict of a run as a JUnit XML report, so that a CI
@@ -92,9 +44,9 @@ type (
 func JUnit(w io.Writer, run analyze.Run) error {
 	s := run.Summary
 	duration := s.Duration()
-	suite := junitSuite{
+	suite := junit.Suite{
 		Name:       junitLine("stampede: " + orDash(run.Target)),
-		Time:       junitSeconds(duration),
+		Time:       junit.Seconds(duration),
 		Properties: junitProperties(run),
 	}
 	if !run.Start.IsZero() {
@@ -102,20 +54,20 @@ func JUnit(w io.Writer, run analyze.Run) error {
 		suite.Timestamp = run.Start.UTC().Format("2006-01-02T15:04:05")
 	}
 
-	completed := junitCase{Classname: junitRunClass, Name: "completed", Time: junitSeconds(duration)}
+	completed := junit.Case{Classname: junitRunClass, Name: "completed", Time: junit.Seconds(duration)}
 	if reasons := run.Verdict().Unfinished; len(reasons) > 0 {
-		completed.Failure = &junitFailure{Message: xmlText(strings.Join(reasons, "; ")), Type: "incomplete", Body: xmlText(strings.Join(reasons, "\n"))}
+		completed.Failure = &junit.Failure{Message: xmlText(strings.Join(reasons, "; ")), Type: "incomplete", Body: xmlText(strings.Join(reasons, "\n"))}
 	}
 	numbers := junitNumbers(s)
 	if retried(run) {
 		numbers += retryLine(run)
 	}
-	requests := junitCase{Classname: junitRunClass, Name: "requests", Time: junitSeconds(0), SystemOut: &junitOutput{xmlText(numbers)}}
+	requests := junit.Case{Classname: junitRunClass, Name: "requests", Time: junit.Seconds(0), SystemOut: &junit.Output{Text: xmlText(numbers)}}
 	switch {
 	case run.ProbesOnly():
-		requests.Skipped = &junitSkipped{Message: "probe reports only, no result file"}
+		requests.Skipped = &junit.Skipped{Message: "probe reports only, no result file"}
 	case s.Requests == 0:
-		requests.Failure = &junitFailure{Message: "no request was made", Type: "no-requests"}
+		requests.Failure = &junit.Failure{Message: "no request was made", Type: "no-requests"}
 	}
 	suite.Cases = append(suite.Cases, completed, requests)
 	if run.Contract != nil {
@@ -128,17 +80,17 @@ func JUnit(w io.Writer, run analyze.Run) error {
 		if p.ElapsedS > 0 && p.ElapsedS < 1e6 { // a crafted report may say anything
 			elapsed = time.Duration(p.ElapsedS * float64(time.Second))
 		}
-		c := junitCase{Classname: "probe", Name: junitLine("Retry-After of " + orDash(p.Target)), Time: junitSeconds(elapsed)}
+		c := junit.Case{Classname: "probe", Name: junitLine("Retry-After of " + orDash(p.Target)), Time: junit.Seconds(elapsed)}
 		if !p.Passed() {
-			c.Failure = &junitFailure{Message: xmlText(p.Verdict + ": " + p.Explanation), Type: xmlText(p.Verdict), Body: xmlText(strings.Join(probeLines([]probefile.Report{p}), "\n"))}
+			c.Failure = &junit.Failure{Message: xmlText(p.Verdict + ": " + p.Explanation), Type: xmlText(p.Verdict), Body: xmlText(strings.Join(probeLines([]probefile.Report{p}), "\n"))}
 		}
 		suite.Cases = append(suite.Cases, c)
 	}
 
 	for _, t := range run.Verdict().Thresholds {
-		c := junitCase{Classname: "threshold", Name: junitLine(t.Name), Time: junitSeconds(0), SystemOut: &junitOutput{xmlText(fmt.Sprintf("%s\nmeasured: %s\nbaseline: %s", t.Expr, orDash(t.Measured), orDash(t.Baseline)))}}
+		c := junit.Case{Classname: "threshold", Name: junitLine(t.Name), Time: junit.Seconds(0), SystemOut: &junit.Output{Text: xmlText(fmt.Sprintf("%s\nmeasured: %s\nbaseline: %s", t.Expr, orDash(t.Measured), orDash(t.Baseline)))}}
 		if !t.Pass {
-			c.Failure = &junitFailure{Message: xmlText(t.Reason), Type: "threshold", Body: xmlText(t.Expr)}
+			c.Failure = &junit.Failure{Message: xmlText(t.Reason), Type: "threshold", Body: xmlText(t.Expr)}
 		}
 		suite.Cases = append(suite.Cases, c)
 	}
@@ -151,25 +103,15 @@ func JUnit(w io.Writer, run analyze.Run) error {
 			suite.Skipped++
 		}
 	}
-	doc := junitSuites{Name: "stampede", Tests: suite.Tests, Failures: suite.Failures, Time: suite.Time, Suites: []junitSuite{suite}}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return junit.Write(w, junit.Suites{Name: "stampede", Tests: suite.Tests, Failures: suite.Failures, Time: suite.Time, Suites: []junit.Suite{suite}})
 }
 
 // junitProperties lists what ran, leaving out what is unknown.
-func junitProperties(run analyze.Run) []junitProperty {
-	var props []junitProperty
+func junitProperties(run analyze.Run) []junit.Property {
+	var props []junit.Property
 	add := func(name, value string) {
 		if value != "" {
-			props = append(props, junitProperty{Name: name, Value: xmlText(value)})
+			props = append(props, junit.Property{Name: name, Value: xmlText(value)})
 		}
 	}
 	add("target", run.Target)
@@ -187,17 +129,17 @@ func junitProperties(run analyze.Run) []junitProperty {
 }
 
 // junitRule renders one rule of the contract as a testcase.
-func junitRule(r contract.RuleResult) junitCase {
-	c := junitCase{Classname: junitContractClass, Name: xmlText(r.Name + ": " + r.Title), Time: junitSeconds(0)}
+func junitRule(r contract.RuleResult) junit.Case {
+	c := junit.Case{Classname: junitContractClass, Name: xmlText(r.Name + ": " + r.Title), Time: junit.Seconds(0)}
 	switch {
 	case r.Checked == 0:
-		c.Skipped = &junitSkipped{Message: "no response to check"}
+		c.Skipped = &junit.Skipped{Message: "no response to check"}
 	case r.Violations == 0:
 		// passed
 	case r.Severity == contract.SeverityWarning:
-		c.SystemOut = &junitOutput{xmlText("warning, not a failure: " + ruleCounts(r) + "\n" + ruleEvidence(r))}
+		c.SystemOut = &junit.Output{Text: xmlText("warning, not a failure: " + ruleCounts(r) + "\n" + ruleEvidence(r))}
 	default:
-		c.Failure = &junitFailure{Message: xmlText(ruleCounts(r)), Type: r.Severity.String(), Body: xmlText(ruleEvidence(r))}
+		c.Failure = &junit.Failure{Message: xmlText(ruleCounts(r)), Type: r.Severity.String(), Body: xmlText(ruleEvidence(r))}
 	}
 	return c
 }
@@ -251,38 +193,5 @@ func junitNumbers(s *analyze.Summary) string {
 		FormatLatency(q.P50), FormatLatency(q.P90), FormatLatency(q.P99), FormatLatency(q.Max))
 }
 
-// junitSeconds renders a duration in seconds with millisecond precision.
-func junitSeconds(d time.Duration) string {
-	return strconv.FormatFloat(d.Seconds(), 'f', 3, 64)
-}
-
-// xmlText makes text storable in XML 1.0: invalid UTF-8 and the characters
-// XML 1.0 forbids (control characters but tab, newline and carriage
-// return; surrogates; U+FFFE and U+FFFF) are dropped. encoding/xml would
-// write U+FFFD for them; dropping them reads better ("\x1b[31m" becomes
-// "[31m").
-func xmlText(s string) string {
-	ok := func(r rune) bool {
-		return r == '\t' || r == '\n' || r == '\r' ||
-			(r >= 0x20 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= utf8.MaxRune)
-	}
-	clean := true
-	for _, r := range s { // invalid UTF-8 reads as U+FFFD, which is allowed: check validity apart
-		if !ok(r) {
-			clean = false
-			break
-		}
-	}
-	if clean && utf8.ValidString(s) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		if (r != utf8.RuneError || size > 1) && ok(r) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// xmlText makes text storable in XML 1.0 (junit.Text).
+func xmlText(s string) string { return junit.Text(s) }

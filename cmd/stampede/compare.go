@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -138,20 +139,30 @@ func comparePolicy(cmd *cobra.Command, e *env, f *attackFlags, r retryFlags, out
 	if prep.file != nil {
 		defer prep.file.Close()
 	}
-	resetSim(cmd.Context(), e, prep.x.opts.Targets[0].URL)
-	fmt.Fprintf(e.stderr, "stampede: retry policy %s\n", o)
-	run, _, err := execute(cmd.Context(), e, prep.x)
+	run, err := runPolicy(cmd.Context(), e, prep.x.opts.Targets[0].URL, o.String(), prep.file, f.output, prep.judge,
+		func() (analyze.Run, *signalCause, error) { return execute(cmd.Context(), e, prep.x) })
+	return run, o.String(), err
+}
+
+// runPolicy runs the attack of one policy of a comparison: it resets a
+// simulated target, says which policy runs, runs it, closes its result
+// file (written to output) and judges the run.
+func runPolicy(ctx context.Context, e *env, target, detail string, file *os.File, output string, j judge,
+	exec func() (analyze.Run, *signalCause, error)) (analyze.Run, error) {
+	resetSim(ctx, e, target)
+	fmt.Fprintf(e.stderr, "stampede: retry policy %s\n", detail)
+	run, _, err := exec()
 	if err != nil {
-		return run, "", err
+		return run, err
 	}
-	if prep.file != nil {
-		if err := prep.file.Close(); err != nil {
-			return run, "", runtimeError(fmt.Errorf("close result file: %w", err))
+	if file != nil {
+		if err := file.Close(); err != nil {
+			return run, runtimeError(fmt.Errorf("close result file: %w", err))
 		}
-		run.ResultFile = f.output
+		run.ResultFile = output
 	}
-	prep.judge.apply(&run)
-	return run, o.String(), nil
+	j.apply(&run)
+	return run, nil
 }
 
 // policyRetry is the retry section of one policy of a comparison: the

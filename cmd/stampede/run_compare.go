@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/stampede-dev/stampede/analyze"
@@ -62,20 +60,9 @@ func comparePolicyProfile(cmd *cobra.Command, e *env, f *runFlags, arg string, p
 		return analyze.Run{}, "", err
 	}
 	pr.reports = nil // the profile's own reports are of one run
-	resetSim(cmd.Context(), e, pr.plan.Profile.Target.BaseURL)
-	fmt.Fprintf(e.stderr, "stampede: retry policy %s\n", detail)
-	run, _, err := pr.execute(cmd.Context(), e)
-	if err != nil {
-		return run, "", err
-	}
-	if pr.file != nil {
-		if err := pr.file.Close(); err != nil {
-			return run, "", runtimeError(fmt.Errorf("close result file: %w", err))
-		}
-		run.ResultFile = f.output
-	}
-	pr.judge.apply(&run)
-	return run, detail, nil
+	run, err := runPolicy(cmd.Context(), e, pr.plan.Profile.Target.BaseURL, detail, pr.file, f.output, pr.judge,
+		func() (analyze.Run, *signalCause, error) { return pr.execute(cmd.Context(), e) })
+	return run, detail, err
 }
 
 // retryAll makes every load phase of p retry by policy, with the

@@ -29,13 +29,14 @@ var allowed = map[string][]string{
 	"internal/readfile":  nil,
 	"internal/redact":    nil,
 	"internal/golden":    nil,
+	"internal/junit":     nil,
 	"attack/pace":        {"internal/field"},
 	"attack/retry":       {"internal/field"},
 	// Sending load: the attack engine and the probe.
 	"attack": {"records", "attack/pace", "attack/retry", "ratelimit", "internal/redact", "internal/field", "internal/readfile"},
 	"probe":  {"records/probefile", "ratelimit", "attack/pace", "internal/field"},
 	// Grading a client's retries: its own server, runner and reports.
-	"gradeclient": {"internal/field", "internal/readfile", "internal/suggest"},
+	"gradeclient": {"internal/field", "internal/readfile", "internal/suggest", "internal/junit"},
 	// Analysis: classification and the contract below the one consume loop.
 	"analyze/classify": {"records", "internal/redact", "internal/field"},
 	"analyze/contract": {"records", "ratelimit"},
@@ -45,7 +46,7 @@ var allowed = map[string][]string{
 	"profiles": {"attack/pace", "attack/retry", "internal/field", "internal/suggest", "internal/readfile", "internal/redact", "analyze/classify", "analyze/contract"},
 	"sim":      {"attack/pace", "internal/field"},
 	// Output: renderers, then the terminal.
-	"reports":    {"analyze", "analyze/classify", "analyze/contract", "records", "records/probefile", "probe", "attack/pace"},
+	"reports":    {"analyze", "analyze/classify", "analyze/contract", "records", "records/probefile", "probe", "attack/pace", "internal/junit"},
 	"thresholds": {"analyze", "analyze/contract", "records", "records/probefile", "internal/suggest"},
 	"scenario":   {"profiles", "attack", "attack/pace", "attack/retry", "records"},
 	"progress":   {"analyze", "reports"},
