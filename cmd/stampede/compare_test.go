@@ -184,3 +184,47 @@ func TestRunCompareRetry(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryOnlyRetryableClasses: by default the clients retry what the
+// classifier marks retryable: a per-second 429 is retried, a daily quota
+// 429 is not; --retry-on 429 retries both, and counts the quota ones as
+// non-retryable responses retried.
+func TestRetryOnlyRetryableClasses(t *testing.T) {
+	t.Parallel()
+	s, err := sim.New(sim.Config{Seed: 1, APIs: map[string]sim.Controls{"mira-verify": {DailyLimit: 3}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	retries := func(key, path, body string, extra ...string) (r struct {
+		Logical      uint64 `json:"logical_requests"`
+		Retries      uint64
+		Failed       uint64
+		NonRetryable uint64 `json:"non_retryable_retried"`
+	}) {
+		t.Helper()
+		args := append([]string{"attack", "-q", "-o", "", "--format", "json", "--url", ts.URL + path, "-H", "Authorization: Bearer " + key,
+			"--body", body, "--rate", "10/s", "--duration", "1s", "--retry", "immediate", "--retry-max", "1", "--threshold", "requests > 0"}, extra...)
+		code, stdout, stderr := runInProcess(t, args...)
+		var out struct{ Retries json.RawMessage }
+		if err := json.Unmarshal([]byte(stdout), &out); code != exitOK || err != nil || json.Unmarshal(out.Retries, &r) != nil {
+			t.Fatalf("%v: exit %d, %v, %s", args, code, err, stderr)
+		}
+		return r
+	}
+	chat := `{"model":"mira","messages":[{"role":"user","content":"hi"}]}`
+	rate := retries("demo-free", "/mira/v1/chat/completions", chat) // 2/s with a burst of 2: per-second 429s
+	if rate.Logical != 10 || rate.Retries == 0 || rate.NonRetryable != 0 {
+		t.Errorf("per-second 429s: %+v; want 10 logical requests, some retried, none non-retryable", rate)
+	}
+	fact := `{"fact":"Water boils at 100 C at sea level."}`
+	quota := retries("demo-full", "/mira-verify/verify/v1/stream", fact) // 3 a day: then daily 429s
+	if quota.Logical != 10 || quota.Retries != 0 || quota.Failed != 7 {
+		t.Errorf("daily-quota 429s: %+v; want 10 logical requests, none retried, 7 failed", quota)
+	}
+	forced := retries("demo-full", "/mira-verify/verify/v1/stream", fact, "--retry-on", "429")
+	if forced.Retries != 10 || forced.NonRetryable != 10 {
+		t.Errorf("--retry-on 429 on daily-quota 429s: %+v; want all 10 retried, 10 non-retryable retried", forced)
+	}
+}
