@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"slices"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -132,12 +133,16 @@ func ratio(n, d uint64) float64 {
 
 // Bounds of the recovery analysis.
 const (
-	// FaultMargin is how far above the level before the fault (in
+	// FaultMargin is how far above the run's healthiest interval (in
 	// share of attempts) an interval's rate of 5xx and transport failures
-	// must rise to be part of a fault, and fall back to end it.
+	// must rise to be part of a fault.
 	FaultMargin = 0.10
-	// RecoveryTolerance is how close to its level before the fault the
-	// success ratio and p99 must be back: within 10 %.
+	// FaultMajority is the rate of 5xx and transport failures above which
+	// an interval is part of a fault whatever the healthiest one had: a
+	// run failing throughout is one long fault, not a healthy level.
+	FaultMajority = 0.5
+	// RecoveryTolerance is how close to its healthy level the success
+	// ratio and p99 must be back: within 10 %.
 	RecoveryTolerance = 0.10
 	// RecoveryLatencySlack is the least p99 margin: a target answering in
 	// a millisecond is not read as unrecovered for 0.2 ms of noise.
@@ -145,17 +150,23 @@ const (
 )
 
 // Recovery is what the timeline tells of a run's recovery from a fault:
-// a window of intervals whose rate of 5xx and transport failures rose
-// FaultMargin above its level before, and how long after the window
-// ended the success ratio and p99 were back within RecoveryTolerance of
-// their level before it.
+// the first window of intervals whose rate of 5xx and transport failures
+// rose FaultMargin above the run's healthiest interval (or above
+// FaultMajority), and how long after the window ended the success ratio
+// and p99 were back within RecoveryTolerance of their healthy level: that
+// of the intervals before the fault, or, when the fault began with the
+// run, of the healthy intervals of the later half of the time after it
+// (the level the run settled to).
 type Recovery struct {
-	// Fault says a fault window was found after at least one interval
-	// without it (the level before it).
+	// Fault says a fault window was found.
 	Fault                bool
 	FaultStart, FaultEnd time.Time // the window: its first interval, and the first after it; FaultEnd is zero if it lasted to the end
-	BeforeSuccess        float64   // success ratio of the attempts before the fault, 0 to 1
-	BeforeP99            time.Duration
+	// Level says which intervals give the healthy level: those before the
+	// fault, or those after it when the run began in it; LevelNone when
+	// none do (BeforeSuccess and BeforeP99 are then 0).
+	Level         RecoveryLevel
+	BeforeSuccess float64 // the healthy level's success ratio, 0 to 1
+	BeforeP99     time.Duration
 	// Recovered says the success ratio and p99 came back in an interval
 	// from FaultEnd on; Time is from FaultEnd to that interval's start,
 	// to within Resolution (the timeline's interval).
@@ -164,39 +175,78 @@ type Recovery struct {
 	Resolution time.Duration
 }
 
+// RecoveryLevel says which intervals give a Recovery's healthy level.
+type RecoveryLevel uint8
+
+// The levels.
+const (
+	LevelNone   RecoveryLevel = iota // no healthy interval to judge by
+	LevelBefore                      // the intervals before the fault
+	LevelAfter                       // the healthy intervals of the later half of the time after the fault
+)
+
+// String names the level as the JSON summary does: "", "before", "after".
+func (l RecoveryLevel) String() string {
+	switch l {
+	case LevelBefore:
+		return "before"
+	case LevelAfter:
+		return "after"
+	}
+	return ""
+}
+
 // Recovery finds the first fault window of the timeline and the time
 // the run took to recover from it.
 func (t *Timeline) Recovery() Recovery {
 	rec := Recovery{Resolution: t.Step()}
-	before := bucketSum{h: NewTimelineHistogram()}
-	i := 0
-	for ; i < len(t.Buckets); i++ {
-		b := &t.Buckets[i]
-		if b.Offered == 0 {
-			continue
+	healthiest, seen := 1.0, false
+	for i := range t.Buckets {
+		if b := &t.Buckets[i]; b.Offered > 0 {
+			healthiest, seen = min(healthiest, faultRate(b)), true
 		}
-		if before.offered > 0 && faultRate(b) > before.faultRate()+FaultMargin {
-			break
-		}
-		before.add(b)
 	}
-	if i == len(t.Buckets) {
+	faulty := func(b *TimeBucket) bool {
+		fr := faultRate(b)
+		return b.Offered > 0 && (fr > healthiest+FaultMargin || fr > FaultMajority)
+	}
+	start := slices.IndexFunc(t.Buckets, func(b TimeBucket) bool { return faulty(&b) })
+	if !seen || start < 0 {
 		return rec
 	}
-	rec.Fault, rec.FaultStart = true, t.intervalStart(i)
-	rec.BeforeSuccess = ratio(before.successes, before.offered)
-	rec.BeforeP99 = time.Duration(before.h.ValueAtQuantile(99)) * time.Microsecond
-	for i++; i < len(t.Buckets); i++ {
-		if b := &t.Buckets[i]; b.Offered > 0 && faultRate(b) <= before.faultRate()+FaultMargin {
-			break
+	end := start + 1
+	for end < len(t.Buckets) && (t.Buckets[end].Offered == 0 || faulty(&t.Buckets[end])) {
+		end++
+	}
+	rec.Fault, rec.FaultStart = true, t.intervalStart(start)
+	level := bucketSum{h: NewTimelineHistogram()}
+	for i := range start { // healthy, all of them: the fault is the first
+		level.add(&t.Buckets[i])
+	}
+	rec.Level = LevelBefore
+	if level.offered == 0 { // the run began in the fault: the level it settles to, in the later half of the time after it
+		rec.Level = LevelAfter
+		for i := end + (len(t.Buckets)-end)/2; i < len(t.Buckets); i++ {
+			if b := &t.Buckets[i]; !faulty(b) {
+				level.add(b)
+			}
 		}
 	}
-	if i == len(t.Buckets) {
+	if level.offered == 0 {
+		rec.Level = LevelNone
+	} else {
+		rec.BeforeSuccess = ratio(level.successes, level.offered)
+		rec.BeforeP99 = time.Duration(level.h.ValueAtQuantile(99)) * time.Microsecond
+	}
+	if end == len(t.Buckets) {
 		return rec // the fault lasted to the end
 	}
-	rec.FaultEnd = t.intervalStart(i)
+	rec.FaultEnd = t.intervalStart(end)
+	if rec.Level == LevelNone {
+		return rec // nothing to be back to
+	}
 	slack := max(time.Duration(float64(rec.BeforeP99)*RecoveryTolerance), RecoveryLatencySlack)
-	for j := i; j < len(t.Buckets); j++ {
+	for j := end; j < len(t.Buckets); j++ {
 		b := &t.Buckets[j]
 		if b.Offered == 0 || b.Latency == nil {
 			continue
@@ -243,5 +293,3 @@ func (s *bucketSum) add(b *TimeBucket) {
 		s.h.Merge(b.Latency)
 	}
 }
-
-func (s *bucketSum) faultRate() float64 { return ratio(s.faults, s.offered) }

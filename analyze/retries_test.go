@@ -124,6 +124,28 @@ func TestRecovery(t *testing.T) {
 	if calm.Fault {
 		t.Errorf("a run without outage: %+v; want no fault", calm)
 	}
+	// A fault that begins with the run is found too: the healthy level is
+	// that of the intervals after it.
+	var late []records.Record
+	for _, r := range outageRecords(12) {
+		if !r.Scheduled.Before(t0.Add(4 * time.Second)) {
+			late = append(late, r)
+		}
+	}
+	first := summarise(late).Timeline.Recovery()
+	if !first.Fault || first.Level != LevelAfter || !first.Recovered || first.Time != 2*time.Second || first.BeforeSuccess != 1 {
+		t.Errorf("a run beginning in the outage: %+v; want a fault, the level after it, recovered 2s after", first)
+	}
+	// A run failing throughout is one fault that never ends.
+	var down []records.Record
+	for _, r := range outageRecords(7) {
+		if !r.Scheduled.Before(t0.Add(4 * time.Second)) {
+			down = append(down, r)
+		}
+	}
+	if all := summarise(down).Timeline.Recovery(); !all.Fault || all.Recovered || !all.FaultEnd.IsZero() || all.Level != LevelNone {
+		t.Errorf("a run failing throughout: %+v; want a fault to the end, not recovered", all)
+	}
 	if peak := s.Timeline.PeakSent(); peak != 100 {
 		t.Errorf("peak sent = %v/s; want 100/s", peak)
 	}

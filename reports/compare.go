@@ -129,7 +129,7 @@ var compareNotes = []string{
 	"429 share: share of the attempts answered 429",
 	"time to success: from the first attempt's scheduled send to the end of the successful one",
 	"peak load: most attempts sent per second in one interval, what the target saw; offered: logical requests per second",
-	"recovery: from the end of the first fault window (5xx and transport failures) to an interval whose success ratio and p99 are back within 10 % of their level before it",
+	"recovery: from the end of the first fault window (5xx and transport failures) to an interval whose success ratio and p99 are back within 10 % of their healthy level",
 }
 
 // CompareText writes the retry-storm comparison as aligned text: what

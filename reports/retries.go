@@ -117,6 +117,9 @@ func recoveryText(rec analyze.Recovery, start time.Time) string {
 		return fmt.Sprintf("fault from %s to the end of the run", seconds(rec.FaultStart.Sub(start)))
 	}
 	window := fmt.Sprintf("fault %s → %s", seconds(rec.FaultStart.Sub(start)), seconds(rec.FaultEnd.Sub(start)))
+	if rec.Level == analyze.LevelAfter {
+		window += " (from the run's start: judged against the level after it)"
+	}
 	if !rec.Recovered {
 		return window + ", not recovered by the end of the run"
 	}
@@ -216,6 +219,7 @@ type JSONGaveUp struct {
 type JSONRecovery struct {
 	State              string     `json:"state"` // no_fault, fault_to_end, not_recovered, recovered
 	Fault              bool       `json:"fault"`
+	Level              string     `json:"level,omitempty"` // the healthy level judged against: "before" the fault, or "after" it when the run began in it
 	FaultStart         *time.Time `json:"fault_start,omitempty"`
 	FaultEnd           *time.Time `json:"fault_end,omitempty"`
 	BeforeSuccessRatio *float64   `json:"before_success_ratio,omitempty"`
@@ -259,9 +263,11 @@ func jsonRecovery(rec analyze.Recovery) JSONRecovery {
 	if !rec.Fault {
 		return out
 	}
-	ratio, p99 := round(rec.BeforeSuccess, 6), ms(rec.BeforeP99)
 	out.FaultStart, out.FaultEnd = utcOrNil(rec.FaultStart), utcOrNil(rec.FaultEnd)
-	out.BeforeSuccessRatio, out.BeforeP99Ms = &ratio, &p99
+	if out.Level = rec.Level.String(); rec.Level != analyze.LevelNone {
+		ratio, p99 := round(rec.BeforeSuccess, 6), ms(rec.BeforeP99)
+		out.BeforeSuccessRatio, out.BeforeP99Ms = &ratio, &p99
+	}
 	if rec.Recovered {
 		t := ms(rec.Time)
 		out.RecoveryTimeMs = &t

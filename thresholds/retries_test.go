@@ -14,12 +14,17 @@ import (
 // attempts times, the last attempt failing too) until fault ends, then
 // good again.
 func stormRun(seconds, faultEnd int, attempts uint32) analyze.Run {
+	return faultRun(seconds, 1, faultEnd, attempts)
+}
+
+// faultRun is stormRun with the fault from faultStart.
+func faultRun(seconds, faultStart, faultEnd int, attempts uint32) analyze.Run {
 	s := analyze.NewSummary()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for sec := range seconds {
 		for i := range 100 {
 			at := t0.Add(time.Duration(sec)*time.Second + time.Duration(i)*10*time.Millisecond)
-			bad := sec >= 1 && sec < faultEnd
+			bad := sec >= faultStart && sec < faultEnd
 			for n := uint32(1); n <= attempts; n++ {
 				r := records.Record{Scheduled: at, Latency: time.Millisecond, Status: 200, Attempt: n, SinceFirst: time.Duration(n-1) * time.Millisecond}
 				if bad {
@@ -62,6 +67,11 @@ func TestRetryThresholds(t *testing.T) {
 		{storm, "retries.peak_load >= 400", true},
 		{storm, "retries.time_to_success.p99 < 2ms", true},
 		{calm, "retries.logical == 400 && retries.attempts == 400", true},
+		// A fault from the start is a fault, and a run that never stops
+		// failing never recovered.
+		{faultRun(6, 0, 6, 2), "retries.recovered", false},
+		{faultRun(6, 0, 6, 2), "retries.recovery_time < 1h", false},
+		{faultRun(6, 0, 3, 2), "retries.recovered && retries.recovery_time == 0s", true},
 	}
 	for _, c := range cases {
 		got := judge(t, c.run, nil, c.expr)
