@@ -20,14 +20,14 @@ type PolicyRun struct {
 type PolicyFigures struct {
 	Logical       uint64        // logical requests the pacer offered
 	Attempts      uint64        // attempts sent, retries included
-	Goodput       float64       // logical requests that eventually succeeded, per second of the run
+	Goodput       float64       // logical requests that eventually succeeded, per second of offered load (Retries.Goodput)
 	Amplification float64       // attempts per logical request
 	SuccessRatio  float64       // logical requests that eventually succeeded, 0 to 1
 	GiveUpRatio   float64       // logical requests given up, 0 to 1
 	Share429      float64       // attempts answered 429, 0 to 1
 	TimeToSuccess Quantiles     // from the first attempt to the success
 	PeakLoad      float64       // most attempts per second the target saw in one interval
-	OfferedRate   float64       // logical requests per second offered
+	OfferedRate   float64       // logical requests per second offered (Retries.OfferedRate)
 	Recovery      Recovery      // after the fault, if the run had one
 	Duration      time.Duration // of the run
 }
@@ -51,9 +51,6 @@ func (p *PolicyRun) Figures() PolicyFigures {
 		Recovery:      s.Timeline.Recovery(),
 		Duration:      s.Duration(),
 	}
-	if secs := f.Duration.Seconds(); secs > 0 {
-		f.Goodput = float64(r.Succeeded) / secs
-		f.OfferedRate = float64(r.Logical) / secs
-	}
+	f.Goodput, f.OfferedRate = r.Goodput(), r.OfferedRate()
 	return f
 }

@@ -37,6 +37,11 @@ type Retries struct {
 	// succeeded logical request's first attempt to the end of its
 	// successful one, in microseconds.
 	TimeToSuccess *hdrhistogram.Histogram
+
+	// FirstLogical and LastLogical are the earliest and latest scheduled
+	// sends of a first attempt: the span of the offered load, which the
+	// retries that follow its end do not stretch.
+	FirstLogical, LastLogical time.Time
 }
 
 func newRetries() Retries { return Retries{TimeToSuccess: NewLatencyHistogram()} }
@@ -45,6 +50,7 @@ func newRetries() Retries { return Retries{TimeToSuccess: NewLatencyHistogram()}
 func (s *Retries) add(r *records.Record, c *classify.Class) {
 	if r.Attempt <= 1 {
 		s.Logical++
+		s.widen(r.Scheduled, r.Scheduled)
 	} else {
 		s.Retries++
 	}
@@ -92,7 +98,37 @@ func (s *Retries) merge(o *Retries) {
 	s.Early += o.Early
 	s.NonRetryable += o.NonRetryable
 	s.TimeToSuccess.Merge(o.TimeToSuccess)
+	if o.Logical > 0 {
+		s.widen(o.FirstLogical, o.LastLogical)
+	}
 }
+
+// widen makes the span of the first attempts cover first to last.
+func (s *Retries) widen(first, last time.Time) {
+	if s.FirstLogical.IsZero() || first.Before(s.FirstLogical) {
+		s.FirstLogical = first
+	}
+	if last.After(s.LastLogical) {
+		s.LastLogical = last
+	}
+}
+
+// OfferedRate returns the logical requests offered per second: over the
+// span of their first attempts, as Summary.Rate counts attempts; 0 with
+// fewer than two.
+func (s *Retries) OfferedRate() float64 {
+	span := s.LastLogical.Sub(s.FirstLogical)
+	if s.Logical < 2 || span <= 0 {
+		return 0
+	}
+	return float64(s.Logical-1) / span.Seconds()
+}
+
+// Goodput returns the logical requests that eventually succeeded per
+// second of offered load: OfferedRate × SuccessRatio, so that a policy
+// whose retries run on after the load ends is not credited or charged
+// for the time they take.
+func (s *Retries) Goodput() float64 { return s.OfferedRate() * s.SuccessRatio() }
 
 // Attempts returns every attempt: first attempts and retries.
 func (s *Retries) Attempts() uint64 { return s.Logical + s.Retries }

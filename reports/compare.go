@@ -123,7 +123,7 @@ func compareAbout(cmp analyze.Comparison) string {
 
 // compareNotes explain the columns of the comparison's table.
 var compareNotes = []string{
-	"goodput: logical requests that eventually succeeded, per second of the run",
+	"goodput: logical requests that eventually succeeded, per second of offered load (offered rate × eventual success)",
 	"amplification: attempts per logical request (1.00× without retries)",
 	"eventual success and given up: shares of the logical requests",
 	"429 share: share of the attempts answered 429",
