@@ -51,6 +51,7 @@ type retrier struct {
 	rand      *rand.Rand
 	budget    retry.Budget
 	client    *http.Client
+	duration  time.Duration // of the attack, 0 when unbounded
 
 	done        chan retried // a scheduled retry's result, or its cancellation
 	outstanding int          // retries scheduled whose message on done is still to come
@@ -70,6 +71,7 @@ type logical struct {
 	backoff   retry.Backoff // its waits
 	on        retry.On      // what its clients retry
 	budget    float64       // its policy's retry budget, 0 for none
+	tail      time.Duration // how long after the attack's end its retries may still be due: its policy's cap
 	notBefore time.Time     // the previous answer's end plus its Retry-After; zero for none
 }
 
@@ -87,7 +89,7 @@ type retried struct {
 
 func newRetrier(a *Attack, o Options, client *http.Client) *retrier {
 	r := &retrier{
-		a: a, o: o.Retry, on: o.RetryOn, of: o.RetryOf, retryable: o.Retryable, rand: o.Rand, client: client,
+		a: a, o: o.Retry, on: o.RetryOn, of: o.RetryOf, retryable: o.Retryable, rand: o.Rand, client: client, duration: o.Duration,
 		done: make(chan retried, 64), timers: make(map[uint64]*time.Timer),
 	}
 	if r.retryable == nil {
@@ -122,7 +124,7 @@ func (r *retrier) settle(at *records.Attempt, lg *logical, req *http.Request) {
 		if !o.Enabled() {
 			return // this request's clients do not retry
 		}
-		lg = &logical{req: req, name: at.Request, id: rec.RequestID, first: rec.Scheduled, backoff: o.Backoff(r.rand), budget: o.Budget, on: on}
+		lg = &logical{req: req, name: at.Request, id: rec.RequestID, first: rec.Scheduled, backoff: o.Backoff(r.rand), budget: o.Budget, on: on, tail: o.Cap}
 	}
 	if !r.retryable(at, lg.on) {
 		return // a failure not to retry
@@ -140,7 +142,7 @@ func (r *retrier) settle(at *records.Attempt, lg *logical, req *http.Request) {
 		rec.Retry |= records.RetryExhausted
 	case decision == retry.OverCap:
 		rec.Retry |= records.RetryTooLong
-	case r.isStopped():
+	case r.isStopped() || r.pastEnd(end.Add(wait), lg):
 		rec.Retry |= records.RetryStopped
 	case !r.budget.Take(lg.budget):
 		rec.Retry |= records.RetryBudget
@@ -243,6 +245,14 @@ func (r *retrier) stop() {
 			go func() { r.done <- retried{seq: seq, cancelled: true} }()
 		}
 	}
+}
+
+// pastEnd reports whether a retry due then comes too late: after the end
+// of a bounded attack, its lateness allowance and the policy's cap. The
+// logical requests of a run settle within that tail, and the run ends.
+func (r *retrier) pastEnd(due time.Time, lg *logical) bool {
+	began, ok := r.a.sched.Began()
+	return r.duration > 0 && ok && due.After(began.Add(r.duration+MaxLateness+lg.tail))
 }
 
 func (r *retrier) isStopped() bool {

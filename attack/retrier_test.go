@@ -296,3 +296,41 @@ func TestRetryStopCancelsPendingRetries(t *testing.T) {
 		}
 	})
 }
+
+// TestRetryTailIsBounded: the retries of a bounded attack are not
+// scheduled beyond its end, its lateness allowance and the policy's
+// cap; those that would be are flagged RetryStopped, and the attack ends.
+func TestRetryTailIsBounded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		target := &scripted{answer: func(int, *http.Request) *http.Response { return status(503, "Retry-After", "9") }}
+		began := time.Now()
+		a, err := Start(Options{
+			Targets:      []vegeta.Target{{Method: "GET", URL: "http://target.test/"}},
+			Shape:        pace.Constant{PerSecond: 5},
+			Duration:     2 * time.Second,
+			Retry:        retry.Options{Policy: retry.Exponential, Max: 5, Base: 10 * time.Millisecond, Cap: 10 * time.Second, HonorRetryAfter: true},
+			roundTripper: target,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		limit := began.Add(2*time.Second + MaxLateness + 10*time.Second)
+		var stopped, retries int
+		for at := range a.Attempts() {
+			if at.Record.Attempt > 1 {
+				retries++
+				if at.Record.Scheduled.After(limit) {
+					t.Errorf("a retry scheduled %v after the start; want none after %v", at.Record.Scheduled.Sub(began), limit.Sub(began))
+				}
+			}
+			if at.Record.Retry&records.RetryStopped != 0 {
+				stopped++
+			}
+			at.Release()
+		}
+		if retries != 10 || stopped != 10 || time.Since(began) > 13*time.Second {
+			t.Errorf("retries %d, flagged stopped %d, ended after %v; want 10 (one per request, 9 s after), 10, within 13 s",
+				retries, stopped, time.Since(began))
+		}
+	})
+}

@@ -64,7 +64,7 @@ const (
 	RetryExhausted                        // not retried: the attempts allowed per request were used up
 	RetryBudget                           // not retried: the retry budget was spent
 	RetryTooLong                          // not retried: the Retry-After asked for a wait beyond the policy's cap
-	RetryStopped                          // not retried: the attack was stopped before the retry was due
+	RetryStopped                          // not retried: the attack was stopped, or it had ended (with the policy's cap of tail), before the retry was due
 
 	retryFlagsKnown = RetryStopped<<1 - 1
 )

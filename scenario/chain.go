@@ -41,6 +41,8 @@ type Chain struct {
 	legAt   time.Time     // when the running leg started
 	leg     *Leg          // the running leg
 	done    atomic.Uint64 // attempts started by the legs over
+	extra   uint64        // attempts the legs over planned beyond their schedules: retries sent
+	sched   uint64        // attempts the running leg's schedule plans
 	stopped atomic.Bool
 	cancel  context.CancelFunc
 	err     error // the first leg that failed to start
@@ -82,6 +84,7 @@ func (c *Chain) run(ctx context.Context) {
 		}
 		c.mu.Lock()
 		c.current = atk
+		c.sched, _ = NewPlanned(*leg)
 		stopped := c.stopped.Load()
 		c.mu.Unlock()
 		if stopped {
@@ -95,6 +98,7 @@ func (c *Chain) run(ctx context.Context) {
 		}
 		c.mu.Lock()
 		c.done.Add(atk.Started())
+		c.extra += c.beyondSchedule(atk)
 		c.current = nil
 		c.mu.Unlock()
 	}
@@ -130,8 +134,27 @@ func (c *Chain) Started() uint64 {
 	return n
 }
 
-// Planned is what the load legs plan to send: a profile always ends.
-func (c *Chain) Planned() (uint64, bool) { return c.planned, true }
+// Planned is what the load legs plan to send, with the retries their
+// attacks sent (as attack.Attack.Planned counts them): a profile always
+// ends.
+func (c *Chain) Planned() (uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.planned + c.extra
+	if c.current != nil {
+		n += c.beyondSchedule(c.current)
+	}
+	return n, true
+}
+
+// beyondSchedule is what the running leg's attack plans beyond its
+// schedule: the retries it sent. Called with mu held.
+func (c *Chain) beyondSchedule(atk Attack) uint64 {
+	if p, _ := atk.Planned(); p > c.sched {
+		return p - c.sched
+	}
+	return 0
+}
 
 // Stop stops the running leg and skips the rest.
 func (c *Chain) Stop() {

@@ -129,7 +129,7 @@ func newFake(n int) *fakeAttack {
 
 func (f *fakeAttack) Attempts() <-chan records.Attempt { return f.ch }
 func (f *fakeAttack) Started() uint64                  { return f.started.Load() }
-func (f *fakeAttack) Planned() (uint64, bool)          { return f.started.Load(), true }
+func (f *fakeAttack) Planned() (uint64, bool)          { return f.started.Load(), true } // the schedule's and the retries, all sent
 func (f *fakeAttack) Stop()                            {}
 
 func TestChainRunsTheLegsInTurn(t *testing.T) {
@@ -189,5 +189,26 @@ func TestBundledProfilesPlan(t *testing.T) {
 		if float64(n) != hits {
 			t.Errorf("%s: %d requests planned, its load phases' shapes say %.0f", name, n, hits)
 		}
+	}
+}
+
+// TestChainPlansTheRetries: the retries a leg's attack sent count in the
+// chain's plan as its attack counts them, so that the first attempts it
+// did not send still show as unsent beside the retries it did.
+func TestChainPlansTheRetries(t *testing.T) {
+	plan := testPlan(t)
+	c := Start(plan, Engines{
+		Attack: func(leg Leg) (Attack, error) {
+			n, _ := NewPlanned(leg)
+			f := newFake(int(n)) // every first attempt sent…
+			f.started.Add(7)     // …and 7 retries beside them
+			return f, nil
+		},
+		Probe: func(context.Context, Leg) error { return nil },
+	})
+	for range c.Attempts() {
+	}
+	if p, _ := c.Planned(); p != 120+14 || c.Started() != 120+14 {
+		t.Errorf("planned %d, started %d; want 134 both: the 120 of the schedules and 7 retries of each load leg", p, c.Started())
 	}
 }

@@ -99,6 +99,9 @@ const (
 	// MaxRetries bounds Options.Max: a client that retries more is a
 	// storm in itself, and the record's attempt number stays small.
 	MaxRetries = 100
+	// MaxCap bounds Options.Cap: the retries of a bounded attack may run
+	// on for its cap after its end.
+	MaxCap = 10 * time.Minute
 )
 
 // Options are a retry policy and its parameters.
@@ -147,8 +150,8 @@ func (o Options) Validate() []error {
 	if o.Base < 0 {
 		errs = append(errs, field.Errorf("retry-base", o.Base.String(), "must be >= 0"))
 	}
-	if o.Cap < 0 {
-		errs = append(errs, field.Errorf("retry-cap", o.Cap.String(), "must be >= 0"))
+	if o.Cap < 0 || o.Cap > MaxCap {
+		errs = append(errs, field.Errorf("retry-cap", o.Cap.String(), "must be between 0s and %s", MaxCap))
 	} else if o.Policy.Backs() && o.Cap < o.Base {
 		errs = append(errs, field.Errorf("retry-cap", o.Cap.String(), "is below --retry-base %s: no wait could grow", o.Base))
 	}
