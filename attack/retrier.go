@@ -49,7 +49,7 @@ type retrier struct {
 	of        func(time.Duration, string) (retry.Options, retry.On) // nil: o and on for every request
 	retryable func(*records.Attempt, retry.On) bool
 	rand      *rand.Rand
-	budget    retry.Budget
+	budgets   map[float64]*retry.Budget // by share: the requests of one budget spend it together
 	client    *http.Client
 	duration  time.Duration // of the attack, 0 when unbounded
 
@@ -70,7 +70,8 @@ type logical struct {
 	first     time.Time     // when its first attempt was scheduled
 	backoff   retry.Backoff // its waits
 	on        retry.On      // what its clients retry
-	budget    float64       // its policy's retry budget, 0 for none
+	budget    *retry.Budget // its policy's retry budget, nil for none
+	share     float64       // the budget's share
 	tail      time.Duration // how long after the attack's end its retries may still be due: its policy's cap
 	notBefore time.Time     // the previous answer's end plus its Retry-After; zero for none
 }
@@ -90,7 +91,7 @@ type retried struct {
 func newRetrier(a *Attack, o Options, client *http.Client) *retrier {
 	r := &retrier{
 		a: a, o: o.Retry, on: o.RetryOn, of: o.RetryOf, retryable: o.Retryable, rand: o.Rand, client: client, duration: o.Duration,
-		done: make(chan retried, 64), timers: make(map[uint64]*time.Timer),
+		done: make(chan retried, 64), timers: make(map[uint64]*time.Timer), budgets: make(map[float64]*retry.Budget),
 	}
 	if r.retryable == nil {
 		r.retryable = RetryableStatus
@@ -107,24 +108,18 @@ func newRetrier(a *Attack, o Options, client *http.Client) *retrier {
 func (r *retrier) settle(at *records.Attempt, lg *logical, req *http.Request) {
 	rec := &at.Record
 	if lg == nil {
-		r.budget.First()
-	}
-	if rec.Success() || (lg == nil && req == nil) {
-		return // done, or a failure that never reached the transport
-	}
-	if lg == nil {
-		o, on := r.o, r.on
-		if r.of != nil {
-			var elapsed time.Duration
-			if began, ok := r.a.sched.Began(); ok {
-				elapsed = rec.Scheduled.Sub(began)
-			}
-			o, on = r.of(elapsed, at.Request)
+		o, on := r.policyOf(at)
+		budget := r.budgetOf(o.Budget)
+		if budget != nil {
+			budget.First(rec.Scheduled)
 		}
-		if !o.Enabled() {
-			return // this request's clients do not retry
+		if rec.Success() || req == nil || !o.Enabled() {
+			return // done, a failure that never reached the transport, or a client that does not retry
 		}
-		lg = &logical{req: req, name: at.Request, id: rec.RequestID, first: rec.Scheduled, backoff: o.Backoff(r.rand), budget: o.Budget, on: on, tail: o.Cap}
+		lg = &logical{req: req, name: at.Request, id: rec.RequestID, first: rec.Scheduled, backoff: o.Backoff(r.rand),
+			budget: budget, share: o.Budget, on: on, tail: o.Cap}
+	} else if rec.Success() {
+		return
 	}
 	if !r.retryable(at, lg.on) {
 		return // a failure not to retry
@@ -144,7 +139,7 @@ func (r *retrier) settle(at *records.Attempt, lg *logical, req *http.Request) {
 		rec.Retry |= records.RetryTooLong
 	case r.isStopped() || r.pastEnd(end.Add(wait), lg):
 		rec.Retry |= records.RetryStopped
-	case !r.budget.Take(lg.budget):
+	case lg.budget != nil && !lg.budget.Take(lg.share, end):
 		rec.Retry |= records.RetryBudget
 	default:
 		rec.Retry |= records.RetryFollows
@@ -245,6 +240,32 @@ func (r *retrier) stop() {
 			go func() { r.done <- retried{seq: seq, cancelled: true} }()
 		}
 	}
+}
+
+// policyOf returns how the clients of a first attempt's logical request
+// retry.
+func (r *retrier) policyOf(at *records.Attempt) (retry.Options, retry.On) {
+	if r.of == nil {
+		return r.o, r.on
+	}
+	var elapsed time.Duration
+	if began, ok := r.a.sched.Began(); ok {
+		elapsed = at.Record.Scheduled.Sub(began)
+	}
+	return r.of(elapsed, at.Request)
+}
+
+// budgetOf returns the budget of a share, nil for none.
+func (r *retrier) budgetOf(share float64) *retry.Budget {
+	if share <= 0 {
+		return nil
+	}
+	b := r.budgets[share]
+	if b == nil {
+		b = &retry.Budget{}
+		r.budgets[share] = b
+	}
+	return b
 }
 
 // pastEnd reports whether a retry due then comes too late: after the end

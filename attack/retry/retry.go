@@ -305,23 +305,56 @@ func (b *Backoff) Plan(attempt int, retryAfter time.Duration) (time.Duration, De
 	return w, Retry
 }
 
-// Budget is a retry budget: retries at most a share of the first
-// attempts sent so far. Not safe for concurrent use.
+// BudgetWindow is how far back a Budget counts: the retries of the last
+// 10 s may be at most its share of the first attempts of the last 10 s,
+// so that a long healthy stretch does not save up a storm for the next
+// outage.
+const BudgetWindow = 10 * time.Second
+
+// budgetSlots are the one-second slots of a Budget's window.
+const budgetSlots = int(BudgetWindow / time.Second)
+
+// Budget is a retry budget: over a sliding window of BudgetWindow, the
+// retries may be at most a share of the first attempts, as Envoy's and
+// gRPC's retry budgets bound retries to a share of the load. Times are
+// those of the attempts (their schedule), not the clock's. Not safe for
+// concurrent use; the zero value is ready.
 type Budget struct {
-	firsts  uint64
-	retries uint64
+	secs    [budgetSlots]int64 // the second each slot counts
+	firsts  [budgetSlots]uint64
+	retries [budgetSlots]uint64
 }
 
-// First counts a first attempt sent.
-func (b *Budget) First() { b.firsts++ }
+// slot returns the slot of the second of t, emptied if it held an
+// older second.
+func (b *Budget) slot(t time.Time) int {
+	sec := t.Unix()
+	i := int((sec%int64(budgetSlots) + int64(budgetSlots)) % int64(budgetSlots))
+	if b.secs[i] != sec {
+		b.secs[i], b.firsts[i], b.retries[i] = sec, 0, 0
+	}
+	return i
+}
 
-// Take spends one retry if a budget of share (0 for none) allows it,
+// First counts a first attempt scheduled at t.
+func (b *Budget) First(t time.Time) { b.firsts[b.slot(t)]++ }
+
+// Take spends one retry decided at t if a budget of share allows it,
 // and reports whether it did.
-func (b *Budget) Take(share float64) bool {
-	if share > 0 && float64(b.retries+1) > share*float64(b.firsts) {
+func (b *Budget) Take(share float64, t time.Time) bool {
+	i := b.slot(t)
+	now := t.Unix()
+	var firsts, retries uint64
+	for j := range b.secs {
+		if age := now - b.secs[j]; age >= 0 && age < int64(budgetSlots) {
+			firsts += b.firsts[j]
+			retries += b.retries[j]
+		}
+	}
+	if float64(retries+1) > share*float64(firsts) {
 		return false
 	}
-	b.retries++
+	b.retries[i]++
 	return true
 }
 

@@ -154,21 +154,37 @@ func TestExponentialDoesNotOverflow(t *testing.T) {
 }
 
 func TestBudget(t *testing.T) {
-	b := Budget{}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var b Budget
 	taken := 0
-	for range 100 {
-		b.First()
-		if b.Take(0.25) {
+	for i := range 100 {
+		at := t0.Add(time.Duration(i) * 10 * time.Millisecond)
+		b.First(at)
+		if b.Take(0.25, at) {
 			taken++
 		}
 	}
 	if taken != 25 {
 		t.Errorf("retries taken = %d; want 25 (25 %% of 100)", taken)
 	}
-	free := Budget{}
-	for range 10 {
-		if !free.Take(0) {
-			t.Fatal("no budget refused a retry")
+	// 60 s healthy at 40/s save nothing up: an outage after them gets
+	// 10 % of the first attempts of the last 10 s, no more.
+	var saved Budget
+	for i := range 60 * 40 {
+		saved.First(t0.Add(time.Duration(i) * 25 * time.Millisecond))
+	}
+	outage := t0.Add(60 * time.Second)
+	n := 0
+	for i := range 80 * 4 { // 2 s of 40/s first attempts, each failing and asking 4 retries
+		at := outage.Add(time.Duration(i/4) * 25 * time.Millisecond)
+		if i%4 == 0 {
+			saved.First(at)
 		}
+		if saved.Take(0.1, at) {
+			n++
+		}
+	}
+	if n > 40 || n < 39 {
+		t.Errorf("retries in a 2 s outage after 60 s healthy = %d; want 40 (10 %% of the 400 first attempts of the last 10 s)", n)
 	}
 }

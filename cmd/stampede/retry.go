@@ -25,7 +25,7 @@ func (r *retryFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&r.Jitter, "jitter", "", "jitter of the exponential waits, a `kind`: none, full or equal (default full)")
 	fl.StringVar(&r.HonorRetryAfter, "honor-retry-after", "", "wait at least the Retry-After of a response (`true|false`; default true for exponential and decorrelated, false for immediate)")
 	fl.Lookup("honor-retry-after").NoOptDefVal = "true"
-	fl.StringVar(&r.Budget, "retry-budget", "", "retries add at most this `share` of the first attempts, e.g. 10% (default none)")
+	fl.StringVar(&r.Budget, "retry-budget", "", "retries add at most this `share` of the first attempts of the last 10 s, e.g. 10% (default none)")
 	fl.StringVar(&r.On, "retry-on", "", "what to retry, a `list` of retryable (the classes the classifier marks retryable), transport, statuses (429) and families (5xx) (default retryable)")
 }
 
