@@ -105,6 +105,16 @@ func giveUpReasons(r *analyze.Retries) string {
 	return fmt.Sprintf("%d: %s", r.GaveUp, strings.Join(why, ", "))
 }
 
+// rateLabel names the rate of attempts scheduled: the offered rate, or,
+// when the clients retried, the attempted rate (the logical requests'
+// offered rate is in the retries table).
+func rateLabel(s *analyze.Summary) string {
+	if s.Retries.Any() {
+		return "attempted rate (retries included)"
+	}
+	return "offered rate"
+}
+
 // recoveryText says what the timeline tells of the recovery from a fault,
 // its times from the timeline's start: "fault 4 s → 7 s, recovered 2 s
 // after (±1 s)", "fault 4 s → 7 s, not recovered by the end of the run",

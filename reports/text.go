@@ -63,7 +63,7 @@ func Text(w io.Writer, run analyze.Run, opts Options) error {
 
 	tp.table([]string{"Metric", "Value"}, []tw.Align{tw.AlignLeft, tw.AlignRight}, [][]string{
 		{"requests", strconv.FormatUint(s.Requests, 10)},
-		{"offered rate", FormatRate(s.Rate())},
+		{rateLabel(s), FormatRate(s.Rate())},
 		{"throughput (successes)", FormatRate(s.Throughput())},
 		{"duration", fmt.Sprintf("%.3f s", s.Duration().Seconds())},
 		{"success ratio", FormatShare(s.SuccessRatio())},

@@ -60,7 +60,7 @@ func checkCompare(cmd *cobra.Command, f *attackFlags) error {
 		return usageErrorf("--retry %s and --compare-retry: the comparison runs each policy of its list; drop --retry", f.retry.Policy)
 	case f.output == "-":
 		return usageErrorf("--compare-retry writes one result file per policy: give -o FILE (each gets the policy's name) or -o ''")
-	case f.duration() == "0":
+	case f.unbounded():
 		return usageErrorf("--compare-retry needs runs that end: give --duration above 0")
 	case f.compare.coolDown < 0:
 		return usageErrorf("--cool-down %s: must not be negative", f.compare.coolDown)
@@ -90,7 +90,12 @@ func checkCompareReports(specs []string) error {
 	return nil
 }
 
-func (f *attackFlags) duration() string { return strings.TrimSpace(f.load.Duration) }
+// unbounded reports whether the load flags ask for a run that lasts
+// until interrupted (their other problems are reported with the run's).
+func (f *attackFlags) unbounded() bool {
+	plan, errs := f.load.Plan()
+	return len(errs) == 0 && plan.Duration == 0
+}
 
 // runCompare runs the attack once per policy of --compare-retry and
 // writes the comparison.

@@ -90,6 +90,9 @@ func TestRetryUsageErrors(t *testing.T) {
 		{[]string{"--compare-retry", "none,bogus"}, `unknown retry policy "bogus"`},
 		{[]string{"--compare-retry", "none,immediate", "--retry", "exponential"}, "drop --retry"},
 		{[]string{"--compare-retry", "none,immediate", "-d", "0"}, "--compare-retry needs runs that end"},
+		{[]string{"--compare-retry", "none,immediate", "-d", "0s"}, "--compare-retry needs runs that end"},
+		{[]string{"--retry", "exponential", "--honor-retry-after", "false"}, `got "false": a flag that is on or off takes its value after =`},
+		{[]string{"--retry", "exponential", "--retry-cap", "1h"}, "--retry-cap 1h0m0s: must be between 0s and 10m0s"},
 		{[]string{"--compare-retry", "none,immediate", "--report", "csv=x.csv"}, "a comparison is written as text, json, markdown, html"},
 	}
 	for _, tc := range tests {

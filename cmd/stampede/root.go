@@ -141,6 +141,9 @@ Simply type stampede help [path to command] for full details.`,
 // what to give instead.
 func noArgs(hint string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
+		if len(args) == 1 && (args[0] == "true" || args[0] == "false") {
+			return usageErrorf("%s takes no arguments, got %q: a flag that is on or off takes its value after =, e.g. --keepalive=false", cmd.Name(), args[0])
+		}
 		if len(args) > 0 {
 			return usageErrorf("%s takes no arguments, got %d: %s", cmd.Name(), len(args), hint)
 		}
