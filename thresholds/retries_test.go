@@ -67,6 +67,10 @@ func TestRetryThresholds(t *testing.T) {
 		{storm, "retries.peak_load >= 400", true},
 		{storm, "retries.time_to_success.p99 < 2ms", true},
 		{calm, "retries.logical == 400 && retries.attempts == 400", true},
+		{calm, "retries.fault_duration == 0s", true},
+		{storm, "retries.fault_duration == 2s", true},
+		{storm, "retries.fault_duration < 2s", false},
+		{never, "retries.fault_duration < 1h", false},
 		// A fault from the start is a fault, and a run that never stops
 		// failing never recovered.
 		{faultRun(6, 0, 6, 2), "retries.recovered", false},

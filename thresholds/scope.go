@@ -57,6 +57,7 @@ type Retries struct {
 	TimeToSuccess analyze.Quantiles `expr:"time_to_success"` // first send to final success
 	Recovered     bool              `expr:"recovered"`       // after a fault window, back within 10 % (true when there was no fault)
 	RecoveryTime  time.Duration     `expr:"recovery_time"`   // from the fault window's end to the recovery; 0 without a fault
+	FaultDuration time.Duration     `expr:"fault_duration"`  // the fault window's length; 0 without a fault, the largest duration when it lasted to the end
 	PeakLoad      float64           `expr:"peak_load"`       // most attempts per second the target saw in one interval
 }
 
@@ -75,6 +76,12 @@ func retriesOf(s *analyze.Summary) Retries {
 		out.RecoveryTime = rec.Time
 	case rec.Fault: // never: no bound on the recovery time holds
 		out.RecoveryTime = math.MaxInt64
+	}
+	switch {
+	case rec.Fault && rec.FaultEnd.IsZero():
+		out.FaultDuration = math.MaxInt64
+	case rec.Fault:
+		out.FaultDuration = rec.FaultEnd.Sub(rec.FaultStart)
 	}
 	return out
 }
