@@ -2,13 +2,14 @@ package gradeclient
 
 import (
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/stampede-dev/stampede/internal/junit"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
@@ -258,63 +259,27 @@ func jsonRunOf(ex Exchange) jsonRun {
 	return jr
 }
 
-// The JUnit XML document (the Ant/Jenkins schema CI systems read).
-type (
-	junitSuites struct {
-		XMLName  xml.Name     `xml:"testsuites"`
-		Name     string       `xml:"name,attr"`
-		Tests    int          `xml:"tests,attr"`
-		Failures int          `xml:"failures,attr"`
-		Time     string       `xml:"time,attr"`
-		Suites   []junitSuite `xml:"testsuite"`
-	}
-	junitSuite struct {
-		Name     string      `xml:"name,attr"`
-		Tests    int         `xml:"tests,attr"`
-		Failures int         `xml:"failures,attr"`
-		Skipped  int         `xml:"skipped,attr"`
-		Time     string      `xml:"time,attr"`
-		Cases    []junitCase `xml:"testcase"`
-	}
-	junitCase struct {
-		Classname string        `xml:"classname,attr"`
-		Name      string        `xml:"name,attr"`
-		Time      string        `xml:"time,attr"`
-		Failure   *junitFailure `xml:"failure,omitempty"`
-		Skipped   *junitSkipped `xml:"skipped,omitempty"`
-		SystemOut string        `xml:"system-out,omitempty"`
-	}
-	junitFailure struct {
-		Message string `xml:"message,attr"`
-		Type    string `xml:"type,attr"`
-		Body    string `xml:",chardata"`
-	}
-	junitSkipped struct {
-		Message string `xml:"message,attr"`
-	}
-)
-
 // WriteJUnit writes the grade as JUnit XML: a testsuite per scenario, a
 // testcase per rule it grades (classname the scenario). A failed
 // mandatory rule is a failure; an advisory warning passes with the
 // warning in its system-out; a skipped rule is skipped.
 func WriteJUnit(w io.Writer, r Result) error {
-	doc := junitSuites{Name: "stampede grade-client: " + clean(strings.Join(r.Command, " ")), Time: fmt.Sprintf("%.3f", r.Elapsed.Seconds())}
+	doc := junit.Suites{Name: "stampede grade-client: " + clean(strings.Join(r.Command, " ")), Time: junit.Seconds(r.Elapsed)}
 	for _, sr := range r.Scenarios {
 		var elapsed time.Duration
 		for _, ex := range sr.Runs {
 			elapsed += ex.Client.Elapsed
 		}
-		s := junitSuite{Name: sr.Scenario.Name, Time: fmt.Sprintf("%.3f", elapsed.Seconds())}
+		s := junit.Suite{Name: sr.Scenario.Name, Time: junit.Seconds(elapsed)}
 		for _, v := range sr.Verdicts {
-			c := junitCase{Classname: sr.Scenario.Name, Name: string(v.Rule), Time: "0.000",
-				SystemOut: fmt.Sprintf("%s: expected %s; observed %s", v.Outcome, v.Expected, clean(v.Observed))}
+			c := junit.Case{Classname: sr.Scenario.Name, Name: string(v.Rule), Time: junit.Seconds(0),
+				SystemOut: &junit.Output{Text: fmt.Sprintf("%s: expected %s; observed %s", v.Outcome, v.Expected, clean(v.Observed))}}
 			switch v.Outcome {
 			case Fail:
-				c.Failure = &junitFailure{Message: clean(v.Observed), Type: "mandatory", Body: "expected " + v.Expected + "\nobserved " + clean(v.Observed)}
+				c.Failure = &junit.Failure{Message: clean(v.Observed), Type: "mandatory", Body: "expected " + v.Expected + "\nobserved " + clean(v.Observed)}
 				s.Failures++
 			case Skip:
-				c.Skipped = &junitSkipped{Message: clean(v.Observed)}
+				c.Skipped = &junit.Skipped{Message: clean(v.Observed)}
 				s.Skipped++
 			}
 			s.Cases = append(s.Cases, c)
@@ -324,14 +289,5 @@ func WriteJUnit(w io.Writer, r Result) error {
 		doc.Failures += s.Failures
 		doc.Suites = append(doc.Suites, s)
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return junit.Write(w, doc)
 }
