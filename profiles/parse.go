@@ -20,6 +20,7 @@ import (
 	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/attack/pace"
+	"github.com/stampede-dev/stampede/attack/retry"
 	"github.com/stampede-dev/stampede/internal/field"
 	"github.com/stampede-dev/stampede/internal/readfile"
 	"github.com/stampede-dev/stampede/internal/redact"
@@ -168,7 +169,11 @@ type (
 		Probe    *yaml.Node `yaml:"probe"`
 		Requests *yaml.Node `yaml:"requests"`
 		Retry    *yaml.Node `yaml:"retry"`
-		Compare  *yaml.Node `yaml:"compare,reserved"`
+		Compare  *yaml.Node `yaml:"compare"`
+	}
+	rawCompare struct {
+		Policies *yaml.Node `yaml:"policies"`
+		CoolDown *yaml.Node `yaml:"cool-down"`
 	}
 	rawProbe struct {
 		Request     string     `yaml:"request"`
@@ -226,6 +231,9 @@ func (p *parser) profile(root *yaml.Node) *Profile {
 		p.atPos(max(root.Line, 1), max(root.Column, 1), "", "", "no phases: a profile needs phases:, e.g. - {name: main, load: {rate: 10/s, duration: 30s}}")
 	} else {
 		prof.Phases = p.phases(raw.Phases, prof.Requests)
+		if i := slices.IndexFunc(prof.Phases, func(ph Phase) bool { return ph.Compare != nil }); i >= 0 && len(prof.Phases) > 1 {
+			p.atPos(raw.Phases.Line, raw.Phases.Column, "phases", "", "a compare phase is its profile's only phase (phase %s compares; the other phases would run once per policy too)", prof.Phases[i].Name)
+		}
 		if len(prof.Phases) > 0 && !slices.ContainsFunc(prof.Phases, func(ph Phase) bool { return ph.Kind == PhaseLoad }) {
 			p.atPos(raw.Phases.Line, raw.Phases.Column, "phases", "", "no load phase: a profile sends load (to probe a limiter alone, use stampede probe)")
 		}
@@ -608,19 +616,28 @@ func (p *parser) request(n *yaml.Node, path, base string) (Request, bool) {
 		r.Body = LiteralTemplate(string(data))
 	}
 	if raw.Retry != nil {
-		r.Retry = p.retry(raw.Retry, path+".retry")
+		r.Retry = p.retry(raw.Retry, path+".retry", false)
 	}
 	return r, p.problems() == before
 }
 
-// retry reads a retry section, reporting its problems at their keys.
-func (p *parser) retry(n *yaml.Node, path string) *RetrySpec {
+// retry reads a retry section, reporting its problems at their keys. The
+// section of a compare phase gives the parameters of the policies the
+// comparison names, and no policy of its own.
+func (p *parser) retry(n *yaml.Node, path string, compared bool) *RetrySpec {
 	var r Retry
 	nodes, ok := p.fields(n, path, path, &r)
 	if !ok {
 		return nil
 	}
-	o, on, errs := r.Options()
+	check := r
+	if compared {
+		if r.Policy != "" {
+			p.at(nodes["policy"], path+".policy", strconv.Quote(r.Policy), "a compare phase runs the policies of compare.policies: drop policy:")
+		}
+		check.Policy = "exponential" // the policy that takes every parameter checks them
+	}
+	o, on, errs := check.Options()
 	p.atKeys(resolve(n), nodes, path, errs, func(msg string) string {
 		return retryFlagForm.ReplaceAllStringFunc(msg, func(flag string) string {
 			if key, ok := retryKeys[strings.TrimSpace(strings.TrimPrefix(flag, "--"))]; ok {
@@ -630,6 +647,44 @@ func (p *parser) retry(n *yaml.Node, path string) *RetrySpec {
 		})
 	})
 	return &RetrySpec{Options: o, On: on, Section: r}
+}
+
+// compare reads a compare section: the policies, at least two, and the
+// pause between their runs.
+func (p *parser) compare(n *yaml.Node, path string) *CompareOptions {
+	var raw rawCompare
+	if _, ok := p.fields(n, path, path, &raw); !ok {
+		return nil
+	}
+	c := &CompareOptions{CoolDown: DefaultCoolDown}
+	if raw.Policies == nil {
+		p.at(resolve(n), path+".policies", "", "required: the retry policies to compare, e.g. policies: [none, immediate, exponential]")
+	} else if items, ok := p.items(raw.Policies, path+".policies"); ok {
+		for i, it := range items {
+			s, ok := p.str(it, index(path+".policies", i))
+			if !ok {
+				continue
+			}
+			pol, err := retry.ParsePolicy(s)
+			switch {
+			case err != nil:
+				p.at(it, index(path+".policies", i), strconv.Quote(s), "want one of %s", strings.Join(retry.Policies(), ", "))
+			case slices.Contains(c.Policies, pol):
+				p.at(it, index(path+".policies", i), strconv.Quote(s), "listed twice")
+			default:
+				c.Policies = append(c.Policies, pol)
+			}
+		}
+		if len(items) < 2 {
+			p.at(raw.Policies, path+".policies", "", "compare at least two policies, e.g. [none, immediate, exponential]")
+		}
+	}
+	if raw.CoolDown != nil {
+		if d, ok := p.duration(raw.CoolDown, path+".cool-down", true); ok {
+			c.CoolDown = d
+		}
+	}
+	return c
 }
 
 // retryFlagForm finds a flag's name in a message, to name its key instead.
@@ -709,7 +764,9 @@ func (p *parser) phase(n *yaml.Node, path string, i int, reqs []Request) (Phase,
 	}
 	switch len(kinds) {
 	case 0:
-		if !hasKey(n, "compare") { // a compare phase is reported as reserved
+		if raw.Compare != nil {
+			p.at(nodes["compare"], path+".compare", "", "a compare phase runs a load once per policy: give load: beside compare:")
+		} else {
 			p.at(n, path, "", "a phase needs one of load:, pause: or probe:")
 		}
 		return ph, false
@@ -717,6 +774,9 @@ func (p *parser) phase(n *yaml.Node, path string, i int, reqs []Request) (Phase,
 	default:
 		p.at(nodes[kinds[1]], path+"."+kinds[1], "", "a phase does one thing: give one of load:, pause: or probe:, not %s", strings.Join(kinds, " and "))
 		return ph, false
+	}
+	if raw.Compare != nil && kinds[0] != "load" {
+		p.at(nodes["compare"], path+".compare", "", "compare: goes with load: (the load run once per policy), not %s:", kinds[0])
 	}
 	if raw.Retry != nil && kinds[0] != "load" {
 		p.at(nodes["retry"], path+".retry", "", "only a load phase's clients retry")
@@ -733,8 +793,11 @@ func (p *parser) phase(n *yaml.Node, path string, i int, reqs []Request) (Phase,
 	case "load":
 		ph.Kind = PhaseLoad
 		ph.Load, ph.Plan = p.load(raw.Load, path+".load")
+		if raw.Compare != nil {
+			ph.Compare = p.compare(raw.Compare, path+".compare")
+		}
 		if raw.Retry != nil {
-			ph.Retry = p.retry(raw.Retry, path+".retry")
+			ph.Retry = p.retry(raw.Retry, path+".retry", ph.Compare != nil)
 		}
 		needRequests()
 		if raw.Requests != nil {

@@ -164,8 +164,22 @@ type Phase struct {
 	// for all.
 	Requests []string
 	// Retry is how the clients of a load phase retry; nil for not at
-	// all (a request's own retry: wins).
+	// all (a request's own retry: wins). In a compare phase it gives the
+	// parameters of the policies compared, and no policy.
 	Retry *RetrySpec
+	// Compare, on a load phase, runs its load once per retry policy and
+	// compares them (the retry-storm comparison); nil for a phase run
+	// once. A compare phase is its profile's only phase.
+	Compare *CompareOptions
+}
+
+// DefaultCoolDown is the pause between the runs of a comparison.
+const DefaultCoolDown = 5 * time.Second
+
+// CompareOptions are a compare phase's.
+type CompareOptions struct {
+	Policies []retry.Policy // at least two, distinct, in the order they run
+	CoolDown time.Duration  // the pause between their runs
 }
 
 // ProbeOptions are the options of a probe phase, named as the flags of

@@ -231,3 +231,37 @@ func TestRetryOnlyRetryableClasses(t *testing.T) {
 		t.Errorf("--retry-on 429 on daily-quota 429s: %+v; want all 10 retried, 10 non-retryable retried", forced)
 	}
 }
+
+// TestProfileComparePhase: a profile whose phase compares runs its load
+// once per policy of compare.policies, with its retry: parameters.
+func TestProfileComparePhase(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	profile := filepath.Join(dir, "storm.yaml")
+	body := "target: {base-url: " + srv.URL + "}\nrequests:\n  - {name: a, path: /a}\n" +
+		"phases:\n  - name: storm\n    load: {rate: 10/s, duration: 1s}\n" +
+		"    compare: {policies: [immediate, none], cool-down: 0s}\n    retry: {max: 1}\n"
+	if err := os.WriteFile(profile, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runInProcess(t, "run", profile, "-q", "-o", "", "--format", "json")
+	var cmp struct {
+		Policies []struct {
+			Policy        string
+			Amplification float64
+		}
+	}
+	if err := json.Unmarshal([]byte(stdout), &cmp); code != exitOK || err != nil || len(cmp.Policies) != 2 {
+		t.Fatalf("exit %d, %v, stderr %q; want 0 and a comparison of 2 policies\n%s", code, err, stderr, stdout)
+	}
+	if cmp.Policies[0].Policy != "immediate" || cmp.Policies[0].Amplification != 2 || cmp.Policies[1].Policy != "none" || cmp.Policies[1].Amplification != 1 {
+		t.Errorf("policies %+v; want immediate at 2× (retry: max 1), then none at 1×", cmp.Policies)
+	}
+	if code, _, stderr := runInProcess(t, "validate", profile); code != exitOK {
+		t.Errorf("validate: exit %d, %s", code, stderr)
+	}
+}

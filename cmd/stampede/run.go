@@ -92,7 +92,10 @@ func newRunCmd(e *env) *cobra.Command {
 			if f.list {
 				return listProfiles(e)
 			}
-			if f.compare.policies != "" {
+			if compares, err := profileCompares(cmd, f, args[0]); err != nil || compares {
+				if err != nil {
+					return err
+				}
 				return runCompareProfile(cmd, e, f, args[0])
 			}
 			return runProfile(cmd, e, f, args[0])
@@ -319,7 +322,7 @@ func preparePlan(cmd *cobra.Command, e *env, f *runFlags, p *profiles.Profile) (
 		if _, err := parseReportSpecs(f.reports, f.output); err != nil {
 			return nil, err
 		}
-		return pr, printPlan(e.stdout, pr.plan, pr.judge)
+		return pr, printPlan(e.stdout, pr.plan, pr.judge, f.compare)
 	}
 	if pr.reports, err = profileReports(p, f); err != nil {
 		return nil, err

@@ -1,12 +1,42 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/attack/retry"
 	"github.com/stampede-dev/stampede/profiles"
 )
+
+// profileCompares reports whether the run is a comparison: --compare-retry,
+// or a profile whose phase compares (whose policies and cool-down it
+// then takes, unless the flags give them).
+func profileCompares(cmd *cobra.Command, f *runFlags, arg string) (bool, error) {
+	if f.compare.policies != "" {
+		return true, nil
+	}
+	p, err := loadProfile(arg, f)
+	if err != nil {
+		return false, err
+	}
+	for _, ph := range p.Phases {
+		if ph.Compare == nil {
+			continue
+		}
+		names := make([]string, len(ph.Compare.Policies))
+		for i, pol := range ph.Compare.Policies {
+			names[i] = pol.String()
+		}
+		f.compare.policies = strings.Join(names, ",")
+		if !cmd.Flags().Changed("cool-down") {
+			f.compare.coolDown = ph.Compare.CoolDown
+		}
+		return true, nil
+	}
+	return false, nil
+}
 
 // runCompareProfile runs the profile once per policy of --compare-retry,
 // every load phase's clients retrying by that policy (with the

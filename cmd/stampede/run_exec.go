@@ -201,11 +201,15 @@ func (pr *preparedProfile) probeOptions(leg scenario.Leg) (probe.Options, string
 }
 
 // printPlan prints what a profile would do (--dry-run).
-func printPlan(w io.Writer, plan *scenario.Plan, j judge) error {
+func printPlan(w io.Writer, plan *scenario.Plan, j judge, cmp compareFlags) error {
 	p := plan.Profile
 	requests, d := plan.Planned()
-	fmt.Fprintf(w, "Profile   %s (%s)\nTarget    %s, auth %s\nPlan      %d phases, about %d requests over %s (probes at their bound)\n\n",
+	fmt.Fprintf(w, "Profile   %s (%s)\nTarget    %s, auth %s\nPlan      %d phases, about %d requests over %s (probes at their bound)\n",
 		oneLine(p.Name), oneLine(p.File), oneLine(redact.NewPolicy().URL(p.Target.BaseURL)), oneLine(p.Target.Auth.String()), len(p.Phases), requests, d)
+	if cmp.policies != "" {
+		fmt.Fprintf(w, "Compare   retry policies %s: the plan runs once per policy, %s apart\n", strings.ReplaceAll(cmp.policies, ",", ", "), cmp.coolDown)
+	}
+	fmt.Fprintln(w)
 	var rows [][]string
 	for _, leg := range plan.Legs {
 		rows = append(rows, legRows(plan, leg)...)
@@ -227,6 +231,14 @@ func printPlan(w io.Writer, plan *scenario.Plan, j judge) error {
 		}
 	}
 	fmt.Fprintln(w)
+	if len(rows) == 0 {
+		why := ""
+		if cmp.policies != "" {
+			why = " (a comparison is judged by the thresholds given, not the defaults)"
+		}
+		_, err := fmt.Fprintln(w, "Thresholds: none"+why)
+		return err
+	}
 	return reports.Table(w, []string{"Threshold", "Expression", "On fail"}, rows)
 }
 
