@@ -27,7 +27,7 @@ type compareFlags struct {
 }
 
 func (c *compareFlags) register(fl *pflag.FlagSet) {
-	fl.StringVar(&c.policies, "compare-retry", "", "run the load once per retry `policy` of this list, one after the other, and compare them side by side, e.g. none,immediate,exponential")
+	fl.StringVar(&c.policies, "compare-retry", "", "run the load once per retry policy of this `list`, one after the other, and compare them side by side, e.g. none,immediate,exponential")
 	fl.DurationVar(&c.coolDown, "cool-down", 5*time.Second, "pause between the runs of --compare-retry, a `duration` (a target run by stampede serve is also reset)")
 }
 
