@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/analyze/classify"
@@ -178,16 +179,39 @@ func csvMs(d time.Duration) string {
 	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 3, 64)
 }
 
-// csvText makes a text cell safe to open in a spreadsheet: invalid UTF-8
-// becomes U+FFFD, and a cell starting with a character that makes
-// Excel, LibreOffice or Google Sheets read it as a formula (=, +, -, @,
-// tab, carriage return) gets a leading apostrophe, which spreadsheets take
-// as "this is text" (OWASP's advice against CSV injection). Quoting
-// commas, quotes and newlines is encoding/csv's job.
+// csvText makes a text cell safe to open in a spreadsheet and to print on
+// a terminal: invalid UTF-8 becomes U+FFFD, every control or format
+// character but tab and newline becomes a space (csvPrintable), and a cell
+// starting with a character that makes Excel, LibreOffice or Google Sheets
+// read it as a formula (=, +, -, @, tab, carriage return, after any
+// spaces) gets a leading apostrophe, which spreadsheets take as "this is
+// text" (OWASP's advice against CSV injection). Quoting commas, quotes and
+// newlines is encoding/csv's job.
 func csvText(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	s = csvPrintable(strings.ToValidUTF8(s, "\uFFFD"))
+	if t := strings.TrimLeft(s, " "); t != "" && strings.ContainsRune("=+-@\t\r", rune(t[0])) {
 		return "'" + s
 	}
 	return s
+}
+
+// csvPrintable replaces with a space every control character (C0, DEL,
+// C1) and format character (bidi overrides, zero widths) of s but tab and
+// newline, so that no escape sequence of a server's text reaches a
+// terminal the table is printed on.
+func csvPrintable(s string) string {
+	if !strings.ContainsFunc(s, csvUnprintable) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if csvUnprintable(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// csvUnprintable reports whether csvPrintable replaces r.
+func csvUnprintable(r rune) bool {
+	return r != '\t' && r != '\n' && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r))
 }

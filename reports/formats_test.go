@@ -265,7 +265,10 @@ func TestCSVText(t *testing.T) {
 		{"-1", "'-1"},
 		{"@SUM(A1)", "'@SUM(A1)"},
 		{"\tx", "'\tx"},
-		{"\rx", "'\rx"},
+		{"\rx", " x"},
+		{"\r=x", "' =x"},
+		{"  -1", "'  -1"},
+		{"a\x1b]0;t\x07\u202eb\nc\td", "a ]0;t  b\nc\td"},
 		{"a=b", "a=b"},
 		{"'=x", "'=x"},
 		{"\xff=", "\uFFFD="},
@@ -477,7 +480,8 @@ func csvReadBack(cell string) string {
 }
 
 // FuzzCSVText checks that no cell starts a formula and that a cell reads
-// back through encoding/csv as the text, apostrophe aside.
+// back through encoding/csv as the text, apostrophe aside, with its
+// control and format characters (but tab and newline) as spaces.
 func FuzzCSVText(f *testing.F) {
 	for _, h := range hostileTexts {
 		f.Add(h)
@@ -501,8 +505,11 @@ func FuzzCSVText(f *testing.F) {
 		if want := csvReadBack(cell); len(row) != 2 || row[0] != want {
 			t.Fatalf("csvText(%q) = %q reads back as %q", s, cell, row)
 		}
-		if got := strings.TrimPrefix(cell, "'"); got != strings.ToValidUTF8(s, "\uFFFD") && cell != strings.ToValidUTF8(s, "\uFFFD") {
+		if text := csvPrintable(strings.ToValidUTF8(s, "\uFFFD")); strings.TrimPrefix(cell, "'") != text && cell != text {
 			t.Fatalf("csvText(%q) = %q changes the text", s, cell)
+		}
+		if strings.ContainsFunc(cell, csvUnprintable) {
+			t.Fatalf("csvText(%q) = %q holds a control or format character", s, cell)
 		}
 	})
 }
@@ -930,4 +937,33 @@ func TestFormatsEmptyRun(t *testing.T) {
 		t.Errorf("Markdown of an empty run:\n%s", md)
 	}
 	checkMarkdownTables(t, md)
+}
+
+// TestCSVNoTerminalEscapes: csv and csv-series go to stdout, often a
+// terminal, so a class's code cannot carry an escape sequence there
+// (retitling the window, clearing the screen) nor any other control or
+// format character.
+func TestCSVNoTerminalEscapes(t *testing.T) {
+	const hostile = "\x1b]0;pwned\x07\x1b[2J\r\u202eRED\x7f\u0085"
+	s := analyze.NewSummary()
+	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	id := s.ImportClass(records.Class{Status: 500, Category: records.CatServerError, Code: hostile, Pattern: hostile, Message: hostile}, nil)
+	s.Add(&records.Record{Seq: 1, Scheduled: t0, Latency: time.Millisecond, Status: 500, ErrorCode: hostile, Class: id})
+	run := analyze.Run{Summary: s}
+	for name, render := range map[string]func(*bytes.Buffer) error{
+		"csv":        func(b *bytes.Buffer) error { return CSV(b, run) },
+		"csv-series": func(b *bytes.Buffer) error { return CSVSeries(b, run) },
+	} {
+		out := renderFormat(t, render)
+		body := strings.ReplaceAll(string(out), "\r\n", "\n")
+		for _, r := range body {
+			if r != '\n' && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r)) {
+				t.Errorf("%s holds the control or format character %U:\n%q", name, r, body)
+				break
+			}
+		}
+		if !strings.Contains(body, "pwned") || !strings.Contains(body, "RED") {
+			t.Errorf("%s lost the printable text:\n%q", name, body)
+		}
+	}
 }
