@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"slices"
@@ -51,7 +52,21 @@ func secretsIn(args []string) []string {
 			addURLSecrets(a[max(0, strings.LastIndexAny(a[:i], "= ")+1):], policy, add)
 		}
 	}
-	return longestFirst(out)
+	return longestFirst(withURLForms(out))
+}
+
+// withURLForms adds to secrets their URL encodings (query and path) where
+// they differ: a server may echo a secret as it went in a URL.
+func withURLForms(secrets []string) []string {
+	out := secrets
+	for _, s := range secrets {
+		for _, e := range []string{url.QueryEscape(s), url.PathEscape(s)} {
+			if e != s {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
 }
 
 // collect returns a function that appends a secret to out, unless it is too
@@ -84,7 +99,9 @@ type Request struct {
 }
 
 // Secrets returns the secrets requests carry: values (and their words) of
-// secret headers, URL passwords and secret query values, longest first.
+// secret headers, URL passwords (and the Basic credentials net/http derives
+// from a URL's user info) and secret query values, each also URL-encoded,
+// longest first.
 // The classifier masks them in the messages and bodies it keeps, since an
 // API may echo a key back in an error.
 func (p Policy) Secrets(reqs ...Request) []string {
@@ -106,11 +123,25 @@ func (p Policy) Secrets(reqs ...Request) []string {
 			addURLSecrets(r.URL, p, add)
 		}
 	}
-	return longestFirst(out)
+	return longestFirst(withURLForms(out))
 }
 
-// addURLSecrets adds the password and the secret query and fragment values
-// of a URL, parsed by hand so that a URL too broken for url.Parse still
+// basicCredentials returns the credentials net/http sends in
+// "Authorization: Basic …" for a URL's user info: base64 of the decoded
+// "user:password" (an absent password is empty).
+func basicCredentials(userinfo string) string {
+	user, pw, _ := strings.Cut(userinfo, ":")
+	if u, err := url.PathUnescape(user); err == nil {
+		user = u
+	}
+	if p, err := url.PathUnescape(pw); err == nil {
+		pw = p
+	}
+	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pw))
+}
+
+// addURLSecrets adds the password (and the Basic credentials of the user
+// info) and the secret query and fragment values of a URL, parsed by hand so that a URL too broken for url.Parse still
 // gives up its secrets.
 func addURLSecrets(raw string, policy Policy, add func(string)) {
 	rest := raw[strings.Index(raw, "://")+3:]
@@ -125,6 +156,7 @@ func addURLSecrets(raw string, policy Policy, add func(string)) {
 			} else {
 				add(userinfo)
 			}
+			add(basicCredentials(userinfo))
 		}
 	}
 	if q := strings.IndexAny(rest, "?#"); q >= 0 {
