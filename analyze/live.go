@@ -217,6 +217,8 @@ func (l *live) record(at *records.Attempt, ev *Event) {
 	}
 	l.checker.Add(&cr)
 	at.Release()
+	// Stored as sent but for the secrets: a server may reflect a key there.
+	rec.RetryAfter = l.classifier.MaskSecrets(rec.RetryAfter)
 	// As the result file keeps it: in UTC, without the monotonic reading.
 	rec.Scheduled = rec.Scheduled.UTC()
 }

@@ -288,3 +288,19 @@ func TestRegexEmptyMatchKeepsCode(t *testing.T) {
 		t.Errorf("code = %q; want BAD_INPUT", cl.Code)
 	}
 }
+
+// TestMaskSecrets: a stored header value loses the known secrets, longest
+// first, and is returned as is when it holds none.
+func TestMaskSecrets(t *testing.T) {
+	c := mustClassifier(t, Options{Secrets: []string{"Bearer sk-mask-1", "sk-mask-1"}})
+	for in, want := range map[string]string{
+		"":                             "",
+		"3":                            "3",
+		"sk-mask-1":                    "[REDACTED]",
+		"x Bearer sk-mask-1 sk-mask-1": "x [REDACTED] [REDACTED]",
+	} {
+		if got := c.MaskSecrets(in); got != want {
+			t.Errorf("MaskSecrets(%q) = %q; want %q", in, got, want)
+		}
+	}
+}

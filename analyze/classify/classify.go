@@ -277,6 +277,21 @@ func (c *Classifier) pathMask(path string) uint64 {
 	return mask
 }
 
+// MaskSecrets returns s with every known secret of the options (the
+// user's keys) replaced by redact.Mask, longest first; s itself when it
+// holds none. Texts a response sets that are stored as they came (its
+// Retry-After) go through it.
+func (c *Classifier) MaskSecrets(s string) string {
+	if s == "" || len(c.secrets) == 0 {
+		return s
+	}
+	var scratch []byte
+	if b := c.maskSecrets([]byte(s), &scratch); len(scratch) > 0 {
+		return string(b)
+	}
+	return s
+}
+
 // maskSecrets returns b with every known secret replaced by redact.Mask,
 // built in *scratch when there is one; b itself when there is none. It
 // does not allocate once scratch has grown.
