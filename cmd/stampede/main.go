@@ -15,6 +15,7 @@ import (
 
 func main() {
 	ctx, abort := interrupts()
+	routeStdLog(os.Stderr, os.Args[1:])
 	e := &env{
 		stdin:     os.Stdin,
 		stdout:    os.Stdout,

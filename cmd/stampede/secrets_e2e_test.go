@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // echoAuthServer answers 429 with the request's Authorization header
@@ -112,4 +115,47 @@ func checkedText(s, secret string) string {
 		return "<holds the secret>"
 	}
 	return s
+}
+
+// echoAfterResponseServer answers every request with a complete 200 and
+// then, on the same connection, writes the request's header lines again:
+// net/http's client finds bytes on an idle connection and logs them
+// through the standard logger.
+func echoAfterResponseServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		buf.Flush()
+		time.Sleep(20 * time.Millisecond) // the client is idle by now
+		r.Header.Write(buf)
+		buf.WriteString(r.URL.String() + "\r\n")
+		buf.Flush()
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestBinaryStdLoggerNoSecrets: what net/http logs through the standard
+// logger (the bytes of an unsolicited response, here the request echoed)
+// reaches stderr without the secrets of the run.
+func TestBinaryStdLoggerNoSecrets(t *testing.T) {
+	bin := buildBinary(t)
+	srv := echoAfterResponseServer(t)
+	secrets := []string{"tok-stdlog-9191", "key-stdlog-8282", "sid-stdlog-7373", "qry-stdlog-6464"}
+	cmd := exec.Command(bin, "attack", "-u", srv.URL+"/?api_key="+secrets[3], "-H", "Authorization: Bearer "+secrets[0],
+		"-H", "X-API-Key: "+secrets[1], "-H", "Cookie: sid="+secrets[2], "-r", "10/s", "-d", "300ms", "-o", "", "-q")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("attack: %v", err)
+	}
+	if !strings.Contains(stderr.String(), "idle connection") {
+		t.Fatalf("stderr does not report the bytes on an idle connection; the test's server did not provoke it (%d bytes)", stderr.Len())
+	}
+	checkNoLeak(t, "stderr", stderr.String(), secrets...)
 }
