@@ -296,8 +296,12 @@ func (f *files) vegeta(name string, in io.Reader, ev *Event) (fileStream, error)
 // results before it count (unless strict).
 func (v *vegetaStream) next(ctx context.Context, ev *Event) (bool, error) {
 	err := v.r.Next(&v.res)
+	if v.strict && v.r.SkippedLines() > 0 {
+		return true, fmt.Errorf("%s: %s", v.name, v.skippedNote())
+	}
 	if errors.Is(err, io.EOF) {
 		ev.Kind, ev.End = EventEnd, v.end()
+		ev.End.Notes = v.skippedNotes()
 		return true, nil
 	}
 	if err != nil {
@@ -306,7 +310,7 @@ func (v *vegetaStream) next(ctx context.Context, ev *Event) (bool, error) {
 			return true, fmt.Errorf("%s: %s", v.name, problem)
 		}
 		ev.Kind, ev.End = EventEnd, v.end()
-		ev.End.Notes = []string{fmt.Sprintf("%s: %s; the %d results before it were read", v.name, problem, v.n)}
+		ev.End.Notes = append(v.skippedNotes(), fmt.Sprintf("%s: %s; the %d results before it were read", v.name, problem, v.n))
 		return true, nil
 	}
 	if v.n++; v.n%checkEvery == 0 && ctx.Err() != nil {
@@ -328,6 +332,19 @@ func (v *vegetaStream) next(ctx context.Context, ev *Event) (bool, error) {
 		ev.Class = &cl.Class.Class
 	}
 	return false, nil
+}
+
+// skippedNotes is the note on the file's over-long lines, if any.
+func (v *vegetaStream) skippedNotes() []string {
+	if v.r.SkippedLines() == 0 {
+		return nil
+	}
+	return []string{v.name + ": " + v.skippedNote()}
+}
+
+// skippedNote says how many over-long lines were skipped.
+func (v *vegetaStream) skippedNote() string {
+	return fmt.Sprintf("%d damaged lines skipped: each longer than the limit of %d bytes for a line of vegeta JSON results; the results around them were read", v.r.SkippedLines(), vegetafile.MaxJSONLine)
 }
 
 // end is how the file ends: what its classification cut and bounded.

@@ -19,6 +19,7 @@ import (
 	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/analyze/contract"
 	"github.com/stampede-dev/stampede/records"
+	"github.com/stampede-dev/stampede/records/vegetafile"
 )
 
 // response is what the fixture target answered to request i: mostly
@@ -272,5 +273,27 @@ func TestFilesClosedWhenASinkFails(t *testing.T) {
 	}
 	if after := fds(); after > before+2 {
 		t.Errorf("%d open files after 20 failed reports, %d before: the result file is not closed", after, before)
+	}
+}
+
+func TestVegetaJSONLongLineNoted(t *testing.T) {
+	line := func(seq int) string {
+		return fmt.Sprintf(`{"seq":%d,"code":200,"timestamp":"2024-03-01T12:00:00Z","latency":1000}`, seq) + "\n"
+	}
+	path := filepath.Join(t.TempDir(), "results.json")
+	data := line(0) + strings.Repeat("x", vegetafile.MaxJSONLine+1) + "\n" + line(1)
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run, err := Consume(context.Background(), Files([]string{path}, FileOptions{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	noted := slices.ContainsFunc(run.Notes, func(n string) bool { return strings.Contains(n, "1 damaged lines skipped") })
+	if !noted || slices.ContainsFunc(run.Notes, func(n string) bool { return strings.Contains(n, "does not decode") }) {
+		t.Errorf("notes = %q; want one on the skipped line", run.Notes)
+	}
+	if _, err := Consume(context.Background(), Files([]string{path}, FileOptions{Strict: true})); err == nil {
+		t.Error("strict reading of a file with an over-long line: no error")
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -22,11 +21,20 @@ const (
 // MaxTargets bounds the number of targets read from a targets file.
 const MaxTargets = 100_000
 
-// MaxBodySize bounds a request body, and MaxTargetsSize a targets file.
+// MaxBodySize bounds a request body (and an "@file" body), and
+// MaxTargetsSize a targets file.
 const (
 	MaxBodySize    = 64 << 20
 	MaxTargetsSize = 64 << 20
 )
+
+// MaxBodiesSize bounds the "@file" bodies of an http targets file, all
+// together: each distinct file counts once, however many targets name it.
+const MaxBodiesSize = 256 << 20
+
+// MaxLineSize bounds a line of an http targets file (a json targets line
+// holds its body, and is bounded by MaxTargetsSize only).
+const MaxLineSize = 1 << 20
 
 // ValidateURL checks that raw is an absolute http or https URL with a host.
 // Its errors do not quote the URL, which may carry credentials.
@@ -79,7 +87,10 @@ func Static(method, rawURL string, header http.Header, body []byte) (vegeta.Targ
 // LoadTargets reads every target of a targets file in vegeta's http or json
 // format ("" detects it: a first non-blank, non-comment line starting with
 // '{' is json). header is merged into each target (a target's own values
-// win) and body is the default body of targets that have none.
+// win) and body is the default body of targets that have none. Its errors
+// name the line; a line of the http format is at most MaxLineSize bytes,
+// and a header value with a control character (CR, LF) is refused. Each
+// "@file" body is read once and shared by the targets naming it.
 func LoadTargets(src io.Reader, format string, header http.Header, body []byte) ([]vegeta.Target, error) {
 	data, err := io.ReadAll(io.LimitReader(src, MaxTargetsSize+1))
 	if err != nil {
@@ -91,51 +102,37 @@ func LoadTargets(src io.Reader, format string, header http.Header, body []byte) 
 	if format == "" {
 		format = detectFormat(data)
 	}
-	var tr vegeta.Targeter
+	var tgts []vegeta.Target
 	switch format {
 	case FormatHTTP:
-		if err := checkBodyFiles(data); err != nil {
-			return nil, fmt.Errorf("targets (http format), %w", err)
-		}
-		tr = vegeta.NewHTTPTargeter(bytes.NewReader(data), body, nil)
+		tgts, err = httpTargets(data, body)
 	case FormatJSON:
-		tr = vegeta.NewJSONTargeter(bytes.NewReader(data), body, nil)
+		tgts, err = jsonTargets(data, body)
 	default:
 		return nil, fmt.Errorf("targets format %q: want http or json", format)
 	}
-	var tgts []vegeta.Target
-	for {
-		var t vegeta.Target
-		err := tr(&t)
-		if errors.Is(err, vegeta.ErrNoTargets) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("targets (%s format), target %d: %s", format, len(tgts)+1, problemOnly(err))
-		}
-		if len(tgts) == MaxTargets {
-			return nil, fmt.Errorf("targets: more than %d targets", MaxTargets)
-		}
-		if err := ValidateURL(t.URL); err != nil {
-			return nil, fmt.Errorf("targets, target %d: url: %w", len(tgts)+1, err)
-		}
-		if err := ValidateMethod(t.Method); err != nil {
-			return nil, fmt.Errorf("targets, target %d: %w", len(tgts)+1, err)
-		}
-		merged := header.Clone()
-		if merged == nil {
-			merged = http.Header{}
-		}
-		for k, vs := range t.Header {
-			merged[k] = append([]string(nil), vs...)
-		}
-		t.Header = merged
-		tgts = append(tgts, t)
+	if err != nil {
+		return nil, fmt.Errorf("targets (%s format), %w", format, err)
 	}
 	if len(tgts) == 0 {
 		return nil, fmt.Errorf("targets (%s format): the file has no targets", format)
 	}
+	for i := range tgts {
+		tgts[i].Header = mergeHeader(header, tgts[i].Header)
+	}
 	return tgts, nil
+}
+
+// mergeHeader returns common with own's values in place of its own.
+func mergeHeader(common, own http.Header) http.Header {
+	merged := common.Clone()
+	if merged == nil {
+		merged = http.Header{}
+	}
+	for k, vs := range own {
+		merged[k] = append([]string(nil), vs...)
+	}
+	return merged
 }
 
 // detectFormat looks at the first line that is neither blank nor a #
@@ -158,30 +155,6 @@ func detectFormat(data []byte) string {
 		return FormatHTTP
 	}
 	return FormatHTTP
-}
-
-// checkBodyFiles checks every "@path" body reference of an http targets
-// file before vegeta reads it: each must be a regular file of at most
-// MaxBodySize bytes, so that a reference to /dev/zero or a huge file is an
-// error, not an exhausted memory.
-func checkBodyFiles(data []byte) error {
-	for n, line := range bytes.Split(data, []byte("\n")) {
-		line = bytes.TrimSpace(line)
-		if len(line) < 2 || line[0] != '@' {
-			continue
-		}
-		path := string(line[1:])
-		fi, err := os.Stat(path)
-		switch {
-		case err != nil:
-			return fmt.Errorf("line %d: body file: %w", n+1, err)
-		case !fi.Mode().IsRegular():
-			return fmt.Errorf("line %d: body file %s is not a regular file", n+1, path)
-		case fi.Size() > MaxBodySize:
-			return fmt.Errorf("line %d: body file %s is %d bytes, more than the limit of %d", n+1, path, fi.Size(), MaxBodySize)
-		}
-	}
-	return nil
 }
 
 // ReadBody reads a request body of at most MaxBodySize bytes.

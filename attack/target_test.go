@@ -19,8 +19,8 @@ func TestLoadTargets(t *testing.T) {
 		{name: "http with comments", format: "http", src: "# c\nGET http://127.0.0.1:1/a\n", want: []string{"GET http://127.0.0.1:1/a"}},
 		{name: "json detected", src: `{"method":"GET","url":"http://127.0.0.1:1/j"}` + "\n" + `{"method":"DELETE","url":"http://127.0.0.1:1/k","header":{"Accept":["x"]}}` + "\n", want: []string{"GET http://127.0.0.1:1/j", "DELETE http://127.0.0.1:1/k"}},
 		{name: "empty", src: "\n# nothing\n", err: "no targets"},
-		{name: "bad method", src: "get http://127.0.0.1:1/\n", err: "target 1"},
-		{name: "bad json", format: "json", src: "{not json}\n", err: "target 1"},
+		{name: "bad method", src: "get http://127.0.0.1:1/\n", err: "line 1"},
+		{name: "bad json", format: "json", src: "{not json}\n", err: "line 1"},
 		{name: "ftp scheme", src: "GET ftp://127.0.0.1/\n", err: `scheme "ftp": must be http or https`},
 		{name: "unknown format", format: "yaml", src: "x", err: `format "yaml"`},
 	}
@@ -138,5 +138,69 @@ func TestDetectFormatLongLine(t *testing.T) {
 	line := `{"method":"POST","url":"http://127.0.0.1:1/","body":"` + strings.Repeat("QUFB", 400_000) + `"}`
 	if got := detectFormat([]byte("# comment\n\n  " + line + "\n")); got != FormatJSON {
 		t.Errorf("detectFormat(1.6 MB json line) = %q; want json", got)
+	}
+}
+
+func TestLoadTargetsReadsEachBodyFileOnce(t *testing.T) {
+	body := t.TempDir() + "/body"
+	if err := os.WriteFile(body, []byte(strings.Repeat("b", 1000)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	reads := 0
+	defer func(f func(string) ([]byte, error)) { readBodyFile = f }(readBodyFile)
+	orig := readBodyFile
+	readBodyFile = func(path string) ([]byte, error) { reads++; return orig(path) }
+	src := strings.Repeat("POST http://127.0.0.1:1/\n@"+body+"\n\n", 30)
+	tgts, err := LoadTargets(strings.NewReader(src), "", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tgts) != 30 || reads != 1 {
+		t.Fatalf("30 targets naming one body file: %d targets, %d reads; want 30 and 1", len(tgts), reads)
+	}
+	if &tgts[0].Body[0] != &tgts[29].Body[0] {
+		t.Error("the targets naming one body file do not share its bytes")
+	}
+}
+
+func TestLoadTargetsCapsBodiesTotal(t *testing.T) {
+	dir := t.TempDir()
+	for name, n := range map[string]int{"a": 1500, "b": 1000} {
+		if err := os.WriteFile(dir+"/"+name, make([]byte, n), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer func(n int64) { maxBodiesTotal = n }(maxBodiesTotal)
+	maxBodiesTotal = 2000
+	src := "POST http://127.0.0.1:1/\n@" + dir + "/a\n\nPOST http://127.0.0.1:1/\n@" + dir + "/a\n\nPOST http://127.0.0.1:1/\n@" + dir + "/b\n"
+	_, err := LoadTargets(strings.NewReader(src), "", nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "line 8") || !strings.Contains(err.Error(), "2000 bytes") {
+		t.Fatalf("body files of 2500 bytes in all, over a cap of 2000: %v; want an error naming line 8 and the cap", err)
+	}
+}
+
+func TestLoadTargetsLineErrors(t *testing.T) {
+	long := "GET http://127.0.0.1:1/\nX-Long: " + strings.Repeat("a", MaxLineSize) + "\n"
+	tests := []struct{ name, src, err string }{
+		{"long line", long, "line 2: longer than"},
+		{"truncated json", `{"method":"GET","url":"http://127.0.0.1:1/a"}` + "\n" + `{"method":"GET","url":"htt`, "line 2: invalid JSON"},
+		{"CR in an http header value", "GET http://127.0.0.1:1/\nX-A: a\rInjected: b\n", "line 2: "},
+		{"CRLF in a json header value", `{"method":"GET","url":"http://127.0.0.1:1/","header":{"X-A":["a\r\nInjected: b"]}}` + "\n", "line 1: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadTargets(strings.NewReader(tt.src), "", nil, nil)
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Fatalf("LoadTargets = %v; want an error containing %q", err, tt.err)
+			}
+		})
+	}
+}
+
+func TestLoadTargetsLastJSONLineWithoutNewline(t *testing.T) {
+	src := `{"method":"GET","url":"http://127.0.0.1:1/a"}` + "\n" + `{"method":"GET","url":"http://127.0.0.1:1/b"}`
+	tgts, err := LoadTargets(strings.NewReader(src), "", nil, nil)
+	if err != nil || len(tgts) != 2 {
+		t.Fatalf("LoadTargets = %d targets, %v; want 2", len(tgts), err)
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -36,6 +38,13 @@ type serveFlags struct {
 	capacity    int
 	faultHeader bool
 }
+
+// serveReadHeaderTimeout bounds the reading of a request's header, and
+// serveIdleTimeout how long a keep-alive connection may wait for its next
+// request before the server closes it (docs/sim.md); tests shorten it.
+const serveReadHeaderTimeout = 10 * time.Second
+
+var serveIdleTimeout = 30 * time.Second
 
 // serveShutdownTimeout is how long requests in flight may take to finish
 // once serve is interrupted.
@@ -164,7 +173,7 @@ func runServe(ctx context.Context, e *env, fl *pflag.FlagSet, f *serveFlags) err
 	if err != nil {
 		return runtimeError(fmt.Errorf("--addr %s: %w", f.addr, err))
 	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	srv, answered := newServeServer(s)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(e.stderr, "stampede serve: listening on http://%s (APIs: %s; stats: /__sim/stats)\n",
@@ -187,14 +196,27 @@ func runServe(ctx context.Context, e *env, fl *pflag.FlagSet, f *serveFlags) err
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		srv.Close()
 	}
-	st := s.Stats()
-	fmt.Fprintf(e.stderr, "stampede serve: stopped after %d requests\n", st.Requests)
+	n, api := answered.Load(), s.Stats().Requests
+	fmt.Fprintf(e.stderr, "stampede serve: stopped after %d requests (%d to the APIs, %d to /__sim/ or unrouted)\n", n, api, max(n-api, 0))
 
 	var cause signalCause
 	if errors.As(context.Cause(ctx), &cause) {
 		return &exitError{code: cause.exitCode(), err: cause}
 	}
 	return nil
+}
+
+// newServeServer returns the HTTP server of stampede serve for h, with its
+// timeouts, and the count of the requests it has answered: every one,
+// to an API, to /__sim/ or to no route.
+func newServeServer(h http.Handler) (*http.Server, *atomic.Int64) {
+	var n atomic.Int64
+	counted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer n.Add(1)
+		h.ServeHTTP(w, r)
+	})
+	srv := &http.Server{Handler: counted, ReadHeaderTimeout: serveReadHeaderTimeout, IdleTimeout: serveIdleTimeout}
+	return srv, &n
 }
 
 // serveConfig builds the simulation's configuration: the --config file, if
@@ -332,9 +354,12 @@ func configProblem(err error, file string) string {
 // checkLoopback refuses to listen beyond this machine unless allowed: the
 // simulation answers anyone, and its demo keys are public.
 func checkLoopback(addr string, allowRemote bool) error {
-	host, _, err := net.SplitHostPort(addr)
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return usageErrorf("--addr %q: want host:port, e.g. 127.0.0.1:8080", addr)
+	}
+	if err := checkPort(addr, port); err != nil {
+		return err
 	}
 	if allowRemote {
 		return nil
@@ -350,4 +375,17 @@ func checkLoopback(addr string, allowRemote bool) error {
 		what = "listens on every interface"
 	}
 	return usageErrorf("--addr %s: %s; the simulation answers anyone and its demo keys are public, so it listens on 127.0.0.1 unless --allow-remote is given", addr, what)
+}
+
+// checkPort refuses a port that is not a number from 0 to 65535 (empty
+// is 0, any free port), as a usage error: the listener would only fail.
+func checkPort(addr, port string) error {
+	_, err := strconv.ParseUint(port, 10, 16)
+	switch {
+	case err == nil || port == "":
+		return nil
+	case errors.Is(err, strconv.ErrRange):
+		return usageErrorf("--addr %q: port %s: want 0 to 65535 (0: any free port), e.g. 127.0.0.1:8080", addr, port)
+	}
+	return usageErrorf("--addr %q: port %q: want 0 to 65535 (0: any free port), e.g. 127.0.0.1:8080", addr, port)
 }

@@ -5,14 +5,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -157,6 +158,8 @@ func TestServeUsageErrors(t *testing.T) {
 		{[]string{"serve", "--config", bad}, "--config " + bad + ": line 2: field latencyy not found"},
 		{[]string{"serve", "--addr", "0.0.0.0:8080"}, "listens on every interface"},
 		{[]string{"serve", "--addr", "8080"}, `--addr "8080": want host:port`},
+		{[]string{"serve", "--addr", "127.0.0.1:99999"}, `--addr "127.0.0.1:99999": port 99999: want 0 to 65535`},
+		{[]string{"serve", "--addr", "127.0.0.1:abc"}, `--addr "127.0.0.1:abc": port "abc": want 0 to 65535`},
 		{[]string{"serve", "--config", fields}, fields + " or --lie-factor 1: want 2 to 100 (0: 3); "},
 		{[]string{"serve", "--config", fields, "--daily-limit", "-1"}, fields + " or --daily-limit -1: must be >= 0"},
 		{[]string{"serve", "--config", fields}, fields + ": apis.mira.capacity -4: must be >= 0"},
@@ -288,8 +291,44 @@ func TestBinaryServe(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
 		t.Errorf("serve after SIGINT: %v; want exit 130", err)
 	}
-	if !strings.Contains(tail, "stopped after "+strconv.FormatInt(stats.Requests, 10)+" requests") {
-		t.Errorf("serve's last words %q; want the request count %d", tail, stats.Requests)
+	// Every request answered counts: the API's and the GET of /__sim/stats.
+	want := fmt.Sprintf("stopped after %d requests (%d to the APIs, 1 to /__sim/ or unrouted)", stats.Requests+1, stats.Requests)
+	if !strings.Contains(tail, want) {
+		t.Errorf("serve's last words %q; want %q", tail, want)
+	}
+}
+
+// TestServeClosesIdleConnections checks that the server serve runs closes
+// a keep-alive connection left idle longer than its idle timeout.
+func TestServeClosesIdleConnections(t *testing.T) {
+	defer func(d time.Duration) { serveIdleTimeout = d }(serveIdleTimeout)
+	serveIdleTimeout = 200 * time.Millisecond
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := newServeServer(http.NotFoundHandler())
+	go srv.Serve(ln)
+	defer srv.Close()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	start := time.Now()
+	conn.SetReadDeadline(start.Add(2 * time.Second))
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Fatalf("idle keep-alive connection after %v: %v; want it closed (EOF) after %v", time.Since(start).Round(time.Millisecond), err, serveIdleTimeout)
 	}
 }
 

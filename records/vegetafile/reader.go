@@ -20,6 +20,13 @@ import (
 // long the body was).
 const MaxBody = 1 << 20
 
+// MaxJSONLine bounds a line of a JSON results file. A longer line is not
+// held in memory: it is skipped, and counted (see Reader.SkippedLines).
+const MaxJSONLine = 16 << 20
+
+// maxJSONLine is MaxJSONLine; tests lower it.
+var maxJSONLine = MaxJSONLine
+
 // readBufferSize is the size of the Reader's buffer.
 const readBufferSize = 64 << 10
 
@@ -56,7 +63,8 @@ type Result struct {
 
 // Reader reads the results of a vegeta result file one at a time, with
 // vegeta's own decoders. Unlike stampede's own result files, a vegeta file is
-// not read past damage: the first malformed entry ends the reading. Its memory
+// not read past damage: the first malformed entry ends the reading, except a
+// JSON line longer than MaxJSONLine, which is skipped and counted. Its memory
 // is proportional to the largest entry. A Reader is not safe for concurrent
 // use.
 type Reader struct {
@@ -70,8 +78,9 @@ type Reader struct {
 
 	// JSON only: the line being decoded, and the feed that hands it to
 	// vegeta's decoder (see decodeJSON).
-	line []byte
-	feed lineFeed
+	line    []byte
+	feed    lineFeed
+	skipped uint64 // lines longer than MaxJSONLine, skipped
 }
 
 // NewReader reads the first bytes of r to decide its encoding (see Detect)
@@ -120,6 +129,10 @@ func notVegeta(prefix []byte) error {
 	}
 	return fmt.Errorf("%w: it starts with %q, which begins none of vegeta's encodings (gob, json, csv)", ErrNotVegetaFile, prefix)
 }
+
+// SkippedLines returns how many lines of a JSON file were longer than
+// MaxJSONLine and skipped unread, so far.
+func (r *Reader) SkippedLines() uint64 { return r.skipped }
 
 // Encoding returns the encoding of the file: "gob", "json" or "csv".
 func (r *Reader) Encoding() string { return r.encoding }
@@ -283,7 +296,8 @@ func (r *Reader) decodeJSON() error {
 }
 
 // nextLine returns the next line that is not blank, ending in '\n' (added
-// if the input ends without one), or io.EOF.
+// if the input ends without one), or io.EOF. A line longer than
+// maxJSONLine is skipped and counted, never held whole.
 func (r *Reader) nextLine() ([]byte, error) {
 	if cap(r.line) > MaxBody {
 		r.line = nil // do not hold on to a huge line
@@ -291,6 +305,12 @@ func (r *Reader) nextLine() ([]byte, error) {
 	r.line = r.line[:0]
 	for {
 		chunk, err := r.br.ReadSlice('\n')
+		if len(r.line)+len(chunk) > maxJSONLine {
+			if ok, err := r.skipLine(err); !ok {
+				return nil, err
+			}
+			continue
+		}
 		r.line = append(r.line, chunk...)
 		switch {
 		case err == bufio.ErrBufferFull:
@@ -309,6 +329,18 @@ func (r *Reader) nextLine() ([]byte, error) {
 		}
 		return r.line, nil
 	}
+}
+
+// skipLine counts the line being read as skipped and reads past its end;
+// err is what the last read of it gave. ok is false when the input ended
+// or failed, with io.EOF or the error.
+func (r *Reader) skipLine(err error) (bool, error) {
+	r.skipped++
+	r.line = r.line[:0]
+	for err == bufio.ErrBufferFull {
+		_, err = r.br.ReadSlice('\n')
+	}
+	return err == nil, err
 }
 
 func trimJSONSpace(b []byte) []byte {

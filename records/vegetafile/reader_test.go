@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"runtime"
@@ -362,5 +363,29 @@ func BenchmarkReader(b *testing.B) {
 			}
 			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
 		})
+	}
+}
+
+func TestJSONLongLineSkipped(t *testing.T) {
+	defer func(n int) { maxJSONLine = n }(maxJSONLine)
+	maxJSONLine = 1000
+	line := func(seq int, body string) string {
+		return fmt.Sprintf(`{"seq":%d,"code":200,"timestamp":"2024-03-01T12:00:00Z","latency":1000,"body":%q}`, seq, body) + "\n"
+	}
+	long := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("x"), 200_000)) // longer than the read buffer too
+	for _, last := range []string{line(3, "Zm9v"), line(3, long)} {
+		data := line(0, "Zm9v") + line(1, long) + line(2, "Zm9v") + last
+		r := mustReader(t, []byte(data))
+		got, err := readAll(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantN, wantSkipped := 3, uint64(1)
+		if len(last) > maxJSONLine {
+			wantN, wantSkipped = 2, 2
+		}
+		if len(got) != wantN || r.SkippedLines() != wantSkipped {
+			t.Errorf("results = %d, skipped lines = %d; want %d and %d", len(got), r.SkippedLines(), wantN, wantSkipped)
+		}
 	}
 }
