@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 PKGS    := ./...
 
-.PHONY: build demo test lint bench fmt clean
+.PHONY: build demo test lint bench fuzz fmt clean
 
 ## build: compile bin/stampede
 build:
@@ -30,6 +30,10 @@ test: lint
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 $(PKGS)
 	./scripts/bench-vs-vegeta.sh
+
+## fuzz: every fuzz target for FUZZTIME each (default 60s; FUZZTIME=5s make fuzz for a quick pass)
+fuzz:
+	GO=$(GO) ./scripts/fuzz.sh
 
 ## fmt: format the code
 fmt:

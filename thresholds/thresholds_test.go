@@ -14,7 +14,7 @@ import (
 // testRun is 100 requests, 10 ms apart, the i-th taking i+1 ms: ten 500s
 // with code INTERNAL_ERROR (i = 0, 10, …, 90), one refused connection
 // (i = 5), the rest 200.
-func testRun(t *testing.T) analyze.Run {
+func testRun(t testing.TB) analyze.Run {
 	t.Helper()
 	s := analyze.NewSummary()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
