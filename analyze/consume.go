@@ -249,6 +249,15 @@ func (b *builder) end(e *End) {
 	}
 	b.run.Truncated += e.Truncated
 	b.run.ClassLimit = max(b.run.ClassLimit, e.ClassLimit)
+	if e.HeaderLost {
+		b.run.HeadersLost = append(b.run.HeadersLost, b.name)
+	}
+	if e.Trailer == nil && e.TrailerDamaged {
+		b.withoutTrailer++
+		b.run.TrailersDamaged++
+		b.note("the trailer of %s is damaged: how the run ended and its rate-limit contract checks are unknown", b.name)
+		return
+	}
 	b.trailer(e.Trailer)
 }
 

@@ -100,6 +100,13 @@ type End struct {
 	// Notes are remarks on reading the stream: damage skipped, parts
 	// unknown.
 	Notes []string
+	// HeaderLost says the stream's header was damaged: its run's metadata,
+	// thresholds among them, is unknown (records.Reader.HeaderLost).
+	HeaderLost bool
+	// TrailerDamaged says the stream has no readable trailer but a damaged
+	// one, which is not the missing trailer of a crash
+	// (records.Reader.TrailerDamaged).
+	TrailerDamaged bool
 }
 
 // reset clears ev for the next event.

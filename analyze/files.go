@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/internal/redact"
@@ -205,6 +206,9 @@ func (f *files) stampede(name string, in io.Reader, ev *Event) (fileStream, erro
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	ev.Kind, ev.Header = EventBegin, r.Header()
+	if r.HeaderLost() != nil {
+		ev.Header.Start = time.Time{} // unknown: the records' times are offsets from records.LostHeaderStart
+	}
 	return &stampedeStream{name: name, r: r, described: map[uint32]bool{}, named: map[uint32]bool{}}, nil
 }
 
@@ -246,7 +250,11 @@ func (s *stampedeStream) next(ctx context.Context, ev *Event) (bool, error) {
 // end ends the file's stream: its trailer, its classes with their samples,
 // and the damage read past.
 func (s *stampedeStream) end(ev *Event) {
-	e := &End{Trailer: s.r.Trailer(), Described: s.r.Classes()}
+	e := &End{Trailer: s.r.Trailer(), Described: s.r.Classes(), HeaderLost: s.r.HeaderLost() != nil, TrailerDamaged: s.r.TrailerDamaged()}
+	if err := s.r.HeaderLost(); err != nil {
+		e.Notes = append(e.Notes, fmt.Sprintf("the header of %s is damaged (%v): its run metadata (start time, command, target, thresholds) is lost; %d records were read after it, their times relative to the unknown start (shown from %s)",
+			s.name, err, s.r.Records(), records.LostHeaderStart.Format(time.RFC3339)))
+	}
 	if n := s.r.Skipped(); n > 0 {
 		e.Notes = append(e.Notes, fmt.Sprintf("%s: %d damaged bytes skipped (bad checksums or a cut end); the records around them were read", s.name, n))
 	}

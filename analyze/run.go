@@ -49,6 +49,13 @@ type Run struct {
 	// Unfinished counts the result files that should end with a trailer
 	// (format 3 and later) but do not: runs that crashed or were killed.
 	Unfinished int
+	// TrailersDamaged counts the result files whose trailer is damaged:
+	// how their run ended is unknown, and the run does not pass.
+	TrailersDamaged int
+	// HeadersLost names the result files whose header is damaged: their
+	// run's metadata and the thresholds they named are unknown, and the run
+	// does not pass.
+	HeadersLost []string
 	// Conditions are the thresholds the run's header says it is judged by
 	// (a profile's, or --threshold), those of every shard once each; none
 	// for the defaults.

@@ -208,6 +208,9 @@ func (r Run) unfinished() []string {
 	if n := uint64(r.Unfinished); n > 0 {
 		out = append(out, fmt.Sprintf("%d result %s no end: the run crashed or was killed, and its contract checks are unknown", n, plural(n, "file has", "files have")))
 	}
+	if n := uint64(r.TrailersDamaged); n > 0 {
+		out = append(out, fmt.Sprintf("%d result %s a damaged end: how the run ended and its contract checks are unknown", n, plural(n, "file has", "files have")))
+	}
 	return out
 }
 
@@ -284,11 +287,32 @@ func (r Run) Verdict() Verdict {
 	if r.Duplicates > 0 {
 		v.Reasons = append(v.Reasons, fmt.Sprintf("%d %s a shard read already: their records count twice", r.Duplicates, plural(uint64(r.Duplicates), "file is", "files are")))
 	}
+	v.Reasons = append(v.Reasons, r.headersLost()...)
 	if r.ConditionsDropped > 0 {
 		v.Reasons = append(v.Reasons, fmt.Sprintf("%d thresholds of the result files were not judged: more than a report reads", r.ConditionsDropped))
 	}
 	v.Pass = len(v.Reasons) == 0
 	return v
+}
+
+// maxHeaderLostReasons bounds the files named in the verdict's reasons
+// about damaged headers; the others are counted.
+const maxHeaderLostReasons = 5
+
+// headersLost gives the verdict's reasons about result files whose header
+// is damaged: the thresholds they named are unknown, so the run is not
+// judged as it asked to be.
+func (r Run) headersLost() []string {
+	var out []string
+	for i, name := range r.HeadersLost {
+		if i == maxHeaderLostReasons {
+			more := uint64(len(r.HeadersLost) - i)
+			out = append(out, fmt.Sprintf("and %d more result %s a damaged header", more, plural(more, "file has", "files have")))
+			break
+		}
+		out = append(out, fmt.Sprintf("the header of %s is damaged: the thresholds it named are unknown", name))
+	}
+	return out
 }
 
 // plural picks the word for a count.

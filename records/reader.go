@@ -54,6 +54,10 @@ type Reader struct {
 	requests        []RequestName  // the name table, in the order read; at most MaxRequests
 	requestIndex    map[uint32]int // request id to its index in requests
 	droppedRequests uint64         // name frames ignored: duplicate ids or beyond MaxRequests
+
+	headerLost     error // why the header was lost (wraps ErrCorruptHeader); nil when it was read
+	atFrame        bool  // a frame should start at the current position: after the header or a valid frame
+	trailerDamaged bool  // a damaged frame was seen where the trailer would be, see TrailerDamaged
 }
 
 // NewReader reads and checks the header of a result file. Its errors wrap
@@ -109,15 +113,35 @@ func (r *Reader) readHeader() error {
 			ErrUnsupportedVersion, v, FormatVersion, maxCompatibleVersion, msg)
 	}
 
+	rest, problem := r.readHeaderJSON(&n, truncated)
+	if problem == nil {
+		r.h.Version = int(v) // the binary version is authoritative
+		r.headerLen = n
+		r.atFrame = true
+		return nil
+	}
+	if !errors.Is(problem, ErrCorruptHeader) {
+		return problem // the underlying reader failed
+	}
+	return r.loseHeader(v, rest, problem)
+}
+
+// readHeaderJSON reads the header's JSON length, JSON and checksum, adding
+// the bytes read to *n, and decodes the JSON into r.h. It returns the bytes
+// read, so that a damaged header can be scanned again for frames, and an
+// error wrapping ErrCorruptHeader if the header is damaged or cut, or the
+// underlying reader's error.
+func (r *Reader) readHeaderJSON(n *int64, truncated func(string) error) (rest []byte, err error) {
 	var length uint64
 	for shift := uint(0); ; shift += 7 {
 		b, err := r.br.ReadByte()
 		if err != nil {
-			return readError(err, truncated("JSON length"))
+			return rest, readError(err, truncated("JSON length"))
 		}
-		n++
+		*n++
+		rest = append(rest, b)
 		if shift == 63 && b > 1 {
-			return fmt.Errorf("%w: the JSON length overflows 64 bits", ErrCorruptHeader)
+			return rest, fmt.Errorf("%w: the JSON length overflows 64 bits", ErrCorruptHeader)
 		}
 		length |= uint64(b&0x7f) << shift
 		if b < 0x80 {
@@ -125,40 +149,99 @@ func (r *Reader) readHeader() error {
 		}
 	}
 	if length > MaxHeaderLen {
-		return fmt.Errorf("%w: the JSON length %d exceeds the limit of %d bytes (1 MiB)", ErrCorruptHeader, length, MaxHeaderLen)
+		return rest, fmt.Errorf("%w: the JSON length %d exceeds the limit of %d bytes (1 MiB)", ErrCorruptHeader, length, MaxHeaderLen)
 	}
 
 	// Read through a LimitReader so that a short file with a large length
 	// costs only the memory of its actual bytes.
 	js, err := io.ReadAll(io.LimitReader(r.br, int64(length)))
-	n += int64(len(js))
+	*n += int64(len(js))
+	rest = append(rest, js...)
 	if err != nil {
-		return err
+		return rest, err
 	}
 	if uint64(len(js)) < length {
-		return truncated("JSON")
+		return rest, truncated("JSON")
 	}
 
 	var sum [4]byte
-	m, err = io.ReadFull(r.br, sum[:])
-	n += int64(m)
+	m, err := io.ReadFull(r.br, sum[:])
+	*n += int64(m)
+	rest = append(rest, sum[:m]...)
 	if err != nil {
-		return readError(err, truncated("checksum"))
+		return rest, readError(err, truncated("checksum"))
 	}
 	if stored, computed := binary.LittleEndian.Uint32(sum[:]), crc32.Checksum(js, castagnoli); stored != computed {
-		return fmt.Errorf("%w: checksum mismatch (stored %08x, computed %08x)", ErrCorruptHeader, stored, computed)
+		return rest, fmt.Errorf("%w: checksum mismatch (stored %08x, computed %08x)", ErrCorruptHeader, stored, computed)
 	}
 
 	if t := bytes.TrimLeft(js, " \t\r\n"); len(t) == 0 || t[0] != '{' {
-		return fmt.Errorf("%w: invalid JSON: not an object", ErrCorruptHeader)
+		return rest, fmt.Errorf("%w: invalid JSON: not an object", ErrCorruptHeader)
 	}
 	if err := json.Unmarshal(js, &r.h); err != nil {
-		return fmt.Errorf("%w: invalid JSON: %v", ErrCorruptHeader, err)
+		r.h = Header{}
+		return rest, fmt.Errorf("%w: invalid JSON: %v", ErrCorruptHeader, err)
 	}
-	r.h.Version = int(v) // the binary version is authoritative
-	r.headerLen = n
+	return rest, nil
+}
+
+// LostHeaderStart is the start a Reader gives a file whose header is lost
+// (see HeaderLost): the Unix epoch, so that every record's Scheduled is its
+// offset from the unknown start of the run.
+var LostHeaderStart = time.Unix(0, 0).UTC()
+
+// loseHeader goes on without the header when it is damaged (problem) but
+// frames follow: the bytes after the version (rest, then the input) are
+// scanned again for the first valid frame, and are counted as skipped until
+// it. With no valid frame up to the end there is nothing to recover, and
+// loseHeader returns problem.
+func (r *Reader) loseHeader(v uint16, rest []byte, problem error) error {
+	r.br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(rest), r.br), readBufferSize)
+	r.headerLen = int64(len(Magic) + 2)
+	found, err := r.resync()
+	switch {
+	case err != nil:
+		return err
+	case !found:
+		return problem
+	}
+	r.h = Header{Version: int(v), Start: LostHeaderStart}
+	r.headerLost = problem
+	r.atFrame = true
 	return nil
 }
+
+// resync skips bytes, counting them, until a valid frame starts; false at
+// the end of the input, or the underlying reader's error.
+func (r *Reader) resync() (bool, error) {
+	for {
+		_, _, _, st := r.peekFrame()
+		switch st {
+		case frameValid:
+			return true, nil
+		case frameEnd:
+			return false, nil
+		case frameError:
+			return false, r.err
+		}
+		_, _ = r.br.Discard(1)
+		r.skipped++
+	}
+}
+
+// HeaderLost returns why the file's header could not be read (an error
+// wrapping ErrCorruptHeader), or nil if it was read. A Reader whose header
+// is lost still returns the records that follow it, but the run's metadata
+// (start, command, target, thresholds, …) is unknown: Header has only the
+// version and LostHeaderStart, from which the records' times are offsets.
+func (r *Reader) HeaderLost() error { return r.headerLost }
+
+// TrailerDamaged reports, once Next has returned io.EOF, whether the file
+// has no readable trailer but a damaged or cut one: a damaged frame of the
+// trailer's kind, a trailer frame that does not decode, or a damaged frame
+// that ends exactly at the end of the file. A file that simply ends after
+// its last record (a crash or a kill) reports false.
+func (r *Reader) TrailerDamaged() bool { return r.trailer == nil && r.trailerDamaged }
 
 // readError returns short if err means the input ended, and err otherwise.
 func readError(err, short error) error {
@@ -219,6 +302,10 @@ func (r *Reader) Next(rec *Record) error {
 				ok = r.decodeRequest(payload)
 			}
 			_, _ = r.br.Discard(size) // cannot fail: the frame is buffered
+			r.atFrame = true
+			if kind == frameTrailer && !ok {
+				r.trailerDamaged = true
+			}
 			switch {
 			case !ok:
 				r.skipped += int64(size)
@@ -233,6 +320,10 @@ func (r *Reader) Next(rec *Record) error {
 				r.frameBytes += int64(size)
 			}
 		case frameInvalid, frameShort:
+			if r.atFrame { // damage starts where a frame should
+				r.atFrame = false
+				r.trailerDamaged = r.trailerDamaged || r.damagedTrailer()
+			}
 			// Resynchronise: the next frame may start at any byte.
 			_, _ = r.br.Discard(1)
 			r.skipped++
@@ -282,6 +373,27 @@ func (r *Reader) peekFrame() (kind byte, payload []byte, size int, st frameStatu
 		return 0, nil, 0, frameInvalid
 	}
 	return buf[0], payload, size, frameValid
+}
+
+// damagedTrailer tells, at a damaged frame where a frame should start,
+// whether it looks like a damaged trailer: its kind byte is the trailer's,
+// or the length it gives ends it exactly at the end of the input (the
+// trailer is the last frame; a frame cut by a crash ends after it).
+func (r *Reader) damagedTrailer() bool {
+	head, _ := r.br.Peek(1 + binary.MaxVarintLen64)
+	if len(head) == 0 {
+		return false
+	}
+	if head[0] == frameTrailer {
+		return true
+	}
+	length, m := binary.Uvarint(head[1:])
+	if m <= 0 || length > MaxPayloadLen {
+		return false
+	}
+	size := 1 + m + int(length) + 4
+	buf, err := r.br.Peek(size + 1)
+	return len(buf) == size && err == io.EOF
 }
 
 // incomplete returns st if the input ended cleanly with err == io.EOF, and
