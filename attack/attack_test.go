@@ -254,6 +254,11 @@ func TestKindOfTypedErrors(t *testing.T) {
 		{&net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, records.ErrRefused},
 		{fmt.Errorf("read: %w", syscall.ECONNRESET), records.ErrReset},
 		{io.ErrUnexpectedEOF, records.ErrReset},
+		// net/http's unexported errServerClosedIdle, as Transport returns it
+		// and as http.Client wraps it.
+		{errors.New("http: server closed idle connection"), records.ErrReset},
+		{fmt.Errorf("Get \"http://x/\": %w", errors.New("http: server closed idle connection")), records.ErrReset},
+		{errors.New("http: server closed idle connection, or not"), records.ErrOther},
 		{context.DeadlineExceeded, records.ErrTimeout},
 		{&net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ETIMEDOUT)}, records.ErrTimeout},
 		{errors.New("something else"), records.ErrOther},
@@ -262,6 +267,39 @@ func TestKindOfTypedErrors(t *testing.T) {
 		if got := KindOf(tt.err); got != tt.want {
 			t.Errorf("KindOf(%v) = %v; want %v", tt.err, got, tt.want)
 		}
+	}
+}
+
+// TestAcceptAndCloseIsReset attacks a server that accepts each connection
+// and closes it at once: every attempt fails the same way, so every record
+// has the same kind, reset. Depending on whether the server's FIN reaches
+// the transport before the request is handed to the connection, net/http
+// reports EOF or its untyped "server closed idle connection".
+func TestAcceptAndCloseIsReset(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	recs := collect(t, options("http://"+ln.Addr().String()+"/", 1000, 200*time.Millisecond))
+	if len(recs) != 200 {
+		t.Fatalf("records = %d; want 200", len(recs))
+	}
+	kinds := map[records.ErrorKind]int{}
+	for _, r := range recs {
+		kinds[r.ErrorKind]++
+	}
+	if kinds[records.ErrReset] != len(recs) {
+		t.Errorf("kinds %v; want every record reset", kinds)
 	}
 }
 
