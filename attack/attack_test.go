@@ -346,3 +346,53 @@ func TestOptionsValidate(t *testing.T) {
 		t.Errorf("Validate() = %v; want 4 problems (targets, shape, duration, workers)", errs)
 	}
 }
+
+// stalledBody429 starts a server that answers 429 with Retry-After and
+// X-RateLimit headers, then stalls its body until the client gives up
+// (at most 5s).
+func stalledBody429(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Retry-After", "1")
+		h.Set("X-RateLimit-Limit", "10")
+		h.Set("X-RateLimit-Remaining", "0")
+		h.Set("X-RateLimit-Reset", "1")
+		h.Set("Content-Length", "100")
+		w.WriteHeader(http.StatusTooManyRequests)
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestStalledBodyKeepsHeaders: a response whose body times out after its
+// headers arrived keeps its status and headers, Retry-After included, for
+// classification and the contract checks.
+func TestStalledBodyKeepsHeaders(t *testing.T) {
+	o := options(stalledBody429(t).URL, 10, 200*time.Millisecond)
+	o.Transport.Timeout = 300 * time.Millisecond
+	a, err := Start(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for at := range a.Attempts() {
+		n++
+		rec := at.Record
+		if rec.Status != 429 || rec.ErrorKind != records.ErrTimeout || rec.RetryAfter != "1" {
+			t.Errorf("record status %d, kind %v, Retry-After %q; want 429, timeout, 1", rec.Status, rec.ErrorKind, rec.RetryAfter)
+		}
+		if got := at.Header.Get("X-RateLimit-Remaining"); got != "0" {
+			t.Errorf("attempt's X-RateLimit-Remaining %q (header %v); want 0", got, at.Header)
+		}
+		at.Release()
+	}
+	if n != 2 {
+		t.Fatalf("attempts = %d; want 2", n)
+	}
+}

@@ -206,6 +206,7 @@ const seqHeader = "X-Vegeta-Seq"
 // observation is what the meter saw of one attempt.
 type observation struct {
 	status    int
+	header    http.Header // the response's, kept when its body fails after it
 	bytesIn   uint64
 	bytesOut  uint64 // request body, unless no connection was made
 	kind      records.ErrorKind
@@ -389,7 +390,7 @@ func (m *meter) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, err
 	}
-	o.status = resp.StatusCode
+	o.status, o.header = resp.StatusCode, resp.Header
 	cb := &countingBody{ReadCloser: resp.Body, o: o, ctx: req.Context()}
 	if m.capture.wants(resp.StatusCode) {
 		if o.body == nil { // a redirect's second response reuses the buffer
