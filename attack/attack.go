@@ -328,10 +328,14 @@ func (a *Attack) fill(vr *vegeta.Result, at *records.Attempt) *http.Request {
 	if rec.ErrorKind == records.ErrNone && vr.Code == 0 && vr.Error != "" {
 		rec.ErrorKind = records.ErrOther // failed before reaching the transport
 	}
-	if vr.Headers != nil {
-		rec.RetryAfter = vr.Headers.Get("Retry-After")
+	header := vr.Headers
+	if header == nil {
+		header = obs.header // vegeta drops the headers of a body that failed
 	}
-	at.Header, at.Method, at.URL, at.Scope, at.Principal, at.Request = vr.Headers, vr.Method, vr.URL, obs.scope, obs.principal, obs.request
+	if header != nil {
+		rec.RetryAfter = header.Get("Retry-After")
+	}
+	at.Header, at.Method, at.URL, at.Scope, at.Principal, at.Request = header, vr.Method, vr.URL, obs.scope, obs.principal, obs.request
 	if obs.body != nil {
 		at.Buffer, at.Body, at.Recycle = obs.body, *obs.body, recycleBody
 	}

@@ -254,6 +254,11 @@ func TestKindOfTypedErrors(t *testing.T) {
 		{&net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, records.ErrRefused},
 		{fmt.Errorf("read: %w", syscall.ECONNRESET), records.ErrReset},
 		{io.ErrUnexpectedEOF, records.ErrReset},
+		// net/http's unexported errServerClosedIdle, as Transport returns it
+		// and as http.Client wraps it.
+		{errors.New("http: server closed idle connection"), records.ErrReset},
+		{fmt.Errorf("Get \"http://x/\": %w", errors.New("http: server closed idle connection")), records.ErrReset},
+		{errors.New("http: server closed idle connection, or not"), records.ErrOther},
 		{context.DeadlineExceeded, records.ErrTimeout},
 		{&net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ETIMEDOUT)}, records.ErrTimeout},
 		{errors.New("something else"), records.ErrOther},
@@ -262,6 +267,39 @@ func TestKindOfTypedErrors(t *testing.T) {
 		if got := KindOf(tt.err); got != tt.want {
 			t.Errorf("KindOf(%v) = %v; want %v", tt.err, got, tt.want)
 		}
+	}
+}
+
+// TestAcceptAndCloseIsReset attacks a server that accepts each connection
+// and closes it at once: every attempt fails the same way, so every record
+// has the same kind, reset. Depending on whether the server's FIN reaches
+// the transport before the request is handed to the connection, net/http
+// reports EOF or its untyped "server closed idle connection".
+func TestAcceptAndCloseIsReset(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	recs := collect(t, options("http://"+ln.Addr().String()+"/", 1000, 200*time.Millisecond))
+	if len(recs) != 200 {
+		t.Fatalf("records = %d; want 200", len(recs))
+	}
+	kinds := map[records.ErrorKind]int{}
+	for _, r := range recs {
+		kinds[r.ErrorKind]++
+	}
+	if kinds[records.ErrReset] != len(recs) {
+		t.Errorf("kinds %v; want every record reset", kinds)
 	}
 }
 
@@ -306,5 +344,55 @@ func TestOptionsValidate(t *testing.T) {
 	errs := Options{Duration: -1, MaxWorkers: 1, Workers: 2}.Validate()
 	if len(errs) != 4 {
 		t.Errorf("Validate() = %v; want 4 problems (targets, shape, duration, workers)", errs)
+	}
+}
+
+// stalledBody429 starts a server that answers 429 with Retry-After and
+// X-RateLimit headers, then stalls its body until the client gives up
+// (at most 5s).
+func stalledBody429(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Retry-After", "1")
+		h.Set("X-RateLimit-Limit", "10")
+		h.Set("X-RateLimit-Remaining", "0")
+		h.Set("X-RateLimit-Reset", "1")
+		h.Set("Content-Length", "100")
+		w.WriteHeader(http.StatusTooManyRequests)
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestStalledBodyKeepsHeaders: a response whose body times out after its
+// headers arrived keeps its status and headers, Retry-After included, for
+// classification and the contract checks.
+func TestStalledBodyKeepsHeaders(t *testing.T) {
+	o := options(stalledBody429(t).URL, 10, 200*time.Millisecond)
+	o.Transport.Timeout = 300 * time.Millisecond
+	a, err := Start(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for at := range a.Attempts() {
+		n++
+		rec := at.Record
+		if rec.Status != 429 || rec.ErrorKind != records.ErrTimeout || rec.RetryAfter != "1" {
+			t.Errorf("record status %d, kind %v, Retry-After %q; want 429, timeout, 1", rec.Status, rec.ErrorKind, rec.RetryAfter)
+		}
+		if got := at.Header.Get("X-RateLimit-Remaining"); got != "0" {
+			t.Errorf("attempt's X-RateLimit-Remaining %q (header %v); want 0", got, at.Header)
+		}
+		at.Release()
+	}
+	if n != 2 {
+		t.Fatalf("attempts = %d; want 2", n)
 	}
 }

@@ -219,6 +219,8 @@ func (r *retrier) fill(rt retried, at *records.Attempt) {
 		at.Header = rt.resp.Header
 	} else if obs.status != 0 {
 		rec.Status = uint16(obs.status) // the body failed after the status line
+		rec.RetryAfter = obs.header.Get("Retry-After")
+		at.Header = obs.header
 	}
 	if rec.ErrorKind == records.ErrNone && rt.resp == nil && obs.status == 0 {
 		rec.ErrorKind = records.ErrOther

@@ -135,7 +135,8 @@ func tlsConfigOf(o TransportOptions) (*tls.Config, error) {
 }
 
 // KindOf sorts a transport error into a kind. It works on typed errors,
-// never on their text.
+// never on their text, save net/http's one untyped error for a peer that
+// closed the connection (isServerClosedIdle).
 func KindOf(err error) records.ErrorKind {
 	if err == nil {
 		return records.ErrNone
@@ -156,12 +157,33 @@ func KindOf(err error) records.ErrorKind {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return records.ErrRefused
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
-		errors.Is(err, syscall.ECONNABORTED), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		errors.Is(err, syscall.ECONNABORTED), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		isServerClosedIdle(err):
 		// A peer that closes the connection before a complete response
 		// surfaces as EOF: to the client it is a reset.
 		return records.ErrReset
 	}
 	return records.ErrOther
+}
+
+// serverClosedIdle is the text of net/http's errServerClosedIdle.
+const serverClosedIdle = "http: server closed idle connection"
+
+// isServerClosedIdle reports whether err is, or wraps, net/http's
+// errServerClosedIdle: the connection's EOF, read before the request was
+// handed to it, so that the transport took it for an idle connection's
+// close. It is the same failure as an EOF read after (a server that
+// accepts and closes gives either, by a race), but net/http returns it as
+// an unexported errors.New that wraps nothing, so no type or errors.Is can
+// know it: its exact text is matched, in err and each error it wraps,
+// never a part of a text.
+func isServerClosedIdle(err error) bool {
+	for ; err != nil; err = errors.Unwrap(err) {
+		if err.Error() == serverClosedIdle {
+			return true
+		}
+	}
+	return false
 }
 
 func isTLS(err error) bool {
@@ -184,6 +206,7 @@ const seqHeader = "X-Vegeta-Seq"
 // observation is what the meter saw of one attempt.
 type observation struct {
 	status    int
+	header    http.Header // the response's, kept when its body fails after it
 	bytesIn   uint64
 	bytesOut  uint64 // request body, unless no connection was made
 	kind      records.ErrorKind
@@ -367,7 +390,7 @@ func (m *meter) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, err
 	}
-	o.status = resp.StatusCode
+	o.status, o.header = resp.StatusCode, resp.Header
 	cb := &countingBody{ReadCloser: resp.Body, o: o, ctx: req.Context()}
 	if m.capture.wants(resp.StatusCode) {
 		if o.body == nil { // a redirect's second response reuses the buffer

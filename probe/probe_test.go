@@ -716,3 +716,38 @@ func TestVerdictsListed(t *testing.T) {
 		}
 	}
 }
+
+// TestRunServerError: a 5xx before any 429 ends the probe at once, as a
+// 4xx does: a target that fails cannot probe its limiter.
+func TestRunServerError(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var hits int
+		var mu sync.Mutex
+		o := options(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			mu.Lock()
+			hits++
+			mu.Unlock()
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}))
+		res, err := probe.Run(t.Context(), o)
+		if err == nil || !strings.Contains(err.Error(), "503 Service Unavailable before any 429") || res.Requests == 0 || res.Requests > 5 || hits > 5 {
+			t.Errorf("Run = %d requests (%d hits), verdict %s, %v; want an error naming the 503 after at most 5", res.Requests, hits, res.Verdict, err)
+		}
+	})
+}
+
+// TestRunNoLimitNamesRateSent: a ramp stopped by a bound before its next
+// step names the fastest rate it sent at, not the step it never began.
+func TestRunNoLimitNamesRateSent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		o := options(t, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+		o.MaxRate, o.MaxRequests = 8, 6 // 2/s and 4/s for a second each: 6 requests
+		res := mustRun(t, t.Context(), o)
+		if res.Requests != 6 || res.Verdict != probe.NoLimit {
+			t.Fatalf("%d requests, verdict %s; want 6, no_limit", res.Requests, res.Verdict)
+		}
+		if want := "no 429 up to 4/s before"; !strings.HasPrefix(res.GaveUp, want) {
+			t.Errorf("gave up %q; want %q…", res.GaveUp, want)
+		}
+	})
+}

@@ -32,8 +32,9 @@ const (
 // Run probes the limiter in front of o.Target and returns what it
 // measured. The error is a problem of the options, or of the target:
 // maxFailures ramp requests in a row that failed in transport (GaveUp says
-// so too), or an answer other than 429 from 400 up before any 429 (a
-// request the target refuses cannot probe its limiter). A transport
+// so too), or an answer other than 429 from 400 up, a 4xx or a 5xx, before
+// any 429 (a request the target refuses, or fails, cannot probe its
+// limiter). A transport
 // failure after a 429 is no limiter answer, retried (see the package
 // comment). A result
 // stopped by a bound, or by ctx, comes with a nil error and says so in
@@ -144,18 +145,19 @@ func (p *prober) rampUp(round int) (*trigger, error) {
 		return first
 	}
 	begin := time.Now()
+	var top float64 // the fastest rate a request of the ramp left at
 	var gaveUp string
 	var failure error
 loop:
 	for n := uint64(0); ; {
 		due, ok := p.ramp.Due(n)
 		if !ok || due >= p.rampEnd {
-			gaveUp = fmt.Sprintf("no 429 up to %s (a whole %s step at the top rate)", pace.RateString(p.o.MaxRate), p.o.Step)
+			gaveUp = fmt.Sprintf("no 429 up to %s (a whole %s step at the top rate)", pace.RateString(top), p.o.Step)
 			break
 		}
 		at := begin.Add(due)
 		if !p.mayLeave(at) {
-			gaveUp = fmt.Sprintf("no 429 up to %s before the %s bound (%s)", pace.RateString(p.ramp.Rate(due)), p.res.Stopped, p.boundText())
+			gaveUp = p.boundGaveUp(top)
 			break
 		}
 		var wake <-chan time.Time
@@ -188,17 +190,18 @@ loop:
 				t := &trigger{answer: a, rate: p.ramp.Rate(a.due), sent: sent}
 				t.drain = func() { drain() }
 				return t, nil
-			case a.status >= 400 && a.status < 500:
-				failure = fmt.Errorf("the target answered %d %s before any 429: the probe needs a request the target accepts (check the URL, method, headers and body)", a.status, http.StatusText(a.status))
+			case a.status >= 400: // a 4xx or a 5xx: the 429 was handled above
+				failure = refusal(a.status)
 				break loop
 			}
 		case <-wake:
 			// The slots may have been full well past at: the bound holds
 			// for the moment the request really leaves.
 			if !p.mayLeave(time.Now()) {
-				gaveUp = fmt.Sprintf("no 429 up to %s before the %s bound (%s)", pace.RateString(p.ramp.Rate(due)), p.res.Stopped, p.boundText())
+				gaveUp = p.boundGaveUp(top)
 				break loop
 			}
+			top = max(top, p.ramp.Rate(due))
 			p.res.Requests++
 			sent++
 			inflight++
@@ -434,6 +437,25 @@ func (p *prober) mayLeave(at time.Time) bool {
 		return true
 	}
 	return false
+}
+
+// refusal is the error of a ramp answered status, from 400 up and not 429,
+// before any 429.
+func refusal(status int) error {
+	hint := "the probe needs a request the target accepts (check the URL, method, headers and body)"
+	if status >= 500 {
+		hint = "the probe needs a target that answers the request, not one failing"
+	}
+	return fmt.Errorf("the target answered %d %s before any 429: %s", status, http.StatusText(status), hint)
+}
+
+// boundGaveUp says why a ramp whose fastest request left at top (0 for
+// none) ended without a 429: the bound recorded in Stopped.
+func (p *prober) boundGaveUp(top float64) string {
+	if top == 0 {
+		return fmt.Sprintf("no request before the %s bound (%s)", p.res.Stopped, p.boundText())
+	}
+	return fmt.Sprintf("no 429 up to %s before the %s bound (%s)", pace.RateString(top), p.res.Stopped, p.boundText())
 }
 
 // boundText describes the bound recorded in Stopped.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/analyze/contract"
+	"github.com/stampede-dev/stampede/probe"
 	"github.com/stampede-dev/stampede/records"
 	"github.com/stampede-dev/stampede/records/probefile"
 )
@@ -325,10 +326,21 @@ func newHTMLProbe(p probefile.Report) htmlProbe {
 	for _, r := range p.Probe.Rounds {
 		out.Rounds = append(out.Rounds, htmlProbeRound{
 			Trigger: FormatRate(r.TriggerRatePerS), RetryAfter: orDash(oneLine(r.RetryAfter)), Advertised: seconds(r.AdvertisedS),
-			Halfway: admittedText(r.HalfwayAdmitted), Deadline: admittedText(r.DeadlineAdmitted), RealWait: seconds(r.RealWaitS), Verdict: oneLine(r.Verdict),
+			Halfway:  admittedText(r.HalfwayAdmitted, storedKind(r, probe.KindHalfway)),
+			Deadline: admittedText(r.DeadlineAdmitted, storedKind(r, probe.KindDeadline)), RealWait: seconds(r.RealWaitS), Verdict: oneLine(r.Verdict),
 		})
 	}
 	return out
+}
+
+// storedKind reports whether a stored round sent a request of kind.
+func storedKind(r probefile.Round, kind string) bool {
+	for _, e := range r.Exchanges {
+		if e.Kind == kind {
+			return true
+		}
+	}
+	return false
 }
 
 // htmlClassNotes says what the table of classes leaves out, as the text

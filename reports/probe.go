@@ -38,7 +38,7 @@ func ProbeText(w io.Writer, rep ProbeReport) error {
 		for i, r := range res.Rounds {
 			rows[i] = []string{
 				strconv.Itoa(i + 1), FormatRate(r.TriggerRate), orDash(r.RetryAfter), r.Form.String(), advertisedText(r),
-				admittedText(r.Halfway), admittedText(r.Deadline), realWaitText(r), strconv.Itoa(r.Polls), roundVerdictText(r),
+				admittedText(r.Halfway, sentKind(r, probe.KindHalfway)), admittedText(r.Deadline, sentKind(r, probe.KindDeadline)), realWaitText(r), strconv.Itoa(r.Polls), roundVerdictText(r),
 			}
 		}
 		l, rt := tw.AlignLeft, tw.AlignRight
@@ -95,15 +95,29 @@ func advertisedText(r probe.Round) string {
 	return fmt.Sprintf("%.2f", r.Advertised.Seconds())
 }
 
-// admittedText is "admitted", "rejected", or "-" for a request not sent.
-func admittedText(b *bool) string {
+// admittedText is what a check request got: "admitted", "rejected", "no
+// answer" for one sent that got no limiter answer (a 5xx, a transport
+// failure, or a bound before its retry), "-" for one not sent.
+func admittedText(b *bool, sent bool) string {
 	switch {
-	case b == nil:
-		return "-"
-	case *b:
+	case b != nil && *b:
 		return "admitted"
+	case b != nil:
+		return "rejected"
+	case sent:
+		return "no answer"
 	}
-	return "rejected"
+	return "-"
+}
+
+// sentKind reports whether the round sent a request of kind.
+func sentKind(r probe.Round, kind string) bool {
+	for _, e := range r.Exchanges {
+		if e.Kind == kind {
+			return true
+		}
+	}
+	return false
 }
 
 // realWaitText bounds the real wait: after the last rejected request, at

@@ -197,6 +197,10 @@ func TestProbeTextNoAnswer(t *testing.T) {
 	}}
 	got := probeText(t, rep)
 	golden.Check(t, "txt", got)
+	// The deadline request was sent, four times: its column says so.
+	if cells := probeRow(got, "1"); len(cells) < 7 || cells[6] != "no answer" {
+		t.Errorf("At T+margin of round 1 = %q; want no answer", cells)
+	}
 	for _, want := range []string{"no answer", "2.00 failed", "Verdict   inconclusive: no round reached a verdict: round 1: " + why} {
 		if !bytes.Contains(got, []byte(want)) {
 			t.Errorf("report lacks %q:\n%s", want, got)
@@ -209,4 +213,22 @@ func TestProbeTextNoAnswer(t *testing.T) {
 	if !bytes.Contains(buf.Bytes(), []byte(`"no_answer": "`+why+`"`)) || !bytes.Contains(buf.Bytes(), []byte(`"error": "request failed: timeout"`)) {
 		t.Errorf("JSON lacks no_answer or error:\n%s", buf.Bytes())
 	}
+}
+
+// probeRow returns the trimmed cells of the rounds table's row of round n.
+func probeRow(text []byte, n string) []string {
+	for line := range strings.SplitSeq(string(text), "\n") {
+		cells := strings.Split(line, "│")
+		if len(cells) < 3 {
+			continue
+		}
+		cells = cells[1 : len(cells)-1]
+		for i := range cells {
+			cells[i] = strings.TrimSpace(cells[i])
+		}
+		if cells[0] == n {
+			return cells
+		}
+	}
+	return nil
 }

@@ -2,13 +2,16 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stampede-dev/stampede/analyze/contract"
+	"github.com/stampede-dev/stampede/records"
 
 	"github.com/stampede-dev/stampede/reports"
 	"github.com/stampede-dev/stampede/sim"
@@ -86,5 +89,52 @@ func TestContractInEveryRetryAfterMode(t *testing.T) {
 				t.Errorf("%s: reset read as %q; want epoch-seconds", tc.mode, doc.RateLimit.ResetKind)
 			}
 		})
+	}
+}
+
+// TestContractChecksStalledBodies attacks a target that answers 429 with
+// Retry-After and X-RateLimit headers, then stalls the body past the
+// client's timeout: the 429s are still held to the contract, and their
+// records keep the Retry-After they gave.
+func TestContractChecksStalledBodies(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Retry-After", "1")
+		h.Set("X-RateLimit-Limit", "10")
+		h.Set("X-RateLimit-Remaining", "0")
+		h.Set("X-RateLimit-Reset", "1")
+		h.Set("Content-Length", "100")
+		w.WriteHeader(http.StatusTooManyRequests)
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}))
+	t.Cleanup(ts.Close)
+	out := filepath.Join(t.TempDir(), "r.bin")
+	_, stdout, stderr := runInProcess(t, "attack", "--url", ts.URL, "-r", "10/s", "-d", "300ms", "--timeout", "300ms",
+		"-o", out, "--format", "json", "-q")
+	var doc reports.JSONSummary
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil || doc.RateLimit == nil {
+		t.Fatalf("summary: %v\n%s\n%s", err, stdout, stderr)
+	}
+	checked := -1
+	for _, r := range doc.RateLimit.Rules {
+		if r.ID == "retry-after-on-429" {
+			checked = int(r.Checked)
+		}
+	}
+	if checked <= 0 {
+		t.Errorf("rule retry-after-on-429 checked %d times; want the stalled 429s checked", checked)
+	}
+	_, recs, _ := readResults(t, out)
+	if len(recs) == 0 {
+		t.Fatal("no records")
+	}
+	for _, r := range recs {
+		if r.Status != 429 || r.RetryAfter != "1" || r.ErrorKind != records.ErrTimeout {
+			t.Errorf("record status %d, Retry-After %q, kind %v; want 429, 1, timeout", r.Status, r.RetryAfter, r.ErrorKind)
+		}
 	}
 }

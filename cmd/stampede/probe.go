@@ -66,7 +66,8 @@ once; a bound that stops the probe early is reported with what was measured.
 
 Exit codes: 0 honest; 1 any other verdict; 2 usage error; 3 the probe
 failed (5 ramp requests in a row failed in transport, or an answer from
-400 up other than 429 before any 429); 130/143 interrupted. See docs/probe.md.`
+400 up other than 429, a 4xx or a 5xx, before any 429); 130/143 interrupted.
+See docs/probe.md.`
 
 // probeExample are the examples of stampede probe's help.
 const probeExample = `  # against the simulation: stampede serve --rate-limit 5/s --retry-after lying

@@ -146,6 +146,21 @@ func TestProbeUnreachable(t *testing.T) {
 	}
 }
 
+// TestProbeServerError: a target answering 503 before any 429 ends the
+// probe at its first answer, exit 3, as a 4xx does.
+func TestProbeServerError(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(srv.Close)
+	code, stdout, stderr := runInProcess(t, "probe", "--url", srv.URL+"/", "--start-rate", "20/s", "--max-requests", "50", "--max-time", "10s", "-q")
+	if code != exitRuntime || hits.Load() > 5 || !strings.Contains(stderr, "503 Service Unavailable before any 429") {
+		t.Errorf("exit %d, the target got %d requests; want 3, at most 5\nstdout %s\nstderr %s", code, hits.Load(), stdout, stderr)
+	}
+}
+
 // TestProbeRedirects: the probe follows no redirect, so the target
 // receives no more than --max-requests requests.
 func TestProbeRedirects(t *testing.T) {

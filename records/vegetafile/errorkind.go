@@ -19,7 +19,8 @@ import (
 //     "TLS handshake timeout"), "timed out", "deadline exceeded";
 //   - refused: "connection refused", "actively refused";
 //   - reset: "connection reset", "broken pipe", "connection abort",
-//     "forcibly closed", the word "EOF" (a peer closing early);
+//     "forcibly closed", "server closed idle connection" (net/http's EOF
+//     before the request), the word "EOF" (a peer closing early);
 //   - anything else → ErrOther.
 //
 // Matching ignores case, except for "EOF". The `Get "URL": ` prefix that
@@ -44,7 +45,8 @@ func ErrorKindOf(msg string) records.ErrorKind {
 		return records.ErrTimeout
 	case containsAny(lower, "connection refused", "actively refused"):
 		return records.ErrRefused
-	case containsAny(lower, "connection reset", "broken pipe", "connection abort", "forcibly closed") || hasWord(msg, "EOF"):
+	case containsAny(lower, "connection reset", "broken pipe", "connection abort", "forcibly closed", "server closed idle connection") ||
+		hasWord(msg, "EOF"):
 		return records.ErrReset
 	}
 	return records.ErrOther

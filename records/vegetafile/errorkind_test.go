@@ -24,6 +24,7 @@ func TestErrorKindOf(t *testing.T) {
 		{`Post "http://127.0.0.1:8080/": write tcp 127.0.0.1:5->127.0.0.1:8080: write: broken pipe`, records.ErrReset},
 		{`Get "http://127.0.0.1:8080/": EOF`, records.ErrReset},
 		{`Get "http://127.0.0.1:8080/": unexpected EOF`, records.ErrReset},
+		{`Get "http://127.0.0.1:8080/": http: server closed idle connection`, records.ErrReset},
 		{"connection reset by peer", records.ErrReset},
 		{`Get "https://127.0.0.1:8443/": tls: failed to verify certificate: x509: certificate signed by unknown authority`, records.ErrTLS},
 		{`Get "https://127.0.0.1:8080/": tls: first record does not look like a TLS handshake`, records.ErrTLS},
