@@ -26,7 +26,7 @@ func (c Constant) Validate() error {
 }
 
 // valid is Validate without the messages, cheap enough for every Due.
-func (c Constant) valid() bool { return c.PerSecond > 0 && c.PerSecond <= MaxRate }
+func (c Constant) valid() bool { return okRate(c.PerSecond, false) }
 
 // String describes the shape, e.g. "constant 200/s".
 func (c Constant) String() string { return "constant " + RateString(c.PerSecond) }

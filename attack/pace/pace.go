@@ -59,6 +59,11 @@ type Shape interface {
 // per nanosecond, the resolution of time.Duration.
 const MaxRate = 1e9
 
+// MinRate is the lowest rate above 0 a shape accepts: one hit a day.
+// Slower rates are no load test, and the first hit of a rate below about
+// one in 292 years would be due beyond the end of time.Duration.
+const MinRate = 1.0 / 86400
+
 // maxDuration is the largest time.Duration, the end of every schedule.
 const maxDuration = time.Duration(math.MaxInt64)
 

@@ -37,8 +37,7 @@ func (r Ramp) Validate() error {
 
 // valid is Validate without the messages.
 func (r Ramp) valid() bool {
-	return r.From >= 0 && r.From <= MaxRate && r.To >= 0 && r.To <= MaxRate &&
-		(r.From > 0 || r.To > 0) && r.Over > 0
+	return okRate(r.From, true) && okRate(r.To, true) && (r.From > 0 || r.To > 0) && r.Over > 0
 }
 
 // String describes the ramp, e.g. "ramp 10/s→200/s over 1m0s".

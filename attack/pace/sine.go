@@ -41,7 +41,7 @@ func (s Sine) Validate() error {
 
 // valid is Validate without the messages.
 func (s Sine) valid() bool {
-	return s.Mean > 0 && s.Mean <= MaxRate && s.Amplitude >= 0 && s.Amplitude <= s.Mean && s.Period > 0
+	return okRate(s.Mean, false) && s.Amplitude >= 0 && s.Amplitude <= s.Mean && s.Period > 0
 }
 
 // String describes the sine, e.g. "sine 200/s±150/s period 4s".

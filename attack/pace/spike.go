@@ -51,7 +51,7 @@ func (s Spike) steps(buf *[3]Step) Steps {
 
 // valid reports whether the spike is valid; the Steps are then valid too.
 func (s Spike) valid() bool {
-	return s.Base >= 0 && s.Base <= MaxRate && s.Peak > 0 && s.Peak <= MaxRate &&
+	return okRate(s.Base, true) && okRate(s.Peak, false) &&
 		s.At >= 0 && s.For > 0 && s.At < maxDuration-s.For
 }
 

@@ -88,7 +88,7 @@ func (s Steps) valid() bool {
 	var total time.Duration
 	busy := false
 	for _, st := range s.Steps {
-		if !(st.Rate >= 0 && st.Rate <= MaxRate) || st.For <= 0 || total > maxDuration-st.For {
+		if !okRate(st.Rate, true) || st.For <= 0 || total > maxDuration-st.For {
 			return false
 		}
 		total += st.For

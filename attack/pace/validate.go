@@ -20,8 +20,8 @@ func (p *problems) addf(format string, args ...any) {
 }
 
 // rate records what is wrong with the rate r of the parameter name, if
-// anything. A rate must be finite, at least 0 (greater than 0 unless zeroOK)
-// and at most MaxRate.
+// anything. A rate must be finite, at least 0 (greater than 0 unless zeroOK),
+// at least MinRate unless 0, and at most MaxRate.
 func (p *problems) rate(name string, r float64, zeroOK bool) {
 	if msg := rateProblem(r, zeroOK); msg != "" {
 		p.addf("%s %s, got %s", name, msg, RateString(r))
@@ -39,6 +39,10 @@ func (p *problems) duration(name string, d time.Duration) {
 // err returns the problems joined, or nil.
 func (p *problems) err() error { return errors.Join(p.errs...) }
 
+// okRate reports whether a rate is one a shape accepts (rateProblem
+// finds nothing): the shapes' own checks and Validate agree.
+func okRate(r float64, zeroOK bool) bool { return rateProblem(r, zeroOK) == "" }
+
 // rateProblem says what is wrong with a rate, or returns "". It is shared by
 // Validate and the parsers so that both word a problem the same way; the
 // caller names the rate.
@@ -52,6 +56,8 @@ func rateProblem(r float64, zeroOK bool) string {
 		return "must not be negative"
 	case r > MaxRate:
 		return "must be at most " + RateString(MaxRate) + " (one hit per nanosecond)"
+	case r > 0 && r < MinRate:
+		return "must be at least one hit a day (1/24h)"
 	}
 	return ""
 }
