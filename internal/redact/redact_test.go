@@ -69,10 +69,11 @@ func FuzzHeaderValue(f *testing.F) {
 	f.Fuzz(func(t *testing.T, h string) {
 		p := NewPolicy()
 		out := p.HeaderValue(h)
-		name, value, ok := strings.Cut(h, ":")
-		value = strings.TrimSpace(value)
-		if ok && p.IsSecret(name) && value != "" && strings.Contains(out, value) && !strings.Contains(Mask, value) && !strings.Contains(name, value) {
-			t.Errorf("HeaderValue(%q) = %q; leaks the value", h, out)
+		name, _, ok := strings.Cut(h, ":")
+		// A secret header keeps its name and nothing of its value (the
+		// value may be ":" or a piece of the name: compare the whole).
+		if ok && p.IsSecret(name) && out != strings.TrimSpace(name)+": "+Mask {
+			t.Errorf("HeaderValue(%q) = %q; want %q", h, out, strings.TrimSpace(name)+": "+Mask)
 		}
 		if !ok && out != Mask {
 			t.Errorf("HeaderValue(%q) = %q; want it masked whole", h, out)
