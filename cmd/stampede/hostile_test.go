@@ -588,6 +588,7 @@ func TestHostileTargets(t *testing.T) {
 		first := &http.Server{Handler: h, ErrorLog: log.New(io.Discard, "", 0)}
 		go first.Serve(ln)
 		var second atomic.Pointer[http.Server]
+		var back atomic.Int64 // when the target listened again, Unix ns
 		cycled := make(chan error, 1)
 		go func() {
 			// Die after 5 answers, come back 600 ms later; bounded.
@@ -603,6 +604,7 @@ func TestHostileTargets(t *testing.T) {
 			}
 			s := &http.Server{Handler: h, ErrorLog: log.New(io.Discard, "", 0)}
 			second.Store(s)
+			back.Store(time.Now().UnixNano())
 			cycled <- nil
 			s.Serve(ln2)
 		}()
@@ -640,7 +642,15 @@ func TestHostileTargets(t *testing.T) {
 				lastOK = c.LastSeen
 			}
 		}
-		if firstRefused == nil || lastOK == nil || !lastOK.After(*firstRefused) {
+		// On a loaded machine the target may come back too late in the
+		// run for an answer: judged only with half a second of sends left.
+		var sendsEnd time.Time
+		if res.doc.StartedAt != nil {
+			sendsEnd = res.doc.StartedAt.Add(2 * time.Second)
+		}
+		if b := time.Unix(0, back.Load()); back.Load() == 0 || sendsEnd.Sub(b) < 500*time.Millisecond {
+			t.Logf("the target came back %s before the last send: too late to judge the answers after it", sendsEnd.Sub(b))
+		} else if firstRefused == nil || lastOK == nil || !lastOK.After(*firstRefused) {
 			t.Errorf("first refusal %v, last answer %v; want answers after the target came back", firstRefused, lastOK)
 		}
 		if res.doc.Requests != 40 {
