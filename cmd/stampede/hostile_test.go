@@ -490,9 +490,10 @@ func TestHostileTargets(t *testing.T) {
 		url, n := rawServer(t, func(net.Conn) {})
 		res := attackHostile(t, url)
 		res.wantCount(t, n.Load())
-		reset, other := res.doc.TransportErrors["connection_reset"], res.doc.TransportErrors["other"]
-		if reset+other != res.doc.Requests {
-			t.Errorf("%d reset, %d other of %d; want every attempt one of them: %s", reset, other, res.doc.Requests, classList(res.doc.Classes))
+		// One failure, one kind: net/http's "server closed idle
+		// connection" race is a reset too.
+		if reset := res.doc.TransportErrors["connection_reset"]; reset != res.doc.Requests {
+			t.Errorf("%d reset of %d; want every attempt: %s", reset, res.doc.Requests, classList(res.doc.Classes))
 		}
 	})
 
@@ -545,7 +546,7 @@ func TestHostileTargets(t *testing.T) {
 	})
 
 	// A 429 whose body stalls past the timeout: the run ends, every
-	// attempt is counted as a timeout (see the stricter check below).
+	// attempt is counted as a timeout, and its headers are checked.
 	t.Run("429 with stalled body", func(t *testing.T) {
 		t.Parallel()
 		var n atomic.Int64
@@ -567,12 +568,19 @@ func TestHostileTargets(t *testing.T) {
 		}
 		// The status that arrived before the stall is kept with the timeout.
 		res.wantAll(t, 429, "timeout")
-		if rl := res.doc.RateLimit; rl != nil {
-			for _, r := range rl.Rules {
-				if r.ID == "retry-after-on-429" {
-					t.Logf("retry-after-on-429: %d checked, %d violations; delay-seconds %d", r.Checked, r.Violations, rl.RetryAfterForms["delay-seconds"])
-				}
+		// Its headers reach the contract checks all the same.
+		rl := res.doc.RateLimit
+		if rl == nil {
+			t.Fatal("no rate_limit in the summary")
+		}
+		checked := int64(-1)
+		for _, r := range rl.Rules {
+			if r.ID == "retry-after-on-429" {
+				checked = int64(r.Checked)
 			}
+		}
+		if checked != int64(res.doc.Requests) || rl.RetryAfterForms["delay-seconds"] != res.doc.Requests {
+			t.Errorf("retry-after-on-429 checked %d, delay-seconds Retry-After %d; want %d both", checked, rl.RetryAfterForms["delay-seconds"], res.doc.Requests)
 		}
 	})
 
