@@ -3,11 +3,13 @@ package redact
 import (
 	"bytes"
 	"cmp"
+	"encoding/base64"
 	"encoding/json"
 	"math/bits"
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 )
 
 // MinSecretLen is the shortest literal secret Body masks: shorter values
@@ -25,7 +27,10 @@ const MinSecretLen = 4
 //     forms: JSON-escaped (with and without HTML escaping, and with "\/"
 //     for "/") and URL-escaped (query and path escaping). Secrets shorter
 //     than MinSecretLen bytes, or blank, are ignored. Overlapping matches
-//     merge, so a secret containing another is masked whole.
+//     merge, so a secret containing another is masked whole. A secret of
+//     MinBase64SecretLen bytes or more is also found in base64 (either
+//     alphabet, at any alignment: "Bearer "+secret encoded, a header dump
+//     encoded); the whole run of base64 characters holding it is masked.
 //  2. The value of a JSON-ish member whose name is secret: "token": "v",
 //     also with single quotes (Python reprs), with escaped quotes in the
 //     value, and inside JSON-encoded strings (\"token\": \"v\"). A string
@@ -75,6 +80,9 @@ func (p Policy) Body(text string, secrets []string) string {
 	for _, secret := range encodedSecrets(secrets) {
 		s.addAll(text, secret)
 	}
+	for _, form := range base64Forms(secrets) {
+		s.addBase64Runs(text, form)
+	}
 	p.jsonMembers(text, &s)
 	authSchemes(text, &s)
 	p.namedPairs(text, &s)
@@ -100,7 +108,55 @@ func (p Policy) mayHoldSecrets(text string, secrets []string) bool {
 			return true
 		}
 	}
+	for _, form := range base64Forms(secrets) {
+		if strings.Contains(text, form) {
+			return true
+		}
+	}
 	return false
+}
+
+// MinBase64SecretLen is the shortest secret whose base64 encodings Body
+// masks: a shorter one leaves too few characters of its own to find.
+const MinBase64SecretLen = 8
+
+// base64Forms returns, for each secret of at least MinBase64SecretLen
+// bytes, the characters of its base64 encodings (standard and URL
+// alphabets) that depend on its bytes alone, at each of the three
+// alignments it may have in a longer encoded text ("Bearer "+secret, a
+// header dump, "user:"+password). The forms of the last list asked for are
+// kept: a command asks with the same secrets for every body.
+func base64Forms(secrets []string) []string {
+	if c := lastBase64.Load(); c != nil && slices.Equal(c.secrets, secrets) {
+		return c.forms
+	}
+	forms := encodeBase64Forms(secrets)
+	lastBase64.Store(&base64Cache{slices.Clone(secrets), forms})
+	return forms
+}
+
+// base64Cache is a list of secrets and its base64Forms.
+type base64Cache struct{ secrets, forms []string }
+
+var lastBase64 atomic.Pointer[base64Cache]
+
+// encodeBase64Forms computes base64Forms.
+func encodeBase64Forms(secrets []string) []string {
+	var out []string
+	for _, s := range secrets {
+		if len(s) < MinBase64SecretLen || !usableSecret(s) {
+			continue
+		}
+		for p := range 3 {
+			b := []byte(strings.Repeat("\x00", p) + s)
+			start, end := (8*p+5)/6, 8*(p+len(s))/6
+			for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+				out = append(out, enc.EncodeToString(b)[start:end])
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // usableSecret reports whether Body masks the literal secret s.
@@ -483,6 +539,32 @@ func (s *spans) addAll(text, sub string) {
 		s.add(i+j, i+j+len(sub))
 		i += j + 1
 	}
+}
+
+// addBase64Runs adds, for every occurrence of form in text, the whole run
+// of base64 characters (either alphabet, padding included) around it: the
+// encoding of a secret is masked with the bytes encoded beside it.
+func (s *spans) addBase64Runs(text, form string) {
+	for i := 0; i <= len(text)-len(form); {
+		j := strings.Index(text[i:], form)
+		if j < 0 {
+			return
+		}
+		start, end := i+j, i+j+len(form)
+		for start > 0 && isBase64Byte(text[start-1]) {
+			start--
+		}
+		for end < len(text) && isBase64Byte(text[end]) {
+			end++
+		}
+		s.add(start, end)
+		i = end
+	}
+}
+
+// isBase64Byte reports whether c is a character of standard or URL base64.
+func isBase64Byte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("+/=-_", c) >= 0
 }
 
 // apply returns text with each run of overlapping or touching spans

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 )
@@ -216,4 +217,30 @@ func FuzzBody(f *testing.F) {
 			t.Errorf("Body(%q, %q) = %q: the secret survived", in, secret, out)
 		}
 	})
+}
+
+// TestBodyMasksBase64OfSecrets: a secret echoed in base64, at any of the
+// three alignments and in either alphabet, is masked with the whole
+// encoded run; base64 without it and short secrets are left alone.
+func TestBodyMasksBase64OfSecrets(t *testing.T) {
+	const secret = "s3cr3t-t0ken+/=x"
+	p := NewPolicy()
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding} {
+		for _, plain := range []string{"Bearer " + secret, "a" + secret + "zz", "ab" + secret, secret,
+			"GET / HTTP/1.1\r\nAuthorization: Bearer " + secret + "\r\nAccept: */*\r\n"} {
+			b64 := enc.EncodeToString([]byte(plain))
+			in := `{"echo":"` + b64 + `","n":1}`
+			if got, want := p.Body(in, []string{secret}), `{"echo":"[REDACTED]","n":1}`; got != want {
+				t.Errorf("Body(base64 of %q) = %q; want %q", plain, got, want)
+			}
+		}
+	}
+	innocent := `{"echo":"` + base64.StdEncoding.EncodeToString([]byte("nothing secret in here at all")) + `"}`
+	if got := p.Body(innocent, []string{secret}); got != innocent {
+		t.Errorf("Body(%q) = %q; want it unchanged", innocent, got)
+	}
+	short := base64.StdEncoding.EncodeToString([]byte("Bearer abc1234"))
+	if got := p.Body(short, []string{"abc1234"}); got != short {
+		t.Errorf("Body(%q) with a 7-byte secret = %q; want it unchanged", short, got)
+	}
 }
