@@ -259,7 +259,6 @@ func prepareAttack(cmd *cobra.Command, e *env, f *attackFlags) (preparedAttack, 
 		opts: opts, header: attackHeader(cmd, f, opts, target, policy), records: out, quiet: f.quiet, timeout: f.timeout,
 		classify: classify, contract: contract.Options{MaxRetryAfter: f.retryAfterMax},
 	}
-	_, p.x.opts.RetryOn, _ = f.retry.options() // checked with the other options
 	p.x.header.Thresholds = headerThresholds(p.judge.thresholds)
 	return p, nil
 }
@@ -420,7 +419,7 @@ func attackOptions(ctx context.Context, e *env, f *attackFlags, policy redact.Po
 			HTTP2: f.http2, Insecure: f.insecure, KeepAlive: f.keepalive,
 		},
 	}
-	if opts.Retry, _, err = f.retry.options(); err != nil {
+	if opts.Retry, opts.RetryOn, err = f.retry.options(); err != nil {
 		return attack.Options{}, "", err
 	}
 	if errs := opts.Validate(); len(errs) > 0 {
