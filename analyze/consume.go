@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -84,17 +85,25 @@ type builder struct {
 
 	targets, pacers, runIDs, tools, interrupted []string
 
-	streams                   int               // streams begun
-	conditionsDiffer          bool              // their headers name different thresholds
-	moreTargets               int               // distinct targets beyond MaxTargets
-	contracts, withoutTrailer int               // streams with and without contract checks
-	seen                      map[string]string // "run id/shard" → the stream that had it
+	streams                   int                  // streams begun
+	conditionsDiffer          bool                 // their headers name different thresholds
+	moreTargets               int                  // distinct targets beyond MaxTargets
+	contracts, withoutTrailer int                  // streams with and without contract checks
+	seen                      map[string]string    // "run id/shard" → the stream that had it
+	split                     map[string]*splitRun // run id → the shards i/N of it read
+}
+
+// splitRun is what the result files of one run split into shards (i/N)
+// say of its shards.
+type splitRun struct {
+	counts []int        // the shard counts the headers give: one, unless they disagree
+	read   map[int]bool // the indices read
 }
 
 func newBuilder() *builder {
 	return &builder{
 		run:  Run{Summary: NewSummaryFor(classify.NewClassTable(records.MaxClasses))},
-		seen: map[string]string{},
+		seen: map[string]string{}, split: map[string]*splitRun{},
 	}
 }
 
@@ -174,8 +183,58 @@ func (b *builder) begin(ev *Event) {
 		} else {
 			b.seen[key] = b.name
 		}
+		b.shard(h.RunID, h.Shard)
 	}
 }
+
+// shard takes in a stream's shard of a run split i/N; a shard named by a
+// label alone, as --shard took before, says nothing of the others.
+func (b *builder) shard(runID, name string) {
+	sh, ok, err := records.ParseShard(name)
+	if err != nil || !ok {
+		return
+	}
+	sr := b.split[runID]
+	if sr == nil {
+		sr = &splitRun{read: map[int]bool{}}
+		b.split[runID] = sr
+	}
+	sr.counts = appendNewInt(sr.counts, sh.Count)
+	sr.read[sh.Index] = true
+}
+
+// appendNewInt appends n unless it is already there.
+func appendNewInt(list []int, n int) []int {
+	if slices.Contains(list, n) {
+		return list
+	}
+	return append(list, n)
+}
+
+// shardsMissing settles, for each run split into shards, which shards
+// were not read: the merged run is then not the load that was offered.
+func (b *builder) shardsMissing() {
+	for _, id := range slices.Sorted(maps.Keys(b.split)) {
+		sr := b.split[id]
+		slices.Sort(sr.counts)
+		gap := ShardGap{RunID: id, Counts: sr.counts, Read: len(sr.read)}
+		if n := sr.counts[0]; len(sr.counts) == 1 {
+			if len(sr.read) == n {
+				continue
+			}
+			for i := 0; i < n && len(gap.Missing) < maxMissingShards; i++ {
+				if !sr.read[i] {
+					gap.Missing = append(gap.Missing, i)
+				}
+			}
+		}
+		b.run.ShardsMissing = append(b.run.ShardsMissing, gap)
+		b.note("run %s: %s", id, gap)
+	}
+}
+
+// maxMissingShards bounds the missing shards a ShardGap names.
+const maxMissingShards = 20
 
 // record adds a record to the summary, in the class its stream gave it.
 // The event is left as it is: sinks see the stream's own class ids.
@@ -330,6 +389,7 @@ func (b *builder) finish() {
 	b.run.RunID = joinDistinct(b.runIDs, "runs")
 	b.run.Tool = joinDistinct(b.tools, "tools")
 	b.run.Interrupted = strings.Join(b.interrupted, ", ")
+	b.shardsMissing()
 	if b.conditionsDiffer {
 		b.run.Conditions = nil
 		b.note("the files were judged by different thresholds: they are judged by the defaults (or the --threshold given)")

@@ -1,6 +1,9 @@
 package analyze
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stampede-dev/stampede/analyze/classify"
@@ -67,6 +70,11 @@ type Run struct {
 	// Duplicates counts result files that are a shard of a run read
 	// already: their records would count twice, and the run does not pass.
 	Duplicates int
+	// ShardsMissing are the runs split into shards (--shard i/N) whose
+	// shards were not all read, or whose files disagree on how many there
+	// are: the merged run is not the load that was offered, and it does
+	// not pass.
+	ShardsMissing []ShardGap
 	// Thresholds are the thresholds judged on the run, in the order given;
 	// nil when none were judged, and then Verdict judges the defaults
 	// (DefaultThresholds). An empty, non-nil slice judges none.
@@ -97,4 +105,39 @@ func (r Run) MaxClasses() int {
 		return r.ClassLimit
 	}
 	return r.Summary.Classes.Max()
+}
+
+// ShardGap is a run split into shards (--shard i/N) that a report did
+// not read whole.
+type ShardGap struct {
+	RunID   string
+	Counts  []int // the shard counts its files give: one, unless they disagree
+	Read    int   // the distinct shards read
+	Missing []int // the indices not read, the first few (at most 20)
+}
+
+// String says what is missing, e.g. "3 of 4 shards read; shard 2/4 is
+// missing: the merged run is 3/4 of the load offered".
+func (g ShardGap) String() string {
+	if len(g.Counts) != 1 {
+		parts := make([]string, len(g.Counts))
+		for i, n := range g.Counts {
+			parts[i] = strconv.Itoa(n)
+		}
+		return "its result files disagree on the number of shards (" + strings.Join(parts, " and ") + ")"
+	}
+	n := g.Counts[0]
+	names := make([]string, len(g.Missing))
+	for i, idx := range g.Missing {
+		names[i] = fmt.Sprintf("%d/%d", idx, n)
+	}
+	list := strings.Join(names, ", ")
+	if more := n - g.Read - len(g.Missing); more > 0 {
+		list += fmt.Sprintf(" and %d more", more)
+	}
+	what := "shard " + list + " is"
+	if n-g.Read > 1 {
+		what = "shards " + list + " are"
+	}
+	return fmt.Sprintf("%d of %d shards read; %s missing: the merged run is %d/%d of the load offered", g.Read, n, what, g.Read, n)
 }

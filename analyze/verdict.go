@@ -287,6 +287,9 @@ func (r Run) Verdict() Verdict {
 	if r.Duplicates > 0 {
 		v.Reasons = append(v.Reasons, fmt.Sprintf("%d %s a shard read already: their records count twice", r.Duplicates, plural(uint64(r.Duplicates), "file is", "files are")))
 	}
+	for _, g := range r.ShardsMissing {
+		v.Reasons = append(v.Reasons, "run "+g.RunID+": "+g.String())
+	}
 	v.Reasons = append(v.Reasons, r.headersLost()...)
 	if r.ConditionsDropped > 0 {
 		v.Reasons = append(v.Reasons, fmt.Sprintf("%d thresholds of the result files were not judged: more than a report reads", r.ConditionsDropped))

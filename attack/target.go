@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/stampede-dev/stampede/records"
 )
 
 // Target formats accepted by LoadTargets.
@@ -175,4 +177,21 @@ func ReadBody(r io.Reader) ([]byte, error) {
 func problemOnly(err error) string {
 	msg, _, _ := strings.Cut(err.Error(), ":")
 	return strings.TrimSpace(msg) + " (the line is not shown: it may hold secrets)"
+}
+
+// ShareTargets returns shard sh's part of a list of targets: the targets
+// j with j mod N == i, when there are at least N of them, so that every
+// target is sent by one shard and the shards' lists differ in length by
+// at most one. With fewer targets than shards every shard keeps them all,
+// and the split of the rate alone divides the load. No shard (the zero
+// Shard) keeps them all. The targets are not copied.
+func ShareTargets(targets []vegeta.Target, sh records.Shard) []vegeta.Target {
+	if sh.Count <= 1 || len(targets) < sh.Count {
+		return targets
+	}
+	out := make([]vegeta.Target, 0, sh.Share(len(targets)))
+	for j := sh.Index; j < len(targets); j += sh.Count {
+		out = append(out, targets[j])
+	}
+	return out
 }

@@ -1,11 +1,16 @@
 package attack
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"strings"
 	"testing"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/stampede-dev/stampede/records"
 )
 
 func TestLoadTargets(t *testing.T) {
@@ -202,5 +207,46 @@ func TestLoadTargetsLastJSONLineWithoutNewline(t *testing.T) {
 	tgts, err := LoadTargets(strings.NewReader(src), "", nil, nil)
 	if err != nil || len(tgts) != 2 {
 		t.Fatalf("LoadTargets = %d targets, %v; want 2", len(tgts), err)
+	}
+}
+
+// TestShareTargets checks that the shards of a target list take every
+// target once between them, dealt in turn, and that with fewer targets
+// than shards each keeps them all.
+func TestShareTargets(t *testing.T) {
+	list := func(n int) []vegeta.Target {
+		ts := make([]vegeta.Target, n)
+		for j := range ts {
+			ts[j] = vegeta.Target{Method: "GET", URL: fmt.Sprintf("http://127.0.0.1/%d", j)}
+		}
+		return ts
+	}
+	for _, tc := range []struct{ targets, shards int }{{10, 4}, {4, 4}, {5, 2}, {1, 1}, {7, 1}, {3, 4}, {1, 3}} {
+		ts := list(tc.targets)
+		seen := map[string]int{}
+		for i := range tc.shards {
+			got := ShareTargets(ts, records.Shard{Index: i, Count: tc.shards})
+			for k, g := range got {
+				seen[g.URL]++
+				if tc.targets >= tc.shards && g.URL != ts[k*tc.shards+i].URL {
+					t.Errorf("ShareTargets(%d targets, %d/%d)[%d] = %s; want %s", tc.targets, i, tc.shards, k, g.URL, ts[k*tc.shards+i].URL)
+				}
+			}
+			if tc.targets < tc.shards && len(got) != tc.targets {
+				t.Errorf("ShareTargets(%d targets, %d/%d) has %d; want all %d (fewer targets than shards)", tc.targets, i, tc.shards, len(got), tc.targets)
+			}
+		}
+		for _, target := range ts {
+			want := 1
+			if tc.targets < tc.shards {
+				want = tc.shards
+			}
+			if seen[target.URL] != want {
+				t.Errorf("%d targets over %d shards: %s taken %d times; want %d", tc.targets, tc.shards, target.URL, seen[target.URL], want)
+			}
+		}
+	}
+	if got := ShareTargets(list(3), records.Shard{}); len(got) != 3 {
+		t.Errorf("ShareTargets(3 targets, no shard) has %d; want 3", len(got))
 	}
 }

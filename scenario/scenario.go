@@ -17,6 +17,7 @@ import (
 	"github.com/stampede-dev/stampede/attack/pace"
 	"github.com/stampede-dev/stampede/attack/retry"
 	"github.com/stampede-dev/stampede/profiles"
+	"github.com/stampede-dev/stampede/records"
 )
 
 // Leg is a stretch of the profile run by one engine: a load leg (an
@@ -34,13 +35,27 @@ type Leg struct {
 type Plan struct {
 	Profile *profiles.Profile
 	Legs    []Leg
+	// Shard is the process's share of a distributed run; the zero Shard
+	// runs the whole profile.
+	Shard   records.Shard
 	bodies  map[string][]byte // the bodies that are the same for every request
 	counter atomic.Uint64     // {{counter}}
 }
 
 // New plans a profile: its legs, with every body file read.
-func New(p *profiles.Profile) (*Plan, error) {
-	plan := &Plan{Profile: p, bodies: map[string][]byte{}}
+func New(p *profiles.Profile) (*Plan, error) { return NewShard(p, records.Shard{}) }
+
+// NewShard plans shard sh's part of a profile (the whole profile for the
+// zero Shard). Each load phase runs the shard's pace.Share of the phase's
+// shape, so the shards together send the phase's planned requests
+// exactly; each draws its requests from the phase's whole mix, so the mix
+// holds in expectation on every shard and in the merged run. A probe phase
+// runs on shard 0 alone (probes of one limiter from several processes
+// would disturb each other); the other shards pause for the probe's
+// bound, max-time. {{counter}} counts on from the shard's index in steps
+// of the shard count: the shards' values never collide.
+func NewShard(p *profiles.Profile, sh records.Shard) (*Plan, error) {
+	plan := &Plan{Profile: p, Shard: sh, bodies: map[string][]byte{}}
 	var segs []pace.Segment
 	var idx []int
 	flush := func() error {
@@ -62,10 +77,18 @@ func New(p *profiles.Profile) (*Plan, error) {
 			if ph.Plan.Duration <= 0 {
 				return nil, fmt.Errorf("phase %s: a profile's load phase needs a duration above 0", ph.Name)
 			}
-			segs, idx = append(segs, pace.Segment{Name: ph.Name, Shape: ph.Plan.Shape, Duration: ph.Plan.Duration}), append(idx, i)
+			shape := ph.Plan.Shape
+			if !sh.IsZero() {
+				shape = pace.NewShare(shape, uint64(sh.Index), uint64(sh.Count))
+			}
+			segs, idx = append(segs, pace.Segment{Name: ph.Name, Shape: shape, Duration: ph.Plan.Duration}), append(idx, i)
 		case profiles.PhasePause:
 			segs, idx = append(segs, pace.Segment{Name: ph.Name, Duration: ph.Pause}), append(idx, i)
 		case profiles.PhaseProbe:
+			if sh.Index > 0 { // shard 0 probes; the others wait as long as it may
+				segs, idx = append(segs, pace.Segment{Name: ph.Name, Duration: ph.Probe.MaxTime}), append(idx, i)
+				continue
+			}
 			if err := flush(); err != nil {
 				return nil, err
 			}
@@ -155,7 +178,7 @@ func (p *Plan) Retries() bool {
 
 // Target fills t with one request of r, sent in the named phase.
 func (p *Plan) Target(r *profiles.Request, phase string, t *vegeta.Target) error {
-	ctx := profiles.TemplateContext{Counter: p.counter.Add(1), Phase: phase}
+	ctx := profiles.TemplateContext{Counter: p.count(), Phase: phase}
 	h := make(http.Header, len(p.Profile.Target.Headers)+len(r.Header)+1)
 	for k, v := range p.Profile.Target.Headers {
 		h[k] = append([]string(nil), v...)
@@ -172,6 +195,17 @@ func (p *Plan) Target(r *profiles.Request, phase string, t *vegeta.Target) error
 	}
 	*t = vegeta.Target{Method: r.Method, URL: r.URL.Expand(ctx), Header: h, Body: body}
 	return nil
+}
+
+// count draws the next {{counter}}: 1, 2, 3, … for the whole profile;
+// for shard i of N, i+1, i+1+N, i+1+2N, …, so that the shards of a run
+// between them count 1, 2, 3, … with no value twice.
+func (p *Plan) count() uint64 {
+	n := p.counter.Add(1)
+	if p.Shard.IsZero() {
+		return n
+	}
+	return (n-1)*uint64(p.Shard.Count) + uint64(p.Shard.Index) + 1
 }
 
 // mix draws requests in proportion to their weights.

@@ -30,7 +30,10 @@ phases:
   - {name: after, load: {rate: 10/s, duration: 1s}}
 `
 
-func testPlan(t *testing.T) *Plan {
+func testPlan(t *testing.T) *Plan { t.Helper(); return testShardPlan(t, records.Shard{}) }
+
+// testShardPlan is shard sh's plan of testProfile.
+func testShardPlan(t *testing.T, sh records.Shard) *Plan {
 	t.Helper()
 	p, errs := profiles.Parse("t.yaml", []byte(testProfile), profiles.LoadOptions{Env: func(k string) (string, bool) {
 		return map[string]string{"TOKEN": "sekret", "OTHER": "other"}[k], k == "TOKEN" || k == "OTHER"
@@ -38,11 +41,52 @@ func testPlan(t *testing.T) *Plan {
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	plan, err := New(p)
+	plan, err := NewShard(p, sh)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return plan
+}
+
+// TestShardsSplitThePlan checks that the shards of a profile plan its
+// requests exactly between them, phase by phase, that only shard 0
+// probes (the others pause as long as the probe may last, so every shard
+// plans as long a run), and that {{counter}} never gives two shards the
+// same value.
+func TestShardsSplitThePlan(t *testing.T) {
+	whole := testPlan(t)
+	wantReqs, wantD := whole.Planned()
+	for _, n := range []int{1, 3, 4, 7} {
+		var sum uint64
+		counters := map[uint64]bool{}
+		for i := range n {
+			plan := testShardPlan(t, records.Shard{Index: i, Count: n})
+			reqs, d := plan.Planned()
+			sum += reqs
+			if d != wantD {
+				t.Errorf("shard %d/%d plans %s; want %s, as the whole", i, n, d, wantD)
+			}
+			probes := 0
+			for _, leg := range plan.Legs {
+				if leg.Probe != nil {
+					probes++
+				}
+			}
+			if want := map[bool]int{true: 1, false: 0}[i == 0]; probes != want {
+				t.Errorf("shard %d/%d has %d probe legs; want %d", i, n, probes, want)
+			}
+			for range 50 {
+				c := plan.count()
+				if counters[c] || c == 0 || c > uint64(50*n) {
+					t.Fatalf("shard %d/%d: {{counter}} %d taken twice or beyond 1..%d", i, n, c, 50*n)
+				}
+				counters[c] = true
+			}
+		}
+		if sum != wantReqs {
+			t.Errorf("%d shards plan %d requests in all; want %d, the whole's", n, sum, wantReqs)
+		}
+	}
 }
 
 func TestPlanSplitsLegsAtProbes(t *testing.T) {

@@ -42,7 +42,8 @@ type attackFlags struct {
 	http2, insecure, keepalive    bool
 	output, format, shard, runID  string
 	uncorrected, quiet, histogram bool
-	workersSet                    bool // --workers given explicitly
+	workersSet                    bool          // --workers given explicitly
+	split                         records.Shard // --shard i/N read
 	classify                      []string
 	maxClasses                    int
 	classifyLimit                 string
@@ -273,10 +274,10 @@ func attackHeader(cmd *cobra.Command, f *attackFlags, opts attack.Options, targe
 		Start:    time.Now(),
 		Command:  commandLine(cmd, policy),
 		Target:   target,
-		Pacer:    opts.Shape.String(),
+		Pacer:    wholeShape(opts.Shape).String(),
 		Duration: opts.Duration,
 		RunID:    runID,
-		Shard:    f.shard,
+		Shard:    shardName(f.shard, f.split),
 		Tool:     "stampede " + version,
 	}
 }
@@ -408,6 +409,10 @@ func attackOptions(ctx context.Context, e *env, f *attackFlags, policy redact.Po
 	if err != nil {
 		return attack.Options{}, "", err
 	}
+	if f.split, err = shardOf(f.shard, f.runID); err != nil {
+		return attack.Options{}, "", err
+	}
+	plan.Shape, targets = shareShape(plan.Shape, f.split), attack.ShareTargets(targets, f.split)
 	if f.maxWorkers > 0 && f.workers > f.maxWorkers && !f.workersSet {
 		f.workers = f.maxWorkers // the default start of 10 yields to an explicit cap
 	}
@@ -693,7 +698,7 @@ func (f *attackFlags) registerOutput(fl *pflag.FlagSet) {
 	fl.DurationVar(&f.retryAfterMax, "retry-after-max", contract.DefaultMaxRetryAfter, "longest acceptable Retry-After wait; a longer one violates the rate-limit contract")
 	fl.StringVar(&f.classifyLimit, "classify-limit", "64KiB", "body `size` read to classify a response (1 B to 1MiB, e.g. 4KiB); the rest is drained and counted")
 	fl.StringArrayVar(&f.secretHeaders, "secret-header", nil, "another header `name` to redact (repeatable)")
-	fl.StringVar(&f.shard, "shard", "", "`name` of this machine's share of a distributed run (stored in the result file)")
+	fl.StringVar(&f.shard, "shard", "", shardHelp)
 	fl.StringVar(&f.runID, "run-id", "", "`id` shared by the shards of one run (default: random)")
 	fl.StringArrayVar(&f.reports, "report", nil, "also write a report at the end of the run, as `FORMAT=PATH` (repeatable; FORMAT: "+strings.Join(reports.Formats, ", ")+")")
 }

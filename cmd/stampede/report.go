@@ -29,6 +29,7 @@ type reportFlags struct {
 	csvSeries bool
 	class     string
 	histogram bool
+	reports   []string // FORMAT=PATH
 	judge     judgeFlags
 }
 
@@ -55,6 +56,13 @@ Formats (--format):
               response or of --class
   vegeta-json the records as vegeta JSON results, for vegeta's tools
 
+A FILE with *, ? or [ that names no file is a pattern stampede expands
+itself (for containers with no shell): report /results/run-7-*.bin.
+Shards of a run split with --shard i/N are checked: a shard missing, one
+read twice or files that disagree on N fail the verdict (exit 1), with
+the reason in every report. --report FORMAT=PATH writes more reports of
+the same analysis, beside the one of --format.
+
 Damage in a file (bad checksums, a cut end) is skipped and listed under
 Notes; a file that is not a result file is an error (exit 2).`
 
@@ -62,8 +70,10 @@ Notes; a file that is not a result file is an error (exit 2).`
 const reportExample = `  # the HTML report of a run
   stampede report --format html -o report.html run.bin
 
-  # merge the shards of one run
-  stampede report shard-a.bin shard-b.bin shard-c.bin
+  # merge the shards of one run (attack or run --shard i/4 --run-id nightly-7);
+  # the pattern is expanded by stampede where there is no shell (Kubernetes)
+  stampede report shard-0.bin shard-1.bin shard-2.bin shard-3.bin
+  stampede report '/results/nightly-7-shard-*.bin' --report html=/results/nightly-7.html --report junit=/results/nightly-7.xml
 
   # a job summary on GitHub Actions; exit 1 if the p99 is over 300 ms
   stampede report --format markdown --threshold 'latency.p99 < 300ms' run.bin >> "$GITHUB_STEP_SUMMARY"
@@ -104,6 +114,7 @@ func (f *reportFlags) register(fl *pflag.FlagSet) {
 	fl.BoolVar(&f.csvSeries, "csv-series", false, "with --format csv: the per-second time series instead of the class table")
 	fl.StringVar(&f.class, "class", "", "with --format hgrm: the `classes` to show: a status (429), status/code (429/rate_limited), a code or transport failure (timeout), or id=N")
 	fl.BoolVar(&f.histogram, "histogram", false, "with --format text: draw a latency histogram of each of the top classes")
+	fl.StringArrayVar(&f.reports, "report", nil, "also write a report, as `FORMAT=PATH` (repeatable)")
 	f.judge.register(fl)
 }
 
@@ -113,7 +124,14 @@ func runReport(ctx context.Context, e *env, f *reportFlags, paths []string) erro
 	if err != nil {
 		return err
 	}
+	if paths, err = expandPaths(paths); err != nil {
+		return err
+	}
 	if err := checkReportPaths(e, f.output, paths); err != nil {
+		return err
+	}
+	specs, err := reportSpecs(f, format, paths)
+	if err != nil {
 		return err
 	}
 	j, err := f.judge.prepare(ctx)
@@ -146,10 +164,72 @@ func runReport(ctx context.Context, e *env, f *reportFlags, paths []string) erro
 	if ctx.Err() != nil && errors.As(context.Cause(ctx), &cause) {
 		return &exitError{code: cause.exitCode(), err: cause}
 	}
-	if err != nil || judged == nil || !showsVerdict(format) {
+	if err != nil || judged == nil {
 		return err
 	}
+	if err := writeReports(e, specs, *judged, reports.Options{Class: f.class}); err != nil {
+		return err
+	}
+	verdict := showsVerdict(format)
+	for _, s := range specs {
+		verdict = verdict || showsVerdict(s.format)
+	}
+	if !verdict {
+		return nil
+	}
 	return verdictError(*judged)
+}
+
+// reportSpecs are the reports of --report, none of which may overwrite a
+// file read.
+func reportSpecs(f *reportFlags, format string, paths []string) ([]reportSpec, error) {
+	if len(f.reports) > 0 && format == vegetaJSON {
+		return nil, usageErrorf("--report goes with a report, not --format %s: drop one", vegetaJSON)
+	}
+	specs, err := parseReportSpecs(f.reports, f.output)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range specs {
+		for _, p := range paths {
+			if samePath(s.path, p) {
+				return nil, usageErrorf("--report %s=%s: is also a result file to read; write the report elsewhere", s.format, s.path)
+			}
+		}
+	}
+	return specs, nil
+}
+
+// maxPatternFiles bounds the files a pattern may name.
+const maxPatternFiles = 100_000
+
+// expandPaths expands the patterns among paths, as a shell would where
+// there is none (a distroless container): an argument with *, ? or [
+// that names no file is replaced by the files it matches, sorted; one
+// that matches nothing is an error, as is a malformed pattern.
+func expandPaths(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		if p == "-" || !strings.ContainsAny(p, "*?[") {
+			out = append(out, p)
+			continue
+		}
+		if _, err := os.Stat(p); err == nil {
+			out = append(out, p) // a file so named
+			continue
+		}
+		matches, err := filepath.Glob(p)
+		switch {
+		case err != nil:
+			return nil, usageErrorf("result file %s: %v", p, err)
+		case len(matches) == 0:
+			return nil, usageErrorf("result file %s: no file matches the pattern", p)
+		case len(out)+len(matches) > maxPatternFiles:
+			return nil, usageErrorf("result file %s: more than %d files", p, maxPatternFiles)
+		}
+		out = append(out, matches...)
+	}
+	return out, nil
 }
 
 // showsVerdict reports whether a format shows the verdict: those that do

@@ -38,6 +38,7 @@ type runFlags struct {
 	reports                               []string
 	judge                                 judgeFlags
 	compare                               compareFlags
+	split                                 records.Shard // --shard i/N read
 }
 
 // runLong is the help text of stampede run.
@@ -120,7 +121,7 @@ func (f *runFlags) register(fl *pflag.FlagSet) {
 	fl.DurationVar(&f.timeout, "timeout", attack.DefaultTimeout, "timeout of each request, response body included; 0 for none")
 	fl.Uint64Var(&f.workers, "workers", attack.DefaultWorkers, "initial number of workers")
 	fl.Uint64Var(&f.maxWorkers, "max-workers", 0, "maximum number of workers, 0 for no limit")
-	fl.StringVar(&f.shard, "shard", "", "`name` of this machine's share of a distributed run")
+	fl.StringVar(&f.shard, "shard", "", shardHelp)
 	fl.StringVar(&f.runID, "run-id", "", "`id` shared by the shards of one run (default: random)")
 	f.compare.register(fl)
 }
@@ -299,6 +300,10 @@ func prepareProfile(cmd *cobra.Command, e *env, f *runFlags, arg string) (*prepa
 
 // preparePlan plans a loaded profile (see prepareProfile).
 func preparePlan(cmd *cobra.Command, e *env, f *runFlags, p *profiles.Profile) (*preparedProfile, error) {
+	var err error
+	if f.split, err = shardOf(f.shard, f.runID); err != nil {
+		return nil, err
+	}
 	plan, err := runnable(p, f)
 	if err != nil {
 		return nil, usageErrorf("%v", err)
@@ -340,7 +345,7 @@ func preparePlan(cmd *cobra.Command, e *env, f *runFlags, p *profiles.Profile) (
 // phases can be planned (their total length), and its TLS files make a
 // transport. validate and run both ask.
 func runnable(p *profiles.Profile, f *runFlags) (*scenario.Plan, error) {
-	plan, err := scenario.New(p)
+	plan, err := scenario.NewShard(p, f.split)
 	if err != nil {
 		return nil, fmt.Errorf("%s: phases: %v", p.File, err)
 	}
@@ -460,7 +465,7 @@ func profileHeader(cmd *cobra.Command, f *runFlags, plan *scenario.Plan) records
 	return records.Header{
 		Start: time.Now(), Command: commandLine(cmd, redact.NewPolicy()),
 		Target: "profile " + p.Name + " at " + redact.NewPolicy().URL(p.Target.BaseURL), Pacer: phasesLine(plan),
-		Duration: d, RunID: runID, Shard: f.shard, Tool: "stampede " + version,
+		Duration: d, RunID: runID, Shard: shardName(f.shard, f.split), Tool: "stampede " + version,
 	}
 }
 

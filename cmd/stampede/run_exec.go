@@ -206,6 +206,9 @@ func printPlan(w io.Writer, plan *scenario.Plan, j judge, cmp compareFlags) erro
 	requests, d := plan.Planned()
 	fmt.Fprintf(w, "Profile   %s (%s)\nTarget    %s, auth %s\nPlan      %d phases, about %d requests over %s (probes at their bound)\n",
 		oneLine(p.Name), oneLine(p.File), oneLine(redact.NewPolicy().URL(p.Target.BaseURL)), oneLine(p.Target.Auth.String()), len(p.Phases), requests, d)
+	if !plan.Shard.IsZero() {
+		fmt.Fprintf(w, "Shard     %s: this process's share of the run's load (1/%d of each phase's rate)\n", plan.Shard, plan.Shard.Count)
+	}
 	if cmp.policies != "" {
 		fmt.Fprintf(w, "Compare   retry policies %s: the plan runs once per policy, %s apart\n", strings.ReplaceAll(cmp.policies, ",", ", "), cmp.coolDown)
 	}
@@ -257,9 +260,12 @@ func legRows(plan *scenario.Plan, leg scenario.Leg) [][]string {
 			rows = append(rows, []string{ph.Name, "probe", fmt.Sprintf("%s up to %s", pace.RateString(ph.Probe.StartRate), pace.RateString(ph.Probe.MaxRate)), "≤ " + ph.Probe.MaxTime.String(), "≤ " + strconv.Itoa(ph.Probe.MaxRequests), ph.Probe.Request})
 		case ph.Kind == profiles.PhasePause:
 			rows = append(rows, []string{ph.Name, "pause", "-", ph.Pause.String(), "0", "-"})
+		case ph.Kind == profiles.PhaseProbe: // a shard other than 0 waits while shard 0 probes
+			rows = append(rows, []string{ph.Name, "pause (shard 0 probes)", "-", ph.Probe.MaxTime.String(), "0", "-"})
 		default:
+			seg := leg.Sequence.Segments()[i] // a shard's share of the phase's shape
 			hits, _ := leg.Sequence.Planned(i)
-			rows = append(rows, []string{ph.Name, "load", ph.Plan.Shape.String(), ph.Plan.Duration.String(), strconv.FormatUint(hits, 10), draws})
+			rows = append(rows, []string{ph.Name, "load", seg.Shape.String(), ph.Plan.Duration.String(), strconv.FormatUint(hits, 10), draws})
 		}
 	}
 	return rows

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"github.com/stampede-dev/stampede/attack/pace"
+	"github.com/stampede-dev/stampede/records"
+)
+
+// shardHelp is the help of --shard, on attack and run.
+const shardHelp = "this process's share `i/N` of a distributed run (0-based, as Kubernetes' JOB_COMPLETION_INDEX; needs --run-id): " +
+	"1/N of the rate and of the targets; a name without a slash only labels the result file"
+
+// shardOf reads --shard. "i/N" splits the load; it needs --run-id when N
+// is above 1, so that the shards' files are known for one run's (and one
+// missing or read twice is seen). A name without a slash, as --shard took
+// before, labels the result file and splits nothing: the zero Shard.
+func shardOf(value, runID string) (records.Shard, error) {
+	if value == "" {
+		return records.Shard{}, nil
+	}
+	sh, ok, err := records.ParseShard(value)
+	if err != nil {
+		return sh, usageErrorf("--shard %s: %w", value, err)
+	}
+	if !ok {
+		return records.Shard{}, nil
+	}
+	if sh.Count > 1 && runID == "" {
+		return sh, usageErrorf("--shard %s: give --run-id ID too, the same for all %d shards, so that stampede report knows their files as one run's and sees one missing or read twice", value, sh.Count)
+	}
+	return sh, nil
+}
+
+// shardName is what the result file's header says of the shard: "i/N"
+// as ParseShard reads it back (007/10 is 7/10), or the label given.
+func shardName(value string, sh records.Shard) string {
+	if !sh.IsZero() {
+		return sh.String()
+	}
+	return value
+}
+
+// shareShape is shard sh's part of a load shape; the zero Shard's is the
+// whole shape.
+func shareShape(s pace.Shape, sh records.Shard) pace.Shape {
+	if sh.IsZero() {
+		return s
+	}
+	return pace.NewShare(s, uint64(sh.Index), uint64(sh.Count))
+}
+
+// wholeShape is the shape a share is part of: what the result file's
+// header names as the run's load, so that the shards' files merge into
+// one run of one shape.
+func wholeShape(s pace.Shape) pace.Shape {
+	if sh, ok := s.(pace.Share); ok {
+		return sh.Whole
+	}
+	return s
+}
