@@ -183,7 +183,9 @@ func (b *builder) begin(ev *Event) {
 		} else {
 			b.seen[key] = b.name
 		}
-		b.shard(h.RunID, h.Shard)
+		if ev.Source != "" { // a live shard is judged on its own share; a report, on the whole run
+			b.shard(h.RunID, h.Shard)
+		}
 	}
 }
 

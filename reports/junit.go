@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/analyze/contract"
+	"github.com/stampede-dev/stampede/records"
 	"github.com/stampede-dev/stampede/records/probefile"
 )
 
@@ -70,6 +72,9 @@ func JUnit(w io.Writer, run analyze.Run) error {
 		requests.Failure = &junit.Failure{Message: "no request was made", Type: "no-requests"}
 	}
 	suite.Cases = append(suite.Cases, completed, requests)
+	if c, ok := junitShards(run); ok {
+		suite.Cases = append(suite.Cases, c)
+	}
 	if run.Contract != nil {
 		for _, r := range run.Contract.Rules {
 			suite.Cases = append(suite.Cases, junitRule(r))
@@ -104,6 +109,29 @@ func JUnit(w io.Writer, run analyze.Run) error {
 		}
 	}
 	return junit.Write(w, junit.Suites{Name: "stampede", Tests: suite.Tests, Failures: suite.Failures, Time: suite.Time, Suites: []junit.Suite{suite}})
+}
+
+// junitShards is the test case of a run merged from shards split i/N
+// (or with a shard read twice): it fails when a shard is missing or
+// counted twice. ok is false for a run of no such shards.
+func junitShards(run analyze.Run) (junit.Case, bool) {
+	c := junit.Case{Classname: junitRunClass, Name: "shards", Time: junit.Seconds(0)}
+	var reasons []string
+	for _, g := range run.ShardsMissing {
+		reasons = append(reasons, "run "+g.RunID+": "+g.String())
+	}
+	if run.Duplicates > 0 {
+		reasons = append(reasons, fmt.Sprintf("%d result files are a shard read already: their records count twice", run.Duplicates))
+	}
+	if len(reasons) > 0 {
+		c.Failure = &junit.Failure{Message: xmlText(strings.Join(reasons, "; ")), Type: "partial", Body: xmlText(strings.Join(reasons, "\n"))}
+		return c, true
+	}
+	split := slices.ContainsFunc(run.Shards, func(s string) bool { _, ok, _ := records.ParseShard(s); return ok })
+	if split {
+		c.SystemOut = &junit.Output{Text: xmlText("every shard read once: " + strings.Join(run.Shards, ", "))}
+	}
+	return c, split
 }
 
 // junitProperties lists what ran, leaving out what is unknown.
