@@ -14,20 +14,24 @@ import (
 // facts about it that are not aggregates. Consume builds it the same way
 // from a live attack and from its result files.
 type Run struct {
-	Summary     *Summary
-	Contract    *contract.Report // the rate-limit contract checks; nil for none
-	Target      string           // e.g. "GET http://127.0.0.1:8080/" (redacted)
-	Pacer       string           // the load shape, e.g. "constant 500/s"
-	Planned     time.Duration    // the --duration asked for, 0 if unbounded
-	ResultFile  string           // path of the result file a live run wrote, "" if none
-	Records     uint64           // records written to the result file, or read from the result files
-	Interrupted string           // the signal that stopped the run, "" if it ran to the end
-	Unanswered  uint64           // attempts still in flight when the run gave up waiting
-	Unsent      uint64           // scheduled attempts never sent: the generator fell too far behind
-	MaxLateness time.Duration    // how far behind schedule stampede may fall before it stops sending; 0 if unknown
-	Truncated   uint64           // bodies longer than the classification limit
-	BodyLimit   int              // body bytes read for classification; 0 means classify.DefaultBodyLimit
-	ClassLimit  int              // the classifier's bound on classes; 0 if unknown
+	Summary  *Summary
+	Contract *contract.Report // the rate-limit contract checks; nil for none
+	Target   string           // e.g. "GET http://127.0.0.1:8080/" (redacted)
+	Pacer    string           // the load shape, e.g. "constant 500/s"
+	Planned  time.Duration    // the --duration asked for, 0 if unbounded
+	// Concurrency is the workers of a closed model, summed over its
+	// shards; 0 for the open model. A closed model's latency runs from
+	// each actual send: it cannot show coordinated omission.
+	Concurrency uint64
+	ResultFile  string        // path of the result file a live run wrote, "" if none
+	Records     uint64        // records written to the result file, or read from the result files
+	Interrupted string        // the signal that stopped the run, "" if it ran to the end
+	Unanswered  uint64        // attempts still in flight when the run gave up waiting
+	Unsent      uint64        // scheduled attempts never sent: the generator fell too far behind
+	MaxLateness time.Duration // how far behind schedule stampede may fall before it stops sending; 0 if unknown
+	Truncated   uint64        // bodies longer than the classification limit
+	BodyLimit   int           // body bytes read for classification; 0 means classify.DefaultBodyLimit
+	ClassLimit  int           // the classifier's bound on classes; 0 if unknown
 
 	// Metadata of the run, for reports read later by people who were not
 	// at the terminal; empty when unknown.

@@ -24,6 +24,7 @@ type JSONSummary struct {
 	Schema               string             `json:"schema"`
 	Target               string             `json:"target,omitempty"`
 	Pacer                string             `json:"pacer,omitempty"`
+	Concurrency          uint64             `json:"concurrency,omitempty"` // workers of a closed model; absent for the open model
 	Requests             uint64             `json:"requests"`
 	Successes            uint64             `json:"successes"`
 	SuccessRatio         float64            `json:"success_ratio"`
@@ -144,6 +145,7 @@ func NewJSONSummary(run analyze.Run) JSONSummary {
 		Schema:               SummarySchema,
 		Target:               run.Target,
 		Pacer:                run.Pacer,
+		Concurrency:          run.Concurrency,
 		Requests:             s.Requests,
 		Successes:            s.Successes,
 		SuccessRatio:         round(s.SuccessRatio(), 6),

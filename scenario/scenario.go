@@ -20,14 +20,30 @@ import (
 )
 
 // Leg is a stretch of the profile run by one engine: a load leg (an
-// attack through consecutive load and pause phases) or a probe.
+// attack through consecutive load and pause phases), a closed leg (one
+// load phase of a closed model) or a probe.
 type Leg struct {
 	// Phases are the indices (into the profile's Phases) the leg runs.
 	Phases []int
-	// Sequence paces a load leg; nil for a probe leg.
+	// Sequence paces a load leg; nil for a closed or a probe leg.
 	Sequence *pace.Sequence
 	// Probe is the probe phase of a probe leg.
 	Probe *profiles.Phase
+	// Concurrency is the workers of a closed leg, and Duration how long
+	// it runs; 0 for the other legs.
+	Concurrency uint64
+	Duration    time.Duration
+}
+
+// Closed reports whether the leg is a closed model's.
+func (l Leg) Closed() bool { return l.Concurrency > 0 }
+
+// Length is how long a load or closed leg runs; 0 for a probe leg.
+func (l Leg) Length() time.Duration {
+	if l.Sequence != nil {
+		return l.Sequence.Duration()
+	}
+	return l.Duration
 }
 
 // Plan is a profile ready to run.
@@ -62,6 +78,16 @@ func New(p *profiles.Profile) (*Plan, error) {
 			if ph.Plan.Duration <= 0 {
 				return nil, fmt.Errorf("phase %s: a profile's load phase needs a duration above 0", ph.Name)
 			}
+			if ph.Plan.Concurrency > 0 && ph.Retry != nil {
+				return nil, fmt.Errorf("phase %s: retrying clients run in the open model: drop its retry: section, or its concurrency:", ph.Name)
+			}
+			if ph.Plan.Concurrency > 0 { // a closed model is an engine of its own
+				if err := flush(); err != nil {
+					return nil, err
+				}
+				plan.Legs = append(plan.Legs, Leg{Phases: []int{i}, Concurrency: ph.Plan.Concurrency, Duration: ph.Plan.Duration})
+				continue
+			}
 			segs, idx = append(segs, pace.Segment{Name: ph.Name, Shape: ph.Plan.Shape, Duration: ph.Plan.Duration}), append(idx, i)
 		case profiles.PhasePause:
 			segs, idx = append(segs, pace.Segment{Name: ph.Name, Duration: ph.Pause}), append(idx, i)
@@ -84,20 +110,24 @@ func New(p *profiles.Profile) (*Plan, error) {
 }
 
 // Planned is the requests the load legs send, and how long the profile
-// runs (probes counted at their bound).
+// runs (probes counted at their bound). A closed leg's requests are not
+// known in advance: only its duration counts.
 func (p *Plan) Planned() (requests uint64, d time.Duration) {
 	for _, leg := range p.Legs {
 		if n, ok := NewPlanned(leg); ok {
 			requests += n
-			d += leg.Sequence.Duration()
-		} else {
+		}
+		if leg.Probe != nil {
 			d += leg.Probe.Probe.MaxTime
+		} else {
+			d += leg.Length()
 		}
 	}
 	return requests, d
 }
 
-// NewPlanned is the requests a load leg sends; false for a probe leg.
+// NewPlanned is the requests a load leg sends; false for a probe or a
+// closed leg.
 func NewPlanned(leg Leg) (uint64, bool) {
 	if leg.Sequence == nil {
 		return 0, false
@@ -114,7 +144,10 @@ func (p *Plan) Next(leg Leg) func(elapsed time.Duration, t *vegeta.Target) (stri
 		mixes[i] = p.mixOf(p.Profile.Phases[ph])
 	}
 	return func(elapsed time.Duration, t *vegeta.Target) (string, error) {
-		i := leg.Sequence.At(elapsed)
+		i := 0 // a closed leg has one phase
+		if leg.Sequence != nil {
+			i = leg.Sequence.At(elapsed)
+		}
 		phase := p.Profile.Phases[leg.Phases[i]]
 		r := mixes[i].draw()
 		return r.Name, p.Target(r, phase.Name, t)
@@ -129,8 +162,12 @@ func (p *Plan) RetryOf(leg Leg) func(elapsed time.Duration, request string) (ret
 		if r := p.Profile.Request(request); r != nil && r.Retry != nil {
 			return r.Retry.Options, r.Retry.On
 		}
-		if leg.Sequence != nil {
-			if ph := p.Profile.Phases[leg.Phases[leg.Sequence.At(elapsed)]]; ph.Retry != nil {
+		if leg.Sequence != nil || leg.Closed() {
+			i := 0
+			if leg.Sequence != nil {
+				i = leg.Sequence.At(elapsed)
+			}
+			if ph := p.Profile.Phases[leg.Phases[i]]; ph.Retry != nil {
 				return ph.Retry.Options, ph.Retry.On
 			}
 		}

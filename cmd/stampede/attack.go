@@ -60,6 +60,11 @@ Latency is measured from the moment each request was scheduled to leave, so
 a slow target cannot hide the queueing it causes (see docs/latency.md);
 --uncorrected also shows latency from the actual send, like wrk2 -U.
 
+--concurrency N runs a closed model instead: N workers, each sending its
+next request when its previous one is answered (wrk -c, k6 constant-vus);
+its latency runs from each actual send, so it cannot show coordinated
+omission, and every report says so.
+
 Load shapes (--pace):
   constant  --rate 200/s
   ramp      --ramp-from 10/s --ramp-to 200/s [--ramp-over 1m]   (default: over the whole duration)
@@ -119,6 +124,9 @@ const attackExample = `  # 500 requests per second for 5 seconds, records to r.b
 
   # ramp from 10/s to 300/s over a minute
   stampede attack --url http://127.0.0.1:8080/ --pace ramp --ramp-from 10/s --ramp-to 300/s --duration 1m
+
+  # a closed model: 64 workers as fast as the target answers them
+  stampede attack --url http://127.0.0.1:8080/ --concurrency 64 --duration 30s
 
   # many endpoints from a vegeta targets file, until Ctrl-C
   stampede attack --targets targets.txt --rate 100/s --duration 0
@@ -270,15 +278,21 @@ func attackHeader(cmd *cobra.Command, f *attackFlags, opts attack.Options, targe
 		runID = newRunID()
 	}
 	return records.Header{
-		Start:    time.Now(),
-		Command:  commandLine(cmd, policy),
-		Target:   target,
-		Pacer:    opts.Shape.String(),
-		Duration: opts.Duration,
-		RunID:    runID,
-		Shard:    f.shard,
-		Tool:     "stampede " + version,
+		Start:       time.Now(),
+		Command:     commandLine(cmd, policy),
+		Target:      target,
+		Pacer:       pacerOf(opts),
+		Duration:    opts.Duration,
+		Concurrency: opts.Concurrency,
+		RunID:       runID,
+		Shard:       f.shard,
+		Tool:        "stampede " + version,
 	}
+}
+
+// pacerOf describes an attack's load for the result file.
+func pacerOf(o attack.Options) string {
+	return profiles.Plan{Shape: o.Shape, Concurrency: o.Concurrency}.String()
 }
 
 // execution is one attack ready to run.
@@ -411,9 +425,13 @@ func attackOptions(ctx context.Context, e *env, f *attackFlags, policy redact.Po
 	if f.maxWorkers > 0 && f.workers > f.maxWorkers && !f.workersSet {
 		f.workers = f.maxWorkers // the default start of 10 yields to an explicit cap
 	}
+	workers, maxWorkers := f.workers, f.maxWorkers
+	if plan.Concurrency > 0 && !f.workersSet {
+		workers = 0 // a closed model's workers are its concurrency
+	}
 	opts := attack.Options{
-		Targets: targets, Shape: plan.Shape, Duration: plan.Duration,
-		Workers: f.workers, MaxWorkers: f.maxWorkers,
+		Targets: targets, Shape: plan.Shape, Duration: plan.Duration, Concurrency: plan.Concurrency,
+		Workers: workers, MaxWorkers: maxWorkers,
 		Transport: attack.TransportOptions{
 			Timeout: f.timeout, Connections: f.connections, MaxConnections: f.maxConnections,
 			HTTP2: f.http2, Insecure: f.insecure, KeepAlive: f.keepalive,
@@ -707,6 +725,7 @@ func (l *loadFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&l.Pace, "pace", "constant", "load `shape`: "+strings.Join(profiles.Paces, ", "))
 	fl.StringVarP(&l.Rate, "rate", "r", "", "request `rate` of --pace constant (default "+profiles.DefaultRate+")")
 	fl.StringVarP(&l.Duration, "duration", "d", "", "how long to attack (a `duration`); 0 runs until interrupted (default 30s; steps: their total)")
+	fl.StringVar(&l.Concurrency, "concurrency", "", "a closed model instead of a pace: `N` workers, each sending its next request when its previous one is answered")
 	fl.StringVar(&l.RampFrom, "ramp-from", "", "ramp: starting `rate`")
 	fl.StringVar(&l.RampTo, "ramp-to", "", "ramp: final `rate`")
 	fl.StringVar(&l.RampOver, "ramp-over", "", "ramp: how long the ramp lasts, a `duration` (default: the whole attack)")

@@ -460,8 +460,24 @@ func profileHeader(cmd *cobra.Command, f *runFlags, plan *scenario.Plan) records
 	return records.Header{
 		Start: time.Now(), Command: commandLine(cmd, redact.NewPolicy()),
 		Target: "profile " + p.Name + " at " + redact.NewPolicy().URL(p.Target.BaseURL), Pacer: phasesLine(plan),
-		Duration: d, RunID: runID, Shard: f.shard, Tool: "stampede " + version,
+		Duration: d, Concurrency: closedConcurrency(plan), RunID: runID, Shard: f.shard, Tool: "stampede " + version,
 	}
+}
+
+// closedConcurrency is the largest concurrency of a profile whose every
+// load leg is a closed model's, 0 when one is paced (its latency is then
+// measured from the schedule, and a closed model's caveat would mislead).
+func closedConcurrency(plan *scenario.Plan) uint64 {
+	var n uint64
+	for _, leg := range plan.Legs {
+		switch {
+		case leg.Closed():
+			n = max(n, leg.Concurrency)
+		case leg.Sequence != nil:
+			return 0
+		}
+	}
+	return n
 }
 
 // phasesLine describes the phases on one line, with the planned total.
@@ -470,7 +486,7 @@ func phasesLine(plan *scenario.Plan) string {
 	for _, ph := range plan.Profile.Phases {
 		switch ph.Kind {
 		case profiles.PhaseLoad:
-			parts = append(parts, fmt.Sprintf("%s: %s (%s)", ph.Name, ph.Plan.Shape, ph.Plan.Duration))
+			parts = append(parts, fmt.Sprintf("%s: %s (%s)", ph.Name, ph.Plan, ph.Plan.Duration))
 		case profiles.PhasePause:
 			parts = append(parts, fmt.Sprintf("%s: pause (%s)", ph.Name, ph.Pause))
 		case profiles.PhaseProbe:
