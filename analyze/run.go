@@ -102,3 +102,20 @@ func (r Run) MaxClasses() int {
 	}
 	return r.Summary.Classes.Max()
 }
+
+// BehindThreshold is the send delay p99 from which a run is said to have
+// fallen behind its schedule: its requests waited in stampede for a free
+// worker (all busy with a slow target, or a starved CPU) before leaving.
+const BehindThreshold = 50 * time.Millisecond
+
+// Behind returns the p99 and the largest of the send delay when the run
+// fell behind its schedule (send delay p99 of at least BehindThreshold),
+// and false when it kept to it or had no schedule (a closed model). Its
+// latency, measured from the scheduled send, includes that wait.
+func (r Run) Behind() (p99, most time.Duration, behind bool) {
+	if r.Concurrency > 0 || r.Summary == nil || r.Summary.SendDelay.TotalCount() == 0 {
+		return 0, 0, false
+	}
+	q := LatencyQuantiles(r.Summary.SendDelay)
+	return q.P99, q.Max, q.P99 >= BehindThreshold
+}

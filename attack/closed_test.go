@@ -119,3 +119,46 @@ func TestClosedModelValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestDefaultBoundsInFlight: with no MaxWorkers, an attack holds at most
+// DefaultMaxWorkers requests in flight against a target that answers
+// none, instead of growing a worker and a connection per tick; the
+// requests over the bound queue and are sent once answers come.
+func TestDefaultBoundsInFlight(t *testing.T) {
+	release := make(chan struct{})
+	var now, most, total atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := now.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		total.Add(1)
+		select {
+		case <-release:
+		case <-time.After(10 * time.Second):
+		}
+		now.Add(-1)
+	}))
+	defer srv.Close()
+	o := options(srv.URL, 4000, 250*time.Millisecond) // 1000 requests
+	a, err := Start(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for now.Load() < DefaultMaxWorkers && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // time for any request over the bound to arrive
+	if m := most.Load(); m != DefaultMaxWorkers {
+		t.Errorf("most requests in flight = %d; want the default bound %d", m, DefaultMaxWorkers)
+	}
+	close(release)
+	var n int
+	for at := range a.Attempts() {
+		n++
+		at.Release()
+	}
+	if int64(n) != total.Load() || n <= DefaultMaxWorkers {
+		t.Errorf("records = %d, server saw %d; want equal, and more than the bound (the queue was sent)", n, total.Load())
+	}
+}

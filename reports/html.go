@@ -216,7 +216,7 @@ func newHTMLPage(run analyze.Run) (*htmlPage, error) {
 	}
 	p.Notes = htmlClassNotes(run, stats)
 	p.Requests, p.RequestNotes = htmlRequests(s)
-	for _, n := range run.Notes {
+	for _, n := range runNotes(run) {
 		p.RunNotes = append(p.RunNotes, oneLine(n))
 	}
 	p.Contract = newHTMLContract(run.Contract)

@@ -42,6 +42,7 @@ type JSONSummary struct {
 	Interrupted          string             `json:"interrupted,omitempty"`
 	Unanswered           uint64             `json:"unanswered"`
 	Unsent               uint64             `json:"unsent"`
+	BehindSchedule       bool               `json:"behind_schedule,omitempty"` // send delay p99 of at least 50 ms: requests waited for a free worker
 	ResultFile           string             `json:"result_file,omitempty"`
 	RecordsWritten       uint64             `json:"records_written"`
 	Classes              []JSONClass        `json:"classes"`
@@ -141,6 +142,7 @@ type LatencyMs struct {
 // NewJSONSummary builds the JSON document of a run.
 func NewJSONSummary(run analyze.Run) JSONSummary {
 	s := run.Summary
+	_, _, behind := run.Behind()
 	doc := JSONSummary{
 		Schema:               SummarySchema,
 		Target:               run.Target,
@@ -162,6 +164,7 @@ func NewJSONSummary(run analyze.Run) JSONSummary {
 		Interrupted:          run.Interrupted,
 		Unanswered:           run.Unanswered,
 		Unsent:               run.Unsent,
+		BehindSchedule:       behind,
 		ResultFile:           run.ResultFile,
 		RecordsWritten:       run.Records,
 	}

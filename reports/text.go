@@ -62,6 +62,9 @@ func Text(w io.Writer, run analyze.Run, opts Options) error {
 		}
 		tp.printf("Unsent    %d scheduled requests never left: stampede fell %s (raise --max-workers or lower the rate)\n", run.Unsent, behind)
 	}
+	if note := BehindNote(run); note != "" {
+		tp.printf("Behind    %s\n", note)
+	}
 	tp.printf("\n")
 
 	tp.table([]string{"Metric", "Value"}, []tw.Align{tw.AlignLeft, tw.AlignRight}, [][]string{
@@ -380,6 +383,31 @@ func (p *textPrinter) table(header []string, align []tw.Align, rows [][]string) 
 		return
 	}
 	p.err = t.Render()
+}
+
+// BehindNote says that a run fell behind its schedule, and what that
+// means for its figures; "" when it kept to it.
+func BehindNote(run analyze.Run) string {
+	p99, most, behind := run.Behind()
+	if !behind {
+		return ""
+	}
+	return fmt.Sprintf("stampede fell behind its schedule: send delay p99 %s, max %s. Requests waited for a free worker "+
+		"(all busy: a target slower than the rate needs, or a starved CPU); the latency below includes the wait. "+
+		"To send on time, raise --max-workers or lower the rate", FormatLatency(p99), FormatLatency(most))
+}
+
+// runNotes are the run's notes, with what its model and schedule mean
+// for its figures first: the closed model's caveat, falling behind.
+func runNotes(run analyze.Run) []string {
+	var notes []string
+	if run.Concurrency > 0 {
+		notes = append(notes, "Model: "+ClosedModelNote)
+	}
+	if n := BehindNote(run); n != "" {
+		notes = append(notes, n)
+	}
+	return append(notes, run.Notes...)
 }
 
 // ClosedModelNote says what a closed model's latency can and cannot show.

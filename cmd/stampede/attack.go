@@ -42,7 +42,7 @@ type attackFlags struct {
 	http2, insecure, keepalive    bool
 	output, format, shard, runID  string
 	uncorrected, quiet, histogram bool
-	workersSet                    bool // --workers given explicitly
+	workersSet, maxWorkersSet     bool // --workers, --max-workers given explicitly
 	classify                      []string
 	maxClasses                    int
 	classifyLimit                 string
@@ -156,7 +156,7 @@ func newAttackCmd(e *env) *cobra.Command {
 		// (-H Authorization: Bearer sk-…) lands here.
 		Args: noArgs("give the target with --url URL or --targets FILE, and quote header values (-H 'Name: value')"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f.workersSet = cmd.Flags().Changed("workers")
+			f.workersSet, f.maxWorkersSet = cmd.Flags().Changed("workers"), cmd.Flags().Changed("max-workers")
 			if f.compare.policies != "" {
 				return runCompare(cmd, e, f)
 			}
@@ -425,9 +425,14 @@ func attackOptions(ctx context.Context, e *env, f *attackFlags, policy redact.Po
 	if f.maxWorkers > 0 && f.workers > f.maxWorkers && !f.workersSet {
 		f.workers = f.maxWorkers // the default start of 10 yields to an explicit cap
 	}
-	workers, maxWorkers := f.workers, f.maxWorkers
-	if plan.Concurrency > 0 && !f.workersSet {
-		workers = 0 // a closed model's workers are its concurrency
+	workers, maxWorkers := f.workers, workerBound(f.workers, f.maxWorkers, f.maxWorkersSet)
+	if plan.Concurrency > 0 {
+		if !f.workersSet {
+			workers = 0 // a closed model's workers are its concurrency
+		}
+		if !f.maxWorkersSet {
+			maxWorkers = 0
+		}
 	}
 	opts := attack.Options{
 		Targets: targets, Shape: plan.Shape, Duration: plan.Duration, Concurrency: plan.Concurrency,
@@ -686,12 +691,30 @@ func targetSecrets(policy redact.Policy, targets ...vegeta.Target) []string {
 	return policy.Secrets(reqs...)
 }
 
+// workerBound is the attack's MaxWorkers for --max-workers max (0: no
+// limit) and --workers start: an explicit start above the default bound
+// raises it, an explicit bound stays (and Validate refuses a start above
+// it).
+func workerBound(start, most uint64, mostSet bool) uint64 {
+	switch {
+	case most == 0:
+		return attack.NoLimit
+	case !mostSet && start > most:
+		return start
+	}
+	return most
+}
+
+// maxWorkersUsage is the help of --max-workers.
+var maxWorkersUsage = fmt.Sprintf("maximum number of workers, which bounds the requests (and connections) in flight; "+
+	"0 for no limit (default %d: beyond it requests queue, their latency shows it and a warning says stampede fell behind)", attack.DefaultMaxWorkers)
+
 // registerTransport adds the flags of workers and connections.
 func (f *attackFlags) registerTransport(fl *pflag.FlagSet) {
 	fl.Uint64Var(&f.workers, "workers", attack.DefaultWorkers, "initial number of workers")
-	fl.Uint64Var(&f.maxWorkers, "max-workers", 0, "maximum number of workers, 0 for no limit (a limit makes requests queue; latency shows it)")
+	fl.Uint64Var(&f.maxWorkers, "max-workers", attack.DefaultMaxWorkers, maxWorkersUsage)
 	fl.IntVar(&f.connections, "connections", attack.DefaultConnections, "idle connections kept open per host (at least 1)")
-	fl.IntVar(&f.maxConnections, "max-connections", 0, "connections per host, 0 for no limit")
+	fl.IntVar(&f.maxConnections, "max-connections", 0, "connections per host (default 0: as many as --max-workers)")
 	fl.DurationVar(&f.timeout, "timeout", attack.DefaultTimeout, "timeout of each request, response body included; 0 for none")
 	fl.BoolVar(&f.http2, "http2", false, "negotiate HTTP/2 with TLS targets")
 	fl.BoolVarP(&f.insecure, "insecure", "k", false, "skip TLS certificate verification")

@@ -89,6 +89,7 @@ func newRunCmd(e *env) *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.maxWorkers = workerBound(f.workers, f.maxWorkers, cmd.Flags().Changed("max-workers"))
 			if f.list {
 				return listProfiles(e)
 			}
@@ -119,7 +120,7 @@ func (f *runFlags) register(fl *pflag.FlagSet) {
 	fl.BoolVar(&f.allowLiteralSecrets, "allow-literal-secrets", false, "accept secrets written in the profile itself (refused by default: read them from the environment)")
 	fl.DurationVar(&f.timeout, "timeout", attack.DefaultTimeout, "timeout of each request, response body included; 0 for none")
 	fl.Uint64Var(&f.workers, "workers", attack.DefaultWorkers, "initial number of workers")
-	fl.Uint64Var(&f.maxWorkers, "max-workers", 0, "maximum number of workers, 0 for no limit")
+	fl.Uint64Var(&f.maxWorkers, "max-workers", attack.DefaultMaxWorkers, maxWorkersUsage)
 	fl.StringVar(&f.shard, "shard", "", "`name` of this machine's share of a distributed run")
 	fl.StringVar(&f.runID, "run-id", "", "`id` shared by the shards of one run (default: random)")
 	f.compare.register(fl)
@@ -359,7 +360,7 @@ func (f *runFlags) check(p *profiles.Profile) error {
 		return usageErrorf("--timeout %s: must not be negative (0 for no timeout)", f.timeout)
 	case f.workers == 0:
 		return usageErrorf("--workers 0: want at least 1")
-	case f.maxWorkers > 0 && f.workers > f.maxWorkers:
+	case f.workers > f.maxWorkers:
 		return usageErrorf("--workers %d: more than --max-workers %d", f.workers, f.maxWorkers)
 	}
 	for _, b := range f.judge.baseline {
