@@ -171,6 +171,7 @@ func (b *builder) begin(ev *Event) {
 	b.tools = appendNew(b.tools, h.Tool)
 	b.run.Shards = appendNew(b.run.Shards, h.Shard)
 	b.run.Planned = max(b.run.Planned, h.Duration)
+	b.run.Concurrency += h.Concurrency
 	if b.run.Command == nil && len(h.Command) > 0 {
 		b.run.Command = h.Command
 	}

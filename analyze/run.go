@@ -17,20 +17,24 @@ import (
 // facts about it that are not aggregates. Consume builds it the same way
 // from a live attack and from its result files.
 type Run struct {
-	Summary     *Summary
-	Contract    *contract.Report // the rate-limit contract checks; nil for none
-	Target      string           // e.g. "GET http://127.0.0.1:8080/" (redacted)
-	Pacer       string           // the load shape, e.g. "constant 500/s"
-	Planned     time.Duration    // the --duration asked for, 0 if unbounded
-	ResultFile  string           // path of the result file a live run wrote, "" if none
-	Records     uint64           // records written to the result file, or read from the result files
-	Interrupted string           // the signal that stopped the run, "" if it ran to the end
-	Unanswered  uint64           // attempts still in flight when the run gave up waiting
-	Unsent      uint64           // scheduled attempts never sent: the generator fell too far behind
-	MaxLateness time.Duration    // how far behind schedule stampede may fall before it stops sending; 0 if unknown
-	Truncated   uint64           // bodies longer than the classification limit
-	BodyLimit   int              // body bytes read for classification; 0 means classify.DefaultBodyLimit
-	ClassLimit  int              // the classifier's bound on classes; 0 if unknown
+	Summary  *Summary
+	Contract *contract.Report // the rate-limit contract checks; nil for none
+	Target   string           // e.g. "GET http://127.0.0.1:8080/" (redacted)
+	Pacer    string           // the load shape, e.g. "constant 500/s"
+	Planned  time.Duration    // the --duration asked for, 0 if unbounded
+	// Concurrency is the workers of a closed model, summed over its
+	// shards; 0 for the open model. A closed model's latency runs from
+	// each actual send: it cannot show coordinated omission.
+	Concurrency uint64
+	ResultFile  string        // path of the result file a live run wrote, "" if none
+	Records     uint64        // records written to the result file, or read from the result files
+	Interrupted string        // the signal that stopped the run, "" if it ran to the end
+	Unanswered  uint64        // attempts still in flight when the run gave up waiting
+	Unsent      uint64        // scheduled attempts never sent: the generator fell too far behind
+	MaxLateness time.Duration // how far behind schedule stampede may fall before it stops sending; 0 if unknown
+	Truncated   uint64        // bodies longer than the classification limit
+	BodyLimit   int           // body bytes read for classification; 0 means classify.DefaultBodyLimit
+	ClassLimit  int           // the classifier's bound on classes; 0 if unknown
 
 	// Metadata of the run, for reports read later by people who were not
 	// at the terminal; empty when unknown.
@@ -140,4 +144,21 @@ func (g ShardGap) String() string {
 		what = "shards " + list + " are"
 	}
 	return fmt.Sprintf("%d of %d shards read; %s missing: the merged run is %d/%d of the load offered", g.Read, n, what, g.Read, n)
+}
+
+// BehindThreshold is the send delay p99 from which a run is said to have
+// fallen behind its schedule: its requests waited in stampede for a free
+// worker (all busy with a slow target, or a starved CPU) before leaving.
+const BehindThreshold = 50 * time.Millisecond
+
+// Behind returns the p99 and the largest of the send delay when the run
+// fell behind its schedule (send delay p99 of at least BehindThreshold),
+// and false when it kept to it or had no schedule (a closed model). Its
+// latency, measured from the scheduled send, includes that wait.
+func (r Run) Behind() (p99, most time.Duration, behind bool) {
+	if r.Concurrency > 0 || r.Summary == nil || r.Summary.SendDelay.TotalCount() == 0 {
+		return 0, 0, false
+	}
+	q := LatencyQuantiles(r.Summary.SendDelay)
+	return q.P99, q.Max, q.P99 >= BehindThreshold
 }

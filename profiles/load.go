@@ -4,6 +4,7 @@
 package profiles
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +28,11 @@ const DefaultDuration = 30 * time.Second
 type Load struct {
 	Pace     string `yaml:"pace"`     // constant (default), ramp, steps, spike or sine
 	Duration string `yaml:"duration"` // "0" runs until interrupted; default 30s (steps: their total)
+
+	// Concurrency, a whole number of workers, makes the load a closed
+	// model instead of a pace: each worker sends its next request when
+	// its previous one is answered.
+	Concurrency string `yaml:"concurrency"`
 
 	Rate string `yaml:"rate"` // constant
 
@@ -58,14 +64,43 @@ var fieldsOf = map[string][]string{
 
 // Plan is a validated load: the shape and how long to run it.
 type Plan struct {
-	Shape    pace.Shape
+	Shape    pace.Shape    // nil for a closed model
 	Duration time.Duration // 0: until interrupted
+	// Concurrency is the workers of a closed model, 0 for the open
+	// model of Shape.
+	Concurrency uint64
+}
+
+// MaxConcurrency bounds the workers of a closed model.
+const MaxConcurrency = 100000
+
+// String describes the load, e.g. "constant 200/s" or "closed model,
+// 64 workers".
+func (p Plan) String() string {
+	if p.Concurrency > 0 {
+		return ClosedModel(p.Concurrency)
+	}
+	if p.Shape == nil {
+		return ""
+	}
+	return p.Shape.String()
+}
+
+// ClosedModel describes a closed model of n workers.
+func ClosedModel(n uint64) string {
+	if n == 1 {
+		return "closed model, 1 worker"
+	}
+	return "closed model, " + strconv.FormatUint(n, 10) + " workers"
 }
 
 // Plan validates the load and builds its shape. It returns every problem
 // found, each a *field.Error named by the field's yaml key, which is also
 // its flag's name.
 func (l Load) Plan() (Plan, []error) {
+	if l.Concurrency != "" {
+		return l.closed()
+	}
 	c := &collector{}
 	name := strings.ToLower(strings.TrimSpace(l.Pace))
 	if name == "" {
@@ -147,6 +182,38 @@ func (l Load) Plan() (Plan, []error) {
 		}
 	}
 	return Plan{Shape: shape, Duration: duration}, nil
+}
+
+// closed validates a closed model's load: its workers and duration; a
+// pace or a rate is a mistake, since the workers set the rate.
+func (l Load) closed() (Plan, []error) {
+	c := &collector{}
+	n, err := strconv.ParseUint(strings.TrimSpace(l.Concurrency), 10, 64)
+	switch {
+	case err != nil || n == 0:
+		c.errs = append(c.errs, field.Errorf("concurrency", l.Concurrency, "want a whole number of workers of at least 1, e.g. --concurrency 64"))
+	case n > MaxConcurrency:
+		c.errs = append(c.errs, field.Errorf("concurrency", l.Concurrency, "at most %d workers", MaxConcurrency))
+	}
+	if p := strings.ToLower(strings.TrimSpace(l.Pace)); p != "" && p != "constant" {
+		c.errs = append(c.errs, field.Errorf("pace", l.Pace, "a closed model (--concurrency) has no pace; drop one of them"))
+	}
+	values := l.values()
+	for _, name := range Paces {
+		for _, f := range fieldsOf[name] {
+			if values[f] != "" {
+				c.add(f, "a closed model (--concurrency) sends as fast as its workers are answered: drop --%s, or drop --concurrency for an open model (--max-workers bounds one)", f)
+			}
+		}
+	}
+	duration := DefaultDuration
+	if l.Duration != "" {
+		duration = c.duration("duration", l.Duration, true)
+	}
+	if len(c.errs) > 0 {
+		return Plan{}, c.errs
+	}
+	return Plan{Duration: duration, Concurrency: n}, nil
 }
 
 func (l Load) values() map[string]string {

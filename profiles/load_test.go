@@ -57,6 +57,13 @@ func TestPlanErrors(t *testing.T) {
 		{"steps malformed", Load{Pace: "steps", Steps: "100"}, []string{"steps"}},
 		{"spike after end", Load{Pace: "spike", SpikeBase: "1", SpikePeak: "2", SpikeAt: "20s", SpikeFor: "20s", Duration: "30s"}, []string{"spike-at"}},
 		{"sine amplitude", Load{Pace: "sine", SineMean: "10/s", SineAmplitude: "20/s"}, []string{"sine-amplitude"}},
+		{"concurrency zero", Load{Concurrency: "0"}, []string{"concurrency"}},
+		{"concurrency not a number", Load{Concurrency: "many"}, []string{"concurrency"}},
+		{"concurrency negative", Load{Concurrency: "-4"}, []string{"concurrency"}},
+		{"concurrency too high", Load{Concurrency: "100001"}, []string{"concurrency"}},
+		{"concurrency with a rate", Load{Concurrency: "4", Rate: "10/s"}, []string{"rate"}},
+		{"concurrency with a pace", Load{Concurrency: "4", Pace: "ramp", RampTo: "9/s"}, []string{"pace", "ramp-to"}},
+		{"concurrency bad duration", Load{Concurrency: "4", Duration: "soon"}, []string{"duration"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,5 +90,21 @@ func TestPlanShapesArePacers(t *testing.T) {
 	n, ok := s.Planned()
 	if !ok || n != 150 {
 		t.Errorf("Planned() = %d, %v; want 150, true", n, ok)
+	}
+}
+
+func TestPlanClosedModel(t *testing.T) {
+	plan, errs := Load{Pace: "constant", Concurrency: " 64 ", Duration: "10s"}.Plan()
+	if len(errs) > 0 {
+		t.Fatalf("Plan = %v", errs)
+	}
+	if plan.Concurrency != 64 || plan.Shape != nil || plan.Duration != 10*time.Second {
+		t.Errorf("Plan = %+v; want 64 workers, no shape, 10s", plan)
+	}
+	if got := plan.String(); got != "closed model, 64 workers" {
+		t.Errorf("String() = %q", got)
+	}
+	if plan, _ := (Load{Concurrency: "1"}).Plan(); plan.Duration != DefaultDuration || plan.String() != "closed model, 1 worker" {
+		t.Errorf("Plan = %+v (%s); want the default duration, 1 worker", plan, plan)
 	}
 }

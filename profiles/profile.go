@@ -244,7 +244,7 @@ func (p *Profile) String() string {
 	for _, ph := range p.Phases {
 		switch ph.Kind {
 		case PhaseLoad:
-			fmt.Fprintf(&b, "  phase %s: %s for %s\n", ph.Name, ph.Plan.Shape, ph.Plan.Duration)
+			fmt.Fprintf(&b, "  phase %s: %s for %s\n", ph.Name, ph.Plan, ph.Plan.Duration)
 		case PhasePause:
 			fmt.Fprintf(&b, "  phase %s: pause %s\n", ph.Name, ph.Pause)
 		case PhaseProbe:

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/reports"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
@@ -26,6 +27,9 @@ type Snapshot struct {
 	Status    string        // counts per status, e.g. "200:4990 503:10"
 	Finished  bool          // the run reached its planned end (last snapshot only)
 	Phase     string        // the profile's phase running, "" outside a profile
+	// Behind is the largest send delay of the last second: how far
+	// behind its schedule stampede is; shown from analyze.BehindThreshold.
+	Behind time.Duration
 }
 
 // Line renders the snapshot on one line: the clock, then the figures.
@@ -51,6 +55,9 @@ func (s Snapshot) Figures() string {
 		s.Requests, s.Rate, reports.FormatShare(ok), reports.FormatLatency(s.P99), status)
 	if s.Phase != "" {
 		figures = "phase " + s.Phase + "  " + figures
+	}
+	if s.Behind >= analyze.BehindThreshold {
+		figures += "  BEHIND SCHEDULE by " + reports.FormatLatency(s.Behind) + " (all workers busy: raise --max-workers or lower the rate)"
 	}
 	return figures
 }

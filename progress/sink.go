@@ -18,6 +18,7 @@ type Sink struct {
 	began    bool          // the stream began
 	elapsed  time.Duration // since the attack began, as the stream last said
 	rate     rateWindow
+	lag      lagWindow
 	finished bool // the stream ended without an interrupt
 	// Phase, when set, names the phase of a profile running now.
 	Phase func() string
@@ -34,8 +35,11 @@ func (s *Sink) Observe(ev *analyze.Event, run *analyze.Run) error {
 	switch ev.Kind {
 	case analyze.EventBegin:
 		s.began = true
+	case analyze.EventRecord:
+		s.lag.observe(ev.Record.Sent)
 	case analyze.EventTick:
 		s.elapsed = ev.Elapsed
+		s.lag.tick()
 		s.d.Update(s.snapshot(run))
 	case analyze.EventEnd:
 		s.elapsed = max(s.elapsed, ev.Elapsed)
@@ -71,6 +75,7 @@ func (s *Sink) snapshot(run *analyze.Run) Snapshot {
 		P99:       time.Duration(sum.Latency.ValueAtQuantile(99)) * time.Microsecond,
 		Status:    statusCounts(sum.Status),
 		Phase:     s.phase(),
+		Behind:    s.lag.most(),
 	}
 }
 
@@ -99,6 +104,34 @@ func statusCounts(m map[uint16]uint64) string {
 		b.WriteString(strconv.FormatUint(m[c], 10))
 	}
 	return b.String()
+}
+
+// lagWindow keeps the largest send delay of the records of the last few
+// ticks: how far behind its schedule stampede is now.
+type lagWindow struct {
+	ticks [5]time.Duration // the largest of each of the last ticks, ring
+	n     int
+}
+
+// observe counts a record's send delay in the current tick.
+func (l *lagWindow) observe(sent time.Duration) {
+	i := l.n % len(l.ticks)
+	l.ticks[i] = max(l.ticks[i], sent)
+}
+
+// tick starts the next tick, forgetting the oldest.
+func (l *lagWindow) tick() {
+	l.n++
+	l.ticks[l.n%len(l.ticks)] = 0
+}
+
+// most is the largest send delay of the ticks kept.
+func (l *lagWindow) most() time.Duration {
+	var m time.Duration
+	for _, t := range l.ticks {
+		m = max(m, t)
+	}
+	return m
 }
 
 // rateWindow measures the completion rate over about the last second from

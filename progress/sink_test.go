@@ -2,6 +2,7 @@ package progress
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,5 +80,31 @@ func TestSinkUnfinished(t *testing.T) {
 	s := NewSink(d, time.Second)
 	if err := s.Finish(&analyze.Run{Summary: analyze.NewSummary()}, errors.New("header not written")); err != nil || len(d.shown) != 0 || d.closed != 1 {
 		t.Errorf("no Begin: %d snapshots, closed %d, %v; want none, closed once", len(d.shown), d.closed, err)
+	}
+}
+
+// TestSinkWarnsWhenBehind: a record that left 300 ms after its schedule
+// shows as BEHIND SCHEDULE for four ticks (under a second), then is
+// forgotten; delays under analyze.BehindThreshold never show.
+func TestSinkWarnsWhenBehind(t *testing.T) {
+	d := &recorder{}
+	s := NewSink(d, 10*time.Second)
+	run := &analyze.Run{Summary: analyze.NewSummary()}
+	observe := func(ev analyze.Event) {
+		if err := s.Observe(&ev, run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	observe(analyze.Event{Kind: analyze.EventBegin})
+	sent := []time.Duration{time.Millisecond, analyze.BehindThreshold - 1, 300 * time.Millisecond, 0, 0, 0, 0, 0, 0}
+	for i, delay := range sent {
+		observe(analyze.Event{Kind: analyze.EventRecord, Record: records.Record{Status: 200, Sent: delay}})
+		observe(analyze.Event{Kind: analyze.EventTick, Elapsed: time.Duration(i+1) * 200 * time.Millisecond})
+	}
+	for i, snap := range d.shown {
+		warned := strings.Contains(snap.Figures(), "BEHIND SCHEDULE by 300")
+		if want := i >= 2 && i < 6; warned != want {
+			t.Errorf("tick %d: Behind %s, figures %q; want the warning %v", i, snap.Behind, snap.Figures(), want)
+		}
 	}
 }

@@ -69,9 +69,12 @@ type Header struct {
 	Target   string        `json:"target,omitempty"`      // e.g. "GET http://127.0.0.1:8080/", redacted by the caller
 	Pacer    string        `json:"pacer,omitempty"`       // the load shape, e.g. "constant{50 hits/1s}"
 	Duration time.Duration `json:"duration_ns,omitempty"` // planned duration of the run
-	RunID    string        `json:"run_id,omitempty"`      // identifies the run; shards of one run share it
-	Shard    string        `json:"shard,omitempty"`       // identifies this shard (machine) within the run
-	Tool     string        `json:"tool,omitempty"`        // "stampede <version>"
+	// Concurrency is the workers of a closed model (each sends its next
+	// request when its previous one is answered); 0 for the open model.
+	Concurrency uint64 `json:"concurrency,omitempty"`
+	RunID       string `json:"run_id,omitempty"` // identifies the run; shards of one run share it
+	Shard       string `json:"shard,omitempty"`  // identifies this shard (machine) within the run
+	Tool        string `json:"tool,omitempty"`   // "stampede <version>"
 	// Thresholds are the conditions the run is judged by (a profile's, or
 	// --threshold), so that a report of its results judges it the same;
 	// none for the defaults.

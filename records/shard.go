@@ -114,3 +114,27 @@ func (s Shard) Share(count int) int {
 	}
 	return share
 }
+
+// EmptyShareError says that a shard's share of something dealt among the
+// shards (a closed model's workers) is nothing: there are fewer of them
+// than shards.
+type EmptyShareError struct {
+	Shard Shard
+	What  string // what is dealt out, e.g. "concurrency"
+	Count int    // how many there are in all
+}
+
+func (e *EmptyShareError) Error() string {
+	return fmt.Sprintf("%s %d dealt among %d shards leaves shard %s none: run at most %d shards, or raise the %s",
+		e.What, e.Count, e.Shard.Count, e.Shard, e.Count, e.What)
+}
+
+// ShareOf is Share for what must not be empty: an *EmptyShareError when
+// shard s would take none of a positive count.
+func (s Shard) ShareOf(what string, count int) (int, error) {
+	n := s.Share(count)
+	if n == 0 && count > 0 {
+		return 0, &EmptyShareError{Shard: s, What: what, Count: count}
+	}
+	return n, nil
+}

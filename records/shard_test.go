@@ -104,3 +104,15 @@ func FuzzParseShard(f *testing.F) {
 		}
 	})
 }
+
+func TestShareOf(t *testing.T) {
+	if n, err := (Shard{Index: 2, Count: 3}).ShareOf("concurrency", 8); n != 2 || err != nil {
+		t.Errorf("Shard 2/3 ShareOf(8) = %d, %v; want 2, nil", n, err)
+	}
+	_, err := (Shard{Index: 3, Count: 4}).ShareOf("concurrency", 3)
+	var empty *EmptyShareError
+	const want = "concurrency 3 dealt among 4 shards leaves shard 3/4 none: run at most 3 shards, or raise the concurrency"
+	if !errors.As(err, &empty) || err.Error() != want {
+		t.Errorf("Shard 3/4 ShareOf(3) = %v; want %q", err, want)
+	}
+}

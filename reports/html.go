@@ -201,7 +201,7 @@ func newHTMLPage(run analyze.Run) (*htmlPage, error) {
 	p.Numbers = []htmlFact{
 		{"requests", strconv.FormatUint(s.Requests, 10)},
 		{"duration", fmt.Sprintf("%.3f s", s.Duration().Seconds())},
-		{rateLabel(s), FormatRate(s.Rate())},
+		{rateLabel(run), FormatRate(s.Rate())},
 		{"throughput (successes)", FormatRate(s.Throughput())},
 		{"success ratio", FormatShare(s.SuccessRatio())},
 		{"latency p50", FormatLatency(q.P50)},
@@ -216,7 +216,7 @@ func newHTMLPage(run analyze.Run) (*htmlPage, error) {
 	}
 	p.Notes = htmlClassNotes(run, stats)
 	p.Requests, p.RequestNotes = htmlRequests(s)
-	for _, n := range run.Notes {
+	for _, n := range runNotes(run) {
 		p.RunNotes = append(p.RunNotes, oneLine(n))
 	}
 	p.Contract = newHTMLContract(run.Contract)

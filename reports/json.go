@@ -24,6 +24,7 @@ type JSONSummary struct {
 	Schema               string             `json:"schema"`
 	Target               string             `json:"target,omitempty"`
 	Pacer                string             `json:"pacer,omitempty"`
+	Concurrency          uint64             `json:"concurrency,omitempty"` // workers of a closed model; absent for the open model
 	Requests             uint64             `json:"requests"`
 	Successes            uint64             `json:"successes"`
 	SuccessRatio         float64            `json:"success_ratio"`
@@ -41,6 +42,7 @@ type JSONSummary struct {
 	Interrupted          string             `json:"interrupted,omitempty"`
 	Unanswered           uint64             `json:"unanswered"`
 	Unsent               uint64             `json:"unsent"`
+	BehindSchedule       bool               `json:"behind_schedule,omitempty"` // send delay p99 of at least 50 ms: requests waited for a free worker
 	ResultFile           string             `json:"result_file,omitempty"`
 	RecordsWritten       uint64             `json:"records_written"`
 	Classes              []JSONClass        `json:"classes"`
@@ -140,10 +142,12 @@ type LatencyMs struct {
 // NewJSONSummary builds the JSON document of a run.
 func NewJSONSummary(run analyze.Run) JSONSummary {
 	s := run.Summary
+	_, _, behind := run.Behind()
 	doc := JSONSummary{
 		Schema:               SummarySchema,
 		Target:               run.Target,
 		Pacer:                run.Pacer,
+		Concurrency:          run.Concurrency,
 		Requests:             s.Requests,
 		Successes:            s.Successes,
 		SuccessRatio:         round(s.SuccessRatio(), 6),
@@ -160,6 +164,7 @@ func NewJSONSummary(run analyze.Run) JSONSummary {
 		Interrupted:          run.Interrupted,
 		Unanswered:           run.Unanswered,
 		Unsent:               run.Unsent,
+		BehindSchedule:       behind,
 		ResultFile:           run.ResultFile,
 		RecordsWritten:       run.Records,
 	}

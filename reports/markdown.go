@@ -72,9 +72,9 @@ func Markdown(w io.Writer, run analyze.Run) error {
 		}
 		p.printf("\n")
 	}
-	if len(run.Notes) > 0 {
+	if notes := runNotes(run); len(notes) > 0 {
 		p.printf("**Notes**\n\n")
-		for _, n := range run.Notes {
+		for _, n := range notes {
 			p.printf("- %s\n", mdEscape(n))
 		}
 		p.printf("\n")

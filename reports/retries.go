@@ -107,9 +107,12 @@ func giveUpReasons(r *analyze.Retries) string {
 
 // rateLabel names the rate of attempts scheduled: the offered rate, or,
 // when the clients retried, the attempted rate (the logical requests'
-// offered rate is in the retries table).
-func rateLabel(s *analyze.Summary) string {
-	if s.Retries.Any() {
+// offered rate is in the retries table), or a closed model's sent rate.
+func rateLabel(run analyze.Run) string {
+	if run.Concurrency > 0 {
+		return "sent rate (closed model)"
+	}
+	if run.Summary != nil && run.Summary.Retries.Any() {
 		return "attempted rate (retries included)"
 	}
 	return "offered rate"

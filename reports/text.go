@@ -33,6 +33,9 @@ func Text(w io.Writer, run analyze.Run, opts Options) error {
 		}
 		tp.printf("Load      %s %s\n", oneLine(run.Pacer), planned)
 	}
+	if run.Concurrency > 0 {
+		tp.printf("Model     %s\n", ClosedModelNote)
+	}
 	if run.ResultFile != "" {
 		tp.printf("Results   %s (%d records)\n", run.ResultFile, run.Records)
 	}
@@ -59,21 +62,28 @@ func Text(w io.Writer, run analyze.Run, opts Options) error {
 		}
 		tp.printf("Unsent    %d scheduled requests never left: stampede fell %s (raise --max-workers or lower the rate)\n", run.Unsent, behind)
 	}
+	if note := BehindNote(run); note != "" {
+		tp.printf("Behind    %s\n", note)
+	}
 	tp.printf("\n")
 
 	tp.table([]string{"Metric", "Value"}, []tw.Align{tw.AlignLeft, tw.AlignRight}, [][]string{
 		{"requests", strconv.FormatUint(s.Requests, 10)},
-		{rateLabel(s), FormatRate(s.Rate())},
+		{rateLabel(run), FormatRate(s.Rate())},
 		{"throughput (successes)", FormatRate(s.Throughput())},
 		{"duration", fmt.Sprintf("%.3f s", s.Duration().Seconds())},
 		{"success ratio", FormatShare(s.SuccessRatio())},
-		{"send delay p99 (stampede's lag)", FormatLatency(analyze.LatencyQuantiles(s.SendDelay).P99)},
+		{"send delay p99 (stampede's lag)", sendDelayP99(run)},
 		{"bytes in", FormatBytes(s.BytesIn)},
 		{"bytes out", FormatBytes(s.BytesOut)},
 	})
 
 	tp.printf("\nLatency\n")
-	rows := [][]string{latencyRow("from scheduled send", s.Latency)}
+	from := "from scheduled send"
+	if run.Concurrency > 0 {
+		from = "from actual send"
+	}
+	rows := [][]string{latencyRow(from, s.Latency)}
 	if opts.Uncorrected {
 		rows = append(rows, latencyRow("from actual send", s.Uncorrected), latencyRow("send delay", s.SendDelay))
 	}
@@ -373,4 +383,42 @@ func (p *textPrinter) table(header []string, align []tw.Align, rows [][]string) 
 		return
 	}
 	p.err = t.Render()
+}
+
+// BehindNote says that a run fell behind its schedule, and what that
+// means for its figures; "" when it kept to it.
+func BehindNote(run analyze.Run) string {
+	p99, most, behind := run.Behind()
+	if !behind {
+		return ""
+	}
+	return fmt.Sprintf("stampede fell behind its schedule: send delay p99 %s, max %s. Requests waited for a free worker "+
+		"(all busy: a target slower than the rate needs, or a starved CPU); the latency below includes the wait. "+
+		"To send on time, raise --max-workers or lower the rate", FormatLatency(p99), FormatLatency(most))
+}
+
+// runNotes are the run's notes, with what its model and schedule mean
+// for its figures first: the closed model's caveat, falling behind.
+func runNotes(run analyze.Run) []string {
+	var notes []string
+	if run.Concurrency > 0 {
+		notes = append(notes, "Model: "+ClosedModelNote)
+	}
+	if n := BehindNote(run); n != "" {
+		notes = append(notes, n)
+	}
+	return append(notes, run.Notes...)
+}
+
+// ClosedModelNote says what a closed model's latency can and cannot show.
+const ClosedModelNote = "closed: each worker sends its next request when its previous one is answered, " +
+	"so latency runs from each actual send and cannot show coordinated omission (docs/latency.md)"
+
+// sendDelayP99 is the p99 of stampede's lag behind its schedule; a closed
+// model has no schedule to lag behind.
+func sendDelayP99(run analyze.Run) string {
+	if run.Concurrency > 0 {
+		return "n/a (closed model)"
+	}
+	return FormatLatency(analyze.LatencyQuantiles(run.Summary.SendDelay).P99)
 }

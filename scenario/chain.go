@@ -70,7 +70,7 @@ func (c *Chain) run(ctx context.Context) {
 		c.mu.Lock()
 		c.leg, c.legAt = leg, time.Now()
 		c.mu.Unlock()
-		if leg.Sequence == nil {
+		if leg.Probe != nil {
 			if err := c.engines.Probe(ctx, *leg); err != nil {
 				c.fail(err)
 				return
@@ -175,8 +175,11 @@ func (c *Chain) Phase() string {
 	if c.leg == nil {
 		return ""
 	}
-	if c.leg.Sequence == nil {
+	if c.leg.Probe != nil {
 		return c.plan.Profile.Phases[c.leg.Phases[0]].Name + " (probe)"
+	}
+	if c.leg.Sequence == nil {
+		return c.plan.Profile.Phases[c.leg.Phases[0]].Name
 	}
 	i := c.leg.Sequence.At(time.Since(c.legAt))
 	return c.plan.Profile.Phases[c.leg.Phases[i]].Name

@@ -21,14 +21,30 @@ import (
 )
 
 // Leg is a stretch of the profile run by one engine: a load leg (an
-// attack through consecutive load and pause phases) or a probe.
+// attack through consecutive load and pause phases), a closed leg (one
+// load phase of a closed model) or a probe.
 type Leg struct {
 	// Phases are the indices (into the profile's Phases) the leg runs.
 	Phases []int
-	// Sequence paces a load leg; nil for a probe leg.
+	// Sequence paces a load leg; nil for a closed or a probe leg.
 	Sequence *pace.Sequence
 	// Probe is the probe phase of a probe leg.
 	Probe *profiles.Phase
+	// Concurrency is the workers of a closed leg, and Duration how long
+	// it runs; 0 for the other legs.
+	Concurrency uint64
+	Duration    time.Duration
+}
+
+// Closed reports whether the leg is a closed model's.
+func (l Leg) Closed() bool { return l.Concurrency > 0 }
+
+// Length is how long a load or closed leg runs; 0 for a probe leg.
+func (l Leg) Length() time.Duration {
+	if l.Sequence != nil {
+		return l.Sequence.Duration()
+	}
+	return l.Duration
 }
 
 // Plan is a profile ready to run.
@@ -52,7 +68,10 @@ func New(p *profiles.Profile) (*Plan, error) { return NewShard(p, records.Shard{
 // holds in expectation on every shard and in the merged run. A probe phase
 // runs on shard 0 alone (probes of one limiter from several processes
 // would disturb each other); the other shards pause for the probe's
-// bound, max-time. {{counter}} counts on from the shard's index in steps
+// bound, max-time. A closed phase (concurrency: N) runs the shard's share
+// of its workers, dealt in turn (N/count, one more for the first N mod
+// count shards); a shard that would get none is an *records.EmptyShareError.
+// {{counter}} counts on from the shard's index in steps
 // of the shard count: the shards' values never collide.
 func NewShard(p *profiles.Profile, sh records.Shard) (*Plan, error) {
 	plan := &Plan{Profile: p, Shard: sh, bodies: map[string][]byte{}}
@@ -76,6 +95,20 @@ func NewShard(p *profiles.Profile, sh records.Shard) (*Plan, error) {
 		case profiles.PhaseLoad:
 			if ph.Plan.Duration <= 0 {
 				return nil, fmt.Errorf("phase %s: a profile's load phase needs a duration above 0", ph.Name)
+			}
+			if ph.Plan.Concurrency > 0 && ph.Retry != nil {
+				return nil, fmt.Errorf("phase %s: retrying clients run in the open model: drop its retry: section, or its concurrency:", ph.Name)
+			}
+			if ph.Plan.Concurrency > 0 { // a closed model is an engine of its own
+				if err := flush(); err != nil {
+					return nil, err
+				}
+				workers, err := sh.ShareOf("concurrency", int(ph.Plan.Concurrency))
+				if err != nil {
+					return nil, fmt.Errorf("phase %s: %w", ph.Name, err)
+				}
+				plan.Legs = append(plan.Legs, Leg{Phases: []int{i}, Concurrency: uint64(workers), Duration: ph.Plan.Duration})
+				continue
 			}
 			shape := ph.Plan.Shape
 			if !sh.IsZero() {
@@ -107,20 +140,24 @@ func NewShard(p *profiles.Profile, sh records.Shard) (*Plan, error) {
 }
 
 // Planned is the requests the load legs send, and how long the profile
-// runs (probes counted at their bound).
+// runs (probes counted at their bound). A closed leg's requests are not
+// known in advance: only its duration counts.
 func (p *Plan) Planned() (requests uint64, d time.Duration) {
 	for _, leg := range p.Legs {
 		if n, ok := NewPlanned(leg); ok {
 			requests += n
-			d += leg.Sequence.Duration()
-		} else {
+		}
+		if leg.Probe != nil {
 			d += leg.Probe.Probe.MaxTime
+		} else {
+			d += leg.Length()
 		}
 	}
 	return requests, d
 }
 
-// NewPlanned is the requests a load leg sends; false for a probe leg.
+// NewPlanned is the requests a load leg sends; false for a probe or a
+// closed leg.
 func NewPlanned(leg Leg) (uint64, bool) {
 	if leg.Sequence == nil {
 		return 0, false
@@ -137,7 +174,10 @@ func (p *Plan) Next(leg Leg) func(elapsed time.Duration, t *vegeta.Target) (stri
 		mixes[i] = p.mixOf(p.Profile.Phases[ph])
 	}
 	return func(elapsed time.Duration, t *vegeta.Target) (string, error) {
-		i := leg.Sequence.At(elapsed)
+		i := 0 // a closed leg has one phase
+		if leg.Sequence != nil {
+			i = leg.Sequence.At(elapsed)
+		}
 		phase := p.Profile.Phases[leg.Phases[i]]
 		r := mixes[i].draw()
 		return r.Name, p.Target(r, phase.Name, t)
@@ -152,8 +192,12 @@ func (p *Plan) RetryOf(leg Leg) func(elapsed time.Duration, request string) (ret
 		if r := p.Profile.Request(request); r != nil && r.Retry != nil {
 			return r.Retry.Options, r.Retry.On
 		}
-		if leg.Sequence != nil {
-			if ph := p.Profile.Phases[leg.Phases[leg.Sequence.At(elapsed)]]; ph.Retry != nil {
+		if leg.Sequence != nil || leg.Closed() {
+			i := 0
+			if leg.Sequence != nil {
+				i = leg.Sequence.At(elapsed)
+			}
+			if ph := p.Profile.Phases[leg.Phases[i]]; ph.Retry != nil {
 				return ph.Retry.Options, ph.Retry.On
 			}
 		}

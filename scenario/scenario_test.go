@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"context"
+	"errors"
 	"math"
 	"sync/atomic"
 	"testing"
@@ -254,5 +255,35 @@ func TestChainPlansTheRetries(t *testing.T) {
 	}
 	if p, _ := c.Planned(); p != 120+14 || c.Started() != 120+14 {
 		t.Errorf("planned %d, started %d; want 134 both: the 120 of the schedules and 7 retries of each load leg", p, c.Started())
+	}
+}
+
+// TestShardsDealTheWorkers checks that a closed phase's workers are dealt
+// among the shards, and that a shard left none is an error.
+func TestShardsDealTheWorkers(t *testing.T) {
+	const src = `name: c
+target: {base-url: "http://127.0.0.1:1"}
+requests: [{name: list, path: /items}]
+phases: [{name: closed, load: {concurrency: 5, duration: 1s}}]
+`
+	p, errs := profiles.Parse("c.yaml", []byte(src), profiles.LoadOptions{})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	var sum uint64
+	for i := range 3 {
+		plan, err := NewShard(p, records.Shard{Index: i, Count: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum += plan.Legs[0].Concurrency
+	}
+	if sum != 5 {
+		t.Errorf("3 shards of concurrency 5 have %d workers in all; want 5", sum)
+	}
+	_, err := NewShard(p, records.Shard{Index: 5, Count: 6})
+	var empty *records.EmptyShareError
+	if !errors.As(err, &empty) {
+		t.Errorf("NewShard(concurrency 5, shard 5/6) = %v; want an *records.EmptyShareError", err)
 	}
 }

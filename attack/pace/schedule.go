@@ -13,6 +13,10 @@ import (
 // remembers when the attack began so that the scheduled time of hit n can
 // be recovered afterwards.
 //
+// A schedule without a shape (NewClosedSchedule) is a closed model's: it
+// releases a hit as soon as a worker is free to take it, until its
+// duration, and no hit has a scheduled time of its own.
+//
 // Pace is called by vegeta's attack loop alone; every other method may be
 // called from any goroutine at any time.
 type Schedule struct {
@@ -35,7 +39,17 @@ func NewSchedule(s Shape, duration time.Duration) *Schedule {
 	return &Schedule{shape: s, duration: max(duration, 0)}
 }
 
-// Shape returns the schedule's load shape.
+// NewClosedSchedule returns the schedule of a closed-model attack lasting
+// duration (0: unbounded): every hit is due at once, so each worker sends
+// its next request as soon as its previous one is answered.
+func NewClosedSchedule(duration time.Duration) *Schedule {
+	return &Schedule{duration: max(duration, 0)}
+}
+
+// Closed reports whether the schedule is a closed model's.
+func (s *Schedule) Closed() bool { return s.shape == nil }
+
+// Shape returns the schedule's load shape; nil for a closed model.
 func (s *Schedule) Shape() Shape { return s.shape }
 
 // Pace returns the wait until hit number hits is due: Due(hits) − elapsed,
@@ -52,6 +66,9 @@ func (s *Schedule) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool
 	}
 	if s.stopped.Load() {
 		return 0, true
+	}
+	if s.Closed() {
+		return 0, s.duration > 0 && elapsed >= s.duration
 	}
 	d, ok := s.due(hits)
 	if !ok {
@@ -70,9 +87,9 @@ func (s *Schedule) due(n uint64) (time.Duration, bool) {
 }
 
 // Rate returns the shape's rate at elapsed, or 0 once the schedule is
-// stopped or past its duration.
+// stopped or past its duration, and for a closed model, which has none.
 func (s *Schedule) Rate(elapsed time.Duration) float64 {
-	if s.stopped.Load() || (s.duration > 0 && elapsed >= s.duration) {
+	if s.Closed() || s.stopped.Load() || (s.duration > 0 && elapsed >= s.duration) {
 		return 0
 	}
 	return s.shape.Rate(elapsed)
@@ -95,11 +112,12 @@ func (s *Schedule) Began() (time.Time, bool) {
 }
 
 // Scheduled returns the time at which hit n was scheduled: Began() plus
-// Due(n). It returns the zero Time before the attack began or if the shape
-// has no hit n.
+// Due(n). It returns the zero Time before the attack began, if the shape
+// has no hit n, and for a closed model, whose hits leave when a worker
+// is free.
 func (s *Schedule) Scheduled(n uint64) time.Time {
 	b, ok := s.Began()
-	if !ok {
+	if !ok || s.Closed() {
 		return time.Time{}
 	}
 	d, ok := s.shape.Due(n)
@@ -117,9 +135,10 @@ func (s *Schedule) Scheduled(n uint64) time.Time {
 //	floor(H(D − 1ns)) + 1
 //
 // which Planned then checks against Due itself, so that rounding near
-// 2^53 hits or a quiet tail cannot make it disagree with Pace.
+// 2^53 hits or a quiet tail cannot make it disagree with Pace. A closed
+// model plans no count either: it sends what its workers can.
 func (s *Schedule) Planned() (uint64, bool) {
-	if s.duration <= 0 {
+	if s.duration <= 0 || s.Closed() {
 		return 0, false
 	}
 	var guess uint64

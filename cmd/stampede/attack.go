@@ -42,8 +42,9 @@ type attackFlags struct {
 	http2, insecure, keepalive    bool
 	output, format, shard, runID  string
 	uncorrected, quiet, histogram bool
-	workersSet                    bool          // --workers given explicitly
+	workersSet, maxWorkersSet     bool          // --workers, --max-workers given explicitly
 	split                         records.Shard // --shard i/N read
+	wholeLoad                     string        // the load of the whole run, of which a shard's is a share
 	classify                      []string
 	maxClasses                    int
 	classifyLimit                 string
@@ -60,6 +61,11 @@ and print a summary.
 Latency is measured from the moment each request was scheduled to leave, so
 a slow target cannot hide the queueing it causes (see docs/latency.md);
 --uncorrected also shows latency from the actual send, like wrk2 -U.
+
+--concurrency N runs a closed model instead: N workers, each sending its
+next request when its previous one is answered (wrk -c, k6 constant-vus);
+its latency runs from each actual send, so it cannot show coordinated
+omission, and every report says so.
 
 Load shapes (--pace):
   constant  --rate 200/s
@@ -121,6 +127,9 @@ const attackExample = `  # 500 requests per second for 5 seconds, records to r.b
   # ramp from 10/s to 300/s over a minute
   stampede attack --url http://127.0.0.1:8080/ --pace ramp --ramp-from 10/s --ramp-to 300/s --duration 1m
 
+  # a closed model: 64 workers as fast as the target answers them
+  stampede attack --url http://127.0.0.1:8080/ --concurrency 64 --duration 30s
+
   # many endpoints from a vegeta targets file, until Ctrl-C
   stampede attack --targets targets.txt --rate 100/s --duration 0
 
@@ -149,7 +158,7 @@ func newAttackCmd(e *env) *cobra.Command {
 		// (-H Authorization: Bearer sk-…) lands here.
 		Args: noArgs("give the target with --url URL or --targets FILE, and quote header values (-H 'Name: value')"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f.workersSet = cmd.Flags().Changed("workers")
+			f.workersSet, f.maxWorkersSet = cmd.Flags().Changed("workers"), cmd.Flags().Changed("max-workers")
 			if f.compare.policies != "" {
 				return runCompare(cmd, e, f)
 			}
@@ -271,15 +280,21 @@ func attackHeader(cmd *cobra.Command, f *attackFlags, opts attack.Options, targe
 		runID = newRunID()
 	}
 	return records.Header{
-		Start:    time.Now(),
-		Command:  commandLine(cmd, policy),
-		Target:   target,
-		Pacer:    wholeShape(opts.Shape).String(),
-		Duration: opts.Duration,
-		RunID:    runID,
-		Shard:    shardName(f.shard, f.split),
-		Tool:     "stampede " + version,
+		Start:       time.Now(),
+		Command:     commandLine(cmd, policy),
+		Target:      target,
+		Pacer:       f.wholeLoad,
+		Duration:    opts.Duration,
+		Concurrency: opts.Concurrency,
+		RunID:       runID,
+		Shard:       shardName(f.shard, f.split),
+		Tool:        "stampede " + version,
 	}
+}
+
+// pacerOf describes an attack's load for the result file.
+func pacerOf(o attack.Options) string {
+	return profiles.Plan{Shape: o.Shape, Concurrency: o.Concurrency}.String()
 }
 
 // execution is one attack ready to run.
@@ -412,13 +427,26 @@ func attackOptions(ctx context.Context, e *env, f *attackFlags, policy redact.Po
 	if f.split, err = shardOf(f.shard, f.runID); err != nil {
 		return attack.Options{}, "", err
 	}
-	plan.Shape, targets = shareShape(plan.Shape, f.split), attack.ShareTargets(targets, f.split)
+	f.wholeLoad = pacerOf(attack.Options{Shape: plan.Shape, Concurrency: plan.Concurrency}) // every shard's file names the run's
+	if err := shareLoad(&plan, f.split); err != nil {
+		return attack.Options{}, "", err
+	}
+	targets = attack.ShareTargets(targets, f.split)
 	if f.maxWorkers > 0 && f.workers > f.maxWorkers && !f.workersSet {
 		f.workers = f.maxWorkers // the default start of 10 yields to an explicit cap
 	}
+	workers, maxWorkers := f.workers, workerBound(f.workers, f.maxWorkers, f.maxWorkersSet)
+	if plan.Concurrency > 0 {
+		if !f.workersSet {
+			workers = 0 // a closed model's workers are its concurrency
+		}
+		if !f.maxWorkersSet {
+			maxWorkers = 0
+		}
+	}
 	opts := attack.Options{
-		Targets: targets, Shape: plan.Shape, Duration: plan.Duration,
-		Workers: f.workers, MaxWorkers: f.maxWorkers,
+		Targets: targets, Shape: plan.Shape, Duration: plan.Duration, Concurrency: plan.Concurrency,
+		Workers: workers, MaxWorkers: maxWorkers,
 		Transport: attack.TransportOptions{
 			Timeout: f.timeout, Connections: f.connections, MaxConnections: f.maxConnections,
 			HTTP2: f.http2, Insecure: f.insecure, KeepAlive: f.keepalive,
@@ -673,12 +701,30 @@ func targetSecrets(policy redact.Policy, targets ...vegeta.Target) []string {
 	return policy.Secrets(reqs...)
 }
 
+// workerBound is the attack's MaxWorkers for --max-workers max (0: no
+// limit) and --workers start: an explicit start above the default bound
+// raises it, an explicit bound stays (and Validate refuses a start above
+// it).
+func workerBound(start, most uint64, mostSet bool) uint64 {
+	switch {
+	case most == 0:
+		return attack.NoLimit
+	case !mostSet && start > most:
+		return start
+	}
+	return most
+}
+
+// maxWorkersUsage is the help of --max-workers.
+var maxWorkersUsage = fmt.Sprintf("maximum number of workers, which bounds the requests (and connections) in flight; "+
+	"0 for no limit (default %d: beyond it requests queue, their latency shows it and a warning says stampede fell behind)", attack.DefaultMaxWorkers)
+
 // registerTransport adds the flags of workers and connections.
 func (f *attackFlags) registerTransport(fl *pflag.FlagSet) {
 	fl.Uint64Var(&f.workers, "workers", attack.DefaultWorkers, "initial number of workers")
-	fl.Uint64Var(&f.maxWorkers, "max-workers", 0, "maximum number of workers, 0 for no limit (a limit makes requests queue; latency shows it)")
+	fl.Uint64Var(&f.maxWorkers, "max-workers", attack.DefaultMaxWorkers, maxWorkersUsage)
 	fl.IntVar(&f.connections, "connections", attack.DefaultConnections, "idle connections kept open per host (at least 1)")
-	fl.IntVar(&f.maxConnections, "max-connections", 0, "connections per host, 0 for no limit")
+	fl.IntVar(&f.maxConnections, "max-connections", 0, "connections per host (default 0: as many as --max-workers)")
 	fl.DurationVar(&f.timeout, "timeout", attack.DefaultTimeout, "timeout of each request, response body included; 0 for none")
 	fl.BoolVar(&f.http2, "http2", false, "negotiate HTTP/2 with TLS targets")
 	fl.BoolVarP(&f.insecure, "insecure", "k", false, "skip TLS certificate verification")
@@ -712,6 +758,7 @@ func (l *loadFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&l.Pace, "pace", "constant", "load `shape`: "+strings.Join(profiles.Paces, ", "))
 	fl.StringVarP(&l.Rate, "rate", "r", "", "request `rate` of --pace constant (default "+profiles.DefaultRate+")")
 	fl.StringVarP(&l.Duration, "duration", "d", "", "how long to attack (a `duration`); 0 runs until interrupted (default 30s; steps: their total)")
+	fl.StringVar(&l.Concurrency, "concurrency", "", "a closed model instead of a pace: `N` workers, each sending its next request when its previous one is answered")
 	fl.StringVar(&l.RampFrom, "ramp-from", "", "ramp: starting `rate`")
 	fl.StringVar(&l.RampTo, "ramp-to", "", "ramp: final `rate`")
 	fl.StringVar(&l.RampOver, "ramp-over", "", "ramp: how long the ramp lasts, a `duration` (default: the whole attack)")

@@ -23,7 +23,10 @@ func main() {
 		stderrTTY: drawable(os.Stderr),
 		abort:     abort,
 	}
-	os.Exit(run(ctx, e, os.Args[1:]))
+	stopProfiles := startProfiles(os.Stderr, os.Getenv)
+	code := run(ctx, e, os.Args[1:])
+	stopProfiles()
+	os.Exit(code)
 }
 
 // forceExitAfter is how long a second interrupt lets stampede flush what it

@@ -176,6 +176,11 @@ func TestAttackUsageErrors(t *testing.T) {
 		{"zero connections", []string{"attack", "-u", "http://127.0.0.1:1/", "--connections", "0"}, "--connections 0"},
 		{"endless body file", []string{"attack", "-u", "http://127.0.0.1:1/", "--body-file", "/dev/zero"}, "larger than the limit"},
 		{"zero retry-after bound", []string{"attack", "-u", "http://127.0.0.1:1/", "--retry-after-max", "0s"}, "--retry-after-max 0s: want a positive duration"},
+		{"closed model with a rate", []string{"attack", "-u", "http://127.0.0.1:1/", "--concurrency", "4", "--rate", "10/s"}, "--rate: a closed model (--concurrency)"},
+		{"closed model with a pace", []string{"attack", "-u", "http://127.0.0.1:1/", "--concurrency", "4", "--pace", "sine"}, "--pace sine: a closed model"},
+		{"closed model of no workers", []string{"attack", "-u", "http://127.0.0.1:1/", "--concurrency", "0"}, "--concurrency 0: want a whole number of workers"},
+		{"closed model with max workers", []string{"attack", "-u", "http://127.0.0.1:1/", "--concurrency", "4", "--max-workers", "8"}, "--concurrency 4: is the number of workers"},
+		{"closed model retrying", []string{"attack", "-u", "http://127.0.0.1:1/", "--concurrency", "4", "--retry", "exponential"}, "--concurrency 4: retrying clients run in the open model"},
 		{"output in missing dir", []string{"attack", "-u", "http://127.0.0.1:1/", "-o", "/nonexistent/dir/r.bin"}, "--output"},
 	}
 	for _, tt := range tests {

@@ -90,6 +90,7 @@ func newRunCmd(e *env) *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.maxWorkers = workerBound(f.workers, f.maxWorkers, cmd.Flags().Changed("max-workers"))
 			if f.list {
 				return listProfiles(e)
 			}
@@ -120,7 +121,7 @@ func (f *runFlags) register(fl *pflag.FlagSet) {
 	fl.BoolVar(&f.allowLiteralSecrets, "allow-literal-secrets", false, "accept secrets written in the profile itself (refused by default: read them from the environment)")
 	fl.DurationVar(&f.timeout, "timeout", attack.DefaultTimeout, "timeout of each request, response body included; 0 for none")
 	fl.Uint64Var(&f.workers, "workers", attack.DefaultWorkers, "initial number of workers")
-	fl.Uint64Var(&f.maxWorkers, "max-workers", 0, "maximum number of workers, 0 for no limit")
+	fl.Uint64Var(&f.maxWorkers, "max-workers", attack.DefaultMaxWorkers, maxWorkersUsage)
 	fl.StringVar(&f.shard, "shard", "", shardHelp)
 	fl.StringVar(&f.runID, "run-id", "", "`id` shared by the shards of one run (default: random)")
 	f.compare.register(fl)
@@ -346,6 +347,10 @@ func preparePlan(cmd *cobra.Command, e *env, f *runFlags, p *profiles.Profile) (
 // transport. validate and run both ask.
 func runnable(p *profiles.Profile, f *runFlags) (*scenario.Plan, error) {
 	plan, err := scenario.NewShard(p, f.split)
+	var empty *records.EmptyShareError
+	if errors.As(err, &empty) {
+		return nil, fmt.Errorf("--shard %s: %s: phases: %w", f.split, p.File, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: phases: %v", p.File, err)
 	}
@@ -364,7 +369,7 @@ func (f *runFlags) check(p *profiles.Profile) error {
 		return usageErrorf("--timeout %s: must not be negative (0 for no timeout)", f.timeout)
 	case f.workers == 0:
 		return usageErrorf("--workers 0: want at least 1")
-	case f.maxWorkers > 0 && f.workers > f.maxWorkers:
+	case f.workers > f.maxWorkers:
 		return usageErrorf("--workers %d: more than --max-workers %d", f.workers, f.maxWorkers)
 	}
 	for _, b := range f.judge.baseline {
@@ -465,8 +470,24 @@ func profileHeader(cmd *cobra.Command, f *runFlags, plan *scenario.Plan) records
 	return records.Header{
 		Start: time.Now(), Command: commandLine(cmd, redact.NewPolicy()),
 		Target: "profile " + p.Name + " at " + redact.NewPolicy().URL(p.Target.BaseURL), Pacer: phasesLine(plan),
-		Duration: d, RunID: runID, Shard: shardName(f.shard, f.split), Tool: "stampede " + version,
+		Duration: d, Concurrency: closedConcurrency(plan), RunID: runID, Shard: shardName(f.shard, f.split), Tool: "stampede " + version,
 	}
+}
+
+// closedConcurrency is the largest concurrency of a profile whose every
+// load leg is a closed model's, 0 when one is paced (its latency is then
+// measured from the schedule, and a closed model's caveat would mislead).
+func closedConcurrency(plan *scenario.Plan) uint64 {
+	var n uint64
+	for _, leg := range plan.Legs {
+		switch {
+		case leg.Closed():
+			n = max(n, leg.Concurrency)
+		case leg.Sequence != nil:
+			return 0
+		}
+	}
+	return n
 }
 
 // phasesLine describes the phases on one line, with the planned total.
@@ -475,7 +496,7 @@ func phasesLine(plan *scenario.Plan) string {
 	for _, ph := range plan.Profile.Phases {
 		switch ph.Kind {
 		case profiles.PhaseLoad:
-			parts = append(parts, fmt.Sprintf("%s: %s (%s)", ph.Name, ph.Plan.Shape, ph.Plan.Duration))
+			parts = append(parts, fmt.Sprintf("%s: %s (%s)", ph.Name, ph.Plan, ph.Plan.Duration))
 		case profiles.PhasePause:
 			parts = append(parts, fmt.Sprintf("%s: pause (%s)", ph.Name, ph.Pause))
 		case profiles.PhaseProbe:

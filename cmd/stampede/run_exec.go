@@ -113,11 +113,15 @@ func (pr *preparedProfile) engines(ctx context.Context, e *env, capture attack.C
 	return scenario.Engines{
 		Attack: func(leg scenario.Leg) (scenario.Attack, error) {
 			o := attack.Options{
-				Next: pr.plan.Next(leg), Shape: leg.Sequence, Duration: leg.Sequence.Duration(),
-				Workers: pr.f.workers, MaxWorkers: pr.f.maxWorkers, Capture: capture,
+				Next: pr.plan.Next(leg), Duration: leg.Length(), Capture: capture,
 				Transport: pr.transport(),
 			}
-			if pr.plan.Retries() {
+			if leg.Closed() {
+				o.Concurrency = leg.Concurrency
+			} else {
+				o.Shape, o.Workers, o.MaxWorkers = leg.Sequence, pr.f.workers, pr.f.maxWorkers
+			}
+			if pr.plan.Retries() && !leg.Closed() { // a closed leg does not retry
 				var err error
 				if o.Retryable, err = retryPredicate(pr.classify); err != nil {
 					return nil, err
@@ -256,12 +260,14 @@ func legRows(plan *scenario.Plan, leg scenario.Leg) [][]string {
 			draws = oneLine(strings.Join(ph.Requests, ", "))
 		}
 		switch {
-		case leg.Sequence == nil:
+		case leg.Probe != nil:
 			rows = append(rows, []string{ph.Name, "probe", fmt.Sprintf("%s up to %s", pace.RateString(ph.Probe.StartRate), pace.RateString(ph.Probe.MaxRate)), "≤ " + ph.Probe.MaxTime.String(), "≤ " + strconv.Itoa(ph.Probe.MaxRequests), ph.Probe.Request})
 		case ph.Kind == profiles.PhasePause:
 			rows = append(rows, []string{ph.Name, "pause", "-", ph.Pause.String(), "0", "-"})
 		case ph.Kind == profiles.PhaseProbe: // a shard other than 0 waits while shard 0 probes
 			rows = append(rows, []string{ph.Name, "pause (shard 0 probes)", "-", ph.Probe.MaxTime.String(), "0", "-"})
+		case leg.Closed():
+			rows = append(rows, []string{ph.Name, "load", ph.Plan.String(), ph.Plan.Duration.String(), "as answered", draws})
 		default:
 			seg := leg.Sequence.Segments()[i] // a shard's share of the phase's shape
 			hits, _ := leg.Sequence.Planned(i)

@@ -2,12 +2,13 @@ package main
 
 import (
 	"github.com/stampede-dev/stampede/attack/pace"
+	"github.com/stampede-dev/stampede/profiles"
 	"github.com/stampede-dev/stampede/records"
 )
 
 // shardHelp is the help of --shard, on attack and run.
 const shardHelp = "this process's share `i/N` of a distributed run (0-based, as Kubernetes' JOB_COMPLETION_INDEX; needs --run-id): " +
-	"1/N of the rate and of the targets; a name without a slash only labels the result file"
+	"1/N of the rate (or --concurrency) and of the targets; a name without a slash only labels the result file"
 
 // shardOf reads --shard. "i/N" splits the load; it needs --run-id when N
 // is above 1, so that the shards' files are known for one run's (and one
@@ -39,6 +40,26 @@ func shardName(value string, sh records.Shard) string {
 	return value
 }
 
+// shareLoad makes a load shard sh's part of it: 1/N of its shape, or of
+// a closed model's workers (dealt in turn; a shard left none is an
+// error naming the flags).
+func shareLoad(plan *profiles.Plan, sh records.Shard) error {
+	if sh.IsZero() {
+		return nil
+	}
+	if plan.Concurrency > 0 {
+		n, err := sh.ShareOf("concurrency", int(plan.Concurrency))
+		if err != nil {
+			return usageErrorf("--shard %s with --concurrency %d: %w", sh, plan.Concurrency, err)
+		}
+		plan.Concurrency = uint64(n)
+	}
+	if plan.Shape != nil {
+		plan.Shape = shareShape(plan.Shape, sh)
+	}
+	return nil
+}
+
 // shareShape is shard sh's part of a load shape; the zero Shard's is the
 // whole shape.
 func shareShape(s pace.Shape, sh records.Shard) pace.Shape {
@@ -46,14 +67,4 @@ func shareShape(s pace.Shape, sh records.Shard) pace.Shape {
 		return s
 	}
 	return pace.NewShare(s, uint64(sh.Index), uint64(sh.Count))
-}
-
-// wholeShape is the shape a share is part of: what the result file's
-// header names as the run's load, so that the shards' files merge into
-// one run of one shape.
-func wholeShape(s pace.Shape) pace.Shape {
-	if sh, ok := s.(pace.Share); ok {
-		return sh.Whole
-	}
-	return s
 }

@@ -230,3 +230,49 @@ func missingShard(t *testing.T, bin, dir string) {
 		}
 	}
 }
+
+// TestShardFlag checks what --shard accepts and refuses on attack and
+// run, and that a closed model's workers are dealt among the shards.
+func TestShardFlag(t *testing.T) {
+	srv, _ := countingServer(t)
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string // a fragment of stderr, or of the result file's header "shard concurrency"
+	}{
+		{"index too high", []string{"attack", "-u", srv.URL, "--shard", "4/4", "--run-id", "r"}, exitUsage,
+			"--shard 4/4: index must be 0..3 (shards are numbered from 0, as Kubernetes' JOB_COMPLETION_INDEX)"},
+		{"bare number", []string{"attack", "-u", srv.URL, "--shard", "2"}, exitUsage, "--shard 2: want index/count, such as 0/4"},
+		{"no run id", []string{"attack", "-u", srv.URL, "--shard", "1/4"}, exitUsage, "--shard 1/4: give --run-id ID too, the same for all 4 shards"},
+		{"run: index too high", []string{"run", "mira-chat", "--dry-run", "--shard", "9/4", "--run-id", "r"}, exitUsage, "--shard 9/4: index must be 0..3"},
+		{"no worker left", []string{"attack", "-u", srv.URL, "--concurrency", "3", "--shard", "3/4", "--run-id", "r", "-d", "1s"}, exitUsage,
+			"--shard 3/4 with --concurrency 3: concurrency 3 dealt among 4 shards leaves shard 3/4 none: run at most 3 shards, or raise the concurrency"},
+		{"workers dealt", []string{"attack", "-u", srv.URL, "--concurrency", "5", "--shard", "1/2", "--run-id", "r", "-d", "300ms"}, exitOK, "1/2 2 closed model, 5 workers"},
+		{"open model", []string{"attack", "-u", srv.URL, "-r", "40/s", "--shard", "0/2", "--run-id", "r", "-d", "300ms"}, exitOK, "0/2 0 constant 40/s"},
+		{"label", []string{"attack", "-u", srv.URL, "-r", "20/s", "--shard", "eu-west", "-d", "300ms"}, exitOK, "eu-west 0 constant 20/s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".bin")
+			args := append(tc.args, "-q")
+			if tc.args[0] == "attack" {
+				args = append(args, "-o", out)
+			}
+			code, _, stderr := runInProcess(t, args...)
+			if code != tc.code {
+				t.Fatalf("stampede %q: exit %d; want %d\n%s", args, code, tc.code, stderr)
+			}
+			if tc.code != exitOK {
+				if !strings.Contains(stderr, tc.want) {
+					t.Errorf("stampede %q: stderr %q; want %q", args, stderr, tc.want)
+				}
+				return
+			}
+			h, _, _ := readResults(t, out)
+			if got := fmt.Sprintf("%s %d %s", h.Shard, h.Concurrency, h.Pacer); got != tc.want {
+				t.Errorf("stampede %q: header %q; want %q (the shard, its workers, the whole run's load)", args, got, tc.want)
+			}
+		})
+	}
+}

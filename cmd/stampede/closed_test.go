@@ -1,0 +1,104 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestAttackClosedModel: --concurrency runs a closed model, and every
+// output says so: the result file's header, the JSON summary and the
+// text summary, which warns that its latency cannot show coordinated
+// omission and shows no send delay.
+func TestAttackClosedModel(t *testing.T) {
+	srv, hits := countingServer(t)
+	out := filepath.Join(t.TempDir(), "r.bin")
+	code, stdout, stderr := runInProcess(t, "attack", "-u", srv.URL, "--concurrency", "2", "-d", "300ms", "-q", "-o", out, "--format", "json")
+	if code != 0 {
+		t.Fatalf("attack = exit %d; stderr %s", code, stderr)
+	}
+	var doc struct {
+		Pacer       string  `json:"pacer"`
+		Concurrency uint64  `json:"concurrency"`
+		Requests    uint64  `json:"requests"`
+		RatePerS    float64 `json:"rate_per_s"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("JSON summary: %v\n%s", err, stdout)
+	}
+	if doc.Pacer != "closed model, 2 workers" || doc.Concurrency != 2 {
+		t.Errorf("pacer %q, concurrency %d; want the closed model of 2 workers", doc.Pacer, doc.Concurrency)
+	}
+	if doc.Requests == 0 || int64(doc.Requests) != hits.Load() {
+		t.Errorf("requests = %d, the server saw %d; want equal and above 0", doc.Requests, hits.Load())
+	}
+	header, recs, _ := readResults(t, out)
+	if header.Concurrency != 2 || uint64(len(recs)) != doc.Requests {
+		t.Errorf("header concurrency %d, %d records; want 2 and %d", header.Concurrency, len(recs), doc.Requests)
+	}
+	code, stdout, stderr = runInProcess(t, "report", out)
+	if code != 0 {
+		t.Fatalf("report = exit %d; stderr %s", code, stderr)
+	}
+	for _, want := range []string{"Load      closed model, 2 workers for 300ms", "Model     closed: each worker sends", "cannot show coordinated omission", "n/a (closed model)", "from actual send", "sent rate (closed model)"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("report lacks %q:\n%s", want, stdout)
+		}
+	}
+	// The open model's report says none of it.
+	code, stdout, _ = runInProcess(t, "attack", "-u", srv.URL, "--rate", "20/s", "-d", "100ms", "-q")
+	if code != 0 || strings.Contains(stdout, "closed") || !strings.Contains(stdout, "from scheduled send") {
+		t.Errorf("open model (exit %d) mentions a closed model or lacks the scheduled send:\n%s", code, stdout)
+	}
+}
+
+// TestProfileClosedPhase: a profile's load phase with concurrency: runs
+// as a closed model of its own, after a paced phase.
+func TestProfileClosedPhase(t *testing.T) {
+	srv, hits := countingServer(t)
+	dir := t.TempDir()
+	profile := filepath.Join(dir, "p.yaml")
+	writeFile(t, profile, []byte(`name: closed
+target:
+  base-url: http://127.0.0.1:1
+requests:
+  - name: root
+    path: /
+phases:
+  - name: warm
+    load: {rate: 20/s, duration: 200ms}
+  - name: closed
+    load: {concurrency: 3, duration: 300ms}
+`))
+	code, stdout, stderr := runInProcess(t, "run", profile, "--base-url", srv.URL, "--dry-run")
+	if code != 0 || !strings.Contains(stdout, "closed model, 3 workers") || !strings.Contains(stdout, "as answered") {
+		t.Fatalf("dry run = exit %d:\n%s%s", code, stdout, stderr)
+	}
+	out := filepath.Join(dir, "r.bin")
+	code, stdout, stderr = runInProcess(t, "run", profile, "--base-url", srv.URL, "-q", "-o", out)
+	if code != 0 {
+		t.Fatalf("run = exit %d:\n%s%s", code, stdout, stderr)
+	}
+	_, recs, _ := readResults(t, out)
+	// 4 paced requests, then as many as 3 workers get answered in 300 ms.
+	if len(recs) <= 4 || int64(len(recs)) != hits.Load() {
+		t.Errorf("records = %d, server saw %d; want equal and more than the 4 paced ones", len(recs), hits.Load())
+	}
+	if !strings.Contains(stdout, "then closed: closed model, 3 workers") {
+		t.Errorf("summary lacks the closed phase:\n%s", stdout)
+	}
+	// A closed phase cannot retry.
+	writeFile(t, profile, []byte(`name: closed
+target: {base-url: http://127.0.0.1:1}
+requests: [{name: root, path: /}]
+phases:
+  - name: closed
+    load: {concurrency: 3, duration: 300ms}
+    retry: {policy: exponential}
+`))
+	code, _, stderr = runInProcess(t, "run", profile, "--base-url", srv.URL, "-q")
+	if code != exitUsage || !strings.Contains(stderr, "retrying clients run in the open model") {
+		t.Errorf("closed phase with retry: exit %d, %q; want exit %d naming the problem", code, stderr, exitUsage)
+	}
+}
