@@ -212,7 +212,7 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 	if reportErr != nil {
 		return reportErr
 	}
-	return verdictError(run)
+	return shardVerdict(e, f.split, run)
 }
 
 // preparedAttack is an attack ready to run, and where what it writes goes.

@@ -268,7 +268,7 @@ func runProfile(cmd *cobra.Command, e *env, f *runFlags, arg string) error {
 	if interrupted != nil {
 		return &exitError{code: interrupted.exitCode(), err: *interrupted}
 	}
-	return verdictError(run)
+	return shardVerdict(e, f.split, run)
 }
 
 // preparedProfile is a profile ready to run.

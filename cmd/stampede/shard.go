@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+
+	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/attack/pace"
 	"github.com/stampede-dev/stampede/profiles"
 	"github.com/stampede-dev/stampede/records"
@@ -67,4 +70,23 @@ func shareShape(s pace.Shape, sh records.Shard) pace.Shape {
 		return s
 	}
 	return pace.NewShare(s, uint64(sh.Index), uint64(sh.Count))
+}
+
+// shardVerdict is the exit of a run: its verdict's, except for a shard of
+// a run split among several (--shard i/N, N > 1), whose records are 1/N
+// of the run's: its verdict is not the run's, which `stampede report`
+// of every shard's file gives. Such a shard says on stderr what it found
+// and exits 0, so that one shard's failed threshold does not fail its
+// pod (an Indexed Job would stop the others) nor hide the others' files.
+func shardVerdict(e *env, sh records.Shard, run analyze.Run) error {
+	if sh.Count <= 1 {
+		return verdictError(run)
+	}
+	err := verdictError(run)
+	if err == nil {
+		return nil
+	}
+	fmt.Fprintf(e.stderr, "stampede: shard %s alone: %s; the run's verdict is that of stampede report on its %d shards' files\n",
+		sh, oneLine(err.Error()), sh.Count)
+	return nil
 }

@@ -276,3 +276,20 @@ func TestShardFlag(t *testing.T) {
 		})
 	}
 }
+
+// TestShardDefersTheVerdict: a shard of a split run whose own records
+// fail the thresholds exits 0, saying so: the run's verdict is the
+// report's of every shard.
+func TestShardDefersTheVerdict(t *testing.T) {
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusInternalServerError) }))
+	t.Cleanup(failing.Close)
+	out := filepath.Join(t.TempDir(), "s.bin")
+	code, _, stderr := runInProcess(t, "attack", "-u", failing.URL, "-r", "20/s", "-d", "300ms", "--shard", "1/2", "--run-id", "r", "-o", out, "-q")
+	const want = "stampede: shard 1/2 alone: verdict FAIL"
+	if code != exitOK || !strings.Contains(stderr, want) || !strings.Contains(stderr, "the run's verdict is that of stampede report on its 2 shards' files") {
+		t.Errorf("a failing shard 1/2: exit %d, stderr %q; want 0 and %q", code, stderr, want)
+	}
+	if code, _, stderr := runInProcess(t, "report", out); code != exitThreshold || !strings.Contains(stderr, "1 of 2 shards read; shard 0/2 is missing") {
+		t.Errorf("report of the failing shard alone: exit %d, %q; want 1, saying shard 0/2 is missing", code, stderr)
+	}
+}
