@@ -143,6 +143,11 @@ const attackExample = `  # 500 requests per second for 5 seconds, records to r.b
   stampede attack --url http://127.0.0.1:8080/ --rate 100/s --duration 30s \
     --retry exponential --retry-max 3 --retry-budget 10% --threshold 'retries.amplification < 1.5'
 
+  # shard 0 of 4 of one run (run the others with 1/4, 2/4, 3/4 elsewhere), then
+  # judge the merged run: docs/distributed.md
+  stampede attack --targets targets.txt --rate 2000/s --duration 10m --shard 0/4 --run-id nightly-42 -o nightly-42-shard-0.bin
+  stampede report nightly-42-shard-*.bin
+
   # the retry storm: the same load with no, immediate and exponential retries
   stampede attack --url http://127.0.0.1:8080/ --rate 40/s --duration 20s \
     --compare-retry none,immediate,exponential --report html=storm.html`

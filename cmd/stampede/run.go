@@ -70,6 +70,10 @@ const runExample = `  # a bundled profile against the simulation (stampede serve
   # stop as soon as an abortable threshold can no longer hold
   stampede run nightly.yaml --abort-on-fail
 
+  # one of 4 shards of the profile (Kubernetes: --shard $(JOB_COMPLETION_INDEX)/4);
+  # stampede report of the 4 files judges the run: docs/distributed.md
+  stampede run nightly.yaml --shard 2/4 --run-id nightly-42 -o nightly-42-shard-2.bin
+
   # the whole profile once per retry policy, side by side
   stampede run mira-chat --compare-retry none,immediate,exponential --report html=storm.html`
 
