@@ -59,13 +59,13 @@ func followed(class uint32) bool { return class <= MaxTimelineClasses }
 
 // TimeBucket is one interval of a Timeline.
 type TimeBucket struct {
-	Offered   uint64                             // attempts scheduled in the interval
-	Sent      uint64                             // attempts that left in the interval
-	Successes uint64                             // attempts scheduled in it answered 2xx or 3xx
-	Logical   uint64                             // first attempts scheduled in it: the logical requests the pacer offered
-	Faults    uint64                             // attempts scheduled in it answered 5xx or failed in transport
-	Latency   *Cell                              // of the attempts scheduled in it; nil when none
-	Classes   map[uint32]*Cell                   // the same, per class id; nil when none
+	Offered   uint64           // attempts scheduled in the interval
+	Sent      uint64           // attempts that left in the interval
+	Successes uint64           // attempts scheduled in it answered 2xx or 3xx
+	Logical   uint64           // first attempts scheduled in it: the logical requests the pacer offered
+	Faults    uint64           // attempts scheduled in it answered 5xx or failed in transport
+	Latency   *Cell            // of the attempts scheduled in it; nil when none
+	Classes   map[uint32]*Cell // the same, per class id; nil when none
 }
 
 // NewTimelineHistogram returns an empty histogram of a timeline's geometry:
