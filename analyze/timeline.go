@@ -11,8 +11,9 @@ import (
 )
 
 // Bounds of a Timeline: past either, its intervals widen 2×, so its memory
-// stays bounded whatever the length of the run (at most some 55 MB, most
-// of it MaxTimelineCells histograms of 26 KB).
+// stays bounded whatever the length of the run. Only the last
+// LiveIntervals intervals hold whole histograms (26 KB each); older ones
+// keep their non-zero buckets, a few kilobytes (Cell).
 const (
 	// MaxTimelineBuckets bounds the intervals from the first to the last:
 	// one hour of one-second intervals.
