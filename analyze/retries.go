@@ -282,12 +282,13 @@ func (t *Timeline) Recovery() Recovery {
 		return rec // nothing to be back to
 	}
 	slack := max(time.Duration(float64(rec.BeforeP99)*RecoveryTolerance), RecoveryLatencySlack)
+	scratch := NewTimelineHistogram()
 	for j := end; j < len(t.Buckets); j++ {
 		b := &t.Buckets[j]
 		if b.Offered == 0 || b.Latency == nil {
 			continue
 		}
-		p99 := time.Duration(b.Latency.ValueAtQuantile(99)) * time.Microsecond
+		p99 := time.Duration(b.Latency.View(scratch).ValueAtQuantile(99)) * time.Microsecond
 		if ratio(b.Successes, b.Offered) >= rec.BeforeSuccess*(1-RecoveryTolerance) && p99 <= rec.BeforeP99+slack {
 			rec.Recovered, rec.Time = true, t.intervalStart(j).Sub(rec.FaultEnd)
 			break
@@ -326,6 +327,6 @@ func (s *bucketSum) add(b *TimeBucket) {
 	s.successes += b.Successes
 	s.faults += b.Faults
 	if b.Latency != nil {
-		s.h.Merge(b.Latency)
+		b.Latency.addTo(s.h)
 	}
 }

@@ -11,8 +11,9 @@ import (
 )
 
 // Bounds of a Timeline: past either, its intervals widen 2×, so its memory
-// stays bounded whatever the length of the run (at most some 55 MB, most
-// of it MaxTimelineCells histograms of 26 KB).
+// stays bounded whatever the length of the run. Only the last
+// LiveIntervals intervals hold whole histograms (26 KB each); older ones
+// keep their non-zero buckets, a few kilobytes (Cell).
 const (
 	// MaxTimelineBuckets bounds the intervals from the first to the last:
 	// one hour of one-second intervals.
@@ -42,7 +43,15 @@ type Timeline struct {
 	Origin  int64        // interval number of Buckets[0], in units of Width since the Unix epoch
 	Buckets []TimeBucket // consecutive intervals, empty ones included
 	cells   int          // histograms allocated
+	settled int          // the buckets before it are compact (but for late records)
 }
+
+// LiveIntervals is how many of the last intervals keep their histograms
+// whole; older ones keep only their non-zero counts (Cell), so that a
+// long run costs some kilobytes an interval instead of 26 KB a histogram.
+// Records arrive in about the order they were scheduled, so an interval
+// this far behind the newest one rarely gets another.
+const LiveIntervals = 8
 
 // followed reports whether the timeline follows a class over time: the
 // first MaxTimelineClasses classes of its summary's table, whose ids are
@@ -51,13 +60,13 @@ func followed(class uint32) bool { return class <= MaxTimelineClasses }
 
 // TimeBucket is one interval of a Timeline.
 type TimeBucket struct {
-	Offered   uint64                             // attempts scheduled in the interval
-	Sent      uint64                             // attempts that left in the interval
-	Successes uint64                             // attempts scheduled in it answered 2xx or 3xx
-	Logical   uint64                             // first attempts scheduled in it: the logical requests the pacer offered
-	Faults    uint64                             // attempts scheduled in it answered 5xx or failed in transport
-	Latency   *hdrhistogram.Histogram            // of the attempts scheduled in it; nil when none
-	Classes   map[uint32]*hdrhistogram.Histogram // the same, per class id; nil when none
+	Offered   uint64           // attempts scheduled in the interval
+	Sent      uint64           // attempts that left in the interval
+	Successes uint64           // attempts scheduled in it answered 2xx or 3xx
+	Logical   uint64           // first attempts scheduled in it: the logical requests the pacer offered
+	Faults    uint64           // attempts scheduled in it answered 5xx or failed in transport
+	Latency   *Cell            // of the attempts scheduled in it; nil when none
+	Classes   map[uint32]*Cell // the same, per class id; nil when none
 }
 
 // NewTimelineHistogram returns an empty histogram of a timeline's geometry:
@@ -80,24 +89,40 @@ func (t *Timeline) Add(r *records.Record, class uint32) {
 		b.Faults++
 	}
 	if b.Latency == nil {
-		b.Latency = NewTimelineHistogram()
+		b.Latency = &Cell{}
 		t.cells++
 	}
-	RecordLatency(b.Latency, r.Latency)
+	RecordLatency(b.Latency.live(), r.Latency)
 	if followed(class) {
 		h := b.Classes[class]
 		if h == nil {
 			if b.Classes == nil {
-				b.Classes = make(map[uint32]*hdrhistogram.Histogram, 4)
+				b.Classes = make(map[uint32]*Cell, 4)
 			}
-			h = NewTimelineHistogram()
+			h = &Cell{}
 			b.Classes[class] = h
 			t.cells++
 		}
-		RecordLatency(h, r.Latency)
+		RecordLatency(h.live(), r.Latency)
 	}
 	t.bucket(r.Scheduled.Add(r.Sent).Unix()).Sent++
 	t.fit()
+	t.settle()
+}
+
+// settle compacts the intervals more than LiveIntervals behind the last.
+func (t *Timeline) settle() {
+	for ; t.settled < len(t.Buckets)-LiveIntervals; t.settled++ {
+		t.Buckets[t.settled].compact()
+	}
+}
+
+// compact keeps only the non-zero counts of the bucket's histograms.
+func (b *TimeBucket) compact() {
+	b.Latency.compact()
+	for _, c := range b.Classes {
+		c.compact()
+	}
 }
 
 // fit widens the intervals until the histograms are within
@@ -148,7 +173,8 @@ func (t *Timeline) widen() {
 	for i := range out {
 		t.cells += out[i].count()
 	}
-	t.Width, t.Origin, t.Buckets = t.Width*2, origin, out
+	t.Width, t.Origin, t.Buckets, t.settled = t.Width*2, origin, out, 0
+	t.settle()
 }
 
 // add merges o into b, mapping class ids through id (nil: unchanged) and
@@ -161,9 +187,9 @@ func (b *TimeBucket) add(o *TimeBucket, id func(uint32) uint32) {
 	b.Faults += o.Faults
 	if o.Latency != nil {
 		if b.Latency == nil {
-			b.Latency = NewTimelineHistogram()
+			b.Latency = &Cell{}
 		}
-		b.Latency.Merge(o.Latency)
+		b.Latency.merge(o.Latency)
 	}
 	for _, c := range slices.Sorted(maps.Keys(o.Classes)) {
 		to := c
@@ -174,12 +200,12 @@ func (b *TimeBucket) add(o *TimeBucket, id func(uint32) uint32) {
 			continue
 		}
 		if b.Classes == nil {
-			b.Classes = make(map[uint32]*hdrhistogram.Histogram, len(o.Classes))
+			b.Classes = make(map[uint32]*Cell, len(o.Classes))
 		}
 		if b.Classes[to] == nil {
-			b.Classes[to] = NewTimelineHistogram()
+			b.Classes[to] = &Cell{}
 		}
-		b.Classes[to].Merge(o.Classes[c])
+		b.Classes[to].merge(o.Classes[c])
 	}
 }
 
@@ -209,6 +235,7 @@ func (t *Timeline) Merge(o *Timeline, id func(uint32) uint32) {
 		t.cells += b.count()
 		t.fit()
 	}
+	t.settle()
 }
 
 // count returns the histograms a bucket holds.
@@ -246,9 +273,10 @@ type TimePoint struct {
 // latency quantiles of all the attempts scheduled in it.
 func (t *Timeline) Points() []TimePoint {
 	out := make([]TimePoint, len(t.Buckets))
+	scratch := NewTimelineHistogram()
 	for i := range t.Buckets {
 		b := &t.Buckets[i]
-		out[i] = point(t.Start().Add(time.Duration(i)*t.Step()), b.Latency)
+		out[i] = point(t.Start().Add(time.Duration(i)*t.Step()), b.Latency.View(scratch))
 		out[i].Offered, out[i].Sent, out[i].Successes = b.Offered, b.Sent, b.Successes
 		out[i].Logical, out[i].Faults = b.Logical, b.Faults
 	}
@@ -259,9 +287,10 @@ func (t *Timeline) Points() []TimePoint {
 // their latency quantiles.
 func (t *Timeline) ClassPoints(class uint32) []TimePoint {
 	var out []TimePoint
+	scratch := NewTimelineHistogram()
 	for i := range t.Buckets {
 		if h := t.Buckets[i].Classes[class]; h != nil {
-			out = append(out, point(t.Start().Add(time.Duration(i)*t.Step()), h))
+			out = append(out, point(t.Start().Add(time.Duration(i)*t.Step()), h.View(scratch)))
 		}
 	}
 	return out

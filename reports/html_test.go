@@ -480,8 +480,8 @@ func htmlHourRun(t testing.TB) analyze.Run {
 	for i := range tl.Buckets {
 		p := pool[(i*7+i/60)%len(pool)]
 		tl.Buckets[i] = analyze.TimeBucket{
-			Offered: uint64(4 + i%3), Sent: uint64(4 + (i+1)%3), Latency: p[0],
-			Classes: map[uint32]*hdrhistogram.Histogram{ids[0]: p[1], ids[1]: p[2], ids[2]: p[3]},
+			Offered: uint64(4 + i%3), Sent: uint64(4 + (i+1)%3), Latency: analyze.CellOf(p[0]),
+			Classes: map[uint32]*analyze.Cell{ids[0]: analyze.CellOf(p[1]), ids[1]: analyze.CellOf(p[2]), ids[2]: analyze.CellOf(p[3])},
 		}
 	}
 	s.Timeline = tl

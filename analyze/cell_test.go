@@ -1,0 +1,101 @@
+package analyze
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stampede-dev/stampede/records"
+)
+
+// TestCellCompactIsExact: a compact cell gives back exactly the histogram
+// it was, takes late records, and merges like a whole one.
+func TestCellCompactIsExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	whole := NewTimelineHistogram()
+	c := &Cell{}
+	for range 5000 {
+		d := time.Duration(rng.ExpFloat64()*float64(20*time.Millisecond)) + 50*time.Microsecond
+		RecordLatency(whole, d)
+		RecordLatency(c.live(), d)
+	}
+	c.compact()
+	if c.h != nil || len(c.buckets) == 0 || len(c.buckets) > 2000 {
+		t.Fatalf("compact cell: histogram %v, %d buckets; want none and a few hundred buckets", c.h != nil, len(c.buckets))
+	}
+	scratch := NewTimelineHistogram()
+	RecordLatency(scratch, time.Hour) // a scratch histogram is reset before use
+	if got := c.View(scratch); !got.Equals(whole) || LatencyQuantiles(got) != LatencyQuantiles(whole) {
+		t.Fatalf("expanded %+v; want %+v", LatencyQuantiles(got), LatencyQuantiles(whole))
+	}
+	RecordLatency(c.live(), time.Second) // a late record
+	RecordLatency(whole, time.Second)
+	other := &Cell{}
+	RecordLatency(other.live(), 3*time.Second)
+	other.compact()
+	c.merge(other)
+	RecordLatency(whole, 3*time.Second)
+	c.compact()
+	if got := c.View(scratch); !got.Equals(whole) {
+		t.Errorf("after a late record and a merge: %+v; want %+v", LatencyQuantiles(got), LatencyQuantiles(whole))
+	}
+	var empty *Cell
+	if empty.View(scratch) != nil {
+		t.Errorf("a nil cell has a histogram")
+	}
+	empty = &Cell{}
+	empty.compact()
+	if h := empty.View(scratch); h == nil || h.TotalCount() != 0 {
+		t.Errorf("an empty cell's histogram = %v; want an empty one", h)
+	}
+}
+
+// TestTimelineKeepsOnlyRecentIntervalsWhole: a long run's timeline holds
+// whole histograms for its last LiveIntervals intervals only, and its
+// points are those of a timeline that never compacted.
+func TestTimelineKeepsOnlyRecentIntervalsWhole(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var tl Timeline
+	var want []TimePoint
+	for sec := range 100 {
+		for i := range 20 {
+			r := records.Record{Status: 200, Scheduled: t0.Add(time.Duration(sec)*time.Second + time.Duration(i)*50*time.Millisecond),
+				Latency: time.Duration(1+sec%7) * time.Millisecond}
+			tl.Add(&r, 1)
+		}
+	}
+	whole := 0
+	for i := range tl.Buckets {
+		b := &tl.Buckets[i]
+		if b.Latency.h != nil {
+			whole++
+		}
+		for _, c := range b.Classes {
+			if c.h != nil {
+				whole++
+			}
+		}
+		h := NewTimelineHistogram()
+		for range 20 {
+			RecordLatency(h, time.Duration(1+i%7)*time.Millisecond)
+		}
+		p := point(t0.Add(time.Duration(i)*time.Second), h)
+		p.Offered, p.Sent, p.Successes, p.Logical = 20, 20, 20, 20
+		want = append(want, p)
+	}
+	if whole > 2*LiveIntervals {
+		t.Errorf("%d whole histograms in %d intervals; want at most %d (the last %d intervals, overall and one class)", whole, len(tl.Buckets), 2*LiveIntervals, LiveIntervals)
+	}
+	got := tl.Points()
+	if len(got) != len(want) {
+		t.Fatalf("%d points; want %d", len(got), len(want))
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("point %d = %+v; want %+v", i, got[i], want[i])
+		}
+	}
+	if cp := tl.ClassPoints(1); len(cp) != 100 || cp[3].P99 != want[3].P99 {
+		t.Errorf("class points: %d, the fourth %+v; want 100 matching the overall ones", len(cp), cp[3])
+	}
+}
