@@ -57,10 +57,20 @@ type JSONSummary struct {
 	Tool                 string             `json:"tool,omitempty"`
 	RunID                string             `json:"run_id,omitempty"`
 	Shards               []string           `json:"shards,omitempty"`
-	Sources              []string           `json:"sources,omitempty"`  // result files the report was made from
-	Notes                []string           `json:"notes,omitempty"`    // remarks on reading the result files
-	Probes               []probefile.Report `json:"probes,omitempty"`   // reports of stampede probe read with the result files
-	Baseline             []Delta            `json:"baseline,omitempty"` // the headline numbers beside the baseline run's (--baseline)
+	ShardsMissing        []JSONShardGap     `json:"shards_missing,omitempty"` // runs split i/N not read whole; each fails the verdict
+	Sources              []string           `json:"sources,omitempty"`        // result files the report was made from
+	Notes                []string           `json:"notes,omitempty"`          // remarks on reading the result files
+	Probes               []probefile.Report `json:"probes,omitempty"`         // reports of stampede probe read with the result files
+	Baseline             []Delta            `json:"baseline,omitempty"`       // the headline numbers beside the baseline run's (--baseline)
+}
+
+// JSONShardGap is a run split into shards (--shard i/N) whose files the
+// report did not read whole: the shards missing, or counts that differ.
+type JSONShardGap struct {
+	RunID   string `json:"run_id"`
+	Counts  []int  `json:"counts"`  // the shard counts its files give: one, unless they disagree
+	Read    int    `json:"read"`    // the distinct shards read
+	Missing []int  `json:"missing"` // the indices not read, the first 20
 }
 
 // JSONVerdict is the run's headline: pass, or fail with reasons, and
@@ -197,6 +207,9 @@ func NewJSONSummary(run analyze.Run) JSONSummary {
 	doc.Timeline = jsonTimeline(&s.Timeline)
 	doc.PlannedDurationS = round(run.Planned.Seconds(), 6)
 	doc.Command, doc.Tool, doc.RunID, doc.Shards, doc.Sources, doc.Notes = run.Command, run.Tool, run.RunID, run.Shards, run.Sources, run.Notes
+	for _, g := range run.ShardsMissing {
+		doc.ShardsMissing = append(doc.ShardsMissing, JSONShardGap{RunID: g.RunID, Counts: g.Counts, Read: g.Read, Missing: g.Missing})
+	}
 	doc.Probes = run.Probes
 	return doc
 }

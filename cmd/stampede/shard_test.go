@@ -224,6 +224,9 @@ func missingShard(t *testing.T, bin, dir string) {
 	if code != exitThreshold || doc.Verdict.Pass || !slices.ContainsFunc(doc.Verdict.Reasons, func(r string) bool { return strings.Contains(r, want) }) {
 		t.Errorf("report of 3 of 4 shards: exit %d, pass %v, reasons %q; want exit 1 saying %q", code, doc.Verdict.Pass, doc.Verdict.Reasons, want)
 	}
+	if len(doc.ShardsMissing) != 1 || doc.ShardsMissing[0].RunID != "four" || fmt.Sprint(doc.ShardsMissing[0].Missing) != "[2]" || doc.ShardsMissing[0].Read != 3 {
+		t.Errorf("report of 3 of 4 shards: shards_missing %+v; want run four, 3 read, [2] missing", doc.ShardsMissing)
+	}
 	for _, path := range []string{md, xml} {
 		if b, err := os.ReadFile(path); err != nil || !strings.Contains(string(b), want) {
 			t.Errorf("%s: %v; want it to say %q:\n%s", filepath.Base(path), err, want, b)
