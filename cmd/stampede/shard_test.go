@@ -296,3 +296,19 @@ func TestShardDefersTheVerdict(t *testing.T) {
 		t.Errorf("report of the failing shard alone: exit %d, %q; want 1, saying shard 0/2 is missing", code, stderr)
 	}
 }
+
+// TestReportPatterns: report expands a pattern that names no file itself
+// (for containers with no shell); one matching nothing, or malformed, is
+// a usage error.
+func TestReportPatterns(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ arg, want string }{
+		{filepath.Join(dir, "none-*.bin"), "no file matches the pattern"},
+		{filepath.Join(dir, "[.bin"), "syntax error in pattern"},
+	} {
+		code, _, stderr := runInProcess(t, "report", tc.arg)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("report %s: exit %d, %q; want 2 saying %q", tc.arg, code, stderr, tc.want)
+		}
+	}
+}
