@@ -38,6 +38,7 @@ type runFlags struct {
 	reports                               []string
 	judge                                 judgeFlags
 	compare                               compareFlags
+	metrics                               metricsFlags
 }
 
 // runLong is the help text of stampede run.
@@ -69,6 +70,9 @@ const runExample = `  # a bundled profile against the simulation (stampede serve
   # stop as soon as an abortable threshold can no longer hold
   stampede run nightly.yaml --abort-on-fail
 
+  # one shard of four, watched live with the others in one Grafana dashboard
+  stampede run nightly.yaml --run-id nightly-42 --shard 2/4 --metrics-addr :9464
+
   # the whole profile once per retry policy, side by side
   stampede run mira-chat --compare-retry none,immediate,exponential --report html=storm.html`
 
@@ -92,17 +96,28 @@ func newRunCmd(e *env) *cobra.Command {
 			if f.list {
 				return listProfiles(e)
 			}
-			if compares, err := profileCompares(cmd, f, args[0]); err != nil || compares {
-				if err != nil {
+			if f.dryRun { // sends nothing: the endpoint is checked, not bound
+				if err := f.metrics.check(); err != nil {
 					return err
 				}
-				return runCompareProfile(cmd, e, f, args[0])
+				return runProfileOrCompare(cmd, e, f, args[0])
 			}
-			return runProfile(cmd, e, f, args[0])
+			return f.metrics.serve(cmd.Context(), e, func() error { return runProfileOrCompare(cmd, e, f, args[0]) })
 		},
 	}
 	f.register(cmd.Flags())
 	return cmd
+}
+
+// runProfileOrCompare runs the profile, or compares retry policies.
+func runProfileOrCompare(cmd *cobra.Command, e *env, f *runFlags, arg string) error {
+	if compares, err := profileCompares(cmd, f, arg); err != nil || compares {
+		if err != nil {
+			return err
+		}
+		return runCompareProfile(cmd, e, f, arg)
+	}
+	return runProfile(cmd, e, f, arg)
 }
 
 func (f *runFlags) register(fl *pflag.FlagSet) {
@@ -123,6 +138,7 @@ func (f *runFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.shard, "shard", "", "`name` of this machine's share of a distributed run")
 	fl.StringVar(&f.runID, "run-id", "", "`id` shared by the shards of one run (default: random)")
 	f.compare.register(fl)
+	f.metrics.register(fl)
 }
 
 // listProfiles prints the bundled profiles.
