@@ -123,6 +123,9 @@ func (s *Sink) begin(h *records.Header) {
 		active:    m.active.WithLabelValues(l...),
 	}
 	s.one.active.Set(1)
+	for _, k := range records.ErrorKinds { // at 0 from the start, as the rules below
+		s.transportSeries(k)
+	}
 	if s.checker != nil { // every rule's series from the start: rate() sees the first violation
 		for _, rule := range contract.Rules {
 			m.violations.WithLabelValues(s.run, s.shard, rule.Name, s.checker.Severity(rule.ID).String())
