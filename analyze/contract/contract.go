@@ -544,6 +544,30 @@ func (c *Checker) Results() []RuleResult {
 	return out
 }
 
+// Violations returns the violations of rule id counted so far: a live
+// view, for a display or metrics as the run goes, which only grows and is
+// at most what Results says. Results judges more once the run is over
+// (the rejections after a wait still settling, the consistency of the
+// headers of each class); an unknown id has none.
+func (c *Checker) Violations(id RuleID) uint64 {
+	if int(id) >= len(c.results) {
+		return 0
+	}
+	return c.results[id].Violations
+}
+
+// Severity returns the severity rule id has in this checker's results:
+// the rule's own, or the one Options.Severity gives it.
+func (c *Checker) Severity(id RuleID) Severity {
+	if sev, ok := c.opts.Severity[id]; ok {
+		return sev
+	}
+	if int(id) >= len(Rules) {
+		return SeverityWarning
+	}
+	return Rules[id].Severity
+}
+
 // Forms returns how many responses carried Retry-After in each form,
 // absent excluded, as "form": count.
 func (c *Checker) Forms() map[string]uint64 {

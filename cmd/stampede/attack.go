@@ -51,6 +51,7 @@ type attackFlags struct {
 	retryAfterMax                 time.Duration
 	reports                       []string // FORMAT=PATH
 	judge                         judgeFlags
+	metrics                       metricsFlags
 }
 
 // attackLong is the help text of stampede attack.
@@ -133,6 +134,11 @@ const attackExample = `  # 500 requests per second for 5 seconds, records to r.b
   # many endpoints from a vegeta targets file, until Ctrl-C
   stampede attack --targets targets.txt --rate 100/s --duration 0
 
+  # watch it live in Prometheus and Grafana (docs/metrics.md): /metrics on port 9464,
+  # served 30 s past the end so that the last scrape sees the final counts
+  stampede attack --url http://127.0.0.1:8080/ --rate 100/s --duration 10m \
+    --metrics-addr 127.0.0.1:9464 --metrics-linger 30s
+
   # a 429 whose code says the quota is gone is a payment problem, not a retry;
   # GraphQL errors arrive in 200s; latency histograms of the top classes
   stampede attack --url http://127.0.0.1:8080/graphql --rate 50/s --duration 30s \
@@ -164,10 +170,12 @@ func newAttackCmd(e *env) *cobra.Command {
 		Args: noArgs("give the target with --url URL or --targets FILE, and quote header values (-H 'Name: value')"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.workersSet, f.maxWorkersSet = cmd.Flags().Changed("workers"), cmd.Flags().Changed("max-workers")
-			if f.compare.policies != "" {
-				return runCompare(cmd, e, f)
-			}
-			return runAttack(cmd, e, f)
+			return f.metrics.serve(cmd.Context(), e, func() error {
+				if f.compare.policies != "" {
+					return runCompare(cmd, e, f)
+				}
+				return runAttack(cmd, e, f)
+			})
 		},
 	}
 	fl := cmd.Flags()
@@ -181,6 +189,7 @@ func newAttackCmd(e *env) *cobra.Command {
 	f.registerTransport(fl)
 	f.registerOutput(fl)
 	f.judge.register(fl)
+	f.metrics.register(fl)
 	return cmd
 }
 
@@ -272,7 +281,7 @@ func prepareAttack(cmd *cobra.Command, e *env, f *attackFlags) (preparedAttack, 
 	}
 	p.x = execution{
 		opts: opts, header: attackHeader(cmd, f, opts, target, policy), records: out, quiet: f.quiet, timeout: f.timeout,
-		classify: classify, contract: contract.Options{MaxRetryAfter: f.retryAfterMax},
+		classify: classify, contract: contract.Options{MaxRetryAfter: f.retryAfterMax}, metrics: f.metrics.srv,
 	}
 	p.x.header.Thresholds = headerThresholds(p.judge.thresholds)
 	return p, nil
@@ -311,6 +320,7 @@ type execution struct {
 	timeout  time.Duration
 	classify classify.Options
 	contract contract.Options
+	metrics  *metricsServer // nil without --metrics-addr
 }
 
 // execute runs an attack through the consume loop, with a progress
@@ -325,11 +335,13 @@ func execute(ctx context.Context, e *env, x execution) (run analyze.Run, interru
 	if err != nil {
 		return run, nil, usageErrorf("--classify: %v", err)
 	}
-	src := analyze.Live(liveOptions(ctx, e, x, classifier))
+	live := liveOptions(ctx, e, x, classifier)
+	src := analyze.Live(live)
 	sinks := []analyze.Sink{progress.NewSink(display, x.opts.Duration)}
 	if x.records != nil {
 		sinks = append([]analyze.Sink{analyze.NewResultFile(x.records)}, sinks...)
 	}
+	sinks = x.metrics.sinks(sinks, live.Checker)
 	run, err = analyze.Consume(ctx, src, sinks...)
 	if err != nil {
 		return run, nil, runtimeError(err)

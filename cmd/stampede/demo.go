@@ -28,6 +28,7 @@ type demoFlags struct {
 	dir      string
 	duration string
 	quiet    bool
+	metrics  metricsFlags
 }
 
 // demoDuration is the demo's default length.
@@ -84,7 +85,7 @@ func newDemoCmd(e *env) *cobra.Command {
   stampede demo --duration 5s --dir /tmp/demo`,
 		Args: noArgs("give options as flags"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDemo(cmd, e, f)
+			return f.metrics.serve(cmd.Context(), e, func() error { return runDemo(cmd, e, f) })
 		},
 	}
 	fl := cmd.Flags()
@@ -92,6 +93,7 @@ func newDemoCmd(e *env) *cobra.Command {
 	fl.StringVar(&f.dir, "dir", "stampede-demo", "`directory` for the report files (created if missing)")
 	fl.StringVar(&f.duration, "duration", demoDuration, "how long to attack, a `duration` of 1s or more")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress display")
+	f.metrics.register(fl)
 	return cmd
 }
 
@@ -178,6 +180,7 @@ func demoProfile(cmd *cobra.Command, e *env, base string, plan profiles.Plan, f 
 	rf := &runFlags{
 		output: filepath.Join(f.dir, demoResults), format: "text", baseURL: base, quiet: f.quiet,
 		timeout: attack.DefaultTimeout, workers: attack.DefaultWorkers, maxWorkers: attack.DefaultMaxWorkers, judge: judgeFlags{defaults: true},
+		metrics: metricsFlags{srv: f.metrics.srv},
 	}
 	return preparePlan(cmd, e, rf, p)
 }

@@ -39,6 +39,7 @@ type runFlags struct {
 	judge                                 judgeFlags
 	compare                               compareFlags
 	split                                 records.Shard // --shard i/N read
+	metrics                               metricsFlags
 }
 
 // runLong is the help text of stampede run.
@@ -74,6 +75,9 @@ const runExample = `  # a bundled profile against the simulation (stampede serve
   # stampede report of the 4 files judges the run: docs/distributed.md
   stampede run nightly.yaml --shard 2/4 --run-id nightly-42 -o nightly-42-shard-2.bin
 
+  # watch every shard live in one Grafana dashboard (deploy/grafana)
+  stampede run nightly.yaml --shard 2/4 --run-id nightly-42 --metrics-addr :9464
+
   # the whole profile once per retry policy, side by side
   stampede run mira-chat --compare-retry none,immediate,exponential --report html=storm.html`
 
@@ -98,17 +102,28 @@ func newRunCmd(e *env) *cobra.Command {
 			if f.list {
 				return listProfiles(e)
 			}
-			if compares, err := profileCompares(cmd, f, args[0]); err != nil || compares {
-				if err != nil {
+			if f.dryRun { // sends nothing: the endpoint is checked, not bound
+				if err := f.metrics.check(); err != nil {
 					return err
 				}
-				return runCompareProfile(cmd, e, f, args[0])
+				return runProfileOrCompare(cmd, e, f, args[0])
 			}
-			return runProfile(cmd, e, f, args[0])
+			return f.metrics.serve(cmd.Context(), e, func() error { return runProfileOrCompare(cmd, e, f, args[0]) })
 		},
 	}
 	f.register(cmd.Flags())
 	return cmd
+}
+
+// runProfileOrCompare runs the profile, or compares retry policies.
+func runProfileOrCompare(cmd *cobra.Command, e *env, f *runFlags, arg string) error {
+	if compares, err := profileCompares(cmd, f, arg); err != nil || compares {
+		if err != nil {
+			return err
+		}
+		return runCompareProfile(cmd, e, f, arg)
+	}
+	return runProfile(cmd, e, f, arg)
 }
 
 func (f *runFlags) register(fl *pflag.FlagSet) {
@@ -129,6 +144,7 @@ func (f *runFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.shard, "shard", "", shardHelp)
 	fl.StringVar(&f.runID, "run-id", "", "`id` shared by the shards of one run (default: random)")
 	f.compare.register(fl)
+	f.metrics.register(fl)
 }
 
 // listProfiles prints the bundled profiles.

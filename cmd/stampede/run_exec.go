@@ -43,8 +43,9 @@ func (pr *preparedProfile) execute(parent context.Context, e *env) (run analyze.
 	}
 	_, total := pr.plan.Planned()
 	var chain *scenario.Chain
+	checker := contract.New(pr.contract)
 	src := analyze.Live(analyze.LiveOptions{
-		Header: pr.header, Classifier: classifier, Checker: contract.New(pr.contract),
+		Header: pr.header, Classifier: classifier, Checker: checker,
 		Grace: pr.f.timeout + 2*time.Second, Abort: e.abort, MaxLateness: attack.MaxLateness,
 		Start: func(bodyLimit int, needsBody func(uint16) bool) (analyze.Attack, error) {
 			chain = scenario.Start(pr.plan, pr.engines(ctx, e, attack.Capture{Limit: bodyLimit, Status: needsBody}))
@@ -67,6 +68,7 @@ func (pr *preparedProfile) execute(parent context.Context, e *env) (run analyze.
 	if pr.records != nil {
 		sinks = append([]analyze.Sink{analyze.NewResultFile(pr.records)}, sinks...)
 	}
+	sinks = pr.f.metrics.srv.sinks(sinks, checker)
 	if pr.f.abortOnFail {
 		if a := thresholds.NewAbort(pr.judge.thresholds, func(reason string) { cancel(abortCause{reason}) }); a != nil {
 			sinks = append(sinks, a)

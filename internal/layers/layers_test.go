@@ -50,6 +50,7 @@ var allowed = map[string][]string{
 	"thresholds": {"analyze", "analyze/contract", "records", "records/probefile", "internal/suggest"},
 	"scenario":   {"profiles", "attack", "attack/pace", "attack/retry", "records"},
 	"progress":   {"analyze", "reports"},
+	"metrics":    {"analyze", "analyze/contract", "records"},
 	// Wiring: the command imports anything.
 	"cmd/stampede": nil,
 	// Test helpers and scripts.
