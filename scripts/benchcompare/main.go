@@ -243,12 +243,34 @@ type usage struct {
 	exit      int
 }
 
+// timeBin measures the subprocesses when it exists. It forks the tool
+// from a small process: the rusage of a process this program starts
+// itself would count this program's own RSS in its peak, since Go starts
+// children with vfork and Linux carries the peak RSS of the address space
+// an exec replaces into the new program's.
+const timeBin = "/usr/bin/time"
+
 // run runs name with args, stdout to stdout (a path; "" discards) and
-// stderr to errPath, killed after timeout.
+// stderr to errPath, under /usr/bin/time, killed with its process group
+// after timeout.
 func run(timeout time.Duration, stdout, errPath, name string, args ...string) (usage, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	timeFile := ""
+	if _, err := os.Stat(timeBin); err == nil {
+		f, err := os.CreateTemp("", "benchcompare-time-")
+		if err != nil {
+			return usage{}, err
+		}
+		f.Close()
+		timeFile = f.Name()
+		defer os.Remove(timeFile)
+		args = append([]string{"-f", "%e %U %S %M", "-o", timeFile, name}, args...)
+		name = timeBin
+	}
 	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
 	if stdout != "" {
 		f, err := os.Create(stdout)
@@ -275,16 +297,50 @@ func run(timeout time.Duration, stdout, errPath, name string, args ...string) (u
 	if cmd.ProcessState == nil {
 		return u, err
 	}
-	u.exit = cmd.ProcessState.ExitCode()
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		u.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-		u.rssKiB = ru.Maxrss
-	}
 	var ee *exec.ExitError
 	if err != nil && !errors.As(err, &ee) {
 		return u, err
 	}
+	u.exit = cmd.ProcessState.ExitCode()
+	if timeFile == "" {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			u.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+			u.rssKiB = ru.Maxrss // counts this program's RSS too: see timeBin
+		}
+		return u, nil
+	}
+	data, err := os.ReadFile(timeFile)
+	if err != nil {
+		return u, err
+	}
+	if err := parseTime(data, &u); err != nil {
+		return u, err
+	}
 	return u, nil
+}
+
+// parseTime reads the last line of /usr/bin/time -f "%e %U %S %M" (a
+// killed child adds a line before it) into u's CPU and peak RSS.
+func parseTime(data []byte, u *usage) error {
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	f := strings.Fields(lines[len(lines)-1])
+	if len(f) != 4 {
+		return fmt.Errorf("/usr/bin/time wrote %q", data)
+	}
+	var v [3]float64
+	for i := range v {
+		x, err := strconv.ParseFloat(f[i], 64)
+		if err != nil {
+			return fmt.Errorf("/usr/bin/time wrote %q", data)
+		}
+		v[i] = x
+	}
+	rss, err := strconv.ParseInt(f[3], 10, 64)
+	if err != nil {
+		return fmt.Errorf("/usr/bin/time wrote %q", data)
+	}
+	u.cpu, u.rssKiB = v[1]+v[2], rss
+	return nil
 }
 
 // bench holds the state of one comparison run.

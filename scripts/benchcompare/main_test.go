@@ -290,3 +290,47 @@ func TestTile(t *testing.T) {
 		t.Errorf("classes %v", r.Classes())
 	}
 }
+
+func TestParseTime(t *testing.T) {
+	var u usage
+	if err := parseTime([]byte("10.01 4.20 1.10 25716\n"), &u); err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(u.cpu-5.3) > 1e-9 || u.rssKiB != 25716 {
+		t.Errorf("parsed %+v", u)
+	}
+	if err := parseTime([]byte("Command terminated by signal 9\n0.50 0.10 0.00 1200\n"), &u); err != nil || u.rssKiB != 1200 {
+		t.Errorf("after a signal line: %+v, %v", u, err)
+	}
+	if err := parseTime([]byte("garbage"), &u); err == nil {
+		t.Error("garbage parsed")
+	}
+}
+
+// TestRunMeasuresTheChild checks that the peak RSS of a small child is its
+// own, not this test process's (which holds 100 MiB here).
+func TestRunMeasuresTheChild(t *testing.T) {
+	if _, err := os.Stat(timeBin); err != nil {
+		t.Skip(timeBin, "missing")
+	}
+	big := make([]byte, 100<<20)
+	for i := range big {
+		big[i] = 1
+	}
+	u, err := run(30*time.Second, "", "", "/bin/sh", "-c", "exit 3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.exit != 3 {
+		t.Errorf("exit %d, want 3", u.exit)
+	}
+	if u.rssKiB <= 0 || u.rssKiB > 50<<10 {
+		t.Errorf("peak RSS of sh: %d KiB (this process's own counted?)", u.rssKiB)
+	}
+	if big[len(big)-1] != 1 {
+		t.Fatal("unreachable")
+	}
+	if _, err := run(200*time.Millisecond, "", "", "/bin/sleep", "10"); err == nil || !strings.Contains(err.Error(), "timed out") {
+		t.Errorf("sleep 10 with a 200ms timeout: %v", err)
+	}
+}
