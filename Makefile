@@ -31,7 +31,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 $(PKGS)
 	QUICK=1 $(GO) run ./scripts/benchcompare
 
-## bench-compare: stampede vs the pinned vegeta on a local target, alternating pairs, medians, ratios and goals (~12 min; PAIRS=2, QUICK=1, ONLY=a,b,c,d,e,f, OUT=bench-out; docs/performance.md)
+## bench-compare: stampede vs the pinned vegeta on a local target, alternating pairs, medians, ratios and goals (~9 min; PAIRS=2, QUICK=1, ONLY=a,b,c,d,e,f, OUT=bench-out; docs/performance.md)
 bench-compare:
 	$(GO) run ./scripts/benchcompare
 

@@ -6,7 +6,7 @@
 //
 // Both tools run as subprocesses, alternately (stampede then vegeta in
 // odd pairs, vegeta then stampede in even ones); the CPU and peak RSS of
-// each come from its rusage, the rates and latencies from its JSON report.
+// each come from /usr/bin/time, the rates and latencies from its JSON report.
 // Every subprocess has a timeout. Knobs, from the environment or flags:
 //
 //	PAIRS=2     alternating pairs per comparison (-pairs)
@@ -672,7 +672,8 @@ func compare(cfg config) error {
 	help, _ := exec.Command(b.stampede, "attack", "--help").CombinedOutput()
 	b.concurrent = strings.Contains(string(help), "--concurrency")
 	version, _ := exec.Command(b.stampede, "version").CombinedOutput()
-	vversion, _ := exec.Command(b.vegeta, "-version").CombinedOutput()
+	vversion, _ := exec.Command("go", "list", "-m", "-f", "{{.Version}}", "github.com/tsenart/vegeta/v12").Output()
+	commit, _ := exec.Command("git", "describe", "--always", "--dirty").Output()
 
 	tsv, err := os.Create(filepath.Join(cfg.out, "bench-compare.tsv"))
 	if err != nil {
@@ -680,8 +681,8 @@ func compare(cfg config) error {
 	}
 	defer tsv.Close()
 	b.tsv = tsv
-	fmt.Fprintf(tsv, "# %s pairs=%d quick=%v; %s; vegeta %s\n", time.Now().UTC().Format(time.RFC3339), cfg.pairs, cfg.quick,
-		oneLine(version), oneLine(vversion))
+	fmt.Fprintf(tsv, "# %s pairs=%d quick=%v; commit %s; %s; vegeta CLI %s\n", time.Now().UTC().Format(time.RFC3339), cfg.pairs, cfg.quick,
+		oneLine(commit), oneLine(version), oneLine(vversion))
 	fmt.Fprintln(tsv, tsvHeader)
 
 	url, stop, err := startTarget(target, b.logs, "target")
@@ -967,8 +968,8 @@ func (b *bench) notes() []string {
 	}
 	if b.cfg.want("f") {
 		sp := func(s sample) float64 { return s.ServerP99 }
-		n = append(n, fmt.Sprintf("(f) the p99 of the answer times the stalling target logged (arrival to answer): stampede's runs %.1f ms, vegeta's %.1f ms; "+
-			"far under the true p99, it means the tool's requests left late (coordinated omission).", b.med("f", "stampede", sp), b.med("f", "vegeta", sp)))
+		n = append(n, fmt.Sprintf("(f) p99 of the answer times the stalling target logged (arrival to answer): stampede's runs %.1f ms, vegeta's %.1f ms "+
+			"(one far under the true p99 would mean the tool's requests left late: coordinated omission).", b.med("f", "stampede", sp), b.med("f", "vegeta", sp)))
 	}
 	var errs int
 	for _, s := range b.samples {
