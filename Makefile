@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 PKGS    := ./...
 
-.PHONY: build demo test lint bench fuzz fmt clean
+.PHONY: build demo test lint bench bench-compare fuzz fmt clean
 
 ## build: compile bin/stampede
 build:
@@ -26,10 +26,14 @@ lint:
 test: lint
 	$(GO) test -race -count=1 -timeout 8m $(PKGS)
 
-## bench: Go benchmarks of the hot paths, then a side-by-side run against vegeta
+## bench: Go benchmarks of the hot paths, then a quick side-by-side run against vegeta (bench-compare QUICK=1)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 $(PKGS)
-	./scripts/bench-vs-vegeta.sh
+	QUICK=1 $(GO) run ./scripts/benchcompare
+
+## bench-compare: stampede vs the pinned vegeta on a local target, alternating pairs, medians, ratios and goals (~9 min; PAIRS=2, QUICK=1, ONLY=a,b,c,d,e,f, OUT=bench-out; docs/performance.md)
+bench-compare:
+	$(GO) run ./scripts/benchcompare
 
 ## fuzz: every fuzz target for FUZZTIME each (default 60s; FUZZTIME=5s make fuzz for a quick pass)
 fuzz:
@@ -40,4 +44,4 @@ fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 clean:
-	rm -rf bin stampede-results.bin stampede-demo
+	rm -rf bin stampede-results.bin stampede-demo bench-out
