@@ -63,7 +63,9 @@ func TestClosedModelHoldsItsConcurrency(t *testing.T) {
 		if r.Latency < 20*time.Millisecond {
 			t.Fatalf("record %+v: latency %s below the target's 20 ms", r, r.Latency)
 		}
-		if r.Scheduled.Before(start) || r.Scheduled.Sub(start) > 300*time.Millisecond {
+		// A worker takes its last request before the end; the send is
+		// stamped just after, a scheduler's delay later on a busy machine.
+		if r.Scheduled.Before(start) || r.Scheduled.Sub(start) > 300*time.Millisecond+MaxLateness/2 {
 			t.Fatalf("record %+v: sent at %s; want within the 300 ms duration", r, r.Scheduled.Sub(start))
 		}
 	}
