@@ -743,13 +743,13 @@ func oneLine(b []byte) string { return strings.Join(strings.Fields(string(b)), "
 
 // reportTimes is (e): a stampede result file of eRecords records (the
 // records of an attack of eBase records on the local target, repeated by
-// tile), the same records as a vegeta gob file (stampede report -f
-// vegeta-json | vegeta encode -to gob), then each tool's text report of its
+// tile), a vegeta gob file of as many (vegeta's own attack of the same
+// load, repeated by tileVegeta), then each tool's text report of its own
 // file, alternately.
 func (b *bench) reportTimes() error {
 	cfg := b.cfg
 	dur := time.Duration(float64(cfg.eBase) / float64(cfg.eRate) * float64(time.Second))
-	fmt.Fprintf(os.Stderr, "(e) writing %d records: stampede attack at %d/s for %v, repeated, converted for vegeta\n", cfg.eRecords, cfg.eRate, dur)
+	fmt.Fprintf(os.Stderr, "(e) writing %d records a tool: each attacks at %d/s for %v, its records repeated\n", cfg.eRecords, cfg.eRate, dur)
 	base, sfile, vfile := filepath.Join(b.tmp, "e-base.bin"), filepath.Join(b.tmp, "e-records.bin"), filepath.Join(b.tmp, "e-records.gob")
 	out := filepath.Join(b.logs, "e-attack.out")
 	if _, err := run(timeoutFor(dur), out, filepath.Join(b.logs, "e-attack.err"), b.stampede,
@@ -761,10 +761,15 @@ func (b *bench) reportTimes() error {
 		return fmt.Errorf("(e) %w", err)
 	}
 	b.drop(base)
-	conv := fmt.Sprintf("%q report -f vegeta-json %q | %q encode -to gob > %q", b.stampede, sfile, b.vegeta, vfile)
-	if u, err := run(10*time.Minute, "", filepath.Join(b.logs, "e-convert.err"), "bash", "-o", "pipefail", "-c", conv); err != nil || u.exit != 0 {
-		return fmt.Errorf("(e) converting to vegeta gob failed (%v, exit %d)", err, u.exit)
+	vbase := filepath.Join(b.tmp, "e-base.gob")
+	if u, err := run(timeoutFor(dur), "", filepath.Join(b.logs, "e-attack-vegeta.err"), b.vegeta,
+		"attack", "-targets", b.targetsFor(b.target), "-rate", fmt.Sprintf("%d/s", cfg.eRate), "-duration", dur.String(), "-output", vbase); err != nil || u.exit != 0 {
+		return fmt.Errorf("(e) vegeta attack failed (%v, exit %d)", err, u.exit)
 	}
+	if err := tileVegeta(vbase, vfile, cfg.eRecords); err != nil {
+		return fmt.Errorf("(e) %w", err)
+	}
+	b.drop(vbase)
 	sst, _ := os.Stat(sfile)
 	vst, _ := os.Stat(vfile)
 	fmt.Fprintf(os.Stderr, "  %d records: stampede file %d bytes, vegeta file %d bytes\n", cfg.eRecords, sst.Size(), vst.Size())

@@ -2,12 +2,15 @@ package main
 
 import (
 	"math"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/stampede-dev/stampede/records"
 )
@@ -332,5 +335,59 @@ func TestRunMeasuresTheChild(t *testing.T) {
 	}
 	if _, err := run(200*time.Millisecond, "", "", "/bin/sleep", "10"); err == nil || !strings.Contains(err.Error(), "timed out") {
 		t.Errorf("sleep 10 with a 200ms timeout: %v", err)
+	}
+}
+
+// TestTileVegeta: vegeta's own results, repeated to exactly n, shifted by
+// the run's span with fresh sequence numbers, headers and bodies kept.
+func TestTileVegeta(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "src.gob"), filepath.Join(dir, "dst.gob")
+	start := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	f, err := os.Create(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := vegeta.NewEncoder(f)
+	for i := range 10 {
+		r := vegeta.Result{Seq: uint64(i), Timestamp: start.Add(time.Duration(i) * 100 * time.Millisecond), Code: 200,
+			Latency: time.Millisecond, Body: []byte(`{"ok":true}`), Headers: http.Header{"Content-Type": {"application/json"}}}
+		if err := enc.Encode(&r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Close()
+	if err := tileVegeta(src, dst, 25); err != nil {
+		t.Fatal(err)
+	}
+	in, err := os.Open(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	dec := vegeta.NewDecoder(in)
+	var got []vegeta.Result
+	for {
+		var r vegeta.Result
+		if err := dec.Decode(&r); err != nil {
+			break
+		}
+		got = append(got, r)
+	}
+	if len(got) != 25 {
+		t.Fatalf("%d results; want 25", len(got))
+	}
+	seen := map[uint64]bool{}
+	for i, r := range got {
+		if want := start.Add(time.Duration(i) * 100 * time.Millisecond); !r.Timestamp.Equal(want) {
+			t.Errorf("result %d at %s; want %s (copies a span of 1 s apart)", i, r.Timestamp, want)
+		}
+		if seen[r.Seq] || string(r.Body) != `{"ok":true}` || r.Headers.Get("Content-Type") != "application/json" {
+			t.Errorf("result %d: seq %d (seen %v), body %q, headers %v", i, r.Seq, seen[r.Seq], r.Body, r.Headers)
+		}
+		seen[r.Seq] = true
+	}
+	if err := tileVegeta(filepath.Join(dir, "missing.gob"), dst, 5); err == nil {
+		t.Error("tileVegeta of a missing file: no error")
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"time"
 
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
 	"github.com/stampede-dev/stampede/records"
 )
 
@@ -108,6 +110,71 @@ func tile(src, dst string, n int) error {
 		}
 	}
 	if err := w.Flush(); err != nil {
+		return err
+	}
+	return out.Close()
+}
+
+// tileVegeta writes to dst a vegeta gob result file of exactly n results:
+// those of src, a file vegeta attack wrote, repeated back to back as tile
+// repeats stampede's (each copy shifted by the run's span, with fresh
+// sequence numbers). Each tool's report then reads a file of its own
+// writer, headers and bodies included, as its users' files are.
+func tileVegeta(src, dst string, n int) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	dec := vegeta.NewDecoder(bufio.NewReaderSize(in, 1<<16))
+	var results []vegeta.Result
+	for {
+		var r vegeta.Result
+		if err := dec.Decode(&r); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return fmt.Errorf("%s: %w", src, err)
+		}
+		results = append(results, r)
+	}
+	if len(results) < 2 {
+		return fmt.Errorf("%s: %d results, too few to repeat", src, len(results))
+	}
+	first, last := results[0].Timestamp, results[0].Timestamp
+	var maxSeq uint64
+	for _, r := range results {
+		if r.Timestamp.Before(first) {
+			first = r.Timestamp
+		}
+		if r.Timestamp.After(last) {
+			last = r.Timestamp
+		}
+		maxSeq = max(maxSeq, r.Seq)
+	}
+	span := last.Sub(first) + last.Sub(first)/time.Duration(len(results)-1)
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	bw := bufio.NewWriterSize(out, 1<<16)
+	enc := vegeta.NewEncoder(bw)
+	written := 0
+	for k := 0; written < n; k++ {
+		shift := span * time.Duration(k)
+		for _, r := range results {
+			if written == n {
+				break
+			}
+			r.Timestamp = r.Timestamp.Add(shift)
+			r.Seq += uint64(k) * (maxSeq + 1)
+			if err := enc.Encode(&r); err != nil {
+				return err
+			}
+			written++
+		}
+	}
+	if err := bw.Flush(); err != nil {
 		return err
 	}
 	return out.Close()
