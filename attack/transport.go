@@ -436,6 +436,40 @@ type countingBody struct {
 	limit int             // bytes to keep in o.body; 0 keeps none
 }
 
+// drainPool holds the buffers WriteTo drains bodies through.
+var drainPool = sync.Pool{New: func() any { b := make([]byte, drainBuffer); return &b }}
+
+// drainBuffer is the size of a drain buffer: the body is read from the
+// connection's own 4 KB buffer, so a small one costs no extra syscall.
+const drainBuffer = 1 << 10
+
+// WriteTo drains the body into w. vegeta discards each body with
+// io.Copy(io.Discard, body), which would take an 8 KB buffer from
+// io.Discard's pool for every body being read; with WriteTo it takes a
+// 1 KB one: 7 KB less per request in flight (heap profile of 20,000/s,
+// docs/performance.md).
+func (b *countingBody) WriteTo(w io.Writer) (int64, error) {
+	buf := drainPool.Get().(*[]byte)
+	defer drainPool.Put(buf)
+	var n int64
+	for {
+		k, err := b.Read(*buf)
+		if k > 0 {
+			wrote, werr := w.Write((*buf)[:k])
+			n += int64(wrote)
+			if werr != nil {
+				return n, werr
+			}
+		}
+		switch {
+		case err == io.EOF:
+			return n, nil
+		case err != nil:
+			return n, err
+		}
+	}
+}
+
 func (b *countingBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if b.limit > 0 { // then o.body is set
