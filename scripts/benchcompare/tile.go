@@ -54,9 +54,7 @@ func tile(src, dst string, n int) error {
 		}
 		maxSeq, maxID = max(maxSeq, rec.Seq), max(maxID, rec.RequestID)
 	}
-	// One copy spans its sends plus one mean interval, so the copies keep
-	// the rate.
-	span := last.Sub(first) + last.Sub(first)/time.Duration(len(recs)-1)
+	span := copySpan(first, last, len(recs))
 	copies := (n + len(recs) - 1) / len(recs)
 
 	h := r.Header()
@@ -151,7 +149,7 @@ func tileVegeta(src, dst string, n int) error {
 		}
 		maxSeq = max(maxSeq, r.Seq)
 	}
-	span := last.Sub(first) + last.Sub(first)/time.Duration(len(results)-1)
+	span := copySpan(first, last, len(results))
 	out, err := os.Create(dst)
 	if err != nil {
 		return err
@@ -178,4 +176,10 @@ func tileVegeta(src, dst string, n int) error {
 		return err
 	}
 	return out.Close()
+}
+
+// copySpan is how far apart the copies of n sends from first to last go:
+// their span plus one mean interval, so that the copies keep the rate.
+func copySpan(first, last time.Time, n int) time.Duration {
+	return last.Sub(first) + last.Sub(first)/time.Duration(n-1)
 }
