@@ -190,6 +190,7 @@ type Attack struct {
 	started  atomic.Uint64 // attempts the targeter let through
 	retries  atomic.Uint64 // retries sent
 	retrier  *retrier      // nil without retries
+	bounded  bool          // the attack has a duration
 }
 
 // Start begins an attack. Records arrive on Records until the schedule ends
@@ -217,6 +218,7 @@ func Start(o Options) (*Attack, error) {
 	}
 	a := &Attack{
 		sched:    sched,
+		bounded:  o.Duration > 0,
 		meter:    newMeter(tr, o.Capture),
 		attempts: make(chan records.Attempt, 1024),
 	}
@@ -300,7 +302,14 @@ func (a *Attack) Attempts() <-chan records.Attempt { return a.attempts }
 // Planned returns the attempts planned in all: those the schedule plans
 // and the retries sent so far; and whether it is bounded (an attack of
 // duration 0 runs until stopped).
+//
+// A closed model plans what it sends, as it sends it: it has no schedule
+// to fall behind, and a chain of legs counts its attempts as planned, so
+// that they cannot make up for the unsent attempts of a paced leg.
 func (a *Attack) Planned() (uint64, bool) {
+	if a.sched.Closed() {
+		return a.Started(), a.bounded
+	}
 	n, bounded := a.sched.Planned()
 	return n + a.retries.Load(), bounded
 }

@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestAttackClosedModel: --concurrency runs a closed model, and every
@@ -100,5 +103,39 @@ phases:
 	code, _, stderr = runInProcess(t, "run", profile, "--base-url", srv.URL, "-q")
 	if code != exitUsage || !strings.Contains(stderr, "retrying clients run in the open model") {
 		t.Errorf("closed phase with retry: exit %d, %q; want exit %d naming the problem", code, stderr, exitUsage)
+	}
+}
+
+// TestClosedPhaseCannotHideUnsent: the attempts a closed phase sends are
+// its plan, so they cannot make up for the attempts a paced phase before
+// it never sent: the run does not finish, and fails.
+func TestClosedPhaseCannotHideUnsent(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(20 * time.Millisecond)
+	}))
+	t.Cleanup(srv.Close)
+	profile := filepath.Join(t.TempDir(), "p.yaml")
+	writeFile(t, profile, []byte(`name: behind
+target: {base-url: http://127.0.0.1:1}
+requests: [{name: root, path: /}]
+phases:
+  - name: paced
+    load: {rate: 500/s, duration: 1s}
+  - name: closed
+    load: {concurrency: 3, duration: 300ms}
+`))
+	code, stdout, stderr := runInProcess(t, "run", profile, "--base-url", srv.URL, "--workers", "1", "--max-workers", "1", "-q", "--format", "json")
+	var doc struct {
+		Unsent   uint64 `json:"unsent"`
+		Requests uint64 `json:"requests"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("JSON summary: %v\n%s\n%s", err, stdout, stderr)
+	}
+	// One worker answers 50/s: of the 500 paced requests some 100 leave
+	// within the second of lateness allowed, the rest are unsent.
+	if code != exitThreshold || doc.Unsent < 200 || !strings.Contains(stderr, "never sent") {
+		t.Errorf("exit %d, %d unsent of %d requests, stderr %q; want exit %d, hundreds unsent, the verdict naming them",
+			code, doc.Unsent, doc.Requests, stderr, exitThreshold)
 	}
 }
