@@ -441,7 +441,7 @@ func attackOptions(ctx context.Context, e *env, f *attackFlags, policy redact.Po
 	if err != nil {
 		return attack.Options{}, "", err
 	}
-	if f.split, err = shardOf(f.shard, f.runID); err != nil {
+	if f.split, err = shardOf(f.shard, f.runID, f.output); err != nil {
 		return attack.Options{}, "", err
 	}
 	f.wholeLoad = pacerOf(attack.Options{Shape: plan.Shape, Concurrency: plan.Concurrency}) // every shard's file names the run's

@@ -322,7 +322,7 @@ func prepareProfile(cmd *cobra.Command, e *env, f *runFlags, arg string) (*prepa
 // preparePlan plans a loaded profile (see prepareProfile).
 func preparePlan(cmd *cobra.Command, e *env, f *runFlags, p *profiles.Profile) (*preparedProfile, error) {
 	var err error
-	if f.split, err = shardOf(f.shard, f.runID); err != nil {
+	if f.split, err = shardOf(f.shard, f.runID, f.output); err != nil {
 		return nil, err
 	}
 	plan, err := runnable(p, f)

@@ -17,7 +17,12 @@ const shardHelp = "this process's share `i/N` of a distributed run (0-based, as 
 // is above 1, so that the shards' files are known for one run's (and one
 // missing or read twice is seen). A name without a slash, as --shard took
 // before, labels the result file and splits nothing: the zero Shard.
-func shardOf(value, runID string) (records.Shard, error) {
+//
+// A split run's shard also needs a result file (output, -o): its exit
+// does not carry its verdict (shardVerdict), the merged report of every
+// shard's file does, and a shard without one would leave nothing to
+// merge and no failure seen.
+func shardOf(value, runID, output string) (records.Shard, error) {
 	if value == "" {
 		return records.Shard{}, nil
 	}
@@ -30,6 +35,9 @@ func shardOf(value, runID string) (records.Shard, error) {
 	}
 	if sh.Count > 1 && runID == "" {
 		return sh, usageErrorf("--shard %s: give --run-id ID too, the same for all %d shards, so that stampede report knows their files as one run's and sees one missing or read twice", value, sh.Count)
+	}
+	if sh.Count > 1 && output == "" {
+		return sh, usageErrorf("--shard %s: give --output FILE: a shard's verdict is that of stampede report on every shard's result file, and this shard would write none", value)
 	}
 	return sh, nil
 }
