@@ -7,6 +7,7 @@ package scenario
 
 import (
 	"fmt"
+	"slices"
 	"math/rand/v2"
 	"net/http"
 	"sync/atomic"
@@ -96,8 +97,10 @@ func NewShard(p *profiles.Profile, sh records.Shard) (*Plan, error) {
 			if ph.Plan.Duration <= 0 {
 				return nil, fmt.Errorf("phase %s: a profile's load phase needs a duration above 0", ph.Name)
 			}
-			if ph.Plan.Concurrency > 0 && ph.Retry != nil {
-				return nil, fmt.Errorf("phase %s: retrying clients run in the open model: drop its retry: section, or its concurrency:", ph.Name)
+			if ph.Plan.Concurrency > 0 {
+				if err := closedRetries(p, ph); err != nil {
+					return nil, err
+				}
 			}
 			if ph.Plan.Concurrency > 0 { // a closed model is an engine of its own
 				if err := flush(); err != nil {
@@ -203,6 +206,23 @@ func (p *Plan) RetryOf(leg Leg) func(elapsed time.Duration, request string) (ret
 		}
 		return retry.Options{}, retry.On{}
 	}
+}
+
+// closedRetries refuses a closed phase whose clients would retry: its
+// own retry: section, or that of a request it draws. Retrying clients
+// run in the open model; a closed phase would send no retry, and
+// thresholds on retries would hold for nothing.
+func closedRetries(p *profiles.Profile, ph *profiles.Phase) error {
+	if ph.Retry != nil {
+		return fmt.Errorf("phase %s: retrying clients run in the open model: drop its retry: section, or its concurrency:", ph.Name)
+	}
+	for _, r := range p.Requests {
+		drawn := len(ph.Requests) == 0 || slices.Contains(ph.Requests, r.Name)
+		if drawn && r.Retry != nil && r.Retry.Options.Enabled() {
+			return fmt.Errorf("phase %s: request %s retries, and retrying clients run in the open model: give the phase a rate instead of its concurrency:, or draw requests without a retry: section", ph.Name, r.Name)
+		}
+	}
+	return nil
 }
 
 // Retries reports whether any phase or request of the profile retries.

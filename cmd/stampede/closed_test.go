@@ -104,6 +104,31 @@ phases:
 	if code != exitUsage || !strings.Contains(stderr, "retrying clients run in the open model") {
 		t.Errorf("closed phase with retry: exit %d, %q; want exit %d naming the problem", code, stderr, exitUsage)
 	}
+	// Nor can a request it draws, which would retry in a paced phase.
+	writeFile(t, profile, []byte(`name: closed
+target: {base-url: http://127.0.0.1:1}
+requests: [{name: root, path: /, retry: {policy: immediate, max: 2}}]
+phases:
+  - name: closed
+    load: {concurrency: 3, duration: 300ms}
+`))
+	code, _, stderr = runInProcess(t, "run", profile, "--base-url", srv.URL, "-q")
+	if code != exitUsage || !strings.Contains(stderr, "request root retries, and retrying clients run in the open model") {
+		t.Errorf("closed phase drawing a retrying request: exit %d, %q; want exit %d naming the request", code, stderr, exitUsage)
+	}
+	// And a retry-storm comparison of a closed profile would compare nothing.
+	writeFile(t, profile, []byte(`name: closed
+target: {base-url: http://127.0.0.1:1}
+requests: [{name: root, path: /}]
+phases:
+  - name: closed
+    load: {concurrency: 3, duration: 300ms}
+`))
+	before := hits.Load()
+	code, _, stderr = runInProcess(t, "run", profile, "--base-url", srv.URL, "-q", "-o", "", "--compare-retry", "none,immediate")
+	if code != exitUsage || !strings.Contains(stderr, "phase closed is a closed model") || hits.Load() != before {
+		t.Errorf("--compare-retry of a closed profile: exit %d, %q, %d requests sent; want exit %d before sending any", code, stderr, hits.Load()-before, exitUsage)
+	}
 }
 
 // TestClosedPhaseCannotHideUnsent: the attempts a closed phase sends are

@@ -64,6 +64,8 @@ func checkCompare(cmd *cobra.Command, f *attackFlags) error {
 		return usageErrorf("--compare-retry needs runs that end: give --duration above 0")
 	case f.compare.coolDown < 0:
 		return usageErrorf("--cool-down %s: must not be negative", f.compare.coolDown)
+	case f.load.Concurrency != "":
+		return usageErrorf("--concurrency and --compare-retry: retrying clients run in the open model; give a --rate instead")
 	}
 	if err := checkCompareReports(f.reports); err != nil {
 		return err

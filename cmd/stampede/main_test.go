@@ -180,6 +180,7 @@ func TestAttackUsageErrors(t *testing.T) {
 		{"closed model with a pace", []string{"attack", "-u", "http://127.0.0.1:1/", "--concurrency", "4", "--pace", "sine"}, "--pace sine: a closed model"},
 		{"closed model of no workers", []string{"attack", "-u", "http://127.0.0.1:1/", "--concurrency", "0"}, "--concurrency 0: want a whole number of workers"},
 		{"closed model with max workers", []string{"attack", "-u", "http://127.0.0.1:1/", "--concurrency", "4", "--max-workers", "8"}, "--concurrency 4: is the number of workers"},
+		{"closed model compared", []string{"attack", "-u", "http://127.0.0.1:1/", "--concurrency", "4", "--compare-retry", "none,immediate", "-o", ""}, "--concurrency and --compare-retry"},
 		{"closed model retrying", []string{"attack", "-u", "http://127.0.0.1:1/", "--concurrency", "4", "--retry", "exponential"}, "--concurrency 4: retrying clients run in the open model"},
 		{"output in missing dir", []string{"attack", "-u", "http://127.0.0.1:1/", "-o", "/nonexistent/dir/r.bin"}, "--output"},
 	}
