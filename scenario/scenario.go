@@ -7,9 +7,9 @@ package scenario
 
 import (
 	"fmt"
-	"slices"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 

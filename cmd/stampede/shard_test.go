@@ -294,7 +294,7 @@ func TestShardDefersTheVerdict(t *testing.T) {
 	}
 	if code, _, stderr := runInProcess(t, "report", out); code != exitThreshold || !strings.Contains(stderr, "1 of 2 shards read; shard 0/2 is missing") {
 		t.Errorf("report of the failing shard alone: exit %d, %q; want 1, saying shard 0/2 is missing", code, stderr)
-	}	// Without a result file, nothing would carry its failure: refused.
+	} // Without a result file, nothing would carry its failure: refused.
 	for _, cmd := range [][]string{{"attack", "-u", failing.URL, "-r", "20/s", "-d", "300ms"}, {"run", "mira-chat", "--base-url", failing.URL}} {
 		args := append(cmd, "--shard", "1/2", "--run-id", "r", "-o", "", "-q")
 		if code, _, stderr := runInProcess(t, args...); code != exitUsage || !strings.Contains(stderr, "--shard 1/2: give --output FILE") {
