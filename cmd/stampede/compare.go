@@ -111,9 +111,10 @@ func runCompare(cmd *cobra.Command, e *env, f *attackFlags) error {
 	}
 	specs := f.reports
 	f.reports = nil // the comparison's, written at the end
-	output, given := f.output, f.retry
+	output, given, runID := f.output, f.retry, f.runID
 	var cmp analyze.Comparison
 	for i, p := range policies {
+		f.runID = policyRunID(runID, p)
 		run, detail, err := comparePolicy(cmd, e, f, policyRetry(given, p), policyPath(output, p))
 		if err != nil {
 			return err
@@ -293,4 +294,15 @@ func finishCompare(ctx context.Context, e *env, format string, cmp analyze.Compa
 		return &exitError{code: exitThreshold, err: errors.New(strings.Join(failed, "; "))}
 	}
 	return nil
+}
+
+// policyRunID is the run id of one policy's run of a comparison given
+// --run-id id: id-policy, so that each run is one of its own in the
+// result files and in the metrics (whose series a shared id would add
+// up); "" (each run a random id) without one.
+func policyRunID(id string, p retry.Policy) string {
+	if id == "" {
+		return ""
+	}
+	return id + "-" + p.String()
 }

@@ -265,3 +265,22 @@ func TestProfileComparePhase(t *testing.T) {
 		t.Errorf("validate: exit %d, %s", code, stderr)
 	}
 }
+
+// TestCompareRunIDPerPolicy: with --run-id, each policy's run gets an id
+// of its own (id-policy), so that its file and its metrics series are its
+// own run's, not added up with the other policies'.
+func TestCompareRunIDPerPolicy(t *testing.T) {
+	srv, _ := countingServer(t)
+	out := filepath.Join(t.TempDir(), "r.bin")
+	code, _, stderr := runInProcess(t, "attack", "-u", srv.URL, "-r", "20/s", "-d", "200ms", "-q", "-o", out,
+		"--compare-retry", "none,immediate", "--cool-down", "0s", "--run-id", "CMP")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, p := range []string{"none", "immediate"} {
+		h, _, _ := readResults(t, filepath.Join(filepath.Dir(out), "r-"+p+".bin"))
+		if h.RunID != "CMP-"+p {
+			t.Errorf("policy %s: run id %q; want %q", p, h.RunID, "CMP-"+p)
+		}
+	}
+}

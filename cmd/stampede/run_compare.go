@@ -59,8 +59,9 @@ func runCompareProfile(cmd *cobra.Command, e *env, f *runFlags, arg string) erro
 	specs, output := f.reports, f.output
 	f.reports = nil // the comparison's, written at the end
 	var cmp analyze.Comparison
+	runID := f.runID
 	for i, p := range policies {
-		f.output = policyPath(output, p)
+		f.output, f.runID = policyPath(output, p), policyRunID(runID, p)
 		run, detail, err := comparePolicyProfile(cmd, e, f, arg, p)
 		if err != nil || f.dryRun {
 			return err
