@@ -179,19 +179,31 @@ func problemOnly(err error) string {
 	return strings.TrimSpace(msg) + " (the line is not shown: it may hold secrets)"
 }
 
-// ShareTargets returns shard sh's part of a list of targets: the targets
-// j with j mod N == i, when there are at least N of them, so that every
-// target is sent by one shard and the shards' lists differ in length by
-// at most one. With fewer targets than shards every shard keeps them all,
-// and the split of the rate alone divides the load. No shard (the zero
-// Shard) keeps them all. The targets are not copied.
+// ShareTargets returns shard sh's list of targets, to be sent round-robin
+// as one process sends the whole list: the whole run's hit n goes to
+// target n mod T, and shard i sends hits i, i+N, i+2N… (pace.Share), so
+// its k-th hit goes to target (k·N + i) mod T. The list holds those
+// targets in that order, one period of T/gcd(N, T) of them; the shards
+// together then send each target exactly the hits one process would, and
+// no target gets more than its share when N does not divide T. No shard
+// (the zero Shard) keeps the list as it is. The targets are not copied.
 func ShareTargets(targets []vegeta.Target, sh records.Shard) []vegeta.Target {
-	if sh.Count <= 1 || len(targets) < sh.Count {
+	t := len(targets)
+	if sh.Count <= 1 || t <= 1 {
 		return targets
 	}
-	out := make([]vegeta.Target, 0, sh.Share(len(targets)))
-	for j := sh.Index; j < len(targets); j += sh.Count {
-		out = append(out, targets[j])
+	period := t / gcd(sh.Count, t)
+	out := make([]vegeta.Target, period)
+	for k := range out {
+		out[k] = targets[(k*sh.Count+sh.Index)%t]
 	}
 	return out
+}
+
+// gcd is the greatest common divisor of two positive numbers.
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }

@@ -210,9 +210,10 @@ func TestLoadTargetsLastJSONLineWithoutNewline(t *testing.T) {
 	}
 }
 
-// TestShareTargets checks that the shards of a target list take every
-// target once between them, dealt in turn, and that with fewer targets
-// than shards each keeps them all.
+// TestShareTargets: shard i's list, sent round-robin at its hits i, i+N,
+// i+2N… of the whole run, sends each hit to the target one process would
+// (hit n to target n mod T), so the shards together give every target
+// exactly its share, whether or not N divides T.
 func TestShareTargets(t *testing.T) {
 	list := func(n int) []vegeta.Target {
 		ts := make([]vegeta.Target, n)
@@ -221,28 +222,24 @@ func TestShareTargets(t *testing.T) {
 		}
 		return ts
 	}
-	for _, tc := range []struct{ targets, shards int }{{10, 4}, {4, 4}, {5, 2}, {1, 1}, {7, 1}, {3, 4}, {1, 3}} {
+	for _, tc := range []struct{ targets, shards int }{{10, 4}, {4, 4}, {5, 2}, {5, 4}, {1, 1}, {7, 1}, {3, 4}, {1, 3}, {8, 4}, {6, 4}} {
 		ts := list(tc.targets)
-		seen := map[string]int{}
+		const hits = 840 // a multiple of every N·T here
+		sent := map[string]int{}
 		for i := range tc.shards {
 			got := ShareTargets(ts, records.Shard{Index: i, Count: tc.shards})
-			for k, g := range got {
-				seen[g.URL]++
-				if tc.targets >= tc.shards && g.URL != ts[k*tc.shards+i].URL {
-					t.Errorf("ShareTargets(%d targets, %d/%d)[%d] = %s; want %s", tc.targets, i, tc.shards, k, g.URL, ts[k*tc.shards+i].URL)
+			for k := 0; k*tc.shards+i < hits; k++ {
+				n := k*tc.shards + i // the whole run's hit
+				target := got[k%len(got)]
+				if want := ts[n%tc.targets]; target.URL != want.URL {
+					t.Fatalf("%d targets, shard %d/%d: hit %d (its %d-th) goes to %s; want %s", tc.targets, i, tc.shards, n, k, target.URL, want.URL)
 				}
-			}
-			if tc.targets < tc.shards && len(got) != tc.targets {
-				t.Errorf("ShareTargets(%d targets, %d/%d) has %d; want all %d (fewer targets than shards)", tc.targets, i, tc.shards, len(got), tc.targets)
+				sent[target.URL]++
 			}
 		}
 		for _, target := range ts {
-			want := 1
-			if tc.targets < tc.shards {
-				want = tc.shards
-			}
-			if seen[target.URL] != want {
-				t.Errorf("%d targets over %d shards: %s taken %d times; want %d", tc.targets, tc.shards, target.URL, seen[target.URL], want)
+			if want := hits / tc.targets; sent[target.URL] != want {
+				t.Errorf("%d targets over %d shards: %s sent %d hits; want %d", tc.targets, tc.shards, target.URL, sent[target.URL], want)
 			}
 		}
 	}

@@ -75,6 +75,7 @@ func (c *Chain) run(ctx context.Context) {
 				c.fail(err)
 				return
 			}
+			c.keepStep(ctx, leg)
 			continue
 		}
 		atk, err := c.engines.Attack(*leg)
@@ -101,6 +102,27 @@ func (c *Chain) run(ctx context.Context) {
 		c.extra += c.beyondSchedule(atk)
 		c.current = nil
 		c.mu.Unlock()
+	}
+}
+
+// keepStep holds shard 0 of a split run at the end of a probe leg until
+// the probe's bound has passed: the other shards pause that long in its
+// place, so the phases after it start on every shard together.
+func (c *Chain) keepStep(ctx context.Context, leg *Leg) {
+	if c.plan.Shard.Count <= 1 {
+		return
+	}
+	c.mu.Lock()
+	rest := time.Until(c.legAt.Add(leg.Probe.Probe.MaxTime))
+	c.mu.Unlock()
+	if rest <= 0 {
+		return
+	}
+	t := time.NewTimer(rest)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
 	}
 }
 

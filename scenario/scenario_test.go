@@ -287,3 +287,39 @@ phases: [{name: closed, load: {concurrency: 5, duration: 1s}}]
 		t.Errorf("NewShard(concurrency 5, shard 5/6) = %v; want an *records.EmptyShareError", err)
 	}
 }
+
+// TestShardZeroKeepsStepAfterAProbe: shard 0 of a split run waits out the
+// probe's bound after a probe that ended early, as the other shards pause
+// that long in its place; a run that is not split goes on at once.
+func TestShardZeroKeepsStepAfterAProbe(t *testing.T) {
+	src := `name: probe
+target: {base-url: http://127.0.0.1:1}
+requests: [{name: list, path: /items}]
+phases:
+  - {name: load, load: {rate: 10/s, duration: 100ms}}
+  - {name: honesty, probe: {request: list, max-time: 400ms}}
+`
+	p, errs := profiles.Parse("p.yaml", []byte(src), profiles.LoadOptions{})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	for _, tc := range []struct {
+		shard records.Shard
+		least time.Duration
+	}{{records.Shard{Index: 0, Count: 2}, 400 * time.Millisecond}, {records.Shard{}, 0}} {
+		plan, err := NewShard(p, tc.shard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var probed time.Time
+		c := Start(plan, Engines{
+			Attack: func(leg Leg) (Attack, error) { n, _ := NewPlanned(leg); return newFake(int(n)), nil },
+			Probe:  func(context.Context, Leg) error { probed = time.Now(); return nil }, // ends at once
+		})
+		for range c.Attempts() {
+		}
+		if took := time.Since(probed); took < tc.least || (tc.least == 0 && took > 300*time.Millisecond) {
+			t.Errorf("shard %v: the chain ended %s after its probe; want at least %s (and at once when not split)", tc.shard, took, tc.least)
+		}
+	}
+}
