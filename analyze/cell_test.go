@@ -99,3 +99,77 @@ func TestTimelineKeepsOnlyRecentIntervalsWhole(t *testing.T) {
 		t.Errorf("class points: %d, the fourth %+v; want 100 matching the overall ones", len(cp), cp[3])
 	}
 }
+
+// wholeCells counts the cells of a timeline that hold a whole histogram.
+func wholeCells(tl *Timeline) int {
+	n := 0
+	for i := range tl.Buckets {
+		b := &tl.Buckets[i]
+		if b.Latency != nil && b.Latency.h != nil {
+			n++
+		}
+		for _, c := range b.Classes {
+			if c.h != nil {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// TestTimelineCompactsLateRecords: records that arrive long after their
+// interval (1 % of them time out after 30 s) make it whole only until a
+// newer interval begins; widening and merging hold no more whole
+// histograms than the last intervals'; and the counts stay exact.
+func TestTimelineCompactsLateRecords(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var tl Timeline
+	var late []records.Record
+	total := 0
+	for sec := range 600 {
+		for i := range 100 {
+			r := records.Record{Status: 200, Scheduled: t0.Add(time.Duration(sec)*time.Second + time.Duration(i)*10*time.Millisecond), Latency: 2 * time.Millisecond}
+			if i == 0 { // times out, and arrives 30 s later
+				r.Latency, r.ErrorKind = 30*time.Second, records.ErrTimeout
+				late = append(late, r)
+			} else {
+				tl.Add(&r, 1)
+				total++
+			}
+			if sec >= 30 && i == 50 {
+				tl.Add(&late[0], 1)
+				late = late[1:]
+				total++
+			}
+		}
+	}
+	if n := wholeCells(&tl); n > 2*(LiveIntervals+1) {
+		t.Errorf("%d whole histograms after 600 s with late records; want at most %d", n, 2*(LiveIntervals+1))
+	}
+	count := func(tl *Timeline) (n int64) {
+		scratch := NewTimelineHistogram()
+		for i := range tl.Buckets {
+			n += tl.Buckets[i].Latency.View(scratch).TotalCount()
+		}
+		return n
+	}
+	if got := count(&tl); got != int64(total) {
+		t.Errorf("timeline counts %d latencies; want %d", got, total)
+	}
+	var merged Timeline
+	merged.Merge(&tl, nil)
+	merged.Merge(&tl, nil)
+	if n := wholeCells(&merged); n > 2*LiveIntervals {
+		t.Errorf("merging: %d whole histograms; want at most %d", n, 2*LiveIntervals)
+	}
+	if got := count(&merged); got != 2*int64(total) {
+		t.Errorf("merged timeline counts %d; want %d", got, 2*total)
+	}
+	merged.widen()
+	if n := wholeCells(&merged); n > 2*LiveIntervals {
+		t.Errorf("widening: %d whole histograms; want at most %d", n, 2*LiveIntervals)
+	}
+	if got := count(&merged); got != 2*int64(total) {
+		t.Errorf("widened timeline counts %d; want %d", got, 2*total)
+	}
+}

@@ -43,7 +43,9 @@ type Timeline struct {
 	Origin  int64        // interval number of Buckets[0], in units of Width since the Unix epoch
 	Buckets []TimeBucket // consecutive intervals, empty ones included
 	cells   int          // histograms allocated
-	settled int          // the buckets before it are compact (but for late records)
+	settled int          // the buckets before it are compact, but for those in dirty
+	dirty   []int        // settled buckets a late record made whole again
+	seen    int          // len(Buckets) when dirty was last compacted
 }
 
 // LiveIntervals is how many of the last intervals keep their histograms
@@ -77,7 +79,11 @@ func NewTimelineHistogram() *hdrhistogram.Histogram {
 
 // Add counts one attempt of a class.
 func (t *Timeline) Add(r *records.Record, class uint32) {
-	b := t.bucket(r.Scheduled.Unix())
+	sec := r.Scheduled.Unix()
+	b := t.bucket(sec)
+	if i := int(floorDiv(sec, t.Width) - t.Origin); i < t.settled && (b.Latency == nil || b.Latency.h == nil) {
+		t.dirty = append(t.dirty, i) // a late record (a timeout, say): compact it again soon
+	}
 	b.Offered++
 	if r.Success() {
 		b.Successes++
@@ -110,10 +116,20 @@ func (t *Timeline) Add(r *records.Record, class uint32) {
 	t.settle()
 }
 
-// settle compacts the intervals more than LiveIntervals behind the last.
+// settle compacts the intervals more than LiveIntervals behind the last,
+// and, once a newer interval has begun, those late records made whole
+// again: each at most once an interval however many records it gets.
 func (t *Timeline) settle() {
 	for ; t.settled < len(t.Buckets)-LiveIntervals; t.settled++ {
 		t.Buckets[t.settled].compact()
+	}
+	if len(t.dirty) > 0 && len(t.Buckets) != t.seen {
+		for _, i := range t.dirty {
+			if i < t.settled {
+				t.Buckets[i].compact()
+			}
+		}
+		t.dirty, t.seen = t.dirty[:0], len(t.Buckets)
 	}
 }
 
@@ -155,26 +171,38 @@ func (t *Timeline) cover(b int64) {
 		t.widen()
 		first, last = floorDiv(first, 2), floorDiv(last, 2)
 	}
+	if shift := int(t.Origin - first); shift > 0 { // buckets before the first: indices move on
+		t.settled += shift
+		for k := range t.dirty {
+			t.dirty[k] += shift
+		}
+	}
 	t.Origin, t.Buckets = extend(t.Origin, t.Buckets, first, last)
 }
 
 // widen doubles the width of the intervals, merging each pair.
+//
+// Each merged interval is compacted as soon as it is whole, unless it is
+// one of the last LiveIntervals, so that widening never holds more whole
+// histograms than the timeline did.
 func (t *Timeline) widen() {
 	origin := floorDiv(t.Origin, 2)
-	out := make([]TimeBucket, 0, len(t.Buckets)/2+1)
+	last := len(t.Buckets) - 1
+	n := int(floorDiv(t.Origin+int64(last), 2)-origin) + 1
+	out := make([]TimeBucket, n)
 	t.cells = 0
 	for i := range t.Buckets {
 		j := int(floorDiv(t.Origin+int64(i), 2) - origin)
-		for len(out) <= j {
-			out = append(out, TimeBucket{})
-		}
 		out[j].add(&t.Buckets[i], nil)
+		if complete := i == last || int(floorDiv(t.Origin+int64(i+1), 2)-origin) != j; complete && j < n-LiveIntervals {
+			out[j].compact()
+		}
 	}
 	for i := range out {
 		t.cells += out[i].count()
 	}
-	t.Width, t.Origin, t.Buckets, t.settled = t.Width*2, origin, out, 0
-	t.settle()
+	t.Width, t.Origin, t.Buckets = t.Width*2, origin, out
+	t.settled, t.dirty, t.seen = max(n-LiveIntervals, 0), t.dirty[:0], n
 }
 
 // add merges o into b, mapping class ids through id (nil: unchanged) and
@@ -233,6 +261,9 @@ func (t *Timeline) Merge(o *Timeline, id func(uint32) uint32) {
 		t.cells -= b.count()
 		b.add(ob, id)
 		t.cells += b.count()
+		if j := int(floorDiv(sec, t.Width) - t.Origin); j < len(t.Buckets)-LiveIntervals {
+			b.compact() // merging a long timeline holds no more whole histograms than it
+		}
 		t.fit()
 	}
 	t.settle()
