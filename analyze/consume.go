@@ -86,6 +86,7 @@ type builder struct {
 	targets, pacers, runIDs, tools, interrupted []string
 
 	streams                   int                  // streams begun
+	closedStreams             int                  // streams of a closed model (Header.Concurrency)
 	conditionsDiffer          bool                 // their headers name different thresholds
 	moreTargets               int                  // distinct targets beyond MaxTargets
 	contracts, withoutTrailer int                  // streams with and without contract checks
@@ -172,6 +173,9 @@ func (b *builder) begin(ev *Event) {
 	b.run.Shards = appendNew(b.run.Shards, h.Shard)
 	b.run.Planned = max(b.run.Planned, h.Duration)
 	b.run.Concurrency += h.Concurrency
+	if h.Concurrency > 0 {
+		b.closedStreams++
+	}
 	if b.run.Command == nil && len(h.Command) > 0 {
 		b.run.Command = h.Command
 	}
@@ -389,6 +393,13 @@ func (b *builder) finish() {
 		b.run.Target += "; and more"
 	}
 	b.run.Pacer = joinDistinct(b.pacers, "load shapes")
+	if b.closedStreams > 0 && b.closedStreams < b.streams {
+		// A run is a closed model's only when all of it is: the open
+		// streams' latency runs from their schedule, and their send delay
+		// is real.
+		b.run.Concurrency = 0
+		b.note("%d of the %d result files are closed-model runs, whose latency runs from each actual send: it cannot show coordinated omission, the others' can", b.closedStreams, b.streams)
+	}
 	b.run.RunID = joinDistinct(b.runIDs, "runs")
 	b.run.Tool = joinDistinct(b.tools, "tools")
 	b.run.Interrupted = strings.Join(b.interrupted, ", ")

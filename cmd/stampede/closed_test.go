@@ -50,9 +50,16 @@ func TestAttackClosedModel(t *testing.T) {
 		}
 	}
 	// The open model's report says none of it.
-	code, stdout, _ = runInProcess(t, "attack", "-u", srv.URL, "--rate", "20/s", "-d", "100ms", "-q")
+	open := filepath.Join(filepath.Dir(out), "open.bin")
+	code, stdout, _ = runInProcess(t, "attack", "-u", srv.URL, "--rate", "20/s", "-d", "100ms", "-q", "-o", open)
 	if code != 0 || strings.Contains(stdout, "closed") || !strings.Contains(stdout, "from scheduled send") {
 		t.Errorf("open model (exit %d) mentions a closed model or lacks the scheduled send:\n%s", code, stdout)
+	}
+	// Nor does a report of both, which says that some files are closed.
+	code, stdout, _ = runInProcess(t, "report", out, open)
+	if strings.Contains(stdout, "Model     closed") || strings.Contains(stdout, "n/a (closed model)") ||
+		!strings.Contains(stdout, "from scheduled send") || !strings.Contains(stdout, "1 of the 2 result files are closed-model runs") {
+		t.Errorf("report of a closed and an open file (exit %d):\n%s", code, stdout)
 	}
 }
 
