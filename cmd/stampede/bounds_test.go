@@ -1,6 +1,8 @@
 package main
 
 import (
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stampede-dev/stampede/attack"
@@ -29,5 +31,33 @@ func TestWorkerBound(t *testing.T) {
 	code, _, stderr := runInProcess(t, "attack", "-u", "http://127.0.0.1:1/", "--workers", "100", "--max-workers", "64")
 	if code != exitUsage {
 		t.Errorf("--workers 100 --max-workers 64 = exit %d (%s); want %d", code, stderr, exitUsage)
+	}
+}
+
+// TestRunWorkerFlags: run bounds its workers as attack does, keeps the
+// flags as given in the result file, and refuses them for a profile whose
+// load phases are all closed models (they would do nothing).
+func TestRunWorkerFlags(t *testing.T) {
+	srv, _ := countingServer(t)
+	dir := t.TempDir()
+	paced, closed := filepath.Join(dir, "paced.yaml"), filepath.Join(dir, "closed.yaml")
+	writeFile(t, paced, []byte("name: paced\ntarget: {base-url: http://127.0.0.1:1}\nrequests: [{name: root, path: /}]\nphases:\n  - {name: p, load: {rate: 20/s, duration: 200ms}}\n"))
+	writeFile(t, closed, []byte("name: closed\ntarget: {base-url: http://127.0.0.1:1}\nrequests: [{name: root, path: /}]\nphases:\n  - {name: c, load: {concurrency: 2, duration: 200ms}}\n"))
+	if code, _, stderr := runInProcess(t, "run", paced, "--base-url", srv.URL, "--max-workers", "5", "--dry-run"); code != exitOK {
+		t.Errorf("--max-workers 5 (the default start of 10 yields): exit %d, %s", code, stderr)
+	}
+	out := filepath.Join(dir, "r.bin")
+	if code, _, stderr := runInProcess(t, "run", paced, "--base-url", srv.URL, "--max-workers", "0", "-q", "-o", out); code != exitOK {
+		t.Fatalf("--max-workers 0: exit %d, %s", code, stderr)
+	}
+	h, _, _ := readResults(t, out)
+	if cmd := strings.Join(h.Command, " "); !strings.Contains(cmd, "--max-workers=0") || strings.Contains(cmd, "18446744073709551615") {
+		t.Errorf("the result file's command line %q; want --max-workers=0 as given", cmd)
+	}
+	for _, flag := range []string{"--max-workers", "--workers"} {
+		code, _, stderr := runInProcess(t, "run", closed, "--base-url", srv.URL, flag, "3", "-q", "-o", "")
+		if code != exitUsage || !strings.Contains(stderr, "every load phase of closed is a closed model's") {
+			t.Errorf("%s with a closed profile: exit %d, %q; want %d", flag, code, stderr, exitUsage)
+		}
 	}
 }

@@ -35,6 +35,8 @@ type runFlags struct {
 	allowLiteralSecrets                   bool
 	timeout                               time.Duration
 	workers, maxWorkers                   uint64
+	workerLimit                           uint64 // the attack's MaxWorkers, from both (workerBound)
+	workersSet, maxWorkersSet             bool   // --workers, --max-workers given
 	reports                               []string
 	judge                                 judgeFlags
 	compare                               compareFlags
@@ -98,7 +100,8 @@ func newRunCmd(e *env) *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f.maxWorkers = workerBound(f.workers, f.maxWorkers, cmd.Flags().Changed("max-workers"))
+			f.workersSet, f.maxWorkersSet = cmd.Flags().Changed("workers"), cmd.Flags().Changed("max-workers")
+			f.limitWorkers()
 			if f.list {
 				return listProfiles(e)
 			}
@@ -380,6 +383,31 @@ func runnable(p *profiles.Profile, f *runFlags) (*scenario.Plan, error) {
 	return plan, nil
 }
 
+// limitWorkers sets the attack's bound on workers from the flags, as
+// attack does: --max-workers 0 is no limit, an explicit start above the
+// default bound raises it, and the default start of 10 yields to an
+// explicit bound below it.
+func (f *runFlags) limitWorkers() {
+	f.workerLimit = workerBound(f.workers, f.maxWorkers, f.maxWorkersSet)
+	if f.maxWorkersSet && !f.workersSet && f.workers > f.workerLimit {
+		f.workers = f.workerLimit
+	}
+}
+
+// closedOnly reports whether every load phase of p is a closed model's.
+func closedOnly(p *profiles.Profile) bool {
+	closed := false
+	for _, ph := range p.Phases {
+		if ph.Kind == profiles.PhaseLoad {
+			if ph.Plan.Concurrency == 0 {
+				return false
+			}
+			closed = true
+		}
+	}
+	return closed
+}
+
 // check checks the flags of run against each other and the profile.
 func (f *runFlags) check(p *profiles.Profile) error {
 	switch {
@@ -389,8 +417,10 @@ func (f *runFlags) check(p *profiles.Profile) error {
 		return usageErrorf("--timeout %s: must not be negative (0 for no timeout)", f.timeout)
 	case f.workers == 0:
 		return usageErrorf("--workers 0: want at least 1")
-	case f.workers > f.maxWorkers:
+	case f.workers > f.workerLimit:
 		return usageErrorf("--workers %d: more than --max-workers %d", f.workers, f.maxWorkers)
+	case (f.workersSet || f.maxWorkersSet) && closedOnly(p):
+		return usageErrorf("--workers and --max-workers pace the open model, and every load phase of %s is a closed model's (concurrency:): drop them", p.Name)
 	}
 	for _, b := range f.judge.baseline {
 		if samePath(b, f.output) {

@@ -121,7 +121,7 @@ func (pr *preparedProfile) engines(ctx context.Context, e *env, capture attack.C
 			if leg.Closed() {
 				o.Concurrency = leg.Concurrency
 			} else {
-				o.Shape, o.Workers, o.MaxWorkers = leg.Sequence, pr.f.workers, pr.f.maxWorkers
+				o.Shape, o.Workers, o.MaxWorkers = leg.Sequence, pr.f.workers, pr.f.workerLimit
 			}
 			if pr.plan.Retries() && !leg.Closed() { // a closed leg does not retry
 				var err error
