@@ -202,7 +202,7 @@ func (l Load) closed() (Plan, []error) {
 	for _, name := range Paces {
 		for _, f := range fieldsOf[name] {
 			if values[f] != "" {
-				c.add(f, "a closed model (--concurrency) sends as fast as its workers are answered: drop --%s, or drop --concurrency for an open model (--max-workers bounds one)", f)
+				c.add(f, "a closed model (--concurrency) sends as fast as its workers are answered: drop --%s, or drop --concurrency for an open model", f)
 			}
 		}
 	}

@@ -269,7 +269,11 @@ func legRows(plan *scenario.Plan, leg scenario.Leg) [][]string {
 		case ph.Kind == profiles.PhaseProbe: // a shard other than 0 waits while shard 0 probes
 			rows = append(rows, []string{ph.Name, "pause (shard 0 probes)", "-", ph.Probe.MaxTime.String(), "0", "-"})
 		case leg.Closed():
-			rows = append(rows, []string{ph.Name, "load", ph.Plan.String(), ph.Plan.Duration.String(), "as answered", draws})
+			load := profiles.ClosedModel(leg.Concurrency)
+			if leg.Concurrency != ph.Plan.Concurrency {
+				load += fmt.Sprintf(" (this shard's of %d)", ph.Plan.Concurrency)
+			}
+			rows = append(rows, []string{ph.Name, "load", load, ph.Plan.Duration.String(), "as answered", draws})
 		default:
 			seg := leg.Sequence.Segments()[i] // a shard's share of the phase's shape
 			hits, _ := leg.Sequence.Planned(i)
