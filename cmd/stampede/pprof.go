@@ -17,8 +17,9 @@ const (
 	// process to.
 	cpuProfileEnv = "STAMPEDE_CPUPROFILE"
 	// heapProfileEnv names a file to write the heap profile to, taken at
-	// the largest live heap seen (checked every heapCheckEvery): what the
-	// memory at the peak of a run is made of.
+	// the largest live heap seen (as the collector last marked it, checked
+	// every heapCheckEvery): what the memory at the peak of a run is made
+	// of.
 	heapProfileEnv = "STAMPEDE_HEAPPROFILE"
 )
 
@@ -60,7 +61,9 @@ func startProfiles(stderr io.Writer, getenv func(string) string) (stop func()) {
 // watchHeap writes the heap profile to path whenever the live heap is
 // larger than ever before, until done.
 func watchHeap(stderr io.Writer, path string, done <-chan struct{}) {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	// The live heap as the last collection marked it, not the heap with
+	// its garbage: the profile is of what the run holds.
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	var peak uint64
 	tick := time.NewTicker(heapCheckEvery)
 	defer tick.Stop()
