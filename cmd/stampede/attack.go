@@ -733,8 +733,8 @@ func workerBound(start, most uint64, mostSet bool) uint64 {
 }
 
 // maxWorkersUsage is the help of --max-workers.
-var maxWorkersUsage = fmt.Sprintf("maximum number of workers, which bounds the requests (and connections) in flight; "+
-	"0 for no limit (default %d: beyond it requests queue, their latency shows it and a warning says stampede fell behind)", attack.DefaultMaxWorkers)
+const maxWorkersUsage = "maximum number of workers, which bounds the requests (and connections) in flight: " +
+	"beyond it requests queue, their latency shows it and a warning says stampede fell behind; 0 for no limit"
 
 // registerTransport adds the flags of workers and connections.
 func (f *attackFlags) registerTransport(fl *pflag.FlagSet) {
