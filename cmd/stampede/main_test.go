@@ -156,6 +156,8 @@ func TestAttackUsageErrors(t *testing.T) {
 		{"no target", []string{"attack"}, "give --url URL or --targets FILE"},
 		{"bad url", []string{"attack", "-u", "ftp://127.0.0.1/"}, "--url"},
 		{"unknown flag", []string{"attack", "--bogus"}, "--bogus"},
+		{"typo of a flag", []string{"attack", "--rat", "5/s"}, "unknown flag: --rat; did you mean --rate?"},
+		{"typo of a flag with a value", []string{"report", "--fromat=json"}, "unknown flag: --fromat; did you mean --format?"},
 		{"bad duration", []string{"attack", "-u", "http://127.0.0.1:1/", "-d", "soon"}, "--duration"},
 		{"negative duration", []string{"attack", "-u", "http://127.0.0.1:1/", "-d", "-1s"}, "--duration"},
 		{"ramp without to", []string{"attack", "-u", "http://127.0.0.1:1/", "--pace", "ramp", "--ramp-from", "1/s"}, "--ramp-to"},
@@ -216,6 +218,10 @@ func TestVersionAndCompletion(t *testing.T) {
 	code, stdout, _ := runInProcess(t, "version")
 	if code != 0 || !strings.HasPrefix(stdout, "stampede ") || !strings.Contains(stdout, "vegeta") {
 		t.Errorf("version = %d %q; want 'stampede <version> … vegeta …'", code, stdout)
+	}
+	code, flagOut, _ := runInProcess(t, "--version")
+	if code != 0 || flagOut != stdout {
+		t.Errorf("--version = %d %q; want what version prints, %q", code, flagOut, stdout)
 	}
 	code, stdout, _ = runInProcess(t, "completion", "bash")
 	if code != 0 || !strings.Contains(stdout, "__start_stampede") {

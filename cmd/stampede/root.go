@@ -8,7 +8,10 @@ import (
 	"unicode"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
 	"github.com/stampede-dev/stampede/internal/redact"
+	"github.com/stampede-dev/stampede/internal/suggest"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -79,9 +82,11 @@ written), 130/143 interrupted by SIGINT/SIGTERM.`,
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.SetIn(e.stdin)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return usageErrorf("%v", err)
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return usageErrorf("%v%s", err, flagSuggestion(cmd, err))
 	})
+	root.Version = versionLine()
+	root.SetVersionTemplate("{{.Version}}\n")
 	// Arguments to stampede itself name no command; without any, the help.
 	root.Args, root.SuggestionsMinimumDistance = unknownCommand, 2
 	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
@@ -162,4 +167,24 @@ func oneLine(msg string) string {
 		return r
 	}, strings.ToValidUTF8(msg, "\uFFFD"))
 	return strings.Join(strings.Fields(msg), " ")
+}
+
+// flagSuggestion is "; did you mean --rate?" for an unknown flag that is a
+// typo of one of the command's flags, "" otherwise.
+func flagSuggestion(cmd *cobra.Command, err error) string {
+	name, ok := strings.CutPrefix(err.Error(), "unknown flag: --")
+	if !ok {
+		return ""
+	}
+	name, _, _ = strings.Cut(name, "=")
+	var names []string
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if !f.Hidden {
+			names = append(names, f.Name)
+		}
+	})
+	if near := suggest.Nearest(name, names); near != "" {
+		return "; did you mean --" + near + "?"
+	}
+	return ""
 }

@@ -15,10 +15,16 @@ func newVersionCmd(e *env) *cobra.Command {
 		Example: "  stampede version",
 		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			fmt.Fprintf(e.stdout, "stampede %s (%s, %s/%s, vegeta %s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH, moduleVersion("github.com/tsenart/vegeta/v12"))
+			fmt.Fprintln(e.stdout, versionLine())
 			return nil
 		},
 	}
+}
+
+// versionLine says which stampede this is, as `stampede version` and
+// `stampede --version` print it.
+func versionLine() string {
+	return fmt.Sprintf("stampede %s (%s, %s/%s, vegeta %s)", version, runtime.Version(), runtime.GOOS, runtime.GOARCH, moduleVersion("github.com/tsenart/vegeta/v12"))
 }
 
 // moduleVersion returns the version of a dependency built into the binary.
