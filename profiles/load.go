@@ -4,6 +4,7 @@
 package profiles
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,6 +61,18 @@ var fieldsOf = map[string][]string{
 	"steps":    {"steps"},
 	"spike":    {"spike-base", "spike-peak", "spike-at", "spike-for"},
 	"sine":     {"sine-mean", "sine-amplitude", "sine-period"},
+}
+
+// PaceOfField returns the pace a load field belongs to ("steps" for
+// steps, "ramp" for ramp-to, "constant" for rate), and false for a field
+// of every pace (duration) or none.
+func PaceOfField(field string) (string, bool) {
+	for pace, fields := range fieldsOf {
+		if slices.Contains(fields, field) {
+			return pace, true
+		}
+	}
+	return "", false
 }
 
 // Plan is a validated load: the shape and how long to run it.

@@ -68,7 +68,7 @@ next request when its previous one is answered (wrk -c, k6 constant-vus);
 its latency runs from each actual send, so it cannot show coordinated
 omission, and every report says so.
 
-Load shapes (--pace):
+Load shapes (--pace; a shape's own flags imply it: --steps alone is --pace steps):
   constant  --rate 200/s
   ramp      --ramp-from 10/s --ramp-to 200/s [--ramp-over 1m]   (default: over the whole duration)
   steps     --steps 100/s@30s,200/s@30s                        (duration defaults to their total)
@@ -170,6 +170,7 @@ func newAttackCmd(e *env) *cobra.Command {
 		Args: noArgs("give the target with --url URL or --targets FILE, and quote header values (-H 'Name: value')"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.workersSet, f.maxWorkersSet = cmd.Flags().Changed("workers"), cmd.Flags().Changed("max-workers")
+			f.load.imply(cmd.Flags())
 			return f.metrics.serve(cmd.Context(), e, func() error {
 				if f.compare.policies != "" {
 					return runCompare(cmd, e, f)
@@ -768,6 +769,28 @@ func (f *attackFlags) registerOutput(fl *pflag.FlagSet) {
 
 // loadFlags are the load-shape flags, into a profiles.Load.
 type loadFlags struct{ profiles.Load }
+
+// imply sets --pace from the flags given when it is not: --steps alone
+// means --pace steps, --ramp-to alone --pace ramp. Flags of several
+// paces imply none, and Plan says which belong to which.
+func (l *loadFlags) imply(fl *pflag.FlagSet) {
+	if fl.Changed("pace") {
+		return
+	}
+	implied := ""
+	fl.Visit(func(f *pflag.Flag) {
+		switch pace, ok := profiles.PaceOfField(f.Name); {
+		case !ok:
+		case implied == "":
+			implied = pace
+		case implied != pace:
+			implied = "several"
+		}
+	})
+	if implied != "" && implied != "several" {
+		l.Pace = implied
+	}
+}
 
 // register adds the load-shape flags: each is named as the key of the
 // load section of a profile.

@@ -161,7 +161,8 @@ func TestAttackUsageErrors(t *testing.T) {
 		{"bad duration", []string{"attack", "-u", "http://127.0.0.1:1/", "-d", "soon"}, "--duration"},
 		{"negative duration", []string{"attack", "-u", "http://127.0.0.1:1/", "-d", "-1s"}, "--duration"},
 		{"ramp without to", []string{"attack", "-u", "http://127.0.0.1:1/", "--pace", "ramp", "--ramp-from", "1/s"}, "--ramp-to"},
-		{"flag of another pace", []string{"attack", "-u", "http://127.0.0.1:1/", "--steps", "1@1s"}, "--steps: applies only to --pace steps"},
+		{"flag of another pace", []string{"attack", "-u", "http://127.0.0.1:1/", "--pace", "ramp", "--steps", "1@1s"}, "--steps: applies only to --pace steps"},
+		{"flags of two paces", []string{"attack", "-u", "http://127.0.0.1:1/", "--steps", "1@1s", "--sine-mean", "5/s"}, "--steps: applies only to --pace steps"},
 		{"bad steps", []string{"attack", "-u", "http://127.0.0.1:1/", "--pace", "steps", "--steps", "100@"}, "--steps"},
 		{"sine amplitude above mean", []string{"attack", "-u", "http://127.0.0.1:1/", "--pace", "sine", "--sine-mean", "10/s", "--sine-amplitude", "20/s"}, "amplitude"},
 		{"bad format", []string{"attack", "-u", "http://127.0.0.1:1/", "--format", "xml"}, "--format"},
@@ -517,5 +518,31 @@ func TestAttackHeaderNotWritten(t *testing.T) {
 	}
 	if code != exitRuntime || !strings.Contains(stderr, "write result file header") || strings.Contains(stderr, "[progress]") || hits.Load() != 0 {
 		t.Errorf("exit %d, %d requests, stderr %q; want %d, none, the header's write error and no progress line", code, hits.Load(), stderr, exitRuntime)
+	}
+}
+
+// TestPaceImpliedByItsFlags: a pace's own flags without --pace choose it
+// (--steps alone is --pace steps), in the run and in its result file.
+func TestPaceImpliedByItsFlags(t *testing.T) {
+	srv, hits := countingServer(t)
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		load string
+		hits int64
+	}{
+		{[]string{"--steps", "10/s@200ms,20/s@200ms"}, "steps 10/s@200ms,20/s@200ms", 6},
+		{[]string{"--ramp-from", "10/s", "--ramp-to", "30/s", "-d", "200ms"}, "ramp 10/s→30/s over 200ms", 4},
+	} {
+		out := filepath.Join(dir, "r.bin")
+		before := hits.Load()
+		code, _, stderr := runInProcess(t, append([]string{"attack", "-u", srv.URL, "-q", "-o", out}, tc.args...)...)
+		if code != exitOK {
+			t.Fatalf("%q: exit %d: %s", tc.args, code, stderr)
+		}
+		h, _, _ := readResults(t, out)
+		if h.Pacer != tc.load || hits.Load()-before != tc.hits {
+			t.Errorf("%q: load %q, %d requests; want %q, %d", tc.args, h.Pacer, hits.Load()-before, tc.load, tc.hits)
+		}
 	}
 }
