@@ -249,7 +249,7 @@ func newHTMLClass(st *analyze.ClassStats, requests uint64) htmlClass {
 		StatusKey: fmt.Sprintf("%03d %s", c.Status, c.ErrorKind),
 		Code:      orDash(oneLine(c.Code)),
 		Category:  c.Category.String(),
-		Retryable: yesNo(c.Retryable),
+		Retryable: retryableText(c.Class),
 		Count:     st.Count,
 		Share:     FormatShare(share(st.Count, requests)),
 		ShareKey:  share(st.Count, requests),

@@ -203,7 +203,11 @@ func TestHTML(t *testing.T) {
 		}
 		c := st.Class
 		q := analyze.LatencyQuantiles(st.Latency)
-		for j, want := range map[int]string{0: classStatus(c), 1: orDash(c.Code), 2: c.Category.String(), 3: yesNo(c.Retryable),
+		retryable := yesNo(c.Retryable)
+		if c.Category == records.CatSuccess {
+			retryable = "-" // a success is no failure to retry
+		}
+		for j, want := range map[int]string{0: classStatus(c), 1: orDash(c.Code), 2: c.Category.String(), 3: retryable,
 			4: strconv.FormatUint(st.Count, 10), 6: FormatLatency(q.P50), 7: FormatLatency(q.P99), 8: FormatLatency(q.Max)} {
 			if got := htmlText(cells[j]); got != want {
 				t.Errorf("class %d (%s) column %s = %q; want %q", i, classStatus(c), headings[j], got, want)

@@ -166,7 +166,7 @@ func (p *textPrinter) classes(run analyze.Run, stats []*analyze.ClassStats, limi
 		c := st.Class
 		q := analyze.LatencyQuantiles(st.Latency)
 		rows = append(rows, []string{
-			classStatus(c), orDash(cutText(c.Code, codeWidth)), c.Category.String(), yesNo(c.Retryable),
+			classStatus(c), orDash(cutText(c.Code, codeWidth)), c.Category.String(), retryableText(c.Class),
 			strconv.FormatUint(st.Count, 10), FormatShare(share(st.Count, s.Requests)),
 			FormatLatency(q.P50), FormatLatency(q.P99), orDash(cutText(classMessage(c), messageWidth)),
 		})
@@ -315,6 +315,15 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// retryableText says whether a class's failures are worth retrying: yes
+// or no, and "-" for a success, which is no failure to retry.
+func retryableText(c records.Class) string {
+	if c.Category == records.CatSuccess {
+		return "-"
+	}
+	return yesNo(c.Retryable)
 }
 
 func yesNo(b bool) string {
