@@ -87,6 +87,7 @@ type builder struct {
 
 	streams                   int                  // streams begun
 	closedStreams             int                  // streams of a closed model (Header.Concurrency)
+	vegetaStreams             int                  // vegeta files, which know no scheduled send
 	conditionsDiffer          bool                 // their headers name different thresholds
 	moreTargets               int                  // distinct targets beyond MaxTargets
 	contracts, withoutTrailer int                  // streams with and without contract checks
@@ -173,6 +174,9 @@ func (b *builder) begin(ev *Event) {
 	b.run.Shards = appendNew(b.run.Shards, h.Shard)
 	b.run.Planned = max(b.run.Planned, h.Duration)
 	b.run.Concurrency += h.Concurrency
+	if h.Version == 0 && ev.Source != "" {
+		b.vegetaStreams++ // a vegeta file: no schedule, no send delay
+	}
 	if h.Concurrency > 0 {
 		b.closedStreams++
 	}
@@ -393,6 +397,7 @@ func (b *builder) finish() {
 		b.run.Target += "; and more"
 	}
 	b.run.Pacer = joinDistinct(b.pacers, "load shapes")
+	b.run.SendDelayUnknown = b.streams > 0 && b.vegetaStreams == b.streams
 	if b.closedStreams > 0 && b.closedStreams < b.streams {
 		// A run is a closed model's only when all of it is: the open
 		// streams' latency runs from their schedule, and their send delay

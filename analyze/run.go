@@ -26,6 +26,10 @@ type Run struct {
 	// shards; 0 for the open model. A closed model's latency runs from
 	// each actual send: it cannot show coordinated omission.
 	Concurrency uint64
+	// SendDelayUnknown says the run's records do not know when they were
+	// scheduled (vegeta's files): their send delay, and so whether the
+	// generator fell behind, is unknown, not 0.
+	SendDelayUnknown bool
 	ResultFile  string        // path of the result file a live run wrote, "" if none
 	Records     uint64        // records written to the result file, or read from the result files
 	Interrupted string        // the signal that stopped the run, "" if it ran to the end
@@ -156,7 +160,7 @@ const BehindThreshold = 50 * time.Millisecond
 // and false when it kept to it or had no schedule (a closed model). Its
 // latency, measured from the scheduled send, includes that wait.
 func (r Run) Behind() (p99, most time.Duration, behind bool) {
-	if r.Concurrency > 0 || r.Summary == nil || r.Summary.SendDelay.TotalCount() == 0 {
+	if r.Concurrency > 0 || r.SendDelayUnknown || r.Summary == nil || r.Summary.SendDelay.TotalCount() == 0 {
 		return 0, 0, false
 	}
 	q := LatencyQuantiles(r.Summary.SendDelay)

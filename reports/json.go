@@ -42,7 +42,8 @@ type JSONSummary struct {
 	Interrupted          string             `json:"interrupted,omitempty"`
 	Unanswered           uint64             `json:"unanswered"`
 	Unsent               uint64             `json:"unsent"`
-	BehindSchedule       bool               `json:"behind_schedule,omitempty"` // send delay p99 of at least 50 ms: requests waited for a free worker
+	BehindSchedule       bool               `json:"behind_schedule,omitempty"`    // send delay p99 of at least 50 ms: requests waited for a free worker
+	SendDelayUnknown     bool               `json:"send_delay_unknown,omitempty"` // vegeta files: send_delay_ms is not measured
 	ResultFile           string             `json:"result_file,omitempty"`
 	RecordsWritten       uint64             `json:"records_written"`
 	Classes              []JSONClass        `json:"classes"`
@@ -175,6 +176,7 @@ func NewJSONSummary(run analyze.Run) JSONSummary {
 		Unanswered:           run.Unanswered,
 		Unsent:               run.Unsent,
 		BehindSchedule:       behind,
+		SendDelayUnknown:     run.SendDelayUnknown,
 		ResultFile:           run.ResultFile,
 		RecordsWritten:       run.Records,
 	}

@@ -429,5 +429,8 @@ func sendDelayP99(run analyze.Run) string {
 	if run.Concurrency > 0 {
 		return "n/a (closed model)"
 	}
+	if run.SendDelayUnknown {
+		return "unknown (vegeta files keep no schedule)"
+	}
 	return FormatLatency(analyze.LatencyQuantiles(run.Summary.SendDelay).P99)
 }

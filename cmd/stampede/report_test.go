@@ -483,3 +483,28 @@ func readResultsErr(path string) (records.Header, int, error) {
 	}
 	return r.Header(), n, nil
 }
+
+// TestVegetaFileSendDelayUnknown: vegeta's files keep no scheduled time,
+// so their send delay is unknown, not a measured 1 µs; a stampede file's
+// is measured.
+func TestVegetaFileSendDelayUnknown(t *testing.T) {
+	srv, _ := countingServer(t)
+	dir := t.TempDir()
+	own, theirs := filepath.Join(dir, "r.bin"), filepath.Join(dir, "v.json")
+	if code, _, stderr := runInProcess(t, "attack", "-u", srv.URL, "-r", "50/s", "-d", "200ms", "-q", "-o", own); code != exitOK {
+		t.Fatalf("attack: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runInProcess(t, "report", "--format", "vegeta-json", "-o", theirs, own); code != exitOK {
+		t.Fatalf("report -f vegeta-json: exit %d: %s", code, stderr)
+	}
+	_, text, _ := runInProcess(t, "report", theirs)
+	_, doc, _ := runInProcess(t, "report", "--format", "json", theirs)
+	if !strings.Contains(text, "unknown (vegeta files keep no schedule)") || !strings.Contains(doc, `"send_delay_unknown": true`) {
+		t.Errorf("a vegeta file's send delay is not unknown:\n%s\n%s", text, doc)
+	}
+	_, text, _ = runInProcess(t, "report", own)
+	_, doc, _ = runInProcess(t, "report", "--format", "json", own)
+	if strings.Contains(text, "unknown (vegeta") || strings.Contains(doc, "send_delay_unknown") {
+		t.Errorf("a stampede file's send delay is unknown:\n%s", text)
+	}
+}
