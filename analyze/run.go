@@ -30,15 +30,15 @@ type Run struct {
 	// scheduled (vegeta's files): their send delay, and so whether the
 	// generator fell behind, is unknown, not 0.
 	SendDelayUnknown bool
-	ResultFile  string        // path of the result file a live run wrote, "" if none
-	Records     uint64        // records written to the result file, or read from the result files
-	Interrupted string        // the signal that stopped the run, "" if it ran to the end
-	Unanswered  uint64        // attempts still in flight when the run gave up waiting
-	Unsent      uint64        // scheduled attempts never sent: the generator fell too far behind
-	MaxLateness time.Duration // how far behind schedule stampede may fall before it stops sending; 0 if unknown
-	Truncated   uint64        // bodies longer than the classification limit
-	BodyLimit   int           // body bytes read for classification; 0 means classify.DefaultBodyLimit
-	ClassLimit  int           // the classifier's bound on classes; 0 if unknown
+	ResultFile       string        // path of the result file a live run wrote, "" if none
+	Records          uint64        // records written to the result file, or read from the result files
+	Interrupted      string        // the signal that stopped the run, "" if it ran to the end
+	Unanswered       uint64        // attempts still in flight when the run gave up waiting
+	Unsent           uint64        // scheduled attempts never sent: the generator fell too far behind
+	MaxLateness      time.Duration // how far behind schedule stampede may fall before it stops sending; 0 if unknown
+	Truncated        uint64        // bodies longer than the classification limit
+	BodyLimit        int           // body bytes read for classification; 0 means classify.DefaultBodyLimit
+	ClassLimit       int           // the classifier's bound on classes; 0 if unknown
 
 	// Metadata of the run, for reports read later by people who were not
 	// at the terminal; empty when unknown.
