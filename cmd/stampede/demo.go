@@ -57,7 +57,8 @@ var demoLong = `Start the simulation of the seed APIs (as 'stampede serve' does)
 127.0.0.1 port, run the bundled demo profile against it (stampede run
 --list; its source: stampede validate demo), print the summary, and write
 the report files into --dir: ` + demoResults + ` (the result file), ` + demoText + `,
-` + demoJSON + ` and ` + demoStats + ` (the simulation's own count of what it answered).
+` + demoJSON + `, ` + demoStats + ` (the simulation's own count of what it
+answered), and its reports: ` + demoReportFiles() + `.
 
 The profile: ` + strconv.Itoa(len(sim.DemoRequests())) + ` named requests to all four APIs at 60/s, with a
 burst to 240/s from 30% to 60% of the load phase (3 s to 6 s by default),
@@ -239,6 +240,23 @@ var demoView = reports.Options{ClassRows: 50}
 var demoReports = []reportSpec{
 	{"html", "report.html"}, {"markdown", "report.md"}, {"junit", "junit.xml"},
 	{"csv", "classes.csv"}, {"csv-series", "series.csv"}, {"hgrm", "latency.hgrm"},
+}
+
+// demoReportFiles lists the reports' files, for the help, three to a
+// line.
+func demoReportFiles() string {
+	var b strings.Builder
+	for i, r := range demoReports {
+		switch {
+		case i == 0:
+		case i%3 == 0:
+			b.WriteString(",\n")
+		default:
+			b.WriteString(", ")
+		}
+		b.WriteString(r.path)
+	}
+	return b.String()
 }
 
 // writeDemoFiles writes the text and JSON summaries and the simulation's

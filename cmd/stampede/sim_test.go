@@ -36,6 +36,17 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo output lacks %q:\n%s", want, stdout)
 		}
 	}
+	// Its help names every file it wrote.
+	_, help, _ := runInProcess(t, "demo", "--help")
+	written, err := os.ReadDir(dir)
+	if err != nil || len(written) < 10 {
+		t.Fatalf("demo wrote %d files (%v); want its 10", len(written), err)
+	}
+	for _, f := range written {
+		if !strings.Contains(help, f.Name()) {
+			t.Errorf("demo --help does not name %s, which the demo writes", f.Name())
+		}
+	}
 	var doc reports.JSONSummary
 	data, err := os.ReadFile(filepath.Join(dir, demoJSON))
 	if err != nil || json.Unmarshal(data, &doc) != nil {
