@@ -1,7 +1,16 @@
 package main
 
 import (
+	"slices"
+
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/stampede-dev/stampede/attack/retry"
+	"github.com/stampede-dev/stampede/gradeclient"
+	"github.com/stampede-dev/stampede/profiles"
+	"github.com/stampede-dev/stampede/reports"
+	"github.com/stampede-dev/stampede/sim"
 )
 
 func newCompletionCmd(e *env) *cobra.Command {
@@ -41,4 +50,47 @@ func newCompletionCmd(e *env) *cobra.Command {
 			}
 		},
 	}
+}
+
+// completionValues are the values shell completion offers for a flag, by the
+// command's name ("" for every command) and the flag's.
+func completionValues(command, flag string) []string {
+	switch {
+	case flag == "pace":
+		return profiles.Paces
+	case flag == "retry" || flag == "compare-retry":
+		return retry.Policies()
+	case flag == "jitter":
+		return []string{"none", "full", "equal"}
+	case command == "serve" && flag == "retry-after":
+		return sim.RetryAfterModes
+	case command == "report" && flag == "format":
+		return append(slices.Clone(reports.Formats), vegetaJSON)
+	case command == "grade-client" && flag == "format":
+		return gradeclient.Formats
+	case flag == "format":
+		return []string{"text", "json"}
+	}
+	return nil
+}
+
+// completeFlagValues registers, on every command below root, the values
+// completionValues knows for its flags.
+func completeFlagValues(root *cobra.Command) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.Flags().VisitAll(func(f *pflag.Flag) {
+			values := completionValues(c.Name(), f.Name)
+			if values == nil {
+				return
+			}
+			_ = c.RegisterFlagCompletionFunc(f.Name, func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+				return values, cobra.ShellCompDirectiveNoFileComp
+			})
+		})
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
 }

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,8 +21,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stampede-dev/stampede/profiles"
 	"github.com/stampede-dev/stampede/records"
 	"github.com/stampede-dev/stampede/reports"
+	"github.com/stampede-dev/stampede/sim"
 )
 
 // runInProcess runs the CLI in-process and returns its exit code, stdout
@@ -543,6 +546,27 @@ func TestPaceImpliedByItsFlags(t *testing.T) {
 		h, _, _ := readResults(t, out)
 		if h.Pacer != tc.load || hits.Load()-before != tc.hits {
 			t.Errorf("%q: load %q, %d requests; want %q, %d", tc.args, h.Pacer, hits.Load()-before, tc.load, tc.hits)
+		}
+	}
+}
+
+// TestCompletionOffersFlagValues: shell completion offers the values of
+// --pace, --format (each command's own) and serve's --retry-after.
+func TestCompletionOffersFlagValues(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"__complete", "attack", "--pace", ""}, profiles.Paces},
+		{[]string{"__complete", "report", "--format", ""}, append(slices.Clone(reports.Formats), "vegeta-json")},
+		{[]string{"__complete", "attack", "--format", ""}, []string{"text", "json"}},
+		{[]string{"__complete", "serve", "--retry-after", ""}, sim.RetryAfterModes},
+		{[]string{"__complete", "attack", "--retry", ""}, []string{"none", "immediate", "exponential", "decorrelated"}},
+	} {
+		code, stdout, _ := runInProcess(t, tc.args...)
+		got := strings.Split(strings.TrimSpace(stdout), "\n")
+		if code != 0 || len(got) == 0 || !slices.Equal(got[:len(got)-1], tc.want) {
+			t.Errorf("%q: exit %d, %q; want %q", tc.args, code, got, tc.want)
 		}
 	}
 }

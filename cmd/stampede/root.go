@@ -94,6 +94,7 @@ written), 130/143 interrupted by SIGINT/SIGTERM.`,
 	root.AddCommand(newAttackCmd(e), newDemoCmd(e), newServeCmd(e), newVersionCmd(e), newCompletionCmd(e))
 	root.AddCommand(newProbeCmd(e), newReportCmd(e), newRunCmd(e), newValidateCmd(e))
 	root.AddCommand(newGradeClientCmd(e))
+	completeFlagValues(root)
 	return root
 }
 
