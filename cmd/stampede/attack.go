@@ -753,7 +753,7 @@ func (f *attackFlags) registerTransport(fl *pflag.FlagSet) {
 // classifies responses.
 func (f *attackFlags) registerOutput(fl *pflag.FlagSet) {
 	fl.StringVarP(&f.output, "output", "o", "stampede-results.bin", "result `file`; - for stdout (the summary then goes to stderr); '' for none")
-	fl.StringVar(&f.format, "format", "text", "summary `format`: text or json")
+	fl.StringVarP(&f.format, "format", "f", "text", "summary `format`: text or json")
 	fl.BoolVar(&f.uncorrected, "uncorrected", false, "also show latency measured from the actual send (wrk2 -U)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress display")
 	fl.BoolVar(&f.histogram, "histogram", false, "show ASCII latency histograms of the top classes")

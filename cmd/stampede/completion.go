@@ -52,8 +52,8 @@ func newCompletionCmd(e *env) *cobra.Command {
 	}
 }
 
-// completionValues are the values shell completion offers for a flag, by the
-// command's name ("" for every command) and the flag's.
+// completionValues are the values shell completion offers for a flag of a
+// command, by their names; nil for a flag of free values.
 func completionValues(command, flag string) []string {
 	switch {
 	case flag == "pace":

@@ -570,3 +570,22 @@ func TestCompletionOffersFlagValues(t *testing.T) {
 		}
 	}
 }
+
+// TestFormatFlagEverywhere: -f is --format in every command that has a
+// --format, as in report.
+func TestFormatFlagEverywhere(t *testing.T) {
+	root := newRootCmd(&env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, abort: context.Background()})
+	n := 0
+	for _, c := range root.Commands() {
+		if c.Flags().Lookup("format") == nil {
+			continue
+		}
+		n++
+		if f := c.Flags().ShorthandLookup("f"); f == nil || f.Name != "format" {
+			t.Errorf("stampede %s: -f is %v; want --format", c.Name(), f)
+		}
+	}
+	if n < 5 {
+		t.Errorf("%d commands with --format; want attack, run, probe, report and grade-client at least", n)
+	}
+}

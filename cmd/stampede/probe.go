@@ -108,7 +108,7 @@ func (f *probeFlags) register(fl *pflag.FlagSet) {
 	fl.DurationVar(&f.margin, "margin", d.Margin, "how long after the advertised wait the deadline request leaves")
 	fl.IntVar(&f.maxInFlight, "max-in-flight", d.MaxInFlight, "requests of a ramp in flight at once")
 	fl.DurationVar(&f.timeout, "timeout", attack.DefaultTimeout, "timeout of each request, response body included; 0 for none")
-	fl.StringVar(&f.format, "format", "text", "report `format`: text or json")
+	fl.StringVarP(&f.format, "format", "f", "text", "report `format`: text or json")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress lines on stderr")
 }
 

@@ -136,7 +136,7 @@ func (f *runFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.baseURL, "base-url", "", "send the profile's requests to this `URL` instead of its target.base-url")
 	fl.BoolVar(&f.abortOnFail, "abort-on-fail", false, "stop the run once a threshold marked abort: true fails (checked every second)")
 	fl.StringVarP(&f.output, "output", "o", "stampede-results.bin", "result `file`; '' for none")
-	fl.StringVar(&f.format, "format", "text", "summary `format`: text or json")
+	fl.StringVarP(&f.format, "format", "f", "text", "summary `format`: text or json")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress display")
 	fl.StringArrayVar(&f.reports, "report", nil, "also write a report, as `FORMAT=PATH` (repeatable; beside the profile's reports:)")
 	f.judge.register(fl)
