@@ -248,8 +248,8 @@ func prepareAttack(cmd *cobra.Command, e *env, f *attackFlags) (preparedAttack, 
 	if err != nil {
 		return p, err
 	}
-	if f.format != "text" && f.format != "json" {
-		return p, usageErrorf("--format %q: want text or json", f.format)
+	if err := checkSummaryFormat(f.format); err != nil {
+		return p, err
 	}
 	if f.histogram && f.format != "text" {
 		return p, usageErrorf("--histogram draws in the text summary: drop it, or use --format text (the JSON has the quantiles of every class)")
@@ -410,15 +410,20 @@ func openOutput(e *env, name string) (out, summary io.Writer, file *os.File, err
 	return file, e.stdout, file, nil
 }
 
+// checkSummaryFormat checks --format: any report format.
+func checkSummaryFormat(format string) error {
+	if reports.CheckFormat(format) != nil {
+		return usageErrorf("--format %q: want one of %s", format, strings.Join(reports.Formats, ", "))
+	}
+	return nil
+}
+
+// summaryFormatUsage is the help of --format of attack and run.
+var summaryFormatUsage = "summary `format`, any report's: " + strings.Join(reports.Formats, ", ")
+
 // printSummary writes the summary of a run in the chosen format.
 func printSummary(w io.Writer, format string, run analyze.Run, view reports.Options) error {
-	var err error
-	if format == "json" {
-		err = reports.JSON(w, run)
-	} else {
-		err = reports.Text(w, run, view)
-	}
-	if err != nil {
+	if err := reports.Render(w, format, run, view); err != nil {
 		return runtimeError(fmt.Errorf("write summary: %w", err))
 	}
 	return nil
@@ -753,7 +758,7 @@ func (f *attackFlags) registerTransport(fl *pflag.FlagSet) {
 // classifies responses.
 func (f *attackFlags) registerOutput(fl *pflag.FlagSet) {
 	fl.StringVarP(&f.output, "output", "o", "stampede-results.bin", "result `file`; - for stdout (the summary then goes to stderr); '' for none")
-	fl.StringVarP(&f.format, "format", "f", "text", "summary `format`: text or json")
+	fl.StringVarP(&f.format, "format", "f", "text", summaryFormatUsage)
 	fl.BoolVar(&f.uncorrected, "uncorrected", false, "also show latency measured from the actual send (wrk2 -U)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress display")
 	fl.BoolVar(&f.histogram, "histogram", false, "show ASCII latency histograms of the top classes")

@@ -66,6 +66,8 @@ func completionValues(command, flag string) []string {
 		return sim.RetryAfterModes
 	case command == "report" && flag == "format":
 		return append(slices.Clone(reports.Formats), vegetaJSON)
+	case (command == "attack" || command == "run") && flag == "format":
+		return reports.Formats
 	case command == "grade-client" && flag == "format":
 		return gradeclient.Formats
 	case flag == "format":

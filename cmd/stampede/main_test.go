@@ -559,7 +559,8 @@ func TestCompletionOffersFlagValues(t *testing.T) {
 	}{
 		{[]string{"__complete", "attack", "--pace", ""}, profiles.Paces},
 		{[]string{"__complete", "report", "--format", ""}, append(slices.Clone(reports.Formats), "vegeta-json")},
-		{[]string{"__complete", "attack", "--format", ""}, []string{"text", "json"}},
+		{[]string{"__complete", "attack", "--format", ""}, reports.Formats},
+		{[]string{"__complete", "probe", "--format", ""}, []string{"text", "json"}},
 		{[]string{"__complete", "serve", "--retry-after", ""}, sim.RetryAfterModes},
 		{[]string{"__complete", "attack", "--retry", ""}, []string{"none", "immediate", "exponential", "decorrelated"}},
 	} {
@@ -587,5 +588,21 @@ func TestFormatFlagEverywhere(t *testing.T) {
 	}
 	if n < 5 {
 		t.Errorf("%d commands with --format; want attack, run, probe, report and grade-client at least", n)
+	}
+}
+
+// TestSummaryInEveryFormat: attack and run print their summary in any
+// report format, as report writes it.
+func TestSummaryInEveryFormat(t *testing.T) {
+	srv, _ := countingServer(t)
+	for format, want := range map[string]string{"markdown": "| Threshold |", "junit": "<testsuites", "csv": "status,", "hgrm": "Value", "html": "<!DOCTYPE html>"} {
+		code, stdout, stderr := runInProcess(t, "attack", "-u", srv.URL, "-r", "20/s", "-d", "100ms", "-q", "-o", "", "-f", format)
+		if code != exitOK || !strings.Contains(stdout, want) {
+			t.Errorf("attack -f %s: exit %d, %q…; want %q in it (stderr %s)", format, code, stdout[:min(len(stdout), 200)], want, stderr)
+		}
+	}
+	code, stdout, _ := runInProcess(t, "run", "mira-chat", "--base-url", srv.URL, "--dry-run", "-f", "junit")
+	if code != exitOK {
+		t.Errorf("run --dry-run -f junit: exit %d: %s", code, stdout)
 	}
 }

@@ -136,7 +136,7 @@ func (f *runFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.baseURL, "base-url", "", "send the profile's requests to this `URL` instead of its target.base-url")
 	fl.BoolVar(&f.abortOnFail, "abort-on-fail", false, "stop the run once a threshold marked abort: true fails (checked every second)")
 	fl.StringVarP(&f.output, "output", "o", "stampede-results.bin", "result `file`; '' for none")
-	fl.StringVarP(&f.format, "format", "f", "text", "summary `format`: text or json")
+	fl.StringVarP(&f.format, "format", "f", "text", summaryFormatUsage)
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress display")
 	fl.StringArrayVar(&f.reports, "report", nil, "also write a report, as `FORMAT=PATH` (repeatable; beside the profile's reports:)")
 	f.judge.register(fl)
@@ -411,8 +411,8 @@ func closedOnly(p *profiles.Profile) bool {
 // check checks the flags of run against each other and the profile.
 func (f *runFlags) check(p *profiles.Profile) error {
 	switch {
-	case f.format != "text" && f.format != "json":
-		return usageErrorf("--format %q: want text or json", f.format)
+	case checkSummaryFormat(f.format) != nil:
+		return checkSummaryFormat(f.format)
 	case f.timeout < 0:
 		return usageErrorf("--timeout %s: must not be negative (0 for no timeout)", f.timeout)
 	case f.workers == 0:
