@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -98,43 +99,27 @@ phases:
 	if !strings.Contains(stdout, "then closed: closed model, 3 workers") {
 		t.Errorf("summary lacks the closed phase:\n%s", stdout)
 	}
-	// A closed phase cannot retry.
-	writeFile(t, profile, []byte(`name: closed
-target: {base-url: http://127.0.0.1:1}
-requests: [{name: root, path: /}]
-phases:
-  - name: closed
-    load: {concurrency: 3, duration: 300ms}
-    retry: {policy: exponential}
-`))
-	code, _, stderr = runInProcess(t, "run", profile, "--base-url", srv.URL, "-q")
-	if code != exitUsage || !strings.Contains(stderr, "retrying clients run in the open model") {
-		t.Errorf("closed phase with retry: exit %d, %q; want exit %d naming the problem", code, stderr, exitUsage)
-	}
-	// Nor can a request it draws, which would retry in a paced phase.
-	writeFile(t, profile, []byte(`name: closed
-target: {base-url: http://127.0.0.1:1}
-requests: [{name: root, path: /, retry: {policy: immediate, max: 2}}]
-phases:
-  - name: closed
-    load: {concurrency: 3, duration: 300ms}
-`))
-	code, _, stderr = runInProcess(t, "run", profile, "--base-url", srv.URL, "-q")
-	if code != exitUsage || !strings.Contains(stderr, "request root retries, and retrying clients run in the open model") {
-		t.Errorf("closed phase drawing a retrying request: exit %d, %q; want exit %d naming the request", code, stderr, exitUsage)
-	}
-	// And a retry-storm comparison of a closed profile would compare nothing.
-	writeFile(t, profile, []byte(`name: closed
-target: {base-url: http://127.0.0.1:1}
-requests: [{name: root, path: /}]
-phases:
-  - name: closed
-    load: {concurrency: 3, duration: 300ms}
-`))
-	before := hits.Load()
-	code, _, stderr = runInProcess(t, "run", profile, "--base-url", srv.URL, "-q", "-o", "", "--compare-retry", "none,immediate")
-	if code != exitUsage || !strings.Contains(stderr, "phase closed is a closed model") || hits.Load() != before {
-		t.Errorf("--compare-retry of a closed profile: exit %d, %q, %d requests sent; want exit %d before sending any", code, stderr, hits.Load()-before, exitUsage)
+	// A closed phase cannot retry, by its own retry: section or by a
+	// request it draws; and a retry-storm comparison of a closed profile
+	// would compare nothing. Each is refused before anything is sent.
+	const closedProfile = "name: closed\ntarget: {base-url: http://127.0.0.1:1}\nrequests: [{name: root, path: /%s}]\n" +
+		"phases:\n  - name: closed\n    load: {concurrency: 3, duration: 300ms}\n%s"
+	for _, tc := range []struct {
+		name, request, phase string
+		extra                []string
+		want                 string
+	}{
+		{"phase retries", "", "    retry: {policy: exponential}\n", nil, "retrying clients run in the open model"},
+		{"request retries", ", retry: {policy: immediate, max: 2}", "", nil, "request root retries, and retrying clients run in the open model"},
+		{"compared", "", "", []string{"--compare-retry", "none,immediate"}, "phase closed is a closed model"},
+	} {
+		writeFile(t, profile, []byte(fmt.Sprintf(closedProfile, tc.request, tc.phase)))
+		before := hits.Load()
+		code, _, stderr = runInProcess(t, append([]string{"run", profile, "--base-url", srv.URL, "-q", "-o", ""}, tc.extra...)...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) || hits.Load() != before {
+			t.Errorf("%s: exit %d, %q, %d requests sent; want exit %d naming the problem before sending any",
+				tc.name, code, stderr, hits.Load()-before, exitUsage)
+		}
 	}
 }
 
