@@ -43,8 +43,6 @@ const (
 	DefaultMaxWorkers = 512
 	// NoLimit as MaxWorkers lets the pool grow without bound.
 	NoLimit = math.MaxUint64
-	// MaxConcurrency bounds the workers of a closed model.
-	MaxConcurrency = 100000
 )
 
 // Options describe one attack.
@@ -134,8 +132,8 @@ func (o Options) Validate() []error {
 		errs = append(errs, field.Errorf("targets", "", "none given"))
 	}
 	switch {
-	case o.Concurrency > MaxConcurrency:
-		errs = append(errs, field.Errorf("concurrency", strconv.FormatUint(o.Concurrency, 10), "at most %d workers", MaxConcurrency))
+	case o.Concurrency > pace.MaxConcurrency:
+		errs = append(errs, field.Errorf("concurrency", strconv.FormatUint(o.Concurrency, 10), "at most %d workers", pace.MaxConcurrency))
 	case o.Concurrency > 0 && o.Shape != nil:
 		errs = append(errs, field.Errorf("concurrency", strconv.FormatUint(o.Concurrency, 10), "a closed model has no load shape: drop the rate and pace"))
 	case o.Concurrency > 0 && (o.Workers > 0 || o.MaxWorkers > 0):

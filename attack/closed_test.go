@@ -108,7 +108,7 @@ func TestClosedModelValidate(t *testing.T) {
 	}{
 		{"with a shape", func(o *Options) { o.Shape = pace.Constant{PerSecond: 10} }},
 		{"with workers", func(o *Options) { o.MaxWorkers = 8 }},
-		{"too many", func(o *Options) { o.Concurrency = MaxConcurrency + 1 }},
+		{"too many", func(o *Options) { o.Concurrency = pace.MaxConcurrency + 1 }},
 		{"with retries", func(o *Options) { o.Retry = retry.Options{Policy: retry.Immediate, Max: 1} }},
 	}
 	for _, tt := range tests {

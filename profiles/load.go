@@ -84,9 +84,6 @@ type Plan struct {
 	Concurrency uint64
 }
 
-// MaxConcurrency bounds the workers of a closed model.
-const MaxConcurrency = 100000
-
 // String describes the load, e.g. "constant 200/s" or "closed model,
 // 64 workers".
 func (p Plan) String() string {
@@ -205,8 +202,8 @@ func (l Load) closed() (Plan, []error) {
 	switch {
 	case err != nil || n == 0:
 		c.errs = append(c.errs, field.Errorf("concurrency", l.Concurrency, "want a whole number of workers of at least 1, e.g. --concurrency 64"))
-	case n > MaxConcurrency:
-		c.errs = append(c.errs, field.Errorf("concurrency", l.Concurrency, "at most %d workers", MaxConcurrency))
+	case n > pace.MaxConcurrency:
+		c.errs = append(c.errs, field.Errorf("concurrency", l.Concurrency, "at most %d workers", pace.MaxConcurrency))
 	}
 	if p := strings.ToLower(strings.TrimSpace(l.Pace)); p != "" && p != "constant" {
 		c.errs = append(c.errs, field.Errorf("pace", l.Pace, "a closed model (--concurrency) has no pace; drop one of them"))

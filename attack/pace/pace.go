@@ -64,6 +64,10 @@ const MaxRate = 1e9
 // one in 292 years would be due beyond the end of time.Duration.
 const MinRate = 1.0 / 86400
 
+// MaxConcurrency bounds the workers of a closed model (a load of
+// workers instead of a shape), for the flags, profiles and attacks alike.
+const MaxConcurrency = 100000
+
 // maxDuration is the largest time.Duration, the end of every schedule.
 const maxDuration = time.Duration(math.MaxInt64)
 
