@@ -56,6 +56,10 @@ func TestAttackClosedModel(t *testing.T) {
 	if code != 0 || strings.Contains(stdout, "closed") || !strings.Contains(stdout, "from scheduled send") {
 		t.Errorf("open model (exit %d) mentions a closed model or lacks the scheduled send:\n%s", code, stdout)
 	}
+	// A closed model whose every request fails does not pass.
+	if code, _, stderr := runInProcess(t, "attack", "-u", "http://127.0.0.1:1/", "--concurrency", "2", "-d", "200ms", "-q", "-o", ""); code != exitThreshold || !strings.Contains(stderr, "transport failures") {
+		t.Errorf("closed model against a refusing target: exit %d, %q; want %d for the transport failures", code, stderr, exitThreshold)
+	}
 	// Nor does a report of both, which says that some files are closed.
 	code, stdout, _ = runInProcess(t, "report", out, open)
 	if strings.Contains(stdout, "Model     closed") || strings.Contains(stdout, "n/a (closed model)") ||

@@ -294,6 +294,14 @@ func TestShardDefersTheVerdict(t *testing.T) {
 	}
 	if code, _, stderr := runInProcess(t, "report", out); code != exitThreshold || !strings.Contains(stderr, "1 of 2 shards read; shard 0/2 is missing") {
 		t.Errorf("report of the failing shard alone: exit %d, %q; want 1, saying shard 0/2 is missing", code, stderr)
+	}
+	// Every shard failing, each exiting 0: the whole run's report fails.
+	other := filepath.Join(filepath.Dir(out), "s0.bin")
+	if code, _, stderr := runInProcess(t, "attack", "-u", failing.URL, "-r", "20/s", "-d", "300ms", "--shard", "0/2", "--run-id", "r", "-o", other, "-q"); code != exitOK {
+		t.Fatalf("failing shard 0/2: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runInProcess(t, "report", out, other); code != exitThreshold || !strings.Contains(stderr, "server errors") || strings.Contains(stderr, "missing") {
+		t.Errorf("report of both failing shards: exit %d, %q; want 1 for the server errors, no shard missing", code, stderr)
 	} // Without a result file, nothing would carry its failure: refused.
 	for _, cmd := range [][]string{{"attack", "-u", failing.URL, "-r", "20/s", "-d", "300ms"}, {"run", "mira-chat", "--base-url", failing.URL}} {
 		args := append(cmd, "--shard", "1/2", "--run-id", "r", "-o", "", "-q")
