@@ -210,16 +210,8 @@ func (b *builder) shard(runID, name string) {
 		sr = &splitRun{read: map[int]bool{}}
 		b.split[runID] = sr
 	}
-	sr.counts = appendNewInt(sr.counts, sh.Count)
+	sr.counts = appendNew(sr.counts, sh.Count)
 	sr.read[sh.Index] = true
-}
-
-// appendNewInt appends n unless it is already there.
-func appendNewInt(list []int, n int) []int {
-	if slices.Contains(list, n) {
-		return list
-	}
-	return append(list, n)
 }
 
 // shardsMissing settles, for each run split into shards, which shards
@@ -423,12 +415,13 @@ func (b *builder) note(format string, args ...any) {
 	b.run.Notes = append(b.run.Notes, fmt.Sprintf(format, args...))
 }
 
-// appendNew appends s unless it is empty or already there.
-func appendNew(list []string, s string) []string {
-	if s == "" || slices.Contains(list, s) {
+// appendNew appends v unless it is the zero value ("", 0) or already there.
+func appendNew[T comparable](list []T, v T) []T {
+	var zero T
+	if v == zero || slices.Contains(list, v) {
 		return list
 	}
-	return append(list, s)
+	return append(list, v)
 }
 
 // joinDistinct renders one value as itself and several as "n things: a; b".

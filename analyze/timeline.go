@@ -79,9 +79,8 @@ func NewTimelineHistogram() *hdrhistogram.Histogram {
 
 // Add counts one attempt of a class.
 func (t *Timeline) Add(r *records.Record, class uint32) {
-	sec := r.Scheduled.Unix()
-	b := t.bucket(sec)
-	if i := int(floorDiv(sec, t.Width) - t.Origin); i < t.settled && (b.Latency == nil || b.Latency.h == nil) {
+	i, b := t.bucketAt(r.Scheduled.Unix())
+	if i < t.settled && (b.Latency == nil || b.Latency.h == nil) {
 		t.dirty = append(t.dirty, i) // a late record (a timeout, say): compact it again soon
 	}
 	b.Offered++
@@ -152,6 +151,13 @@ func (t *Timeline) fit() {
 
 // bucket returns the interval holding a second, covering it first.
 func (t *Timeline) bucket(sec int64) *TimeBucket {
+	_, b := t.bucketAt(sec)
+	return b
+}
+
+// bucketAt returns the interval holding a second and its index in
+// Buckets, covering it first.
+func (t *Timeline) bucketAt(sec int64) (int, *TimeBucket) {
 	if t.Width == 0 {
 		t.Width, t.Origin, t.Buckets = 1, sec, make([]TimeBucket, 1, 64)
 	}
@@ -160,7 +166,7 @@ func (t *Timeline) bucket(sec int64) *TimeBucket {
 		t.cover(floorDiv(sec, t.Width))
 		i = floorDiv(sec, t.Width) - t.Origin // cover may have widened
 	}
-	return &t.Buckets[i]
+	return int(i), &t.Buckets[i]
 }
 
 // cover grows the buckets to include interval b, widening them while the
@@ -257,11 +263,11 @@ func (t *Timeline) Merge(o *Timeline, id func(uint32) uint32) {
 			continue
 		}
 		sec := (o.Origin + int64(i)) * o.Width // the interval's first second; t is at least as wide
-		b := t.bucket(sec)
+		j, b := t.bucketAt(sec)
 		t.cells -= b.count()
 		b.add(ob, id)
 		t.cells += b.count()
-		if j := int(floorDiv(sec, t.Width) - t.Origin); j < len(t.Buckets)-LiveIntervals {
+		if j < len(t.Buckets)-LiveIntervals {
 			b.compact() // merging a long timeline holds no more whole histograms than it
 		}
 		t.fit()

@@ -188,7 +188,6 @@ type Attack struct {
 	started  atomic.Uint64 // attempts the targeter let through
 	retries  atomic.Uint64 // retries sent
 	retrier  *retrier      // nil without retries
-	bounded  bool          // the attack has a duration
 }
 
 // Start begins an attack. Records arrive on Records until the schedule ends
@@ -216,7 +215,6 @@ func Start(o Options) (*Attack, error) {
 	}
 	a := &Attack{
 		sched:    sched,
-		bounded:  o.Duration > 0,
 		meter:    newMeter(tr, o.Capture),
 		attempts: make(chan records.Attempt, 1024),
 	}
@@ -306,7 +304,7 @@ func (a *Attack) Attempts() <-chan records.Attempt { return a.attempts }
 // that they cannot make up for the unsent attempts of a paced leg.
 func (a *Attack) Planned() (uint64, bool) {
 	if a.sched.Closed() {
-		return a.Started(), a.bounded
+		return a.Started(), a.sched.Duration() > 0
 	}
 	n, bounded := a.sched.Planned()
 	return n + a.retries.Load(), bounded
@@ -396,9 +394,7 @@ func (a *Attack) fill(vr *vegeta.Result, at *records.Attempt) *http.Request {
 	if header == nil {
 		header = obs.header // vegeta drops the headers of a body that failed
 	}
-	if header != nil {
-		rec.RetryAfter = header.Get("Retry-After")
-	}
+	rec.RetryAfter = header.Get("Retry-After") // "" for no header: a nil Header has none
 	at.Header, at.Method, at.URL, at.Scope, at.Principal, at.Request = header, vr.Method, vr.URL, obs.scope, obs.principal, obs.request
 	if obs.body != nil {
 		at.Buffer, at.Body, at.Recycle = obs.body, *obs.body, recycleBody

@@ -200,9 +200,5 @@ func (c *Chain) Phase() string {
 	if c.leg.Probe != nil {
 		return c.plan.Profile.Phases[c.leg.Phases[0]].Name + " (probe)"
 	}
-	if c.leg.Sequence == nil {
-		return c.plan.Profile.Phases[c.leg.Phases[0]].Name
-	}
-	i := c.leg.Sequence.At(time.Since(c.legAt))
-	return c.plan.Profile.Phases[c.leg.Phases[i]].Name
+	return c.plan.Profile.Phases[c.leg.Phases[c.leg.PhaseAt(time.Since(c.legAt))]].Name
 }

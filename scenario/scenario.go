@@ -37,6 +37,15 @@ type Leg struct {
 	Duration    time.Duration
 }
 
+// PhaseAt is the index into Phases of the phase running elapsed into the
+// leg: by its Sequence, or its one phase for a closed or a probe leg.
+func (l Leg) PhaseAt(elapsed time.Duration) int {
+	if l.Sequence == nil {
+		return 0
+	}
+	return l.Sequence.At(elapsed)
+}
+
 // Closed reports whether the leg is a closed model's.
 func (l Leg) Closed() bool { return l.Concurrency > 0 }
 
@@ -58,9 +67,6 @@ type Plan struct {
 	bodies  map[string][]byte // the bodies that are the same for every request
 	counter atomic.Uint64     // {{counter}}
 }
-
-// New plans a profile: its legs, with every body file read.
-func New(p *profiles.Profile) (*Plan, error) { return NewShard(p, records.Shard{}) }
 
 // NewShard plans shard sh's part of a profile (the whole profile for the
 // zero Shard). Each load phase runs the shard's pace.Share of the phase's
@@ -97,12 +103,10 @@ func NewShard(p *profiles.Profile, sh records.Shard) (*Plan, error) {
 			if ph.Plan.Duration <= 0 {
 				return nil, fmt.Errorf("phase %s: a profile's load phase needs a duration above 0", ph.Name)
 			}
-			if ph.Plan.Concurrency > 0 {
+			if ph.Plan.Concurrency > 0 { // a closed model is an engine of its own
 				if err := closedRetries(p, ph); err != nil {
 					return nil, err
 				}
-			}
-			if ph.Plan.Concurrency > 0 { // a closed model is an engine of its own
 				if err := flush(); err != nil {
 					return nil, err
 				}
@@ -113,10 +117,7 @@ func NewShard(p *profiles.Profile, sh records.Shard) (*Plan, error) {
 				plan.Legs = append(plan.Legs, Leg{Phases: []int{i}, Concurrency: uint64(workers), Duration: ph.Plan.Duration})
 				continue
 			}
-			shape := ph.Plan.Shape
-			if !sh.IsZero() {
-				shape = pace.NewShare(shape, uint64(sh.Index), uint64(sh.Count))
-			}
+			shape := pace.NewShare(ph.Plan.Shape, uint64(sh.Index), uint64(sh.Count))
 			segs, idx = append(segs, pace.Segment{Name: ph.Name, Shape: shape, Duration: ph.Plan.Duration}), append(idx, i)
 		case profiles.PhasePause:
 			segs, idx = append(segs, pace.Segment{Name: ph.Name, Duration: ph.Pause}), append(idx, i)
@@ -177,10 +178,7 @@ func (p *Plan) Next(leg Leg) func(elapsed time.Duration, t *vegeta.Target) (stri
 		mixes[i] = p.mixOf(p.Profile.Phases[ph])
 	}
 	return func(elapsed time.Duration, t *vegeta.Target) (string, error) {
-		i := 0 // a closed leg has one phase
-		if leg.Sequence != nil {
-			i = leg.Sequence.At(elapsed)
-		}
+		i := leg.PhaseAt(elapsed)
 		phase := p.Profile.Phases[leg.Phases[i]]
 		r := mixes[i].draw()
 		return r.Name, p.Target(r, phase.Name, t)
@@ -195,12 +193,8 @@ func (p *Plan) RetryOf(leg Leg) func(elapsed time.Duration, request string) (ret
 		if r := p.Profile.Request(request); r != nil && r.Retry != nil {
 			return r.Retry.Options, r.Retry.On
 		}
-		if leg.Sequence != nil || leg.Closed() {
-			i := 0
-			if leg.Sequence != nil {
-				i = leg.Sequence.At(elapsed)
-			}
-			if ph := p.Profile.Phases[leg.Phases[i]]; ph.Retry != nil {
+		if leg.Probe == nil {
+			if ph := p.Profile.Phases[leg.Phases[leg.PhaseAt(elapsed)]]; ph.Retry != nil {
 				return ph.Retry.Options, ph.Retry.On
 			}
 		}

@@ -214,7 +214,7 @@ func TestBundledProfilesPlan(t *testing.T) {
 		if len(errs) > 0 {
 			t.Fatal(errs)
 		}
-		plan, err := New(p)
+		plan, err := NewShard(p, records.Shard{})
 		if err != nil {
 			t.Fatal(err)
 		}

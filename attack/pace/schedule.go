@@ -46,6 +46,9 @@ func NewClosedSchedule(duration time.Duration) *Schedule {
 	return &Schedule{duration: max(duration, 0)}
 }
 
+// Duration returns how long the schedule lasts, 0 if unbounded.
+func (s *Schedule) Duration() time.Duration { return s.duration }
+
 // Closed reports whether the schedule is a closed model's.
 func (s *Schedule) Closed() bool { return s.shape == nil }
 

@@ -30,9 +30,10 @@ type Share struct {
 var _ Shape = Share{}
 
 // NewShare returns shard index's share of whole among count shards; one
-// shard (count 1) is the whole itself.
+// shard (count 1), or none (count 0: the run is not split), is the whole
+// itself.
 func NewShare(whole Shape, index, count uint64) Shape {
-	if count == 1 && index == 0 {
+	if count == 0 || count == 1 && index == 0 {
 		return whole
 	}
 	return Share{Whole: whole, Index: index, Count: count}

@@ -104,3 +104,18 @@ func TestShareValidate(t *testing.T) {
 		t.Errorf("NewShare(constant, 0, 1) = %v; want the whole shape", got)
 	}
 }
+
+// TestNewShareOfNoShard: no split (count 0) and one shard are the whole
+// shape itself; more shards are a Share.
+func TestNewShareOfNoShard(t *testing.T) {
+	whole := Constant{PerSecond: 10}
+	for _, tc := range []struct {
+		index, count uint64
+		whole        bool
+	}{{0, 0, true}, {0, 1, true}, {1, 2, false}} {
+		_, isWhole := NewShare(whole, tc.index, tc.count).(Constant)
+		if isWhole != tc.whole {
+			t.Errorf("NewShare(%d/%d) is the whole: %v; want %v", tc.index, tc.count, isWhole, tc.whole)
+		}
+	}
+}

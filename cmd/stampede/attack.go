@@ -307,11 +307,6 @@ func attackHeader(cmd *cobra.Command, f *attackFlags, opts attack.Options, targe
 	}
 }
 
-// pacerOf describes an attack's load for the result file.
-func pacerOf(o attack.Options) string {
-	return profiles.Plan{Shape: o.Shape, Concurrency: o.Concurrency}.String()
-}
-
 // execution is one attack ready to run.
 type execution struct {
 	opts     attack.Options
@@ -450,15 +445,12 @@ func attackOptions(ctx context.Context, e *env, f *attackFlags, policy redact.Po
 	if f.split, err = shardOf(f.shard, f.runID, f.output); err != nil {
 		return attack.Options{}, "", err
 	}
-	f.wholeLoad = pacerOf(attack.Options{Shape: plan.Shape, Concurrency: plan.Concurrency}) // every shard's file names the run's
+	f.wholeLoad = plan.String() // every shard's file names the run's
 	if err := shareLoad(&plan, f.split); err != nil {
 		return attack.Options{}, "", err
 	}
 	targets = attack.ShareTargets(targets, f.split)
-	if f.maxWorkers > 0 && f.workers > f.maxWorkers && !f.workersSet {
-		f.workers = f.maxWorkers // the default start of 10 yields to an explicit cap
-	}
-	workers, maxWorkers := f.workers, workerBound(f.workers, f.maxWorkers, f.maxWorkersSet)
+	workers, maxWorkers := workerLimits(f.workers, f.maxWorkers, f.workersSet, f.maxWorkersSet)
 	if plan.Concurrency > 0 {
 		if !f.workersSet {
 			workers = 0 // a closed model's workers are its concurrency
@@ -736,6 +728,17 @@ func workerBound(start, most uint64, mostSet bool) uint64 {
 		return start
 	}
 	return most
+}
+
+// workerLimits are the attack's start and bound of workers for --workers
+// start and --max-workers most (workerBound); the default start of 10
+// yields to an explicit bound below it.
+func workerLimits(start, most uint64, startSet, mostSet bool) (uint64, uint64) {
+	limit := workerBound(start, most, mostSet)
+	if mostSet && !startSet && start > limit {
+		start = limit
+	}
+	return start, limit
 }
 
 // maxWorkersUsage is the help of --max-workers.

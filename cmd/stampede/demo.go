@@ -180,9 +180,10 @@ func demoProfile(cmd *cobra.Command, e *env, base string, plan profiles.Plan, f 
 	}
 	rf := &runFlags{
 		output: filepath.Join(f.dir, demoResults), format: "text", baseURL: base, quiet: f.quiet,
-		timeout: attack.DefaultTimeout, workers: attack.DefaultWorkers, maxWorkers: attack.DefaultMaxWorkers, workerLimit: attack.DefaultMaxWorkers, judge: judgeFlags{defaults: true},
+		timeout: attack.DefaultTimeout, workers: attack.DefaultWorkers, maxWorkers: attack.DefaultMaxWorkers, judge: judgeFlags{defaults: true},
 		metrics: metricsFlags{srv: f.metrics.srv},
 	}
+	rf.limitWorkers()
 	return preparePlan(cmd, e, rf, p)
 }
 

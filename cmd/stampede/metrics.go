@@ -54,10 +54,10 @@ func (f *metricsFlags) check() error {
 // before fn starts the attack, kept up --metrics-linger after it, then
 // closed. An address that cannot be bound fails the run.
 func (f *metricsFlags) serve(ctx context.Context, e *env, fn func() error) error {
-	if err := f.check(); err != nil || f.addr == "" {
-		if err != nil {
-			return err
-		}
+	if err := f.check(); err != nil {
+		return err
+	}
+	if f.addr == "" {
 		return fn()
 	}
 	m := metrics.New(metrics.Options{})

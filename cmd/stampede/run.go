@@ -388,10 +388,7 @@ func runnable(p *profiles.Profile, f *runFlags) (*scenario.Plan, error) {
 // default bound raises it, and the default start of 10 yields to an
 // explicit bound below it.
 func (f *runFlags) limitWorkers() {
-	f.workerLimit = workerBound(f.workers, f.maxWorkers, f.maxWorkersSet)
-	if f.maxWorkersSet && !f.workersSet && f.workers > f.workerLimit {
-		f.workers = f.workerLimit
-	}
+	f.workers, f.workerLimit = workerLimits(f.workers, f.maxWorkers, f.workersSet, f.maxWorkersSet)
 }
 
 // closedOnly reports whether every load phase of p is a closed model's.
@@ -410,9 +407,10 @@ func closedOnly(p *profiles.Profile) bool {
 
 // check checks the flags of run against each other and the profile.
 func (f *runFlags) check(p *profiles.Profile) error {
+	if err := checkSummaryFormat(f.format); err != nil {
+		return err
+	}
 	switch {
-	case checkSummaryFormat(f.format) != nil:
-		return checkSummaryFormat(f.format)
 	case f.timeout < 0:
 		return usageErrorf("--timeout %s: must not be negative (0 for no timeout)", f.timeout)
 	case f.workers == 0:

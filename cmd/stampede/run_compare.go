@@ -86,12 +86,6 @@ func comparePolicyProfile(cmd *cobra.Command, e *env, f *runFlags, arg string, p
 	if pr.file != nil {
 		defer pr.file.Close()
 	}
-	for _, leg := range pr.plan.Legs {
-		if leg.Closed() {
-			name := pr.plan.Profile.Phases[leg.Phases[0]].Name
-			return analyze.Run{}, "", usageErrorf("--compare-retry: phase %s is a closed model (concurrency:), and retrying clients run in the open model: give it a rate", name)
-		}
-	}
 	detail, err := retryAll(pr.plan.Profile, policy)
 	if err != nil {
 		return analyze.Run{}, "", err
@@ -115,6 +109,9 @@ func retryAll(p *profiles.Profile, policy retry.Policy) (string, error) {
 		ph := &p.Phases[i]
 		if ph.Kind != profiles.PhaseLoad {
 			continue
+		}
+		if ph.Plan.Concurrency > 0 {
+			return "", usageErrorf("--compare-retry: phase %s is a closed model (concurrency:), and retrying clients run in the open model: give it a rate", ph.Name)
 		}
 		var given retryFlags
 		if ph.Retry != nil {

@@ -66,18 +66,9 @@ func shareLoad(plan *profiles.Plan, sh records.Shard) error {
 		plan.Concurrency = uint64(n)
 	}
 	if plan.Shape != nil {
-		plan.Shape = shareShape(plan.Shape, sh)
+		plan.Shape = pace.NewShare(plan.Shape, uint64(sh.Index), uint64(sh.Count))
 	}
 	return nil
-}
-
-// shareShape is shard sh's part of a load shape; the zero Shard's is the
-// whole shape.
-func shareShape(s pace.Shape, sh records.Shard) pace.Shape {
-	if sh.IsZero() {
-		return s
-	}
-	return pace.NewShare(s, uint64(sh.Index), uint64(sh.Count))
 }
 
 // shardVerdict is the exit of a run: its verdict's, except for a shard of
