@@ -35,6 +35,8 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
+
+	"github.com/stampede-dev/stampede/reports"
 )
 
 // config is what one run of the comparison does.
@@ -157,18 +159,8 @@ func order(i int) [2]string {
 	return [2]string{"vegeta", "stampede"}
 }
 
-// stampedeSummary holds the keys of stampede/summary/v1 read here.
-type stampedeSummary struct {
-	Schema         string  `json:"schema"`
-	Requests       int64   `json:"requests"`
-	Successes      int64   `json:"successes"`
-	DurationS      float64 `json:"duration_s"`
-	Unsent         int64   `json:"unsent"`
-	RecordsWritten int64   `json:"records_written"`
-	Latency        struct {
-		P99 float64 `json:"p99"`
-	} `json:"latency_ms"`
-}
+// stampedeSummary is stampede's JSON summary (stampede/summary/v1).
+type stampedeSummary struct{ reports.JSONSummary }
 
 func parseStampede(b []byte) (stampedeSummary, error) {
 	var s stampedeSummary
@@ -421,8 +413,8 @@ func (b *bench) stampedeAttack(a attack, pair, pos int) sample {
 		s.Err = fmt.Sprintf("%v (exit %d, see %s)", err, u.exit, errp)
 		return s
 	}
-	s.Requests, s.Successes, s.Achieved, s.P99ms = sum.Requests, sum.Successes, sum.achieved(), sum.Latency.P99
-	s.Records = sum.RecordsWritten
+	s.Requests, s.Successes, s.Achieved, s.P99ms = int64(sum.Requests), int64(sum.Successes), sum.achieved(), sum.LatencyMs.P99
+	s.Records = int64(sum.RecordsWritten)
 	if st, err := os.Stat(result); err == nil {
 		s.FileBytes = st.Size()
 	}

@@ -13,6 +13,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/stampede-dev/stampede/records"
+	"github.com/stampede-dev/stampede/reports"
 )
 
 func TestMedian(t *testing.T) {
@@ -69,7 +70,7 @@ func TestParseStampede(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Requests != 50000 || s.Successes != 49990 || s.RecordsWritten != 50000 || s.Latency.P99 != 12.5 {
+	if s.Requests != 50000 || s.Successes != 49990 || s.RecordsWritten != 50000 || s.LatencyMs.P99 != 12.5 {
 		t.Errorf("parsed %+v", s)
 	}
 	if got := s.achieved(); math.Abs(got-49990/10.0001) > 1e-9 {
@@ -81,7 +82,7 @@ func TestParseStampede(t *testing.T) {
 	if _, err := parseStampede([]byte("Target GET …")); err == nil {
 		t.Error("a text summary parsed")
 	}
-	if got := (stampedeSummary{Successes: 1}).achieved(); !math.IsNaN(got) {
+	if got := (stampedeSummary{reports.JSONSummary{Successes: 1}}).achieved(); !math.IsNaN(got) {
 		t.Errorf("achieved without a duration = %v", got)
 	}
 }
