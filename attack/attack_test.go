@@ -17,6 +17,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/stampede-dev/stampede/attack/pace"
+	"github.com/stampede-dev/stampede/internal/testserver"
 	"github.com/stampede-dev/stampede/records"
 )
 
@@ -347,34 +348,11 @@ func TestOptionsValidate(t *testing.T) {
 	}
 }
 
-// stalledBody429 starts a server that answers 429 with Retry-After and
-// X-RateLimit headers, then stalls its body until the client gives up
-// (at most 5s).
-func stalledBody429(t *testing.T) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Retry-After", "1")
-		h.Set("X-RateLimit-Limit", "10")
-		h.Set("X-RateLimit-Remaining", "0")
-		h.Set("X-RateLimit-Reset", "1")
-		h.Set("Content-Length", "100")
-		w.WriteHeader(http.StatusTooManyRequests)
-		w.(http.Flusher).Flush()
-		select {
-		case <-r.Context().Done():
-		case <-time.After(5 * time.Second):
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv
-}
-
 // TestStalledBodyKeepsHeaders: a response whose body times out after its
 // headers arrived keeps its status and headers, Retry-After included, for
 // classification and the contract checks.
 func TestStalledBodyKeepsHeaders(t *testing.T) {
-	o := options(stalledBody429(t).URL, 10, 200*time.Millisecond)
+	o := options(testserver.StalledBody429(t).URL, 10, 200*time.Millisecond)
 	o.Transport.Timeout = 300 * time.Millisecond
 	a, err := Start(o)
 	if err != nil {

@@ -2,15 +2,14 @@ package main
 
 import (
 	"encoding/json"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stampede-dev/stampede/analyze/contract"
+	"github.com/stampede-dev/stampede/internal/testserver"
 	"github.com/stampede-dev/stampede/records"
 
 	"github.com/stampede-dev/stampede/reports"
@@ -97,21 +96,7 @@ func TestContractInEveryRetryAfterMode(t *testing.T) {
 // client's timeout: the 429s are still held to the contract, and their
 // records keep the Retry-After they gave.
 func TestContractChecksStalledBodies(t *testing.T) {
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Retry-After", "1")
-		h.Set("X-RateLimit-Limit", "10")
-		h.Set("X-RateLimit-Remaining", "0")
-		h.Set("X-RateLimit-Reset", "1")
-		h.Set("Content-Length", "100")
-		w.WriteHeader(http.StatusTooManyRequests)
-		w.(http.Flusher).Flush()
-		select {
-		case <-r.Context().Done():
-		case <-time.After(5 * time.Second):
-		}
-	}))
-	t.Cleanup(ts.Close)
+	ts := testserver.StalledBody429(t)
 	out := filepath.Join(t.TempDir(), "r.bin")
 	_, stdout, stderr := runInProcess(t, "attack", "--url", ts.URL, "-r", "10/s", "-d", "300ms", "--timeout", "300ms",
 		"-o", out, "--format", "json", "-q")

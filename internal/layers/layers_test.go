@@ -57,6 +57,7 @@ var allowed = map[string][]string{
 	"internal/browsertest": {"internal/golden"},
 	"internal/layers":      nil,
 	"internal/gradetest":   nil,
+	"internal/testserver":  nil,
 	"scripts/benchtarget":  nil,
 	"scripts/benchcompare": {"records", "reports"},
 }
