@@ -75,18 +75,22 @@ func TestTimelineKeepsOnlyRecentIntervalsWhole(t *testing.T) {
 				whole++
 			}
 		}
+	}
+	for sec := range 100 {
 		h := NewTimelineHistogram()
 		for range 20 {
-			RecordLatency(h, time.Duration(1+i%7)*time.Millisecond)
+			RecordLatency(h, time.Duration(1+sec%7)*time.Millisecond)
 		}
-		p := point(t0.Add(time.Duration(i)*time.Second), h)
+		p := point(t0.Add(time.Duration(sec)*time.Second), h)
 		p.Offered, p.Sent, p.Successes, p.Logical = 20, 20, 20, 20
+		p.Families[Family2xx] = 20
+		p.InFlight = 20 * (time.Duration(1+sec%7) * time.Millisecond).Seconds() // 20 requests of that latency, in a second
 		want = append(want, p)
 	}
 	if whole > 2*LiveIntervals {
 		t.Errorf("%d whole histograms in %d intervals; want at most %d (the last %d intervals, overall and one class)", whole, len(tl.Buckets), 2*LiveIntervals, LiveIntervals)
 	}
-	got := tl.Points()
+	got := tl.AtLeast(time.Second).Points()
 	if len(got) != len(want) {
 		t.Fatalf("%d points; want %d", len(got), len(want))
 	}
@@ -95,7 +99,7 @@ func TestTimelineKeepsOnlyRecentIntervalsWhole(t *testing.T) {
 			t.Fatalf("point %d = %+v; want %+v", i, got[i], want[i])
 		}
 	}
-	if cp := tl.ClassPoints(1); len(cp) != 100 || cp[3].P99 != want[3].P99 {
+	if cp := tl.AtLeast(time.Second).ClassPoints(1); len(cp) != 100 || cp[3].P99 != want[3].P99 {
 		t.Errorf("class points: %d, the fourth %+v; want 100 matching the overall ones", len(cp), cp[3])
 	}
 }

@@ -235,6 +235,7 @@ func (l RecoveryLevel) String() string {
 // Recovery finds the first fault window of the timeline and the time
 // the run took to recover from it.
 func (t *Timeline) Recovery() Recovery {
+	t = t.AtLeast(time.Second) // whole seconds, as the threshold's doc says
 	rec := Recovery{Resolution: t.Step()}
 	healthiest, seen := 1.0, false
 	for i := range t.Buckets {
@@ -304,6 +305,7 @@ func (t *Timeline) intervalStart(i int) time.Time {
 // PeakSent returns the most attempts per second that left in one
 // interval: the peak load the target saw.
 func (t *Timeline) PeakSent() float64 {
+	t = t.AtLeast(time.Second) // a peak of whole seconds, not of the noise of an eighth
 	var peak uint64
 	for i := range t.Buckets {
 		peak = max(peak, t.Buckets[i].Sent)
@@ -311,7 +313,7 @@ func (t *Timeline) PeakSent() float64 {
 	if t.Width == 0 {
 		return 0
 	}
-	return float64(peak) / float64(t.Width)
+	return float64(peak) / t.Step().Seconds()
 }
 
 func faultRate(b *TimeBucket) float64 { return ratio(b.Faults, b.Offered) }

@@ -67,6 +67,10 @@ type Summary struct {
 	// Retries follows the logical requests and their retries.
 	Retries Retries
 
+	// Scatter keeps the attempts for the chart of every request, within
+	// MaxScatterPoints.
+	Scatter Scatter
+
 	lastUnclassified *classify.Class // the class of the last record without one
 
 	// The per-request breakdown (RequestStats): by ID - 1, at most
@@ -123,6 +127,7 @@ func (s *Summary) Add(r *records.Record) {
 		s.addToRequest(r, c.ID)
 	}
 	s.Timeline.Add(r, c.ID)
+	s.Scatter.add(r, c.ID)
 	s.Retries.add(r, c)
 	s.Requests++
 	if r.Success() {
@@ -164,6 +169,7 @@ func (s *Summary) Merge(other *Summary) {
 	ids := s.mergeClasses(other)
 	s.mergeRequests(other, ids)
 	s.Timeline.Merge(&other.Timeline, func(id uint32) uint32 { return ids[id] })
+	s.Scatter.merge(&other.Scatter, func(id uint32) uint32 { return ids[id] })
 	s.Retries.merge(&other.Retries)
 }
 

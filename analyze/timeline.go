@@ -16,8 +16,13 @@ import (
 // keep their non-zero buckets, a few kilobytes (Cell).
 const (
 	// MaxTimelineBuckets bounds the intervals from the first to the last:
-	// one hour of one-second intervals.
+	// 7.5 minutes of the narrowest intervals, an hour of one-second ones.
 	MaxTimelineBuckets = 3600
+	// TimelineTick is the narrowest interval, the unit of a timeline's
+	// Width: an eighth of a second, so that the chart of a run of a few
+	// seconds has dozens of points. Reports that count per second read
+	// AtLeast(time.Second).
+	TimelineTick = time.Second / 8
 	// MaxTimelineCells bounds the latency histograms, overall and per
 	// class, over all intervals.
 	MaxTimelineCells = 2048
@@ -35,11 +40,12 @@ const (
 // attempts the pacer scheduled (the offered rate) and the attempts
 // actually sent (the achieved rate), and keeps HDR histograms of the
 // corrected latency of the attempts scheduled in it, overall and per
-// class. Intervals are a power of two seconds long, aligned on the Unix
-// epoch, so the timelines of shards line up and merge exactly. The zero
-// value is empty and ready to use.
+// class, the requests in flight and the attempts by status family.
+// Intervals are a power of two TimelineTicks long (from 1/8 s), aligned on
+// the Unix epoch, so the timelines of shards line up and merge exactly.
+// The zero value is empty and ready to use.
 type Timeline struct {
-	Width   int64        // seconds per interval, a power of two; 0 while empty
+	Width   int64        // TimelineTicks per interval, a power of two; 0 while empty
 	Origin  int64        // interval number of Buckets[0], in units of Width since the Unix epoch
 	Buckets []TimeBucket // consecutive intervals, empty ones included
 	cells   int          // histograms allocated
@@ -62,13 +68,45 @@ func followed(class uint32) bool { return class <= MaxTimelineClasses }
 
 // TimeBucket is one interval of a Timeline.
 type TimeBucket struct {
-	Offered   uint64           // attempts scheduled in the interval
-	Sent      uint64           // attempts that left in the interval
-	Successes uint64           // attempts scheduled in it answered 2xx or 3xx
-	Logical   uint64           // first attempts scheduled in it: the logical requests the pacer offered
-	Faults    uint64           // attempts scheduled in it answered 5xx or failed in transport
-	Latency   *Cell            // of the attempts scheduled in it; nil when none
-	Classes   map[uint32]*Cell // the same, per class id; nil when none
+	Offered   uint64 // attempts scheduled in the interval
+	Sent      uint64 // attempts that left in the interval
+	Successes uint64 // attempts scheduled in it answered 2xx or 3xx
+	Logical   uint64 // first attempts scheduled in it: the logical requests the pacer offered
+	Faults    uint64 // attempts scheduled in it answered 5xx or failed in transport
+	// Families counts the attempts scheduled in it by FamilyOf.
+	Families [Families]uint64
+	// Busy is the time requests spent in flight within the interval, from
+	// their actual send to their completion, summed over the requests:
+	// divided by the interval's length it is the mean in flight. Requests
+	// that span whole intervals count there through spanning.
+	Busy     time.Duration
+	spanning int64            // requests in flight from this interval on, minus those from the next (a difference array: materialize adds it up)
+	Latency  *Cell            // of the attempts scheduled in it; nil when none
+	Classes  map[uint32]*Cell // the same, per class id; nil when none
+}
+
+// The status families of Timeline's counts, the indices of
+// TimeBucket.Families.
+const (
+	FamilyTransport = iota // no response: the request failed in transport
+	Family1xx
+	Family2xx
+	Family3xx
+	Family4xx
+	Family5xx
+	FamilyOther // a status outside 100–599
+	Families    // how many families there are
+)
+
+// FamilyOf returns the status family of an attempt.
+func FamilyOf(r *records.Record) int {
+	switch {
+	case r.ErrorKind != records.ErrNone:
+		return FamilyTransport
+	case r.Status >= 100 && r.Status < 600:
+		return int(r.Status / 100)
+	}
+	return FamilyOther
 }
 
 // NewTimelineHistogram returns an empty histogram of a timeline's geometry:
@@ -77,9 +115,12 @@ func NewTimelineHistogram() *hdrhistogram.Histogram {
 	return hdrhistogram.New(LowestLatencyUs, HighestLatencyUs, TimelineDigits)
 }
 
+// tickOf returns the TimelineTick holding a time.
+func tickOf(at time.Time) int64 { return floorDiv(at.UnixNano(), int64(TimelineTick)) }
+
 // Add counts one attempt of a class.
 func (t *Timeline) Add(r *records.Record, class uint32) {
-	i, b := t.bucketAt(r.Scheduled.Unix())
+	i, b := t.bucketAt(tickOf(r.Scheduled))
 	if i < t.settled && (b.Latency == nil || b.Latency.h == nil) {
 		t.dirty = append(t.dirty, i) // a late record (a timeout, say): compact it again soon
 	}
@@ -93,6 +134,7 @@ func (t *Timeline) Add(r *records.Record, class uint32) {
 	if r.ErrorKind != records.ErrNone || r.Status >= 500 {
 		b.Faults++
 	}
+	b.Families[FamilyOf(r)]++
 	if b.Latency == nil {
 		b.Latency = &Cell{}
 		t.cells++
@@ -110,9 +152,50 @@ func (t *Timeline) Add(r *records.Record, class uint32) {
 		}
 		RecordLatency(h.live(), r.Latency)
 	}
-	t.bucket(r.Scheduled.Add(r.Sent).Unix()).Sent++
+	sent := r.Scheduled.Add(r.Sent)
+	t.bucket(tickOf(sent)).Sent++
+	t.addBusy(sent, r.Scheduled.Add(r.Latency))
 	t.fit()
 	t.settle()
+}
+
+// addBusy counts a request in flight from one time to another: the parts
+// of the first and the last interval it covers in their Busy, the whole
+// intervals between through spanning.
+func (t *Timeline) addBusy(from, to time.Time) {
+	if !to.After(from) {
+		return
+	}
+	t.bucket(tickOf(from))
+	t.bucket(tickOf(to)) // both covered: indices are stable from here
+	first, last := t.index(from), t.index(to)
+	if first == last {
+		t.Buckets[first].Busy += to.Sub(from)
+		return
+	}
+	t.Buckets[first].Busy += t.intervalStart(first + 1).Sub(from)
+	t.Buckets[last].Busy += to.Sub(t.intervalStart(last))
+	if last > first+1 {
+		t.Buckets[first+1].spanning++
+		t.Buckets[last].spanning--
+	}
+}
+
+// index returns the index of the interval holding a time, which must be
+// covered.
+func (t *Timeline) index(at time.Time) int {
+	return int(floorDiv(tickOf(at), t.Width) - t.Origin)
+}
+
+// materialize adds the requests spanning whole intervals to their Busy.
+func (t *Timeline) materialize() {
+	var spanning int64
+	for i := range t.Buckets {
+		b := &t.Buckets[i]
+		spanning += b.spanning
+		b.Busy += time.Duration(spanning) * t.Step()
+		b.spanning = 0
+	}
 }
 
 // settle compacts the intervals more than LiveIntervals behind the last,
@@ -149,22 +232,22 @@ func (t *Timeline) fit() {
 	}
 }
 
-// bucket returns the interval holding a second, covering it first.
-func (t *Timeline) bucket(sec int64) *TimeBucket {
-	_, b := t.bucketAt(sec)
+// bucket returns the interval holding a tick, covering it first.
+func (t *Timeline) bucket(tick int64) *TimeBucket {
+	_, b := t.bucketAt(tick)
 	return b
 }
 
-// bucketAt returns the interval holding a second and its index in
-// Buckets, covering it first.
-func (t *Timeline) bucketAt(sec int64) (int, *TimeBucket) {
+// bucketAt returns the interval holding a tick and its index in Buckets,
+// covering it first.
+func (t *Timeline) bucketAt(tick int64) (int, *TimeBucket) {
 	if t.Width == 0 {
-		t.Width, t.Origin, t.Buckets = 1, sec, make([]TimeBucket, 1, 64)
+		t.Width, t.Origin, t.Buckets = 1, tick, make([]TimeBucket, 1, 64)
 	}
-	i := floorDiv(sec, t.Width) - t.Origin
+	i := floorDiv(tick, t.Width) - t.Origin
 	if i < 0 || i >= int64(len(t.Buckets)) {
-		t.cover(floorDiv(sec, t.Width))
-		i = floorDiv(sec, t.Width) - t.Origin // cover may have widened
+		t.cover(floorDiv(tick, t.Width))
+		i = floorDiv(tick, t.Width) - t.Origin // cover may have widened
 	}
 	return int(i), &t.Buckets[i]
 }
@@ -173,7 +256,7 @@ func (t *Timeline) bucketAt(sec int64) (int, *TimeBucket) {
 // span would exceed MaxTimelineBuckets.
 func (t *Timeline) cover(b int64) {
 	first, last := min(b, t.Origin), max(b, t.Origin+int64(len(t.Buckets))-1)
-	for uint64(last-first) >= MaxTimelineBuckets { // unsigned: no overflow for spans of 2⁶³ s
+	for uint64(last-first) >= MaxTimelineBuckets { // unsigned: no overflow for spans of 2⁶³ ticks
 		t.widen()
 		first, last = floorDiv(first, 2), floorDiv(last, 2)
 	}
@@ -192,6 +275,7 @@ func (t *Timeline) cover(b int64) {
 // one of the last LiveIntervals, so that widening never holds more whole
 // histograms than the timeline did.
 func (t *Timeline) widen() {
+	t.materialize()
 	origin := floorDiv(t.Origin, 2)
 	last := len(t.Buckets) - 1
 	n := int(floorDiv(t.Origin+int64(last), 2)-origin) + 1
@@ -219,6 +303,10 @@ func (b *TimeBucket) add(o *TimeBucket, id func(uint32) uint32) {
 	b.Successes += o.Successes
 	b.Logical += o.Logical
 	b.Faults += o.Faults
+	for f := range b.Families {
+		b.Families[f] += o.Families[f]
+	}
+	b.Busy += o.Busy
 	if o.Latency != nil {
 		if b.Latency == nil {
 			b.Latency = &Cell{}
@@ -257,15 +345,19 @@ func (t *Timeline) Merge(o *Timeline, id func(uint32) uint32) {
 	for t.Width < o.Width {
 		t.widen()
 	}
+	t.materialize()
+	var spanning int64 // o's requests spanning its interval i, not yet in its Busy
 	for i := range o.Buckets {
 		ob := &o.Buckets[i]
-		if ob.Offered == 0 && ob.Sent == 0 {
+		spanning += ob.spanning
+		if ob.Offered == 0 && ob.Sent == 0 && ob.Busy == 0 && spanning == 0 {
 			continue
 		}
-		sec := (o.Origin + int64(i)) * o.Width // the interval's first second; t is at least as wide
-		j, b := t.bucketAt(sec)
+		tick := (o.Origin + int64(i)) * o.Width // the interval's first tick; t is at least as wide
+		j, b := t.bucketAt(tick)
 		t.cells -= b.count()
 		b.add(ob, id)
+		b.Busy += time.Duration(spanning) * o.Step()
 		t.cells += b.count()
 		if j < len(t.Buckets)-LiveIntervals {
 			b.compact() // merging a long timeline holds no more whole histograms than it
@@ -285,39 +377,70 @@ func (b *TimeBucket) count() int {
 }
 
 // Step returns the length of an interval.
-func (t *Timeline) Step() time.Duration { return time.Duration(t.Width) * time.Second }
+func (t *Timeline) Step() time.Duration { return time.Duration(t.Width) * TimelineTick }
 
 // Start returns the beginning of the first interval, zero when empty.
 func (t *Timeline) Start() time.Time {
 	if t.Width == 0 {
 		return time.Time{}
 	}
-	return time.Unix(t.Origin*t.Width, 0).UTC()
+	return time.Unix(0, t.Origin*t.Width*int64(TimelineTick)).UTC()
+}
+
+// AtLeast returns the timeline with intervals of at least step: t itself
+// when they are, otherwise a copy widened until they are. Reports that
+// count per second read AtLeast(time.Second), so that their intervals are
+// the whole seconds they always were.
+func (t *Timeline) AtLeast(step time.Duration) *Timeline {
+	if t.Width == 0 || t.Step() >= step {
+		return t
+	}
+	c := &Timeline{}
+	c.Merge(t, nil)
+	for c.Step() < step {
+		c.widen()
+	}
+	return c
 }
 
 // TimePoint is one interval of a timeline, as reports show it.
 type TimePoint struct {
-	Start              time.Time     // beginning of the interval
-	Offered, Sent      uint64        // attempts scheduled, and sent, in it
-	Successes          uint64        // attempts scheduled in it answered 2xx or 3xx
-	Logical            uint64        // first attempts scheduled in it (Offered − Logical are retries)
-	Faults             uint64        // attempts scheduled in it answered 5xx or failed in transport
-	Count              uint64        // attempts scheduled in it (of the class, for ClassPoints)
-	P50, P90, P99, Max time.Duration // latency quantiles, 0 when empty
+	Start              time.Time        // beginning of the interval
+	Offered, Sent      uint64           // attempts scheduled, and sent, in it
+	Successes          uint64           // attempts scheduled in it answered 2xx or 3xx
+	Logical            uint64           // first attempts scheduled in it (Offered − Logical are retries)
+	Faults             uint64           // attempts scheduled in it answered 5xx or failed in transport
+	Families           [Families]uint64 // attempts scheduled in it by status family (FamilyOf)
+	InFlight           float64          // requests in flight, on average over the interval
+	Count              uint64           // attempts scheduled in it (of the class, for ClassPoints)
+	P50, P90, P99, Max time.Duration    // latency quantiles, 0 when empty
 }
 
 // Points returns every interval from the first to the last, with the
 // latency quantiles of all the attempts scheduled in it.
 func (t *Timeline) Points() []TimePoint {
+	t.materialize()
 	out := make([]TimePoint, len(t.Buckets))
 	scratch := NewTimelineHistogram()
 	for i := range t.Buckets {
 		b := &t.Buckets[i]
 		out[i] = point(t.Start().Add(time.Duration(i)*t.Step()), b.Latency.View(scratch))
 		out[i].Offered, out[i].Sent, out[i].Successes = b.Offered, b.Sent, b.Successes
-		out[i].Logical, out[i].Faults = b.Logical, b.Faults
+		out[i].Logical, out[i].Faults, out[i].Families = b.Logical, b.Faults, b.Families
+		out[i].InFlight = float64(b.Busy) / float64(t.Step())
 	}
 	return out
+}
+
+// Scheduled returns the points up to the last in which an attempt was
+// scheduled or sent: without the intervals after it, in which only the
+// last requests were in flight.
+func Scheduled(points []TimePoint) []TimePoint {
+	last := len(points)
+	for last > 0 && points[last-1].Offered == 0 && points[last-1].Sent == 0 {
+		last--
+	}
+	return points[:last]
 }
 
 // ClassPoints returns the intervals in which a class has attempts, with

@@ -29,10 +29,21 @@ func TestTimelineCountsAndQuantiles(t *testing.T) {
 	for _, r := range timelineRecords(start, 1000, 10*time.Millisecond, 2) {
 		tl.Add(&r, r.Class)
 	}
-	if tl.Width != 1 || tl.Start() != start {
-		t.Fatalf("width %d start %v, want 1 s from %v", tl.Width, tl.Start(), start)
+	if tl.Step() != TimelineTick || tl.Start() != start {
+		t.Fatalf("step %v start %v, want %v from %v", tl.Step(), tl.Start(), TimelineTick, start)
 	}
-	points := tl.Points()
+	if n := len(tl.Points()); n != 81 { // the last requests are in flight in the 81st
+		t.Fatalf("%d points of %v, want 81", n, tl.Step())
+	}
+	sec := tl.AtLeast(time.Second)
+	if sec.Step() != time.Second || sec.Start() != start || len(tl.Points()) != 81 {
+		t.Fatalf("AtLeast(1s): step %v start %v; want 1s from %v, the timeline unchanged", sec.Step(), sec.Start(), start)
+	}
+	points := sec.Points()
+	if n := len(points); n != 11 || points[10].Offered != 0 || points[10].InFlight <= 0 {
+		t.Fatalf("%d points, the last %+v; want 11, the last with requests in flight only", n, points[n-1])
+	}
+	points = Scheduled(points)
 	if len(points) != 10 {
 		t.Fatalf("%d points, want 10 (10 s of 100/s)", len(points))
 	}
@@ -47,10 +58,10 @@ func TestTimelineCountsAndQuantiles(t *testing.T) {
 	if offered != 1000 || sent != 1000 {
 		t.Errorf("offered %d sent %d, want 1000 each", offered, sent)
 	}
-	if n := len(tl.ClassPoints(1)); n != 10 {
+	if n := len(sec.ClassPoints(1)); n != 10 {
 		t.Errorf("class 1 has %d points, want 10", n)
 	}
-	if n := len(tl.ClassPoints(3)); n != 0 {
+	if n := len(sec.ClassPoints(3)); n != 0 {
 		t.Errorf("class 3 has %d points, want none", n)
 	}
 }
@@ -173,5 +184,47 @@ func TestTimelineAeons(t *testing.T) {
 	}
 	if len(tl.Buckets) > MaxTimelineBuckets || len(s.Counts) > MaxSeriesBuckets || s.Total() != 3 {
 		t.Errorf("%d buckets, series of %d counting %d", len(tl.Buckets), len(s.Counts), s.Total())
+	}
+}
+
+// TestTimelineInFlight: a request counts in flight from its actual send to
+// its completion, in part in the intervals it covers in part, whole in
+// those between; widening and merging keep the same time in flight.
+func TestTimelineInFlight(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var tl Timeline
+	// Scheduled at 0, sent at 100 ms, complete at 1.1 s.
+	r := records.Record{Scheduled: t0, Sent: 100 * time.Millisecond, Latency: 1100 * time.Millisecond, Status: 200}
+	tl.Add(&r, 1)
+	// A second one within one interval: 10 ms from 300 ms.
+	r2 := records.Record{Scheduled: t0.Add(300 * time.Millisecond), Latency: 10 * time.Millisecond, Status: 503}
+	tl.Add(&r2, 2)
+	points := tl.Points()
+	want := []float64{0.2, 1, 1.08, 1, 1, 1, 1, 1, 0.8}
+	if len(points) != len(want) {
+		t.Fatalf("%d points; want %d", len(points), len(want))
+	}
+	for i, p := range points {
+		if d := p.InFlight - want[i]; d > 1e-9 || d < -1e-9 {
+			t.Errorf("interval %d: %.4f in flight; want %.4f", i, p.InFlight, want[i])
+		}
+	}
+	if points[0].Families[Family2xx] != 1 || points[2].Families[Family5xx] != 1 {
+		t.Errorf("families %v, %v; want a 2xx in the first interval, a 5xx in the third", points[0].Families, points[2].Families)
+	}
+	sec := tl.AtLeast(time.Second).Points()
+	if len(sec) != 2 || sec[0].InFlight < 0.909999 || sec[0].InFlight > 0.910001 || sec[1].InFlight < 0.099999 || sec[1].InFlight > 0.100001 {
+		t.Errorf("per second: %+v; want 0.91 then 0.1 in flight", sec)
+	}
+	// The same two requests in two timelines merged: the same.
+	var a, b, merged Timeline
+	a.Add(&r, 1)
+	b.Add(&r2, 2)
+	merged.Merge(&a, nil)
+	merged.Merge(&b, nil)
+	for i, p := range merged.Points() {
+		if d := p.InFlight - want[i]; d > 1e-9 || d < -1e-9 {
+			t.Errorf("merged interval %d: %.4f in flight; want %.4f", i, p.InFlight, want[i])
+		}
 	}
 }
