@@ -89,7 +89,7 @@ func compareStart(run analyze.Run) time.Time {
 	if run.Summary == nil {
 		return time.Time{}
 	}
-	return run.Summary.Timeline.Start()
+	return run.Summary.Timeline.AtLeast(time.Second).Start() // the whole second Recovery counts from
 }
 
 // compareAbout returns what the comparison's runs share, target and load,
@@ -311,7 +311,7 @@ func CompareHTML(w io.Writer, cmp analyze.Comparison) error {
 			s = analyze.NewSummary()
 		}
 		key := fmt.Sprintf("load-%d", i)
-		chart := htmlElapsed(htmlLoadChart(s), s.Timeline.Start())
+		chart := htmlElapsed(htmlLoadChart(s), htmlView(s).Start())
 		for _, series := range chart.Series {
 			for _, v := range series.Values {
 				top = max(top, v)
@@ -330,7 +330,7 @@ func CompareHTML(w io.Writer, cmp analyze.Comparison) error {
 func htmlElapsed(c htmlChart, start time.Time) htmlChart {
 	x := make(htmlValues, len(c.X))
 	for i, v := range c.X {
-		x[i] = v - float64(start.Unix())
+		x[i] = v - unixSeconds(start)
 	}
 	c.X = x
 	return c

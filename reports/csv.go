@@ -100,7 +100,7 @@ func CSV(w io.Writer, run analyze.Run) error {
 // (empty when logical is 0); both are empty on the rows of a class.
 func CSVSeries(w io.Writer, run analyze.Run) error {
 	s := run.Summary
-	tl := &s.Timeline
+	tl := s.Timeline.AtLeast(time.Second)
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
 	retries := retried(run)
@@ -120,7 +120,7 @@ func CSVSeries(w io.Writer, run analyze.Run) error {
 	for i, st := range stats {
 		labels[i] = csvText(seriesLabel(st.Class))
 	}
-	origin, width := tl.Start(), strconv.FormatInt(tl.Width, 10)
+	origin, width := tl.Start(), strconv.FormatInt(int64(tl.Step()/time.Second), 10)
 	row := func(p analyze.TimePoint, id, label string) error {
 		p50, p99 := "", ""
 		if p.Count > 0 {
@@ -143,7 +143,7 @@ func CSVSeries(w io.Writer, run analyze.Run) error {
 		}
 		return cw.Write(cells)
 	}
-	for _, p := range tl.Points() {
+	for _, p := range analyze.Scheduled(tl.Points()) {
 		if err := row(p, "", "all"); err != nil {
 			return err
 		}

@@ -36,10 +36,6 @@ const (
 	// downsampled (LTTB), so an hour of one-second intervals stays a page
 	// of some hundred kilobytes.
 	MaxChartPoints = 1000
-	// htmlChartClasses is how many classes, the most frequent, get a
-	// series of their own in the chart of classes over time; the rest add
-	// up to "other".
-	htmlChartClasses = 8
 	// htmlPercentilesPerDecade is the resolution of the percentile chart:
 	// 20 points for each 9 added to the percentile (90 %, 99 %, 99.9 % …).
 	htmlPercentilesPerDecade = 20
@@ -175,7 +171,7 @@ func newHTMLPage(run analyze.Run) (*htmlPage, error) {
 		Title:   "stampede report",
 		Verdict: run.Verdict(),
 		Deltas:  Deltas(run),
-		Step:    max(s.Timeline.Step(), time.Second).String(), // an empty timeline's is 0
+		Step:    htmlStepText(htmlView(s).Step()),
 	}
 	for _, t := range p.Verdict.Thresholds {
 		p.DefaultThresholds = p.DefaultThresholds || t.Default
@@ -223,7 +219,7 @@ func newHTMLPage(run analyze.Run) (*htmlPage, error) {
 	for _, pr := range run.Probes {
 		p.Probes = append(p.Probes, newHTMLProbe(pr))
 	}
-	p.Data = newHTMLData(s, stats)
+	p.Data = newHTMLData(analyze.Run{Summary: s, Baseline: run.Baseline}, stats)
 	if retried(run) {
 		p.Retries = retryFacts(run)
 		f := retryFigures(run)
@@ -276,28 +272,6 @@ func newHTMLClass(st *analyze.ClassStats, requests uint64) htmlClass {
 	}
 	row.More = strings.Join(more, ", ")
 	return row
-}
-
-// htmlCovered returns the seconds of an interval the run covered: all of
-// it but for the first and last, which the run's schedule may cover in
-// part. A rate per second divides by it, so that a run starting or ending
-// within a second does not seem to ramp up or die off. It is at least a
-// quarter of the interval, so that a sliver cannot make a spike.
-func htmlCovered(s *analyze.Summary, start time.Time, step time.Duration) float64 {
-	from, to := start, start.Add(step)
-	if s.FirstScheduled.After(from) {
-		from = s.FirstScheduled
-	}
-	if s.Requests > 1 {
-		// The last attempt stands for the gap after it, as the first
-		// one does for the gap before the second.
-		end := s.LastScheduled.Add(s.LastScheduled.Sub(s.FirstScheduled) / time.Duration(s.Requests-1))
-		if end.Before(to) {
-			to = end
-		}
-	}
-	covered := to.Sub(from)
-	return max(covered, step/4).Seconds()
 }
 
 // htmlProbe is one report of `stampede probe`, as the page shows it.
@@ -433,143 +407,15 @@ func htmlCleanBlock(text string) string {
 	}, strings.ToValidUTF8(text, "\uFFFD"))
 }
 
-// htmlData is what the page's charts draw, computed here and embedded as
-// JSON: latencies in milliseconds, times in Unix seconds.
-type htmlData struct {
-	Step        float64   `json:"step"`        // seconds per timeline interval
-	Latency     htmlChart `json:"latency"`     // p50, p90 and p99 of each interval
-	Percentiles htmlChart `json:"percentiles"` // x = 1/(1−q), the latency at quantile q, overall and of the top classes
-	Classes     htmlChart `json:"classes"`     // responses per interval of the top classes and "other", unstacked
-	Rates       htmlChart `json:"rates"`       // offered, achieved and successful requests per second
-	// Load is the load the clients offered (logical requests) and the
-	// attempts their retries made of it, per second; only for a run
-	// whose clients retried.
-	Load *htmlChart `json:"load,omitempty"`
-	// Elapsed says the x of the load charts is seconds since the run's
-	// start, not a time (the comparison's runs ran at different times).
-	Elapsed bool `json:"elapsed,omitempty"`
-	// LoadMax is the top of the y axis of every load chart, so that the
-	// comparison's charts share a scale; 0 for each its own.
-	LoadMax float64 `json:"load_max,omitempty"`
-}
-
-// htmlChart is the data of one chart: x and the series drawn over it,
-// each as long as x.
-type htmlChart struct {
-	X      htmlValues   `json:"x"`
-	Series []htmlSeries `json:"series"`
-}
-
-// htmlSeries is one series of a chart.
-type htmlSeries struct {
-	Label  string     `json:"label"`
-	Values htmlValues `json:"values"`
-}
-
-// htmlValues are the values of a series; NaN is a gap (null in JSON).
-type htmlValues []float64
-
-// MarshalJSON writes the values with at most 3 decimals (a microsecond of
-// a millisecond value), NaN as null.
-func (v htmlValues) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 8*len(v)+2)
-	b = append(b, '[')
-	for i, x := range v {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			b = append(b, "null"...)
-			continue
-		}
-		b = strconv.AppendFloat(b, math.Round(x*1000)/1000, 'f', -1, 64)
+// htmlStepText names the width of the charts' intervals: "250 ms", "1 s".
+func htmlStepText(step time.Duration) string {
+	if step <= 0 {
+		step = time.Second // an empty timeline's
 	}
-	return append(b, ']'), nil
-}
-
-// newHTMLData computes the data of the four charts from the summary's
-// timeline and histograms; stats are its classes, most frequent first.
-func newHTMLData(s *analyze.Summary, stats []*analyze.ClassStats) htmlData {
-	t := &s.Timeline
-	points := t.Points()
-	d := htmlData{Step: t.Step().Seconds()}
-	x := make(htmlValues, len(points))
-	at := make(map[int64]int, len(points)) // Unix second of an interval's start → index
-	for i, p := range points {
-		x[i] = float64(p.Start.Unix())
-		at[p.Start.Unix()] = i
+	if step < time.Second {
+		return strconv.FormatInt(step.Milliseconds(), 10) + " ms"
 	}
-
-	p50, p90, p99 := htmlGaps(len(points)), htmlGaps(len(points)), htmlGaps(len(points))
-	for i, p := range points {
-		if p.Count > 0 {
-			p50[i], p90[i], p99[i] = htmlMillis(p.P50), htmlMillis(p.P90), htmlMillis(p.P99)
-		}
-	}
-	d.Latency = htmlDownsampled(htmlChart{X: x, Series: []htmlSeries{{"p50", p50}, {"p90", p90}, {"p99", p99}}})
-
-	// Classes over time: ClassPoints lists only the intervals in which a
-	// class has attempts, the others count 0.
-	var classes []htmlSeries
-	var other htmlValues
-	labels := htmlChartLabels(stats)
-	for i, st := range stats {
-		counts := make(htmlValues, len(points))
-		for _, p := range t.ClassPoints(st.Class.ID) {
-			if j, ok := at[p.Start.Unix()]; ok {
-				counts[j] += float64(p.Count)
-			}
-		}
-		switch {
-		case i < htmlChartClasses || len(stats) == htmlChartClasses+1: // "other" of one class would hide its name
-			classes = append(classes, htmlSeries{labels[i], counts})
-		case other == nil:
-			other = counts
-		default:
-			for j := range other {
-				other[j] += counts[j]
-			}
-		}
-	}
-	if other != nil {
-		classes = append(classes, htmlSeries{"other", other})
-	}
-	d.Classes = htmlDownsampled(htmlChart{X: x, Series: classes})
-
-	offered, sent, successes := make(htmlValues, len(points)), make(htmlValues, len(points)), make(htmlValues, len(points))
-	for i, p := range points {
-		span := htmlCovered(s, p.Start, t.Step())
-		offered[i], sent[i], successes[i] = float64(p.Offered)/span, float64(p.Sent)/span, float64(p.Successes)/span
-	}
-	d.Rates = htmlDownsampled(htmlChart{X: x, Series: []htmlSeries{{"offered", offered}, {"achieved (sent)", sent}, {"successful", successes}}})
-
-	hists := []*hdrhistogram.Histogram{s.Latency}
-	names := []string{"all requests"}
-	for i, st := range stats[:min(len(stats), HistogramClasses)] {
-		hists = append(hists, st.Latency)
-		names = append(names, labels[i])
-	}
-	d.Percentiles = htmlPercentileChart(names, hists)
-	return d
-}
-
-// htmlLoadChart computes the chart of the load the clients offered and
-// the attempts sent for it: per interval, the logical requests (first
-// attempts) and all the attempts scheduled in it, per second of the
-// interval the run covered.
-func htmlLoadChart(s *analyze.Summary) htmlChart {
-	t := &s.Timeline
-	points := t.Points()
-	x := make(htmlValues, len(points))
-	logical, attempts := make(htmlValues, len(points)), make(htmlValues, len(points))
-	for i, p := range points {
-		span := htmlCovered(s, p.Start, t.Step())
-		x[i], logical[i], attempts[i] = float64(p.Start.Unix()), float64(p.Logical)/span, float64(p.Offered)/span
-	}
-	return htmlDownsampled(htmlChart{X: x, Series: []htmlSeries{
-		{"offered: logical requests", logical},
-		{"attempted: retries included", attempts},
-	}})
+	return strconv.FormatFloat(step.Seconds(), 'f', -1, 64) + " s"
 }
 
 // htmlMillis converts a duration to milliseconds.
@@ -583,6 +429,10 @@ func htmlGaps(n int) htmlValues {
 	}
 	return v
 }
+
+// htmlLabelWidth bounds a class's name in the charts' legends, which wrap
+// it: long enough for any code and message a person reads.
+const htmlLabelWidth = 160
 
 // htmlChartLabels names the classes in the charts' legends, as the text
 // report's histograms do: status and code ("429 rate_limit_exceeded"), the
@@ -599,12 +449,12 @@ func htmlChartLabels(stats []*analyze.ClassStats) []string {
 		default:
 			labels[i] = classHeading(c)
 		}
-		labels[i] = cutText(labels[i], codeWidth+16)
+		labels[i] = cutText(labels[i], htmlLabelWidth)
 		seen[labels[i]]++
 	}
 	for i, st := range stats {
 		if seen[labels[i]] > 1 {
-			labels[i] += fmt.Sprintf(" %q", cutText(classMessage(st.Class), 40))
+			labels[i] += fmt.Sprintf(" %q", cutText(classMessage(st.Class), htmlLabelWidth))
 		}
 	}
 	return labels
@@ -643,7 +493,7 @@ func htmlPercentileChart(names []string, hists []*hdrhistogram.Histogram) htmlCh
 			}
 			v[k] = float64(h.ValueAtQuantile(100*(1-1/xk))) / 1000
 		}
-		chart.Series = append(chart.Series, htmlSeries{names[i], v})
+		chart.Series = append(chart.Series, htmlSeries{Label: names[i], Values: v})
 	}
 	return chart
 }
@@ -694,7 +544,8 @@ func htmlDownsampled(c htmlChart) htmlChart {
 	}
 	out := htmlChart{X: pick(c.X)}
 	for _, s := range c.Series {
-		out.Series = append(out.Series, htmlSeries{s.Label, pick(s.Values)})
+		s.Values = pick(s.Values)
+		out.Series = append(out.Series, s)
 	}
 	return out
 }

@@ -3,9 +3,11 @@ package reports
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stampede-dev/stampede/analyze"
@@ -23,10 +25,24 @@ const legendJS = `new Promise(function (resolve) {
 	over.dispatchEvent(new MouseEvent("mouseenter", {clientX: r.left + r.width / 2, clientY: r.top + r.height / 2}));
 	over.dispatchEvent(new MouseEvent("mousemove", {clientX: r.left + r.width / 2, clientY: r.top + r.height / 2}));
 	requestAnimationFrame(function () {
-		resolve(Array.from(document.querySelectorAll("#chart-classes .u-legend .u-series")).slice(1).map(function (s) {
-			return s.querySelector(".u-value").textContent;
-		}));
+		resolve(Array.from(document.querySelectorAll("#chart-classes .legend .cur")).map(function (s) { return s.textContent; }));
 	});
+})`
+
+// legendTotalsJS reads, without hovering, the value every legend entry
+// shows, by chart.
+const legendTotalsJS = `Object.fromEntries(Array.from(document.querySelectorAll(".chart[data-chart]")).map(function (c) {
+	return [c.id, Array.from(c.querySelectorAll(".legend li button")).map(function (b) {
+		var t = b.querySelector(".total");
+		return b.querySelector(".label").textContent + "=" + (t ? t.textContent : "");
+	})];
+}))`
+
+// widthsJS reads the width of every chart's canvas, of its figure and of
+// the section of charts, in CSS pixels.
+const widthsJS = `Array.from(document.querySelectorAll(".chart[data-chart]")).map(function (c) {
+	return [c.querySelector("canvas").getBoundingClientRect().width, c.parentElement.getBoundingClientRect().width,
+		document.getElementById("charts").getBoundingClientRect().width];
 })`
 
 // TestHTMLInBrowser opens the report of timedRun in headless Chromium, as
@@ -64,22 +80,47 @@ func TestHTMLInBrowser(t *testing.T) {
 		t.Errorf("the script drew %q charts; want %d", drawn, len(htmlCharts))
 	}
 
-	// The legend of the stacked chart shows each class's own count: at
-	// any interval they add up to the 40 requests of the interval, where
-	// the stacked sums would add up to far more.
+	// The legend of the stacked chart shows each class's own rate when
+	// hovered: at any interval they add up to the 40 requests a second of
+	// the run, where the stacked sums would add up to far more.
 	var legend []string
 	p.Eval(legendJS, &legend)
 	var total float64
 	for _, v := range legend {
 		var n float64
-		if _, err := fmt.Sscan(v, &n); err != nil {
-			t.Errorf("legend value %q is not a count", v)
+		if _, err := fmt.Sscanf(v, "%g/s", &n); err != nil {
+			t.Errorf("legend value %q is not a rate", v)
 		}
 		total += n
 	}
 	t.Logf("legend at the middle of the classes chart: %q", legend)
-	if len(legend) != 7 || total != 40 {
-		t.Errorf("legend of the classes chart %q adds up to %v; want 7 counts adding up to 40", legend, total)
+	if len(legend) != 7 || math.Abs(total-40) > 0.1 {
+		t.Errorf("legend of the classes chart %q adds up to %v/s; want 7 rates adding up to 40/s", legend, total)
+	}
+
+	// Without hovering, every legend entry of every chart over time has a
+	// value; the classes' counts add up to the run's 1200 requests.
+	var totals map[string][]string
+	p.Eval(legendTotalsJS, &totals)
+	for _, id := range htmlCharts {
+		if len(totals[id]) == 0 {
+			t.Errorf("chart %s has no legend", id)
+		}
+		for _, entry := range totals[id] {
+			if id != "chart-percentiles" && strings.HasSuffix(entry, "=") {
+				t.Errorf("chart %s: legend entry %q shows no value without hovering", id, entry)
+			}
+		}
+	}
+	var classes float64
+	for _, entry := range totals["chart-classes"] {
+		var n float64
+		if _, err := fmt.Sscan(entry[strings.LastIndex(entry, "=")+1:], &n); err == nil {
+			classes += n
+		}
+	}
+	if classes != 1200 {
+		t.Errorf("the classes' legend %q adds up to %v; want 1200", totals["chart-classes"], classes)
 	}
 
 	// Sorting: by status (A to Z, numbers in order), then by count (most
@@ -109,6 +150,26 @@ func TestHTMLInBrowser(t *testing.T) {
 	shot := browsertest.CheckScreenshot(t, p.Screenshot())
 	if shot.Size.Y < 1500 {
 		t.Errorf("screenshot is %v; want the full page, taller than the window", shot.Size)
+	}
+
+	// The charts fill the width of their figures, two side by side, at
+	// every window from 1024 pixels: after a resize, and when loaded so.
+	for _, width := range []int{1024, 1400} {
+		for _, reload := range []bool{false, true} {
+			p.Resize(width, browsertest.WindowHeight)
+			if reload {
+				p.Load(report)
+			}
+			p.Eval(`new Promise(function (resolve) { setTimeout(resolve, 400); })`, nil) // the page redraws 150 ms after a resize
+			var widths [][3]float64
+			p.Eval(widthsJS, &widths)
+			for i, w := range widths {
+				if w[0] < w[1]-2 || w[0] > w[1]+2 || w[0] < w[2]/2-20 {
+					t.Errorf("at %d px (reloaded %v), chart %s is %v px wide in a figure of %v px, in a section of %v px; want it to fill the figure, half the section at least",
+						width, reload, htmlCharts[i], w[0], w[1], w[2])
+				}
+			}
+		}
 	}
 
 	for _, problem := range p.Problems() {

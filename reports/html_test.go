@@ -95,7 +95,7 @@ func htmlChartData(t testing.TB, doc *html.Node) []byte {
 }
 
 // The charts the page draws, by the id of their container.
-var htmlCharts = []string{"chart-latency", "chart-percentiles", "chart-classes", "chart-rates"}
+var htmlCharts = []string{"chart-families", "chart-errors", "chart-classes", "chart-latency", "chart-percentiles", "chart-scatter", "chart-rates", "chart-in-flight"}
 
 // TestHTML checks the page of timedRun: the verdict, key numbers, every
 // class, the contract's rules and the metadata are there; uPlot and its
@@ -266,19 +266,51 @@ func TestHTML(t *testing.T) {
 		t.Fatal(err)
 	}
 	htmlCheckCharts(t, data)
-	if len(data.Latency.X) != 30 || len(data.Classes.Series) != len(stats) || len(data.Percentiles.Series) != 1+HistogramClasses {
-		t.Errorf("%d latency points, %d class series, %d percentile series; want 30, %d, %d",
-			len(data.Latency.X), len(data.Classes.Series), len(data.Percentiles.Series), len(stats), 1+HistogramClasses)
+	// 30 s at 40/s: intervals of half a second hold 20 requests.
+	if data.Step != 0.5 || len(data.Latency.X) != 60 || len(data.Classes.Series) != len(stats) || len(data.Percentiles.Series) != 1+HistogramClasses {
+		t.Errorf("%d latency points of %v s, %d class series, %d percentile series; want 60 of 0.5 s, %d, %d",
+			len(data.Latency.X), data.Step, len(data.Classes.Series), len(data.Percentiles.Series), len(stats), 1+HistogramClasses)
 	}
-	// The stacked classes add up to the requests.
-	var sum float64
-	for _, s := range data.Classes.Series {
-		for _, v := range s.Values {
-			sum += v
+	htmlCheckRates(t, data, 40)
+	// Every class has its series, its count in the legend; the most
+	// frequent and the server errors are shown.
+	for i, st := range stats {
+		s := data.Classes.Series[i]
+		if !strings.HasPrefix(s.Legend, strconv.FormatUint(st.Count, 10)+" (") {
+			t.Errorf("class %d legend %q; want its count %d first", i, s.Legend, st.Count)
+		}
+		if s.Hidden {
+			t.Errorf("class %d (%s) is hidden; the page has 7 classes and shows them all", i, s.Label)
 		}
 	}
-	if sum != float64(run.Summary.Requests) {
-		t.Errorf("classes over time add up to %v; want %d", sum, run.Summary.Requests)
+}
+
+// htmlCheckRates checks the charts of a run at a constant rate: every
+// interval, the first and the last included, offers that rate within the
+// one request it may count or not (no fake ramp where the run covers an
+// interval in part), and the classes and the status families of each
+// interval add up to what it offered.
+func htmlCheckRates(t *testing.T, data htmlData, rate float64) {
+	t.Helper()
+	offered := data.Rates.Series[0].Values
+	for j, v := range offered {
+		if math.Abs(v-rate) > rate/100+1/data.Step {
+			t.Errorf("interval %d of %d offers %v/s; want %v/s", j, len(offered), v, rate)
+		}
+	}
+	for name, c := range map[string]htmlChart{"classes": data.Classes, "families": data.Families} {
+		if len(c.X) != len(offered) {
+			t.Fatalf("chart %s has %d intervals; want %d", name, len(c.X), len(offered))
+		}
+		for j := range c.X {
+			var sum float64
+			for _, s := range c.Series {
+				sum += s.Values[j]
+			}
+			if math.Abs(sum-offered[j]) > 0.01*float64(len(c.Series)) {
+				t.Errorf("chart %s, interval %d: the series add up to %v/s; want the %v/s offered", name, j, sum, offered[j])
+			}
+		}
 	}
 }
 
@@ -286,7 +318,8 @@ func TestHTML(t *testing.T) {
 // and that no chart has more than MaxChartPoints points.
 func htmlCheckCharts(t *testing.T, data htmlData) {
 	t.Helper()
-	for name, c := range map[string]htmlChart{"latency": data.Latency, "percentiles": data.Percentiles, "classes": data.Classes, "rates": data.Rates} {
+	for name, c := range map[string]htmlChart{"latency": data.Latency, "percentiles": data.Percentiles, "classes": data.Classes, "rates": data.Rates,
+		"families": data.Families, "errors": data.Errors, "in flight": data.InFlight} {
 		if len(c.X) == 0 || len(c.X) > MaxChartPoints {
 			t.Errorf("chart %s has %d points; want 1 to %d", name, len(c.X), MaxChartPoints)
 		}
@@ -456,7 +489,7 @@ func htmlHourRun(t testing.TB) analyze.Run {
 		s.ImportClass(records.Class{Status: 429, Category: records.CatRateLimit, Code: "rate_limit_exceeded", Retryable: true, Message: "slow down"}, nil),
 		s.ImportClass(records.Class{Status: 503, Category: records.CatUnavailable, Retryable: true}, nil),
 	}
-	for i := range 3600 * 4 {
+	for i := range 3600 * 20 {
 		c := 0
 		switch {
 		case i%7 == 3:
@@ -465,7 +498,7 @@ func htmlHourRun(t testing.TB) analyze.Run {
 			c = 2
 		}
 		s.Add(&records.Record{
-			Seq: uint64(i), Scheduled: t0.Add(time.Duration(i) * 250 * time.Millisecond), Latency: time.Duration(1000+(i*37)%9000) * time.Microsecond,
+			Seq: uint64(i), Scheduled: t0.Add(time.Duration(i) * 50 * time.Millisecond), Latency: time.Duration(1000+(i*37)%9000) * time.Microsecond,
 			Status: []uint16{200, 429, 503}[c], ErrorCode: []string{"", "rate_limit_exceeded", ""}[c], Class: ids[c], Attempt: 1,
 		})
 	}
@@ -480,16 +513,16 @@ func htmlHourRun(t testing.TB) analyze.Run {
 			pool[k][j] = h
 		}
 	}
-	tl := analyze.Timeline{Width: 1, Origin: t0.Unix(), Buckets: make([]analyze.TimeBucket, 3600)}
+	tl := analyze.Timeline{Width: int64(time.Second / analyze.TimelineTick), Origin: t0.Unix(), Buckets: make([]analyze.TimeBucket, 3600)}
 	for i := range tl.Buckets {
 		p := pool[(i*7+i/60)%len(pool)]
 		tl.Buckets[i] = analyze.TimeBucket{
-			Offered: uint64(4 + i%3), Sent: uint64(4 + (i+1)%3), Latency: analyze.CellOf(p[0]),
+			Offered: uint64(18 + i%5), Sent: uint64(18 + (i+1)%5), Families: [analyze.Families]uint64{analyze.Family2xx: uint64(18 + i%5)}, Latency: analyze.CellOf(p[0]),
 			Classes: map[uint32]*analyze.Cell{ids[0]: analyze.CellOf(p[1]), ids[1]: analyze.CellOf(p[2]), ids[2]: analyze.CellOf(p[3])},
 		}
 	}
 	s.Timeline = tl
-	return analyze.Run{Summary: s, Target: "GET http://127.0.0.1:8080/", Pacer: "constant 4/s", Planned: time.Hour, Start: t0}
+	return analyze.Run{Summary: s, Target: "GET http://127.0.0.1:8080/", Pacer: "constant 20/s", Planned: time.Hour, Start: t0}
 }
 
 // TestHTMLLongRun: an hour of one-second intervals stays a small page:
@@ -510,7 +543,10 @@ func TestHTMLLongRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	htmlCheckCharts(t, data)
-	for name, c := range map[string]htmlChart{"latency": data.Latency, "classes": data.Classes, "rates": data.Rates} {
+	if data.Step != 1 {
+		t.Errorf("intervals of %v s; want 1 s, the timeline's (20 requests each)", data.Step)
+	}
+	for name, c := range map[string]htmlChart{"latency": data.Latency, "classes": data.Classes, "rates": data.Rates, "families": data.Families} {
 		if len(c.X) < MaxChartPoints/2 {
 			t.Errorf("chart %s kept %d of 3600 points; want most of %d", name, len(c.X), MaxChartPoints)
 		}
@@ -520,37 +556,49 @@ func TestHTMLLongRun(t *testing.T) {
 	}
 }
 
-// TestHTMLOtherClasses: beyond the top classes, the chart of classes over
-// time sums the rest as "other", and nothing is lost.
-func TestHTMLOtherClasses(t *testing.T) {
+// TestHTMLEveryClass: the chart of classes over time has a series for
+// every class, its count in the legend; it shows the most frequent ones
+// and the server errors first, however rare, the others a click away.
+func TestHTMLEveryClass(t *testing.T) {
 	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	s := analyze.NewSummary()
 	const classes = 12
-	for c := range classes {
-		status := uint16(400 + c)
-		id := s.ImportClass(records.Class{Status: status, Category: records.CatValidation}, nil)
-		for i := range classes - c { // class c has 12 − c records
+	add := func(status uint16, cat records.Category, n int) {
+		id := s.ImportClass(records.Class{Status: status, Category: cat}, nil)
+		for i := range n {
 			s.Add(&records.Record{Scheduled: t0.Add(time.Duration(i) * time.Second), Latency: time.Millisecond, Status: status, Class: id})
 		}
 	}
+	for c := range classes {
+		add(uint16(400+c), records.CatValidation, 20-c) // class c has 20 − c records
+	}
+	add(503, records.CatUnavailable, 1)
 	var data htmlData
 	if err := json.Unmarshal(htmlChartData(t, htmlParse(t, htmlRender(t, analyze.Run{Summary: s}))), &data); err != nil {
 		t.Fatal(err)
 	}
-	var labels []string
-	sums := map[string]float64{}
+	var shown, hidden []string
 	for _, series := range data.Classes.Series {
-		labels = append(labels, series.Label)
-		for _, v := range series.Values {
-			sums[series.Label] += v
+		if series.Hidden {
+			hidden = append(hidden, series.Label)
+		} else {
+			shown = append(shown, series.Label)
 		}
 	}
-	want := []string{"400 validation", "401 validation", "402 validation", "403 validation", "404 validation", "405 validation", "406 validation", "407 validation", "other"}
-	if !slices.Equal(labels, want) {
-		t.Errorf("class series %q; want %q", labels, want)
+	wantShown := []string{"400 validation", "401 validation", "402 validation", "403 validation", "404 validation", "405 validation", "406 validation", "407 validation", "503 unavailable"}
+	wantHidden := []string{"408 validation", "409 validation", "410 validation", "411 validation"}
+	if !slices.Equal(shown, wantShown) || !slices.Equal(hidden, wantHidden) {
+		t.Errorf("class series shown %q, hidden %q; want %q and %q", shown, hidden, wantShown, wantHidden)
 	}
-	if sums["400 validation"] != 12 || sums["other"] != 4+3+2+1 {
-		t.Errorf("series sums %v; want 12 for the first, 10 for other", sums)
+	if first, last := data.Classes.Series[0].Legend, data.Classes.Series[len(data.Classes.Series)-1].Legend; !strings.HasPrefix(first, "20 (") || !strings.HasPrefix(last, "1 (") {
+		t.Errorf("legends %q … %q; want the counts 20 … 1", first, last)
+	}
+	var families []string
+	for _, f := range data.Families.Series {
+		families = append(families, f.Label+" "+f.Legend)
+	}
+	if want := []string{"4xx 174 (99.43 %)", "5xx 1 (0.57 %)"}; !slices.Equal(families, want) {
+		t.Errorf("families %q; want %q", families, want)
 	}
 }
 

@@ -206,7 +206,7 @@ func NewJSONSummary(run analyze.Run) JSONSummary {
 	doc.Verdict = JSONVerdict{Pass: v.Pass, Reasons: append([]string{}, v.Reasons...), Thresholds: append([]analyze.Threshold{}, v.Thresholds...)}
 	doc.Baseline = Deltas(run)
 	doc.Retries = NewJSONRetries(run)
-	doc.Timeline = jsonTimeline(&s.Timeline)
+	doc.Timeline = jsonTimeline(s.Timeline.AtLeast(time.Second))
 	doc.PlannedDurationS = round(run.Planned.Seconds(), 6)
 	doc.Command, doc.Tool, doc.RunID, doc.Shards, doc.Sources, doc.Notes = run.Command, run.Tool, run.RunID, run.Shards, run.Sources, run.Notes
 	for _, g := range run.ShardsMissing {
@@ -218,9 +218,9 @@ func NewJSONSummary(run analyze.Run) JSONSummary {
 
 // jsonTimeline renders a timeline in columns.
 func jsonTimeline(t *analyze.Timeline) JSONTimeline {
-	points := t.Points()
+	points := analyze.Scheduled(t.Points())
 	out := JSONTimeline{
-		Start: utcOrNil(t.Start()), StepS: t.Width,
+		Start: utcOrNil(t.Start()), StepS: int64(t.Step() / time.Second),
 		Offered: make([]uint64, len(points)), Sent: make([]uint64, len(points)),
 		Logical: make([]uint64, len(points)), Amplification: make([]*float64, len(points)),
 		LatencyP50Ms: make([]float64, len(points)), LatencyP90Ms: make([]float64, len(points)),

@@ -64,7 +64,7 @@ func retryFacts(run analyze.Run) []retryFact {
 		retryFact{"time to success p99", FormatLatency(q.P99), ""},
 		retryFact{"time to success max", FormatLatency(q.Max), ""},
 		retryFact{"peak load on the target", FormatRate(f.PeakLoad), "attempts sent in the busiest interval"},
-		retryFact{"recovery", recoveryShort(f.Recovery), recoveryText(f.Recovery, s.Timeline.Start())},
+		retryFact{"recovery", recoveryShort(f.Recovery), recoveryText(f.Recovery, s.Timeline.AtLeast(time.Second).Start())},
 	)
 	return facts
 }
@@ -182,7 +182,7 @@ func retryLine(run analyze.Run) string {
 		r.Logical, r.Attempts(), FormatAmplification(f.Amplification), FormatShare(f.SuccessRatio), FormatRate(f.Goodput),
 		FormatShare(f.GiveUpRatio), giveUpReasons(r), r.Failed, r.Unsettled(), r.Early, r.NonRetryable,
 		FormatLatency(q.P50), FormatLatency(q.P90), FormatLatency(q.P99), FormatLatency(q.Max),
-		FormatRate(f.PeakLoad), recoveryText(f.Recovery, run.Summary.Timeline.Start()))
+		FormatRate(f.PeakLoad), recoveryText(f.Recovery, run.Summary.Timeline.AtLeast(time.Second).Start()))
 }
 
 // intervalAmplification returns the attempts per logical request

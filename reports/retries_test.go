@@ -430,12 +430,12 @@ func TestHTMLRetries(t *testing.T) {
 	}
 	b.WriteByte('\n')
 	golden.Check(t, "json", b.Bytes())
-	// Every interval is a full second (the run starts and ends on one):
-	// the rates per second add up to the counts.
+	// Every interval is covered whole (the run starts and ends on one):
+	// the rates per second times the interval add up to the counts.
 	var logical, attempts float64
 	for i := range data.Load.X {
-		logical += data.Load.Series[0].Values[i]
-		attempts += data.Load.Series[1].Values[i]
+		logical += data.Load.Series[0].Values[i] * data.Step
+		attempts += data.Load.Series[1].Values[i] * data.Step
 	}
 	if math.Abs(logical-float64(c.logical)) > 1 || math.Abs(attempts-float64(c.attempts)) > 1 {
 		t.Errorf("load chart adds up to %v logical, %v attempts; want %d, %d", logical, attempts, c.logical, c.attempts)

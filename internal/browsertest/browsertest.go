@@ -202,6 +202,15 @@ func (p *Page) Load(path string) {
 	}
 }
 
+// Resize makes the page's viewport width×height CSS pixels, as a window
+// of that size would; the page gets a resize event.
+func (p *Page) Resize(width, height int) {
+	p.t.Helper()
+	if err := chromedp.Do(p.tab, chromedp.EmulateViewport(int64(width), int64(height))); err != nil {
+		p.t.Fatalf("resizing the page to %d×%d: %v", width, height, err)
+	}
+}
+
 // URL is the file:// URL of the page loaded last.
 func (p *Page) URL() string { return p.url }
 

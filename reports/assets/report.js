@@ -8,16 +8,33 @@
 	var data = JSON.parse(document.getElementById("report-data").textContent);
 
 	// Okabe–Ito colours, told apart with colour-vision deficiencies; the
-	// dashes tell the lines apart in grey print too.
-	var colors = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442", "#999999"];
+	// dashes tell the lines apart in grey print too. Past them, hues a
+	// golden angle apart.
+	var okabeIto = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442", "#999999"];
 	var dashes = [[], [8, 4], [2, 3], [12, 3, 3, 3], [5, 5], [1, 5]];
-	var maxWidth = 680; // fits A4 portrait, so printing keeps the sizes
+	// The colours of the status families, and of the lines that stand for
+	// them (errors: 4xx's orange, faults: 5xx's vermilion).
+	var familyColors = { "2xx": "#009E73", "3xx": "#56B4E9", "4xx": "#E69F00", "5xx": "#D55E00", "transport": "#000000", "other": "#999999" };
+	var printWidth = 680; // fits A4 portrait
 	var height = 280;
 	var charts = [];
 
-	function size(el) {
-		var w = el.clientWidth || maxWidth;
-		return { width: Math.max(320, Math.min(w, maxWidth)), height: height };
+	function color(i) {
+		if (i < okabeIto.length) return okabeIto[i];
+		return "hsl(" + Math.round((i * 137.508) % 360) + ", 65%, " + (i % 2 ? 38 : 52) + "%)";
+	}
+
+	// withAlpha returns a colour with an opacity, for fills.
+	function withAlpha(c, alpha) {
+		if (c.charAt(0) === "#") return c + alpha;
+		return c.replace("hsl(", "hsla(").replace(")", ", 0." + (parseInt(alpha, 16) * 100 / 255).toFixed(0).padStart(2, "0") + ")");
+	}
+
+	// size is the size of a chart that fills its container's width, at
+	// most printWidth when printing.
+	function size(el, printing) {
+		var w = Math.max(300, el.clientWidth || printWidth);
+		return { width: printing ? Math.min(w, printWidth) : w, height: height };
 	}
 
 	// round3 keeps three significant digits.
@@ -33,14 +50,21 @@
 	}
 
 	function fmtCount(v) { return v == null ? "—" : String(Math.round(v * 1000) / 1000); }
+	function fmtRate(v) { return v == null ? "—" : round3(v) + "/s"; }
+	function fmtPercent(v) { return v == null ? "—" : round3(v) + " %"; }
+	function fmtInFlight(v) { return v == null ? "—" : String(Math.round(v * 10) / 10); }
 
 	function pad(n) { return (n < 10 ? "0" : "") + n; }
 
-	// fmtTime renders a Unix time in seconds as UTC time of day.
+	// fmtTime renders a Unix time in seconds as UTC time of day, with
+	// tenths when it is not a whole second.
 	function fmtTime(v) {
 		if (v == null) return "—";
 		var d = new Date(v * 1000);
-		return pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds()) + "Z";
+		var t = pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds());
+		var ms = d.getUTCMilliseconds();
+		if (ms) t += "." + String(ms).padStart(3, "0").replace(/0+$/, "");
+		return t + "Z";
 	}
 
 	// pctLabel names a power of ten of x = 1/(1−q) by its percentile:
@@ -75,20 +99,30 @@
 	}
 
 	// timeAxis labels UTC times of day, to the second when the ticks are
-	// less than a minute apart; its title gives the date of the start.
+	// less than a minute apart, to the tenth below a second; its title
+	// gives the date of the start.
 	function timeAxis(x) {
 		return {
 			label: "time (UTC, " + fmtDate(x[0]) + ")", labelSize: 20, size: 40, space: 80,
-			// Whole seconds at least: the intervals are whole seconds.
-			incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200, 86400, 172800, 604800],
+			incrs: [0.125, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200, 86400, 172800, 604800],
 			values: function (u, splits, axis, space, incr) {
 				return splits.map(function (v) {
 					if (v == null) return "";
 					var t = fmtTime(v).slice(0, -1);
 					if (incr >= 86400) return fmtDate(v).slice(5);
-					return incr >= 60 ? t.slice(0, 5) : t;
+					if (incr >= 60) return t.slice(0, 5);
+					return incr >= 1 ? t.slice(0, 8) : t;
 				});
 			}
+		};
+	}
+
+	// elapsedAxis labels seconds since the start of the run.
+	function elapsedAxis() {
+		return {
+			label: "seconds since the start", labelSize: 20, size: 40, space: 60,
+			incrs: [0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600],
+			values: function (u, splits) { return splits.map(function (v) { return v == null ? "" : round3(v) + " s"; }); }
 		};
 	}
 
@@ -113,11 +147,16 @@
 		};
 	}
 
+	function countAxis(label) { return { label: label, labelSize: 20, size: 56 }; }
+
+	// fromZero is a y range from 0 to a little over the largest value.
+	function fromZero(u, min, max) { return [0, max > 0 ? max * 1.08 : 1]; }
+
 	// line returns the options of series i of a chart.
 	function line(label, i, format) {
 		return {
 			label: label,
-			stroke: colors[i % colors.length],
+			stroke: color(i),
 			dash: dashes[i % dashes.length],
 			width: 2,
 			spanGaps: false,
@@ -126,43 +165,107 @@
 		};
 	}
 
-	// draw makes the chart of one container, or says there is no data.
-	function draw(el, chart, opts) {
-		if (!chart || !chart.x || chart.x.length === 0 || chart.series.length === 0) {
-			var p = document.createElement("p");
-			p.className = "empty";
-			p.textContent = "No data.";
-			el.appendChild(p);
-			return;
-		}
-		var s = size(el);
-		opts.width = s.width;
-		opts.height = s.height;
-		opts.tzDate = function (ts) { return uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC"); };
-		opts.legend = { live: true };
-		var u = new uPlot(opts, opts.data, el);
-		charts.push({ u: u, el: el });
-	}
-
 	function seriesData(chart) {
 		return [chart.x].concat(chart.series.map(function (s) { return s.values; }));
 	}
 
-	function latencyChart(el) {
+	function el(tag, cls, text) {
+		var e = document.createElement(tag);
+		if (cls) e.className = cls;
+		if (text != null) e.textContent = text;
+		return e;
+	}
+
+	// legend builds the legend of a chart under it: for each series its
+	// colour, its whole name, the value it has without hovering (series'
+	// legend: a total, a mean or the overall value) and, while the cursor
+	// is on the chart, its value there (format(raw value)). A click on an
+	// entry hides or shows its series. fmtX names the cursor's x.
+	function legend(box, u, chart, styles, format, fmtX) {
+		var list = el("ul", "legend");
+		var at = el("li", "legend-x");
+		at.textContent = "Hover the chart for the values of one interval.";
+		var entries = chart.series.map(function (s, i) {
+			var item = el("li");
+			var button = el("button");
+			button.type = "button";
+			var style = styles[i];
+			var swatch = el("span", "swatch");
+			swatch.style.borderColor = style.stroke;
+			swatch.style.background = style.fill || "transparent";
+			if (style.dash && style.dash.length) swatch.style.borderStyle = "dashed";
+			button.appendChild(swatch);
+			button.appendChild(el("span", "label", s.label));
+			if (s.legend) button.appendChild(el("span", "total", s.legend));
+			var cur = el("span", "cur");
+			button.appendChild(cur);
+			button.setAttribute("aria-pressed", String(u.series[i + 1].show !== false));
+			button.title = "Hide or show " + s.label;
+			button.addEventListener("click", function () {
+				var show = !u.series[i + 1].show;
+				u.setSeries(i + 1, { show: show });
+				button.setAttribute("aria-pressed", String(show));
+			});
+			item.appendChild(button);
+			list.appendChild(item);
+			return { cur: cur, button: button, values: s.values };
+		});
+		list.appendChild(at);
+		box.appendChild(list);
+		u.hooks.setCursor = (u.hooks.setCursor || []).concat([function (u) {
+			var idx = u.cursor.idx;
+			at.textContent = idx == null ? "Hover the chart for the values of one interval." : "At " + fmtX(u.data[0][idx]) + ":";
+			entries.forEach(function (e) {
+				e.cur.textContent = idx == null ? "" : format(e.values[idx]);
+			});
+		}]);
+		return entries;
+	}
+
+	// draw makes the chart of one container and its legend, or says there
+	// is no data. opts.format renders a series' value, opts.fmtX the x.
+	function draw(box, chart, opts) {
+		if (!chart || !chart.x || chart.x.length === 0 || chart.series.length === 0) {
+			box.appendChild(el("p", "empty", "No data."));
+			return null;
+		}
+		var holder = el("div", "plot");
+		box.appendChild(holder);
+		var s = size(holder);
+		var format = opts.format, fmtX = opts.fmtX || fmtTime;
+		delete opts.format;
+		delete opts.fmtX;
+		opts.width = s.width;
+		opts.height = s.height;
+		opts.tzDate = function (ts) { return uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC"); };
+		opts.legend = { show: false };
+		chart.series.forEach(function (sr, i) {
+			if (sr.hidden) opts.series[i + 1].show = false;
+		});
+		// The styles as given: uPlot turns them into functions.
+		var styles = opts.series.slice(1).map(function (o) { return { stroke: o.stroke, fill: o.fill, dash: o.dash }; });
+		var u = new uPlot(opts, opts.data, holder);
+		charts.push({ u: u, el: holder });
+		var entries = legend(box, u, chart, styles, format, fmtX);
+		return { u: u, entries: entries };
+	}
+
+	function timeSeries(c) { return [{ label: "interval", value: function (u, v) { return fmtTime(v); } }]; }
+
+	function latencyChart(box) {
 		var c = data.latency;
-		draw(el, c, {
-			data: seriesData(c),
+		draw(box, c, {
+			data: seriesData(c), format: fmtMs,
 			scales: { x: { time: true }, y: { distr: 3, log: 10 } },
 			axes: [timeAxis(c.x), latencyAxis()],
-			series: [{ label: "interval", value: function (u, v) { return fmtTime(v); } }].concat(
-				c.series.map(function (s, i) { return line(s.label, i, fmtMs); }))
+			series: timeSeries(c).concat(c.series.map(function (s, i) { return line(s.label, i, fmtMs); }))
 		});
 	}
 
-	function percentilesChart(el) {
+	function percentilesChart(box) {
 		var c = data.percentiles;
-		draw(el, c, {
-			data: seriesData(c),
+		draw(box, c, {
+			data: seriesData(c), format: fmtMs, fmtX: fmtPct,
 			scales: {
 				x: { time: false, distr: 3, log: 10, range: function (u, min, max) { return [1, Math.max(max, 10)]; } },
 				y: { distr: 3, log: 10 }
@@ -175,7 +278,7 @@
 				c.series.map(function (s, i) {
 					var l = line(s.label, i, fmtMs);
 					if (i === 0) { l.stroke = "#000000"; l.width = 2.5; } // all requests
-					else { l.stroke = colors[(i - 1) % colors.length]; l.dash = dashes[(i - 1) % dashes.length]; }
+					else { l.stroke = color(i - 1); l.dash = dashes[(i - 1) % dashes.length]; }
 					return l;
 				}))
 		});
@@ -201,30 +304,23 @@
 		return { data: out, bands: bands };
 	}
 
-	function classesChart(el) {
-		var c = data.classes;
+	// stackedChart draws the series of c stacked, each filled down to the
+	// one below; a hidden series leaves the stack. colorOf gives series
+	// i's colour.
+	function stackedChart(box, c, yLabel, colorOf) {
 		var raw = seriesData(c);
-		var stacked = stack(raw, function () { return false; });
-		draw(el, c, {
-			data: stacked.data,
+		var stacked = stack(raw, function (i) { return !!c.series[i - 1].hidden; });
+		return draw(box, c, {
+			data: stacked.data, format: fmtRate,
 			bands: stacked.bands,
-			scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.05 : 1]; } } },
-			axes: [timeAxis(c.x), { label: "responses per " + data.step + " s interval", labelSize: 20, size: 56 }],
-			series: [{ label: "interval", value: function (u, v) { return fmtTime(v); } }].concat(
-				c.series.map(function (s, i) {
-					var color = colors[i % colors.length];
-					return {
-						label: s.label,
-						stroke: color,
-						fill: color + "aa",
-						width: 1,
-						points: { show: false },
-						// the legend shows the class's own count, not the stacked sum
-						value: function (u, v, si, idx) { return idx == null ? "—" : fmtCount(raw[si][idx]); }
-					};
-				})),
+			scales: { x: { time: true }, y: { range: fromZero } },
+			axes: [timeAxis(c.x), countAxis(yLabel)],
+			series: timeSeries(c).concat(c.series.map(function (s, i) {
+				var col = colorOf(s, i);
+				return { label: s.label, stroke: col, fill: withAlpha(col, "aa"), width: 1, points: { show: false } };
+			})),
 			hooks: {
-				// a hidden class leaves the stack: restack the others
+				// a hidden series leaves the stack: restack the others
 				setSeries: [function (u) {
 					var again = stack(raw, function (i) { return !u.series[i].show; });
 					u.delBand(null);
@@ -235,24 +331,162 @@
 		});
 	}
 
-	function ratesChart(el) {
-		var c = data.rates;
-		draw(el, c, {
-			data: seriesData(c),
-			scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } } },
-			axes: [timeAxis(c.x), { label: "requests per second", labelSize: 20, size: 56 }],
-			series: [{ label: "interval", value: function (u, v) { return fmtTime(v); } }].concat(
-				c.series.map(function (s, i) { return line(s.label, i, function (v) { return v == null ? "—" : fmtCount(v) + "/s"; }); }))
+	// showControls adds the buttons that show every series of a chart,
+	// only the first ones, or none.
+	function showControls(box, made, firstShown) {
+		if (!made || made.entries.length <= firstShown.length) return;
+		var bar = el("p", "legend-controls");
+		function set(which) {
+			made.u.batch(function () {
+				made.entries.forEach(function (e, i) {
+					var show = which(i);
+					if (made.u.series[i + 1].show !== show) made.u.setSeries(i + 1, { show: show });
+					e.button.setAttribute("aria-pressed", String(show));
+				});
+			});
+		}
+		[["Show all " + made.entries.length, function () { return true; }],
+			["Show the first ones", function (i) { return firstShown[i]; }],
+			["Hide all", function () { return false; }]].forEach(function (b) {
+			var button = el("button", "", b[0]);
+			button.type = "button";
+			button.addEventListener("click", function () { set(b[1]); });
+			bar.appendChild(button);
+		});
+		box.insertBefore(bar, box.querySelector(".legend"));
+	}
+
+	function classesChart(box) {
+		var c = data.classes;
+		var firstShown = c.series.map(function (s) { return !s.hidden; });
+		var made = stackedChart(box, c, "responses per second", function (s, i) { return color(i); });
+		showControls(box, made, firstShown);
+	}
+
+	function familiesChart(box) {
+		stackedChart(box, data.families, "responses per second", function (s) { return familyColors[s.color] || "#999999"; });
+	}
+
+	function errorsChart(box) {
+		var c = data.errors;
+		draw(box, c, {
+			data: seriesData(c), format: fmtPercent,
+			scales: { x: { time: true }, y: { range: function () { return [0, 100]; } } },
+			axes: [timeAxis(c.x), { label: "share of responses", labelSize: 20, size: 56, values: function (u, splits) { return splits.map(function (v) { return v == null ? "" : v + " %"; }); } }],
+			series: timeSeries(c).concat(c.series.map(function (s, i) {
+				var l = line(s.label, i, fmtPercent);
+				l.stroke = familyColors[s.color] || color(i);
+				if (i === 1) l.fill = withAlpha(l.stroke, "33");
+				return l;
+			}))
 		});
 	}
 
-	// elapsedAxis labels seconds since the start of the run.
-	function elapsedAxis() {
-		return {
-			label: "seconds since the start", labelSize: 20, size: 40, space: 60,
-			incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600],
-			values: function (u, splits) { return splits.map(function (v) { return v == null ? "" : v + " s"; }); }
-		};
+	function ratesChart(box) {
+		var c = data.rates;
+		draw(box, c, {
+			data: seriesData(c), format: fmtRate,
+			scales: { x: { time: true }, y: { range: fromZero } },
+			axes: [timeAxis(c.x), countAxis("requests per second")],
+			series: timeSeries(c).concat(c.series.map(function (s, i) { return line(s.label, i, fmtRate); }))
+		});
+	}
+
+	function inFlightChart(box) {
+		var c = data.in_flight;
+		draw(box, c, {
+			data: seriesData(c), format: fmtInFlight,
+			scales: { x: { time: true }, y: { range: fromZero } },
+			axes: [timeAxis(c.x), countAxis("requests in flight")],
+			series: timeSeries(c).concat(c.series.map(function (s, i) {
+				var l = line(s.label, i, fmtInFlight);
+				l.fill = withAlpha(color(i), "33");
+				return l;
+			}))
+		});
+	}
+
+	// scatterChart draws every request the report holds as a dot: when it
+	// was scheduled, its latency (log scale), its class's colour. uPlot
+	// draws the axes; the dots are painted on its canvas in the order of
+	// the classes, the most frequent first, so rare ones lie on top.
+	function scatterChart(box) {
+		var sc = data.scatter;
+		if (!sc || !sc.classes.length) {
+			box.appendChild(el("p", "empty", "No data."));
+			return;
+		}
+		var xmin = Infinity, xmax = -Infinity, ymin = Infinity, ymax = 0;
+		sc.classes.forEach(function (c) {
+			c.t.forEach(function (t) { xmin = Math.min(xmin, t); xmax = Math.max(xmax, t); });
+			c.ms.forEach(function (v) { if (v > 0) ymin = Math.min(ymin, v); ymax = Math.max(ymax, v); });
+		});
+		if (!isFinite(ymin)) ymin = 0.001;
+		ymax = Math.max(ymax, ymin * 10);
+		var chart = { x: [sc.t0 + xmin, sc.t0 + Math.max(xmax, xmin + 1)], series: sc.classes.map(function (c) { return { label: c.label, legend: c.legend, hidden: c.hidden, values: [] }; }) };
+		var dot = 2 * (window.devicePixelRatio || 1);
+		var made = draw(box, chart, {
+			data: [chart.x].concat(sc.classes.map(function () { return [ymin, ymax]; })),
+			format: function () { return ""; },
+			scales: { x: { time: true }, y: { distr: 3, log: 10, range: function () { return [ymin / 1.5, ymax * 1.5]; } } },
+			axes: [timeAxis(chart.x), latencyAxis()],
+			series: timeSeries(chart).concat(sc.classes.map(function (c, i) {
+				return { label: c.label, stroke: color(i), fill: color(i), paths: function () { return null; }, points: { show: false } };
+			})),
+			hooks: {
+				draw: [function (u) {
+					var ctx = u.ctx;
+					ctx.save();
+					ctx.beginPath();
+					ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
+					ctx.clip();
+					sc.classes.forEach(function (c, i) {
+						if (!u.series[i + 1].show) return;
+						ctx.fillStyle = withAlpha(color(i), "cc");
+						for (var j = 0; j < c.t.length; j++) {
+							var px = u.valToPos(sc.t0 + c.t[j], "x", true), py = u.valToPos(Math.max(c.ms[j], ymin), "y", true);
+							ctx.fillRect(px - dot / 2, py - dot / 2, dot, dot);
+						}
+					});
+					ctx.restore();
+				}]
+			}
+		});
+		if (made) {
+			made.entries.forEach(function (e) { e.cur.remove(); });
+			box.querySelector(".legend-x").textContent = sc.note;
+			showControls(box, made, sc.classes.map(function (c) { return !c.hidden; }));
+		}
+	}
+
+	// elapsedChart draws a chart of the baseline comparison: seconds since
+	// each run's start on x, this run's series solid, the baseline's
+	// dashed in the same colour.
+	function elapsedChart(box, c, yAxis, yScale, format) {
+		var fmtS = function (v) { return v == null ? "—" : round3(v) + " s"; };
+		draw(box, c, {
+			data: seriesData(c), format: format, fmtX: fmtS,
+			scales: { x: { time: false }, y: yScale },
+			axes: [elapsedAxis(), yAxis],
+			series: [{ label: "second", value: function (u, v) { return fmtS(v); } }].concat(c.series.map(function (s, i) {
+				var l = line(s.label, 0, format);
+				l.stroke = i < 2 ? "#0072B2" : "#56B4E9";
+				l.dash = i % 2 ? [6, 4] : [];
+				l.width = i % 2 ? 2 : 2.5;
+				if (i % 2) l.stroke = i < 2 ? "#D55E00" : "#E69F00";
+				return l;
+			}))
+		});
+	}
+
+	function baselineLatencyChart(box) {
+		elapsedChart(box, data.baseline && data.baseline.latency, latencyAxis(), { distr: 3, log: 10 }, fmtMs);
+	}
+
+	function baselineErrorsChart(box) {
+		elapsedChart(box, data.baseline && data.baseline.errors,
+			{ label: "share of responses", labelSize: 20, size: 56, values: function (u, splits) { return splits.map(function (v) { return v == null ? "" : v + " %"; }); } },
+			{ range: function () { return [0, 100]; } }, fmtPercent);
 	}
 
 	// loadChart draws the offered load (logical requests) and the
@@ -261,44 +495,51 @@
 	// data[data-key] (data.load by default); data.elapsed puts seconds
 	// since the start on x, data.load_max fixes the top of y, so that the
 	// charts of a comparison share their scale.
-	function loadChart(el) {
-		var c = data[el.getAttribute("data-key") || "load"];
+	function loadChart(box) {
+		var c = data[box.getAttribute("data-key") || "load"];
 		var elapsed = !!data.elapsed;
-		var perSecond = function (v) { return v == null ? "—" : fmtCount(v) + "/s"; };
-		draw(el, c, {
-			data: c ? seriesData(c) : [],
+		var fmtS = function (v) { return v == null ? "—" : round3(v) + " s"; };
+		draw(box, c, {
+			data: c ? seriesData(c) : [], format: fmtRate, fmtX: elapsed ? fmtS : fmtTime,
 			scales: {
 				x: { time: !elapsed },
 				y: { range: function (u, min, max) { var top = data.load_max || max; return [0, top > 0 ? top * 1.1 : 1]; } }
 			},
-			axes: [elapsed ? elapsedAxis() : timeAxis(c ? c.x : []), { label: "requests per second", labelSize: 20, size: 56 }],
-			series: [elapsed ? { label: "second", value: function (u, v) { return v == null ? "—" : v + " s"; } } :
+			axes: [elapsed ? elapsedAxis() : timeAxis(c ? c.x : []), countAxis("requests per second")],
+			series: [elapsed ? { label: "second", value: function (u, v) { return fmtS(v); } } :
 				{ label: "interval", value: function (u, v) { return fmtTime(v); } }].concat(
 				(c ? c.series : []).map(function (s, i) {
-					var l = line(s.label, i, perSecond);
-					if (i === 1) { l.fill = colors[1] + "33"; }
+					var l = line(s.label, i, fmtRate);
+					if (i === 1) { l.fill = withAlpha(color(1), "33"); }
 					else { l.width = 2.5; }
 					return l;
 				}))
 		});
 	}
 
-	var makers = { latency: latencyChart, percentiles: percentilesChart, classes: classesChart, rates: ratesChart, load: loadChart };
-	Array.prototype.forEach.call(document.querySelectorAll(".chart[data-chart]"), function (el) {
-		var make = makers[el.getAttribute("data-chart")];
-		if (make) make(el);
+	var makers = {
+		latency: latencyChart, percentiles: percentilesChart, classes: classesChart, families: familiesChart,
+		errors: errorsChart, rates: ratesChart, in_flight: inFlightChart, scatter: scatterChart,
+		baseline_latency: baselineLatencyChart, baseline_errors: baselineErrorsChart, load: loadChart
+	};
+	Array.prototype.forEach.call(document.querySelectorAll(".chart[data-chart]"), function (box) {
+		var make = makers[box.getAttribute("data-chart")];
+		if (make) make(box);
 	});
 
-	// Follow the window's width, but not the printer's: printed charts
-	// keep their size.
+	// Follow the width of the page, but not the printer's: printed charts
+	// are at most printWidth wide, and back to the page's after.
+	function resize(printing) {
+		charts.forEach(function (c) { c.u.setSize(size(c.el, printing)); });
+	}
 	var resizing = null;
 	window.addEventListener("resize", function () {
 		if (window.matchMedia && window.matchMedia("print").matches) return;
 		clearTimeout(resizing);
-		resizing = setTimeout(function () {
-			charts.forEach(function (c) { c.u.setSize(size(c.el)); });
-		}, 150);
+		resizing = setTimeout(function () { resize(false); }, 150);
 	});
+	window.addEventListener("beforeprint", function () { resize(true); });
+	window.addEventListener("afterprint", function () { resize(false); });
 
 	// Sortable tables: a click on a column heading sorts by that column,
 	// numbers (data-type="number") largest first, text A to Z; a second

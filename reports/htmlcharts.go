@@ -1,0 +1,501 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/records"
+)
+
+// How the HTML report chooses the width of the intervals of its charts
+// over time from the run's length and rate: the narrowest the timeline
+// holds (an eighth of a second at best, wider for long runs) doubled
+// while its intervals would average fewer than htmlMinPerInterval
+// requests, so that a rate or a p99 is not the noise of a handful, and
+// there would still be htmlMinIntervals of them. A 2 s run at 50/s is
+// drawn in quarters of a second, 30 s at 40/s in half seconds, an hour
+// at 10/s in 2 s intervals. Charts of more than MaxChartPoints intervals are
+// downsampled (LTTB), which keeps their peaks.
+const (
+	htmlMinPerInterval = 20
+	htmlMinIntervals   = 8
+)
+
+// htmlData is what the page's charts draw, computed here and embedded as
+// JSON: latencies in milliseconds, times in Unix seconds.
+type htmlData struct {
+	Step        float64   `json:"step"`        // seconds per interval of the charts over time
+	Latency     htmlChart `json:"latency"`     // p50, p90 and p99 of each interval
+	Percentiles htmlChart `json:"percentiles"` // x = 1/(1−q), the latency at quantile q, overall and of the top classes
+	// Classes are the responses per second of every class the timeline
+	// follows, most frequent first; the page stacks them and shows the
+	// series not Hidden.
+	Classes  htmlChart `json:"classes"`
+	Families htmlChart `json:"families"`  // responses per second by status family
+	Errors   htmlChart `json:"errors"`    // the share of responses that were errors, in percent
+	Rates    htmlChart `json:"rates"`     // offered, achieved and successful requests per second
+	InFlight htmlChart `json:"in_flight"` // requests in flight, on average over each interval
+	// Scatter is every request (or an even sample of each class), for
+	// the chart of latency over time by class; nil without requests.
+	Scatter *htmlScatter `json:"scatter,omitempty"`
+	// Baseline charts this run against the baseline run (--baseline) on
+	// the same scale of seconds since each run's start; nil without one.
+	Baseline *htmlBaseline `json:"baseline,omitempty"`
+	// Load is the load the clients offered (logical requests) and the
+	// attempts their retries made of it, per second; only for a run
+	// whose clients retried.
+	Load *htmlChart `json:"load,omitempty"`
+	// Elapsed says the x of the load charts is seconds since the run's
+	// start, not a time (the comparison's runs ran at different times).
+	Elapsed bool `json:"elapsed,omitempty"`
+	// LoadMax is the top of the y axis of every load chart, so that the
+	// comparison's charts share a scale; 0 for each its own.
+	LoadMax float64 `json:"load_max,omitempty"`
+}
+
+// htmlChart is the data of one chart: x and the series drawn over it,
+// each as long as x.
+type htmlChart struct {
+	X      htmlValues   `json:"x"`
+	Series []htmlSeries `json:"series"`
+}
+
+// htmlSeries is one series of a chart.
+type htmlSeries struct {
+	Label  string     `json:"label"`
+	Values htmlValues `json:"values"`
+	// Legend is what the legend shows of the series without hovering:
+	// its total, mean or overall value, with its unit.
+	Legend string `json:"legend,omitempty"`
+	// Hidden series are drawn only once the reader shows them.
+	Hidden bool `json:"hidden,omitempty"`
+	// Color names the colour of a series that has one of its own
+	// (status families: "2xx", "5xx" …); "" for the palette's next.
+	Color string `json:"color,omitempty"`
+}
+
+// htmlValues are the values of a series; NaN is a gap (null in JSON).
+type htmlValues []float64
+
+// MarshalJSON writes the values with at most 3 decimals (a microsecond of
+// a millisecond value), NaN as null.
+func (v htmlValues) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 8*len(v)+2)
+	b = append(b, '[')
+	for i, x := range v {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			b = append(b, "null"...)
+			continue
+		}
+		b = strconv.AppendFloat(b, math.Round(x*1000)/1000, 'f', -1, 64)
+	}
+	return append(b, ']'), nil
+}
+
+// htmlView returns the timeline the charts over time draw: the run's, its
+// intervals widened as htmlMinPerInterval and htmlMinIntervals say.
+func htmlView(s *analyze.Summary) *analyze.Timeline {
+	t := &s.Timeline
+	if t.Width == 0 {
+		return t
+	}
+	length := max(s.Duration(), time.Millisecond)
+	step := t.Step()
+	for {
+		intervals := float64(length) / float64(step)
+		perInterval := float64(s.Requests) / max(intervals, 1)
+		if perInterval >= htmlMinPerInterval || intervals < 2*htmlMinIntervals-1 { // halved, fewer than about htmlMinIntervals
+			break
+		}
+		step *= 2
+	}
+	return t.AtLeast(step)
+}
+
+// htmlWindow is the part of the time of a run a series covers: rates per
+// second divide each interval's count by the seconds of it the window
+// covers, so that a run starting or ending within an interval does not
+// seem to ramp up or die off.
+type htmlWindow struct {
+	from, to time.Time
+	gap      time.Duration // the mean time between two attempts; 0 for one
+}
+
+// scheduleWindow is the time the run's schedule covered: each attempt
+// stands for the mean gap between attempts, centred on it, so the window
+// runs from half a gap before the first to half a gap after the last.
+func scheduleWindow(s *analyze.Summary) htmlWindow {
+	w := htmlWindow{from: s.FirstScheduled, to: s.LastScheduled}
+	if s.Requests > 1 {
+		w.gap = s.LastScheduled.Sub(s.FirstScheduled) / time.Duration(s.Requests-1)
+		w.from, w.to = w.from.Add(-w.gap/2), w.to.Add(w.gap/2)
+	}
+	return w
+}
+
+// seconds returns the seconds of an interval the window covers, but at
+// least a mean gap (and at most the interval): a sliver holds one attempt
+// at most, which must not make a spike.
+func (w htmlWindow) seconds(start time.Time, step time.Duration) float64 {
+	from, to := start, start.Add(step)
+	if w.from.After(from) {
+		from = w.from
+	}
+	if w.to.Before(to) {
+		to = w.to
+	}
+	return max(to.Sub(from), min(w.gap, step)).Seconds()
+}
+
+// htmlX returns the x of points: their starts in Unix seconds.
+func htmlX(points []analyze.TimePoint) htmlValues {
+	x := make(htmlValues, len(points))
+	for i, p := range points {
+		x[i] = unixSeconds(p.Start)
+	}
+	return x
+}
+
+// unixSeconds returns a time in Unix seconds, fractions included.
+func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+
+// newHTMLData computes the data of the charts from the summary's timeline,
+// histograms and scatter; stats are its classes, most frequent first.
+func newHTMLData(run analyze.Run, stats []*analyze.ClassStats) htmlData {
+	s := run.Summary
+	t := htmlView(s)
+	all := t.Points()
+	points := analyze.Scheduled(all)
+	d := htmlData{Step: t.Step().Seconds()}
+	x := htmlX(points)
+	window := scheduleWindow(s)
+	perSecond := func(count func(analyze.TimePoint) uint64) htmlValues {
+		v := make(htmlValues, len(points))
+		for i, p := range points {
+			v[i] = float64(count(p)) / window.seconds(p.Start, t.Step())
+		}
+		return v
+	}
+
+	d.Latency = htmlDownsampled(htmlChart{X: x, Series: htmlLatencySeries(points, analyze.LatencyQuantiles(s.Latency))})
+	d.Classes = htmlDownsampled(htmlClassChart(t, points, x, window, stats))
+	d.Families = htmlDownsampled(htmlFamilyChart(points, x, perSecond))
+	d.Errors = htmlDownsampled(htmlChart{X: x, Series: htmlErrorSeries(points, s)})
+
+	rate := func(label string, count func(analyze.TimePoint) uint64, total float64) htmlSeries {
+		return htmlSeries{Label: label, Values: perSecond(count), Legend: "mean " + FormatRate(total)}
+	}
+	d.Rates = htmlDownsampled(htmlChart{X: x, Series: []htmlSeries{
+		rate("offered", func(p analyze.TimePoint) uint64 { return p.Offered }, s.Rate()),
+		rate("achieved (sent)", func(p analyze.TimePoint) uint64 { return p.Sent }, s.Rate()*sentShare(s)),
+		rate("successful", func(p analyze.TimePoint) uint64 { return p.Successes }, s.Throughput()),
+	}})
+	d.InFlight = htmlDownsampled(htmlInFlightChart(all, htmlWindow{from: s.FirstScheduled, to: s.LastEnd}, t.Step()))
+
+	labels := htmlChartLabels(stats)
+	hists := []*hdrhistogram.Histogram{s.Latency}
+	names := []string{"all requests"}
+	for i, st := range stats[:min(len(stats), HistogramClasses)] {
+		hists = append(hists, st.Latency)
+		names = append(names, labels[i])
+	}
+	d.Percentiles = htmlPercentileChart(names, hists)
+	d.Scatter = newHTMLScatter(s, stats, labels)
+	if run.Baseline != nil && run.Baseline.Summary != nil && run.Baseline.Summary.Requests > 0 {
+		d.Baseline = newHTMLBaseline(s, run.Baseline.Summary)
+	}
+	return d
+}
+
+// sentShare is the share of the scheduled attempts that were sent: 1 but
+// for a run cut short with attempts still queued.
+func sentShare(s *analyze.Summary) float64 {
+	var offered, sent uint64
+	for _, p := range s.Timeline.Points() {
+		offered += p.Offered
+		sent += p.Sent
+	}
+	if offered == 0 {
+		return 0
+	}
+	return float64(sent) / float64(offered)
+}
+
+// htmlLatencySeries returns p50, p90 and p99 of each interval; the legend
+// gives those of the whole run.
+func htmlLatencySeries(points []analyze.TimePoint, overall analyze.Quantiles) []htmlSeries {
+	p50, p90, p99 := htmlGaps(len(points)), htmlGaps(len(points)), htmlGaps(len(points))
+	for i, p := range points {
+		if p.Count > 0 {
+			p50[i], p90[i], p99[i] = htmlMillis(p.P50), htmlMillis(p.P90), htmlMillis(p.P99)
+		}
+	}
+	return []htmlSeries{
+		{Label: "p50", Values: p50, Legend: FormatLatency(overall.P50) + " overall"},
+		{Label: "p90", Values: p90, Legend: FormatLatency(overall.P90) + " overall"},
+		{Label: "p99", Values: p99, Legend: FormatLatency(overall.P99) + " overall"},
+	}
+}
+
+// htmlShownClasses is how many classes, the most frequent, the chart of
+// classes shows at first; the others are a click away, but for the most
+// frequent htmlShownFaults classes of server errors or transport
+// failures, which are shown too: an outage is what the chart is for.
+const (
+	htmlShownClasses = 8
+	htmlShownFaults  = 3
+)
+
+// htmlClassChart returns the responses per second of every class the
+// timeline follows (ClassPoints lists only the intervals in which a class
+// has attempts: the others count 0).
+func htmlClassChart(t *analyze.Timeline, points []analyze.TimePoint, x htmlValues, window htmlWindow, stats []*analyze.ClassStats) htmlChart {
+	at := make(map[int64]int, len(points)) // an interval's start in Unix nanoseconds → index
+	for i, p := range points {
+		at[p.Start.UnixNano()] = i
+	}
+	labels := htmlChartLabels(stats)
+	chart := htmlChart{X: x, Series: []htmlSeries{}}
+	faults := 0
+	for i, st := range stats {
+		rates := make(htmlValues, len(points))
+		for _, p := range t.ClassPoints(st.Class.ID) {
+			if j, ok := at[p.Start.UnixNano()]; ok {
+				rates[j] += float64(p.Count) / window.seconds(p.Start, t.Step())
+			}
+		}
+		fault := isFault(st.Class.ErrorKind, st.Class.Status)
+		shown := i < htmlShownClasses || (fault && faults < htmlShownFaults)
+		if fault {
+			faults++
+		}
+		chart.Series = append(chart.Series, htmlSeries{Label: labels[i], Values: rates, Hidden: !shown,
+			Legend: fmt.Sprintf("%d (%s)", st.Count, FormatShare(share(st.Count, sumCounts(stats))))})
+	}
+	return chart
+}
+
+// isFault reports whether an attempt of this kind and status is a server
+// error or a transport failure.
+func isFault(kind records.ErrorKind, status uint16) bool {
+	return kind != records.ErrNone || status >= 500
+}
+
+// sumCounts returns the attempts of the classes.
+func sumCounts(stats []*analyze.ClassStats) uint64 {
+	var n uint64
+	for _, st := range stats {
+		n += st.Count
+	}
+	return n
+}
+
+// htmlFamilies are the status families the chart of families draws, in
+// the order it stacks them; a family without attempts is left out.
+var htmlFamilies = []struct {
+	family       int
+	label, color string
+}{
+	{analyze.Family2xx, "2xx", "2xx"},
+	{analyze.Family3xx, "3xx", "3xx"},
+	{analyze.Family1xx, "1xx", "other"},
+	{analyze.Family4xx, "4xx", "4xx"},
+	{analyze.Family5xx, "5xx", "5xx"},
+	{analyze.FamilyTransport, "transport failure (no response)", "transport"},
+	{analyze.FamilyOther, "other status", "other"},
+}
+
+// htmlFamilyChart returns the responses per second of each status family.
+func htmlFamilyChart(points []analyze.TimePoint, x htmlValues, perSecond func(func(analyze.TimePoint) uint64) htmlValues) htmlChart {
+	chart := htmlChart{X: x, Series: []htmlSeries{}}
+	var all uint64
+	for _, p := range points {
+		all += p.Offered
+	}
+	for _, f := range htmlFamilies {
+		var total uint64
+		for _, p := range points {
+			total += p.Families[f.family]
+		}
+		if total == 0 {
+			continue
+		}
+		chart.Series = append(chart.Series, htmlSeries{Label: f.label, Color: f.color,
+			Values: perSecond(func(p analyze.TimePoint) uint64 { return p.Families[f.family] }),
+			Legend: fmt.Sprintf("%d (%s)", total, FormatShare(share(total, all)))})
+	}
+	return chart
+}
+
+// htmlErrorSeries returns the share of the attempts of each interval that
+// failed (neither 2xx nor 3xx), and of those the server errors and
+// transport failures, in percent; a gap where no attempt was scheduled.
+func htmlErrorSeries(points []analyze.TimePoint, s *analyze.Summary) []htmlSeries {
+	failed, faults := htmlGaps(len(points)), htmlGaps(len(points))
+	var allFaults uint64
+	for i, p := range points {
+		allFaults += p.Faults
+		if p.Offered > 0 {
+			failed[i] = 100 * float64(p.Offered-p.Successes) / float64(p.Offered)
+			faults[i] = 100 * float64(p.Faults) / float64(p.Offered)
+		}
+	}
+	return []htmlSeries{
+		{Label: "errors: neither 2xx nor 3xx", Values: failed, Legend: FormatShare(1-s.SuccessRatio()) + " overall", Color: "4xx"},
+		{Label: "server errors (5xx) and transport failures", Values: faults, Legend: FormatShare(share(allFaults, s.Requests)) + " overall", Color: "5xx"},
+	}
+}
+
+// htmlInFlightChart returns the requests in flight, on average over each
+// interval the run covered (window: from its first scheduled attempt to
+// its last completion), from the records' send and completion times.
+func htmlInFlightChart(points []analyze.TimePoint, window htmlWindow, step time.Duration) htmlChart {
+	v := make(htmlValues, len(points))
+	var peak, busy float64
+	for i, p := range points {
+		covered := window.seconds(p.Start, step)
+		inFlight := p.InFlight * step.Seconds() // request-seconds in the interval
+		busy += inFlight
+		v[i] = inFlight / covered
+		peak = max(peak, v[i])
+	}
+	legend := ""
+	if length := window.to.Sub(window.from).Seconds(); length > 0 {
+		legend = fmt.Sprintf("mean %s, highest %s", strconv.FormatFloat(busy/length, 'f', 1, 64), strconv.FormatFloat(peak, 'f', 1, 64))
+	}
+	return htmlChart{X: htmlX(points), Series: []htmlSeries{{Label: "in flight", Values: v, Legend: legend}}}
+}
+
+// htmlLoadChart computes the chart of the load the clients offered and
+// the attempts sent for it: per interval, the logical requests (first
+// attempts) and all the attempts scheduled in it, per second of the
+// interval the run covered.
+func htmlLoadChart(s *analyze.Summary) htmlChart {
+	t := htmlView(s)
+	points := analyze.Scheduled(t.Points())
+	window := scheduleWindow(s)
+	logical, attempts := make(htmlValues, len(points)), make(htmlValues, len(points))
+	var allLogical, allAttempts uint64
+	for i, p := range points {
+		span := window.seconds(p.Start, t.Step())
+		logical[i], attempts[i] = float64(p.Logical)/span, float64(p.Offered)/span
+		allLogical += p.Logical
+		allAttempts += p.Offered
+	}
+	return htmlDownsampled(htmlChart{X: htmlX(points), Series: []htmlSeries{
+		{Label: "offered: logical requests", Values: logical, Legend: fmt.Sprintf("%d in all", allLogical)},
+		{Label: "attempted: retries included", Values: attempts, Legend: fmt.Sprintf("%d in all", allAttempts)},
+	}})
+}
+
+// htmlScatter is every request of a run, or an even sample of each class
+// (analyze.Scatter): its scheduled time, as seconds from T0, and latency.
+type htmlScatter struct {
+	T0      float64            `json:"t0"` // Unix seconds
+	Classes []htmlScatterClass `json:"classes"`
+	Note    string             `json:"note"` // how many requests are drawn, and how they were chosen
+}
+
+// htmlScatterClass is the sample of one class: the times and latencies of
+// its requests drawn, one in Every of the Seen.
+type htmlScatterClass struct {
+	Label   string     `json:"label"`
+	Legend  string     `json:"legend"`
+	Hidden  bool       `json:"hidden,omitempty"`
+	Time    htmlValues `json:"t"`  // seconds since T0
+	Latency htmlValues `json:"ms"` // milliseconds
+}
+
+// newHTMLScatter returns the scatter of a run's requests, its classes in
+// the order and with the labels of stats; nil without requests.
+func newHTMLScatter(s *analyze.Summary, stats []*analyze.ClassStats, labels []string) *htmlScatter {
+	if s.Scatter.Len() == 0 {
+		return nil
+	}
+	byID := make(map[uint32]*analyze.ScatterClass)
+	for _, c := range s.Scatter.Classes() {
+		byID[c.ID] = c
+	}
+	out := &htmlScatter{T0: math.Floor(unixSeconds(s.FirstScheduled)), Classes: []htmlScatterClass{}}
+	shown, thinned := 0, 0
+	for i, st := range stats {
+		c := byID[st.Class.ID]
+		if c == nil {
+			continue
+		}
+		sc := htmlScatterClass{Label: labels[i], Hidden: i >= htmlShownClasses && !isFault(st.Class.ErrorKind, st.Class.Status),
+			Time: make(htmlValues, len(c.Points)), Latency: make(htmlValues, len(c.Points))}
+		for j, p := range c.Points {
+			sc.Time[j] = float64(p.Scheduled)/1e9 - out.T0
+			sc.Latency[j] = float64(p.Latency) / 1000
+		}
+		sc.Legend = fmt.Sprintf("%d", c.Seen)
+		if c.Every > 1 {
+			sc.Legend = fmt.Sprintf("%d of %d (1 in %d)", len(c.Points), c.Seen, c.Every)
+			thinned++
+		}
+		shown += len(c.Points)
+		out.Classes = append(out.Classes, sc)
+	}
+	out.Note = fmt.Sprintf("Every one of the %d requests.", s.Requests)
+	if thinned > 0 {
+		out.Note = fmt.Sprintf("%d of the %d requests: past %d, the most frequent classes are thinned evenly (the legend says how), the rarer ones are drawn whole.",
+			shown, s.Requests, analyze.MaxScatterPoints)
+	}
+	return out
+}
+
+// htmlBaseline is this run against its baseline, on seconds since each
+// run's first interval, in intervals of the same width.
+type htmlBaseline struct {
+	Latency htmlChart `json:"latency"` // p99 and p50 of each
+	Errors  htmlChart `json:"errors"`  // the error share of each, in percent
+}
+
+// newHTMLBaseline charts the run s against the baseline run b.
+func newHTMLBaseline(s, b *analyze.Summary) *htmlBaseline {
+	now, before := htmlView(s), htmlView(b)
+	step := max(now.Step(), before.Step())
+	now, before = now.AtLeast(step), before.AtLeast(step)
+	np, bp := analyze.Scheduled(now.Points()), analyze.Scheduled(before.Points())
+	n := max(len(np), len(bp))
+	x := make(htmlValues, n)
+	for i := range x {
+		x[i] = float64(i) * step.Seconds()
+	}
+	series := func(points []analyze.TimePoint, value func(analyze.TimePoint) (float64, bool)) htmlValues {
+		v := htmlGaps(n)
+		for i, p := range points {
+			if y, ok := value(p); ok {
+				v[i] = y
+			}
+		}
+		return v
+	}
+	p99 := func(p analyze.TimePoint) (float64, bool) { return htmlMillis(p.P99), p.Count > 0 }
+	p50 := func(p analyze.TimePoint) (float64, bool) { return htmlMillis(p.P50), p.Count > 0 }
+	failed := func(p analyze.TimePoint) (float64, bool) {
+		return 100 * float64(p.Offered-p.Successes) / float64(max(p.Offered, 1)), p.Offered > 0
+	}
+	nq, bq := analyze.LatencyQuantiles(s.Latency), analyze.LatencyQuantiles(b.Latency)
+	return &htmlBaseline{
+		Latency: htmlDownsampled(htmlChart{X: x, Series: []htmlSeries{
+			{Label: "p99, this run", Values: series(np, p99), Legend: FormatLatency(nq.P99) + " overall"},
+			{Label: "p99, baseline", Values: series(bp, p99), Legend: FormatLatency(bq.P99) + " overall"},
+			{Label: "p50, this run", Values: series(np, p50), Legend: FormatLatency(nq.P50) + " overall"},
+			{Label: "p50, baseline", Values: series(bp, p50), Legend: FormatLatency(bq.P50) + " overall"},
+		}}),
+		Errors: htmlDownsampled(htmlChart{X: x, Series: []htmlSeries{
+			{Label: "errors, this run", Values: series(np, failed), Legend: FormatShare(1-s.SuccessRatio()) + " overall"},
+			{Label: "errors, baseline", Values: series(bp, failed), Legend: FormatShare(1-b.SuccessRatio()) + " overall"},
+		}}),
+	}
+}
