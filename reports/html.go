@@ -493,7 +493,8 @@ func htmlPercentileChart(names []string, hists []*hdrhistogram.Histogram) htmlCh
 			}
 			v[k] = float64(h.ValueAtQuantile(100*(1-1/xk))) / 1000
 		}
-		chart.Series = append(chart.Series, htmlSeries{Label: names[i], Values: v})
+		q := analyze.LatencyQuantiles(h)
+		chart.Series = append(chart.Series, htmlSeries{Label: names[i], Values: v, Legend: "p99 " + FormatLatency(q.P99) + ", max " + FormatLatency(q.Max)})
 	}
 	return chart
 }

@@ -69,7 +69,9 @@ func TestHTMLInBrowser(t *testing.T) {
 		}
 		return path
 	}
-	report := write("report.html", timedRun(t))
+	run := timedRun(t)
+	stats := run.Summary.ClassStats()
+	report := write("report.html", run)
 	hostile := write("hostile.html", htmlHostileRun(t))
 
 	p.Load(report)
@@ -94,8 +96,8 @@ func TestHTMLInBrowser(t *testing.T) {
 		total += n
 	}
 	t.Logf("legend at the middle of the classes chart: %q", legend)
-	if len(legend) != 7 || math.Abs(total-40) > 0.1 {
-		t.Errorf("legend of the classes chart %q adds up to %v/s; want 7 rates adding up to 40/s", legend, total)
+	if len(legend) != 8 || math.Abs(total-40) > 0.1 {
+		t.Errorf("legend of the classes chart %q adds up to %v/s; want 7 rates and the hidden classes' adding up to 40/s", legend, total)
 	}
 
 	// Without hovering, every legend entry of every chart over time has a
@@ -107,7 +109,7 @@ func TestHTMLInBrowser(t *testing.T) {
 			t.Errorf("chart %s has no legend", id)
 		}
 		for _, entry := range totals[id] {
-			if id != "chart-percentiles" && strings.HasSuffix(entry, "=") {
+			if strings.HasSuffix(entry, "=") {
 				t.Errorf("chart %s: legend entry %q shows no value without hovering", id, entry)
 			}
 		}
@@ -122,6 +124,17 @@ func TestHTMLInBrowser(t *testing.T) {
 	if classes != 1200 {
 		t.Errorf("the classes' legend %q adds up to %v; want 1200", totals["chart-classes"], classes)
 	}
+
+	// A click on a class's legend entry hides it: it leaves the stack
+	// for the hidden classes' sum, so the stack is still every response.
+	p.Click("#chart-classes .legend li:first-child button")
+	var hidden []string
+	p.Eval(`[document.querySelector("#chart-classes .legend li:first-child button").getAttribute("aria-pressed"),
+		Array.from(document.querySelectorAll("#chart-classes .legend .total")).pop().textContent]`, &hidden)
+	if want := []string{"false", fmt.Sprintf("%d (%.2f %%)", stats[0].Count, 100*float64(stats[0].Count)/1200)}; !slices.Equal(hidden, want) {
+		t.Errorf("after hiding the first class: pressed, hidden sum = %q; want %q", hidden, want)
+	}
+	p.Click("#chart-classes .legend li:first-child button")
 
 	// Sorting: by status (A to Z, numbers in order), then by count (most
 	// first, as it starts), then by count reversed.

@@ -77,6 +77,9 @@ type htmlSeries struct {
 	// Color names the colour of a series that has one of its own
 	// (status families: "2xx", "5xx" …); "" for the palette's next.
 	Color string `json:"color,omitempty"`
+	// Count is the attempts of a class's series, which the page adds up
+	// for the classes hidden.
+	Count uint64 `json:"count,omitempty"`
 }
 
 // htmlValues are the values of a series; NaN is a gap (null in JSON).
@@ -277,7 +280,7 @@ func htmlClassChart(t *analyze.Timeline, points []analyze.TimePoint, x htmlValue
 		if fault {
 			faults++
 		}
-		chart.Series = append(chart.Series, htmlSeries{Label: labels[i], Values: rates, Hidden: !shown,
+		chart.Series = append(chart.Series, htmlSeries{Label: labels[i], Values: rates, Hidden: !shown, Count: st.Count,
 			Legend: fmt.Sprintf("%d (%s)", st.Count, FormatShare(share(st.Count, sumCounts(stats))))})
 	}
 	return chart

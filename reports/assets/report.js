@@ -14,7 +14,7 @@
 	var dashes = [[], [8, 4], [2, 3], [12, 3, 3, 3], [5, 5], [1, 5]];
 	// The colours of the status families, and of the lines that stand for
 	// them (errors: 4xx's orange, faults: 5xx's vermilion).
-	var familyColors = { "2xx": "#009E73", "3xx": "#56B4E9", "4xx": "#E69F00", "5xx": "#D55E00", "transport": "#000000", "other": "#999999" };
+	var familyColors = { "2xx": "#009E73", "3xx": "#56B4E9", "4xx": "#E69F00", "5xx": "#B2182B", "transport": "#7B3294", "other": "#999999" };
 	var printWidth = 680; // fits A4 portrait
 	var height = 280;
 	var charts = [];
@@ -181,10 +181,10 @@
 	// legend: a total, a mean or the overall value) and, while the cursor
 	// is on the chart, its value there (format(raw value)). A click on an
 	// entry hides or shows its series. fmtX names the cursor's x.
-	function legend(box, u, chart, styles, format, fmtX) {
+	function legend(box, u, chart, styles, format, fmtX, note) {
 		var list = el("ul", "legend");
 		var at = el("li", "legend-x");
-		at.textContent = "Hover the chart for the values of one interval.";
+		at.textContent = note || "Hover the chart for the values of one interval.";
 		var entries = chart.series.map(function (s, i) {
 			var item = el("li");
 			var button = el("button");
@@ -196,7 +196,8 @@
 			if (style.dash && style.dash.length) swatch.style.borderStyle = "dashed";
 			button.appendChild(swatch);
 			button.appendChild(el("span", "label", s.label));
-			if (s.legend) button.appendChild(el("span", "total", s.legend));
+			var total = el("span", "total", s.legend || "");
+			button.appendChild(total);
 			var cur = el("span", "cur");
 			button.appendChild(cur);
 			button.setAttribute("aria-pressed", String(u.series[i + 1].show !== false));
@@ -208,10 +209,11 @@
 			});
 			item.appendChild(button);
 			list.appendChild(item);
-			return { cur: cur, button: button, values: s.values };
+			return { cur: cur, total: total, button: button, values: s.values };
 		});
 		list.appendChild(at);
 		box.appendChild(list);
+		if (note) return entries; // nothing to read at the cursor
 		u.hooks.setCursor = (u.hooks.setCursor || []).concat([function (u) {
 			var idx = u.cursor.idx;
 			at.textContent = idx == null ? "Hover the chart for the values of one interval." : "At " + fmtX(u.data[0][idx]) + ":";
@@ -232,9 +234,10 @@
 		var holder = el("div", "plot");
 		box.appendChild(holder);
 		var s = size(holder);
-		var format = opts.format, fmtX = opts.fmtX || fmtTime;
+		var format = opts.format, fmtX = opts.fmtX || fmtTime, note = opts.note;
 		delete opts.format;
 		delete opts.fmtX;
+		delete opts.note;
 		opts.width = s.width;
 		opts.height = s.height;
 		opts.tzDate = function (ts) { return uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC"); };
@@ -246,7 +249,7 @@
 		var styles = opts.series.slice(1).map(function (o) { return { stroke: o.stroke, fill: o.fill, dash: o.dash }; });
 		var u = new uPlot(opts, opts.data, holder);
 		charts.push({ u: u, el: holder });
-		var entries = legend(box, u, chart, styles, format, fmtX);
+		var entries = legend(box, u, chart, styles, format, fmtX, note);
 		return { u: u, entries: entries };
 	}
 
@@ -307,7 +310,9 @@
 	// stackedChart draws the series of c stacked, each filled down to the
 	// one below; a hidden series leaves the stack. colorOf gives series
 	// i's colour.
-	function stackedChart(box, c, yLabel, colorOf) {
+	// before, if given, runs when a series is hidden or shown, before the
+	// others are restacked.
+	function stackedChart(box, c, yLabel, colorOf, before) {
 		var raw = seriesData(c);
 		var stacked = stack(raw, function (i) { return !!c.series[i - 1].hidden; });
 		return draw(box, c, {
@@ -322,6 +327,7 @@
 			hooks: {
 				// a hidden series leaves the stack: restack the others
 				setSeries: [function (u) {
+					if (before) before(u);
 					var again = stack(raw, function (i) { return !u.series[i].show; });
 					u.delBand(null);
 					again.bands.forEach(function (b) { u.addBand(b); });
@@ -334,7 +340,7 @@
 	// showControls adds the buttons that show every series of a chart,
 	// only the first ones, or none.
 	function showControls(box, made, firstShown) {
-		if (!made || made.entries.length <= firstShown.length) return;
+		if (!made || firstShown.every(function (shown) { return shown; })) return;
 		var bar = el("p", "legend-controls");
 		function set(which) {
 			made.u.batch(function () {
@@ -345,7 +351,7 @@
 				});
 			});
 		}
-		[["Show all " + made.entries.length, function () { return true; }],
+		[["Show all", function () { return true; }],
 			["Show the first ones", function (i) { return firstShown[i]; }],
 			["Hide all", function () { return false; }]].forEach(function (b) {
 			var button = el("button", "", b[0]);
@@ -356,11 +362,31 @@
 		box.insertBefore(bar, box.querySelector(".legend"));
 	}
 
+	// classesChart stacks the classes shown and, on top, the hidden ones
+	// added up, so that the stack is always every response.
 	function classesChart(box) {
 		var c = data.classes;
-		var firstShown = c.series.map(function (s) { return !s.hidden; });
-		var made = stackedChart(box, c, "responses per second", function (s, i) { return color(i); });
-		showControls(box, made, firstShown);
+		var n = c.series.length;
+		var all = c.series.reduce(function (sum, s) { return sum + (s.count || 0); }, 0);
+		var rest = { label: "the hidden classes, added up", legend: "", values: c.x.map(function () { return 0; }) };
+		var withRest = { x: c.x, series: c.series.concat([rest]) };
+		var made = null;
+		// addUp sums the classes hidden (shown(i) false) into rest.
+		function addUp(shown) {
+			var count = 0;
+			rest.values.forEach(function (v, j) { rest.values[j] = 0; });
+			c.series.forEach(function (s, i) {
+				if (shown(i)) return;
+				count += s.count || 0;
+				s.values.forEach(function (v, j) { rest.values[j] += v == null ? 0 : v; });
+			});
+			rest.legend = count + (all ? " (" + (100 * count / all).toFixed(2) + " %)" : "");
+			if (made) made.entries[n].total.textContent = rest.legend;
+		}
+		addUp(function (i) { return !c.series[i].hidden; });
+		made = stackedChart(box, withRest, "responses per second", function (s, i) { return i < n ? color(i) : "#999999"; },
+			function (u) { addUp(function (i) { return u.series[i + 1].show; }); });
+		showControls(box, made, c.series.map(function (s) { return !s.hidden; }).concat([true]));
 	}
 
 	function familiesChart(box) {
@@ -424,10 +450,10 @@
 		if (!isFinite(ymin)) ymin = 0.001;
 		ymax = Math.max(ymax, ymin * 10);
 		var chart = { x: [sc.t0 + xmin, sc.t0 + Math.max(xmax, xmin + 1)], series: sc.classes.map(function (c) { return { label: c.label, legend: c.legend, hidden: c.hidden, values: [] }; }) };
-		var dot = 2 * (window.devicePixelRatio || 1);
+		var dot = 2.5 * (window.devicePixelRatio || 1);
 		var made = draw(box, chart, {
 			data: [chart.x].concat(sc.classes.map(function () { return [ymin, ymax]; })),
-			format: function () { return ""; },
+			format: function () { return ""; }, note: sc.note,
 			scales: { x: { time: true }, y: { distr: 3, log: 10, range: function () { return [ymin / 1.5, ymax * 1.5]; } } },
 			axes: [timeAxis(chart.x), latencyAxis()],
 			series: timeSeries(chart).concat(sc.classes.map(function (c, i) {
@@ -454,7 +480,6 @@
 		});
 		if (made) {
 			made.entries.forEach(function (e) { e.cur.remove(); });
-			box.querySelector(".legend-x").textContent = sc.note;
 			showControls(box, made, sc.classes.map(function (c) { return !c.hidden; }));
 		}
 	}
