@@ -110,11 +110,15 @@ func htmlView(s *analyze.Summary) *analyze.Timeline {
 	if t.Width == 0 {
 		return t
 	}
+	var attempts uint64
+	for i := range t.Buckets {
+		attempts += t.Buckets[i].Offered
+	}
 	length := max(s.Duration(), time.Millisecond)
 	step := t.Step()
 	for {
 		intervals := float64(length) / float64(step)
-		perInterval := float64(s.Requests) / max(intervals, 1)
+		perInterval := float64(attempts) / max(intervals, 1)
 		if perInterval >= htmlMinPerInterval || intervals < 2*htmlMinIntervals-1 { // halved, fewer than about htmlMinIntervals
 			break
 		}
@@ -222,9 +226,9 @@ func newHTMLData(run analyze.Run, stats []*analyze.ClassStats) htmlData {
 // for a run cut short with attempts still queued.
 func sentShare(s *analyze.Summary) float64 {
 	var offered, sent uint64
-	for _, p := range s.Timeline.Points() {
-		offered += p.Offered
-		sent += p.Sent
+	for i := range s.Timeline.Buckets {
+		offered += s.Timeline.Buckets[i].Offered
+		sent += s.Timeline.Buckets[i].Sent
 	}
 	if offered == 0 {
 		return 0
