@@ -1,6 +1,7 @@
-// Package progress shows a live run's progress on the terminal: a bar
-// redrawn in place when stderr is a terminal, one plain line every few
-// seconds otherwise (CI logs).
+// Package progress shows a live run's progress on the terminal: a line of
+// figures (with a bar of elapsed time on a wide terminal) and a line per
+// warning, redrawn in place when stderr is a terminal; one plain line
+// every few seconds otherwise (CI logs), warnings included.
 package progress
 
 import (
@@ -10,7 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/reports"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
@@ -22,7 +22,7 @@ type Snapshot struct {
 	Total     time.Duration // planned duration, 0 if unbounded
 	Requests  uint64
 	Successes uint64
-	Rate      float64       // completions per second over the last second
+	Rate      float64       // completions per second over the last Window
 	P99       time.Duration // corrected p99 so far
 	Status    string        // counts per status, e.g. "200:4990 503:10"
 	Finished  bool          // the run reached its planned end (last snapshot only)
@@ -30,34 +30,36 @@ type Snapshot struct {
 	// Behind is the largest send delay of the last second: how far
 	// behind its schedule stampede is; shown from analyze.BehindThreshold.
 	Behind time.Duration
+	// Recent counts the responses of the last Window, RecentFailed those
+	// of them that were not successes: the errors warning compares them
+	// (ErrorWarnRatio).
+	Recent, RecentFailed uint64
 }
 
-// Line renders the snapshot on one line: the clock, then the figures.
+// Line renders the snapshot on one line, for a log: the clock, the
+// figures, then the warnings.
 func (s Snapshot) Line() string {
 	total := "∞"
 	if s.Total > 0 {
 		total = fmt.Sprintf("%.1fs", s.Total.Seconds())
 	}
-	return fmt.Sprintf("%.1fs/%s  %s", s.Elapsed.Seconds(), total, s.Figures())
+	line := fmt.Sprintf("%.1fs/%s  %s", s.Elapsed.Seconds(), total, s.Figures())
+	for _, w := range s.Warnings() {
+		line += "  " + w
+	}
+	return line
 }
 
 // Figures renders the counts, rate, success ratio, p99 and status counts.
 func (s Snapshot) Figures() string {
-	ok := 0.0
-	if s.Requests > 0 {
-		ok = float64(s.Successes) / float64(s.Requests)
-	}
 	status := s.Status
 	if status == "" {
 		status = "-"
 	}
 	figures := fmt.Sprintf("%d req  %.1f req/s  ok %s  p99 %s  status %s",
-		s.Requests, s.Rate, reports.FormatShare(ok), reports.FormatLatency(s.P99), status)
+		s.Requests, s.Rate, reports.FormatShare(s.ok()), reports.FormatLatency(s.P99), status)
 	if s.Phase != "" {
 		figures = "phase " + s.Phase + "  " + figures
-	}
-	if s.Behind >= analyze.BehindThreshold {
-		figures += "  BEHIND SCHEDULE by " + reports.FormatLatency(s.Behind) + " (all workers busy: raise --max-workers or lower the rate)"
 	}
 	return figures
 }
@@ -72,7 +74,7 @@ type Display interface {
 // otherwise one plain line every interval (CI logs).
 func New(w io.Writer, terminal bool, total, interval time.Duration) Display {
 	if terminal {
-		return newBarProgress(w, total)
+		return newBarProgress(w, total, nil)
 	}
 	return &lineProgress{w: w, every: interval}
 }
@@ -115,33 +117,57 @@ func (p *lineProgress) Update(s Snapshot) {
 
 func (p *lineProgress) Close() {}
 
-// barProgress draws an mpb bar of elapsed time with the live figures.
+// barProgress redraws Snapshot.Lines in place on a terminal. mpb keeps
+// the terminal: it asks for the width at every redraw (so a resized
+// terminal is followed), moves the cursor up over the lines drawn last and
+// clears them. The lines are drawn by the display itself, as mpb's bar
+// filler (the first line, given the whole width) and extender (the
+// warnings, one row each), so that their layout is decided on the width
+// and no line is wider than the terminal: mpb's own bar shrinks to
+// nothing ("[]") as its decorators grow, and its truncation fills the
+// last column.
 type barProgress struct {
 	p    *mpb.Progress
 	bar  *mpb.Bar
 	last atomic.Pointer[Snapshot]
 	unit time.Duration
+	// lines are those of the frame being drawn: the filler renders them,
+	// the extender draws the rest; mpb calls both in turn from the bar's
+	// one goroutine.
+	lines []string
 }
 
-func newBarProgress(w io.Writer, total time.Duration) *barProgress {
+// newBarProgress starts the display on w, redrawn every 200 ms, or at
+// every receive from refresh if it is not nil (tests).
+func newBarProgress(w io.Writer, total time.Duration, refresh <-chan any) *barProgress {
 	b := &barProgress{unit: 100 * time.Millisecond}
 	b.last.Store(&Snapshot{Total: total})
-	b.p = mpb.New(mpb.WithOutput(w), mpb.WithAutoRefresh(), mpb.WithWidth(120), mpb.WithRefreshRate(200*time.Millisecond))
-	figures := decor.Any(func(decor.Statistics) string {
-		return "  " + b.last.Load().Figures()
-	})
-	clock := decor.Any(func(decor.Statistics) string {
-		s := b.last.Load()
-		if s.Total <= 0 {
-			return fmt.Sprintf("%6.1fs", s.Elapsed.Seconds())
-		}
-		return fmt.Sprintf("%6.1fs/%.1fs", s.Elapsed.Seconds(), s.Total.Seconds())
-	})
-	if total > 0 {
-		b.bar = b.p.New(int64(total/b.unit), mpb.BarStyle(), mpb.PrependDecorators(clock), mpb.AppendDecorators(figures))
+	// Not a terminal (a test's buffer): mpb draws WithWidth columns.
+	opts := []mpb.ContainerOption{mpb.WithOutput(w), mpb.WithWidth(DefaultWidth)}
+	if refresh != nil {
+		opts = append(opts, mpb.WithManualRefresh(refresh))
 	} else {
-		b.bar = b.p.New(0, mpb.SpinnerStyle(), mpb.PrependDecorators(clock), mpb.AppendDecorators(figures))
+		opts = append(opts, mpb.WithAutoRefresh(), mpb.WithRefreshRate(200*time.Millisecond))
 	}
+	b.p = mpb.New(opts...)
+	first := mpb.BarFillerFunc(func(out io.Writer, st decor.Statistics) error {
+		b.lines = b.last.Load().Lines(st.AvailableWidth, true)
+		_, err := io.WriteString(out, b.lines[0])
+		return err
+	})
+	rest := mpb.BarFillerFunc(func(out io.Writer, _ decor.Statistics) error {
+		for _, l := range b.lines[1:] {
+			if _, err := io.WriteString(out, l+"\n"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	units := int64(0) // unbounded: the bar runs until aborted
+	if total > 0 {
+		units = int64(total / b.unit)
+	}
+	b.bar = b.p.MustAdd(units, first, mpb.BarFillerTrim(), mpb.BarExtender(rest, false))
 	return b
 }
 
@@ -152,7 +178,7 @@ func (b *barProgress) Update(s Snapshot) {
 	}
 }
 
-// Close fills the bar of a run that reached its planned end, stops it
+// Close completes the bar of a run that reached its planned end, stops it
 // where it is otherwise (an interrupted run leaves it short), and waits for
 // the last render.
 func (b *barProgress) Close() {

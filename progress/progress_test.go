@@ -3,6 +3,8 @@ package progress
 import (
 	"bytes"
 	"math"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,8 +31,8 @@ func TestLineProgress(t *testing.T) {
 	}
 }
 
-// TestBarProgress draws the terminal bar into a buffer and checks the
-// figures appear.
+// TestBarProgress draws the terminal display into a buffer and checks
+// the figures appear.
 func TestBarProgress(t *testing.T) {
 	var b bytes.Buffer
 	p := New(&b, true, 2*time.Second, 0)
@@ -44,14 +46,184 @@ func TestBarProgress(t *testing.T) {
 	}
 }
 
-func TestRateWindow(t *testing.T) {
-	var r rateWindow
-	var got float64
-	for i := 0; i <= 20; i++ {
-		got = r.observe(time.Duration(i)*250*time.Millisecond, uint64(i*25))
+// cursorUp matches mpb's redraw: the cursor up n rows, then the screen
+// cleared below it.
+var cursorUp = regexp.MustCompile(`\x1b\[(\d+)A\x1b\[J`)
+
+// TestBarProgressRedrawsInPlace reads the bytes the display writes to a
+// (fake, 80 columns) terminal: every redraw moves the cursor up over
+// exactly the rows drawn before, no row is wider than 79 columns, and the
+// warning rows come and go.
+func TestBarProgressRedrawsInPlace(t *testing.T) {
+	var b bytes.Buffer
+	refresh := make(chan any)
+	p := newBarProgress(&b, 15*time.Second, refresh)
+	draw := func(s Snapshot) {
+		p.Update(s)
+		for range 3 { // by the third, the first has been drawn
+			refresh <- nil
+		}
 	}
-	if got != 100 {
-		t.Errorf("rate = %v; want 100/s", got)
+	warned := Snapshot{Elapsed: 3 * time.Second, Total: 15 * time.Second, Requests: 900, Successes: 100, Rate: 300, P99: 950 * time.Microsecond,
+		Status: "200:100 429:200 500:200 502:100 503:200 504:100", Behind: 400 * time.Millisecond, Recent: 300, RecentFailed: 270}
+	draw(warned)
+	calm := Snapshot{Elapsed: 6 * time.Second, Total: 15 * time.Second, Requests: 1800, Successes: 1800, Rate: 300, P99: time.Millisecond, Status: "200:1800", Recent: 300}
+	draw(calm)
+	draw(warned)
+	calm.Elapsed, calm.Finished = 15*time.Second, true
+	p.Update(calm)
+	refresh <- nil
+	p.Close()
+
+	frames := cursorUp.Split(b.String(), -1)
+	ups := cursorUp.FindAllStringSubmatch(b.String(), -1)
+	if len(frames) < 6 {
+		t.Fatalf("%d frames; want one per refresh (10):\n%q", len(frames), b.String())
+	}
+	rows := map[int]bool{}
+	for i, f := range frames {
+		if f == "" && i == len(frames)-1 {
+			continue // the cursor-up written for the frame that never came
+		}
+		if !strings.HasSuffix(f, "\n") {
+			t.Fatalf("frame %d %q does not end its last row", i, f)
+		}
+		lines := strings.Split(strings.TrimSuffix(f, "\n"), "\n")
+		rows[len(lines)] = true
+		for _, l := range lines {
+			if w := Width(l); w > 79 {
+				t.Errorf("frame %d: row %q is %d columns wide; want at most 79", i, l, w)
+			}
+		}
+		if i < len(ups) {
+			if n, _ := strconv.Atoi(ups[i][1]); n != len(lines) {
+				t.Errorf("after frame %d of %d rows the cursor goes up %d rows", i, len(lines), n)
+			}
+		}
+	}
+	if !rows[1] || !rows[3] {
+		t.Errorf("frames of %v rows; want frames of 3 (two warnings) and of 1", rows)
+	}
+	if last := frames[len(frames)-2]; !strings.Contains(last, "15.0s/15.0s") || strings.Contains(last, "BEHIND") {
+		t.Errorf("last frame %q; want the finished run without warnings", last)
+	}
+}
+
+// TestLinesFit: at every width the display fits in width − 1 columns
+// (measured in display columns, µ and … counting one): compact below
+// WideWidth, with the bar from it, the status list cut with "…" and the
+// warnings whole on lines of their own.
+func TestLinesFit(t *testing.T) {
+	long := Snapshot{Elapsed: 7300 * time.Millisecond, Total: 15 * time.Second, Requests: 123456, Successes: 100000, Rate: 612.4, P99: 870 * time.Microsecond,
+		Status: "200:100000 401:3456 429:10000 500:5000 502:2000 503:2500 504:500", Phase: "burst", Behind: 312 * time.Millisecond}
+	short := Snapshot{Elapsed: 7300 * time.Millisecond, Total: 15 * time.Second, Requests: 2190, Successes: 2190, Rate: 600, P99: 3100 * time.Microsecond, Status: "200:2190"}
+	for _, c := range []struct {
+		name  string
+		s     Snapshot
+		width int
+		bar   bool
+		first string // the first line, exactly, if set
+	}{
+		{"compact 40", long, 40, false, ""},
+		{"compact 80", long, 80, false, ""},
+		{"compact 80 short", short, 80, false, "   7.3s/15.0s  2190 req  600 req/s  ok 100.00 %  p99 3.100 ms  status 200:2190"},
+		{"compact 99", long, 99, false, ""},
+		{"wide 100", long, 100, true, ""},
+		{"wide 200", long, 200, true, "   7.3s/15.0s [==============>---------------]  123456 req  612 req/s  ok 81.00 %  p99 870 µs  phase burst  status 200:100000 401:3456 429:10000 500:5000 502:2000 503:2500 504:500"},
+		{"wide 200 short", short, 200, true, "   7.3s/15.0s [==============>---------------]  2190 req  600 req/s  ok 100.00 %  p99 3.100 ms  status 200:2190"},
+		{"unknown width", short, 0, false, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			lines := c.s.Lines(c.width, true)
+			room := c.width - 1
+			if c.width == 0 {
+				room = DefaultWidth - 1
+			}
+			for _, l := range lines {
+				if w := Width(l); w > room {
+					t.Errorf("Lines(%d) line %q is %d columns; want at most %d", c.width, l, w, room)
+				}
+			}
+			if got := strings.Contains(lines[0], "[==="); got != c.bar {
+				t.Errorf("Lines(%d)[0] = %q: bar %v; want %v", c.width, lines[0], got, c.bar)
+			}
+			if c.first != "" && lines[0] != c.first {
+				t.Errorf("Lines(%d)[0] =\n%q; want\n%q", c.width, lines[0], c.first)
+			}
+			if c.s.Behind > 0 {
+				if len(lines) != 2 || !strings.Contains(lines[1], "BEHIND SCHEDULE by 312.000 ms") {
+					t.Errorf("Lines(%d) = %q; want the figures, then BEHIND SCHEDULE by 312.000 ms whole", c.width, lines)
+				}
+				if c.width < 200 && !strings.HasSuffix(lines[0], "…") {
+					t.Errorf("Lines(%d)[0] = %q; want the status list cut with …", c.width, lines[0])
+				}
+			}
+		})
+	}
+}
+
+// TestBehindVisibleAt80: at 80 columns, with a status list that fills the
+// line, the behind warning has its own line, whole, in yellow on a
+// terminal and plain otherwise; the plain log line says it too.
+func TestBehindVisibleAt80(t *testing.T) {
+	s := Snapshot{Elapsed: 5 * time.Second, Total: 30 * time.Second, Requests: 5000, Successes: 4000, Rate: 1000, P99: 2 * time.Second,
+		Status: "200:4000 429:400 500:300 502:100 503:100 504:100", Behind: 1500 * time.Millisecond}
+	want := "BEHIND SCHEDULE by 1.500 s: raise --max-workers or lower the rate"
+	lines := s.Lines(80, false)
+	if len(lines) != 2 || lines[1] != want {
+		t.Errorf("Lines(80) = %q; want the figures, then %q", lines, want)
+	}
+	if lines := s.Lines(80, true); len(lines) != 2 || lines[1] != colourYellow+want+colourReset {
+		t.Errorf("Lines(80, colour) = %q; want the warning in yellow", lines)
+	}
+	if line := s.Line(); !strings.HasSuffix(line, "  "+want) {
+		t.Errorf("Line() = %q; want it to end with the warning", line)
+	}
+}
+
+// TestErrorWarning: the errors warning shows from ErrorWarnRatio of the
+// last second's responses failing, not below it, nor without responses;
+// in red on a terminal, in the plain line too.
+func TestErrorWarning(t *testing.T) {
+	for _, c := range []struct {
+		recent, failed uint64
+		want           string // "" for no warning
+	}{
+		{100, 50, "ERRORS: 50 % of the last second's 100 responses failed"},
+		{600, 522, "ERRORS: 87 % of the last second's 600 responses failed"},
+		{100, 100, "ERRORS: 100 % of the last second's 100 responses failed"},
+		{100, 49, ""},
+		{1000, 499, ""},
+		{0, 0, ""},
+	} {
+		s := Snapshot{Elapsed: 3 * time.Second, Total: 10 * time.Second, Requests: 1000, Successes: 500, Status: "200:500 500:500", Recent: c.recent, RecentFailed: c.failed}
+		got := strings.Join(s.Warnings(), "|")
+		if got != c.want {
+			t.Errorf("%d of %d failed: Warnings() = %q; want %q", c.failed, c.recent, got, c.want)
+		}
+		lines := s.Lines(80, true)
+		if c.want == "" {
+			if len(lines) != 1 || strings.Contains(s.Line(), "ERRORS") {
+				t.Errorf("%d of %d failed: Lines = %q, Line = %q; want no warning", c.failed, c.recent, lines, s.Line())
+			}
+			continue
+		}
+		if len(lines) != 2 || lines[1] != colourRed+c.want+colourReset || !strings.HasSuffix(s.Line(), "  "+c.want) {
+			t.Errorf("%d of %d failed: Lines = %q, Line = %q; want the warning in red, and in the line", c.failed, c.recent, lines, s.Line())
+		}
+	}
+}
+
+func TestWidth(t *testing.T) {
+	for in, want := range map[string]int{
+		"p99 870 µs":                       10,
+		"200:5 …":                          7,
+		colourRed + "ERRORS" + colourReset: 6,
+		"日本":                               4,
+	} {
+		if got := Width(in); got != want {
+			t.Errorf("Width(%q) = %d; want %d", in, got, want)
+		}
 	}
 }
 
