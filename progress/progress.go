@@ -5,15 +5,17 @@
 package progress
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/stampede-dev/stampede/reports"
-	"github.com/vbauerster/mpb/v8"
-	"github.com/vbauerster/mpb/v8/decor"
+	"golang.org/x/term"
 )
 
 // Snapshot is the state of a run shown by the progress display.
@@ -70,11 +72,12 @@ type Display interface {
 	Close()
 }
 
-// New returns the display for w: a live bar when w is a terminal,
+// New returns the display for w: Snapshot.Lines redrawn in place every
+// RefreshInterval, as wide as the terminal, when w is a terminal;
 // otherwise one plain line every interval (CI logs).
 func New(w io.Writer, terminal bool, total, interval time.Duration) Display {
 	if terminal {
-		return newBarProgress(w, total, nil)
+		return newTermProgress(w, terminalWidth(w), total, RefreshInterval)
 	}
 	return &lineProgress{w: w, every: interval}
 }
@@ -117,75 +120,115 @@ func (p *lineProgress) Update(s Snapshot) {
 
 func (p *lineProgress) Close() {}
 
-// barProgress redraws Snapshot.Lines in place on a terminal. mpb keeps
-// the terminal: it asks for the width at every redraw (so a resized
-// terminal is followed), moves the cursor up over the lines drawn last and
-// clears them. The lines are drawn by the display itself, as mpb's bar
-// filler (the first line, given the whole width) and extender (the
-// warnings, one row each), so that their layout is decided on the width
-// and no line is wider than the terminal: mpb's own bar shrinks to
-// nothing ("[]") as its decorators grow, and its truncation fills the
-// last column.
-type barProgress struct {
-	p    *mpb.Progress
-	bar  *mpb.Bar
-	last atomic.Pointer[Snapshot]
-	unit time.Duration
-	// lines are those of the frame being drawn: the filler renders them,
-	// the extender draws the rest; mpb calls both in turn from the bar's
-	// one goroutine.
-	lines []string
+// RefreshInterval is how often the display redraws on a terminal.
+const RefreshInterval = 200 * time.Millisecond
+
+// termProgress redraws Snapshot.Lines in place on a terminal: at every
+// redraw the cursor goes back up over the rows drawn last, and each row
+// is rewritten, then erased to its end (ESC [K); rows a shorter frame no
+// longer needs are erased and the cursor comes back under the frame.
+//
+// Why not mpb, which drew this display before: mpb moves up and erases
+// the rows it drew with ESC [J (erase below), written by its cwriter with
+// no way around it. tmux from 3.3 (its scroll-on-clear option, on by
+// default) takes an erase below from the top-left corner for a clear of
+// the whole screen and scrolls the screen into its history first, so a
+// display starting on a pane's top row (a fresh pane, after clear or
+// Ctrl-L) left a stale copy of itself in the scrollback at every redraw,
+// five a second. Erasing row by row is never a clear of the screen.
+//
+// A terminal made narrower reflows the rows drawn before and may keep
+// one stale copy of them: the cursor goes back up the rows drawn, as it
+// cannot know how the terminal rewrapped them.
+type termProgress struct {
+	w     io.Writer
+	width func() int // the terminal's width now; 0 when it does not say
+	last  atomic.Pointer[Snapshot]
+	stop  chan struct{} // closed by Close; nil without a refresh loop
+	done  chan struct{} // closed when the refresh loop returns
+
+	mu   sync.Mutex // serialises draws: the refresh loop and Close
+	rows int        // the rows drawn last; the cursor is on the row under them
 }
 
-// newBarProgress starts the display on w, redrawn every 200 ms, or at
-// every receive from refresh if it is not nil (tests).
-func newBarProgress(w io.Writer, total time.Duration, refresh <-chan any) *barProgress {
-	b := &barProgress{unit: 100 * time.Millisecond}
-	b.last.Store(&Snapshot{Total: total})
-	// Not a terminal (a test's buffer): mpb draws WithWidth columns.
-	opts := []mpb.ContainerOption{mpb.WithOutput(w), mpb.WithWidth(DefaultWidth)}
-	if refresh != nil {
-		opts = append(opts, mpb.WithManualRefresh(refresh))
-	} else {
-		opts = append(opts, mpb.WithAutoRefresh(), mpb.WithRefreshRate(200*time.Millisecond))
+// newTermProgress starts the display on w, redrawn every interval (none
+// if interval ≤ 0: tests draw it themselves); width gives the terminal's
+// width at every redraw, so that a resized terminal is followed.
+func newTermProgress(w io.Writer, width func() int, total, interval time.Duration) *termProgress {
+	p := &termProgress{w: w, width: width}
+	p.last.Store(&Snapshot{Total: total})
+	if interval > 0 {
+		p.stop, p.done = make(chan struct{}), make(chan struct{})
+		go p.refresh(interval)
 	}
-	b.p = mpb.New(opts...)
-	first := mpb.BarFillerFunc(func(out io.Writer, st decor.Statistics) error {
-		b.lines = b.last.Load().Lines(st.AvailableWidth, true)
-		_, err := io.WriteString(out, b.lines[0])
-		return err
-	})
-	rest := mpb.BarFillerFunc(func(out io.Writer, _ decor.Statistics) error {
-		for _, l := range b.lines[1:] {
-			if _, err := io.WriteString(out, l+"\n"); err != nil {
-				return err
-			}
+	return p
+}
+
+// refresh draws the display every interval until Close.
+func (p *termProgress) refresh(interval time.Duration) {
+	defer close(p.done)
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			p.draw()
+		case <-p.stop:
+			return
 		}
-		return nil
-	})
-	units := int64(0) // unbounded: the bar runs until aborted
-	if total > 0 {
-		units = int64(total / b.unit)
-	}
-	b.bar = b.p.MustAdd(units, first, mpb.BarFillerTrim(), mpb.BarExtender(rest, false))
-	return b
-}
-
-func (b *barProgress) Update(s Snapshot) {
-	b.last.Store(&s)
-	if s.Total > 0 {
-		b.bar.SetCurrent(min(int64(s.Elapsed/b.unit), int64(s.Total/b.unit)))
 	}
 }
 
-// Close completes the bar of a run that reached its planned end, stops it
-// where it is otherwise (an interrupted run leaves it short), and waits for
-// the last render.
-func (b *barProgress) Close() {
-	if s := b.last.Load(); s.Total > 0 && s.Finished {
-		b.bar.SetCurrent(int64(s.Total / b.unit)) // complete: the bar fills
-	} else {
-		b.bar.Abort(false)
+// draw redraws the last snapshot over the rows drawn before.
+func (p *termProgress) draw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	lines := p.last.Load().Lines(p.width(), true) // Lines takes 0 for DefaultWidth
+	var b bytes.Buffer
+	if p.rows > 0 {
+		fmt.Fprintf(&b, "\r\x1b[%dA", p.rows)
 	}
-	b.p.Wait()
+	for _, l := range lines {
+		b.WriteString("\r" + l + "\x1b[K\n")
+	}
+	if extra := p.rows - len(lines); extra > 0 { // the rows of warnings gone
+		b.WriteString(strings.Repeat("\r\x1b[K\n", extra))
+		fmt.Fprintf(&b, "\x1b[%dA", extra)
+	}
+	p.rows = len(lines)
+	// A terminal that fails a write shows less; the run goes on, and
+	// its summary goes to stdout.
+	_, _ = p.w.Write(b.Bytes())
+}
+
+func (p *termProgress) Update(s Snapshot) {
+	p.last.Store(&s)
+}
+
+// Close stops the redraws and draws the last snapshot, leaving the cursor
+// under it: a run that reached its planned end shows its bar full, an
+// interrupted one leaves it short.
+func (p *termProgress) Close() {
+	if p.stop != nil {
+		close(p.stop)
+		<-p.done
+	}
+	p.draw()
+}
+
+// terminalWidth reads the width of the terminal w is, at every call: 0
+// when w is no file or its size is unknown.
+func terminalWidth(w io.Writer) func() int {
+	f, ok := w.(interface{ Fd() uintptr })
+	if !ok {
+		return func() int { return 0 }
+	}
+	fd := int(f.Fd())
+	return func() int {
+		width, _, err := term.GetSize(fd)
+		if err != nil {
+			return 0
+		}
+		return width
+	}
 }

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // TestLineProgress: without a terminal, one line per interval, none at start.
@@ -31,9 +33,9 @@ func TestLineProgress(t *testing.T) {
 	}
 }
 
-// TestBarProgress draws the terminal display into a buffer and checks
+// TestTermProgress draws the terminal display into a buffer and checks
 // the figures appear.
-func TestBarProgress(t *testing.T) {
+func TestTermProgress(t *testing.T) {
 	var b bytes.Buffer
 	p := New(&b, true, 2*time.Second, 0)
 	p.Update(Snapshot{Elapsed: time.Second, Total: 2 * time.Second, Requests: 42, Successes: 21, Rate: 42, P99: time.Millisecond, Status: "200:21 500:21"})
@@ -41,72 +43,139 @@ func TestBarProgress(t *testing.T) {
 	out := b.String()
 	for _, want := range []string{"42 req", "ok 50.00 %", "200:21 500:21", "/2.0s"} {
 		if !strings.Contains(out, want) {
-			t.Errorf("bar output lacks %q:\n%q", want, out)
+			t.Errorf("display lacks %q:\n%q", want, out)
 		}
 	}
 }
 
-// cursorUp matches mpb's redraw: the cursor up n rows, then the screen
-// cleared below it.
-var cursorUp = regexp.MustCompile(`\x1b\[(\d+)A\x1b\[J`)
+// screen is enough of a terminal to replay the display: runes one column
+// each (colours ignored), a rune past the last column wrapping to the next
+// row, \r, \n (the top row going into history from the bottom row),
+// ESC [nA (up, stopping at the top row) and ESC [K (erase to the end of
+// the row). Any other escape fails the test: ESC [J above all, which tmux
+// takes at the top-left corner for a clear of the screen and scrolls the
+// screen into its history.
+type screen struct {
+	t       *testing.T
+	rows    [][]rune
+	history []string
+	x, y    int
+}
 
-// TestBarProgressRedrawsInPlace reads the bytes the display writes to a
-// (fake, 80 columns) terminal: every redraw moves the cursor up over
-// exactly the rows drawn before, no row is wider than 79 columns, and the
-// warning rows come and go.
-func TestBarProgressRedrawsInPlace(t *testing.T) {
-	var b bytes.Buffer
-	refresh := make(chan any)
-	p := newBarProgress(&b, 15*time.Second, refresh)
-	draw := func(s Snapshot) {
-		p.Update(s)
-		for range 3 { // by the third, the first has been drawn
-			refresh <- nil
+func newScreen(t *testing.T, width, height int) *screen {
+	sc := &screen{t: t, rows: make([][]rune, height)}
+	for i := range sc.rows {
+		sc.rows[i] = []rune(strings.Repeat(" ", width))
+	}
+	return sc
+}
+
+var escape = regexp.MustCompile(`^\x1b\[([0-9;]*)([A-Za-z])`)
+
+func (sc *screen) Write(p []byte) (int, error) {
+	s := string(p)
+	for s != "" {
+		if m := escape.FindStringSubmatch(s); m != nil {
+			switch n, _ := strconv.Atoi(m[1]); m[2] {
+			case "A":
+				sc.y = max(sc.y-max(n, 1), 0)
+			case "K":
+				for x := sc.x; x < len(sc.rows[sc.y]); x++ {
+					sc.rows[sc.y][x] = ' '
+				}
+			case "m":
+			default:
+				sc.t.Fatalf("escape %q: the display writes only ESC [nA, ESC [K and colours", m[0])
+			}
+			s = s[len(m[0]):]
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s)
+		s = s[size:]
+		switch r {
+		case '\r':
+			sc.x = 0
+		case '\n':
+			sc.newline()
+		default:
+			if sc.x == len(sc.rows[sc.y]) { // past the last column: wrap
+				sc.x = 0
+				sc.newline()
+			}
+			sc.rows[sc.y][sc.x] = r
+			sc.x++
 		}
 	}
+	return len(p), nil
+}
+
+func (sc *screen) newline() {
+	if sc.y < len(sc.rows)-1 {
+		sc.y++
+		return
+	}
+	sc.history = append(sc.history, strings.TrimRight(string(sc.rows[0]), " "))
+	copy(sc.rows, sc.rows[1:])
+	sc.rows[len(sc.rows)-1] = []rune(strings.Repeat(" ", len(sc.rows[0])))
+}
+
+// text is the history and the screen, a line a row, trailing blanks cut.
+func (sc *screen) text() []string {
+	lines := slices.Clone(sc.history)
+	for _, r := range sc.rows {
+		lines = append(lines, strings.TrimRight(string(r), " "))
+	}
+	for len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
+}
+
+// TestTermProgressRedrawsInPlace replays what the display writes on a
+// terminal 80 columns wide and 6 rows high, starting on its top row
+// (where tmux turned every redraw of the old display into a line of
+// scrollback) or under a line of earlier output: after every redraw the
+// screen holds the earlier output and the frame just drawn, nothing
+// else, and no history, whether the warning rows come or go.
+func TestTermProgressRedrawsInPlace(t *testing.T) {
 	warned := Snapshot{Elapsed: 3 * time.Second, Total: 15 * time.Second, Requests: 900, Successes: 100, Rate: 300, P99: 950 * time.Microsecond,
 		Status: "200:100 429:200 500:200 502:100 503:200 504:100", Behind: 400 * time.Millisecond, Recent: 300, RecentFailed: 270}
-	draw(warned)
 	calm := Snapshot{Elapsed: 6 * time.Second, Total: 15 * time.Second, Requests: 1800, Successes: 1800, Rate: 300, P99: time.Millisecond, Status: "200:1800", Recent: 300}
-	draw(calm)
-	draw(warned)
-	calm.Elapsed, calm.Finished = 15*time.Second, true
-	p.Update(calm)
-	refresh <- nil
-	p.Close()
+	finished := calm
+	finished.Elapsed, finished.Finished = 15*time.Second, true
+	for _, before := range []string{"", "$ stampede attack -u http://127.0.0.1:8080/ -r 300/s -d 15s\n"} {
+		sc := newScreen(t, 80, 6)
+		_, _ = sc.Write([]byte(before))
+		earlier := sc.text()
+		p := newTermProgress(sc, func() int { return 80 }, 15*time.Second, 0)
+		for i, snap := range []Snapshot{calm, warned, warned, calm, calm, warned, calm, warned, finished} {
+			p.Update(snap)
+			if i == 8 {
+				p.Close()
+			} else {
+				p.draw()
+			}
+			want := append(slices.Clone(earlier), stripped(snap.Lines(80, true))...)
+			if got := sc.text(); !slices.Equal(got, want) {
+				t.Fatalf("after %s at redraw %d, the terminal holds\n%s\nwant\n%s", strings.Join(earlier, ""), i, strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		}
+		if sc.history != nil {
+			t.Errorf("history %q; want none", sc.history)
+		}
+		if _, err := sc.Write([]byte("Target    GET /\n")); err != nil || sc.text()[len(sc.text())-1] != "Target    GET /" {
+			t.Errorf("the summary after the display: %q; want it on the row under the last frame", sc.text())
+		}
+	}
+}
 
-	frames := cursorUp.Split(b.String(), -1)
-	ups := cursorUp.FindAllStringSubmatch(b.String(), -1)
-	if len(frames) < 6 {
-		t.Fatalf("%d frames; want one per refresh (10):\n%q", len(frames), b.String())
+// stripped is lines without their colours.
+func stripped(lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = stripColour(l)
 	}
-	rows := map[int]bool{}
-	for i, f := range frames {
-		if f == "" && i == len(frames)-1 {
-			continue // the cursor-up written for the frame that never came
-		}
-		if !strings.HasSuffix(f, "\n") {
-			t.Fatalf("frame %d %q does not end its last row", i, f)
-		}
-		lines := strings.Split(strings.TrimSuffix(f, "\n"), "\n")
-		rows[len(lines)] = true
-		for _, l := range lines {
-			if w := Width(l); w > 79 {
-				t.Errorf("frame %d: row %q is %d columns wide; want at most 79", i, l, w)
-			}
-		}
-		if i < len(ups) {
-			if n, _ := strconv.Atoi(ups[i][1]); n != len(lines) {
-				t.Errorf("after frame %d of %d rows the cursor goes up %d rows", i, len(lines), n)
-			}
-		}
-	}
-	if !rows[1] || !rows[3] {
-		t.Errorf("frames of %v rows; want frames of 3 (two warnings) and of 1", rows)
-	}
-	if last := frames[len(frames)-2]; !strings.Contains(last, "15.0s/15.0s") || strings.Contains(last, "BEHIND") {
-		t.Errorf("last frame %q; want the finished run without warnings", last)
-	}
+	return out
 }
 
 // TestLinesFit: at every width the display fits in width − 1 columns
