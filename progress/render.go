@@ -37,7 +37,8 @@ const (
 const Window = time.Second
 
 // ErrorWarnRatio is the share of the last Window's responses that were
-// not successes from which the display warns of errors (at or above it):
+// not successes (no status in [200, 400), or a transport failure) from
+// which the display warns of errors (at or above it):
 // half of them failing is no noise, and it stays quiet for a target that
 // sheds a few requests under load.
 const ErrorWarnRatio = 0.5
