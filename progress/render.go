@@ -116,9 +116,9 @@ func (s Snapshot) Lines(width int, colour bool) []string {
 	if s.Status != "" {
 		b.WriteString("  status " + s.Status)
 	}
-	lines := []string{Truncate(b.String(), room)}
+	lines := []string{truncate(b.String(), room)}
 	for _, w := range s.warnings() {
-		text := Truncate(w.text, room)
+		text := truncate(w.text, room)
 		if colour {
 			text = w.colour + text + colourReset
 		}
@@ -164,8 +164,8 @@ func Width(s string) int {
 	return runewidth.StringWidth(stripColour(s))
 }
 
-// Truncate cuts s to at most width columns, ending it with "…" when cut.
-func Truncate(s string, width int) string {
+// truncate cuts s to at most width columns, ending it with "…" when cut.
+func truncate(s string, width int) string {
 	return runewidth.Truncate(s, width, "…")
 }
 

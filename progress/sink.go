@@ -163,23 +163,19 @@ type recentWindow struct {
 // last second is responses / span. The stream begins at 0 with nothing
 // counted, so the first second is measured from there.
 func (r *recentWindow) observe(now sample) (responses, failed uint64, span time.Duration) {
-	from := sample{}
-	if now.at <= 0 {
-		from.at = now.at // nothing earlier: no span
-	}
-	best := absDuration(now.at - Window - from.at)
-	for i := range min(r.n, len(r.samples)) {
-		c := r.samples[i]
+	from, found := sample{}, now.at > 0 // the stream's start, nothing counted
+	best := absDuration(now.at - Window)
+	for _, c := range r.samples[:min(r.n, len(r.samples))] {
 		if c.at >= now.at || c.requests > now.requests || c.failed > now.failed {
-			continue // not earlier, or the counts went back: not a start
+			continue // not earlier, or the counts went back: no start
 		}
-		if d := absDuration(now.at - Window - c.at); d < best {
-			from, best = c, d
+		if d := absDuration(now.at - Window - c.at); !found || d < best {
+			from, best, found = c, d, true
 		}
 	}
 	r.samples[r.n%len(r.samples)] = now
 	r.n++
-	if from.at >= now.at || from.requests > now.requests || from.failed > now.failed {
+	if !found {
 		return 0, 0, 0
 	}
 	return now.requests - from.requests, now.failed - from.failed, now.at - from.at
