@@ -1,19 +1,21 @@
-// Package progress shows a live run's progress on the terminal: a bar
-// redrawn in place when stderr is a terminal, one plain line every few
-// seconds otherwise (CI logs).
+// Package progress shows a live run's progress on the terminal: a line of
+// figures (with a bar of elapsed time on a wide terminal) and a line per
+// warning, redrawn in place when stderr is a terminal; one plain line
+// every few seconds otherwise (CI logs), warnings included.
 package progress
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/stampede-dev/stampede/analyze"
 	"github.com/stampede-dev/stampede/reports"
-	"github.com/vbauerster/mpb/v8"
-	"github.com/vbauerster/mpb/v8/decor"
+	"golang.org/x/term"
 )
 
 // Snapshot is the state of a run shown by the progress display.
@@ -22,7 +24,7 @@ type Snapshot struct {
 	Total     time.Duration // planned duration, 0 if unbounded
 	Requests  uint64
 	Successes uint64
-	Rate      float64       // completions per second over the last second
+	Rate      float64       // completions per second over the last Window
 	P99       time.Duration // corrected p99 so far
 	Status    string        // counts per status, e.g. "200:4990 503:10"
 	Finished  bool          // the run reached its planned end (last snapshot only)
@@ -30,34 +32,36 @@ type Snapshot struct {
 	// Behind is the largest send delay of the last second: how far
 	// behind its schedule stampede is; shown from analyze.BehindThreshold.
 	Behind time.Duration
+	// Recent counts the responses of the last Window, RecentFailed those
+	// of them that were not successes: the errors warning compares them
+	// (ErrorWarnRatio).
+	Recent, RecentFailed uint64
 }
 
-// Line renders the snapshot on one line: the clock, then the figures.
+// Line renders the snapshot on one line, for a log: the clock, the
+// figures, then the warnings.
 func (s Snapshot) Line() string {
 	total := "∞"
 	if s.Total > 0 {
 		total = fmt.Sprintf("%.1fs", s.Total.Seconds())
 	}
-	return fmt.Sprintf("%.1fs/%s  %s", s.Elapsed.Seconds(), total, s.Figures())
+	line := fmt.Sprintf("%.1fs/%s  %s", s.Elapsed.Seconds(), total, s.Figures())
+	for _, w := range s.Warnings() {
+		line += "  " + w
+	}
+	return line
 }
 
 // Figures renders the counts, rate, success ratio, p99 and status counts.
 func (s Snapshot) Figures() string {
-	ok := 0.0
-	if s.Requests > 0 {
-		ok = float64(s.Successes) / float64(s.Requests)
-	}
 	status := s.Status
 	if status == "" {
 		status = "-"
 	}
 	figures := fmt.Sprintf("%d req  %.1f req/s  ok %s  p99 %s  status %s",
-		s.Requests, s.Rate, reports.FormatShare(ok), reports.FormatLatency(s.P99), status)
+		s.Requests, s.Rate, reports.FormatShare(s.ok()), reports.FormatLatency(s.P99), status)
 	if s.Phase != "" {
 		figures = "phase " + s.Phase + "  " + figures
-	}
-	if s.Behind >= analyze.BehindThreshold {
-		figures += "  BEHIND SCHEDULE by " + reports.FormatLatency(s.Behind) + " (all workers busy: raise --max-workers or lower the rate)"
 	}
 	return figures
 }
@@ -68,11 +72,12 @@ type Display interface {
 	Close()
 }
 
-// New returns the display for w: a live bar when w is a terminal,
+// New returns the display for w: Snapshot.Lines redrawn in place every
+// RefreshInterval, as wide as the terminal, when w is a terminal;
 // otherwise one plain line every interval (CI logs).
 func New(w io.Writer, terminal bool, total, interval time.Duration) Display {
 	if terminal {
-		return newBarProgress(w, total)
+		return newTermProgress(w, terminalWidth(w), total, RefreshInterval)
 	}
 	return &lineProgress{w: w, every: interval}
 }
@@ -115,51 +120,115 @@ func (p *lineProgress) Update(s Snapshot) {
 
 func (p *lineProgress) Close() {}
 
-// barProgress draws an mpb bar of elapsed time with the live figures.
-type barProgress struct {
-	p    *mpb.Progress
-	bar  *mpb.Bar
-	last atomic.Pointer[Snapshot]
-	unit time.Duration
+// RefreshInterval is how often the display redraws on a terminal.
+const RefreshInterval = 200 * time.Millisecond
+
+// termProgress redraws Snapshot.Lines in place on a terminal: at every
+// redraw the cursor goes back up over the rows drawn last, and each row
+// is rewritten, then erased to its end (ESC [K); rows a shorter frame no
+// longer needs are erased and the cursor comes back under the frame.
+//
+// Why not mpb, which drew this display before: mpb moves up and erases
+// the rows it drew with ESC [J (erase below), written by its cwriter with
+// no way around it. tmux from 3.3 (its scroll-on-clear option, on by
+// default) takes an erase below from the top-left corner for a clear of
+// the whole screen and scrolls the screen into its history first, so a
+// display starting on a pane's top row (a fresh pane, after clear or
+// Ctrl-L) left a stale copy of itself in the scrollback at every redraw,
+// five a second. Erasing row by row is never a clear of the screen.
+//
+// A terminal made narrower reflows the rows drawn before and may keep
+// one stale copy of them: the cursor goes back up the rows drawn, as it
+// cannot know how the terminal rewrapped them.
+type termProgress struct {
+	w     io.Writer
+	width func() int // the terminal's width now; 0 when it does not say
+	last  atomic.Pointer[Snapshot]
+	stop  chan struct{} // closed by Close; nil without a refresh loop
+	done  chan struct{} // closed when the refresh loop returns
+
+	mu   sync.Mutex // serialises draws: the refresh loop and Close
+	rows int        // the rows drawn last; the cursor is on the row under them
 }
 
-func newBarProgress(w io.Writer, total time.Duration) *barProgress {
-	b := &barProgress{unit: 100 * time.Millisecond}
-	b.last.Store(&Snapshot{Total: total})
-	b.p = mpb.New(mpb.WithOutput(w), mpb.WithAutoRefresh(), mpb.WithWidth(120), mpb.WithRefreshRate(200*time.Millisecond))
-	figures := decor.Any(func(decor.Statistics) string {
-		return "  " + b.last.Load().Figures()
-	})
-	clock := decor.Any(func(decor.Statistics) string {
-		s := b.last.Load()
-		if s.Total <= 0 {
-			return fmt.Sprintf("%6.1fs", s.Elapsed.Seconds())
+// newTermProgress starts the display on w, redrawn every interval (none
+// if interval ≤ 0: tests draw it themselves); width gives the terminal's
+// width at every redraw, so that a resized terminal is followed.
+func newTermProgress(w io.Writer, width func() int, total, interval time.Duration) *termProgress {
+	p := &termProgress{w: w, width: width}
+	p.last.Store(&Snapshot{Total: total})
+	if interval > 0 {
+		p.stop, p.done = make(chan struct{}), make(chan struct{})
+		go p.refresh(interval)
+	}
+	return p
+}
+
+// refresh draws the display every interval until Close.
+func (p *termProgress) refresh(interval time.Duration) {
+	defer close(p.done)
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			p.draw()
+		case <-p.stop:
+			return
 		}
-		return fmt.Sprintf("%6.1fs/%.1fs", s.Elapsed.Seconds(), s.Total.Seconds())
-	})
-	if total > 0 {
-		b.bar = b.p.New(int64(total/b.unit), mpb.BarStyle(), mpb.PrependDecorators(clock), mpb.AppendDecorators(figures))
-	} else {
-		b.bar = b.p.New(0, mpb.SpinnerStyle(), mpb.PrependDecorators(clock), mpb.AppendDecorators(figures))
-	}
-	return b
-}
-
-func (b *barProgress) Update(s Snapshot) {
-	b.last.Store(&s)
-	if s.Total > 0 {
-		b.bar.SetCurrent(min(int64(s.Elapsed/b.unit), int64(s.Total/b.unit)))
 	}
 }
 
-// Close fills the bar of a run that reached its planned end, stops it
-// where it is otherwise (an interrupted run leaves it short), and waits for
-// the last render.
-func (b *barProgress) Close() {
-	if s := b.last.Load(); s.Total > 0 && s.Finished {
-		b.bar.SetCurrent(int64(s.Total / b.unit)) // complete: the bar fills
-	} else {
-		b.bar.Abort(false)
+// draw redraws the last snapshot over the rows drawn before.
+func (p *termProgress) draw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	lines := p.last.Load().Lines(p.width(), true) // Lines takes 0 for DefaultWidth
+	var b bytes.Buffer
+	if p.rows > 0 {
+		fmt.Fprintf(&b, "\r\x1b[%dA", p.rows)
 	}
-	b.p.Wait()
+	for _, l := range lines {
+		b.WriteString("\r" + l + "\x1b[K\n")
+	}
+	if extra := p.rows - len(lines); extra > 0 { // the rows of warnings gone
+		b.WriteString(strings.Repeat("\r\x1b[K\n", extra))
+		fmt.Fprintf(&b, "\x1b[%dA", extra)
+	}
+	p.rows = len(lines)
+	// A terminal that fails a write shows less; the run goes on, and
+	// its summary goes to stdout.
+	_, _ = p.w.Write(b.Bytes())
+}
+
+func (p *termProgress) Update(s Snapshot) {
+	p.last.Store(&s)
+}
+
+// Close stops the redraws and draws the last snapshot, leaving the cursor
+// under it: a run that reached its planned end shows its bar full, an
+// interrupted one leaves it short.
+func (p *termProgress) Close() {
+	if p.stop != nil {
+		close(p.stop)
+		<-p.done
+	}
+	p.draw()
+}
+
+// terminalWidth reads the width of the terminal w is, at every call: 0
+// when w is no file or its size is unknown.
+func terminalWidth(w io.Writer) func() int {
+	f, ok := w.(interface{ Fd() uintptr })
+	if !ok {
+		return func() int { return 0 }
+	}
+	fd := int(f.Fd())
+	return func() int {
+		width, _, err := term.GetSize(fd)
+		if err != nil {
+			return 0
+		}
+		return width
+	}
 }

@@ -17,7 +17,7 @@ type Sink struct {
 	total    time.Duration // planned duration, 0 if unbounded
 	began    bool          // the stream began
 	elapsed  time.Duration // since the attack began, as the stream last said
-	rate     rateWindow
+	recent   recentWindow
 	lag      lagWindow
 	finished bool // the stream ended without an interrupt
 	// Phase, when set, names the phase of a profile running now.
@@ -66,16 +66,23 @@ func (s *Sink) Finish(run *analyze.Run, err error) error {
 func (s *Sink) snapshot(run *analyze.Run) Snapshot {
 	elapsed := s.elapsed
 	sum := run.Summary
+	recent, failed, span := s.recent.observe(sample{at: elapsed, requests: sum.Requests, failed: sum.Requests - min(sum.Successes, sum.Requests)})
+	rate := 0.0
+	if span > 0 {
+		rate = float64(recent) / span.Seconds()
+	}
 	return Snapshot{
-		Elapsed:   elapsed,
-		Total:     s.total,
-		Requests:  sum.Requests,
-		Successes: sum.Successes,
-		Rate:      s.rate.observe(elapsed, sum.Requests),
-		P99:       time.Duration(sum.Latency.ValueAtQuantile(99)) * time.Microsecond,
-		Status:    statusCounts(sum.Status),
-		Phase:     s.phase(),
-		Behind:    s.lag.most(),
+		Elapsed:      elapsed,
+		Total:        s.total,
+		Requests:     sum.Requests,
+		Successes:    sum.Successes,
+		Rate:         rate,
+		Recent:       recent,
+		RecentFailed: failed,
+		P99:          time.Duration(sum.Latency.ValueAtQuantile(99)) * time.Microsecond,
+		Status:       statusCounts(sum.Status),
+		Phase:        s.phase(),
+		Behind:       s.lag.most(),
 	}
 }
 
@@ -134,29 +141,50 @@ func (l *lagWindow) most() time.Duration {
 	return m
 }
 
-// rateWindow measures the completion rate over about the last second from
-// samples of a running count.
-type rateWindow struct {
-	samples [5]struct {
-		at    time.Duration
-		count uint64
-	}
-	n int
+// sample is the running counts of a stream at a time.
+type sample struct {
+	at               time.Duration // the stream's elapsed time
+	requests, failed uint64        // responses so far, and those not successes
 }
 
-// observe records a sample and returns the rate since the oldest kept
-// sample: (count − oldCount) / (at − oldAt).
-func (r *rateWindow) observe(at time.Duration, count uint64) float64 {
-	i := r.n % len(r.samples)
-	r.samples[i].at, r.samples[i].count = at, count
+// recentWindow keeps the samples of the last few seconds of ticks, to
+// tell what happened over the last Window. A live run ticks every
+// analyze.TickInterval (250 ms) and a tick may come late or be dropped
+// when the consume loop is busy, so the window is measured on the
+// samples' own times, not counted in ticks.
+type recentWindow struct {
+	samples [16]sample // ring; 4 s of 250 ms ticks, room for late ones
+	n       int        // samples taken
+}
+
+// observe keeps now and returns the responses since the kept sample
+// closest to Window before it, the failures among them, and the span
+// between the two (0 when there is no earlier sample): the rate over the
+// last second is responses / span. The stream begins at 0 with nothing
+// counted, so the first second is measured from there.
+func (r *recentWindow) observe(now sample) (responses, failed uint64, span time.Duration) {
+	from, found := sample{}, now.at > 0 // the stream's start, nothing counted
+	best := absDuration(now.at - Window)
+	for _, c := range r.samples[:min(r.n, len(r.samples))] {
+		if c.at >= now.at || c.requests > now.requests || c.failed > now.failed {
+			continue // not earlier, or the counts went back: no start
+		}
+		if d := absDuration(now.at - Window - c.at); !found || d < best {
+			from, best, found = c, d, true
+		}
+	}
+	r.samples[r.n%len(r.samples)] = now
 	r.n++
-	oldest := 0
-	if r.n > len(r.samples) {
-		oldest = r.n % len(r.samples)
+	if !found {
+		return 0, 0, 0
 	}
-	o := r.samples[oldest]
-	if span := at - o.at; span > 0 {
-		return float64(count-o.count) / span.Seconds()
+	return now.requests - from.requests, now.failed - from.failed, now.at - from.at
+}
+
+// absDuration is |d|.
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
 	}
-	return 0
+	return d
 }
