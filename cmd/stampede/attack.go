@@ -183,7 +183,7 @@ func newAttackCmd(e *env) *cobra.Command {
 	fl.SortFlags = false
 	f.requestFlags.register(fl, "attack")
 	fl.StringVar(&f.targets, "targets", "", "vegeta targets `file` (http or json format) instead of --url; - for stdin")
-	fl.StringVar(&f.targetsFormat, "targets-format", "", "`format` of --targets: http or json (default: detected)")
+	fl.StringVar(&f.targetsFormat, "targets-format", "", "`format` of --targets: http or json (default detected)")
 	f.load.register(fl)
 	f.retry.register(fl)
 	f.compare.register(fl)
@@ -750,7 +750,7 @@ func (f *attackFlags) registerTransport(fl *pflag.FlagSet) {
 	fl.Uint64Var(&f.workers, "workers", attack.DefaultWorkers, "initial number of workers")
 	fl.Uint64Var(&f.maxWorkers, "max-workers", attack.DefaultMaxWorkers, maxWorkersUsage)
 	fl.IntVar(&f.connections, "connections", attack.DefaultConnections, "idle connections kept open per host (at least 1)")
-	fl.IntVar(&f.maxConnections, "max-connections", 0, "connections per host (default 0: as many as --max-workers)")
+	fl.IntVar(&f.maxConnections, "max-connections", 0, "connections per host (default as many as --max-workers)")
 	fl.DurationVar(&f.timeout, "timeout", attack.DefaultTimeout, "timeout of each request, response body included; 0 for none")
 	fl.BoolVar(&f.http2, "http2", false, "negotiate HTTP/2 with TLS targets")
 	fl.BoolVarP(&f.insecure, "insecure", "k", false, "skip TLS certificate verification")
@@ -771,7 +771,7 @@ func (f *attackFlags) registerOutput(fl *pflag.FlagSet) {
 	fl.StringVar(&f.classifyLimit, "classify-limit", "64KiB", "body `size` read to classify a response (1 B to 1MiB, e.g. 4KiB); the rest is drained and counted")
 	fl.StringArrayVar(&f.secretHeaders, "secret-header", nil, "another header `name` to redact (repeatable)")
 	fl.StringVar(&f.shard, "shard", "", shardHelp)
-	fl.StringVar(&f.runID, "run-id", "", "`id` shared by the shards of one run (default: random)")
+	fl.StringVar(&f.runID, "run-id", "", "`id` shared by the shards of one run (default random)")
 	fl.StringArrayVar(&f.reports, "report", nil, "also write a report at the end of the run, as `FORMAT=PATH` (repeatable; FORMAT: "+strings.Join(reports.Formats, ", ")+")")
 }
 
@@ -809,7 +809,7 @@ func (l *loadFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&l.Concurrency, "concurrency", "", "a closed model instead of a pace: `N` workers, each sending its next request when its previous one is answered")
 	fl.StringVar(&l.RampFrom, "ramp-from", "", "ramp: starting `rate`")
 	fl.StringVar(&l.RampTo, "ramp-to", "", "ramp: final `rate`")
-	fl.StringVar(&l.RampOver, "ramp-over", "", "ramp: how long the ramp lasts, a `duration` (default: the whole attack)")
+	fl.StringVar(&l.RampOver, "ramp-over", "", "ramp: how long the ramp lasts, a `duration` (default the whole attack)")
 	fl.StringVar(&l.Steps, "steps", "", "steps: `list` of rate@duration, e.g. 100/s@30s,200/s@30s")
 	fl.StringVar(&l.SpikeBase, "spike-base", "", "spike: `rate` outside the spike")
 	fl.StringVar(&l.SpikePeak, "spike-peak", "", "spike: `rate` during the spike")

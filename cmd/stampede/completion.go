@@ -76,6 +76,37 @@ func completionValues(command, flag string) []string {
 	return nil
 }
 
+// plainDescriptions makes the usage of every flag below root plain text
+// when root runs cobra's hidden completion command (__complete), whose
+// descriptions are the flags' usage as written: pflag's backquotes, which
+// name the placeholder of --help ("request `rate`" shows as --rate rate),
+// would reach the shell. Help is not printed by that command, so --help
+// keeps them.
+func plainDescriptions(root *cobra.Command) {
+	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
+		if cmd.Name() != cobra.ShellCompRequestCmd {
+			return
+		}
+		walkFlags(root, func(_ *cobra.Command, f *pflag.Flag) {
+			_, f.Usage = pflag.UnquoteUsage(f)
+		})
+	}
+}
+
+// walkFlags calls visit with every flag of root and of the commands below
+// it, the persistent ones where they are declared.
+func walkFlags(root *cobra.Command, visit func(c *cobra.Command, f *pflag.Flag)) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.LocalNonPersistentFlags().VisitAll(func(f *pflag.Flag) { visit(c, f) })
+		c.PersistentFlags().VisitAll(func(f *pflag.Flag) { visit(c, f) })
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+}
+
 // completeFlagValues registers, on every command below root, the values
 // completionValues knows for its flags.
 func completeFlagValues(root *cobra.Command) {

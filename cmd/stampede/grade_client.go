@@ -84,7 +84,7 @@ func newGradeClientCmd(e *env) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.SortFlags = false
-	fl.StringVar(&f.scenario, "scenario", gradeclient.All, "built-in scenario `name` (see --list), all, or a YAML `file`")
+	fl.StringVar(&f.scenario, "scenario", gradeclient.All, "built-in scenario `name` (see --list), all, or a YAML file")
 	fl.IntVar(&f.runs, "runs", 1, "runs of each scenario (jitter needs 3 or more)")
 	fl.DurationVar(&f.timeout, "timeout", gradeclient.DefaultTimeout, "bound on each run of the client; it is killed with its process group after")
 	fl.StringVarP(&f.format, "format", "f", "text", "report `format`: "+strings.Join(gradeclient.Formats, ", "))

@@ -95,6 +95,8 @@ written), 130/143 interrupted by SIGINT/SIGTERM.`,
 	root.AddCommand(newProbeCmd(e), newReportCmd(e), newRunCmd(e), newValidateCmd(e))
 	root.AddCommand(newGradeClientCmd(e))
 	completeFlagValues(root)
+	plainDescriptions(root)
+	plainDefaults(root)
 	return root
 }
 

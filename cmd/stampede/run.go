@@ -145,7 +145,7 @@ func (f *runFlags) register(fl *pflag.FlagSet) {
 	fl.Uint64Var(&f.workers, "workers", attack.DefaultWorkers, "initial number of workers")
 	fl.Uint64Var(&f.maxWorkers, "max-workers", attack.DefaultMaxWorkers, maxWorkersUsage)
 	fl.StringVar(&f.shard, "shard", "", shardHelp)
-	fl.StringVar(&f.runID, "run-id", "", "`id` shared by the shards of one run (default: random)")
+	fl.StringVar(&f.runID, "run-id", "", "`id` shared by the shards of one run (default random)")
 	f.compare.register(fl)
 	f.metrics.register(fl)
 }

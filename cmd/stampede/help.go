@@ -1,0 +1,43 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// plainDefaults makes --help show every flag's default one way, as
+// (default X) with X as it is typed: pflag quotes the default of a flag of
+// type string, (default "text"), and of no other, (default 30s), and
+// writes durations in full, (default 24h0m0s). A flag whose default is
+// worked out at run time writes it in its usage, the same way.
+func plainDefaults(root *cobra.Command) {
+	walkFlags(root, func(_ *cobra.Command, f *pflag.Flag) {
+		switch f.Value.Type() {
+		case "string":
+			f.Value = plainText{f.Value}
+		case "duration":
+			f.DefValue = shortDuration(f.DefValue)
+		}
+	})
+}
+
+// plainText is the value of a string flag, of a type pflag does not quote
+// the default of. Its type names the placeholder of a flag whose usage
+// gives none, which every string flag does.
+type plainText struct{ pflag.Value }
+
+// Type implements pflag.Value.
+func (plainText) Type() string { return "text" }
+
+// shortDuration writes a duration as it is typed: 24h0m0s as 24h, 2m0s as
+// 2m, 1h30m0s as 1h30m; others unchanged.
+func shortDuration(d string) string {
+	for _, zero := range []string{"0s", "0m"} {
+		if rest, ok := strings.CutSuffix(d, zero); ok && (strings.HasSuffix(rest, "m") || strings.HasSuffix(rest, "h")) && !strings.HasSuffix(rest, "ms") {
+			d = rest
+		}
+	}
+	return d
+}
