@@ -1,15 +1,12 @@
 package main
 
 import (
-	"slices"
-
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/stampede-dev/stampede/attack/retry"
 	"github.com/stampede-dev/stampede/gradeclient"
 	"github.com/stampede-dev/stampede/profiles"
-	"github.com/stampede-dev/stampede/reports"
 	"github.com/stampede-dev/stampede/sim"
 )
 
@@ -64,10 +61,8 @@ func completionValues(command, flag string) []string {
 		return []string{"none", "full", "equal"}
 	case command == "serve" && flag == "retry-after":
 		return sim.RetryAfterModes
-	case command == "report" && flag == "format":
-		return append(slices.Clone(reports.Formats), vegetaJSON)
-	case (command == "attack" || command == "run") && flag == "format":
-		return reports.Formats
+	case (command == "report" || command == "attack" || command == "run") && flag == "format":
+		return reportFormats
 	case command == "grade-client" && flag == "format":
 		return gradeclient.Formats
 	case flag == "format":

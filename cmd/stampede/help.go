@@ -41,3 +41,14 @@ func shortDuration(d string) string {
 	}
 	return d
 }
+
+// The help of -o/--output and -f/--format, one meaning in every command:
+// -o is the file the command writes (the result file of a command that
+// sends load, attack and run; the report of one that renders a report,
+// report, probe and grade-client), - for stdout; -f is the format of the
+// report the command prints (the summary, for attack and run).
+const (
+	resultOutputUsage = "`file` the command writes: the result file, every response recorded; - for stdout (the summary then goes to stderr); '' for none"
+	reportOutputUsage = "`file` the command writes: the report; - for stdout"
+	formatUsage       = "report `format`"
+)
