@@ -176,6 +176,12 @@ func runReport(ctx context.Context, e *env, f *reportFlags, paths []string) erro
 	if err := writeReports(e, specs, *judged, reports.Options{Class: f.class}, vx); err != nil {
 		return err
 	}
+	return reportVerdict(format, specs, *judged)
+}
+
+// reportVerdict is the exit of a report: the run's verdict when one of its
+// formats shows it, none when all are data exports.
+func reportVerdict(format string, specs []reportSpec, run analyze.Run) error {
 	verdict := showsVerdict(format)
 	for _, s := range specs {
 		verdict = verdict || showsVerdict(s.format)
@@ -183,7 +189,7 @@ func runReport(ctx context.Context, e *env, f *reportFlags, paths []string) erro
 	if !verdict {
 		return nil
 	}
-	return verdictError(*judged)
+	return verdictError(run)
 }
 
 // reportSpecs are the reports of --report, none of which may overwrite a
