@@ -69,6 +69,9 @@ func TestRunsApart(t *testing.T) {
 	if got := s.Throughput(); math.Abs(got-200) > 0.1 {
 		t.Errorf("Throughput() = %.3f/s; want 200/s", got)
 	}
+	if got := s.Retries.OfferedRate(); math.Abs(got-200) > 0.01 {
+		t.Errorf("Retries.OfferedRate() = %.3f/s; want 200/s of logical requests", got)
+	}
 	// Each run: 1999 intervals of 5 ms and the last answer 1 ms later.
 	if got, want := s.Duration(), 2*(1999*5*time.Millisecond+time.Millisecond); got != want {
 		t.Errorf("Duration() = %s; want %s", got, want)
@@ -118,8 +121,9 @@ func TestShardsOfOneRunMergeExactly(t *testing.T) {
 				t.Fatal(err)
 			}
 			g, w := got.Summary, want.Summary
-			if g.Rate() != w.Rate() || g.Throughput() != w.Throughput() || g.Duration() != w.Duration() {
-				t.Errorf("rate, throughput, duration = %v, %v, %s; want %v, %v, %s", g.Rate(), g.Throughput(), g.Duration(), w.Rate(), w.Throughput(), w.Duration())
+			if g.Rate() != w.Rate() || g.Throughput() != w.Throughput() || g.Duration() != w.Duration() || g.Retries.OfferedRate() != w.Retries.OfferedRate() {
+				t.Errorf("rate, throughput, duration, logical rate = %v, %v, %s, %v; want %v, %v, %s, %v", g.Rate(), g.Throughput(), g.Duration(), g.Retries.OfferedRate(),
+					w.Rate(), w.Throughput(), w.Duration(), w.Retries.OfferedRate())
 			}
 			if got.Periods != nil || g.Spans != nil {
 				t.Errorf("Periods = %v, Spans = %v; want none: the files ran together", got.Periods, g.Spans)

@@ -106,6 +106,16 @@ type streamSpan struct {
 	group string // the run id of a stream that is a shard i/N of a run, else ""
 }
 
+// add widens the stream's span, and that of its first attempts, to cover
+// a record.
+func (sp *streamSpan) add(r *records.Record) {
+	end := r.Scheduled.Add(r.Latency)
+	sp.Span.add(r.Scheduled, end)
+	if r.Attempt <= 1 {
+		sp.logical.add(r.Scheduled, end)
+	}
+}
+
 // splitRun is what the result files of one run split into shards (i/N)
 // say of its shards.
 type splitRun struct {
@@ -288,7 +298,7 @@ func (b *builder) record(ev *Event) {
 	b.run.Summary.Add(rec)
 	b.run.Records++
 	if n := len(b.spans); n > 0 {
-		b.spans[n-1].add(rec.Scheduled, rec.Scheduled.Add(rec.Latency))
+		b.spans[n-1].add(rec)
 	}
 }
 
@@ -465,9 +475,11 @@ func (b *builder) periods() {
 	}
 	b.run.Periods = apart
 	b.run.Summary.Spans = make([]Span, len(apart))
+	b.run.Summary.Retries.Spans = make([]Span, len(apart))
 	b.run.Planned = 0
 	for i, p := range apart {
 		b.run.Summary.Spans[i] = p.Span
+		b.run.Summary.Retries.Spans[i] = p.logical
 		if b.run.Planned >= 0 && p.Planned > 0 {
 			b.run.Planned += p.Planned
 		} else {
@@ -478,7 +490,7 @@ func (b *builder) periods() {
 	b.note("the result files were recorded at different times, as %d runs with gaps between them: the rates and the duration count the %s they cover, not the gaps", len(apart), b.run.Summary.Duration().Round(time.Millisecond))
 }
 
-// joinPeriods is the period of two that ran together: the span covering
+// joinPeriods is the period of two that ran together: the spans covering
 // both, the longer planned duration, and their shapes.
 func joinPeriods(a, c Period) Period {
 	if c.Pacer != "" && c.Pacer != a.Pacer {
@@ -489,16 +501,7 @@ func joinPeriods(a, c Period) Period {
 		}
 	}
 	a.Planned = max(a.Planned, c.Planned)
-	if c.FirstScheduled.Before(a.FirstScheduled) {
-		a.FirstScheduled = c.FirstScheduled
-	}
-	if c.LastScheduled.After(a.LastScheduled) {
-		a.LastScheduled = c.LastScheduled
-	}
-	if c.LastEnd.After(a.LastEnd) {
-		a.LastEnd = c.LastEnd
-	}
-	a.Requests += c.Requests
+	a.Span, a.logical = a.Span.join(c.Span), a.logical.join(c.logical)
 	return a
 }
 

@@ -105,6 +105,7 @@ type Period struct {
 	Pacer   string        // its load shape, "" if unknown (a vegeta file)
 	Planned time.Duration // its --duration, 0 if unbounded or unknown
 	Span                  // the time its records cover
+	logical Span          // the time its first attempts cover
 }
 
 // String is the period's load, e.g. "constant 200/s for 10s"; one whose

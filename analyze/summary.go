@@ -346,6 +346,27 @@ func (p *Span) add(scheduled, end time.Time) {
 	p.Requests++
 }
 
+// join is the span covering both spans.
+func (p Span) join(o Span) Span {
+	switch {
+	case o.Requests == 0:
+		return p
+	case p.Requests == 0:
+		return o
+	}
+	if o.FirstScheduled.Before(p.FirstScheduled) {
+		p.FirstScheduled = o.FirstScheduled
+	}
+	if o.LastScheduled.After(p.LastScheduled) {
+		p.LastScheduled = o.LastScheduled
+	}
+	if o.LastEnd.After(p.LastEnd) {
+		p.LastEnd = o.LastEnd
+	}
+	p.Requests += o.Requests
+	return p
+}
+
 // overlaps reports whether two spans share some time.
 func (p Span) overlaps(o Span) bool {
 	return !p.FirstScheduled.After(o.LastEnd) && !o.FirstScheduled.After(p.LastEnd)
@@ -376,7 +397,14 @@ func (s *Summary) Duration() time.Duration {
 // last − first scheduled, n − 1 and 1; for several (Spans), the sums over
 // those of two requests or more.
 func (s *Summary) scheduled() (span time.Duration, intervals uint64, spans int) {
-	for _, p := range s.spans() {
+	return scheduledOver(s.spans())
+}
+
+// scheduledOver sums, over the spans of two requests or more, the time
+// over which requests were scheduled (last − first scheduled) and the
+// intervals between them (n − 1), and counts those spans.
+func scheduledOver(all []Span) (span time.Duration, intervals uint64, spans int) {
+	for _, p := range all {
 		if p.Requests < 2 {
 			continue
 		}
