@@ -218,3 +218,21 @@ func TestRunOutputStdout(t *testing.T) {
 		t.Errorf("run -o -: exit %d, %d records on stdout, summary on stderr %v; want 6 records on stdout, the summary on stderr only (stderr %s)", code, len(recs), strings.Contains(stderr, "Target    "), stderr)
 	}
 }
+
+// TestProfileVegetaReport: a profile's reports: may name vegeta-json, as
+// run --report may.
+func TestProfileVegetaReport(t *testing.T) {
+	srv, _ := countingServer(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out", "v.json")
+	profile := filepath.Join(dir, "p.yaml")
+	body := "name: quick\ntarget:\n  base-url: " + srv.URL + "\nrequests:\n  - {name: root, path: /}\nphases:\n  - {name: steady, load: {rate: 20/s, duration: 300ms}}\nreports:\n  vegeta-json: " + out + "\n"
+	if err := os.WriteFile(profile, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runInProcess(t, "run", profile, "-q", "-o", "")
+	data, err := os.ReadFile(out)
+	if code != exitOK || err != nil || strings.Count(string(data), formatMarks[vegetaJSON][:20]) != 6 {
+		t.Errorf("run with reports: vegeta-json: exit %d, %q (%v); want 6 vegeta results (stderr %s)", code, data, err, stderr)
+	}
+}
