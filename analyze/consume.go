@@ -85,6 +85,10 @@ type builder struct {
 
 	targets, pacers, runIDs, tools, interrupted []string
 
+	// spans are the streams' stretches of time, one per stream begun; the
+	// last is the current stream's.
+	spans []streamSpan
+
 	streams                   int                  // streams begun
 	closedStreams             int                  // streams of a closed model (Header.Concurrency)
 	vegetaStreams             int                  // vegeta files, which know no scheduled send
@@ -93,6 +97,23 @@ type builder struct {
 	contracts, withoutTrailer int                  // streams with and without contract checks
 	seen                      map[string]string    // "run id/shard" → the stream that had it
 	split                     map[string]*splitRun // run id → the shards i/N of it read
+}
+
+// streamSpan is what a stream says of when it ran and with what load, to
+// tell runs recorded at different times from the shards of one.
+type streamSpan struct {
+	Period
+	group string // the run id of a stream that is a shard i/N of a run, else ""
+}
+
+// add widens the stream's span, and that of its first attempts, to cover
+// a record.
+func (sp *streamSpan) add(r *records.Record) {
+	end := r.Scheduled.Add(r.Latency)
+	sp.Span.add(r.Scheduled, end)
+	if r.Attempt <= 1 {
+		sp.logical.add(r.Scheduled, end)
+	}
 }
 
 // splitRun is what the result files of one run split into shards (i/N)
@@ -174,6 +195,11 @@ func (b *builder) begin(ev *Event) {
 	b.run.Shards = appendNew(b.run.Shards, h.Shard)
 	b.run.Planned = max(b.run.Planned, h.Duration)
 	b.run.Concurrency += h.Concurrency
+	sp := streamSpan{Period: Period{Pacer: h.Pacer, Planned: h.Duration}}
+	if _, split, err := records.ParseShard(h.Shard); h.RunID != "" && split && err == nil {
+		sp.group = h.RunID // the shards of a run ran together, whenever each started
+	}
+	b.spans = append(b.spans, sp)
 	if h.Version == 0 && ev.Source != "" {
 		b.vegetaStreams++ // a vegeta file: no schedule, no send delay
 	}
@@ -271,6 +297,9 @@ func (b *builder) record(ev *Event) {
 	}
 	b.run.Summary.Add(rec)
 	b.run.Records++
+	if n := len(b.spans); n > 0 {
+		b.spans[n-1].add(rec)
+	}
 }
 
 // maxStreamRequests bounds the request ids of a stream the builder
@@ -401,6 +430,7 @@ func (b *builder) finish() {
 	b.run.Tool = joinDistinct(b.tools, "tools")
 	b.run.Interrupted = strings.Join(b.interrupted, ", ")
 	b.shardsMissing()
+	b.periods()
 	if b.conditionsDiffer {
 		b.run.Conditions = nil
 		b.note("the files were judged by different thresholds: they are judged by the defaults (or the --threshold given)")
@@ -408,6 +438,71 @@ func (b *builder) finish() {
 	if b.run.Contract != nil && b.withoutTrailer > 0 {
 		b.note("the rate-limit contract covers %d of %d files", b.contracts, b.contracts+b.withoutTrailer)
 	}
+}
+
+// periods settles whether the streams ran at different times: streams
+// whose spans of time overlap, or that are shards of one run, ran
+// together; two groups or more that do not overlap are runs apart, whose
+// rates count only the time they cover (Summary.Spans) and whose loads
+// are listed each with its own duration (Run.Periods).
+func (b *builder) periods() {
+	var groups []Period
+	byRun := map[string]int{} // run id → its group
+	for _, sp := range b.spans {
+		if sp.Requests == 0 {
+			continue // no time covered
+		}
+		if i, ok := byRun[sp.group]; ok && sp.group != "" {
+			groups[i] = joinPeriods(groups[i], sp.Period)
+			continue
+		}
+		if sp.group != "" {
+			byRun[sp.group] = len(groups)
+		}
+		groups = append(groups, sp.Period)
+	}
+	slices.SortStableFunc(groups, func(a, c Period) int { return a.FirstScheduled.Compare(c.FirstScheduled) })
+	var apart []Period
+	for _, g := range groups {
+		if n := len(apart); n > 0 && apart[n-1].overlaps(g.Span) {
+			apart[n-1] = joinPeriods(apart[n-1], g)
+			continue
+		}
+		apart = append(apart, g)
+	}
+	if len(apart) < 2 {
+		return
+	}
+	b.run.Periods = apart
+	b.run.Summary.Spans = make([]Span, len(apart))
+	b.run.Summary.Retries.Spans = make([]Span, len(apart))
+	b.run.Planned = 0
+	for i, p := range apart {
+		b.run.Summary.Spans[i] = p.Span
+		b.run.Summary.Retries.Spans[i] = p.logical
+		if b.run.Planned >= 0 && p.Planned > 0 {
+			b.run.Planned += p.Planned
+		} else {
+			b.run.Planned = -1 // one unbounded: the whole is
+		}
+	}
+	b.run.Planned = max(b.run.Planned, 0)
+	b.note("the result files were recorded at different times, as %d runs with gaps between them: the rates and the duration count the %s they cover, not the gaps", len(apart), b.run.Summary.Duration().Round(time.Millisecond))
+}
+
+// joinPeriods is the period of two that ran together: the spans covering
+// both, the longer planned duration, and their shapes.
+func joinPeriods(a, c Period) Period {
+	if c.Pacer != "" && c.Pacer != a.Pacer {
+		if a.Pacer != "" {
+			a.Pacer += " and " + c.Pacer
+		} else {
+			a.Pacer = c.Pacer
+		}
+	}
+	a.Planned = max(a.Planned, c.Planned)
+	a.Span, a.logical = a.Span.join(c.Span), a.logical.join(c.logical)
+	return a
 }
 
 // note adds a remark for the report's reader.

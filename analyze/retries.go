@@ -42,6 +42,10 @@ type Retries struct {
 	// sends of a first attempt: the span of the offered load, which the
 	// retries that follow its end do not stretch.
 	FirstLogical, LastLogical time.Time
+	// Spans are the stretches of the first attempts of runs recorded at
+	// different times (as Summary.Spans), nil for one: OfferedRate counts
+	// their time, not the gaps between them.
+	Spans []Span
 }
 
 func newRetries() Retries { return Retries{TimeToSuccess: NewLatencyHistogram()} }
@@ -114,9 +118,16 @@ func (s *Retries) widen(first, last time.Time) {
 }
 
 // OfferedRate returns the logical requests offered per second: over the
-// span of their first attempts, as Summary.Rate counts attempts; 0 with
-// fewer than two.
+// span of their first attempts (or the Spans of runs apart), as
+// Summary.Rate counts attempts; 0 with fewer than two.
 func (s *Retries) OfferedRate() float64 {
+	if len(s.Spans) > 1 {
+		span, intervals, _ := scheduledOver(s.Spans)
+		if intervals == 0 || span <= 0 {
+			return 0
+		}
+		return float64(intervals) / span.Seconds()
+	}
 	span := s.LastLogical.Sub(s.FirstLogical)
 	if s.Logical < 2 || span <= 0 {
 		return 0

@@ -87,10 +87,59 @@ type Run struct {
 	// nil when none were judged, and then Verdict judges the defaults
 	// (DefaultThresholds). An empty, non-nil slice judges none.
 	Thresholds []Threshold
+	// Periods are the runs of result files recorded at different times
+	// (their spans of time do not overlap), in the order they ran, when
+	// there are several: each with its own load. Planned is then the sum
+	// of theirs, and the summary's rates count their time only
+	// (Summary.Spans). Nil for one run, or for the shards of one, which
+	// ran together.
+	Periods []Period
 	// Baseline is the run this one is compared with (--baseline): reports
 	// show the deltas of the headline numbers, classes and requests; nil
 	// without one.
 	Baseline *Run
+}
+
+// Period is one of the runs of result files recorded at different times.
+type Period struct {
+	Pacer   string        // its load shape, "" if unknown (a vegeta file)
+	Planned time.Duration // its --duration, 0 if unbounded or unknown
+	Span                  // the time its records cover
+	logical Span          // the time its first attempts cover
+}
+
+// String is the period's load, e.g. "constant 200/s for 10s"; one whose
+// duration was not planned gives the time its records cover.
+func (p Period) String() string {
+	pacer := p.Pacer
+	if pacer == "" {
+		pacer = "load unknown"
+	}
+	if p.Planned > 0 {
+		return pacer + " for " + p.Planned.String()
+	}
+	return pacer + " for " + p.Duration().Round(time.Millisecond).String() + " as recorded"
+}
+
+// Load is the load offered, as reports show it: the shape and how long,
+// e.g. "constant 200/s for 10s" or "… until interrupted"; for runs recorded
+// at different times, each with its own, e.g. "2 runs at different times:
+// constant 200/s for 10s; constant 200/s for 10s". "" when unknown.
+func (r Run) Load() string {
+	if len(r.Periods) > 1 {
+		parts := make([]string, len(r.Periods))
+		for i, p := range r.Periods {
+			parts[i] = p.String()
+		}
+		return fmt.Sprintf("%d runs at different times: %s", len(r.Periods), strings.Join(parts, "; "))
+	}
+	if r.Pacer == "" {
+		return ""
+	}
+	if r.Planned > 0 {
+		return r.Pacer + " for " + r.Planned.String()
+	}
+	return r.Pacer + " until interrupted"
 }
 
 // ProbesOnly reports whether the run is probe reports read alone, with no

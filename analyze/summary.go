@@ -48,6 +48,14 @@ type Summary struct {
 	LastScheduled  time.Time // latest scheduled send
 	LastEnd        time.Time // latest completion
 
+	// Spans are the stretches of time the records cover when they cover
+	// several apart, in the order they began: result files recorded at
+	// different times, read together. Rate, Duration and Throughput then
+	// count the time of the spans, not the gaps between them. Nil for one
+	// stretch: a run, or the concurrent shards of one. Consume sets them;
+	// Merge, of summaries of one stretch, leaves them alone.
+	Spans []Span
+
 	Latency     *hdrhistogram.Histogram // corrected: from the scheduled send time
 	Uncorrected *hdrhistogram.Histogram // from the moment a worker sent the request
 	SendDelay   *hdrhistogram.Histogram // from the scheduled to the actual send: the generator's own lag
@@ -311,37 +319,135 @@ func (s *Summary) widen(first, last, end time.Time) {
 	}
 }
 
-// Duration is the wall time of the run: from the first scheduled send to
-// the last completion.
-func (s *Summary) Duration() time.Duration {
-	if s.Requests == 0 {
+// Span is a stretch of time a run's records cover: from the first
+// scheduled send to the last completion.
+type Span struct {
+	FirstScheduled time.Time // earliest scheduled send
+	LastScheduled  time.Time // latest scheduled send
+	LastEnd        time.Time // latest completion
+	Requests       uint64    // attempts recorded in it
+}
+
+// Duration is the wall time of the span: last completion − first
+// scheduled send.
+func (p Span) Duration() time.Duration {
+	if p.Requests == 0 {
 		return 0
 	}
-	return s.LastEnd.Sub(s.FirstScheduled)
+	return p.LastEnd.Sub(p.FirstScheduled)
+}
+
+// add widens the span to cover a record scheduled at scheduled that
+// completed at end.
+func (p *Span) add(scheduled, end time.Time) {
+	if p.Requests == 0 || scheduled.Before(p.FirstScheduled) {
+		p.FirstScheduled = scheduled
+	}
+	if scheduled.After(p.LastScheduled) {
+		p.LastScheduled = scheduled
+	}
+	if end.After(p.LastEnd) {
+		p.LastEnd = end
+	}
+	p.Requests++
+}
+
+// join is the span covering both spans.
+func (p Span) join(o Span) Span {
+	switch {
+	case o.Requests == 0:
+		return p
+	case p.Requests == 0:
+		return o
+	}
+	if o.FirstScheduled.Before(p.FirstScheduled) {
+		p.FirstScheduled = o.FirstScheduled
+	}
+	if o.LastScheduled.After(p.LastScheduled) {
+		p.LastScheduled = o.LastScheduled
+	}
+	if o.LastEnd.After(p.LastEnd) {
+		p.LastEnd = o.LastEnd
+	}
+	p.Requests += o.Requests
+	return p
+}
+
+// overlaps reports whether two spans share some time.
+func (p Span) overlaps(o Span) bool {
+	return !p.FirstScheduled.After(o.LastEnd) && !o.FirstScheduled.After(p.LastEnd)
+}
+
+// spans are the stretches of time of the summary: Spans, or the one from
+// the first scheduled send to the last completion.
+func (s *Summary) spans() []Span {
+	if len(s.Spans) > 1 {
+		return s.Spans
+	}
+	return []Span{{FirstScheduled: s.FirstScheduled, LastScheduled: s.LastScheduled, LastEnd: s.LastEnd, Requests: s.Requests}}
+}
+
+// Duration is the wall time of the run: from the first scheduled send to
+// the last completion; for records of runs apart (Spans), the sum of the
+// durations of their spans, the gaps between them left out.
+func (s *Summary) Duration() time.Duration {
+	var d time.Duration
+	for _, p := range s.spans() {
+		d += p.Duration()
+	}
+	return d
+}
+
+// scheduled returns the time over which requests were scheduled, the
+// intervals between them and the spans that have some: for one span,
+// last − first scheduled, n − 1 and 1; for several (Spans), the sums over
+// those of two requests or more.
+func (s *Summary) scheduled() (span time.Duration, intervals uint64, spans int) {
+	return scheduledOver(s.spans())
+}
+
+// scheduledOver sums, over the spans of two requests or more, the time
+// over which requests were scheduled (last − first scheduled) and the
+// intervals between them (n − 1), and counts those spans.
+func scheduledOver(all []Span) (span time.Duration, intervals uint64, spans int) {
+	for _, p := range all {
+		if p.Requests < 2 {
+			continue
+		}
+		span += p.LastScheduled.Sub(p.FirstScheduled)
+		intervals += p.Requests - 1
+		spans++
+	}
+	return span, intervals, spans
 }
 
 // Rate is the offered rate in requests per second: the rate at which
 // requests were scheduled, (n−1) / (last scheduled − first scheduled), so a
-// constant 500/s attack reports 500 whatever its length.
+// constant 500/s attack reports 500 whatever its length. For records of
+// runs apart (Spans) it is Σ(nᵢ−1) / Σ(last − first scheduled)ᵢ over the
+// spans: two runs of 200/s an hour apart offered 200/s, not the 5/s of
+// their requests spread over the hour between them.
 func (s *Summary) Rate() float64 {
-	span := s.LastScheduled.Sub(s.FirstScheduled)
-	if s.Requests < 2 || span <= 0 {
+	span, intervals, _ := s.scheduled()
+	if intervals == 0 || span <= 0 {
 		return 0
 	}
-	return float64(s.Requests-1) / span.Seconds()
+	return float64(intervals) / span.Seconds()
 }
 
 // Throughput is the rate of successes per second over the whole run:
-// successes / (Duration + i), where i = (last − first scheduled) / (n − 1)
-// is the mean scheduled interval. Counting one interval for the first
-// request, as Rate does, keeps Throughput <= Rate: n requests answered
-// instantly at rate r give a throughput of exactly r. Like Rate, it is 0
-// for fewer than two requests: one request has no rate.
+// successes / (Duration + k·i), where i = Σ(last − first scheduled) /
+// Σ(n − 1) is the mean scheduled interval and k the spans (1 but for
+// runs apart). Counting one interval for the first request of each span,
+// as Rate does, keeps Throughput <= Rate: n requests answered instantly at
+// rate r give a throughput of exactly r. Like Rate, it is 0 for fewer than
+// two requests: one request has no rate.
 func (s *Summary) Throughput() float64 {
 	if s.Rate() == 0 {
 		return 0
 	}
-	d := s.Duration() + s.LastScheduled.Sub(s.FirstScheduled)/time.Duration(s.Requests-1)
+	span, intervals, spans := s.scheduled()
+	d := s.Duration() + time.Duration(spans)*(span/time.Duration(intervals))
 	if d <= 0 {
 		return 0
 	}

@@ -194,9 +194,10 @@ type (
 	}
 )
 
-// reportFormats are reports.Formats (a test keeps them equal): profiles
-// sits below reports.
-var reportFormats = []string{"text", "json", "csv", "csv-series", "csv-requests", "html", "junit", "markdown", "hgrm"}
+// reportFormats are reports.Formats and vegeta-json, the records for
+// vegeta's tools, which the command writes as the records stream (a test
+// keeps them equal): profiles sits below reports.
+var reportFormats = []string{"text", "json", "csv", "csv-series", "csv-requests", "html", "junit", "markdown", "hgrm", "vegeta-json"}
 
 // parser reads one profile.
 type parser struct {

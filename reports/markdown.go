@@ -89,7 +89,9 @@ func mdMetadata(run analyze.Run) string {
 	if run.Target != "" {
 		parts = append(parts, "**Target** "+mdEscape(run.Target))
 	}
-	if run.Pacer != "" {
+	if len(run.Periods) > 1 {
+		parts = append(parts, "**Load** "+mdEscape(run.Load()))
+	} else if run.Pacer != "" {
 		load := run.Pacer
 		if run.Planned > 0 {
 			load += " for " + run.Planned.String()

@@ -26,12 +26,8 @@ func Text(w io.Writer, run analyze.Run, opts Options) error {
 	if run.Target != "" {
 		tp.printf("Target    %s\n", oneLine(run.Target))
 	}
-	if run.Pacer != "" {
-		planned := "until interrupted"
-		if run.Planned > 0 {
-			planned = "for " + run.Planned.String()
-		}
-		tp.printf("Load      %s %s\n", oneLine(run.Pacer), planned)
+	if load := run.Load(); load != "" {
+		tp.printf("Load      %s\n", oneLine(load))
 	}
 	if run.Concurrency > 0 {
 		tp.printf("Model     %s\n", ClosedModelNote)

@@ -183,7 +183,7 @@ func newAttackCmd(e *env) *cobra.Command {
 	fl.SortFlags = false
 	f.requestFlags.register(fl, "attack")
 	fl.StringVar(&f.targets, "targets", "", "vegeta targets `file` (http or json format) instead of --url; - for stdin")
-	fl.StringVar(&f.targetsFormat, "targets-format", "", "`format` of --targets: http or json (default: detected)")
+	fl.StringVar(&f.targetsFormat, "targets-format", "", "`format` of --targets: http or json (default detected)")
 	f.load.register(fl)
 	f.retry.register(fl)
 	f.compare.register(fl)
@@ -202,6 +202,7 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 	if p.file != nil {
 		defer p.file.Close()
 	}
+	defer p.x.vegeta.Close()
 	run, interrupted, err := execute(cmd.Context(), e, p.x)
 	if err != nil {
 		return err
@@ -214,10 +215,10 @@ func runAttack(cmd *cobra.Command, e *env, f *attackFlags) error {
 	}
 	p.judge.apply(&run)
 	view := reports.Options{Uncorrected: f.uncorrected, Histogram: f.histogram}
-	if err := printSummary(p.summary, f.format, run, view); err != nil {
+	if err := printSummary(p.summary, f.format, run, view, p.x.vegeta); err != nil {
 		return err
 	}
-	reportErr := writeReports(e, p.reports, run, view)
+	reportErr := writeReports(e, p.reports, run, view, p.x.vegeta)
 	if interrupted != nil {
 		if reportErr != nil { // the signal decides the exit code; say what failed
 			fmt.Fprintf(e.stderr, "stampede: %s\n", oneLine(reportErr.Error()))
@@ -272,15 +273,20 @@ func prepareAttack(cmd *cobra.Command, e *env, f *attackFlags) (preparedAttack, 
 			return p, usageErrorf("--baseline %s is the result file (-o): the run would overwrite what it is compared with", b)
 		}
 	}
+	vegeta, err := newVegetaExport(f.format, p.reports)
+	if err != nil {
+		return p, err
+	}
 	var out io.Writer
 	err = interruptibly(cmd.Context(), func() (err error) {
 		out, p.summary, p.file, err = openOutput(e, f.output)
 		return err
 	})
 	if err != nil {
+		vegeta.Close()
 		return p, err
 	}
-	p.x = execution{
+	p.x = execution{vegeta: vegeta,
 		opts: opts, header: attackHeader(cmd, f, opts, target, policy), records: out, quiet: f.quiet, timeout: f.timeout,
 		classify: classify, contract: contract.Options{MaxRetryAfter: f.retryAfterMax}, metrics: f.metrics.srv,
 	}
@@ -317,6 +323,7 @@ type execution struct {
 	classify classify.Options
 	contract contract.Options
 	metrics  *metricsServer // nil without --metrics-addr
+	vegeta   *vegetaExport  // the vegeta-json report; nil for none
 }
 
 // execute runs an attack through the consume loop, with a progress
@@ -337,7 +344,7 @@ func execute(ctx context.Context, e *env, x execution) (run analyze.Run, interru
 	if x.records != nil {
 		sinks = append([]analyze.Sink{analyze.NewResultFile(x.records)}, sinks...)
 	}
-	sinks = x.metrics.sinks(sinks, live.Checker)
+	sinks = x.metrics.sinks(x.vegeta.sinks(sinks), live.Checker)
 	run, err = analyze.Consume(ctx, src, sinks...)
 	if err != nil {
 		return run, nil, runtimeError(err)
@@ -407,18 +414,23 @@ func openOutput(e *env, name string) (out, summary io.Writer, file *os.File, err
 
 // checkSummaryFormat checks --format: any report format.
 func checkSummaryFormat(format string) error {
-	if reports.CheckFormat(format) != nil {
-		return usageErrorf("--format %q: want one of %s", format, strings.Join(reports.Formats, ", "))
+	if checkReportFormat(format) != nil {
+		return usageErrorf("--format %q: want one of %s", format, strings.Join(reportFormats, ", "))
 	}
 	return nil
 }
 
 // summaryFormatUsage is the help of --format of attack and run.
-var summaryFormatUsage = "summary `format`, any report's: " + strings.Join(reports.Formats, ", ")
+var summaryFormatUsage = formatUsage + " of the summary: " + strings.Join(reportFormats, ", ")
 
-// printSummary writes the summary of a run in the chosen format.
-func printSummary(w io.Writer, format string, run analyze.Run, view reports.Options) error {
-	if err := reports.Render(w, format, run, view); err != nil {
+// printSummary writes the summary of a run in the chosen format; that of
+// vegeta-json is the run's records, from vx.
+func printSummary(w io.Writer, format string, run analyze.Run, view reports.Options, vx *vegetaExport) error {
+	if err := renderReport(w, format, run, view, vx); err != nil {
+		var exit *exitError
+		if errors.As(err, &exit) {
+			return err
+		}
 		return runtimeError(fmt.Errorf("write summary: %w", err))
 	}
 	return nil
@@ -750,7 +762,7 @@ func (f *attackFlags) registerTransport(fl *pflag.FlagSet) {
 	fl.Uint64Var(&f.workers, "workers", attack.DefaultWorkers, "initial number of workers")
 	fl.Uint64Var(&f.maxWorkers, "max-workers", attack.DefaultMaxWorkers, maxWorkersUsage)
 	fl.IntVar(&f.connections, "connections", attack.DefaultConnections, "idle connections kept open per host (at least 1)")
-	fl.IntVar(&f.maxConnections, "max-connections", 0, "connections per host (default 0: as many as --max-workers)")
+	fl.IntVar(&f.maxConnections, "max-connections", 0, "connections per host (default as many as --max-workers)")
 	fl.DurationVar(&f.timeout, "timeout", attack.DefaultTimeout, "timeout of each request, response body included; 0 for none")
 	fl.BoolVar(&f.http2, "http2", false, "negotiate HTTP/2 with TLS targets")
 	fl.BoolVarP(&f.insecure, "insecure", "k", false, "skip TLS certificate verification")
@@ -760,7 +772,7 @@ func (f *attackFlags) registerTransport(fl *pflag.FlagSet) {
 // registerOutput adds the flags of what the attack writes and how it
 // classifies responses.
 func (f *attackFlags) registerOutput(fl *pflag.FlagSet) {
-	fl.StringVarP(&f.output, "output", "o", "stampede-results.bin", "result `file`; - for stdout (the summary then goes to stderr); '' for none")
+	fl.StringVarP(&f.output, "output", "o", "stampede-results.bin", resultOutputUsage)
 	fl.StringVarP(&f.format, "format", "f", "text", summaryFormatUsage)
 	fl.BoolVar(&f.uncorrected, "uncorrected", false, "also show latency measured from the actual send (wrk2 -U)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress display")
@@ -771,8 +783,8 @@ func (f *attackFlags) registerOutput(fl *pflag.FlagSet) {
 	fl.StringVar(&f.classifyLimit, "classify-limit", "64KiB", "body `size` read to classify a response (1 B to 1MiB, e.g. 4KiB); the rest is drained and counted")
 	fl.StringArrayVar(&f.secretHeaders, "secret-header", nil, "another header `name` to redact (repeatable)")
 	fl.StringVar(&f.shard, "shard", "", shardHelp)
-	fl.StringVar(&f.runID, "run-id", "", "`id` shared by the shards of one run (default: random)")
-	fl.StringArrayVar(&f.reports, "report", nil, "also write a report at the end of the run, as `FORMAT=PATH` (repeatable; FORMAT: "+strings.Join(reports.Formats, ", ")+")")
+	fl.StringVar(&f.runID, "run-id", "", "`id` shared by the shards of one run (default random)")
+	fl.StringArrayVar(&f.reports, "report", nil, "also write a report at the end of the run, as `FORMAT=PATH` (repeatable; FORMAT: "+strings.Join(reportFormats, ", ")+")")
 }
 
 // loadFlags are the load-shape flags, into a profiles.Load.
@@ -809,7 +821,7 @@ func (l *loadFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&l.Concurrency, "concurrency", "", "a closed model instead of a pace: `N` workers, each sending its next request when its previous one is answered")
 	fl.StringVar(&l.RampFrom, "ramp-from", "", "ramp: starting `rate`")
 	fl.StringVar(&l.RampTo, "ramp-to", "", "ramp: final `rate`")
-	fl.StringVar(&l.RampOver, "ramp-over", "", "ramp: how long the ramp lasts, a `duration` (default: the whole attack)")
+	fl.StringVar(&l.RampOver, "ramp-over", "", "ramp: how long the ramp lasts, a `duration` (default the whole attack)")
 	fl.StringVar(&l.Steps, "steps", "", "steps: `list` of rate@duration, e.g. 100/s@30s,200/s@30s")
 	fl.StringVar(&l.SpikeBase, "spike-base", "", "spike: `rate` outside the spike")
 	fl.StringVar(&l.SpikePeak, "spike-peak", "", "spike: `rate` during the spike")

@@ -67,7 +67,7 @@ func checkCompare(cmd *cobra.Command, f *attackFlags) error {
 	case f.load.Concurrency != "":
 		return usageErrorf("--concurrency and --compare-retry: retrying clients run in the open model; give a --rate instead")
 	}
-	if err := checkCompareReports(f.reports); err != nil {
+	if err := checkCompareReports(f.format, f.reports); err != nil {
 		return err
 	}
 	if !cmd.Flags().Changed("threshold-defaults") {
@@ -78,8 +78,12 @@ func checkCompare(cmd *cobra.Command, f *attackFlags) error {
 	return nil
 }
 
-// checkCompareReports checks the --report values of a comparison.
-func checkCompareReports(specs []string) error {
+// checkCompareReports checks the --format and --report values of a
+// comparison, before its runs: it is written in its own formats.
+func checkCompareReports(format string, specs []string) error {
+	if reports.CheckComparisonFormat(format) != nil {
+		return usageErrorf("--format %s and --compare-retry: a comparison is written as %s", format, strings.Join(reports.ComparisonFormats, ", "))
+	}
 	for _, spec := range specs {
 		format, path, ok := strings.Cut(spec, "=")
 		if !ok || path == "" || path == "-" {

@@ -94,6 +94,7 @@ func TestRetryUsageErrors(t *testing.T) {
 		{[]string{"--retry", "exponential", "--honor-retry-after", "false"}, `got "false": a flag that is on or off takes its value after =`},
 		{[]string{"--retry", "exponential", "--retry-cap", "1h"}, "--retry-cap 1h0m0s: must be between 0s and 10m0s"},
 		{[]string{"--compare-retry", "none,immediate", "--report", "csv=x.csv"}, "a comparison is written as text, json, markdown, html"},
+		{[]string{"--compare-retry", "none,immediate", "-f", "csv"}, "--format csv and --compare-retry: a comparison is written as text, json, markdown, html"},
 	}
 	for _, tc := range tests {
 		code, _, stderr := runInProcess(t, append(append([]string{}, u...), tc.args...)...)

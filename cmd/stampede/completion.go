@@ -1,15 +1,12 @@
 package main
 
 import (
-	"slices"
-
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/stampede-dev/stampede/attack/retry"
 	"github.com/stampede-dev/stampede/gradeclient"
 	"github.com/stampede-dev/stampede/profiles"
-	"github.com/stampede-dev/stampede/reports"
 	"github.com/stampede-dev/stampede/sim"
 )
 
@@ -64,16 +61,45 @@ func completionValues(command, flag string) []string {
 		return []string{"none", "full", "equal"}
 	case command == "serve" && flag == "retry-after":
 		return sim.RetryAfterModes
-	case command == "report" && flag == "format":
-		return append(slices.Clone(reports.Formats), vegetaJSON)
-	case (command == "attack" || command == "run") && flag == "format":
-		return reports.Formats
+	case (command == "report" || command == "attack" || command == "run") && flag == "format":
+		return reportFormats
 	case command == "grade-client" && flag == "format":
 		return gradeclient.Formats
 	case flag == "format":
 		return []string{"text", "json"}
 	}
 	return nil
+}
+
+// plainDescriptions makes the usage of every flag below root plain text
+// when root runs cobra's hidden completion command (__complete), whose
+// descriptions are the flags' usage as written: pflag's backquotes, which
+// name the placeholder of --help ("request `rate`" shows as --rate rate),
+// would reach the shell. Help is not printed by that command, so --help
+// keeps them.
+func plainDescriptions(root *cobra.Command) {
+	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
+		if cmd.Name() != cobra.ShellCompRequestCmd {
+			return
+		}
+		walkFlags(root, func(_ *cobra.Command, f *pflag.Flag) {
+			_, f.Usage = pflag.UnquoteUsage(f)
+		})
+	}
+}
+
+// walkFlags calls visit with every flag of root and of the commands below
+// it, the persistent ones where they are declared.
+func walkFlags(root *cobra.Command, visit func(c *cobra.Command, f *pflag.Flag)) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.LocalNonPersistentFlags().VisitAll(func(f *pflag.Flag) { visit(c, f) })
+		c.PersistentFlags().VisitAll(func(f *pflag.Flag) { visit(c, f) })
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
 }
 
 // completeFlagValues registers, on every command below root, the values

@@ -149,7 +149,7 @@ func finishDemo(e *env, f *demoFlags, pr *preparedProfile, run analyze.Run, inte
 	if err != nil {
 		return err
 	}
-	if err := printSummary(e.stdout, "text", run, demoView); err != nil {
+	if err := printSummary(e.stdout, "text", run, demoView, nil); err != nil {
 		return err
 	}
 	if interrupted != nil {
@@ -292,7 +292,7 @@ func writeDemoFiles(e *env, dir string, run analyze.Run, stats sim.Stats, j judg
 		specs[i] = reportSpec{r.format, filepath.Join(dir, r.path)}
 		names = append(names, r.path)
 	}
-	return replayed, names, writeReports(e, specs, replayed, demoView)
+	return replayed, names, writeReports(e, specs, replayed, demoView, nil)
 }
 
 // groundTruth compares what the reports say, read back from the result

@@ -84,11 +84,11 @@ func newGradeClientCmd(e *env) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.SortFlags = false
-	fl.StringVar(&f.scenario, "scenario", gradeclient.All, "built-in scenario `name` (see --list), all, or a YAML `file`")
+	fl.StringVar(&f.scenario, "scenario", gradeclient.All, "built-in scenario `name` (see --list), all, or a YAML file")
 	fl.IntVar(&f.runs, "runs", 1, "runs of each scenario (jitter needs 3 or more)")
 	fl.DurationVar(&f.timeout, "timeout", gradeclient.DefaultTimeout, "bound on each run of the client; it is killed with its process group after")
-	fl.StringVarP(&f.format, "format", "f", "text", "report `format`: "+strings.Join(gradeclient.Formats, ", "))
-	fl.StringVarP(&f.output, "output", "o", "-", "write the report to `file` (- for stdout)")
+	fl.StringVarP(&f.format, "format", "f", "text", formatUsage+": "+strings.Join(gradeclient.Formats, ", "))
+	fl.StringVarP(&f.output, "output", "o", "-", reportOutputUsage)
 	fl.StringVar(&f.proxy, "proxy", "", "reverse proxy in front of `UPSTREAM` (a URL), injecting the faults")
 	fl.BoolVar(&f.list, "list", false, "list the built-in scenarios and exit")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress lines on stderr")

@@ -559,7 +559,7 @@ func TestCompletionOffersFlagValues(t *testing.T) {
 	}{
 		{[]string{"__complete", "attack", "--pace", ""}, profiles.Paces},
 		{[]string{"__complete", "report", "--format", ""}, append(slices.Clone(reports.Formats), "vegeta-json")},
-		{[]string{"__complete", "attack", "--format", ""}, reports.Formats},
+		{[]string{"__complete", "attack", "--format", ""}, reportFormats},
 		{[]string{"__complete", "probe", "--format", ""}, []string{"text", "json"}},
 		{[]string{"__complete", "serve", "--retry-after", ""}, sim.RetryAfterModes},
 		{[]string{"__complete", "attack", "--retry", ""}, []string{"none", "immediate", "exponential", "decorrelated"}},

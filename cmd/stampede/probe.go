@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -26,7 +27,7 @@ type probeFlags struct {
 	maxRequests, rounds   int
 	maxInFlight           int
 	timeout               time.Duration
-	format                string
+	format, output        string
 	quiet                 bool
 }
 
@@ -108,7 +109,8 @@ func (f *probeFlags) register(fl *pflag.FlagSet) {
 	fl.DurationVar(&f.margin, "margin", d.Margin, "how long after the advertised wait the deadline request leaves")
 	fl.IntVar(&f.maxInFlight, "max-in-flight", d.MaxInFlight, "requests of a ramp in flight at once")
 	fl.DurationVar(&f.timeout, "timeout", attack.DefaultTimeout, "timeout of each request, response body included; 0 for none")
-	fl.StringVarP(&f.format, "format", "f", "text", "report `format`: text or json")
+	fl.StringVarP(&f.format, "format", "f", "text", formatUsage+": text or json")
+	fl.StringVarP(&f.output, "output", "o", "-", reportOutputUsage)
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress lines on stderr")
 }
 
@@ -124,11 +126,11 @@ func runProbe(ctx context.Context, e *env, f *probeFlags) error {
 	rep := reports.ProbeReport{Target: target, Result: res}
 	if err != nil {
 		if res.Requests > 0 && len(res.Rounds) > 0 {
-			_ = printProbe(e, f.format, rep)
+			_ = printProbe(e, f, rep)
 		}
 		return runtimeError(fmt.Errorf("probe: %w", err))
 	}
-	if err := printProbe(e, f.format, rep); err != nil {
+	if err := printProbe(e, f, rep); err != nil {
 		return err
 	}
 	var cause signalCause
@@ -141,18 +143,20 @@ func runProbe(ctx context.Context, e *env, f *probeFlags) error {
 	return nil
 }
 
-// printProbe writes the report in the chosen format.
-func printProbe(e *env, format string, rep reports.ProbeReport) error {
-	var err error
-	if format == "json" {
-		err = reports.ProbeJSON(e.stdout, rep)
-	} else {
-		err = reports.ProbeText(e.stdout, rep)
-	}
-	if err != nil {
-		return runtimeError(fmt.Errorf("write report: %w", err))
-	}
-	return nil
+// printProbe writes the report in the chosen format to --output.
+func printProbe(e *env, f *probeFlags, rep reports.ProbeReport) error {
+	return writeOutput(e, "--output", f.output, func(w io.Writer) error {
+		var err error
+		if f.format == "json" {
+			err = reports.ProbeJSON(w, rep)
+		} else {
+			err = reports.ProbeText(w, rep)
+		}
+		if err != nil {
+			return runtimeError(fmt.Errorf("write report: %w", err))
+		}
+		return nil
+	})
 }
 
 // probeOptions turns flags into the probe's options and a description of

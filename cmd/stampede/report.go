@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -109,8 +110,8 @@ func newReportCmd(e *env) *cobra.Command {
 
 // register adds the flags of stampede report.
 func (f *reportFlags) register(fl *pflag.FlagSet) {
-	fl.StringVarP(&f.format, "format", "f", "text", "report `format`: "+strings.Join(reports.Formats, ", ")+" or "+vegetaJSON)
-	fl.StringVarP(&f.output, "output", "o", "-", "write the report to `file` (- for stdout)")
+	fl.StringVarP(&f.format, "format", "f", "text", formatUsage+": "+strings.Join(reports.Formats, ", ")+" or "+vegetaJSON)
+	fl.StringVarP(&f.output, "output", "o", "-", reportOutputUsage)
 	fl.BoolVar(&f.csvSeries, "csv-series", false, "with --format csv: the per-second time series instead of the class table")
 	fl.StringVar(&f.class, "class", "", "with --format hgrm: the `classes` to show: a status (429), status/code (429/rate_limited), a code or transport failure (timeout), or id=N")
 	fl.BoolVar(&f.histogram, "histogram", false, "with --format text: draw a latency histogram of each of the top classes")
@@ -138,12 +139,17 @@ func runReport(ctx context.Context, e *env, f *reportFlags, paths []string) erro
 	if err != nil {
 		return err
 	}
+	vx, err := newVegetaExport("", specs) // --format vegeta-json streams, without an analysis
+	if err != nil {
+		return err
+	}
+	defer vx.Close()
 	var judged *analyze.Run
 	err = writeOutput(e, "--output", f.output, func(w io.Writer) error {
 		if format == vegetaJSON {
 			return exportVegeta(ctx, e, w, paths)
 		}
-		run, err := analyze.Consume(ctx, analyze.Files(paths, analyze.FileOptions{Stdin: e.stdin}))
+		run, err := analyze.Consume(ctx, analyze.Files(paths, analyze.FileOptions{Stdin: e.stdin}), vx.sinks(nil)...)
 		if err != nil {
 			if ctx.Err() != nil {
 				return err // interrupted: the exit code comes from the signal
@@ -167,9 +173,15 @@ func runReport(ctx context.Context, e *env, f *reportFlags, paths []string) erro
 	if err != nil || judged == nil {
 		return err
 	}
-	if err := writeReports(e, specs, *judged, reports.Options{Class: f.class}); err != nil {
+	if err := writeReports(e, specs, *judged, reports.Options{Class: f.class}, vx); err != nil {
 		return err
 	}
+	return reportVerdict(format, specs, *judged)
+}
+
+// reportVerdict is the exit of a report: the run's verdict when one of its
+// formats shows it, none when all are data exports.
+func reportVerdict(format string, specs []reportSpec, run analyze.Run) error {
 	verdict := showsVerdict(format)
 	for _, s := range specs {
 		verdict = verdict || showsVerdict(s.format)
@@ -177,7 +189,7 @@ func runReport(ctx context.Context, e *env, f *reportFlags, paths []string) erro
 	if !verdict {
 		return nil
 	}
-	return verdictError(*judged)
+	return verdictError(run)
 }
 
 // reportSpecs are the reports of --report, none of which may overwrite a
@@ -252,10 +264,8 @@ func reportFormat(f *reportFlags) (string, error) {
 		}
 		format = "csv-series"
 	}
-	if format != vegetaJSON {
-		if err := reports.CheckFormat(format); err != nil {
-			return "", usageErrorf("--format: %v, %s", err, vegetaJSON)
-		}
+	if err := checkReportFormat(format); err != nil {
+		return "", usageErrorf("--format: %v", err)
 	}
 	if f.class != "" && format != "hgrm" {
 		return "", usageErrorf("--class selects the histogram of --format hgrm, not %s: drop it, or add --format hgrm", format)
@@ -303,6 +313,92 @@ func exportVegeta(ctx context.Context, e *env, w io.Writer, paths []string) erro
 		return runtimeError(err)
 	}
 	return usageErrorf("%v", err)
+}
+
+// reportFormats are the formats of every command's reports (--format,
+// --report): those of package reports, and vegeta-json.
+var reportFormats = append(slices.Clone(reports.Formats), vegetaJSON)
+
+// checkReportFormat checks a report format: one of reportFormats.
+func checkReportFormat(format string) error {
+	if format == vegetaJSON {
+		return nil
+	}
+	if err := reports.CheckFormat(format); err != nil {
+		return fmt.Errorf("%w, %s", err, vegetaJSON)
+	}
+	return nil
+}
+
+// vegetaExport is the vegeta-json report of a run. Vegeta JSON is the
+// records themselves, not a summary of them: the consume loop writes it,
+// as the records stream (Sink), into a temporary file, copied where the
+// report goes once the run is over (WriteTo).
+type vegetaExport struct {
+	tmp  *os.File
+	buf  *bufio.Writer
+	sink *analyze.VegetaJSON
+}
+
+// newVegetaExport returns the vegeta-json report of a run about to be
+// consumed, or nil when neither the format nor a report asks for it.
+func newVegetaExport(format string, specs []reportSpec) (*vegetaExport, error) {
+	wanted := format == vegetaJSON
+	for _, s := range specs {
+		wanted = wanted || s.format == vegetaJSON
+	}
+	if !wanted {
+		return nil, nil
+	}
+	tmp, err := os.CreateTemp("", "stampede-vegeta-*.json")
+	if err != nil {
+		return nil, runtimeError(fmt.Errorf("%s report: %w", vegetaJSON, err))
+	}
+	x := &vegetaExport{tmp: tmp, buf: bufio.NewWriter(tmp)}
+	x.sink = analyze.NewVegetaJSON(x.buf)
+	return x, nil
+}
+
+// sinks appends the export's sink to sinks; a nil export appends none.
+func (x *vegetaExport) sinks(sinks []analyze.Sink) []analyze.Sink {
+	if x == nil {
+		return sinks
+	}
+	return append(sinks, x.sink)
+}
+
+// WriteTo copies the records written so far, as vegeta JSON, to w.
+func (x *vegetaExport) WriteTo(w io.Writer) (int64, error) {
+	if err := x.buf.Flush(); err != nil {
+		return 0, runtimeError(fmt.Errorf("%s report: %w", vegetaJSON, err))
+	}
+	if _, err := x.tmp.Seek(0, io.SeekStart); err != nil {
+		return 0, runtimeError(fmt.Errorf("%s report: %w", vegetaJSON, err))
+	}
+	n, err := io.Copy(w, x.tmp)
+	if err != nil {
+		err = runtimeError(fmt.Errorf("write %s report: %w", vegetaJSON, err))
+	}
+	return n, err
+}
+
+// Close removes the temporary file; a nil export has none.
+func (x *vegetaExport) Close() {
+	if x == nil {
+		return
+	}
+	x.tmp.Close()
+	os.Remove(x.tmp.Name())
+}
+
+// renderReport writes the report of a run in a format, vegeta-json from
+// the run's export.
+func renderReport(w io.Writer, format string, run analyze.Run, view reports.Options, vx *vegetaExport) error {
+	if format == vegetaJSON {
+		_, err := vx.WriteTo(w)
+		return err
+	}
+	return reports.Render(w, format, run, view)
 }
 
 // stdinCount counts the "-" among paths.
@@ -432,7 +528,7 @@ func parseReportSpecs(values []string, output string) ([]reportSpec, error) {
 		if path == "-" {
 			return nil, usageErrorf("--report %q: the summary goes to standard output; give a file name (or use --format json)", v)
 		}
-		if err := reports.CheckFormat(format); err != nil {
+		if err := checkReportFormat(format); err != nil {
 			return nil, usageErrorf("--report %q: %v", v, err)
 		}
 		if samePath(path, output) {
@@ -456,11 +552,16 @@ func parseReportSpecs(values []string, output string) ([]reportSpec, error) {
 
 // writeReports writes each report of a finished run. A report that
 // cannot be written does not stop the others; the first error is returned.
-func writeReports(e *env, specs []reportSpec, run analyze.Run, view reports.Options) error {
+// A vegeta-json report is copied from vx, the run's export.
+func writeReports(e *env, specs []reportSpec, run analyze.Run, view reports.Options, vx *vegetaExport) error {
 	var first error
 	for _, spec := range specs {
 		err := writeOutput(e, "--report "+spec.format, spec.path, func(w io.Writer) error {
-			if err := reports.Render(w, spec.format, run, view); err != nil {
+			if err := renderReport(w, spec.format, run, view, vx); err != nil {
+				var exit *exitError
+				if errors.As(err, &exit) {
+					return err
+				}
 				return runtimeError(fmt.Errorf("write %s report %s: %w", spec.format, spec.path, err))
 			}
 			return nil

@@ -23,7 +23,7 @@ func (r *retryFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&r.Base, "retry-base", "", "first backoff wait, a `duration` (default 100ms)")
 	fl.StringVar(&r.Cap, "retry-cap", "", "longest wait, a `duration`; a Retry-After beyond it makes the client give up (default 10s)")
 	fl.StringVar(&r.Jitter, "jitter", "", "jitter of the exponential waits, a `kind`: none, full or equal (default full)")
-	fl.StringVar(&r.HonorRetryAfter, "honor-retry-after", "", "wait at least the Retry-After of a response, a `bool` (--honor-retry-after=false ignores it; default true for exponential and decorrelated, false for immediate)")
+	fl.StringVar(&r.HonorRetryAfter, "honor-retry-after", "", "wait at least the Retry-After of a response, a `bool`; --honor-retry-after=false ignores it (default true for exponential and decorrelated, false for immediate)")
 	fl.Lookup("honor-retry-after").NoOptDefVal = "true"
 	fl.StringVar(&r.Budget, "retry-budget", "", "retries add at most this `share` of the first attempts of the last 10 s, e.g. 10% (default none)")
 	fl.StringVar(&r.On, "retry-on", "", "what to retry, a `list` of retryable (the classes the classifier marks retryable), transport, statuses (429) and families (5xx) (default retryable)")

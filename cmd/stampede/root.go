@@ -65,6 +65,11 @@ Every run is judged by thresholds (a profile's, --threshold, or the
 defaults: the rate-limit contract holds, transport failures and 5xx at
 most 1 % each, the run finished) and gets a verdict.
 
+In every command, -o/--output is the file the command writes: the result
+file for attack and run (their summary goes to stdout), the report for
+report, probe and grade-client; - is stdout. -f/--format is the format of
+the report the command prints.
+
 Exit codes: 0 the verdict passed, 1 a threshold failed, 2 usage, profile or
 configuration error, 3 the run failed (e.g. the result file could not be
 written), 130/143 interrupted by SIGINT/SIGTERM.`,
@@ -95,6 +100,8 @@ written), 130/143 interrupted by SIGINT/SIGTERM.`,
 	root.AddCommand(newProbeCmd(e), newReportCmd(e), newRunCmd(e), newValidateCmd(e))
 	root.AddCommand(newGradeClientCmd(e))
 	completeFlagValues(root)
+	plainDescriptions(root)
+	plainDefaults(root)
 	return root
 }
 

@@ -135,7 +135,7 @@ func (f *runFlags) register(fl *pflag.FlagSet) {
 	fl.BoolVar(&f.dryRun, "dry-run", false, "check the profile and print the plan (phases, rates, requests expected, thresholds); send nothing")
 	fl.StringVar(&f.baseURL, "base-url", "", "send the profile's requests to this `URL` instead of its target.base-url")
 	fl.BoolVar(&f.abortOnFail, "abort-on-fail", false, "stop the run once a threshold marked abort: true fails (checked every second)")
-	fl.StringVarP(&f.output, "output", "o", "stampede-results.bin", "result `file`; '' for none")
+	fl.StringVarP(&f.output, "output", "o", "stampede-results.bin", resultOutputUsage)
 	fl.StringVarP(&f.format, "format", "f", "text", summaryFormatUsage)
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress display")
 	fl.StringArrayVar(&f.reports, "report", nil, "also write a report, as `FORMAT=PATH` (repeatable; beside the profile's reports:)")
@@ -145,7 +145,7 @@ func (f *runFlags) register(fl *pflag.FlagSet) {
 	fl.Uint64Var(&f.workers, "workers", attack.DefaultWorkers, "initial number of workers")
 	fl.Uint64Var(&f.maxWorkers, "max-workers", attack.DefaultMaxWorkers, maxWorkersUsage)
 	fl.StringVar(&f.shard, "shard", "", shardHelp)
-	fl.StringVar(&f.runID, "run-id", "", "`id` shared by the shards of one run (default: random)")
+	fl.StringVar(&f.runID, "run-id", "", "`id` shared by the shards of one run (default random)")
 	f.compare.register(fl)
 	f.metrics.register(fl)
 }
@@ -271,6 +271,7 @@ func runProfile(cmd *cobra.Command, e *env, f *runFlags, arg string) error {
 	if pr.file != nil {
 		defer pr.file.Close()
 	}
+	defer pr.vegeta.Close()
 	run, interrupted, err := pr.execute(cmd.Context(), e)
 	if err != nil {
 		return err
@@ -282,10 +283,10 @@ func runProfile(cmd *cobra.Command, e *env, f *runFlags, arg string) error {
 		run.ResultFile = f.output
 	}
 	pr.judge.apply(&run)
-	if err := printSummary(e.stdout, f.format, run, reports.Options{}); err != nil {
+	if err := printSummary(pr.summary, f.format, run, reports.Options{}, pr.vegeta); err != nil {
 		return err
 	}
-	if err := writeReports(e, pr.reports, run, reports.Options{}); err != nil && interrupted == nil {
+	if err := writeReports(e, pr.reports, run, reports.Options{}, pr.vegeta); err != nil && interrupted == nil {
 		return err
 	}
 	if interrupted != nil {
@@ -301,6 +302,8 @@ type preparedProfile struct {
 	header   records.Header
 	file     *os.File
 	records  io.Writer
+	summary  io.Writer     // where the summary goes: stderr when the records go to stdout
+	vegeta   *vegetaExport // the vegeta-json report; nil for none
 	reports  []reportSpec
 	classify classify.Options
 	contract contract.Options
@@ -358,10 +361,16 @@ func preparePlan(cmd *cobra.Command, e *env, f *runFlags, p *profiles.Profile) (
 	}
 	pr.header = profileHeader(cmd, f, pr.plan)
 	pr.header.Thresholds = headerThresholds(ths)
+	if pr.vegeta, err = newVegetaExport(f.format, pr.reports); err != nil {
+		return nil, err
+	}
 	err = interruptibly(cmd.Context(), func() (err error) {
-		pr.records, _, pr.file, err = openOutput(e, f.output)
+		pr.records, pr.summary, pr.file, err = openOutput(e, f.output)
 		return err
 	})
+	if err != nil {
+		pr.vegeta.Close()
+	}
 	return pr, err
 }
 

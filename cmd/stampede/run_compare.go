@@ -47,7 +47,7 @@ func runCompareProfile(cmd *cobra.Command, e *env, f *runFlags, arg string) erro
 	if err != nil {
 		return err
 	}
-	if err := checkCompareReports(f.reports); err != nil {
+	if err := checkCompareReports(f.format, f.reports); err != nil {
 		return err
 	}
 	if f.compare.coolDown < 0 {
@@ -86,6 +86,7 @@ func comparePolicyProfile(cmd *cobra.Command, e *env, f *runFlags, arg string, p
 	if pr.file != nil {
 		defer pr.file.Close()
 	}
+	defer pr.vegeta.Close()
 	detail, err := retryAll(pr.plan.Profile, policy)
 	if err != nil {
 		return analyze.Run{}, "", err

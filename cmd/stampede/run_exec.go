@@ -68,7 +68,7 @@ func (pr *preparedProfile) execute(parent context.Context, e *env) (run analyze.
 	if pr.records != nil {
 		sinks = append([]analyze.Sink{analyze.NewResultFile(pr.records)}, sinks...)
 	}
-	sinks = pr.f.metrics.srv.sinks(sinks, checker)
+	sinks = pr.f.metrics.srv.sinks(pr.vegeta.sinks(sinks), checker)
 	if pr.f.abortOnFail {
 		if a := thresholds.NewAbort(pr.judge.thresholds, func(reason string) { cancel(abortCause{reason}) }); a != nil {
 			sinks = append(sinks, a)

@@ -37,7 +37,7 @@ code is 2 when there is one, 0 when the profile is valid.`,
 		},
 	}
 	cmd.Flags().BoolVar(&allowLiteral, "allow-literal-secrets", false, "accept secrets written in the profile itself")
-	cmd.Flags().StringVar(&baseURL, "base-url", "", "check the profile as `stampede run --base-url URL` would run it (its target.base-url is then not read)")
+	cmd.Flags().StringVar(&baseURL, "base-url", "", "check the profile as stampede run --base-url `URL` would run it (its target.base-url is then not read)")
 	return cmd
 }
 

@@ -24,7 +24,7 @@ type judgeFlags struct {
 }
 
 func (j *judgeFlags) register(fl *pflag.FlagSet) {
-	fl.StringArrayVar(&j.thresholds, "threshold", nil, "a condition the run must meet, e.g. 'latency.p99 < 300ms' (repeatable; replaces the defaults; see docs/thresholds.md)")
+	fl.StringArrayVar(&j.thresholds, "threshold", nil, "a `condition` the run must meet, e.g. 'latency.p99 < 300ms' (repeatable; replaces the defaults; see docs/thresholds.md)")
 	fl.BoolVar(&j.defaults, "threshold-defaults", true, "judge the default thresholds when no --threshold is given (contract holds, transport failures and 5xx at most 1 %, run finished)")
 	fl.StringArrayVar(&j.baseline, "baseline", nil, "result `file` of an earlier run (repeatable, for shards): baseline.* in thresholds, deltas in reports")
 }
