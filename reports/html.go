@@ -368,13 +368,7 @@ func htmlMeta(run analyze.Run, s *analyze.Summary) []htmlFact {
 	}
 	add("command", shellLine(run.Command))
 	add("target", run.Target)
-	if run.Pacer != "" {
-		planned := "until interrupted"
-		if run.Planned > 0 {
-			planned = "for " + run.Planned.String()
-		}
-		add("load", run.Pacer+" "+planned)
-	}
+	add("load", run.Load())
 	start := run.Start
 	if start.IsZero() {
 		start = s.FirstScheduled

@@ -137,12 +137,14 @@ type htmlWindow struct {
 }
 
 // scheduleWindow is the time the run's schedule covered: each attempt
-// stands for the mean gap between attempts, centred on it, so the window
-// runs from half a gap before the first to half a gap after the last.
+// stands for the mean gap between attempts (of the offered rate, which
+// leaves out the time between runs recorded apart), centred on it, so the
+// window runs from half a gap before the first to half a gap after the
+// last.
 func scheduleWindow(s *analyze.Summary) htmlWindow {
 	w := htmlWindow{from: s.FirstScheduled, to: s.LastScheduled}
-	if s.Requests > 1 {
-		w.gap = s.LastScheduled.Sub(s.FirstScheduled) / time.Duration(s.Requests-1)
+	if rate := s.Rate(); rate > 0 {
+		w.gap = time.Duration(float64(time.Second) / rate)
 		w.from, w.to = w.from.Add(-w.gap/2), w.to.Add(w.gap/2)
 	}
 	return w

@@ -36,3 +36,42 @@ func TestLoadOfRunsApart(t *testing.T) {
 		t.Errorf("Markdown: no **Load** %s in\n%s", want, md.String())
 	}
 }
+
+// TestHTMLOfRunsApart: the HTML page of runs recorded an hour apart names
+// each run's load, and draws each at its own rate, not spread over the
+// hour between them.
+func TestHTMLOfRunsApart(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	a := constantRun(t0, 200, 2000, time.Millisecond, ok)
+	b := constantRun(t0.Add(time.Hour), 200, 2000, time.Millisecond, ok)
+	span := func(sum *analyze.Summary) analyze.Span {
+		return analyze.Span{FirstScheduled: sum.FirstScheduled, LastScheduled: sum.LastScheduled, LastEnd: sum.LastEnd, Requests: sum.Requests}
+	}
+	spans := []analyze.Span{span(a.Summary), span(b.Summary)}
+	s := analyze.NewSummary()
+	s.Merge(a.Summary)
+	s.Merge(b.Summary)
+	s.Spans = spans
+	run := analyze.Run{Summary: s, Pacer: "constant 200/s", Planned: 20 * time.Second, Periods: []analyze.Period{
+		{Pacer: "constant 200/s", Planned: 10 * time.Second, Span: spans[0]},
+		{Pacer: "constant 200/s", Planned: 10 * time.Second, Span: spans[1]},
+	}}
+	page := htmlRender(t, run)
+	if want := "2 runs at different times: constant 200/s for 10s; constant 200/s for 10s"; !strings.Contains(page, want) {
+		t.Errorf("the page does not say %q", want)
+	}
+	data := htmlDataOf(t, run)
+	var busy int
+	for j, v := range data.Rates.Series[0].Values {
+		if v == 0 {
+			continue // the hour between the runs
+		}
+		busy++
+		if v < 190 || v > 210 {
+			t.Errorf("interval %d of %v s offers %v/s; want 200/s", j, data.Step, v)
+		}
+	}
+	if busy < 2 { // the timeline spans the hour between them in at most 3600 intervals: each run is a few
+		t.Errorf("%d intervals with requests; want each run drawn", busy)
+	}
+}
