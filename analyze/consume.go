@@ -194,6 +194,7 @@ func (b *builder) begin(ev *Event) {
 	b.tools = appendNew(b.tools, h.Tool)
 	b.run.Shards = appendNew(b.run.Shards, h.Shard)
 	b.run.Planned = max(b.run.Planned, h.Duration)
+	b.run.Summary.Timeline.Plan(h.Duration) // the first stream's length sets the width of the intervals
 	b.run.Concurrency += h.Concurrency
 	sp := streamSpan{Period: Period{Pacer: h.Pacer, Planned: h.Duration}}
 	if _, split, err := records.ParseShard(h.Shard); h.RunID != "" && split && err == nil {

@@ -248,9 +248,13 @@ func (l RecoveryLevel) String() string {
 func (t *Timeline) Recovery() Recovery {
 	t = t.AtLeast(time.Second) // whole seconds, as the threshold's doc says
 	rec := Recovery{Resolution: t.Step()}
+	// The intervals up to the last in which an attempt was scheduled or
+	// sent: those after it hold only requests still in flight, which are
+	// no level to recover to.
+	buckets := t.Buckets[:scheduledLen(t.Buckets)]
 	healthiest, seen := 1.0, false
-	for i := range t.Buckets {
-		if b := &t.Buckets[i]; b.Offered > 0 {
+	for i := range buckets {
+		if b := &buckets[i]; b.Offered > 0 {
 			healthiest, seen = min(healthiest, faultRate(b)), true
 		}
 	}
@@ -258,24 +262,24 @@ func (t *Timeline) Recovery() Recovery {
 		fr := faultRate(b)
 		return b.Offered > 0 && (fr > healthiest+FaultMargin || fr > FaultMajority)
 	}
-	start := slices.IndexFunc(t.Buckets, func(b TimeBucket) bool { return faulty(&b) })
+	start := slices.IndexFunc(buckets, func(b TimeBucket) bool { return faulty(&b) })
 	if !seen || start < 0 {
 		return rec
 	}
 	end := start + 1
-	for end < len(t.Buckets) && (t.Buckets[end].Offered == 0 || faulty(&t.Buckets[end])) {
+	for end < len(buckets) && (buckets[end].Offered == 0 || faulty(&buckets[end])) {
 		end++
 	}
 	rec.Fault, rec.FaultStart = true, t.intervalStart(start)
 	level := bucketSum{h: NewTimelineHistogram()}
 	for i := range start { // healthy, all of them: the fault is the first
-		level.add(&t.Buckets[i])
+		level.add(&buckets[i])
 	}
 	rec.Level = LevelBefore
 	if level.offered == 0 { // the run began in the fault: the level it settles to, in the later half of the time after it
 		rec.Level = LevelAfter
-		for i := end + (len(t.Buckets)-end)/2; i < len(t.Buckets); i++ {
-			if b := &t.Buckets[i]; !faulty(b) {
+		for i := end + (len(buckets)-end)/2; i < len(buckets); i++ {
+			if b := &buckets[i]; !faulty(b) {
 				level.add(b)
 			}
 		}
@@ -286,7 +290,7 @@ func (t *Timeline) Recovery() Recovery {
 		rec.BeforeSuccess = ratio(level.successes, level.offered)
 		rec.BeforeP99 = time.Duration(level.h.ValueAtQuantile(99)) * time.Microsecond
 	}
-	if end == len(t.Buckets) {
+	if end == len(buckets) {
 		return rec // the fault lasted to the end
 	}
 	rec.FaultEnd = t.intervalStart(end)
@@ -295,8 +299,8 @@ func (t *Timeline) Recovery() Recovery {
 	}
 	slack := max(time.Duration(float64(rec.BeforeP99)*RecoveryTolerance), RecoveryLatencySlack)
 	scratch := NewTimelineHistogram()
-	for j := end; j < len(t.Buckets); j++ {
-		b := &t.Buckets[j]
+	for j := end; j < len(buckets); j++ {
+		b := &buckets[j]
 		if b.Offered == 0 || b.Latency == nil {
 			continue
 		}

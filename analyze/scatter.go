@@ -16,7 +16,7 @@ const MaxScatterPoints = 20_000
 
 // ScatterPoint is one attempt in a Scatter.
 type ScatterPoint struct {
-	Scheduled int64  // when it was scheduled, in Unix nanoseconds
+	Scheduled int64  // when it was scheduled, in Unix milliseconds
 	Latency   uint32 // its corrected latency in microseconds
 	Class     uint32 // its class id
 }
@@ -45,7 +45,7 @@ func (s *Scatter) add(r *records.Record, class uint32) {
 	c := s.class(class)
 	if c.Seen%c.Every == 0 {
 		c.Points = append(c.Points, ScatterPoint{
-			Scheduled: r.Scheduled.UnixNano(),
+			Scheduled: r.Scheduled.UnixMilli(),
 			Latency:   uint32(min(r.Latency/time.Microsecond, 1<<32-1)),
 			Class:     class,
 		})

@@ -29,7 +29,7 @@ func TestScatterKeepsEveryAttemptWithinTheBound(t *testing.T) {
 			t.Errorf("class %d: every %d, %d points of %d seen; want all", c.ID, c.Every, len(c.Points), c.Seen)
 		}
 		p := c.Points[5]
-		if i := int(c.ID-1) + 5*3; p.Scheduled != t0.Add(time.Duration(i)*time.Millisecond).UnixNano() || p.Latency != uint32(1+i%50)*1000 || p.Class != c.ID {
+		if i := int(c.ID-1) + 5*3; p.Scheduled != t0.Add(time.Duration(i)*time.Millisecond).UnixMilli() || p.Latency != uint32(1+i%50)*1000 || p.Class != c.ID {
 			t.Errorf("class %d point 5 = %+v; want attempt %d", c.ID, p, i)
 		}
 	}
@@ -63,7 +63,7 @@ func TestScatterThinsTheCommonClassFirst(t *testing.T) {
 	var ordinal []int64
 	for i := range n {
 		if i%100 != 7 {
-			ordinal = append(ordinal, t0.Add(time.Duration(i)*time.Millisecond).UnixNano())
+			ordinal = append(ordinal, t0.Add(time.Duration(i)*time.Millisecond).UnixMilli())
 		}
 	}
 	for k, p := range common.Points {

@@ -378,6 +378,11 @@ func (p Span) overlaps(o Span) bool {
 	return !p.FirstScheduled.After(o.LastEnd) && !o.FirstScheduled.After(p.LastEnd)
 }
 
+// Covered returns the stretches of time the records cover: Spans for
+// runs recorded apart, otherwise the one from the first scheduled send
+// to the last completion.
+func (s *Summary) Covered() []Span { return s.spans() }
+
 // spans are the stretches of time of the summary: Spans, or the one from
 // the first scheduled send to the last completion.
 func (s *Summary) spans() []Span {

@@ -23,6 +23,13 @@ const (
 	// seconds has dozens of points. Reports that count per second read
 	// AtLeast(time.Second).
 	TimelineTick = time.Second / 8
+	// MaxFineBuckets bounds the intervals of a timeline narrower than a
+	// second: a minute of eighths of a second. Past it they widen, as
+	// they do past MaxTimelineBuckets, so that a long run pays for no
+	// more intervals than its charts can show (each interval's histograms
+	// cost their compaction). Plan starts a run of a known length at the
+	// width it will reach.
+	MaxFineBuckets = 480
 	// MaxTimelineCells bounds the latency histograms, overall and per
 	// class, over all intervals.
 	MaxTimelineCells = 2048
@@ -52,6 +59,7 @@ type Timeline struct {
 	settled int          // the buckets before it are compact, but for those in dirty
 	dirty   []int        // settled buckets a late record made whole again
 	seen    int          // len(Buckets) when dirty was last compacted
+	planned int64        // the width Plan chose for the first interval; 0 for 1
 }
 
 // LiveIntervals is how many of the last intervals keep their histograms
@@ -65,6 +73,10 @@ const LiveIntervals = 8
 // first MaxTimelineClasses classes of its summary's table, whose ids are
 // given in order of first sight.
 func followed(class uint32) bool { return class <= MaxTimelineClasses }
+
+// TimelineFollows reports whether a timeline follows a class over time
+// (ClassPoints): the first MaxTimelineClasses classes of a summary.
+func TimelineFollows(class uint32) bool { return followed(class) }
 
 // TimeBucket is one interval of a Timeline.
 type TimeBucket struct {
@@ -115,8 +127,33 @@ func NewTimelineHistogram() *hdrhistogram.Histogram {
 	return hdrhistogram.New(LowestLatencyUs, HighestLatencyUs, TimelineDigits)
 }
 
-// tickOf returns the TimelineTick holding a time.
-func tickOf(at time.Time) int64 { return floorDiv(at.UnixNano(), int64(TimelineTick)) }
+// ticksPerSecond is how many TimelineTicks make a second.
+const ticksPerSecond = int64(time.Second / TimelineTick)
+
+// tickOf returns the TimelineTick holding a time, for any year a time
+// holds (UnixNano would overflow past 2262).
+func tickOf(at time.Time) int64 {
+	return at.Unix()*ticksPerSecond + int64(at.Nanosecond())/int64(TimelineTick)
+}
+
+// tickTime returns the beginning of a TimelineTick.
+func tickTime(tick int64) time.Time {
+	return time.Unix(floorDiv(tick, ticksPerSecond), (tick-floorDiv(tick, ticksPerSecond)*ticksPerSecond)*int64(TimelineTick)).UTC()
+}
+
+// Plan sets the width of the intervals of an empty timeline for a run
+// planned to last length: the narrowest from an eighth of a second to a
+// second that holds it in MaxFineBuckets intervals. It does nothing to a
+// timeline with records, or for a length of 0 (unknown).
+func (t *Timeline) Plan(length time.Duration) {
+	if t.Width != 0 || length <= 0 {
+		return
+	}
+	t.planned = 1
+	for t.planned < ticksPerSecond && length > time.Duration(t.planned)*TimelineTick*MaxFineBuckets {
+		t.planned *= 2
+	}
+}
 
 // Add counts one attempt of a class.
 func (t *Timeline) Add(r *records.Record, class uint32) {
@@ -242,7 +279,8 @@ func (t *Timeline) bucket(tick int64) *TimeBucket {
 // covering it first.
 func (t *Timeline) bucketAt(tick int64) (int, *TimeBucket) {
 	if t.Width == 0 {
-		t.Width, t.Origin, t.Buckets = 1, tick, make([]TimeBucket, 1, 64)
+		t.Width = max(t.planned, 1)
+		t.Origin, t.Buckets = floorDiv(tick, t.Width), make([]TimeBucket, 1, 64)
 	}
 	i := floorDiv(tick, t.Width) - t.Origin
 	if i < 0 || i >= int64(len(t.Buckets)) {
@@ -256,7 +294,7 @@ func (t *Timeline) bucketAt(tick int64) (int, *TimeBucket) {
 // span would exceed MaxTimelineBuckets.
 func (t *Timeline) cover(b int64) {
 	first, last := min(b, t.Origin), max(b, t.Origin+int64(len(t.Buckets))-1)
-	for uint64(last-first) >= MaxTimelineBuckets { // unsigned: no overflow for spans of 2⁶³ ticks
+	for uint64(last-first) >= MaxTimelineBuckets || (t.Width < ticksPerSecond && uint64(last-first) >= MaxFineBuckets) { // unsigned: no overflow for spans of 2⁶³ ticks
 		t.widen()
 		first, last = floorDiv(first, 2), floorDiv(last, 2)
 	}
@@ -384,7 +422,7 @@ func (t *Timeline) Start() time.Time {
 	if t.Width == 0 {
 		return time.Time{}
 	}
-	return time.Unix(0, t.Origin*t.Width*int64(TimelineTick)).UTC()
+	return tickTime(t.Origin * t.Width)
 }
 
 // AtLeast returns the timeline with intervals of at least step: t itself
@@ -441,6 +479,15 @@ func Scheduled(points []TimePoint) []TimePoint {
 		last--
 	}
 	return points[:last]
+}
+
+// scheduledLen returns how many of the buckets Scheduled would keep.
+func scheduledLen(buckets []TimeBucket) int {
+	last := len(buckets)
+	for last > 0 && buckets[last-1].Offered == 0 && buckets[last-1].Sent == 0 {
+		last--
+	}
+	return last
 }
 
 // ClassPoints returns the intervals in which a class has attempts, with

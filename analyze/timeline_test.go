@@ -228,3 +228,73 @@ func TestTimelineInFlight(t *testing.T) {
 		}
 	}
 }
+
+// TestRecoveryIgnoresTheInFlightTail: a run that begins in a fault and
+// recovers keeps its verdict when its last request hangs for 40 s: the
+// intervals after the last send, which hold only requests in flight, are
+// no level to recover to (they made it "not recovered").
+func TestRecoveryIgnoresTheInFlightTail(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, tail := range []time.Duration{10 * time.Millisecond, 40 * time.Second} {
+		var tl Timeline
+		for i := range 200 { // 10 s of 503, then 10 s of 200, at 10/s
+			r := records.Record{Scheduled: t0.Add(time.Duration(i) * 100 * time.Millisecond), Latency: 10 * time.Millisecond, Status: 503}
+			if i >= 100 {
+				r.Status = 200
+			}
+			if i == 199 {
+				r.Latency = tail
+			}
+			tl.Add(&r, 1)
+		}
+		rec := tl.Recovery()
+		if !rec.Fault || rec.Level != LevelAfter || !rec.Recovered || rec.Time != 0 || !rec.FaultEnd.Equal(t0.Add(10*time.Second)) {
+			t.Errorf("last request of %v: recovery %+v; want a fault from the start, recovered at 10 s, judged against the level after", tail, rec)
+		}
+	}
+}
+
+// TestTimelineFarFuture: times past 2262, where Unix nanoseconds
+// overflow, fall in the right intervals.
+func TestTimelineFarFuture(t *testing.T) {
+	t0 := time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC)
+	var tl Timeline
+	for _, r := range timelineRecords(t0, 200, 100*time.Millisecond, 1) {
+		tl.Add(&r, 1)
+	}
+	sec := tl.AtLeast(time.Second)
+	points := Scheduled(sec.Points())
+	if !tl.Start().Equal(t0) || !sec.Start().Equal(t0) || len(points) != 20 || points[19].Offered != 10 || !points[19].Start.Equal(t0.Add(19*time.Second)) {
+		t.Errorf("start %v (1 s: %v), %d points, the last %+v; want 20 seconds of 10 from %v", tl.Start(), sec.Start(), len(points), points[len(points)-1], t0)
+	}
+}
+
+// TestTimelinePlan: a run of a known length starts at the width it would
+// reach, a minute in eighths of a second, four minutes or more in whole
+// seconds; an unknown length starts narrow and widens past
+// MaxFineBuckets.
+func TestTimelinePlan(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, tt := range []struct {
+		length time.Duration
+		want   time.Duration
+	}{
+		{2 * time.Second, TimelineTick}, {time.Minute, TimelineTick}, {90 * time.Second, 2 * TimelineTick},
+		{3 * time.Minute, 4 * TimelineTick}, {4 * time.Minute, 4 * TimelineTick}, {5 * time.Minute, time.Second}, {time.Hour, time.Second},
+	} {
+		var tl Timeline
+		tl.Plan(tt.length)
+		r := records.Record{Scheduled: t0, Latency: time.Millisecond, Status: 200}
+		tl.Add(&r, 1)
+		if tl.Step() != tt.want {
+			t.Errorf("Plan(%v): intervals of %v; want %v", tt.length, tl.Step(), tt.want)
+		}
+	}
+	var tl Timeline // unknown: 5 minutes at 10/s
+	for _, r := range timelineRecords(t0, 3000, 100*time.Millisecond, 1) {
+		tl.Add(&r, 1)
+	}
+	if tl.Step() != time.Second || len(tl.Buckets) > MaxFineBuckets {
+		t.Errorf("5 minutes of unknown length: %d intervals of %v; want 1 s", len(tl.Buckets), tl.Step())
+	}
+}

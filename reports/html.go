@@ -518,8 +518,10 @@ func htmlDownsampled(c htmlChart) htmlChart {
 		return idx
 	}
 	// Binary search for the most points per series whose union fits: lo
-	// always fits (each series keeps at most lo points, lo·series ≤ the
-	// bound), hi+1 never does.
+	// fits (each series keeps at most lo points, lo·series ≤ the bound)
+	// but for more than MaxChartPoints/3 series, whose 3 points each (the
+	// least LTTB keeps) may go past the bound, which is then exceeded;
+	// hi+1 never fits.
 	lo, hi := max(MaxChartPoints/len(c.Series), 3), MaxChartPoints
 	idx := union(lo)
 	for lo < hi {

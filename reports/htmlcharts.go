@@ -127,41 +127,75 @@ func htmlView(s *analyze.Summary) *analyze.Timeline {
 	return t.AtLeast(step)
 }
 
-// htmlWindow is the part of the time of a run a series covers: rates per
-// second divide each interval's count by the seconds of it the window
-// covers, so that a run starting or ending within an interval does not
-// seem to ramp up or die off.
-type htmlWindow struct {
+// htmlWindow is the part of the time of a run a series covers, a part
+// for each run of records recorded apart: rates per second divide each
+// interval's count by the seconds of it the window covers, so that a run
+// starting or ending within an interval does not seem to ramp up or die
+// off.
+type htmlWindow []htmlPart
+
+// htmlPart is a stretch of time of an htmlWindow.
+type htmlPart struct {
 	from, to time.Time
-	gap      time.Duration // the mean time between two attempts; 0 for one
+	gap      time.Duration // the mean time between two attempts in it; 0 for one
 }
 
-// scheduleWindow is the time the run's schedule covered: each attempt
-// stands for the mean gap between attempts (of the offered rate, which
-// leaves out the time between runs recorded apart), centred on it, so the
-// window runs from half a gap before the first to half a gap after the
-// last.
+// scheduleWindow is the time the run's schedule covered: in each of its
+// spans, each attempt stands for the mean gap between attempts, centred
+// on it, so a part runs from half a gap before the span's first attempt
+// to half a gap after its last.
 func scheduleWindow(s *analyze.Summary) htmlWindow {
-	w := htmlWindow{from: s.FirstScheduled, to: s.LastScheduled}
-	if rate := s.Rate(); rate > 0 {
-		w.gap = time.Duration(float64(time.Second) / rate)
-		w.from, w.to = w.from.Add(-w.gap/2), w.to.Add(w.gap/2)
+	var w htmlWindow
+	for _, sp := range s.Covered() {
+		p := htmlPart{from: sp.FirstScheduled, to: sp.LastScheduled}
+		if sp.Requests > 1 {
+			p.gap = sp.LastScheduled.Sub(sp.FirstScheduled) / time.Duration(sp.Requests-1)
+			p.from, p.to = p.from.Add(-p.gap/2), p.to.Add(p.gap/2)
+		}
+		w = append(w, p)
+	}
+	return w
+}
+
+// flightWindow is the time requests may have been in flight: each span
+// from its first scheduled attempt to its last completion.
+func flightWindow(s *analyze.Summary) htmlWindow {
+	var w htmlWindow
+	for _, sp := range s.Covered() {
+		w = append(w, htmlPart{from: sp.FirstScheduled, to: sp.LastEnd})
 	}
 	return w
 }
 
 // seconds returns the seconds of an interval the window covers, but at
-// least a mean gap (and at most the interval): a sliver holds one attempt
-// at most, which must not make a spike.
+// least a mean gap of a part it meets (and at most the interval): a
+// sliver holds one attempt at most, which must not make a spike. An
+// interval a part of a single attempt meets counts whole, as one the
+// window does not meet (nothing is counted in it).
 func (w htmlWindow) seconds(start time.Time, step time.Duration) float64 {
-	from, to := start, start.Add(step)
-	if w.from.After(from) {
-		from = w.from
+	end := start.Add(step)
+	var covered time.Duration
+	floor := step
+	for _, p := range w {
+		from, to := start, end
+		if p.from.After(from) {
+			from = p.from
+		}
+		if p.to.Before(to) {
+			to = p.to
+		}
+		if to.Before(from) || (to.Equal(from) && p.gap > 0) {
+			continue
+		}
+		covered += to.Sub(from)
+		if p.gap > 0 {
+			floor = min(floor, p.gap)
+		}
 	}
-	if w.to.Before(to) {
-		to = w.to
+	if covered == 0 {
+		return step.Seconds()
 	}
-	return max(to.Sub(from), min(w.gap, step)).Seconds()
+	return min(max(covered, floor), step).Seconds()
 }
 
 // htmlX returns the x of points: their starts in Unix seconds.
@@ -174,7 +208,7 @@ func htmlX(points []analyze.TimePoint) htmlValues {
 }
 
 // unixSeconds returns a time in Unix seconds, fractions included.
-func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+func unixSeconds(t time.Time) float64 { return float64(t.Unix()) + float64(t.Nanosecond())/1e9 }
 
 // newHTMLData computes the data of the charts from the summary's timeline,
 // histograms and scatter; stats are its classes, most frequent first.
@@ -207,7 +241,7 @@ func newHTMLData(run analyze.Run, stats []*analyze.ClassStats) htmlData {
 		rate("achieved (sent)", func(p analyze.TimePoint) uint64 { return p.Sent }, s.Rate()*sentShare(s)),
 		rate("successful", func(p analyze.TimePoint) uint64 { return p.Successes }, s.Throughput()),
 	}})
-	d.InFlight = htmlDownsampled(htmlInFlightChart(all, htmlWindow{from: s.FirstScheduled, to: s.LastEnd}, t.Step()))
+	d.InFlight = htmlDownsampled(htmlInFlightChart(all, flightWindow(s), s.Duration(), t.Step()))
 
 	labels := htmlChartLabels(stats)
 	hists := []*hdrhistogram.Histogram{s.Latency}
@@ -267,17 +301,16 @@ const (
 // timeline follows (ClassPoints lists only the intervals in which a class
 // has attempts: the others count 0).
 func htmlClassChart(t *analyze.Timeline, points []analyze.TimePoint, x htmlValues, window htmlWindow, stats []*analyze.ClassStats) htmlChart {
-	at := make(map[int64]int, len(points)) // an interval's start in Unix nanoseconds → index
-	for i, p := range points {
-		at[p.Start.UnixNano()] = i
-	}
 	labels := htmlChartLabels(stats)
 	chart := htmlChart{X: x, Series: []htmlSeries{}}
 	faults := 0
 	for i, st := range stats {
+		if !analyze.TimelineFollows(st.Class.ID) {
+			continue // a class past the timeline's bound: not over time
+		}
 		rates := make(htmlValues, len(points))
 		for _, p := range t.ClassPoints(st.Class.ID) {
-			if j, ok := at[p.Start.UnixNano()]; ok {
+			if j := int(p.Start.Sub(t.Start()) / t.Step()); j < len(points) {
 				rates[j] += float64(p.Count) / window.seconds(p.Start, t.Step())
 			}
 		}
@@ -365,8 +398,9 @@ func htmlErrorSeries(points []analyze.TimePoint, s *analyze.Summary) []htmlSerie
 
 // htmlInFlightChart returns the requests in flight, on average over each
 // interval the run covered (window: from its first scheduled attempt to
-// its last completion), from the records' send and completion times.
-func htmlInFlightChart(points []analyze.TimePoint, window htmlWindow, step time.Duration) htmlChart {
+// its last completion, length long), from the records' send and
+// completion times.
+func htmlInFlightChart(points []analyze.TimePoint, window htmlWindow, length, step time.Duration) htmlChart {
 	v := make(htmlValues, len(points))
 	var peak, busy float64
 	for i, p := range points {
@@ -377,8 +411,8 @@ func htmlInFlightChart(points []analyze.TimePoint, window htmlWindow, step time.
 		peak = max(peak, v[i])
 	}
 	legend := ""
-	if length := window.to.Sub(window.from).Seconds(); length > 0 {
-		legend = fmt.Sprintf("mean %s, highest %s", strconv.FormatFloat(busy/length, 'f', 1, 64), strconv.FormatFloat(peak, 'f', 1, 64))
+	if length > 0 {
+		legend = fmt.Sprintf("mean %s, highest %s", strconv.FormatFloat(busy/length.Seconds(), 'f', 1, 64), strconv.FormatFloat(peak, 'f', 1, 64))
 	}
 	return htmlChart{X: htmlX(points), Series: []htmlSeries{{Label: "in flight", Values: v, Legend: legend}}}
 }
@@ -443,7 +477,7 @@ func newHTMLScatter(s *analyze.Summary, stats []*analyze.ClassStats, labels []st
 		sc := htmlScatterClass{Label: labels[i], Hidden: i >= htmlShownClasses && !isFault(st.Class.ErrorKind, st.Class.Status),
 			Time: make(htmlValues, len(c.Points)), Latency: make(htmlValues, len(c.Points))}
 		for j, p := range c.Points {
-			sc.Time[j] = float64(p.Scheduled)/1e9 - out.T0
+			sc.Time[j] = float64(p.Scheduled)/1e3 - out.T0
 			sc.Latency[j] = float64(p.Latency) / 1000
 		}
 		sc.Legend = fmt.Sprintf("%d", c.Seen)

@@ -2,12 +2,14 @@ package reports
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stampede-dev/stampede/analyze"
+	"github.com/stampede-dev/stampede/analyze/classify"
 	"github.com/stampede-dev/stampede/records"
 )
 
@@ -60,7 +62,7 @@ func TestHTMLIntervalWidth(t *testing.T) {
 		{"2 s at 50/s", 50, 100, 0.25},
 		{"one request", 1, 1, 0.125},
 		{"30 s at 40/s", 40, 1200, 0.5},
-		{"a minute at 1000/s", 1000, 60_000, 0.125},
+		{"50 s at 1000/s", 1000, 50_000, 0.125},
 		{"10 minutes at 10/s", 10, 6000, 2},
 		{"an hour at 2/s", 2, 7200, 16},
 	} {
@@ -193,5 +195,41 @@ func TestHTMLBaseline(t *testing.T) {
 	page = htmlRender(t, run)
 	if strings.Contains(page, "chart-baseline") || strings.Contains(string(htmlChartData(t, htmlParse(t, page))), `"baseline"`) {
 		t.Error("baseline charts without a baseline")
+	}
+}
+
+// TestHTMLOneRequest: a run of one request draws it (it was a null, a
+// count divided by the no time a lone request covers).
+func TestHTMLOneRequest(t *testing.T) {
+	data := htmlDataOf(t, constantRun(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC), 1, 1, time.Millisecond, ok))
+	for name, c := range map[string]htmlChart{"rates": data.Rates, "families": data.Families, "classes": data.Classes} {
+		if len(c.X) != 1 || math.IsNaN(c.Series[0].Values[0]) || c.Series[0].Values[0] <= 0 {
+			t.Errorf("chart %s: %+v; want the request drawn", name, c)
+		}
+	}
+}
+
+// TestHTMLClassesPastTheTimeline: classes the timeline does not follow
+// (past analyze.MaxTimelineClasses) get no series of zeros on the chart
+// of classes.
+func TestHTMLClassesPastTheTimeline(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	s := analyze.NewSummaryFor(classify.NewClassTable(analyze.MaxTimelineClasses + 10))
+	for c := range analyze.MaxTimelineClasses + 5 {
+		id := s.ImportClass(records.Class{Status: 400, Category: records.CatValidation, Code: fmt.Sprintf("E%d", c)}, nil)
+		s.Add(&records.Record{Scheduled: t0.Add(time.Duration(c) * time.Millisecond), Latency: time.Millisecond, Status: 400, ErrorCode: fmt.Sprintf("E%d", c), Class: id})
+	}
+	data := htmlDataOf(t, analyze.Run{Summary: s})
+	if n := len(data.Classes.Series); n != analyze.MaxTimelineClasses {
+		t.Errorf("%d class series; want the %d the timeline follows", n, analyze.MaxTimelineClasses)
+	}
+	for _, series := range data.Classes.Series {
+		var sum float64
+		for _, v := range series.Values {
+			sum += v
+		}
+		if sum == 0 {
+			t.Fatalf("class %s is drawn as zeros though it has %d attempts", series.Label, series.Count)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -73,5 +74,39 @@ func TestHTMLOfRunsApart(t *testing.T) {
 	}
 	if busy < 2 { // the timeline spans the hour between them in at most 3600 intervals: each run is a few
 		t.Errorf("%d intervals with requests; want each run drawn", busy)
+	}
+}
+
+// TestHTMLRunsApartEdges: two short runs 3 s apart are each drawn at
+// their rate up to their edges, where one ends and the other begins (the
+// window of the rates is made of the runs' spans, not of the first
+// attempt of one and the last of the other).
+func TestHTMLRunsApartEdges(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	a := constantRun(t0, 50, 100, time.Millisecond, ok)
+	b := constantRun(t0.Add(5*time.Second+300*time.Millisecond), 50, 100, time.Millisecond, ok)
+	span := func(sum *analyze.Summary) analyze.Span {
+		return analyze.Span{FirstScheduled: sum.FirstScheduled, LastScheduled: sum.LastScheduled, LastEnd: sum.LastEnd, Requests: sum.Requests}
+	}
+	s := analyze.NewSummary()
+	s.Spans = []analyze.Span{span(a.Summary), span(b.Summary)}
+	s.Merge(a.Summary)
+	s.Merge(b.Summary)
+	data := htmlDataOf(t, analyze.Run{Summary: s})
+	var busy int
+	for j, v := range data.Rates.Series[0].Values {
+		if v == 0 {
+			continue
+		}
+		busy++
+		if math.Abs(v-50) > 1/data.Step+0.5 {
+			t.Errorf("interval %d of %v s offers %v/s; want 50/s", j, data.Step, v)
+		}
+	}
+	if busy < 8 {
+		t.Errorf("%d intervals with requests; want both runs drawn", busy)
+	}
+	if got := data.InFlight.Series[0].Legend; got != "mean 0.1, highest 0.1" {
+		t.Errorf("in flight: %q; want the mean over the runs' time, not the gap's", got)
 	}
 }

@@ -330,13 +330,13 @@ type execution struct {
 // display on stderr unless quiet, and returns what the summary shows.
 // interrupted is the signal that cut the run short, if one did.
 func execute(ctx context.Context, e *env, x execution) (run analyze.Run, interrupted *signalCause, err error) {
-	var display progress.Display = progress.Quiet{}
-	if !x.quiet {
-		display = progress.New(e.stderr, e.stderrTTY, x.opts.Duration, 5*time.Second)
-	}
 	classifier, err := classify.New(x.classify)
 	if err != nil {
 		return run, nil, usageErrorf("--classify: %v", err)
+	}
+	var display progress.Display = progress.Quiet{} // after every error that returns: the sink closes it
+	if !x.quiet {
+		display = progress.New(e.stderr, e.stderrTTY, x.opts.Duration, 5*time.Second)
 	}
 	live := liveOptions(ctx, e, x, classifier)
 	src := analyze.Live(live)
