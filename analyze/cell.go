@@ -1,6 +1,8 @@
 package analyze
 
 import (
+	"math"
+
 	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
@@ -13,8 +15,13 @@ import (
 // memory per interval either. The zero value is empty.
 type Cell struct {
 	h       *hdrhistogram.Histogram // the histogram; nil while empty or compact
-	buckets []hdrhistogram.Bar      // a compact cell's non-zero buckets (From, Count)
+	buckets []cellBucket            // a compact cell's non-zero buckets
 }
+
+// cellBucket is a non-zero bucket of a compact cell: its lowest value and
+// its count, 8 bytes where an hdrhistogram.Bar takes 24. A timeline's
+// values are microseconds up to HighestLatencyUs, within 32 bits.
+type cellBucket struct{ from, count uint32 }
 
 // CellOf returns a cell holding h (not copied), for timelines built by
 // hand.
@@ -42,7 +49,7 @@ func (c *Cell) addTo(h *hdrhistogram.Histogram) {
 		return
 	}
 	for _, b := range c.buckets {
-		_ = h.RecordValues(b.From, b.Count) // From is within the geometry it came from
+		_ = h.RecordValues(int64(b.from), int64(b.count)) // from is within the geometry it came from
 	}
 }
 
@@ -70,10 +77,13 @@ func (c *Cell) compact() {
 	if c == nil || c.h == nil {
 		return
 	}
-	var buckets []hdrhistogram.Bar
+	var buckets []cellBucket
 	for _, b := range c.h.Distribution() {
+		if b.Count > math.MaxUint32 || b.From > math.MaxUint32 {
+			return // beyond 32 bits (never in a timeline's geometry of an interval): stays whole
+		}
 		if b.Count > 0 {
-			buckets = append(buckets, hdrhistogram.Bar{From: b.From, Count: b.Count})
+			buckets = append(buckets, cellBucket{uint32(b.From), uint32(b.Count)})
 		}
 	}
 	c.h, c.buckets = nil, buckets

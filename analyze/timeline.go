@@ -60,6 +60,9 @@ type Timeline struct {
 	dirty   []int        // settled buckets a late record made whole again
 	seen    int          // len(Buckets) when dirty was last compacted
 	planned int64        // the width Plan chose for the first interval; 0 for 1
+	changes uint64       // counts the changes (Add, Merge), to know a view is still true
+	view    *Timeline    // the last AtLeast copy, of the timeline after changes changes
+	viewOf  uint64       // changes when view was made
 }
 
 // LiveIntervals is how many of the last intervals keep their histograms
@@ -157,6 +160,7 @@ func (t *Timeline) Plan(length time.Duration) {
 
 // Add counts one attempt of a class.
 func (t *Timeline) Add(r *records.Record, class uint32) {
+	t.changes++
 	i, b := t.bucketAt(tickOf(r.Scheduled))
 	if i < t.settled && (b.Latency == nil || b.Latency.h == nil) {
 		t.dirty = append(t.dirty, i) // a late record (a timeout, say): compact it again soon
@@ -377,6 +381,7 @@ func (t *Timeline) Merge(o *Timeline, id func(uint32) uint32) {
 	if o.Width == 0 {
 		return
 	}
+	t.changes++
 	if t.Width == 0 {
 		t.Width, t.Origin = o.Width, o.Origin
 	}
@@ -425,19 +430,28 @@ func (t *Timeline) Start() time.Time {
 	return tickTime(t.Origin * t.Width)
 }
 
-// AtLeast returns the timeline with intervals of at least step: t itself
-// when they are, otherwise a copy widened until they are. Reports that
-// count per second read AtLeast(time.Second), so that their intervals are
-// the whole seconds they always were.
+// AtLeast returns the timeline with intervals of at least step, to read
+// and not to change: t itself when they are, otherwise a copy in wider
+// intervals, kept until t changes. Reports that count per second read
+// AtLeast(time.Second), so that their intervals are the whole seconds
+// they always were.
 func (t *Timeline) AtLeast(step time.Duration) *Timeline {
 	if t.Width == 0 || t.Step() >= step {
 		return t
 	}
-	c := &Timeline{}
-	c.Merge(t, nil)
-	for c.Step() < step {
-		c.widen()
+	width := t.Width
+	for time.Duration(width)*TimelineTick < step {
+		width *= 2
 	}
+	if v := t.view; v != nil && t.viewOf == t.changes && v.Width == width {
+		return v // the reports of a run read the same view several times
+	}
+	// The copy starts at the wide intervals, so that each of the
+	// timeline's falls into one: no narrow copy to widen.
+	origin := floorDiv(t.Origin*t.Width, width)
+	c := &Timeline{Width: width, Origin: origin, Buckets: make([]TimeBucket, 1, 64)}
+	c.Merge(t, nil)
+	t.view, t.viewOf = c, t.changes
 	return c
 }
 
