@@ -207,6 +207,10 @@ func (t *Timeline) addBusy(from, to time.Time) {
 	if !to.After(from) {
 		return
 	}
+	if first := tickOf(from); floorDiv(first, t.Width) == floorDiv(tickOf(to), t.Width) {
+		t.bucket(first).Busy += to.Sub(from) // within one interval, the usual case
+		return
+	}
 	t.bucket(tickOf(from))
 	t.bucket(tickOf(to)) // both covered: indices are stable from here
 	first, last := t.index(from), t.index(to)
