@@ -43,7 +43,7 @@ type ScatterClass struct {
 // add counts one attempt of a class, keeping it when its turn comes.
 func (s *Scatter) add(r *records.Record, class uint32) {
 	c := s.class(class)
-	if c.Seen%c.Every == 0 {
+	if c.Seen&(c.Every-1) == 0 { // Every is a power of two
 		c.Points = append(c.Points, ScatterPoint{
 			Scheduled: r.Scheduled.UnixMilli(),
 			Latency:   uint32(min(r.Latency/time.Microsecond, 1<<32-1)),
@@ -52,7 +52,9 @@ func (s *Scatter) add(r *records.Record, class uint32) {
 		s.total++
 	}
 	c.Seen++
-	s.fit()
+	if s.total > MaxScatterPoints {
+		s.fit()
+	}
 }
 
 // class returns the sample of a class id, making it.

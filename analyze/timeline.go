@@ -194,8 +194,16 @@ func (t *Timeline) Add(r *records.Record, class uint32) {
 		RecordLatency(h.live(), r.Latency)
 	}
 	sent := r.Scheduled.Add(r.Sent)
-	t.bucket(tickOf(sent)).Sent++
-	t.addBusy(sent, r.Scheduled.Add(r.Latency))
+	sentTick := tickOf(sent)
+	sb := t.bucket(sentTick)
+	sb.Sent++
+	if end := r.Scheduled.Add(r.Latency); r.Latency > r.Sent {
+		if floorDiv(sentTick, t.Width) == floorDiv(tickOf(end), t.Width) {
+			sb.Busy += r.Latency - r.Sent // within one interval, the usual case
+		} else {
+			t.addBusy(sent, end)
+		}
+	}
 	t.fit()
 	t.settle()
 }
@@ -205,10 +213,6 @@ func (t *Timeline) Add(r *records.Record, class uint32) {
 // intervals between through spanning.
 func (t *Timeline) addBusy(from, to time.Time) {
 	if !to.After(from) {
-		return
-	}
-	if first := tickOf(from); floorDiv(first, t.Width) == floorDiv(tickOf(to), t.Width) {
-		t.bucket(first).Busy += to.Sub(from) // within one interval, the usual case
 		return
 	}
 	t.bucket(tickOf(from))
