@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -77,7 +78,9 @@ type Display interface {
 // otherwise one plain line every interval (CI logs).
 func New(w io.Writer, terminal bool, total, interval time.Duration) Display {
 	if terminal {
-		return newTermProgress(w, terminalWidth(w), total, RefreshInterval)
+		p := newTermProgress(w, terminalWidth(w), total, RefreshInterval)
+		p.plain = os.Getenv("NO_COLOR") != "" // no-color.org: any value
+		return p
 	}
 	return &lineProgress{w: w, every: interval}
 }
@@ -143,6 +146,7 @@ const RefreshInterval = 200 * time.Millisecond
 type termProgress struct {
 	w     io.Writer
 	width func() int // the terminal's width now; 0 when it does not say
+	plain bool       // no colour: NO_COLOR is set
 	last  atomic.Pointer[Snapshot]
 	stop  chan struct{} // closed by Close; nil without a refresh loop
 	done  chan struct{} // closed when the refresh loop returns
@@ -183,7 +187,7 @@ func (p *termProgress) refresh(interval time.Duration) {
 func (p *termProgress) draw() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	lines := p.last.Load().Lines(p.width(), true) // Lines takes 0 for DefaultWidth
+	lines := p.last.Load().Lines(p.width(), !p.plain) // Lines takes 0 for DefaultWidth
 	var b bytes.Buffer
 	if p.rows > 0 {
 		fmt.Fprintf(&b, "\r\x1b[%dA", p.rows)

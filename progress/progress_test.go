@@ -335,3 +335,24 @@ func TestFiguresNameThePhase(t *testing.T) {
 		t.Errorf("Figures() = %q: no phase outside a profile", got)
 	}
 }
+
+// TestNoColor: on a terminal the errors warning is red, unless NO_COLOR
+// is set (no-color.org), when it is the same text without colour.
+func TestNoColor(t *testing.T) {
+	failing := Snapshot{Elapsed: 2 * time.Second, Total: 10 * time.Second, Requests: 200, Recent: 100, RecentFailed: 90}
+	draw := func() string {
+		var b bytes.Buffer
+		d := New(&b, true, 10*time.Second, 0)
+		d.Update(failing)
+		d.Close()
+		return b.String()
+	}
+	t.Setenv("NO_COLOR", "")
+	if out := draw(); !strings.Contains(out, colourRed+"ERRORS") {
+		t.Errorf("a terminal without NO_COLOR: %q; want the warning in red", out)
+	}
+	t.Setenv("NO_COLOR", "1")
+	if out := draw(); strings.Contains(out, "\x1b[1;") || !strings.Contains(out, "ERRORS: 90 %") {
+		t.Errorf("NO_COLOR=1: %q; want the warning without colour", out)
+	}
+}
