@@ -57,6 +57,7 @@ func TestTimelineKeepsOnlyRecentIntervalsWhole(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var tl Timeline
 	var want []TimePoint
+	var wantFlight []FlightPoint
 	for sec := range 100 {
 		for i := range 20 {
 			r := records.Record{Status: 200, Scheduled: t0.Add(time.Duration(sec)*time.Second + time.Duration(i)*50*time.Millisecond),
@@ -84,8 +85,8 @@ func TestTimelineKeepsOnlyRecentIntervalsWhole(t *testing.T) {
 		p := point(t0.Add(time.Duration(sec)*time.Second), h)
 		p.Offered, p.Sent, p.Successes, p.Logical = 20, 20, 20, 20
 		p.Families[Family2xx] = 20
-		p.InFlight = 20 * (time.Duration(1+sec%7) * time.Millisecond).Seconds() // 20 requests of that latency, in a second
 		want = append(want, p)
+		wantFlight = append(wantFlight, FlightPoint{Start: p.Start, InFlight: 20 * (time.Duration(1+sec%7) * time.Millisecond).Seconds()}) // 20 requests of that latency, in a second
 	}
 	if whole > 2*LiveIntervals {
 		t.Errorf("%d whole histograms in %d intervals; want at most %d (the last %d intervals, overall and one class)", whole, len(tl.Buckets), 2*LiveIntervals, LiveIntervals)
@@ -97,6 +98,15 @@ func TestTimelineKeepsOnlyRecentIntervalsWhole(t *testing.T) {
 	for i := range got {
 		if got[i] != want[i] {
 			t.Fatalf("point %d = %+v; want %+v", i, got[i], want[i])
+		}
+	}
+	flight := tl.AtLeast(time.Second).InFlight()
+	if len(flight) != len(wantFlight) {
+		t.Fatalf("%d intervals in flight; want %d", len(flight), len(wantFlight))
+	}
+	for i := range flight {
+		if flight[i] != wantFlight[i] {
+			t.Fatalf("in flight %d = %+v; want %+v", i, flight[i], wantFlight[i])
 		}
 	}
 	if cp := tl.AtLeast(time.Second).ClassPoints(1); len(cp) != 100 || cp[3].P99 != want[3].P99 {

@@ -251,7 +251,7 @@ func (t *Timeline) Recovery() Recovery {
 	// The intervals up to the last in which an attempt was scheduled or
 	// sent: those after it hold only requests still in flight, which are
 	// no level to recover to.
-	buckets := t.Buckets[:scheduledLen(t.Buckets)]
+	buckets := t.Buckets[:t.scheduledLen()]
 	healthiest, seen := 1.0, false
 	for i := range buckets {
 		if b := &buckets[i]; b.Offered > 0 {

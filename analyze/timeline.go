@@ -113,6 +113,13 @@ const (
 	Families    // how many families there are
 )
 
+// IsFault reports whether an attempt that failed in kind (ErrNone for
+// none) or was answered status is a fault of the server: a 5xx or a
+// transport failure.
+func IsFault(kind records.ErrorKind, status uint16) bool {
+	return kind != records.ErrNone || status >= 500
+}
+
 // FamilyOf returns the status family of an attempt.
 func FamilyOf(r *records.Record) int {
 	switch {
@@ -172,7 +179,7 @@ func (t *Timeline) Add(r *records.Record, class uint32) {
 	if r.Attempt <= 1 {
 		b.Logical++
 	}
-	if r.ErrorKind != records.ErrNone || r.Status >= 500 {
+	if IsFault(r.ErrorKind, r.Status) {
 		b.Faults++
 	}
 	b.Families[FamilyOf(r)]++
@@ -471,42 +478,48 @@ type TimePoint struct {
 	Logical            uint64           // first attempts scheduled in it (Offered − Logical are retries)
 	Faults             uint64           // attempts scheduled in it answered 5xx or failed in transport
 	Families           [Families]uint64 // attempts scheduled in it by status family (FamilyOf)
-	InFlight           float64          // requests in flight, on average over the interval
 	Count              uint64           // attempts scheduled in it (of the class, for ClassPoints)
 	P50, P90, P99, Max time.Duration    // latency quantiles, 0 when empty
 }
 
-// Points returns every interval from the first to the last, with the
-// latency quantiles of all the attempts scheduled in it.
+// Points returns every interval from the first to the last in which an
+// attempt was scheduled or sent, with the latency quantiles of all the
+// attempts scheduled in it. The intervals after it, in which only the
+// last requests were still in flight, are InFlight's alone.
 func (t *Timeline) Points() []TimePoint {
-	t.materialize()
-	out := make([]TimePoint, len(t.Buckets))
+	out := make([]TimePoint, t.scheduledLen())
 	scratch := NewTimelineHistogram()
-	for i := range t.Buckets {
+	for i := range out {
 		b := &t.Buckets[i]
 		out[i] = point(t.Start().Add(time.Duration(i)*t.Step()), b.Latency.View(scratch))
 		out[i].Offered, out[i].Sent, out[i].Successes = b.Offered, b.Sent, b.Successes
 		out[i].Logical, out[i].Faults, out[i].Families = b.Logical, b.Faults, b.Families
-		out[i].InFlight = float64(b.Busy) / float64(t.Step())
 	}
 	return out
 }
 
-// Scheduled returns the points up to the last in which an attempt was
-// scheduled or sent: without the intervals after it, in which only the
-// last requests were in flight.
-func Scheduled(points []TimePoint) []TimePoint {
-	last := len(points)
-	for last > 0 && points[last-1].Offered == 0 && points[last-1].Sent == 0 {
-		last--
-	}
-	return points[:last]
+// FlightPoint is one interval of a timeline's requests in flight.
+type FlightPoint struct {
+	Start    time.Time // beginning of the interval
+	InFlight float64   // requests in flight, on average over the interval
 }
 
-// scheduledLen returns how many of the buckets Scheduled would keep.
-func scheduledLen(buckets []TimeBucket) int {
-	last := len(buckets)
-	for last > 0 && buckets[last-1].Offered == 0 && buckets[last-1].Sent == 0 {
+// InFlight returns every interval from the first to the last in which a
+// request was in flight, with the requests in flight on average.
+func (t *Timeline) InFlight() []FlightPoint {
+	t.materialize()
+	out := make([]FlightPoint, len(t.Buckets))
+	for i := range t.Buckets {
+		out[i] = FlightPoint{Start: t.Start().Add(time.Duration(i) * t.Step()), InFlight: float64(t.Buckets[i].Busy) / float64(t.Step())}
+	}
+	return out
+}
+
+// scheduledLen returns how many intervals there are up to the last in
+// which an attempt was scheduled or sent.
+func (t *Timeline) scheduledLen() int {
+	last := len(t.Buckets)
+	for last > 0 && t.Buckets[last-1].Offered == 0 && t.Buckets[last-1].Sent == 0 {
 		last--
 	}
 	return last

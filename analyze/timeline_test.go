@@ -32,18 +32,17 @@ func TestTimelineCountsAndQuantiles(t *testing.T) {
 	if tl.Step() != TimelineTick || tl.Start() != start {
 		t.Fatalf("step %v start %v, want %v from %v", tl.Step(), tl.Start(), TimelineTick, start)
 	}
-	if n := len(tl.Points()); n != 81 { // the last requests are in flight in the 81st
-		t.Fatalf("%d points of %v, want 81", n, tl.Step())
+	if n, f := len(tl.Points()), len(tl.InFlight()); n != 80 || f != 81 { // the last requests are in flight in the 81st
+		t.Fatalf("%d points and %d in flight of %v, want 80 and 81", n, f, tl.Step())
 	}
 	sec := tl.AtLeast(time.Second)
-	if sec.Step() != time.Second || sec.Start() != start || len(tl.Points()) != 81 {
+	if sec.Step() != time.Second || sec.Start() != start || len(tl.Points()) != 80 {
 		t.Fatalf("AtLeast(1s): step %v start %v; want 1s from %v, the timeline unchanged", sec.Step(), sec.Start(), start)
 	}
-	points := sec.Points()
-	if n := len(points); n != 11 || points[10].Offered != 0 || points[10].InFlight <= 0 {
-		t.Fatalf("%d points, the last %+v; want 11, the last with requests in flight only", n, points[n-1])
+	if f := sec.InFlight(); len(f) != 11 || f[10].InFlight <= 0 {
+		t.Fatalf("%d seconds in flight, the last %+v; want 11, the last with requests in flight only", len(f), f[len(f)-1])
 	}
-	points = Scheduled(points)
+	points := sec.Points()
 	if len(points) != 10 {
 		t.Fatalf("%d points, want 10 (10 s of 100/s)", len(points))
 	}
@@ -199,20 +198,21 @@ func TestTimelineInFlight(t *testing.T) {
 	// A second one within one interval: 10 ms from 300 ms.
 	r2 := records.Record{Scheduled: t0.Add(300 * time.Millisecond), Latency: 10 * time.Millisecond, Status: 503}
 	tl.Add(&r2, 2)
-	points := tl.Points()
+	flight := tl.InFlight()
 	want := []float64{0.2, 1, 1.08, 1, 1, 1, 1, 1, 0.8}
-	if len(points) != len(want) {
-		t.Fatalf("%d points; want %d", len(points), len(want))
+	if len(flight) != len(want) {
+		t.Fatalf("%d intervals in flight; want %d", len(flight), len(want))
 	}
-	for i, p := range points {
+	for i, p := range flight {
 		if d := p.InFlight - want[i]; d > 1e-9 || d < -1e-9 {
 			t.Errorf("interval %d: %.4f in flight; want %.4f", i, p.InFlight, want[i])
 		}
 	}
-	if points[0].Families[Family2xx] != 1 || points[2].Families[Family5xx] != 1 {
-		t.Errorf("families %v, %v; want a 2xx in the first interval, a 5xx in the third", points[0].Families, points[2].Families)
+	points := tl.Points()
+	if len(points) != 3 || points[0].Families[Family2xx] != 1 || points[2].Families[Family5xx] != 1 {
+		t.Errorf("%d points, families %v, %v; want 3 to the last scheduled, a 2xx in the first interval, a 5xx in the third", len(points), points[0].Families, points[2].Families)
 	}
-	sec := tl.AtLeast(time.Second).Points()
+	sec := tl.AtLeast(time.Second).InFlight()
 	if len(sec) != 2 || sec[0].InFlight < 0.909999 || sec[0].InFlight > 0.910001 || sec[1].InFlight < 0.099999 || sec[1].InFlight > 0.100001 {
 		t.Errorf("per second: %+v; want 0.91 then 0.1 in flight", sec)
 	}
@@ -222,7 +222,7 @@ func TestTimelineInFlight(t *testing.T) {
 	b.Add(&r2, 2)
 	merged.Merge(&a, nil)
 	merged.Merge(&b, nil)
-	for i, p := range merged.Points() {
+	for i, p := range merged.InFlight() {
 		if d := p.InFlight - want[i]; d > 1e-9 || d < -1e-9 {
 			t.Errorf("merged interval %d: %.4f in flight; want %.4f", i, p.InFlight, want[i])
 		}
@@ -263,7 +263,7 @@ func TestTimelineFarFuture(t *testing.T) {
 		tl.Add(&r, 1)
 	}
 	sec := tl.AtLeast(time.Second)
-	points := Scheduled(sec.Points())
+	points := sec.Points()
 	if !tl.Start().Equal(t0) || !sec.Start().Equal(t0) || len(points) != 20 || points[19].Offered != 10 || !points[19].Start.Equal(t0.Add(19*time.Second)) {
 		t.Errorf("start %v (1 s: %v), %d points, the last %+v; want 20 seconds of 10 from %v", tl.Start(), sec.Start(), len(points), points[len(points)-1], t0)
 	}

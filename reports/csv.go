@@ -143,7 +143,7 @@ func CSVSeries(w io.Writer, run analyze.Run) error {
 		}
 		return cw.Write(cells)
 	}
-	for _, p := range analyze.Scheduled(tl.Points()) {
+	for _, p := range tl.Points() {
 		if err := row(p, "", "all"); err != nil {
 			return err
 		}

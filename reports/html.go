@@ -409,7 +409,7 @@ func htmlStepText(step time.Duration) string {
 	if step < time.Second {
 		return strconv.FormatInt(step.Milliseconds(), 10) + " ms"
 	}
-	return strconv.FormatFloat(step.Seconds(), 'f', -1, 64) + " s"
+	return seconds(step)
 }
 
 // htmlMillis converts a duration to milliseconds.

@@ -9,7 +9,6 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/stampede-dev/stampede/analyze"
-	"github.com/stampede-dev/stampede/records"
 )
 
 // How the HTML report chooses the width of the intervals of its charts
@@ -215,8 +214,7 @@ func unixSeconds(t time.Time) float64 { return float64(t.Unix()) + float64(t.Nan
 func newHTMLData(run analyze.Run, stats []*analyze.ClassStats) htmlData {
 	s := run.Summary
 	t := htmlView(s)
-	all := t.Points()
-	points := analyze.Scheduled(all)
+	points := t.Points()
 	d := htmlData{Step: t.Step().Seconds()}
 	x := htmlX(points)
 	window := scheduleWindow(s)
@@ -229,7 +227,7 @@ func newHTMLData(run analyze.Run, stats []*analyze.ClassStats) htmlData {
 	}
 
 	d.Latency = htmlDownsampled(htmlChart{X: x, Series: htmlLatencySeries(points, analyze.LatencyQuantiles(s.Latency))})
-	d.Classes = htmlDownsampled(htmlClassChart(t, points, x, window, stats))
+	d.Classes = htmlDownsampled(htmlClassChart(t, points, x, window, stats, s.Requests))
 	d.Families = htmlDownsampled(htmlFamilyChart(points, x, perSecond))
 	d.Errors = htmlDownsampled(htmlChart{X: x, Series: htmlErrorSeries(points, s)})
 
@@ -241,7 +239,7 @@ func newHTMLData(run analyze.Run, stats []*analyze.ClassStats) htmlData {
 		rate("achieved (sent)", func(p analyze.TimePoint) uint64 { return p.Sent }, s.Rate()*sentShare(s)),
 		rate("successful", func(p analyze.TimePoint) uint64 { return p.Successes }, s.Throughput()),
 	}})
-	d.InFlight = htmlDownsampled(htmlInFlightChart(all, flightWindow(s), s.Duration(), t.Step()))
+	d.InFlight = htmlDownsampled(htmlInFlightChart(t.InFlight(), flightWindow(s), s.Duration(), t.Step()))
 
 	labels := htmlChartLabels(stats)
 	hists := []*hdrhistogram.Histogram{s.Latency}
@@ -299,8 +297,9 @@ const (
 
 // htmlClassChart returns the responses per second of every class the
 // timeline follows (ClassPoints lists only the intervals in which a class
-// has attempts: the others count 0).
-func htmlClassChart(t *analyze.Timeline, points []analyze.TimePoint, x htmlValues, window htmlWindow, stats []*analyze.ClassStats) htmlChart {
+// has attempts: the others count 0), each legend giving its share of the
+// run's requests.
+func htmlClassChart(t *analyze.Timeline, points []analyze.TimePoint, x htmlValues, window htmlWindow, stats []*analyze.ClassStats, requests uint64) htmlChart {
 	labels := htmlChartLabels(stats)
 	chart := htmlChart{X: x, Series: []htmlSeries{}}
 	faults := 0
@@ -314,30 +313,15 @@ func htmlClassChart(t *analyze.Timeline, points []analyze.TimePoint, x htmlValue
 				rates[j] += float64(p.Count) / window.seconds(p.Start, t.Step())
 			}
 		}
-		fault := isFault(st.Class.ErrorKind, st.Class.Status)
+		fault := analyze.IsFault(st.Class.ErrorKind, st.Class.Status)
 		shown := i < htmlShownClasses || (fault && faults < htmlShownFaults)
 		if fault {
 			faults++
 		}
 		chart.Series = append(chart.Series, htmlSeries{Label: labels[i], Values: rates, Hidden: !shown, Count: st.Count,
-			Legend: fmt.Sprintf("%d (%s)", st.Count, FormatShare(share(st.Count, sumCounts(stats))))})
+			Legend: fmt.Sprintf("%d (%s)", st.Count, FormatShare(share(st.Count, requests)))})
 	}
 	return chart
-}
-
-// isFault reports whether an attempt of this kind and status is a server
-// error or a transport failure.
-func isFault(kind records.ErrorKind, status uint16) bool {
-	return kind != records.ErrNone || status >= 500
-}
-
-// sumCounts returns the attempts of the classes.
-func sumCounts(stats []*analyze.ClassStats) uint64 {
-	var n uint64
-	for _, st := range stats {
-		n += st.Count
-	}
-	return n
 }
 
 // htmlFamilies are the status families the chart of families draws, in
@@ -400,10 +384,11 @@ func htmlErrorSeries(points []analyze.TimePoint, s *analyze.Summary) []htmlSerie
 // interval the run covered (window: from its first scheduled attempt to
 // its last completion, length long), from the records' send and
 // completion times.
-func htmlInFlightChart(points []analyze.TimePoint, window htmlWindow, length, step time.Duration) htmlChart {
-	v := make(htmlValues, len(points))
+func htmlInFlightChart(points []analyze.FlightPoint, window htmlWindow, length, step time.Duration) htmlChart {
+	x, v := make(htmlValues, len(points)), make(htmlValues, len(points))
 	var peak, busy float64
 	for i, p := range points {
+		x[i] = unixSeconds(p.Start)
 		covered := window.seconds(p.Start, step)
 		inFlight := p.InFlight * step.Seconds() // request-seconds in the interval
 		busy += inFlight
@@ -414,7 +399,7 @@ func htmlInFlightChart(points []analyze.TimePoint, window htmlWindow, length, st
 	if length > 0 {
 		legend = fmt.Sprintf("mean %s, highest %s", strconv.FormatFloat(busy/length.Seconds(), 'f', 1, 64), strconv.FormatFloat(peak, 'f', 1, 64))
 	}
-	return htmlChart{X: htmlX(points), Series: []htmlSeries{{Label: "in flight", Values: v, Legend: legend}}}
+	return htmlChart{X: x, Series: []htmlSeries{{Label: "in flight", Values: v, Legend: legend}}}
 }
 
 // htmlLoadChart computes the chart of the load the clients offered and
@@ -423,7 +408,7 @@ func htmlInFlightChart(points []analyze.TimePoint, window htmlWindow, length, st
 // interval the run covered.
 func htmlLoadChart(s *analyze.Summary) htmlChart {
 	t := htmlView(s)
-	points := analyze.Scheduled(t.Points())
+	points := t.Points()
 	window := scheduleWindow(s)
 	logical, attempts := make(htmlValues, len(points)), make(htmlValues, len(points))
 	var allLogical, allAttempts uint64
@@ -474,7 +459,7 @@ func newHTMLScatter(s *analyze.Summary, stats []*analyze.ClassStats, labels []st
 		if c == nil {
 			continue
 		}
-		sc := htmlScatterClass{Label: labels[i], Hidden: i >= htmlShownClasses && !isFault(st.Class.ErrorKind, st.Class.Status),
+		sc := htmlScatterClass{Label: labels[i], Hidden: i >= htmlShownClasses && !analyze.IsFault(st.Class.ErrorKind, st.Class.Status),
 			Time: make(htmlValues, len(c.Points)), Latency: make(htmlValues, len(c.Points))}
 		for j, p := range c.Points {
 			sc.Time[j] = float64(p.Scheduled)/1e3 - out.T0
@@ -508,7 +493,7 @@ func newHTMLBaseline(s, b *analyze.Summary) *htmlBaseline {
 	now, before := htmlView(s), htmlView(b)
 	step := max(now.Step(), before.Step())
 	now, before = now.AtLeast(step), before.AtLeast(step)
-	np, bp := analyze.Scheduled(now.Points()), analyze.Scheduled(before.Points())
+	np, bp := now.Points(), before.Points()
 	n := max(len(np), len(bp))
 	x := make(htmlValues, n)
 	for i := range x {

@@ -218,7 +218,7 @@ func NewJSONSummary(run analyze.Run) JSONSummary {
 
 // jsonTimeline renders a timeline in columns.
 func jsonTimeline(t *analyze.Timeline) JSONTimeline {
-	points := analyze.Scheduled(t.Points())
+	points := t.Points()
 	out := JSONTimeline{
 		Start: utcOrNil(t.Start()), StepS: int64(t.Step() / time.Second),
 		Offered: make([]uint64, len(points)), Sent: make([]uint64, len(points)),

@@ -79,7 +79,7 @@ func TestTimedRunFixture(t *testing.T) {
 		t.Fatalf("%d requests in %d classes; want 1200 in 7", run.Summary.Requests, len(run.Summary.ClassStats()))
 	}
 	seconds := run.Summary.Timeline.AtLeast(time.Second)
-	points := analyze.Scheduled(seconds.Points())
+	points := seconds.Points()
 	if len(points) != 30 || seconds.Step() != time.Second {
 		t.Fatalf("%d points of %v; want 30 of 1s", len(points), seconds.Step())
 	}

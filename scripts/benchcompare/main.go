@@ -264,21 +264,19 @@ func run(timeout time.Duration, stdout, errPath, name string, args ...string) (u
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
-	if stdout != "" {
-		f, err := os.Create(stdout)
+	for _, out := range []struct {
+		path string
+		to   *io.Writer
+	}{{stdout, &cmd.Stdout}, {errPath, &cmd.Stderr}} {
+		if out.path == "" {
+			continue // discarded
+		}
+		f, err := os.Create(out.path)
 		if err != nil {
 			return usage{}, err
 		}
 		defer f.Close()
-		cmd.Stdout = f
-	}
-	if errPath != "" {
-		f, err := os.Create(errPath)
-		if err != nil {
-			return usage{}, err
-		}
-		defer f.Close()
-		cmd.Stderr = f
+		*out.to = f
 	}
 	t0 := time.Now()
 	err := cmd.Run()
