@@ -298,3 +298,26 @@ func TestTimelinePlan(t *testing.T) {
 		t.Errorf("5 minutes of unknown length: %d intervals of %v; want 1 s", len(tl.Buckets), tl.Step())
 	}
 }
+
+// TestRecoveryNotRecoveredWithATail: the counterpart of
+// TestRecoveryIgnoresTheInFlightTail: a run healthy for 10 s, then in a
+// fault to its end, whose last request hangs for 40 s, is not recovered:
+// the intervals of the hanging request are no recovery either.
+func TestRecoveryNotRecoveredWithATail(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var tl Timeline
+	for i := range 200 { // 10 s of 200, then 10 s of 503, at 10/s
+		r := records.Record{Scheduled: t0.Add(time.Duration(i) * 100 * time.Millisecond), Latency: 10 * time.Millisecond, Status: 200}
+		if i >= 100 {
+			r.Status = 503
+		}
+		if i == 199 {
+			r.Latency = 40 * time.Second
+		}
+		tl.Add(&r, 1)
+	}
+	rec := tl.Recovery()
+	if !rec.Fault || rec.Level != LevelBefore || rec.Recovered || !rec.FaultEnd.IsZero() || !rec.FaultStart.Equal(t0.Add(10*time.Second)) {
+		t.Errorf("recovery %+v; want a fault from 10 s to the end of the run, not recovered", rec)
+	}
+}
