@@ -169,12 +169,12 @@ func flightWindow(s *analyze.Summary) htmlWindow {
 // seconds returns the seconds of an interval the window covers, but at
 // least a mean gap of a part it meets (and at most the interval): a
 // sliver holds one attempt at most, which must not make a spike. An
-// interval a part of a single attempt meets counts whole, as one the
-// window does not meet (nothing is counted in it).
+// interval a part of a single attempt meets counts whole; one the window
+// does not meet covers 0 (nothing is counted in it).
 func (w htmlWindow) seconds(start time.Time, step time.Duration) float64 {
 	end := start.Add(step)
 	var covered time.Duration
-	floor := step
+	floor, met := step, false
 	for _, p := range w {
 		from, to := start, end
 		if p.from.After(from) {
@@ -187,14 +187,80 @@ func (w htmlWindow) seconds(start time.Time, step time.Duration) float64 {
 			continue
 		}
 		covered += to.Sub(from)
+		met = true
 		if p.gap > 0 {
 			floor = min(floor, p.gap)
 		}
 	}
-	if covered == 0 {
-		return step.Seconds()
+	if !met {
+		return 0
 	}
 	return min(max(covered, floor), step).Seconds()
+}
+
+// htmlRates turns counts per interval into rates per second of the part
+// of each interval the run covered.
+type htmlRates struct {
+	covered []float64 // seconds of each interval the window covers
+	step    float64   // seconds of an interval
+}
+
+// newHTMLRates returns the rates of the intervals of points under window.
+func newHTMLRates(points []analyze.TimePoint, window htmlWindow, step time.Duration) htmlRates {
+	r := htmlRates{covered: make([]float64, len(points)), step: step.Seconds()}
+	for i, p := range points {
+		r.covered[i] = window.seconds(p.Start, step)
+	}
+	return r
+}
+
+// of returns counts (one per interval) per second of the covered part of
+// each interval. An interval covered less than half, the edge of a run,
+// shares the rate of the neighbour covered more, over both: its few
+// requests are no rate of their own (one request in a sliver of 10 ms
+// reads 100/s in a run at 20/s), and a run's rate does not jump at its
+// edges.
+func (r htmlRates) of(counts []float64) htmlValues {
+	return r.ratios(counts, r.covered, 0) // an interval not covered counts nothing
+}
+
+// share returns parts / wholes of each interval in percent, a gap where
+// the whole is 0, an edge covered less than half sharing its neighbour's
+// as of does: one failure alone in a sliver is no 100 %.
+func (r htmlRates) share(parts, wholes []float64) htmlValues {
+	v := r.ratios(parts, wholes, math.NaN())
+	for i := range v {
+		v[i] *= 100
+	}
+	return v
+}
+
+// ratios returns num / den of each interval (none where den is 0), an
+// interval covered less than half taking the ratio of the sums over it
+// and its neighbour covered more.
+func (r htmlRates) ratios(num, den []float64, none float64) htmlValues {
+	v := make(htmlValues, len(num))
+	for i := range num {
+		v[i] = none
+		if den[i] > 0 {
+			v[i] = num[i] / den[i]
+		}
+	}
+	whole := func(j int) bool { return j >= 0 && j < len(num) && r.covered[j] >= r.step/2 }
+	for i := range num {
+		if r.covered[i] == 0 || r.covered[i] >= r.step/2 {
+			continue
+		}
+		j := i - 1
+		if !whole(j) {
+			j = i + 1
+		}
+		if whole(j) && den[i]+den[j] > 0 {
+			v[i] = (num[i] + num[j]) / (den[i] + den[j])
+			v[j] = v[i]
+		}
+	}
+	return v
 }
 
 // htmlX returns the x of points: their starts in Unix seconds.
@@ -217,19 +283,19 @@ func newHTMLData(run analyze.Run, stats []*analyze.ClassStats) htmlData {
 	points := t.Points()
 	d := htmlData{Step: t.Step().Seconds()}
 	x := htmlX(points)
-	window := scheduleWindow(s)
+	rates := newHTMLRates(points, scheduleWindow(s), t.Step())
 	perSecond := func(count func(analyze.TimePoint) uint64) htmlValues {
-		v := make(htmlValues, len(points))
+		counts := make([]float64, len(points))
 		for i, p := range points {
-			v[i] = float64(count(p)) / window.seconds(p.Start, t.Step())
+			counts[i] = float64(count(p))
 		}
-		return v
+		return rates.of(counts)
 	}
 
 	d.Latency = htmlDownsampled(htmlChart{X: x, Series: htmlLatencySeries(points, analyze.LatencyQuantiles(s.Latency))})
-	d.Classes = htmlDownsampled(htmlClassChart(t, points, x, window, stats, s.Requests))
+	d.Classes = htmlDownsampled(htmlClassChart(t, x, rates, stats, s.Requests))
 	d.Families = htmlDownsampled(htmlFamilyChart(points, x, perSecond))
-	d.Errors = htmlDownsampled(htmlChart{X: x, Series: htmlErrorSeries(points, s)})
+	d.Errors = htmlDownsampled(htmlChart{X: x, Series: htmlErrorSeries(points, rates, s)})
 
 	rate := func(label string, count func(analyze.TimePoint) uint64, total float64) htmlSeries {
 		return htmlSeries{Label: label, Values: perSecond(count), Legend: "mean " + FormatRate(total)}
@@ -299,7 +365,7 @@ const (
 // timeline follows (ClassPoints lists only the intervals in which a class
 // has attempts: the others count 0), each legend giving its share of the
 // run's requests.
-func htmlClassChart(t *analyze.Timeline, points []analyze.TimePoint, x htmlValues, window htmlWindow, stats []*analyze.ClassStats, requests uint64) htmlChart {
+func htmlClassChart(t *analyze.Timeline, x htmlValues, rates htmlRates, stats []*analyze.ClassStats, requests uint64) htmlChart {
 	labels := htmlChartLabels(stats)
 	chart := htmlChart{X: x, Series: []htmlSeries{}}
 	faults := 0
@@ -307,10 +373,10 @@ func htmlClassChart(t *analyze.Timeline, points []analyze.TimePoint, x htmlValue
 		if !analyze.TimelineFollows(st.Class.ID) {
 			continue // a class past the timeline's bound: not over time
 		}
-		rates := make(htmlValues, len(points))
+		counts := make([]float64, len(x))
 		for _, p := range t.ClassPoints(st.Class.ID) {
-			if j := int(p.Start.Sub(t.Start()) / t.Step()); j < len(points) {
-				rates[j] += float64(p.Count) / window.seconds(p.Start, t.Step())
+			if j := int(p.Start.Sub(t.Start()) / t.Step()); j < len(counts) {
+				counts[j] += float64(p.Count)
 			}
 		}
 		fault := analyze.IsFault(st.Class.ErrorKind, st.Class.Status)
@@ -318,7 +384,7 @@ func htmlClassChart(t *analyze.Timeline, points []analyze.TimePoint, x htmlValue
 		if fault {
 			faults++
 		}
-		chart.Series = append(chart.Series, htmlSeries{Label: labels[i], Values: rates, Hidden: !shown, Count: st.Count,
+		chart.Series = append(chart.Series, htmlSeries{Label: labels[i], Values: rates.of(counts), Hidden: !shown, Count: st.Count,
 			Legend: fmt.Sprintf("%d (%s)", st.Count, FormatShare(share(st.Count, requests)))})
 	}
 	return chart
@@ -364,19 +430,16 @@ func htmlFamilyChart(points []analyze.TimePoint, x htmlValues, perSecond func(fu
 // htmlErrorSeries returns the share of the attempts of each interval that
 // failed (neither 2xx nor 3xx), and of those the server errors and
 // transport failures, in percent; a gap where no attempt was scheduled.
-func htmlErrorSeries(points []analyze.TimePoint, s *analyze.Summary) []htmlSeries {
-	failed, faults := htmlGaps(len(points)), htmlGaps(len(points))
+func htmlErrorSeries(points []analyze.TimePoint, rates htmlRates, s *analyze.Summary) []htmlSeries {
+	failed, faults, offered := make([]float64, len(points)), make([]float64, len(points)), make([]float64, len(points))
 	var allFaults uint64
 	for i, p := range points {
 		allFaults += p.Faults
-		if p.Offered > 0 {
-			failed[i] = 100 * float64(p.Offered-p.Successes) / float64(p.Offered)
-			faults[i] = 100 * float64(p.Faults) / float64(p.Offered)
-		}
+		failed[i], faults[i], offered[i] = float64(p.Offered-p.Successes), float64(p.Faults), float64(p.Offered)
 	}
 	return []htmlSeries{
-		{Label: "errors: neither 2xx nor 3xx", Values: failed, Legend: FormatShare(1-s.SuccessRatio()) + " overall", Color: "4xx"},
-		{Label: "server errors (5xx) and transport failures", Values: faults, Legend: FormatShare(share(allFaults, s.Requests)) + " overall", Color: "5xx"},
+		{Label: "errors: neither 2xx nor 3xx", Values: rates.share(failed, offered), Legend: FormatShare(1-s.SuccessRatio()) + " overall", Color: "4xx"},
+		{Label: "server errors (5xx) and transport failures", Values: rates.share(faults, offered), Legend: FormatShare(share(allFaults, s.Requests)) + " overall", Color: "5xx"},
 	}
 }
 
@@ -389,10 +452,11 @@ func htmlInFlightChart(points []analyze.FlightPoint, window htmlWindow, length, 
 	var peak, busy float64
 	for i, p := range points {
 		x[i] = unixSeconds(p.Start)
-		covered := window.seconds(p.Start, step)
 		inFlight := p.InFlight * step.Seconds() // request-seconds in the interval
 		busy += inFlight
-		v[i] = inFlight / covered
+		if covered := window.seconds(p.Start, step); covered > 0 {
+			v[i] = inFlight / covered
+		}
 		peak = max(peak, v[i])
 	}
 	legend := ""
@@ -409,18 +473,17 @@ func htmlInFlightChart(points []analyze.FlightPoint, window htmlWindow, length, 
 func htmlLoadChart(s *analyze.Summary) htmlChart {
 	t := htmlView(s)
 	points := t.Points()
-	window := scheduleWindow(s)
-	logical, attempts := make(htmlValues, len(points)), make(htmlValues, len(points))
+	rates := newHTMLRates(points, scheduleWindow(s), t.Step())
+	logical, attempts := make([]float64, len(points)), make([]float64, len(points))
 	var allLogical, allAttempts uint64
 	for i, p := range points {
-		span := window.seconds(p.Start, t.Step())
-		logical[i], attempts[i] = float64(p.Logical)/span, float64(p.Offered)/span
+		logical[i], attempts[i] = float64(p.Logical), float64(p.Offered)
 		allLogical += p.Logical
 		allAttempts += p.Offered
 	}
 	return htmlDownsampled(htmlChart{X: htmlX(points), Series: []htmlSeries{
-		{Label: "offered: logical requests", Values: logical, Legend: fmt.Sprintf("%d in all", allLogical)},
-		{Label: "attempted: retries included", Values: attempts, Legend: fmt.Sprintf("%d in all", allAttempts)},
+		{Label: "offered: logical requests", Values: rates.of(logical), Legend: fmt.Sprintf("%d in all", allLogical)},
+		{Label: "attempted: retries included", Values: rates.of(attempts), Legend: fmt.Sprintf("%d in all", allAttempts)},
 	}})
 }
 

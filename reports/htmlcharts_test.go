@@ -233,3 +233,40 @@ func TestHTMLClassesPastTheTimeline(t *testing.T) {
 		}
 	}
 }
+
+// TestHTMLNoSpikeAtASliver: a run at 100/s, then 20/s, whose last request
+// falls 5 ms into a new interval and fails is drawn at 20/s to its end,
+// with 1 error in the 11 requests of the last two intervals: the sliver shares the rate and the error
+// share of the interval before it (its one request over the run's mean
+// gap read 60/s, its one failure 100 %).
+func TestHTMLNoSpikeAtASliver(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	s := analyze.NewSummary()
+	add := func(at time.Duration, status uint16) {
+		s.Add(&records.Record{Scheduled: t0.Add(at), Latency: time.Millisecond, Status: status, Attempt: 1})
+	}
+	for i := range 200 {
+		add(time.Duration(i)*10*time.Millisecond, 200)
+	}
+	for i := range 40 {
+		status := uint16(200)
+		if i == 39 {
+			status = 503
+		}
+		add(2055*time.Millisecond+time.Duration(i)*50*time.Millisecond, status) // the last at 4.005 s
+	}
+	data := htmlDataOf(t, analyze.Run{Summary: s})
+	offered := data.Rates.Series[0].Values
+	if data.Step != 0.5 || len(offered) != 9 {
+		t.Fatalf("%d intervals of %v s; want 9 of 0.5 s", len(offered), data.Step)
+	}
+	for j, want := range []float64{100, 100, 100, 100, 20, 20, 20, 20, 20} {
+		if math.Abs(offered[j]-want) > 1/data.Step+1 {
+			t.Errorf("interval %d offers %v/s; want %v/s", j, offered[j], want)
+		}
+	}
+	failed := data.Errors.Series[0].Values
+	if last := failed[len(failed)-2:]; last[0] != 9.091 || last[1] != 9.091 || failed[0] != 0 {
+		t.Errorf("errors %v; want 0 %% but for the last two intervals, 1 in 11 (9.091 %%) over both", failed)
+	}
+}
